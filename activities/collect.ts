@@ -1,0 +1,112 @@
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { connectorFor } from '../connectors/registry';
+import { artifactId, type ArtifactRecord } from '../evidence/manifest';
+import type { EvidenceStore } from '../evidence/store';
+import type { SourceConfig } from '../worker/config';
+
+export interface CollectRequest {
+  bundleId: string;
+  source: string;
+}
+
+/** What goes back into workflow history: counts and names, never evidence bytes. */
+export interface CollectResult {
+  source: string;
+  sourceType: string;
+  artifactCount: number;
+  blobsCreated: number;
+  bytesWritten: number;
+  resumedAfter?: string;
+}
+
+/** Heartbeat details: enough to resume a retried attempt at its last durable checkpoint. */
+export interface CollectCheckpoint {
+  cursor: string;
+  offset: number;
+  count: number;
+}
+
+const checkpointEvery = { artifacts: 100, ms: 2_000 };
+
+/**
+ * Streams one source's artifacts into the store: each blob is hashed and fsynced, each record appended to
+ * the bundle's staging file, and the position heartbeated. A retry after a crash truncates staging to
+ * the last checkpoint and continues from its cursor, so nothing is collected twice or lost.
+ */
+export async function collectInto(
+  store: EvidenceStore,
+  source: SourceConfig,
+  req: CollectRequest,
+  log: Logger,
+  clock: () => Date,
+): Promise<CollectResult> {
+  const ctx = activityContext();
+  const resume = ctx?.info.heartbeatDetails as CollectCheckpoint | undefined;
+  const connector = connectorFor(source);
+  const staging = await store.openStaging(req.bundleId, source.id, resume?.offset ?? 0);
+  let count = resume?.count ?? 0;
+  let blobsCreated = 0;
+  let bytesWritten = 0;
+  let sinceCheckpoint = 0;
+  let lastCheckpoint = Date.now();
+  let cursor = resume?.cursor;
+  if (resume) log.info({ source: source.id, resumeAfter: resume.cursor, count }, 'resuming collection after checkpoint');
+  // A single large blob can take longer than the heartbeat timeout; keep re-sending the last checkpoint
+  // so the server knows the attempt is alive without claiming progress that is not yet durable.
+  let lastDetails: CollectCheckpoint | undefined = resume;
+  const keepAlive = setInterval(() => ctx?.heartbeat(lastDetails), 3_000);
+  try {
+    for await (const step of connector.collect({ ...(resume ? { resumeAfter: resume.cursor } : {}), ...(ctx ? { signal: ctx.cancellationSignal } : {}), log })) {
+      const { meta } = step.artifact;
+      const blob = await store.putBlob(step.artifact.open());
+      const record: ArtifactRecord = {
+        id: artifactId(source.id, meta.externalId),
+        source: source.id,
+        sourceType: connector.type,
+        kind: meta.kind,
+        externalId: meta.externalId,
+        observedAt: new Date(meta.observedAt).toISOString(),
+        collectedAt: clock().toISOString(),
+        sha256: blob.sha256,
+        size: blob.size,
+        mediaType: meta.mediaType,
+        attributes: meta.attributes,
+        provenance: meta.provenance,
+      };
+      await staging.append(record);
+      count++;
+      sinceCheckpoint++;
+      cursor = step.cursor;
+      if (blob.created) {
+        blobsCreated++;
+        bytesWritten += blob.size;
+      }
+      if (sinceCheckpoint >= checkpointEvery.artifacts || Date.now() - lastCheckpoint >= checkpointEvery.ms) {
+        lastDetails = { cursor, offset: await staging.checkpoint(), count };
+        ctx?.heartbeat(lastDetails);
+        sinceCheckpoint = 0;
+        lastCheckpoint = Date.now();
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+    await staging.close();
+  }
+  return {
+    source: source.id,
+    sourceType: connector.type,
+    artifactCount: count,
+    blobsCreated,
+    bytesWritten,
+    ...(resume ? { resumedAfter: resume.cursor } : {}),
+  };
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside Temporal (benchmarks, direct runs)
+  }
+}

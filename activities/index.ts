@@ -1,0 +1,96 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { ConnectorError } from '../connectors/errors';
+import { sealBundle, type BundleRequest, type BundleSummary } from '../evidence/bundle';
+import { StoreFullError } from '../evidence/durable-fs';
+import type { SigningKey } from '../evidence/signing';
+import type { EvidenceStore } from '../evidence/store';
+import type { MappingSet } from '../mappings/load';
+import { InputError } from '../mappings/yaml-source';
+import type { LoadedConfig } from '../worker/config';
+import { collectInto, type CollectRequest, type CollectResult } from './collect';
+
+export type { CollectRequest, CollectResult } from './collect';
+export type { BundleRequest, BundleSummary } from '../evidence/bundle';
+
+export interface ActivityDeps {
+  config: LoadedConfig;
+  store: EvidenceStore;
+  key: SigningKey;
+  mappings: MappingSet;
+  log: Logger;
+  clock?: () => Date;
+}
+
+export interface SourcePlan {
+  id: string;
+  type: string;
+}
+
+/**
+ * The activities are thin: each wires a connector, the store and the mappings together. Dependencies are
+ * created once per worker and closed over, so secrets and file handles never pass through Temporal.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  return {
+    /** Resolves which configured sources a sweep runs. Unknown names fail the sweep before it starts. */
+    async planSweep(req: { sources?: string[] }): Promise<SourcePlan[]> {
+      const all = deps.config.sources;
+      if (!req.sources || req.sources.length === 0) return all.map((s) => ({ id: s.id, type: s.type }));
+      const unknown = req.sources.filter((id) => !all.some((s) => s.id === id));
+      if (unknown.length > 0) {
+        throw ApplicationFailure.nonRetryable(
+          `unknown source(s) ${unknown.join(', ')}; configured in ${deps.config.file}: ${all.map((s) => s.id).join(', ')}`,
+          'SourceConfigError',
+        );
+      }
+      return all.filter((s) => req.sources!.includes(s.id)).map((s) => ({ id: s.id, type: s.type }));
+    },
+
+    async collectSource(req: CollectRequest): Promise<CollectResult> {
+      const source = deps.config.sources.find((s) => s.id === req.source);
+      if (!source) throw ApplicationFailure.nonRetryable(`source "${req.source}" is not in ${deps.config.file}`, 'SourceConfigError');
+      const log = deps.log.child({ activity: 'collectSource', source: req.source, bundleId: req.bundleId });
+      try {
+        const result = await collectInto(deps.store, source, req, log, clock);
+        log.info({ artifacts: result.artifactCount, blobsCreated: result.blobsCreated, bytes: result.bytesWritten }, 'source collected');
+        return result;
+      } catch (err) {
+        log.error({ err: describe(err) }, 'source collection failed');
+        throw toFailure(err);
+      }
+    },
+
+    /** Drops a cancelled sweep's staged records; blobs stay (they are content-addressed and may be shared). */
+    async discardStaging(req: { bundleId: string }): Promise<void> {
+      await deps.store.removeStaging(req.bundleId);
+    },
+
+    async sealBundle(req: BundleRequest): Promise<BundleSummary> {
+      try {
+        const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
+        deps.log.info({ bundleId: summary.bundleId, sequence: summary.sequence, artifacts: summary.artifactCount }, 'bundle sealed');
+        return summary;
+      } catch (err) {
+        deps.log.error({ err: describe(err), bundleId: req.bundleId }, 'sealing bundle failed');
+        throw toFailure(err);
+      }
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+/** Known error classes keep their name as the failure type; the retry policy decides from it. */
+function toFailure(err: unknown): unknown {
+  if (err instanceof ConnectorError) {
+    return err.retryable ? ApplicationFailure.retryable(err.message, err.name) : ApplicationFailure.nonRetryable(err.message, err.name);
+  }
+  if (err instanceof StoreFullError || err instanceof InputError) return ApplicationFailure.nonRetryable(err.message, err.name);
+  return err;
+}
+
+function describe(err: unknown): { type: string; message: string } {
+  return err instanceof Error ? { type: err.name, message: err.message } : { type: 'Error', message: String(err) };
+}

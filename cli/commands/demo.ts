@@ -1,0 +1,68 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { dataPath } from '../../mappings/data-files';
+import { loadHub, loadSigningKey } from '../../worker/hub';
+import { startDevServer } from '../../worker/temporal-server';
+import { createHubWorker, installTemporalLogging } from '../../worker/worker';
+import { renderCounts, renderStatusTable } from '../status-table';
+import { controlStatus } from './status';
+import { startSweep, waitForSweep } from './sweep';
+
+export interface DemoOptions {
+  config?: string;
+  store?: string;
+  /** Keep the dev server (and its web UI) and the worker running until Ctrl-C. */
+  serve?: boolean;
+  json?: boolean;
+}
+
+export const demoConfigPath = dataPath('examples', 'demo', 'evidence-hub.yaml');
+
+/**
+ * The whole product on one machine: an embedded Temporal dev server (SQLite, web UI), a worker, and a
+ * sweep of the sample organisation in examples/demo, ending with the per-control summary.
+ */
+export async function runDemo(options: DemoOptions, log: Logger, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const hub = await loadHub(options.config ?? demoConfigPath, options.store ? { store: options.store } : {});
+  const key = await loadSigningKey(hub.config, log);
+  installTemporalLogging(log);
+  err('starting embedded Temporal dev server (first run builds the CLI with Go, which takes a few minutes)...');
+  const env = await startDevServer({ ui: true, dbFilename: path.join(path.dirname(hub.config.store.path), 'temporal.sqlite') });
+  const uiUrl = `http://${uiAddress(env.address)}`;
+  try {
+    const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection });
+    await worker.runUntil(async () => {
+      err(`Temporal: ${env.address}   web UI: ${uiUrl}`);
+      const handle = await startSweep(env.client, hub.config, { trigger: 'demo' });
+      const result = await waitForSweep(handle, err);
+      const { results } = await controlStatus(hub);
+      if (options.json) {
+        out(JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results }, null, 2));
+      } else {
+        out(renderStatusTable(results));
+        out('');
+        out(`controls: ${renderCounts(results)}`);
+        out(`bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`);
+        out(`manifest: ${result.bundle.location}`);
+        out(`store:    ${hub.store.location}   (check it: evidence-hub verify ${hub.store.location})`);
+        out(`workflow: ${uiUrl}/namespaces/${hub.config.temporal.namespace}/workflows/${handle.workflowId}`);
+      }
+      if (options.serve) {
+        err(`serving: Temporal web UI at ${uiUrl}; press Ctrl-C to stop`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+      }
+    });
+  } finally {
+    await env.teardown();
+  }
+  return 0;
+}
+
+/** The SDK puts the UI on the server port + 1000 unless told otherwise. */
+function uiAddress(address: string): string {
+  const m = /^(.*):(\d+)$/.exec(address);
+  return m ? `${m[1]}:${Number(m[2]) + 1000}` : address;
+}

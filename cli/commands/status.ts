@@ -1,0 +1,34 @@
+import picomatch from 'picomatch';
+import { readEvidenceIndex } from '../../evidence/index';
+import { evaluate, type ControlResult } from '../../mappings/evaluate';
+import type { Hub } from '../../worker/hub';
+
+export interface StatusOptions {
+  asOf?: string;
+  controls?: string;
+}
+
+/** Evaluates every control from what the store holds; nothing outside the store is consulted. */
+export async function controlStatus(hub: Hub, options: StatusOptions = {}): Promise<{ asOf: string; results: ControlResult[] }> {
+  const now = options.asOf ? parseAsOf(options.asOf) : new Date();
+  const index = await readEvidenceIndex(hub.store);
+  let results = evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now });
+  if (options.controls) {
+    const match = picomatch(options.controls);
+    results = results.filter((r) => match(r.control.id));
+  }
+  return { asOf: now.toISOString(), results };
+}
+
+/** `2026-01-31` means the end of that day (UTC): what was known by then. */
+export function parseAsOf(text: string): Date {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const t = Date.parse(dateOnly ? `${text}T23:59:59.999Z` : text);
+  if (Number.isNaN(t)) throw new UsageError(`--as-of "${text}" is not a date; use YYYY-MM-DD or an RFC 3339 time`);
+  return new Date(t);
+}
+
+/** A command-line mistake: reported without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

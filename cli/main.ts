@@ -1,0 +1,153 @@
+import { Command, CommanderError, Option } from 'commander';
+import { loadCatalog } from '../mappings/catalog';
+import { expandMappingPaths, loadMappings } from '../mappings/load';
+import { InputError } from '../mappings/yaml-source';
+import { loadConfig } from '../worker/config';
+import { loadHub, loadSigningKey } from '../worker/hub';
+import { createLogger } from '../worker/logger';
+import { connectWorker, createHubWorker, installTemporalLogging } from '../worker/worker';
+import { runDemo } from './commands/demo';
+import { controlStatus, UsageError } from './commands/status';
+import { connectClient, startSweep, waitForSweep } from './commands/sweep';
+import { renderVerify, verifyTarget } from './commands/verify';
+import { renderCounts, renderStatusTable } from './status-table';
+
+const defaultConfig = 'evidence-hub.yaml';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure (or verification failed), 2 bad input. */
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+  // The demo is read by people: only warnings and errors reach the terminal unless LOG_LEVEL says otherwise.
+  const log = createLogger(argv[0] === 'demo' && !process.env['LOG_LEVEL'] ? { level: 'warn' } : {});
+  let exitCode = 0;
+  const program = new Command('evidence-hub')
+    .description('ISO/IEC 42001 evidence collection: signed, content-addressed evidence bundles on Temporal')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const configOpt = () => new Option('-c, --config <file>', 'config file').default(defaultConfig);
+  const storeOpt = () => new Option('-s, --store <dir>', "evidence store folder (overrides the config's store.path)");
+  const overrides = (o: { store?: string }) => (o.store ? { store: o.store } : {});
+
+  program
+    .command('demo')
+    .description('start an embedded Temporal dev server and worker, sweep the sample organisation, print the summary')
+    .addOption(new Option('-c, --config <file>', 'config file (default: the shipped examples/demo config)'))
+    .addOption(storeOpt())
+    .option('--serve', 'keep the dev server, web UI and worker running until Ctrl-C')
+    .option('--json', 'print the result as JSON')
+    .action(async (o) => {
+      exitCode = await runDemo(o, log, io.out, io.err);
+    });
+
+  program
+    .command('worker')
+    .description('run a worker that executes sweeps (connects to temporal.address or TEMPORAL_ADDRESS)')
+    .addOption(configOpt())
+    .addOption(storeOpt())
+    .action(async (o) => {
+      const hub = await loadHub(o.config, overrides(o));
+      const key = await loadSigningKey(hub.config, log);
+      installTemporalLogging(log);
+      const connection = await connectWorker(hub.config.temporal.address);
+      const worker = await createHubWorker(hub, key, log, { connection });
+      const stop = () => worker.shutdown();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      log.info({ address: hub.config.temporal.address, taskQueue: hub.config.temporal.taskQueue, store: hub.store.location }, 'worker started');
+      await worker.run();
+      await connection.close();
+    });
+
+  program
+    .command('sweep')
+    .description('start a sweep on a running worker')
+    .addOption(configOpt())
+    .addOption(storeOpt())
+    .option('--sources <ids>', 'comma-separated source ids (default: all)')
+    .option('--wait', 'wait for the sweep, showing progress, and print the bundle id')
+    .option('--json', 'print the result as JSON')
+    .action(async (o) => {
+      const config = await loadConfig(o.config, overrides(o));
+      const client = await connectClient(config);
+      const sources = o.sources ? String(o.sources).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined;
+      const handle = await startSweep(client, config, { trigger: 'manual', ...(sources ? { sources } : {}) });
+      if (!o.wait) {
+        io.out(o.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : `started sweep ${handle.workflowId}`);
+        return;
+      }
+      const result = await waitForSweep(handle, o.json ? () => undefined : io.err);
+      if (o.json) io.out(JSON.stringify(result, null, 2));
+      else {
+        io.out(`bundle ${result.bundle.bundleId} (#${result.bundle.sequence}): ${result.bundle.artifactCount} artifacts, manifest ${result.bundle.location}`);
+        for (const s of result.sources.filter((x) => x.status === 'failed')) io.out(`source ${s.source} FAILED: ${s.status === 'failed' ? s.error.message : ''}`);
+      }
+      if (result.sources.some((s) => s.status === 'failed')) exitCode = 1;
+    });
+
+  program
+    .command('status')
+    .description('show every control with its status, newest evidence, due date and reason')
+    .addOption(configOpt())
+    .addOption(storeOpt())
+    .option('--as-of <date>', 'evaluate as of a past date (YYYY-MM-DD or RFC 3339): only what was known then')
+    .option('--controls <glob>', 'only controls matching this glob, e.g. "A.6.*"')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const hub = await loadHub(o.config, overrides(o));
+      const { asOf, results } = await controlStatus(hub, { ...(o.asOf ? { asOf: o.asOf } : {}), ...(o.controls ? { controls: o.controls } : {}) });
+      if (o.json) io.out(JSON.stringify({ asOf, controls: results }, null, 2));
+      else {
+        io.out(renderStatusTable(results));
+        io.out(`\nas of ${asOf}: ${renderCounts(results)}`);
+      }
+    });
+
+  program
+    .command('verify')
+    .description('verify a store or one bundle: blob hashes, Merkle roots, signatures, chain')
+    .argument('<path>', 'store folder, or <store>/manifests/<sequence>.json')
+    .option('--json', 'print the report as JSON')
+    .action(async (target: string, o) => {
+      const report = await verifyTarget(target);
+      io.out(o.json ? JSON.stringify(report, null, 2) : renderVerify(report));
+      if (!report.ok) exitCode = 1;
+    });
+
+  const mappings = program.command('mappings').description('work with mapping files');
+  mappings
+    .command('check')
+    .description('validate mapping files (default: those the config names) without running anything')
+    .argument('[files...]', 'mapping files to check, in override order')
+    .addOption(configOpt())
+    .action(async (files: string[], o) => {
+      const paths = files.length > 0 ? files : expandMappingPaths((await loadConfig(o.config)).mappings, process.cwd());
+      const set = await loadMappings(paths, loadCatalog());
+      const covered = new Set(set.rules.flatMap((r) => r.controls));
+      io.out(`OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${covered.size} of ${set.catalog.controls.length} controls`);
+      const uncovered = set.catalog.controls.filter((c) => !covered.has(c.id)).map((c) => c.id);
+      if (uncovered.length > 0) io.out(`not covered (they will show as missing): ${uncovered.join(', ')}`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof InputError) {
+      io.err(`evidence-hub: invalid input:\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      io.err(`evidence-hub: ${err.message}`);
+      return 2;
+    }
+    io.err(`evidence-hub: ${(err as Error).message ?? err}`);
+    log.debug({ err }, 'command failed');
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+import type { ControlResult, ControlStatus } from '../mappings/evaluate';
+
+const marks: Record<ControlStatus, string> = {
+  fresh: 'fresh',
+  'due-soon': 'DUE-SOON',
+  stale: 'STALE',
+  missing: 'MISSING',
+  'collection-failed': 'COLLECTION-FAILED',
+  'not-applicable': 'n/a',
+};
+
+/** Plain-text table: one line per control, wide reason last so it can wrap without breaking columns. */
+export function renderStatusTable(results: ControlResult[]): string {
+  const rows = results.map((r) => [
+    r.control.id,
+    marks[r.status],
+    r.newest ? r.newest.observedAt.slice(0, 10) : '-',
+    r.dueAt ? r.dueAt.slice(0, 10) : '-',
+    `${r.control.title}: ${r.reason}`,
+  ]);
+  const header = ['CONTROL', 'STATUS', 'NEWEST', 'DUE', 'TITLE: REASON'];
+  const widths = header.slice(0, 4).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function statusCounts(results: ControlResult[]): Record<ControlStatus, number> {
+  const counts = { fresh: 0, 'due-soon': 0, stale: 0, missing: 0, 'collection-failed': 0, 'not-applicable': 0 } as Record<ControlStatus, number>;
+  for (const r of results) counts[r.status]++;
+  return counts;
+}
+
+export function renderCounts(results: ControlResult[]): string {
+  return Object.entries(statusCounts(results))
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+}

@@ -1,0 +1,27 @@
+/**
+ * Error classes a connector throws. Their names are the Temporal failure types used in retry policies,
+ * so a credentials or config problem fails fast instead of retrying for hours.
+ */
+export abstract class ConnectorError extends Error {
+  abstract readonly retryable: boolean;
+}
+
+/** Credentials are missing, expired or lack a scope. Retrying cannot help; a human must act. */
+export class CredentialsError extends ConnectorError {
+  override readonly name = 'CredentialsError';
+  readonly retryable = false;
+}
+
+/** The source's configuration points at something that does not exist or is not allowed. */
+export class SourceConfigError extends ConnectorError {
+  override readonly name = 'SourceConfigError';
+  readonly retryable = false;
+}
+
+/** The source answered with something we cannot parse. Retried: truncated bodies are often transient. */
+export class SourceResponseError extends ConnectorError {
+  override readonly name = 'SourceResponseError';
+  readonly retryable = true;
+}
+
+export const nonRetryableErrorTypes = ['CredentialsError', 'SourceConfigError', 'InputError', 'StoreFullError'];

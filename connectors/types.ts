@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where a fact came from, precisely enough for an auditor to ask the source again. */
+export interface Provenance {
+  /** Endpoint, query or path the artifact was read from. */
+  endpoint: string;
+  apiVersion?: string;
+  etag?: string;
+  versionId?: string;
+  /** `<connector>@<version>`: which collector code produced the artifact. */
+  collector: string;
+}
+
+/**
+ * A normalized artifact as a connector sees it: facts about one thing in one source system.
+ * Connectors know nothing about controls; mappings decide what an artifact is evidence of.
+ */
+export interface ArtifactMeta {
+  /** Stable id of the thing within its source (a relative path, a PR number, a model version). */
+  externalId: string;
+  kind: string;
+  /** When the fact was true at the source (effective date, merge time), not when we read it. */
+  observedAt: string;
+  mediaType: string;
+  attributes: Record<string, JsonValue>;
+  provenance: Provenance;
+}
+
+export interface CollectedArtifact {
+  meta: ArtifactMeta;
+  /** Opens the artifact's bytes. Called once; the stream is hashed and stored without buffering it whole. */
+  open(): Readable;
+}
+
+/** One step of a collection: an artifact, and the cursor that resumes collection right after it. */
+export interface CollectionStep {
+  artifact: CollectedArtifact;
+  cursor: string;
+}
+
+export interface CollectOptions {
+  /** Cursor from a previous, interrupted attempt: continue after it instead of starting over. */
+  resumeAfter?: string;
+  signal?: AbortSignal;
+  log: Logger;
+}
+
+export interface Connector {
+  /** The source type, as written in config (`folder`, `github`, ...). */
+  readonly type: string;
+  collect(options: CollectOptions): AsyncIterable<CollectionStep>;
+}

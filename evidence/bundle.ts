@@ -1,0 +1,76 @@
+import type { MappingSet } from '../mappings/load';
+import { canonicalJson } from './digest';
+import { bundleFormat, type ArtifactRecord, type Manifest, type SourceOutcome, type Trigger } from './manifest';
+import { merkleRoot } from './merkle';
+import { signBytes, type SigningKey } from './signing';
+import type { CommittedBundle, EvidenceStore } from './store';
+
+export interface BundleRequest {
+  bundleId: string;
+  startedAt: string;
+  trigger: Trigger;
+  outcomes: SourceOutcome[];
+}
+
+export interface BundleSummary extends CommittedBundle {
+  artifactCount: number;
+  controlsWithEvidence: number;
+  failedSources: string[];
+}
+
+/** Which controls each artifact is evidence for, by the mapping selectors (freshness is judged later). */
+export function mapControls(artifacts: readonly ArtifactRecord[], mappings: MappingSet): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const rule of mappings.rules) {
+    for (const a of artifacts) {
+      if (!rule.matches(a)) continue;
+      for (const c of rule.controls) (out[c] ??= new Set()).add(a.id);
+    }
+  }
+  return Object.fromEntries(Object.keys(out).sort().map((c) => [c, [...out[c]!].sort()]));
+}
+
+/**
+ * Seals a sweep: reads the staged records of every source that succeeded, maps them to controls, and
+ * appends a signed manifest to the store's chain. Safe to retry: a bundle id is committed at most once.
+ */
+export async function sealBundle(
+  store: EvidenceStore,
+  key: SigningKey,
+  mappings: MappingSet,
+  req: BundleRequest,
+  clock: () => Date = () => new Date(),
+): Promise<BundleSummary> {
+  const artifacts: ArtifactRecord[] = [];
+  for (const o of [...req.outcomes].sort((a, b) => a.source.localeCompare(b.source))) {
+    if (o.status === 'ok') artifacts.push(...(await store.readStaged(req.bundleId, o.source)));
+  }
+  const controls = mapControls(artifacts, mappings);
+  await store.registerKey(key, clock());
+  const committed = await store.commitBundle(req.bundleId, async (head) => {
+    const manifest: Manifest = {
+      format: bundleFormat,
+      bundleId: req.bundleId,
+      sequence: (head?.sequence ?? 0) + 1,
+      previousDigest: head?.digest ?? null,
+      startedAt: req.startedAt,
+      finishedAt: clock().toISOString(),
+      trigger: req.trigger,
+      signing: { keyId: key.keyId, algorithm: 'ed25519' },
+      mappingDigest: mappings.digest,
+      sources: req.outcomes,
+      artifacts,
+      controls,
+      merkleRoot: merkleRoot(artifacts.map((a) => a.sha256)),
+    };
+    const bytes = Buffer.from(canonicalJson(manifest));
+    return { bytes, signature: signBytes(key, bytes) };
+  });
+  await store.removeStaging(req.bundleId);
+  return {
+    ...committed,
+    artifactCount: artifacts.length,
+    controlsWithEvidence: Object.keys(controls).length,
+    failedSources: req.outcomes.filter((o) => o.status === 'failed').map((o) => o.source),
+  };
+}

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+
+/** Hex sha256 of bytes or a string (UTF-8). */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Deterministic JSON: object keys sorted, no undefined values. Manifests are hashed and signed as bytes,
+ * so the same logical content must always produce the same bytes on every machine.
+ * Pretty-printed with two spaces because auditors read these files.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) + '\n';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}

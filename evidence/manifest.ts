@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Bundle format v1. One manifest per sweep, written as canonical JSON; its sha256 is the bundle's digest
+ * and links the next manifest to it (a hash chain per store). The detached ed25519 signature covers the
+ * manifest's exact bytes, so `openssl pkeyutl -verify -rawin` can check it without our software.
+ */
+export const bundleFormat = 'evidence-hub/bundle@1';
+
+const isoTime = z.iso.datetime({ offset: false });
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const json: z.ZodType<unknown> = z.json();
+
+export const provenanceSchema = z.strictObject({
+  endpoint: z.string(),
+  apiVersion: z.string().optional(),
+  etag: z.string().optional(),
+  versionId: z.string().optional(),
+  collector: z.string(),
+});
+
+export const artifactRecordSchema = z.strictObject({
+  /** `<source>:<externalId>`, unique within a bundle. */
+  id: z.string(),
+  source: z.string(),
+  sourceType: z.string(),
+  kind: z.string(),
+  externalId: z.string(),
+  observedAt: isoTime,
+  collectedAt: isoTime,
+  sha256,
+  size: z.number().int().nonnegative(),
+  mediaType: z.string(),
+  attributes: z.record(z.string(), json),
+  provenance: provenanceSchema,
+});
+
+export const sourceOutcomeSchema = z.discriminatedUnion('status', [
+  z.strictObject({ source: z.string(), sourceType: z.string(), status: z.literal('ok'), artifactCount: z.number().int().nonnegative() }),
+  z.strictObject({
+    source: z.string(),
+    sourceType: z.string(),
+    status: z.literal('failed'),
+    artifactCount: z.literal(0),
+    error: z.strictObject({ type: z.string(), message: z.string() }),
+  }),
+]);
+
+export const triggerSchema = z.strictObject({
+  type: z.enum(['manual', 'schedule', 'demo', 'backfill']),
+  workflowId: z.string(),
+  runId: z.string(),
+  scheduleId: z.string().optional(),
+});
+
+export const manifestSchema = z.strictObject({
+  format: z.literal(bundleFormat),
+  bundleId: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  sequence: z.number().int().positive(),
+  /** sha256 of the previous manifest's bytes; null only for the first bundle of a store. */
+  previousDigest: sha256.nullable(),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  trigger: triggerSchema,
+  signing: z.strictObject({ keyId: z.string(), algorithm: z.literal('ed25519') }),
+  /** sha256 of the mapping rules that produced `controls`, so the mapping can be reproduced later. */
+  mappingDigest: sha256,
+  sources: z.array(sourceOutcomeSchema),
+  artifacts: z.array(artifactRecordSchema),
+  /** Control id to the ids of the artifacts that the mappings select for it. */
+  controls: z.record(z.string(), z.array(z.string())),
+  /** Merkle root over the artifacts' sha256 in `artifacts` order (RFC 6962 hashing). */
+  merkleRoot: sha256,
+});
+
+export type ArtifactRecord = z.infer<typeof artifactRecordSchema>;
+export type SourceOutcome = z.infer<typeof sourceOutcomeSchema>;
+export type Trigger = z.infer<typeof triggerSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export function artifactId(source: string, externalId: string): string {
+  return `${source}:${externalId}`;
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { sha256Hex } from './digest';
+import { manifestSchema, type Manifest } from './manifest';
+import { merkleRoot } from './merkle';
+import { verifyBytes } from './signing';
+import type { EvidenceStore, KeyRecord } from './store';
+
+export type ProblemCode =
+  | 'manifest-unreadable'
+  | 'bundle-missing'
+  | 'sequence-mismatch'
+  | 'chain-broken'
+  | 'signature-missing'
+  | 'signature-invalid'
+  | 'key-unknown'
+  | 'key-not-valid'
+  | 'merkle-mismatch'
+  | 'blob-missing'
+  | 'blob-altered';
+
+export interface VerifyProblem {
+  code: ProblemCode;
+  sequence?: number;
+  bundleId?: string;
+  artifact?: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  store: string;
+  bundlesChecked: number;
+  blobsChecked: number;
+  problems: VerifyProblem[];
+}
+
+export interface VerifyOptions {
+  /** Only these sequence numbers (their links to the previous bundle are still checked). */
+  sequences?: number[];
+}
+
+/**
+ * Checks everything an auditor relies on, and reports every problem rather than stopping at the first:
+ * blob bytes against their hashes, Merkle roots, signatures against the key valid at signing time, and
+ * chain continuity (no bundle removed, reordered or altered).
+ */
+export async function verifyStore(store: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const keys = await store.listKeys();
+  const all = await store.sequences();
+  const wanted = options.sequences ? new Set(options.sequences) : undefined;
+  const blobResults = new Map<string, { ok: true; size: number } | { ok: false; reason: 'missing' | 'altered'; actual?: string }>();
+  let bundlesChecked = 0;
+
+  // Gaps in the numbering mean a bundle file was removed.
+  const last = all.at(-1) ?? 0;
+  const present = new Set(all);
+  for (let seq = 1; seq <= last; seq++) {
+    if (!present.has(seq) && (!wanted || wanted.has(seq) || wanted.has(seq + 1))) {
+      problems.push({ code: 'bundle-missing', sequence: seq, message: `bundle #${seq} is missing from the chain (removed?)` });
+    }
+  }
+
+  let previousDigest: string | undefined;
+  let previousSeq: number | undefined;
+  for (const seq of all) {
+    const bytes = await store.readManifest(seq);
+    const digest = bytes ? sha256Hex(bytes) : undefined;
+    const checkThis = !wanted || wanted.has(seq);
+    if (!checkThis) {
+      previousDigest = digest;
+      previousSeq = seq;
+      continue;
+    }
+    bundlesChecked++;
+    let manifest: Manifest | undefined;
+    try {
+      manifest = manifestSchema.parse(JSON.parse(bytes!.toString('utf8')));
+    } catch (err) {
+      problems.push({ code: 'manifest-unreadable', sequence: seq, message: `bundle #${seq}: manifest is not a valid v1 manifest (${(err as Error).message.split('\n')[0]})` });
+    }
+    if (manifest && digest) {
+      const where = { sequence: seq, bundleId: manifest.bundleId };
+      if (manifest.sequence !== seq) {
+        problems.push({ ...where, code: 'sequence-mismatch', message: `bundle #${seq} (${manifest.bundleId}) says it is #${manifest.sequence}: bundles were reordered or renamed` });
+      }
+      const expectedPrev = previousSeq === seq - 1 ? previousDigest ?? null : seq === 1 ? null : undefined;
+      if (expectedPrev !== undefined && manifest.previousDigest !== expectedPrev) {
+        problems.push({ ...where, code: 'chain-broken', message: `bundle #${seq} (${manifest.bundleId}) does not link to bundle #${seq - 1}: previous digest ${short(manifest.previousDigest)} != ${short(expectedPrev)} (a bundle was altered, replaced or reordered)` });
+      }
+      await checkSignature(store, manifest, bytes!, digest, keys, problems);
+      const root = merkleRoot(manifest.artifacts.map((a) => a.sha256));
+      if (root !== manifest.merkleRoot) {
+        problems.push({ ...where, code: 'merkle-mismatch', message: `bundle #${seq}: Merkle root ${short(manifest.merkleRoot)} does not match its artifacts (${short(root)})` });
+      }
+      for (const a of manifest.artifacts) {
+        let result = blobResults.get(a.sha256);
+        if (!result) {
+          result = await checkBlob(store, a.sha256);
+          blobResults.set(a.sha256, result);
+        }
+        if (!result.ok) {
+          problems.push(
+            result.reason === 'missing'
+              ? { ...where, artifact: a.id, code: 'blob-missing', message: `bundle #${seq}: blob ${a.sha256} of ${a.id} is missing` }
+              : { ...where, artifact: a.id, code: 'blob-altered', message: `bundle #${seq}: blob of ${a.id} was altered (stored bytes hash to ${short(result.actual ?? '')}, expected ${short(a.sha256)})` },
+          );
+        } else if (result.size !== a.size) {
+          problems.push({ ...where, artifact: a.id, code: 'blob-altered', message: `bundle #${seq}: blob of ${a.id} has ${result.size} bytes, manifest says ${a.size}` });
+        }
+      }
+    }
+    previousDigest = digest;
+    previousSeq = seq;
+  }
+  return { ok: problems.length === 0, store: store.location, bundlesChecked, blobsChecked: blobResults.size, problems };
+}
+
+async function checkSignature(store: EvidenceStore, m: Manifest, bytes: Buffer, digest: string, keys: KeyRecord[], problems: VerifyProblem[]): Promise<void> {
+  const where = { sequence: m.sequence, bundleId: m.bundleId };
+  const sig = await store.readSignature(digest);
+  if (!sig) {
+    problems.push({ ...where, code: 'signature-missing', message: `bundle #${m.sequence}: no signature for manifest digest ${short(digest)} (the manifest was changed after signing, or its .sig removed)` });
+    return;
+  }
+  const key = keys.find((k) => k.keyId === m.signing.keyId);
+  if (!key) {
+    problems.push({ ...where, code: 'key-unknown', message: `bundle #${m.sequence}: signed with key ${m.signing.keyId}, which is not among the store's public keys` });
+    return;
+  }
+  if (!verifyBytes(key.publicKeyPem, bytes, sig)) {
+    problems.push({ ...where, code: 'signature-invalid', message: `bundle #${m.sequence}: signature does not verify with key ${key.keyId} (wrong key or altered manifest)` });
+    return;
+  }
+  const signedAt = Date.parse(m.finishedAt);
+  if (signedAt < Date.parse(key.validFrom) - 5 * 60_000 || (key.validUntil && signedAt > Date.parse(key.validUntil))) {
+    problems.push({ ...where, code: 'key-not-valid', message: `bundle #${m.sequence}: key ${key.keyId} was not valid at signing time ${m.finishedAt} (valid ${key.validFrom} to ${key.validUntil ?? 'now'})` });
+  }
+}
+
+async function checkBlob(store: EvidenceStore, sha256: string): Promise<{ ok: true; size: number } | { ok: false; reason: 'missing' | 'altered'; actual?: string }> {
+  const size = await store.blobSize(sha256);
+  if (size === undefined) return { ok: false, reason: 'missing' };
+  const hash = createHash('sha256');
+  for await (const chunk of store.openBlob(sha256)) hash.update(chunk as Buffer);
+  const actual = hash.digest('hex');
+  return actual === sha256 ? { ok: true, size } : { ok: false, reason: 'altered', actual };
+}
+
+function short(d: string | null | undefined): string {
+  return d ? d.slice(0, 12) : 'none';
+}

@@ -1,0 +1,201 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { closestIds, loadCatalog, type Catalog } from './catalog';
+import { dataPath } from './data-files';
+import { canonicalJson, sha256Hex } from '../evidence/digest';
+import { parseDuration } from './duration';
+import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
+import { compileSelectors, type ArtifactTest } from './select';
+import { knownSourceTypes, sourceKinds } from './vocabulary';
+import { InputError, YamlSource, type FileProblem } from './yaml-source';
+
+export type Freshness =
+  | { type: 'maxAge'; maxAgeMs: number; graceMs: number; text: string }
+  | { type: 'perChange'; changes: ArtifactTest; changeSources: string[]; key: string; windowMs: number; graceMs: number; text: string };
+
+/** A rule ready to evaluate: selectors compiled, durations in milliseconds, origin kept for messages. */
+export interface Rule {
+  id: string;
+  description?: string;
+  controls: string[];
+  evidence: 'design' | 'operating';
+  matches: ArtifactTest;
+  /** Source types the rule reads from; used to tell which controls a failed source affects. */
+  sourceTypes: string[];
+  freshness: Freshness;
+  minCount: number;
+  origin: { file: string; line: number };
+}
+
+export interface MappingSet {
+  catalog: Catalog;
+  rules: Rule[];
+  /** sha256 over the merged rules as written; recorded in every bundle manifest. */
+  digest: string;
+  files: string[];
+}
+
+export const defaultPackDir = dataPath('mappings', 'default');
+
+/** `default` stands for every file of the shipped pack, in name order. */
+export function expandMappingPaths(entries: string[], baseDir: string): string[] {
+  return entries.flatMap((e) =>
+    e === 'default'
+      ? readdirSync(defaultPackDir)
+          .filter((n) => n.endsWith('.yaml'))
+          .sort()
+          .map((n) => path.join(defaultPackDir, n))
+      : [path.resolve(baseDir, e)],
+  );
+}
+
+/**
+ * Loads mapping files in order. A rule id seen again in a later file replaces the earlier rule, which is
+ * how an organisation overrides one default without copying the pack. Within one file ids must be unique.
+ * All problems of all files are collected before failing, so one run shows everything to fix.
+ */
+export async function loadMappings(files: string[], catalog: Catalog = loadCatalog()): Promise<MappingSet> {
+  const controlIds = new Set(catalog.controls.map((c) => c.id));
+  const merged = new Map<string, { raw: RawRule; rule: Rule }>();
+  const problems: FileProblem[] = [];
+
+  for (const file of files) {
+    let src: YamlSource;
+    let parsed;
+    try {
+      src = await YamlSource.load(file);
+      parsed = src.validate(mappingFileSchema);
+    } catch (err) {
+      if (err instanceof InputError) {
+        problems.push(...err.problems);
+        continue;
+      }
+      throw err;
+    }
+    const idsInFile = new Map<string, number>();
+    for (const id of parsed.remove) merged.delete(id);
+    parsed.rules.forEach((raw, i) => {
+      const at = (...p: PropertyKey[]) => ['rules', i, ...p];
+      const before = problems.length;
+      const prev = idsInFile.get(raw.id);
+      if (prev !== undefined) {
+        problems.push(src.problem(at('id'), `duplicate rule id "${raw.id}" (also rules[${prev}] in this file)`, 'rename one of them; to override a rule from an earlier file, put it in a later file'));
+      }
+      idsInFile.set(raw.id, i);
+      raw.controls.forEach((c, j) => {
+        if (!controlIds.has(c)) {
+          const near = closestIds(c, controlIds);
+          problems.push(src.problem(at('controls', j), `unknown control id "${c}"`, near.length ? `did you mean ${near[0]}?` : `see ${catalog.framework.title} ids such as A.6.2.6`));
+        }
+      });
+      const selectors = Array.isArray(raw.select) ? raw.select : [raw.select];
+      const selPath = (k: number, ...p: PropertyKey[]) => (Array.isArray(raw.select) ? at('select', k, ...p) : at('select', ...p));
+      selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => selPath(k, ...p), problems));
+      const fresh = raw.freshness;
+      if (typeof fresh === 'object' && 'perChange' in fresh) {
+        const changes = Array.isArray(fresh.perChange.changes) ? fresh.perChange.changes : [fresh.perChange.changes];
+        changes.forEach((sel, k) =>
+          checkSelector(src, sel, (...p) => (Array.isArray(fresh.perChange.changes) ? at('freshness', 'perChange', 'changes', k, ...p) : at('freshness', 'perChange', 'changes', ...p)), problems),
+        );
+      }
+      if (problems.length > before) return;
+      const line = src.locate(at()).line;
+      merged.delete(raw.id); // re-insert so override order is the later file's order
+      merged.set(raw.id, { raw, rule: compileRule(raw, selectors, { file, line }) });
+    });
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  const entries = [...merged.values()];
+  return {
+    catalog,
+    rules: entries.map((e) => e.rule),
+    digest: sha256Hex(canonicalJson(entries.map((e) => e.raw))),
+    files,
+  };
+}
+
+function checkSelector(src: YamlSource, sel: Selector, at: (...p: PropertyKey[]) => PropertyKey[], problems: FileProblem[]): void {
+  const kinds = sourceKinds[sel.source];
+  if (!kinds) {
+    const near = closestIds(sel.source, knownSourceTypes);
+    problems.push(src.problem(at('source'), `unknown source type "${sel.source}"`, near.length ? `did you mean ${near[0]}?` : `known types: ${knownSourceTypes.join(', ')}`));
+  } else if (sel.kind !== undefined && !kinds.includes(sel.kind)) {
+    const near = closestIds(sel.kind, kinds);
+    problems.push(src.problem(at('kind'), `source type "${sel.source}" has no kind "${sel.kind}"`, near.length ? `did you mean ${near[0]}?` : `kinds of ${sel.source}: ${kinds.join(', ')}`));
+  }
+  if (sel.where) checkWhere(src, sel.where, [...at('where')], problems);
+}
+
+function checkWhere(src: YamlSource, where: Where, at: PropertyKey[], problems: FileProblem[]): void {
+  if ('all' in where && Array.isArray(where.all)) return (where.all as Where[]).forEach((w, i) => checkWhere(src, w, [...at, 'all', i], problems));
+  if ('any' in where && Array.isArray(where.any)) return (where.any as Where[]).forEach((w, i) => checkWhere(src, w, [...at, 'any', i], problems));
+  if ('not' in where && typeof where.not === 'object' && !Array.isArray(where.not)) return checkWhere(src, where.not as Where, [...at, 'not'], problems);
+  for (const [attr, pred] of Object.entries(where as Record<string, Predicate>)) {
+    if (typeof pred !== 'object') continue;
+    if (pred.regex !== undefined) {
+      try {
+        new RegExp(pred.regex, 'u');
+      } catch (err) {
+        problems.push(src.problem([...at, attr, 'regex'], `bad regular expression: ${(err as Error).message}`, 'regexes use JavaScript syntax; quote the value in YAML'));
+      }
+    }
+    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const v = pred[op];
+      if (typeof v === 'string' && Number.isNaN(Date.parse(v))) {
+        problems.push(src.problem([...at, attr, op], `"${v}" is neither a number nor a date`, 'use a number, or a date such as 2026-01-31'));
+      }
+    }
+  }
+}
+
+function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string; line: number }): Rule {
+  const f = raw.freshness;
+  let freshness: Freshness;
+  if (typeof f === 'string') freshness = { type: 'maxAge', maxAgeMs: parseDuration(f)!, graceMs: 0, text: f };
+  else if ('maxAge' in f) {
+    freshness = { type: 'maxAge', maxAgeMs: parseDuration(f.maxAge)!, graceMs: f.grace ? parseDuration(f.grace)! : 0, text: f.maxAge };
+  } else {
+    const changes = Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes];
+    freshness = {
+      type: 'perChange',
+      changes: compileSelectors(changes),
+      changeSources: [...new Set(changes.map((c) => c.source))],
+      key: f.perChange.key,
+      windowMs: parseDuration(f.perChange.window)!,
+      graceMs: f.grace ? parseDuration(f.grace)! : 0,
+      text: `per change (${f.perChange.key})`,
+    };
+  }
+  return {
+    id: raw.id,
+    ...(raw.description ? { description: raw.description } : {}),
+    controls: raw.controls,
+    evidence: raw.evidence,
+    matches: compileSelectors(selectors),
+    sourceTypes: [...new Set([...selectors.map((s) => s.source), ...(freshness.type === 'perChange' ? freshness.changeSources : [])])],
+    freshness,
+    minCount: raw.minCount,
+    origin,
+  };
+}
+
+export interface NotApplicable {
+  control: string;
+  justification: string;
+}
+
+/** Statement of Applicability: controls excluded from scope, each with the justification auditors ask for. */
+export async function loadSoa(file: string, catalog: Catalog): Promise<NotApplicable[]> {
+  const src = await YamlSource.load(file);
+  const parsed = src.validate(soaFileSchema);
+  const ids = new Set(catalog.controls.map((c) => c.id));
+  const problems: FileProblem[] = [];
+  parsed.notApplicable.forEach((na, i) => {
+    if (!ids.has(na.control)) {
+      const near = closestIds(na.control, ids);
+      problems.push(src.problem(['notApplicable', i, 'control'], `unknown control id "${na.control}"`, near.length ? `did you mean ${near[0]}?` : undefined));
+    }
+  });
+  if (problems.length > 0) throw new InputError(problems);
+  return parsed.notApplicable;
+}

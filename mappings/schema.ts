@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { durationHint, parseDuration } from './duration';
+
+/**
+ * The mapping file format: which artifacts are evidence for which controls, and how fresh they must be.
+ * Written for compliance leads: plain YAML, every field named for what it means.
+ */
+const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${durationHint}` });
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const dateOrNumber = z.union([z.number(), z.string()]);
+
+/** One test on one attribute value. A bare scalar means equality. */
+export const predicateSchema = z.union([
+  scalar,
+  z
+    .strictObject({
+      eq: scalar.optional(),
+      ne: scalar.optional(),
+      in: z.array(scalar).min(1).optional(),
+      glob: z.string().min(1).optional(),
+      regex: z.string().min(1).optional(),
+      gt: dateOrNumber.optional(),
+      gte: dateOrNumber.optional(),
+      lt: dateOrNumber.optional(),
+      lte: dateOrNumber.optional(),
+      exists: z.boolean().optional(),
+    })
+    .refine((p) => Object.keys(p).length > 0, { message: 'empty predicate; use one of eq, ne, in, glob, regex, gt, gte, lt, lte, exists' }),
+]);
+export type Predicate = z.infer<typeof predicateSchema>;
+
+/** Attribute tests, combined with all/any/not. Keys are dotted attribute paths such as `frontMatter.owner`. */
+export type Where = { all: Where[] } | { any: Where[] } | { not: Where } | { [attributePath: string]: Predicate };
+
+export const whereSchema: z.ZodType<Where> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(whereSchema).min(1) }),
+    z.strictObject({ any: z.array(whereSchema).min(1) }),
+    z.strictObject({ not: whereSchema }),
+    z.record(z.string().regex(/^(?!all$|any$|not$)[A-Za-z0-9_@$-]+(\.[A-Za-z0-9_@$-]+)*$/, 'not an attribute path'), predicateSchema),
+  ]),
+);
+
+export const selectorSchema = z.strictObject({
+  /** Source type (`folder`, `github`, ...). */
+  source: z.string().min(1),
+  /** Restrict to one configured source id when several sources share a type. */
+  sourceId: z.string().min(1).optional(),
+  kind: z.string().min(1).optional(),
+  where: whereSchema.optional(),
+});
+export type Selector = z.infer<typeof selectorSchema>;
+
+const maxAgeFreshness = z.strictObject({ maxAge: duration, grace: duration.optional() });
+/**
+ * Per change: every change artifact (e.g. a production model version) observed inside `window` needs its
+ * own evidence record, matched on `key` (an attribute present on both).
+ */
+const perChangeFreshness = z.strictObject({
+  perChange: z.strictObject({
+    changes: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
+    key: z.string().min(1),
+    window: duration.default('365d'),
+  }),
+  grace: duration.optional(),
+});
+
+export const freshnessSchema = z.union([duration, maxAgeFreshness, perChangeFreshness]);
+
+export const ruleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids are lowercase words joined by "-"'),
+  description: z.string().optional(),
+  controls: z.array(z.string().min(1)).min(1),
+  /** design: the control exists (a policy, a configuration). operating: the control ran (records over time). */
+  evidence: z.enum(['design', 'operating']).default('operating'),
+  /** Several selectors are alternatives: any one of them supplies evidence. */
+  select: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
+  freshness: freshnessSchema,
+  minCount: z.number().int().positive().default(1),
+});
+
+export const mappingFileSchema = z.strictObject({
+  rules: z.array(ruleSchema).default([]),
+  /** Rule ids from earlier files to drop entirely. */
+  remove: z.array(z.string()).default([]),
+});
+
+export type RawRule = z.infer<typeof ruleSchema>;
+export type MappingFile = z.infer<typeof mappingFileSchema>;
+
+export const soaFileSchema = z.strictObject({
+  notApplicable: z
+    .array(
+      z.strictObject({
+        control: z.string().min(1),
+        justification: z.string().min(20, 'auditors expect a real justification (at least 20 characters)'),
+      }),
+    )
+    .default([]),
+});

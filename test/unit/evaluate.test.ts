@@ -1,0 +1,181 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evaluate, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
+import type { MappingSet } from '../../mappings/load';
+import { DAY, doc, mappingsFrom } from '../support/mapping-fixture';
+
+const policyRule = `rules:
+  - id: ai-policy
+    controls: [A.2.2]
+    select: { source: folder, where: { path: { glob: "policies/**" } } }
+    freshness: { maxAge: 365d, grace: 30d }
+`;
+
+function statusOf(mappings: MappingSet, artifacts: IndexedArtifact[], now: number, runs: SourceRun[] = [], control = 'A.2.2') {
+  return evaluate({ artifacts, sourceRuns: runs, mappings, notApplicable: [], now: new Date(now) }).find((r) => r.control.id === control)!;
+}
+
+const t0 = Date.parse('2026-01-01T00:00:00Z');
+
+describe('evaluator: max age and grace', () => {
+  it('is fresh exactly at max age, due-soon inside grace, stale after grace', async () => {
+    const m = await mappingsFrom(policyRule);
+    const a = [doc('policies/ai-policy.md', t0)];
+    expect(statusOf(m, a, t0 + 365 * DAY).status).toBe('fresh');
+    const due = statusOf(m, a, t0 + 365 * DAY + 1);
+    expect(due.status).toBe('due-soon');
+    expect(due.dueAt).toBe(new Date(t0 + 395 * DAY).toISOString());
+    expect(due.reason).toContain('grace ends 2027-01-31');
+    expect(statusOf(m, a, t0 + 395 * DAY).status).toBe('due-soon');
+    const stale = statusOf(m, a, t0 + 395 * DAY + 1);
+    expect(stale.status).toBe('stale');
+    expect(stale.reason).toMatch(/is 395d old \(observed 2026-01-01\); max age 365d/);
+  });
+
+  it('the newest matching artifact decides, and non-matching ones are ignored', async () => {
+    const m = await mappingsFrom(policyRule);
+    const r = statusOf(m, [doc('policies/old.md', t0 - 800 * DAY), doc('policies/new.md', t0 - 10 * DAY), doc('other/x.md', t0)], t0);
+    expect(r.status).toBe('fresh');
+    expect(r.newest).toEqual({ id: 'docs:policies/new.md', observedAt: new Date(t0 - 10 * DAY).toISOString() });
+    expect(r.evidence).toEqual(['docs:policies/new.md']);
+  });
+
+  it('is missing when nothing matches, and says which rule', async () => {
+    const m = await mappingsFrom(policyRule);
+    const r = statusOf(m, [doc('other/x.md', t0)], t0);
+    expect(r.status).toBe('missing');
+    expect(r.reason).toContain('no evidence matches rule "ai-policy"');
+  });
+
+  it('as of a date before any evidence existed: missing', async () => {
+    const m = await mappingsFrom(policyRule);
+    const a = [doc('policies/ai-policy.md', t0)];
+    expect(statusOf(m, a, t0 - 1).status).toBe('missing');
+  });
+
+  it('as of a date, ignores evidence collected later even if observed earlier', async () => {
+    const m = await mappingsFrom(policyRule);
+    const backdated = doc('policies/ai-policy.md', t0 - 30 * DAY, { collectedAt: t0 + 10 * DAY });
+    expect(statusOf(m, [backdated], t0).status).toBe('missing');
+    expect(statusOf(m, [backdated], t0 + 10 * DAY).status).toBe('fresh');
+  });
+
+  it('minimum count: the Nth newest record must be fresh', async () => {
+    const m = await mappingsFrom(`rules:\n  - id: reviews\n    controls: [A.2.4]\n    select: { source: folder }\n    freshness: 90d\n    minCount: 2\n`);
+    const one = statusOf(m, [doc('a.md', t0)], t0, [], 'A.2.4');
+    expect(one.status).toBe('stale');
+    expect(one.reason).toContain('1 of 2 required records');
+    expect(statusOf(m, [doc('a.md', t0), doc('b.md', t0 - 80 * DAY)], t0, [], 'A.2.4').status).toBe('fresh');
+    expect(statusOf(m, [doc('a.md', t0), doc('b.md', t0 - 91 * DAY)], t0, [], 'A.2.4').status).toBe('stale');
+  });
+
+  it('a control needs every rule that targets it; the worst rule decides', async () => {
+    const m = await mappingsFrom(policyRule + `  - id: acknowledgements\n    controls: [A.2.2]\n    select: { source: manual, kind: record }\n    freshness: 365d\n    description: Staff acknowledgements\n`);
+    const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0);
+    expect(r.status).toBe('missing');
+    expect(r.reason).toBe('acknowledgements: needs a manual upload: Staff acknowledgements');
+    expect(r.rules.map((x) => x.status).sort()).toEqual(['fresh', 'missing']);
+  });
+
+  it('controls without any rule are missing, and not-applicable ones carry their justification', async () => {
+    const m = await mappingsFrom(policyRule);
+    const results = evaluate({ artifacts: [], sourceRuns: [], mappings: m, notApplicable: [{ control: 'A.10.4', justification: 'internal use only, no customers' }], now: new Date(t0) });
+    expect(results).toHaveLength(38);
+    expect(results.find((r) => r.control.id === 'A.9.4')).toMatchObject({ status: 'missing', reason: expect.stringContaining('no mapping rule') });
+    expect(results.find((r) => r.control.id === 'A.10.4')).toMatchObject({ status: 'not-applicable', reason: expect.stringContaining('internal use only') });
+  });
+});
+
+describe('evaluator: collection failures', () => {
+  it('a failed last run of a feeding source makes the control collection-failed, with the time left', async () => {
+    const m = await mappingsFrom(policyRule);
+    const a = [doc('policies/ai-policy.md', t0 - 361 * DAY)];
+    const runs: SourceRun[] = [
+      { source: 'docs', sourceType: 'folder', at: t0 - 2 * DAY, status: 'ok' },
+      { source: 'docs', sourceType: 'folder', at: t0 - DAY, status: 'failed', error: 'CredentialsError: token expired' },
+    ];
+    const r = statusOf(m, a, t0, runs);
+    expect(r.status).toBe('collection-failed');
+    expect(r.reason).toContain('source "docs" failed');
+    expect(r.reason).toContain('token expired');
+    expect(r.reason).toContain('evidence goes stale in 4d');
+  });
+
+  it('a later successful run clears the failure; failures of unrelated sources do not count', async () => {
+    const m = await mappingsFrom(policyRule);
+    const a = [doc('policies/ai-policy.md', t0)];
+    const runs: SourceRun[] = [
+      { source: 'docs', sourceType: 'folder', at: t0 - DAY, status: 'failed', error: 'x' },
+      { source: 'docs', sourceType: 'folder', at: t0, status: 'ok' },
+      { source: 'jira', sourceType: 'manual', at: t0, status: 'failed', error: 'y' },
+    ];
+    expect(statusOf(m, a, t0, runs).status).toBe('fresh');
+    // As of before the successful run, the failure was the latest news.
+    expect(statusOf(m, [doc('policies/ai-policy.md', t0 - 2 * DAY)], t0 - 1, runs).status).toBe('collection-failed');
+  });
+});
+
+describe('evaluator: per change', () => {
+  const perChange = `rules:
+  - id: model-card-per-version
+    controls: [A.6.2.7]
+    select: { source: folder, where: { path: { glob: "cards/**" } } }
+    freshness:
+      perChange:
+        changes: { source: folder, where: { path: { glob: "releases/**" } } }
+        key: version
+        window: 365d
+      grace: 7d
+`;
+  const release = (v: string, at: number) => doc(`releases/${v}.md`, at, { attributes: { path: `releases/${v}.md`, version: v } });
+  const card = (v: string, at: number) => doc(`cards/${v}.md`, at, { attributes: { path: `cards/${v}.md`, version: v } });
+
+  it('every change in the window needs its own record; a missing one is named', async () => {
+    const m = await mappingsFrom(perChange);
+    const arts = [release('1.0', t0 - 100 * DAY), release('1.1', t0 - 50 * DAY), card('1.0', t0 - 99 * DAY)];
+    const r = statusOf(m, arts, t0, [], 'A.6.2.7');
+    expect(r.status).toBe('stale');
+    expect(r.reason).toBe('1 of 2 change(s) have no record: 1.1');
+    expect(statusOf(m, [...arts, card('1.1', t0 - 49 * DAY)], t0, [], 'A.6.2.7').status).toBe('fresh');
+  });
+
+  it('a change without a record is due-soon inside its grace period', async () => {
+    const m = await mappingsFrom(perChange);
+    const r = statusOf(m, [release('2.0', t0 - 3 * DAY)], t0, [], 'A.6.2.7');
+    expect(r.status).toBe('due-soon');
+    expect(r.dueAt).toBe(new Date(t0 + 4 * DAY).toISOString());
+  });
+
+  it('changes outside the window need nothing', async () => {
+    const m = await mappingsFrom(perChange);
+    const r = statusOf(m, [release('0.9', t0 - 400 * DAY)], t0, [], 'A.6.2.7');
+    expect(r.status).toBe('fresh');
+    expect(r.reason).toContain('no changes in the last 365d');
+  });
+});
+
+describe('evaluator: properties', () => {
+  it('is deterministic and independent of artifact and run order', async () => {
+    const m = await mappingsFrom(policyRule + `  - id: any-doc\n    controls: [A.4.2, A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 90d, grace: 10d }\n    minCount: 2\n`);
+    const artifact = fc.record({
+      p: fc.constantFrom('policies/a.md', 'policies/b.md', 'other/c.md', 'policies/d.md'),
+      observedDay: fc.integer({ min: -900, max: 10 }),
+      lagDays: fc.integer({ min: 0, max: 20 }),
+    });
+    const run = fc.record({ at: fc.integer({ min: -30, max: 5 }), failed: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(artifact, { maxLength: 25 }), fc.array(run, { maxLength: 5 }), fc.integer({ min: -100, max: 100 }), async (specs, runSpecs, nowDay) => {
+        const arts = specs.map((s) => doc(s.p, t0 + s.observedDay * DAY, { collectedAt: t0 + (s.observedDay + s.lagDays) * DAY }));
+        const runs: SourceRun[] = runSpecs.map((r) => ({ source: 'docs', sourceType: 'folder', at: t0 + r.at * DAY, status: r.failed ? 'failed' : 'ok', ...(r.failed ? { error: 'boom' } : {}) }));
+        const now = new Date(t0 + nowDay * DAY);
+        const a = evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now });
+        const b = evaluate({ artifacts: [...arts].reverse(), sourceRuns: [...runs].reverse(), mappings: m, notApplicable: [], now });
+        const shuffled = [...arts].sort((x, y) => x.sha256.localeCompare(y.sha256) * (nowDay % 2 === 0 ? 1 : -1));
+        const c = evaluate({ artifacts: shuffled, sourceRuns: runs, mappings: m, notApplicable: [], now });
+        expect(b).toEqual(a);
+        expect(c).toEqual(a);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../mappings/catalog';
+import { expandMappingPaths, loadMappings, loadSoa } from '../../mappings/load';
+import { InputError } from '../../mappings/yaml-source';
+import { tempDir, writeTree } from '../support/tmp';
+
+async function mappingError(yaml: string): Promise<{ message: string; file: string }> {
+  const dir = await tempDir();
+  await writeTree(dir, { 'm.yaml': yaml });
+  const file = path.join(dir, 'm.yaml');
+  const err = await loadMappings([file]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InputError);
+  return { message: (err as InputError).message, file };
+}
+
+const rule = (over: string) =>
+  `rules:\n  - id: r1\n    controls: [A.6.2.6]\n    select: { source: folder, kind: document }\n    freshness: 30d\n${over}`;
+
+describe('mapping files', () => {
+  it('the shipped default pack loads and covers all 38 controls of the catalog', async () => {
+    const catalog = loadCatalog();
+    expect(catalog.controls).toHaveLength(38);
+    const set = await loadMappings(expandMappingPaths(['default'], '/'), catalog);
+    const covered = new Set(set.rules.flatMap((r) => r.controls));
+    expect([...covered].sort()).toEqual(catalog.controls.map((c) => c.id).sort());
+  });
+
+  it('accepts the documented shape, with freshness shorthand', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'm.yaml': [
+        'rules:',
+        '  - id: ai-policy-document',
+        '    controls: [A.2.2, A.2.4]',
+        '    evidence: design',
+        '    select:',
+        '      source: folder',
+        '      kind: document',
+        '      where: { path: { glob: "policies/ai-policy*" } }',
+        '    freshness: { maxAge: 365d, grace: 30d }',
+        '  - id: monitoring-alerts',
+        '    controls: [A.6.2.6]',
+        '    select: { source: folder }',
+        '    freshness: 30d',
+      ].join('\n'),
+    });
+    const set = await loadMappings([path.join(dir, 'm.yaml')]);
+    expect(set.rules.map((r) => r.id)).toEqual(['ai-policy-document', 'monitoring-alerts']);
+    expect(set.rules[0]!.freshness).toMatchObject({ type: 'maxAge', maxAgeMs: 365 * 86_400_000, graceMs: 30 * 86_400_000 });
+    expect(set.rules[1]!.freshness).toMatchObject({ type: 'maxAge', maxAgeMs: 30 * 86_400_000, graceMs: 0 });
+    expect(set.rules[0]!.origin.line).toBe(2);
+  });
+
+  it('unknown control id: file:line:col and a did-you-mean', async () => {
+    const { message, file } = await mappingError(rule('').replace('[A.6.2.6]', '[A.6.2.66]'));
+    expect(message).toContain(`${file}:3:16: rules[0].controls[0]: unknown control id "A.6.2.66" (hint: did you mean A.6.2.6?)`);
+  });
+
+  it('unknown source type and unknown kind', async () => {
+    const src = await mappingError(rule('').replace('source: folder', 'source: foldr'));
+    expect(src.message).toContain(`${src.file}:4:23: rules[0].select.source: unknown source type "foldr" (hint: did you mean folder?)`);
+    const kind = await mappingError(rule('').replace('kind: document', 'kind: documnet'));
+    expect(kind.message).toContain(`${kind.file}:4:37: rules[0].select.kind: source type "folder" has no kind "documnet" (hint: did you mean document?)`);
+  });
+
+  it('bad duration', async () => {
+    const { message, file } = await mappingError(rule('').replace('freshness: 30d', 'freshness: 30 days'));
+    expect(message).toContain(`${file}:5:16: rules[0].freshness:`);
+    expect(message).toContain('24h, 90d or 2w');
+  });
+
+  it('bad regex', async () => {
+    const { message, file } = await mappingError(rule('').replace('kind: document }', 'kind: document, where: { path: { regex: "([a-z" } } }'));
+    expect(message).toContain(`${file}:4:71: rules[0].select.where.path.regex: bad regular expression`);
+  });
+
+  it('duplicate rule id in one file', async () => {
+    const { message, file } = await mappingError(rule('  - id: r1\n    controls: [A.2.2]\n    select: { source: manual }\n    freshness: 365d\n'));
+    expect(message).toContain(`${file}:6:9: rules[1].id: duplicate rule id "r1" (also rules[0] in this file)`);
+  });
+
+  it('reports every problem of every file in one error', async () => {
+    const { message } = await mappingError(rule('  - id: r2\n    controls: [A.9.9]\n    select: { source: nope }\n    freshness: 1w\n'));
+    expect(message.split('\n')).toHaveLength(2);
+    expect(message).toContain('unknown control id "A.9.9"');
+    expect(message).toContain('unknown source type "nope"');
+  });
+
+  it('later files override rules with the same id, and can remove rules', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'a.yaml': rule('  - id: r2\n    controls: [A.2.2]\n    select: { source: manual }\n    freshness: 365d\n'),
+      'b.yaml': 'rules:\n  - id: r1\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: 7d\nremove: [r2]\n',
+    });
+    const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')]);
+    expect(set.rules.map((r) => r.id)).toEqual(['r1']);
+    expect(set.rules[0]!.freshness).toMatchObject({ maxAgeMs: 7 * 86_400_000 });
+    expect(set.rules[0]!.origin.file).toBe(path.join(dir, 'b.yaml'));
+  });
+
+  it('statement of applicability: unknown control and missing justification are located', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'soa.yaml': 'notApplicable:\n  - control: A.10.5\n    justification: We have no customers for AI output at all.\n  - control: A.10.4\n    justification: n/a\n' });
+    const err = await loadSoa(path.join(dir, 'soa.yaml'), loadCatalog()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain('soa.yaml:5:20: notApplicable[1].justification: auditors expect a real justification');
+  });
+});

@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { InputError, YamlSource } from '../mappings/yaml-source';
+import { cronProblem } from './cron';
+import { secretRefSchema } from './secrets';
+
+/**
+ * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
+ * folders it names can move together.
+ */
+const idSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
+
+const folderSourceSchema = z.strictObject({
+  id: idSchema,
+  type: z.literal('folder'),
+  path: z.string().min(1),
+  include: z.array(z.string().min(1)).default([]),
+  exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
+});
+
+export const sourceTypes = ['folder'] as const;
+
+const sourceSchema = z.discriminatedUnion('type', [folderSourceSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
+});
+
+const scheduleSchema = z.strictObject({
+  id: idSchema,
+  cron: z
+    .string()
+    .superRefine((expr, ctx) => {
+      const problem = cronProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  every: z.string().regex(/^\d+(m|h|d)$/, 'expected an interval such as 30m, 6h or 1d').optional(),
+  timezone: z.string().default('UTC'),
+  sources: z.array(idSchema).min(1).optional(),
+  paused: z.boolean().default(false),
+});
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1),
+    store: z.strictObject({ path: z.string().min(1) }).default({ path: './evidence-store' }),
+    signing: z
+      .strictObject({
+        /** ed25519 private key (PKCS#8 PEM). A missing key *file* is created on first use. */
+        key: secretRefSchema,
+      })
+      .default({ key: { file: './.evidence-hub/signing-key.pem' } }),
+    temporal: z
+      .strictObject({
+        address: z.string().default('localhost:7233'),
+        namespace: z.string().default('default'),
+        taskQueue: z.string().default('evidence-hub'),
+      })
+      .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub' }),
+    /** Mapping files in order; later files override rules with the same id. `default` is the shipped pack. */
+    mappings: z.array(z.string().min(1)).default(['default']),
+    /** Statement of Applicability file (controls excluded, with justification). */
+    soa: z.string().min(1).optional(),
+    sources: z.array(sourceSchema).min(1, 'declare at least one source'),
+    schedules: z.array(scheduleSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.sources.forEach((s, i) => {
+      if (seen.has(s.id)) {
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}" (also sources[${seen.get(s.id)}])` });
+      }
+      seen.set(s.id, i);
+    });
+    cfg.schedules.forEach((sch, i) => {
+      if ((sch.cron === undefined) === (sch.every === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['schedules', i], message: 'set exactly one of "cron" or "every"' });
+      }
+      sch.sources?.forEach((id, j) => {
+        if (!seen.has(id)) {
+          ctx.addIssue({ code: 'custom', path: ['schedules', i, 'sources', j], message: `unknown source "${id}"; declared sources: ${[...seen.keys()].join(', ')}` });
+        }
+      });
+    });
+  });
+
+export type ConfigFile = z.infer<typeof configSchema>;
+export type SourceConfig = ConfigFile['sources'][number];
+
+export interface LoadedConfig extends ConfigFile {
+  /** Absolute path of the file this came from. */
+  file: string;
+  /** Folder that relative paths in the file are resolved against. */
+  baseDir: string;
+}
+
+export interface ConfigOverrides {
+  /** `--store DIR`: replaces store.path (relative to the working directory, as typed on a command line). */
+  store?: string;
+}
+
+export async function loadConfig(file: string, overrides: ConfigOverrides = {}): Promise<LoadedConfig> {
+  const abs = path.resolve(file);
+  const src = await YamlSource.load(abs);
+  if (src.toJS() == null) {
+    throw new InputError([{ file: abs, line: 1, col: 1, path: '', message: 'the file is empty', hint: 'start from examples/demo/evidence-hub.yaml' }]);
+  }
+  const parsed = src.validate(configSchema, (issue) => {
+    if (issue.path.at(-1) === 'version') return 'add "version: 1" at the top';
+    if (issue.path.includes('key') && issue.path.includes('signing')) return 'use key: { file: path/to/key.pem } or key: { env: EVIDENCE_HUB_SIGNING_KEY }';
+    return undefined;
+  });
+  const baseDir = path.dirname(abs);
+  const storePath = overrides.store ? path.resolve(overrides.store) : path.resolve(baseDir, parsed.store.path);
+  return {
+    ...parsed,
+    store: { path: storePath },
+    temporal: {
+      ...parsed.temporal,
+      // Production points the worker at a cluster through the environment, without editing the file.
+      address: process.env['TEMPORAL_ADDRESS'] || parsed.temporal.address,
+      namespace: process.env['TEMPORAL_NAMESPACE'] || parsed.temporal.namespace,
+    },
+    sources: parsed.sources.map((s) => ({ ...s, path: path.resolve(baseDir, s.path) })),
+    file: abs,
+    baseDir,
+  };
+}

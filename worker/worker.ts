@@ -1,0 +1,55 @@
+import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import type { SigningKey } from '../evidence/signing';
+import type { Hub } from './hub';
+
+let runtimeInstalled = false;
+
+/** Routes the Temporal SDK's own logs through pino (and its redaction) instead of the console. */
+export function installTemporalLogging(log: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const sdkLog = log.child({ component: 'temporal-sdk' });
+  const emit = (level: LogLevel, message: string, meta?: LogMetadata) => sdkLog[levels[level]](meta ?? {}, message);
+  try {
+    Runtime.install({
+      logger: {
+        log: emit,
+        trace: (m, meta) => emit('TRACE', m, meta),
+        debug: (m, meta) => emit('DEBUG', m, meta),
+        info: (m, meta) => emit('INFO', m, meta),
+        warn: (m, meta) => emit('WARN', m, meta),
+        error: (m, meta) => emit('ERROR', m, meta),
+      },
+    });
+  } catch {
+    // A runtime already exists (e.g. created by a test environment): keep it.
+  }
+}
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  /** Prebuilt workflow bundle (tests reuse one); bundled from workflows/ when absent. */
+  workflowBundle?: { code: string };
+  clock?: () => Date;
+}
+
+export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, options: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: hub.config.temporal.namespace,
+    taskQueue: hub.config.temporal.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ config: hub.config, store: hub.store, key, mappings: hub.mappings, log, ...(options.clock ? { clock: options.clock } : {}) }),
+  });
+}
+
+export async function connectWorker(address: string): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address });
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${address} (${(err as Error).message}); start one with \`temporal server start-dev\` or set TEMPORAL_ADDRESS`);
+  }
+}

@@ -1,0 +1,24 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { nonRetryableErrorTypes } from '../connectors/errors';
+
+/**
+ * Activity options, declared once. Collection heartbeats its checkpoint, so a worker that dies is noticed
+ * within `heartbeatTimeout` and the retry resumes where the last checkpoint left off.
+ */
+export const collectOptions: ActivityOptions = {
+  startToCloseTimeout: '6h',
+  heartbeatTimeout: '10s',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes,
+  },
+};
+
+/** Planning and sealing only touch local config and the store. */
+export const storeOptions: ActivityOptions = {
+  startToCloseTimeout: '15m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes },
+};
