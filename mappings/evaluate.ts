@@ -135,8 +135,12 @@ function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {
 export function evaluateRule(rule: Rule, candidates: readonly IndexedArtifact[], latestRun: Map<string, SourceRun>, now: number): RuleResult {
   const matched = candidates.filter(rule.matches).sort(newestFirst);
   const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, matched, now) : perChangeResult(rule, matched, candidates, now);
+  // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
+  // none at all (the failed source may be where it would come from). A broken folder that never fed a
+  // control does not turn that control's healthy evidence into an alarm.
+  const suppliers = new Set(matched.map((a) => a.source));
   const failed = [...latestRun.values()]
-    .filter((r) => r.status === 'failed' && rule.sourceTypes.includes(r.sourceType))
+    .filter((r) => r.status === 'failed' && rule.sourceTypes.includes(r.sourceType) && (suppliers.size === 0 || suppliers.has(r.source)))
     .sort((a, b) => a.source.localeCompare(b.source));
   if (failed.length === 0) return base;
   const f = failed[0]!;

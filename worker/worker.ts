@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
@@ -41,7 +43,7 @@ export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, op
     connection: options.connection,
     namespace: hub.config.temporal.namespace,
     taskQueue: hub.config.temporal.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities({ config: hub.config, store: hub.store, key, mappings: hub.mappings, log, ...(options.clock ? { clock: options.clock } : {}) }),
   });
 }
@@ -52,4 +54,10 @@ export async function connectWorker(address: string): Promise<NativeConnection> 
   } catch (err) {
     throw new Error(`cannot reach Temporal at ${address} (${(err as Error).message}); start one with \`temporal server start-dev\` or set TEMPORAL_ADDRESS`);
   }
+}
+
+/** workflows/index.js in a build, workflows/index.ts when run from sources (tests, tsx). */
+export function workflowsPath(): string {
+  const base = path.join(__dirname, '..', 'workflows', 'index');
+  return existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
 }

@@ -110,6 +110,11 @@ describe('evaluator: collection failures', () => {
       { source: 'jira', sourceType: 'manual', at: t0, status: 'failed', error: 'y' },
     ];
     expect(statusOf(m, a, t0, runs).status).toBe('fresh');
+    // Another folder source that fails, but never supplied this rule's evidence, does not raise an alarm.
+    const otherFailed: SourceRun[] = [...runs, { source: 'scratch', sourceType: 'folder', at: t0, status: 'failed', error: 'gone' }];
+    expect(statusOf(m, a, t0, otherFailed).status).toBe('fresh');
+    // ...but it does where the rule has no evidence at all: the failed source may be where it comes from.
+    expect(statusOf(m, [], t0, otherFailed).status).toBe('collection-failed');
     // As of before the successful run, the failure was the latest news.
     expect(statusOf(m, [doc('policies/ai-policy.md', t0 - 2 * DAY)], t0 - 1, runs).status).toBe('collection-failed');
   });

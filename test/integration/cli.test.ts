@@ -1,0 +1,96 @@
+import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dataPath } from '../../mappings/data-files';
+import { runCli } from '../support/processes';
+import { tempDir, writeTree } from '../support/tmp';
+
+/** The first JSON document in a command's stdout (the embedded dev server prints a banner first). */
+function jsonOf(stdout: string): any {
+  return JSON.parse(stdout.slice(stdout.indexOf('\n{') + 1));
+}
+
+describe('evidence-hub command line', () => {
+  it('demo sweeps the sample organisation; its store verifies, and fails verification after one flipped byte', async () => {
+    const dir = await tempDir();
+    await cp(dataPath('examples', 'demo'), path.join(dir, 'demo'), { recursive: true, filter: (src) => !src.includes('.state') });
+    const config = path.join(dir, 'demo', 'evidence-hub.yaml');
+    const store = path.join(dir, 'demo', '.state', 'evidence-store');
+
+    const demo = await runCli(['demo', '--config', config, '--json']);
+    expect(demo.stderr).toContain('web UI: http://127.0.0.1:');
+    expect(demo.code).toBe(0);
+    const out = jsonOf(demo.stdout);
+    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 27, failedSources: [] });
+    expect(out.controls).toHaveLength(38);
+
+    const status = await runCli(['status', '--config', config, '--json']);
+    expect(status.code).toBe(0);
+    const controls = JSON.parse(status.stdout).controls as { control: { id: string }; status: string; reason: string }[];
+    expect(controls).toHaveLength(38);
+    for (const c of controls) {
+      expect(c.status).toMatch(/^(fresh|due-soon|stale|missing|collection-failed|not-applicable)$/);
+      expect(c.reason.length).toBeGreaterThan(10);
+    }
+    expect(controls.find((c) => c.control.id === 'A.10.4')!.status).toBe('not-applicable');
+    expect(controls.find((c) => c.control.id === 'A.4.6')!.status).toBe('missing'); // training records: manual only
+    expect(controls.find((c) => c.control.id === 'A.8.4')!.status).toBe('stale'); // communication plan effective 2023
+
+    const table = await runCli(['status', '--config', config, '--controls', 'A.6.2.*']);
+    expect(table.stdout.split('\n').filter((l) => l.startsWith('A.6.2.'))).toHaveLength(7);
+
+    const ok = await runCli(['verify', store]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 27 blob\(s\) checked/);
+    const one = await runCli(['verify', path.join(store, 'manifests', '000000000001.json'), '--json']);
+    expect(JSON.parse(one.stdout)).toMatchObject({ ok: true, bundlesChecked: 1 });
+
+    const prefix = (await readdir(path.join(store, 'blobs', 'sha256')))[0]!;
+    const blobName = (await readdir(path.join(store, 'blobs', 'sha256', prefix)))[0]!;
+    const blob = path.join(store, 'blobs', 'sha256', prefix, blobName);
+    await chmod(blob, 0o644);
+    const bytes = await readFile(blob);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    await writeFile(blob, bytes);
+    const bad = await runCli(['verify', store]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('FAILED');
+    expect(bad.stdout).toContain(`blob-altered: bundle #1: blob of `);
+    expect(bad.stdout).toContain(`expected ${blobName.slice(0, 12)}`);
+  });
+
+  it('a malformed config exits 2 naming the file, line and field', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'evidence-hub.yaml': 'version: 1\nsources:\n  - id: docs\n    type: folder\n    path: ./docs\nschedules:\n  - id: nightly\n    cron: "0 2 * *"\n' });
+    const r = await runCli(['status', '--config', path.join(dir, 'evidence-hub.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${path.join(dir, 'evidence-hub.yaml')}:8:11: schedules[0].cron: expected 5 fields`);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace for bad input
+  });
+
+  it('a mapping naming a control that does not exist exits 2 with file:line:col and a suggestion', async () => {
+    const dir = await tempDir();
+    const mapping = path.join(dir, 'org-mappings.yaml');
+    await writeTree(dir, {
+      'org-mappings.yaml': 'rules:\n  - id: drift\n    controls: [A.6.2.6, A.6.2.10]\n    select: { source: folder }\n    freshness: 30d\n',
+      'evidence-hub.yaml': `version: 1\nmappings: [default, ./org-mappings.yaml]\nsources:\n  - { id: docs, type: folder, path: ./docs }\n`,
+    });
+    const check = await runCli(['mappings', 'check', mapping]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain(`${mapping}:3:25: rules[0].controls[1]: unknown control id "A.6.2.10" (hint: did you mean A.6.2.2?)`);
+    // Every command that loads mappings refuses to run on them.
+    const status = await runCli(['status', '--config', path.join(dir, 'evidence-hub.yaml')]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(`${mapping}:3:25:`);
+    const good = await runCli(['mappings', 'check', '--config', path.join(dir, 'evidence-hub.yaml'), dataPath('mappings', 'default', '10-documents.yaml')]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^OK: \d+ rules in 1 file\(s\) cover 35 of 38 controls/);
+  });
+
+  it('verify on something that is not a store is a usage error', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['verify', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not an evidence store');
+  });
+});

@@ -1,0 +1,58 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { sealBundle, type BundleSummary } from '../../evidence/bundle';
+import { artifactId, type ArtifactRecord } from '../../evidence/manifest';
+import { signingKeyFromPem, type SigningKey } from '../../evidence/signing';
+import type { EvidenceStore } from '../../evidence/store';
+import type { MappingSet } from '../../mappings/load';
+
+export function newKey(): SigningKey {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return signingKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'test');
+}
+
+/**
+ * Writes a bundle the way a sweep does (blobs, staged records, seal) without Temporal, so store and
+ * verification behaviour can be tested on its own.
+ */
+export async function writeBundle(
+  store: EvidenceStore,
+  key: SigningKey,
+  mappings: MappingSet,
+  bundleId: string,
+  files: Record<string, string>,
+  at = new Date('2026-06-01T00:00:00Z'),
+): Promise<BundleSummary> {
+  const staging = await store.openStaging(bundleId, 'docs', 0);
+  for (const [p, content] of Object.entries(files)) {
+    const blob = await store.putBlob(Readable.from([Buffer.from(content)]));
+    const record: ArtifactRecord = {
+      id: artifactId('docs', p),
+      source: 'docs',
+      sourceType: 'folder',
+      kind: 'document',
+      externalId: p,
+      observedAt: at.toISOString(),
+      collectedAt: at.toISOString(),
+      sha256: blob.sha256,
+      size: blob.size,
+      mediaType: 'text/markdown',
+      attributes: { path: p },
+      provenance: { endpoint: `file:///${p}`, collector: 'folder@1.0.0' },
+    };
+    await staging.append(record);
+  }
+  await staging.close();
+  return sealBundle(
+    store,
+    key,
+    mappings,
+    {
+      bundleId,
+      startedAt: at.toISOString(),
+      trigger: { type: 'manual', workflowId: bundleId, runId: 'r' },
+      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length }],
+    },
+    () => at,
+  );
+}
