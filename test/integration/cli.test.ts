@@ -6,7 +6,7 @@ import { runCli } from '../support/processes';
 import { tempDir, writeTree } from '../support/tmp';
 
 /** The first JSON document in a command's stdout (the embedded dev server prints a banner first). */
-function jsonOf(stdout: string): any {
+function jsonOf(stdout: string): { bundle: unknown; controls: unknown[] } {
   return JSON.parse(stdout.slice(stdout.indexOf('\n{') + 1));
 }
 

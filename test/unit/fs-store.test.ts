@@ -2,6 +2,7 @@ import { readdir, readFile, rename, rm, unlink, writeFile, chmod } from 'node:fs
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { sealBundle } from '../../evidence/bundle';
 import { sha256Hex } from '../../evidence/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { readEvidenceIndex, readManifest } from '../../evidence/index';
@@ -189,7 +190,6 @@ describe('verify: tamper suite', () => {
     const { store, mappings } = await sealedStore();
     const other = newKey();
     // An attacker with write access appends a bundle signed by their own key.
-    const { sealBundle } = await import('../../evidence/bundle');
     const staging = await store.openStaging('evil', 'docs', 0);
     await staging.close();
     const original = store.registerKey.bind(store);
