@@ -15,6 +15,7 @@ export interface CollectResult {
   source: string;
   sourceType: string;
   artifactCount: number;
+  stats: Record<string, number>;
   blobsCreated: number;
   bytesWritten: number;
   resumedAfter?: string;
@@ -51,13 +52,21 @@ export async function collectInto(
   let sinceCheckpoint = 0;
   let lastCheckpoint = Date.now();
   let cursor = resume?.cursor;
+  const previousState = await store.readSourceState(source.id);
   if (resume) log.info({ source: source.id, resumeAfter: resume.cursor, count }, 'resuming collection after checkpoint');
   // A single large blob can take longer than the heartbeat timeout; keep re-sending the last checkpoint
   // so the server knows the attempt is alive without claiming progress that is not yet durable.
   let lastDetails: CollectCheckpoint | undefined = resume;
   const keepAlive = setInterval(() => ctx?.heartbeat(lastDetails), 3_000);
   try {
-    for await (const step of connector.collect({ ...(resume ? { resumeAfter: resume.cursor } : {}), ...(ctx ? { signal: ctx.cancellationSignal } : {}), log })) {
+    const steps = connector.collect({
+      log,
+      openStoredBlob: (sha256) => store.openBlob(sha256),
+      ...(resume ? { resumeAfter: resume.cursor } : {}),
+      ...(ctx ? { signal: ctx.cancellationSignal } : {}),
+      ...(previousState !== undefined ? { previousState } : {}),
+    });
+    for await (const step of steps) {
       const { meta } = step.artifact;
       const blob = await store.putBlob(step.artifact.open());
       const record: ArtifactRecord = {
@@ -93,10 +102,13 @@ export async function collectInto(
     clearInterval(keepAlive);
     await staging.close();
   }
+  const state = connector.state?.();
+  if (state !== undefined) await store.stageSourceState(req.bundleId, source.id, state);
   return {
     source: source.id,
     sourceType: connector.type,
     artifactCount: count,
+    stats: connector.stats?.() ?? {},
     blobsCreated,
     bytesWritten,
     ...(resume ? { resumedAfter: resume.cursor } : {}),

@@ -46,10 +46,24 @@ export interface CollectOptions {
   resumeAfter?: string;
   signal?: AbortSignal;
   log: Logger;
+  /**
+   * What this connector returned from `state()` at the end of its last run that was sealed into a
+   * bundle (ETags, `since` cursors, content hashes). Absent on a first run. Connector-defined JSON.
+   */
+  previousState?: JsonValue;
+  /** Opens a blob stored by an earlier run, to re-emit an unchanged item (e.g. after a 304) without refetching it. */
+  openStoredBlob?: (sha256: string) => Readable;
 }
+
+/** Per-run accounting a connector reports; numbers only, so it can travel in workflow history. */
+export type ConnectorStats = Record<string, number>;
 
 export interface Connector {
   /** The source type, as written in config (`folder`, `github`, ...). */
   readonly type: string;
   collect(options: CollectOptions): AsyncIterable<CollectionStep>;
+  /** State to hand to the next run as `previousState`; read after `collect` has finished. */
+  state?(): JsonValue;
+  /** Requests made, requests billed against a rate limit, 304s, remaining budget, ... */
+  stats?(): ConnectorStats;
 }

@@ -1,6 +1,6 @@
 import type { MappingSet } from '../mappings/load';
 import { canonicalJson } from './digest';
-import { bundleFormat, type ArtifactRecord, type Manifest, type SourceOutcome, type Trigger } from './manifest';
+import { bundleFormat, manifestSchema, type ArtifactRecord, type Manifest, type SourceOutcome, type Trigger } from './manifest';
 import { merkleRoot } from './merkle';
 import { signBytes, type SigningKey } from './signing';
 import type { CommittedBundle, EvidenceStore } from './store';
@@ -41,10 +41,19 @@ export async function sealBundle(
   req: BundleRequest,
   clock: () => Date = () => new Date(),
 ): Promise<BundleSummary> {
-  const artifacts: ArtifactRecord[] = [];
-  for (const o of [...req.outcomes].sort((a, b) => a.source.localeCompare(b.source))) {
-    if (o.status === 'ok') artifacts.push(...(await store.readStaged(req.bundleId, o.source)));
+  const okSources = req.outcomes.filter((o) => o.status === 'ok').map((o) => o.source);
+  const failedSources = req.outcomes.filter((o) => o.status === 'failed').map((o) => o.source);
+  // A retry after a crash that followed the commit: the staged records may be gone already, so the
+  // committed bundle is answered from its manifest before anything is read from staging.
+  const existing = await store.findBundle(req.bundleId);
+  if (existing) {
+    const bytes = (await store.readManifest(existing.sequence))!;
+    const manifest = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+    await finish(store, req.bundleId, okSources);
+    return { ...existing, artifactCount: manifest.artifacts.length, controlsWithEvidence: Object.keys(manifest.controls).length, failedSources };
   }
+  const artifacts: ArtifactRecord[] = [];
+  for (const source of [...okSources].sort()) artifacts.push(...(await store.readStaged(req.bundleId, source)));
   const controls = mapControls(artifacts, mappings);
   await store.registerKey(key, clock());
   const committed = await store.commitBundle(req.bundleId, async (head) => {
@@ -66,11 +75,12 @@ export async function sealBundle(
     const bytes = Buffer.from(canonicalJson(manifest));
     return { bytes, signature: signBytes(key, bytes) };
   });
-  await store.removeStaging(req.bundleId);
-  return {
-    ...committed,
-    artifactCount: artifacts.length,
-    controlsWithEvidence: Object.keys(controls).length,
-    failedSources: req.outcomes.filter((o) => o.status === 'failed').map((o) => o.source),
-  };
+  await finish(store, req.bundleId, okSources);
+  return { ...committed, artifactCount: artifacts.length, controlsWithEvidence: Object.keys(controls).length, failedSources };
+}
+
+/** After the commit: the sources' new state takes effect, and the staged records go. */
+async function finish(store: EvidenceStore, bundleId: string, okSources: string[]): Promise<void> {
+  for (const source of okSources) await store.promoteSourceState(bundleId, source);
+  await store.removeStaging(bundleId);
 }

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { JsonValue } from '../connectors/types';
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from './digest';
 import { asStoreError, publishExclusive, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
@@ -19,6 +20,7 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  *   keys/<keyId>.json, .pem         public keys and their validity periods
  *   bundles/<bundleId>.json         pointer from bundle id to its sequence (a cache; rebuilt by scanning)
  *   staging/<bundleId>/<source>.jsonl  artifact records of a sweep still in progress
+ *   state/<source>.json             connector state (ETags, cursors) of the source's last sealed run
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
@@ -46,7 +48,7 @@ export class FilesystemStore implements EvidenceStore {
   static async open(root: string): Promise<FilesystemStore> {
     const abs = path.resolve(root);
     try {
-      for (const dir of ['blobs/sha256', 'manifests', 'signatures', 'keys', 'bundles', 'staging', 'tmp']) {
+      for (const dir of ['blobs/sha256', 'manifests', 'signatures', 'keys', 'bundles', 'staging', 'state', 'tmp']) {
         await mkdir(path.join(abs, dir), { recursive: true });
       }
       await writeFile(path.join(abs, 'store.json'), canonicalJson({ format: storeFormat }), { flag: 'wx' }).catch((err) => {
@@ -176,6 +178,33 @@ export class FilesystemStore implements EvidenceStore {
 
   async removeStaging(bundleId: string): Promise<void> {
     await rm(path.join(this.root, 'staging', safeSegment(bundleId)), { recursive: true, force: true });
+  }
+
+  private statePath(source: string): string {
+    return path.join(this.root, 'state', `${safeSegment(source)}.json`);
+  }
+
+  async stageSourceState(bundleId: string, source: string, state: JsonValue): Promise<void> {
+    await writeFileAtomic(this.tmpDir, path.join(this.root, 'staging', safeSegment(bundleId), `${safeSegment(source)}.state.json`), JSON.stringify(state));
+  }
+
+  async promoteSourceState(bundleId: string, source: string): Promise<void> {
+    const staged = path.join(this.root, 'staging', safeSegment(bundleId), `${safeSegment(source)}.state.json`);
+    let text: string;
+    try {
+      text = await readFile(staged, 'utf8');
+    } catch {
+      return;
+    }
+    await writeFileAtomic(this.tmpDir, this.statePath(source), text);
+  }
+
+  async readSourceState(source: string): Promise<JsonValue | undefined> {
+    try {
+      return JSON.parse(await readFile(this.statePath(source), 'utf8')) as JsonValue;
+    } catch {
+      return undefined;
+    }
   }
 
   async registerKey(key: SigningKey, at: Date): Promise<void> {

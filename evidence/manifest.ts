@@ -36,7 +36,14 @@ export const artifactRecordSchema = z.strictObject({
 });
 
 export const sourceOutcomeSchema = z.discriminatedUnion('status', [
-  z.strictObject({ source: z.string(), sourceType: z.string(), status: z.literal('ok'), artifactCount: z.number().int().nonnegative() }),
+  z.strictObject({
+    source: z.string(),
+    sourceType: z.string(),
+    status: z.literal('ok'),
+    artifactCount: z.number().int().nonnegative(),
+    /** Connector accounting: requests, billable requests, 304s, remaining rate-limit budget. */
+    stats: z.record(z.string(), z.number()).optional(),
+  }),
   z.strictObject({
     source: z.string(),
     sourceType: z.string(),

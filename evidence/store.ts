@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { JsonValue } from '../connectors/types';
 import type { ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 
@@ -54,6 +55,12 @@ export interface EvidenceStore {
   openStaging(bundleId: string, source: string, truncateTo: number): Promise<StagingWriter>;
   readStaged(bundleId: string, source: string): Promise<ArtifactRecord[]>;
   removeStaging(bundleId: string): Promise<void>;
+  /** Connector state from a run in progress; becomes the source's state only when its bundle commits. */
+  stageSourceState(bundleId: string, source: string, state: JsonValue): Promise<void>;
+  /** Moves a staged state into place (no-op when none was staged). */
+  promoteSourceState(bundleId: string, source: string): Promise<void>;
+  /** The state saved by the source's last sealed run. */
+  readSourceState(source: string): Promise<JsonValue | undefined>;
 
   registerKey(key: SigningKey, at: Date): Promise<void>;
   listKeys(): Promise<KeyRecord[]>;

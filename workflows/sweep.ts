@@ -63,7 +63,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       try {
         const r = await collectSource({ bundleId, source: s.id });
         progress.sources[s.id] = { state: 'done', artifactCount: r.artifactCount };
-        return { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount };
+        return { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
       } catch (err) {
         if (isCancellation(err)) throw err;
         const error = failureOf(err);

@@ -55,7 +55,7 @@ describe('sweep workflow on a real Temporal dev server', () => {
 
     // The workflow result: one ok source, one failed source with a non-retryable config error.
     expect(result.sources).toEqual([
-      { source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 3 },
+      { source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 3, stats: {} },
       { source: 'broken', sourceType: 'folder', status: 'failed', artifactCount: 0, error: { type: 'SourceConfigError', message: expect.stringContaining('source "broken": folder') } },
     ]);
     expect(result.bundle).toMatchObject({ sequence: 1, artifactCount: 3, failedSources: ['broken'] });

@@ -65,6 +65,34 @@ describe('filesystem store', () => {
     expect(await store.sequences()).toEqual([1]);
   });
 
+  it('a seal retried after its staging was removed answers from the committed manifest', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    const key = newKey();
+    const mappings = await defaults();
+    const first = await writeBundle(store, key, mappings, 'retry', files);
+    expect(await readdir(path.join(store.root, 'staging'))).toEqual([]);
+    const again = await sealBundle(store, key, mappings, {
+      bundleId: 'retry',
+      startedAt: '2026-06-01T00:00:00.000Z',
+      trigger: { type: 'manual', workflowId: 'retry', runId: 'r' },
+      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 3 }],
+    });
+    expect(again).toMatchObject({ sequence: 1, digest: first.digest, artifactCount: 3 });
+    expect(await store.sequences()).toEqual([1]);
+  });
+
+  it('source state takes effect only when its bundle is sealed', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    await store.stageSourceState('s1', 'docs', { etag: 'W/"1"' });
+    expect(await store.readSourceState('docs')).toBeUndefined();
+    await store.stageSourceState('s2', 'docs', { etag: 'W/"2"' });
+    await writeBundle(store, newKey(), await defaults(), 's2', { 'a.md': 'A' });
+    expect(await store.readSourceState('docs')).toEqual({ etag: 'W/"2"' });
+    // The abandoned sweep s1 never sealed: its state is discarded with its staging.
+    await store.removeStaging('s1');
+    expect(await store.readSourceState('docs')).toEqual({ etag: 'W/"2"' });
+  });
+
   it('concurrent writers leave one unforked chain', async () => {
     const root = await tempDir();
     const key = newKey();
