@@ -61,13 +61,7 @@ const severity: Record<RuleResult['status'], number> = { 'collection-failed': 5,
  */
 export function evaluate(input: EvaluationInput): ControlResult[] {
   const now = input.now.getTime();
-  const known = input.artifacts.filter((a) => a.collectedAt <= now && a.observedAt <= now);
-  const byType = new Map<string, IndexedArtifact[]>();
-  for (const a of known) {
-    const list = byType.get(a.sourceType);
-    if (list) list.push(a);
-    else byType.set(a.sourceType, [a]);
-  }
+  const byType = bucketsNewestFirst(input.artifacts);
   const latestRun = latestRuns(input.sourceRuns, now);
   const na = new Map(input.notApplicable.map((n) => [n.control, n.justification]));
   const rulesByControl = new Map<string, Rule[]>();
@@ -75,6 +69,7 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     for (const c of rule.controls) rulesByControl.set(c, [...(rulesByControl.get(c) ?? []), rule]);
   }
   const ruleCache = new Map<string, RuleResult>();
+  const merged = new Map<string, readonly IndexedArtifact[]>();
 
   return input.mappings.catalog.controls.map((c): ControlResult => {
     const control = { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle };
@@ -89,7 +84,12 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     const results = rules.map((r) => {
       let res = ruleCache.get(r.id);
       if (!res) {
-        const candidates = r.sourceTypes.flatMap((t) => byType.get(t) ?? []);
+        const key = [...r.sourceTypes].sort().join('\u0000');
+        let candidates = merged.get(key);
+        if (!candidates) {
+          candidates = mergeNewestFirst(r.sourceTypes.map((t) => byType.get(t) ?? []));
+          merged.set(key, candidates);
+        }
         res = evaluateRule(r, candidates, latestRun, now);
         ruleCache.set(r.id, res);
       }
@@ -132,15 +132,71 @@ function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {
   return b.observedAt - a.observedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/**
+ * Artifacts grouped by source type, each group newest first. Input that is already in that order (as
+ * the index keeps it) is not sorted again; any other order gives the same groups.
+ */
+function bucketsNewestFirst(artifacts: readonly IndexedArtifact[]): Map<string, IndexedArtifact[]> {
+  const byType = new Map<string, IndexedArtifact[]>();
+  for (const a of artifacts) {
+    const list = byType.get(a.sourceType);
+    if (list) list.push(a);
+    else byType.set(a.sourceType, [a]);
+  }
+  for (const list of byType.values()) {
+    let sorted = true;
+    for (let i = 1; i < list.length && sorted; i++) sorted = newestFirst(list[i - 1]!, list[i]!) <= 0;
+    if (!sorted) list.sort(newestFirst);
+  }
+  return byType;
+}
+
+/** One newest-first list of the buckets of several source types (rare: most rules read one type). */
+function mergeNewestFirst(lists: readonly (readonly IndexedArtifact[])[]): readonly IndexedArtifact[] {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
+  return nonEmpty.flat().sort(newestFirst);
+}
+
+interface Scan {
+  /** Up to `want` newest matching artifacts known at `now`. */
+  newest: IndexedArtifact[];
+  /** All matches, only when the scan had to run to the end (fewer than `want` exist, or per-change). */
+  total?: number;
+  /** Sources among `watch` that supplied at least one match. */
+  suppliers: Set<string>;
+}
+
+/**
+ * Newest-first scan of a rule's candidates. It stops once it has the `want` newest matches and has
+ * seen every watched (failed) source among the suppliers: most rules decide on their first few records.
+ */
+function scanMatches(rule: Rule, candidates: readonly IndexedArtifact[], now: number, want: number, watch: ReadonlySet<string>): Scan {
+  const newest: IndexedArtifact[] = [];
+  const suppliers = new Set<string>();
+  let total = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const a = candidates[i]!;
+    if (a.observedAt > now || a.collectedAt > now || !rule.matches(a)) continue;
+    total++;
+    if (newest.length < want) newest.push(a);
+    if (watch.has(a.source)) suppliers.add(a.source);
+    if (newest.length >= want && suppliers.size === watch.size) return { newest, suppliers };
+  }
+  return { newest, total, suppliers };
+}
+
 export function evaluateRule(rule: Rule, candidates: readonly IndexedArtifact[], latestRun: Map<string, SourceRun>, now: number): RuleResult {
-  const matched = candidates.filter(rule.matches).sort(newestFirst);
-  const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, matched, now) : perChangeResult(rule, matched, candidates, now);
+  const failedRuns = [...latestRun.values()].filter((r) => r.status === 'failed' && rule.sourceTypes.includes(r.sourceType));
+  const watch = new Set(failedRuns.map((r) => r.source));
+  const want = rule.freshness.type === 'maxAge' ? rule.minCount : Number.POSITIVE_INFINITY;
+  const scan = scanMatches(rule, candidates, now, want, watch);
+  const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, scan, now) : perChangeResult(rule, scan.newest, candidates, now);
   // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
   // none at all (the failed source may be where it would come from). A broken folder that never fed a
   // control does not turn that control's healthy evidence into an alarm.
-  const suppliers = new Set(matched.map((a) => a.source));
-  const failed = [...latestRun.values()]
-    .filter((r) => r.status === 'failed' && rule.sourceTypes.includes(r.sourceType) && (suppliers.size === 0 || suppliers.has(r.source)))
+  const failed = failedRuns
+    .filter((r) => scan.newest.length === 0 || scan.suppliers.has(r.source))
     .sort((a, b) => a.source.localeCompare(b.source));
   if (failed.length === 0) return base;
   const f = failed[0]!;
@@ -153,7 +209,8 @@ export function evaluateRule(rule: Rule, candidates: readonly IndexedArtifact[],
   return { ...base, status: 'collection-failed', reason: `source "${f.source}" failed at ${iso(f.at)}: ${f.error ?? 'unknown error'}${consequence}` };
 }
 
-function maxAgeResult(rule: Rule, matched: IndexedArtifact[], now: number): RuleResult {
+function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
+  const matched = scan.newest;
   if (rule.freshness.type !== 'maxAge') throw new Error('unreachable');
   const { maxAgeMs, graceMs, text } = rule.freshness;
   const newest = matched[0];
@@ -175,7 +232,7 @@ function maxAgeResult(rule: Rule, matched: IndexedArtifact[], now: number): Rule
     return {
       rule: rule.id,
       status: 'stale',
-      reason: `${matched.length} of ${rule.minCount} required records exist`,
+      reason: `${scan.total ?? matched.length} of ${rule.minCount} required records exist`,
       newest: newestInfo,
       evidence: matched.map((a) => a.id),
     };
@@ -202,7 +259,11 @@ function perChangeResult(rule: Rule, matched: IndexedArtifact[], candidates: rea
     const v = a.attributes[key];
     return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
   };
-  const changeArtifacts = candidates.filter((a) => changes(a) && now - a.observedAt <= windowMs).sort(newestFirst);
+  const changeArtifacts: IndexedArtifact[] = [];
+  for (const a of candidates) {
+    if (now - a.observedAt > windowMs) break; // newest first: everything after is older still
+    if (a.observedAt <= now && a.collectedAt <= now && changes(a)) changeArtifacts.push(a);
+  }
   const firstSeen = new Map<string, IndexedArtifact>();
   for (const c of changeArtifacts) {
     const k = keyOf(c);

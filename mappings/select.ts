@@ -23,7 +23,19 @@ export function compileSelector(sel: Selector): ArtifactTest {
 
 export function compileSelectors(sels: Selector[]): ArtifactTest {
   const tests = sels.map(compileSelector);
-  return (a) => tests.some((t) => t(a));
+  return tests.length === 1 ? tests[0]! : (a) => someTrue(tests, a);
+}
+
+// Evaluation runs these once per rule per artifact (tens of millions of calls): plain loops, because
+// `tests.every((t) => t(x))` allocates a closure on every call and the garbage collector dominated.
+function allTrue<T>(tests: readonly ((x: T) => boolean)[], x: T): boolean {
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(x)) return false;
+  return true;
+}
+
+function someTrue<T>(tests: readonly ((x: T) => boolean)[], x: T): boolean {
+  for (let i = 0; i < tests.length; i++) if (tests[i]!(x)) return true;
+  return false;
 }
 
 type AttrTest = (attrs: Readonly<Record<string, unknown>>) => boolean;
@@ -31,11 +43,11 @@ type AttrTest = (attrs: Readonly<Record<string, unknown>>) => boolean;
 export function compileWhere(where: Where): AttrTest {
   if ('all' in where && Array.isArray(where.all)) {
     const parts = (where.all as Where[]).map(compileWhere);
-    return (attrs) => parts.every((p) => p(attrs));
+    return (attrs) => allTrue(parts, attrs);
   }
   if ('any' in where && Array.isArray(where.any)) {
     const parts = (where.any as Where[]).map(compileWhere);
-    return (attrs) => parts.some((p) => p(attrs));
+    return (attrs) => someTrue(parts, attrs);
   }
   if ('not' in where && typeof where.not === 'object' && where.not !== null && !Array.isArray(where.not)) {
     const inner = compileWhere(where.not as Where);
@@ -46,7 +58,7 @@ export function compileWhere(where: Where): AttrTest {
     const test = compilePredicate(pred);
     return (attrs: Readonly<Record<string, unknown>>) => test(lookup(attrs, keys));
   });
-  return (attrs) => tests.every((t) => t(attrs));
+  return tests.length === 1 ? tests[0]! : (attrs) => allTrue(tests, attrs);
 }
 
 function lookup(attrs: Readonly<Record<string, unknown>>, keys: string[]): unknown {
@@ -75,8 +87,11 @@ export function compilePredicate(pred: Predicate): ValueTest {
     tests.push(anyElement((v) => set.has(v)));
   }
   if (pred.glob !== undefined) {
-    const m = picomatch(pred.glob, { dot: true });
-    tests.push(anyElement((v) => typeof v === 'string' && m(v)));
+    // A bare RegExp: picomatch's matcher function allocates a result object per call, which made
+    // evaluation over a million artifacts spend most of its time in the garbage collector.
+    const re = picomatch.makeRe(pred.glob, { dot: true });
+    const literal = requiredLiteral(pred.glob);
+    tests.push(anyElement(literal ? (v) => typeof v === 'string' && v.includes(literal) && re.test(v) : (v) => typeof v === 'string' && re.test(v)));
   }
   if (pred.regex !== undefined) {
     const re = new RegExp(pred.regex, 'u');
@@ -87,7 +102,7 @@ export function compilePredicate(pred: Predicate): ValueTest {
     if (bound === undefined) continue;
     tests.push(anyElement((v) => compare(v, bound, op)));
   }
-  return (v) => tests.every((t) => t(v));
+  return tests.length === 1 ? tests[0]! : (v) => allTrue(tests, v);
 }
 
 function anyElement(test: (v: unknown) => boolean): ValueTest {
@@ -118,4 +133,19 @@ function compare(v: unknown, bound: number | string, op: 'gt' | 'gte' | 'lt' | '
     case 'lte':
       return a <= b;
   }
+}
+
+/**
+ * The longest run of plain characters every match must contain, or undefined when the glob has
+ * alternatives (braces, extglobs, classes) that make no run certain. A substring test rejects most
+ * non-matching paths far faster than the glob's backtracking regular expression.
+ */
+export function requiredLiteral(glob: string): string | undefined {
+  if (/[{}()[\]!|+@\\]/.test(glob)) return undefined;
+  // A slash next to a wildcard is not certain: `**/` also matches nothing ("monitoring/x" matches "**/monitoring/**").
+  const runs = glob
+    .split(/[*?]+/)
+    .map((r) => r.replace(/^\/+|\/+$/g, ''))
+    .filter((r) => r.length >= 3);
+  return runs.sort((a, b) => b.length - a.length)[0];
 }

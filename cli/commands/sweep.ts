@@ -54,7 +54,16 @@ export async function waitForSweep(handle: WorkflowHandle, report: (line: string
   };
   const poller = poll();
   try {
-    return (await handle.result()) as SweepResult;
+    const result = (await handle.result()) as SweepResult;
+    done = true;
+    await poller;
+    // A fast sweep can finish between two polls: report every source's final state from the result.
+    for (const s of result.sources) {
+      const text = s.status === 'ok' ? `done, ${s.artifactCount} artifacts` : `FAILED: ${s.error.type}: ${s.error.message}`;
+      if (last.get(s.source) !== text) report(`  [${s.source}] ${text}`);
+    }
+    if (last.get('\u0000phase') !== 'done') report(`sweep ${result.bundle.bundleId}: done`);
+    return result;
   } catch (err) {
     if (err instanceof WorkflowFailedError) throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
     throw err;

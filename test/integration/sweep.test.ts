@@ -9,6 +9,7 @@ import { readManifest } from '../../evidence/index';
 import { verifyStore } from '../../evidence/verify';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
+import { runCli, spawnCli } from '../support/processes';
 import type { SweepResult } from '../../workflows';
 import { hubIn, historyText, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
 import { tempDir } from '../support/tmp';
@@ -117,4 +118,27 @@ describe('sweep workflow on a real Temporal dev server', () => {
     expect(await hub.store.listBlobs()).toHaveLength(2);
     expect((await verifyStore(hub.store)).ok).toBe(true);
   });
+
+  it('`sweep --wait` on a running worker shows per-source progress and prints the bundle id', async () => {
+    const dir = await tempDir();
+    const { configFile } = await hubIn(dir, `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: cli-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n  - { id: gone, type: folder, path: ./missing }\n`, {
+      'org/policies/ai-policy.md': '# policy',
+    });
+    const worker = spawnCli(['worker', '--config', configFile], { TEMPORAL_ADDRESS: env.address });
+    try {
+      const r = await runCli(['sweep', '--config', configFile, '--wait'], { TEMPORAL_ADDRESS: env.address });
+      expect(r.stderr).toMatch(/sweep sweep-\S+: (planning|collecting|sealing|done)/);
+      expect(r.stderr).toContain('[docs] done, 1 artifacts');
+      expect(r.stderr).toMatch(/\[gone\] FAILED: SourceConfigError: source "gone": folder .* does not exist/);
+      expect(r.stdout).toMatch(/^bundle sweep-\S+ \(#1\): 1 artifacts, manifest .*manifests\/000000000001\.json/);
+      expect(r.stdout).toContain('source gone FAILED');
+      expect(r.code).toBe(1); // a failed source makes the command fail, after sealing everything else
+      const json = await runCli(['sweep', '--config', configFile, '--wait', '--json', '--sources', 'docs'], { TEMPORAL_ADDRESS: env.address });
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ bundle: { sequence: 2, artifactCount: 1 }, sources: [{ source: 'docs', status: 'ok' }] });
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  });
 });
+

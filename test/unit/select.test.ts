@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePredicate, compileSelector, compileWhere } from '../../mappings/select';
+import { compilePredicate, compileSelector, compileWhere, requiredLiteral } from '../../mappings/select';
 
 describe('attribute predicates', () => {
   const attrs = {
@@ -63,5 +63,28 @@ describe('attribute predicates', () => {
     expect(compileSelector({ source: 'folder', sourceId: 'other' })(a)).toBe(false);
     expect(compileSelector({ source: 'manual' })(a)).toBe(false);
     expect(compileSelector({ source: 'folder', kind: 'record' })(a)).toBe(false);
+  });
+});
+
+describe('glob pre-check', () => {
+  it('only uses a literal every match must contain', async () => {
+    
+    expect(requiredLiteral('**/*development-process*')).toBe('development-process');
+    expect(requiredLiteral('policies/ai-policy.*')).toBe('policies/ai-policy.');
+    expect(requiredLiteral('**/*.{md,pdf}')).toBeUndefined();
+    expect(requiredLiteral('**/[abc]x')).toBeUndefined();
+    expect(requiredLiteral('*')).toBeUndefined();
+    expect(requiredLiteral('**/monitoring/**')).toBe('monitoring');
+    for (const [glob, path, expected] of [
+      ['**/*development-process*', 'eng/development-process.md', true],
+      ['**/*development-process*', 'eng/dev-process.md', false],
+      ['policies/ai-policy.*', 'policies/ai-policy.md', true],
+      ['policies/ai-policy.*', 'policies/ai-policy-review.md', false],
+      ['**/monitoring/**', 'monitoring/drift.md', true],
+      ['**/monitoring/**', 'ops/monitoring/drift.md', true],
+      ['**/monitoring/**', 'monitoring.md', false],
+    ] as const) {
+      expect(compilePredicate({ glob })(path), `${glob} ${path}`).toBe(expected);
+    }
   });
 });
