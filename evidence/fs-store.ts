@@ -4,10 +4,11 @@ import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/pro
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { JsonValue } from '../connectors/types';
-import { z } from 'zod';
-import { canonicalJson, sha256Hex } from './digest';
+import * as chain from './chain';
+import { seqName, seqPattern, type ChainOps } from './chain';
+import { canonicalJson } from './digest';
 import { asStoreError, publishExclusive, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
-import { artifactRecordSchema, manifestSchema, type ArtifactRecord } from './manifest';
+import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, StagingWriter } from './store';
 
@@ -24,19 +25,6 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
-const seqWidth = 12;
-/** How far back from the head a retried commit looks for its own bundle when the pointer is missing. */
-const findScanDepth = 256;
-
-const keyRecordSchema = z.strictObject({
-  keyId: z.string(),
-  algorithm: z.literal('ed25519'),
-  publicKeyPem: z.string(),
-  validFrom: z.string(),
-  validUntil: z.string().optional(),
-});
-
-const pointerSchema = z.strictObject({ bundleId: z.string(), sequence: z.number().int().positive(), digest: z.string() });
 
 export class FilesystemStore implements EvidenceStore {
   private constructor(readonly root: string) {}
@@ -207,34 +195,36 @@ export class FilesystemStore implements EvidenceStore {
     }
   }
 
-  async registerKey(key: SigningKey, at: Date): Promise<void> {
-    const existing = await this.listKeys();
-    if (existing.some((k) => k.keyId === key.keyId && k.validUntil === undefined)) return;
-    // Rotation: the key that was current until now stops being valid for new signatures.
-    for (const old of existing.filter((k) => k.validUntil === undefined && k.keyId !== key.keyId)) {
-      await this.writeKey({ ...old, validUntil: at.toISOString() });
-    }
-    if (!existing.some((k) => k.keyId === key.keyId)) {
-      await this.writeKey({ keyId: key.keyId, algorithm: 'ed25519', publicKeyPem: key.publicKeyPem, validFrom: at.toISOString() });
-    }
+  /** The primitives the shared chain logic (evidence/chain.ts) runs on. */
+  private readonly ops: ChainOps = {
+    sequences: () => this.sequences(),
+    readManifest: (seq) => this.readManifest(seq),
+    putManifestIfAbsent: async (seq, bytes) => publishExclusive(await writeTemp(this.tmpDir, bytes), this.manifestPath(seq)),
+    putSignature: (digest, sig) => writeFileAtomic(this.tmpDir, this.signaturePath(digest), sig),
+    readPointer: (id) => readOptional(path.join(this.root, 'bundles', `${safeSegment(id)}.json`)),
+    writePointer: (id, bytes) => writeFileAtomic(this.tmpDir, path.join(this.root, 'bundles', `${safeSegment(id)}.json`), bytes),
+    readKeyRecords: async () => {
+      const dir = path.join(this.root, 'keys');
+      const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+      return Promise.all(names.map((n) => readFile(path.join(dir, n))));
+    },
+    writeKeyRecord: async (record) => {
+      await writeFileAtomic(this.tmpDir, path.join(this.root, 'keys', `${record.keyId}.json`), canonicalJson(record));
+      await writeFileAtomic(this.tmpDir, path.join(this.root, 'keys', `${record.keyId}.pem`), record.publicKeyPem);
+    },
+    manifestLocation: (seq) => this.manifestPath(seq),
+  };
+
+  registerKey(key: SigningKey, at: Date): Promise<void> {
+    return this.guard(() => chain.registerKey(this.ops, key, at));
   }
 
-  private async writeKey(record: KeyRecord): Promise<void> {
-    await writeFileAtomic(this.tmpDir, path.join(this.root, 'keys', `${record.keyId}.json`), canonicalJson(record));
-    await writeFileAtomic(this.tmpDir, path.join(this.root, 'keys', `${record.keyId}.pem`), record.publicKeyPem);
-  }
-
-  async listKeys(): Promise<KeyRecord[]> {
-    const dir = path.join(this.root, 'keys');
-    const out: KeyRecord[] = [];
-    for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()) {
-      out.push(keyRecordSchema.parse(JSON.parse(await readFile(path.join(dir, name), 'utf8'))));
-    }
-    return out;
+  listKeys(): Promise<KeyRecord[]> {
+    return chain.listKeys(this.ops);
   }
 
   manifestPath(sequence: number): string {
-    return path.join(this.root, 'manifests', `${String(sequence).padStart(seqWidth, '0')}.json`);
+    return path.join(this.root, 'manifests', `${seqName(sequence)}.json`);
   }
 
   signaturePath(digest: string): string {
@@ -244,85 +234,47 @@ export class FilesystemStore implements EvidenceStore {
   async sequences(): Promise<number[]> {
     const names = await readdir(path.join(this.root, 'manifests'));
     return names
-      .filter((n) => new RegExp(`^\\d{${seqWidth}}\\.json$`).test(n))
-      .map((n) => Number(n.slice(0, seqWidth)))
+      .filter((n) => seqPattern.test(n))
+      .map((n) => Number(n.slice(0, -'.json'.length)))
       .sort((a, b) => a - b);
   }
 
-  async head(): Promise<ChainHead | undefined> {
-    const seqs = await this.sequences();
-    const last = seqs.at(-1);
-    if (last === undefined) return undefined;
-    const bytes = await readFile(this.manifestPath(last));
-    return { sequence: last, digest: sha256Hex(bytes) };
+  head(): Promise<ChainHead | undefined> {
+    return chain.chainHead(this.ops);
   }
 
-  async readManifest(sequence: number): Promise<Buffer | undefined> {
+  readManifest(sequence: number): Promise<Buffer | undefined> {
+    return readOptional(this.manifestPath(sequence));
+  }
+
+  readSignature(digest: string): Promise<Buffer | undefined> {
+    return readOptional(this.signaturePath(digest));
+  }
+
+  findBundle(bundleId: string): Promise<CommittedBundle | undefined> {
+    return chain.findBundle(this.ops, bundleId);
+  }
+
+  commitBundle(bundleId: string, build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>): Promise<CommittedBundle> {
+    return this.guard(() => chain.commitBundle(this.ops, bundleId, build));
+  }
+
+  /** Disk-full and quota errors become a clear, non-retryable StoreFullError. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await readFile(this.manifestPath(sequence));
-    } catch {
-      return undefined;
+      return await fn();
+    } catch (err) {
+      throw asStoreError(err, this.root);
     }
   }
+}
 
-  async readSignature(digest: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.signaturePath(digest));
-    } catch {
-      return undefined;
-    }
-  }
-
-  async findBundle(bundleId: string): Promise<CommittedBundle | undefined> {
-    const pointerFile = path.join(this.root, 'bundles', `${safeSegment(bundleId)}.json`);
-    try {
-      const pointer = pointerSchema.parse(JSON.parse(await readFile(pointerFile, 'utf8')));
-      const bytes = await this.readManifest(pointer.sequence);
-      if (bytes && sha256Hex(bytes) === pointer.digest) return { ...pointer, location: this.manifestPath(pointer.sequence) };
-    } catch {
-      // Missing or stale pointer: fall back to scanning the newest manifests.
-    }
-    const seqs = await this.sequences();
-    for (const seq of seqs.slice(-findScanDepth).reverse()) {
-      const bytes = await this.readManifest(seq);
-      if (!bytes) continue;
-      const parsed = manifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-      if (parsed.success && parsed.data.bundleId === bundleId) {
-        const found = { bundleId, sequence: seq, digest: sha256Hex(bytes) };
-        await writeFileAtomic(this.tmpDir, pointerFile, canonicalJson(found));
-        return { ...found, location: this.manifestPath(seq) };
-      }
-    }
-    return undefined;
-  }
-
-  async commitBundle(
-    bundleId: string,
-    build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
-  ): Promise<CommittedBundle> {
-    const existing = await this.findBundle(bundleId);
-    if (existing) return existing;
-    for (let attempt = 0; attempt < 1000; attempt++) {
-      const head = await this.head();
-      const { bytes, signature } = await build(head);
-      const sequence = (head?.sequence ?? 0) + 1;
-      const digest = sha256Hex(bytes);
-      try {
-        // The signature goes first, named by the manifest digest: once the manifest is visible it is
-        // complete and verifiable. A writer that loses the race leaves only an unreferenced .sig.
-        await writeFileAtomic(this.tmpDir, this.signaturePath(digest), signature);
-        const tmp = await writeTemp(this.tmpDir, bytes);
-        if (await publishExclusive(tmp, this.manifestPath(sequence))) {
-          const pointer = { bundleId, sequence, digest };
-          await writeFileAtomic(this.tmpDir, path.join(this.root, 'bundles', `${safeSegment(bundleId)}.json`), canonicalJson(pointer));
-          return { ...pointer, location: this.manifestPath(sequence) };
-        }
-      } catch (err) {
-        throw asStoreError(err, this.root);
-      }
-      // Another writer took this sequence number: rebuild on top of its manifest.
-    }
-    throw new Error(`could not append bundle ${bundleId} to ${this.root}: too much contention`);
+async function readOptional(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

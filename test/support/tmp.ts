@@ -5,7 +5,7 @@ import { afterEach } from 'vitest';
 
 const created: string[] = [];
 
-/** A fresh temp folder removed after the test. */
+/** A fresh temp folder removed after the test (not for servers that outlive one test: see suiteDir). */
 export async function tempDir(prefix = 'eh-test-'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   created.push(dir);
@@ -23,4 +23,9 @@ export async function writeTree(dir: string, files: Record<string, string | Buff
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, content);
   }
+}
+
+/** A temp folder for a whole test file (a server's data): the caller removes it with `rm` in afterAll. */
+export async function suiteDir(prefix = 'eh-suite-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
 }

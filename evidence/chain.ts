@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { canonicalJson, sha256Hex } from './digest';
+import { manifestSchema } from './manifest';
+import type { SigningKey } from './signing';
+import type { ChainHead, CommittedBundle, KeyRecord } from './store';
+
+/**
+ * The chain, key and pointer logic shared by every store. A backend supplies a handful of primitive
+ * operations on small named objects; the one primitive that matters for correctness is
+ * `putManifestIfAbsent`, an atomic create-if-absent (link(2) on a filesystem, `If-None-Match: *` on S3),
+ * which lets concurrent writers race for a sequence number without forking the chain.
+ */
+export interface ChainOps {
+  sequences(): Promise<number[]>;
+  readManifest(sequence: number): Promise<Buffer | undefined>;
+  /** Atomically creates the manifest for `sequence`; false when that sequence is already taken. */
+  putManifestIfAbsent(sequence: number, bytes: Buffer): Promise<boolean>;
+  putSignature(digest: string, signature: Buffer): Promise<void>;
+  readPointer(bundleId: string): Promise<Buffer | undefined>;
+  writePointer(bundleId: string, bytes: Buffer): Promise<void>;
+  readKeyRecords(): Promise<Buffer[]>;
+  writeKeyRecord(record: KeyRecord): Promise<void>;
+  /** Where a manifest lives, for people (a path or a URL). */
+  manifestLocation(sequence: number): string;
+}
+
+export const seqWidth = 12;
+export const seqName = (sequence: number) => String(sequence).padStart(seqWidth, '0');
+export const seqPattern = new RegExp(`^\\d{${seqWidth}}\\.json$`);
+
+/** How far back from the head a retried commit looks for its own bundle when the pointer is missing. */
+const findScanDepth = 256;
+
+const keyRecordSchema = z.strictObject({
+  keyId: z.string(),
+  algorithm: z.literal('ed25519'),
+  publicKeyPem: z.string(),
+  validFrom: z.string(),
+  validUntil: z.string().optional(),
+});
+
+const pointerSchema = z.strictObject({ bundleId: z.string(), sequence: z.number().int().positive(), digest: z.string() });
+
+export async function chainHead(ops: ChainOps): Promise<ChainHead | undefined> {
+  const last = (await ops.sequences()).at(-1);
+  if (last === undefined) return undefined;
+  const bytes = await ops.readManifest(last);
+  return bytes ? { sequence: last, digest: sha256Hex(bytes) } : undefined;
+}
+
+export async function findBundle(ops: ChainOps, bundleId: string): Promise<CommittedBundle | undefined> {
+  try {
+    const raw = await ops.readPointer(bundleId);
+    if (raw) {
+      const pointer = pointerSchema.parse(JSON.parse(raw.toString('utf8')));
+      const bytes = await ops.readManifest(pointer.sequence);
+      if (bytes && sha256Hex(bytes) === pointer.digest) return { ...pointer, location: ops.manifestLocation(pointer.sequence) };
+    }
+  } catch {
+    // Corrupt or stale pointer: fall back to scanning the newest manifests.
+  }
+  const seqs = await ops.sequences();
+  for (const seq of seqs.slice(-findScanDepth).reverse()) {
+    const bytes = await ops.readManifest(seq);
+    if (!bytes) continue;
+    let parsed;
+    try {
+      parsed = manifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+    } catch {
+      continue;
+    }
+    if (parsed.success && parsed.data.bundleId === bundleId) {
+      const found = { bundleId, sequence: seq, digest: sha256Hex(bytes) };
+      await ops.writePointer(bundleId, Buffer.from(canonicalJson(found)));
+      return { ...found, location: ops.manifestLocation(seq) };
+    }
+  }
+  return undefined;
+}
+
+export async function commitBundle(
+  ops: ChainOps,
+  bundleId: string,
+  build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
+): Promise<CommittedBundle> {
+  const existing = await findBundle(ops, bundleId);
+  if (existing) return existing;
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const head = await chainHead(ops);
+    const { bytes, signature } = await build(head);
+    const sequence = (head?.sequence ?? 0) + 1;
+    const digest = sha256Hex(bytes);
+    // The signature goes first, named by the manifest digest: once the manifest is visible it is
+    // complete and verifiable. A writer that loses the race leaves only an unreferenced signature.
+    await ops.putSignature(digest, signature);
+    if (await ops.putManifestIfAbsent(sequence, bytes)) {
+      const pointer = { bundleId, sequence, digest };
+      await ops.writePointer(bundleId, Buffer.from(canonicalJson(pointer)));
+      return { ...pointer, location: ops.manifestLocation(sequence) };
+    }
+    // Another writer took this sequence number: rebuild on top of its manifest.
+  }
+  throw new Error(`could not append bundle ${bundleId}: too much contention`);
+}
+
+export async function listKeys(ops: ChainOps): Promise<KeyRecord[]> {
+  const records = (await ops.readKeyRecords()).map((b) => keyRecordSchema.parse(JSON.parse(b.toString('utf8'))));
+  return records.sort((a, b) => a.validFrom.localeCompare(b.validFrom) || a.keyId.localeCompare(b.keyId));
+}
+
+/**
+ * Registers the signing key. Rotation: when a different key is already current, it stops being valid
+ * now, and signatures it makes later are rejected by verify.
+ */
+export async function registerKey(ops: ChainOps, key: SigningKey, at: Date): Promise<void> {
+  const existing = await listKeys(ops);
+  if (existing.some((k) => k.keyId === key.keyId && k.validUntil === undefined)) return;
+  for (const old of existing.filter((k) => k.validUntil === undefined && k.keyId !== key.keyId)) {
+    await ops.writeKeyRecord({ ...old, validUntil: at.toISOString() });
+  }
+  if (!existing.some((k) => k.keyId === key.keyId)) {
+    await ops.writeKeyRecord({ keyId: key.keyId, algorithm: 'ed25519', publicKeyPem: key.publicKeyPem, validFrom: at.toISOString() });
+  }
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../evidence/digest';
+import { FilesystemStore } from '../../evidence/fs-store';
+import { readManifest } from '../../evidence/index';
+import { S3Store } from '../../evidence/s3-store';
+import type { EvidenceStore } from '../../evidence/store';
+import { verifyStore } from '../../evidence/verify';
+import { expandMappingPaths, loadMappings } from '../../mappings/load';
+import { startMinio, type MinioServer } from '../support/minio';
+import { newKey, writeBundle } from '../support/store-fixture';
+import { suiteDir, tempDir } from '../support/tmp';
+
+let minio: MinioServer;
+let minioDir: string;
+let bucketCount = 0;
+
+beforeAll(async () => {
+  minioDir = await suiteDir('eh-minio-');
+  minio = await startMinio(minioDir);
+});
+
+afterAll(async () => {
+  await minio?.stop();
+  await rm(minioDir, { recursive: true, force: true });
+});
+
+async function s3Store(options: { objectLock?: boolean; prefix?: string } = {}): Promise<S3Store> {
+  const bucket = `contract-${process.pid}-${++bucketCount}`;
+  await minio.createBucket(bucket, { versioned: true, objectLock: options.objectLock ?? false });
+  return new S3Store({
+    client: minio.client,
+    bucket,
+    prefix: options.prefix ?? 'evidence/',
+    singlePutMaxBytes: 1024 * 1024, // small, so the multipart path is exercised by modest test data
+    ...(options.objectLock ? { objectLock: { mode: 'COMPLIANCE' as const, days: 1 } } : {}),
+  });
+}
+
+const stores: [string, () => Promise<EvidenceStore>][] = [
+  ['filesystem', async () => FilesystemStore.open(await tempDir())],
+  ['s3 (MinIO)', () => s3Store()],
+];
+
+describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
+  const defaults = () => loadMappings(expandMappingPaths(['default'], '/'));
+
+  it('stores blobs by content, deduplicated, and reads them back', async () => {
+    const store = await makeStore();
+    const a = await store.putBlob(Readable.from([Buffer.from('hello '), Buffer.from('world')]));
+    const b = await store.putBlob(Readable.from([Buffer.from('hello world')]));
+    expect(a).toEqual({ sha256: sha256Hex('hello world'), size: 11, created: true });
+    expect(b.created).toBe(false);
+    expect(await store.listBlobs()).toEqual([a.sha256]);
+    expect(await store.blobSize(a.sha256)).toBe(11);
+    expect(await store.blobSize('0'.repeat(64))).toBeUndefined();
+    const chunks: Buffer[] = [];
+    for await (const c of store.openBlob(a.sha256)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('hello world');
+  });
+
+  it('streams a large artifact without holding it whole, and dedups it too', async () => {
+    const store = await makeStore();
+    const part = randomBytes(1024 * 1024);
+    const make = () => Readable.from((function* () { for (let i = 0; i < 12; i++) yield part; })());
+    const ref = await store.putBlob(make());
+    const expected = sha256Hex(Buffer.concat(Array.from({ length: 12 }, () => part)));
+    expect(ref).toEqual({ sha256: expected, size: 12 * 1024 * 1024, created: true });
+    expect((await store.putBlob(make())).created).toBe(false);
+    expect(await store.listBlobs()).toEqual([expected]);
+    expect((await verifyStore(store)).ok).toBe(true);
+  });
+
+  it('seals chained, signed bundles that verify', async () => {
+    const store = await makeStore();
+    const key = newKey();
+    const mappings = await defaults();
+    const b1 = await writeBundle(store, key, mappings, 'c1', { 'policies/ai-policy.md': 'p1', 'x.md': 'x' });
+    const b2 = await writeBundle(store, key, mappings, 'c2', { 'policies/ai-policy.md': 'p2' });
+    expect(await store.sequences()).toEqual([1, 2]);
+    expect((await readManifest(store, 2))!.previousDigest).toBe(b1.digest);
+    expect(await store.head()).toEqual({ sequence: 2, digest: b2.digest });
+    expect((await store.findBundle('c1'))!.sequence).toBe(1);
+    expect(await store.listKeys()).toEqual([expect.objectContaining({ keyId: key.keyId })]);
+    expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 2, blobsChecked: 3 });
+  });
+
+  it('concurrent writers leave one unforked chain', async () => {
+    const store = await makeStore();
+    const key = newKey();
+    const mappings = await defaults();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => writeBundle(store, key, mappings, `w${i}`, { [`f${i}.md`]: `content ${i}` })));
+    expect(await store.sequences()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect((await verifyStore(store)).problems).toEqual([]);
+  });
+
+  it('resumes staging at a checkpoint and keeps source state until sealing', async () => {
+    const store = await makeStore();
+    const rec = (id: string) => ({
+      id: `docs:${id}`, source: 'docs', sourceType: 'folder', kind: 'document', externalId: id,
+      observedAt: '2026-01-01T00:00:00.000Z', collectedAt: '2026-01-01T00:00:00.000Z', sha256: sha256Hex(id), size: 1,
+      mediaType: 'text/plain', attributes: {}, provenance: { endpoint: 'x', collector: 'c' },
+    });
+    const w = await store.openStaging('b', 'docs', 0);
+    await w.append(rec('a'));
+    const offset = await w.checkpoint();
+    await w.append(rec('b'));
+    await w.checkpoint();
+    await w.close();
+    const resumed = await store.openStaging('b', 'docs', offset);
+    await resumed.append(rec('c'));
+    await resumed.close();
+    expect((await store.readStaged('b', 'docs')).map((r) => r.externalId)).toEqual(['a', 'c']);
+    await store.stageSourceState('b', 'docs', { cursor: 7 });
+    expect(await store.readSourceState('docs')).toBeUndefined();
+    await store.promoteSourceState('b', 'docs');
+    expect(await store.readSourceState('docs')).toEqual({ cursor: 7 });
+    await store.removeStaging('b');
+  });
+});
+
+describe('S3 store specifics', () => {
+  it('with Object Lock (compliance mode), deleting a locked version of evidence fails', async () => {
+    const store = await s3Store({ objectLock: true });
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    await writeBundle(store, newKey(), mappings, 'locked', { 'a.md': 'locked evidence' });
+    const bucket = store.location.slice('s3://'.length).split('/')[0]!;
+    const versions = await minio.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'evidence/manifests/' }));
+    const v = versions.Versions![0]!;
+    const err = await minio.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBeGreaterThanOrEqual(400);
+    expect((await verifyStore(store)).ok).toBe(true);
+  });
+
+  it('notices a tampered blob in S3', async () => {
+    const store = await s3Store();
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    await writeBundle(store, newKey(), mappings, 't', { 'a.md': 'original' });
+    const bucket = store.location.slice('s3://'.length).split('/')[0]!;
+    const sha = sha256Hex('original');
+    await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: `evidence/blobs/sha256/${sha.slice(0, 2)}/${sha}`, Body: 'originaL' }));
+    const report = await verifyStore(store);
+    expect(report.problems.map((p) => p.code)).toEqual(['blob-altered']);
+  });
+});
