@@ -7,7 +7,7 @@ import { loadHub, loadSigningKey } from '../worker/hub';
 import { createLogger } from '../worker/logger';
 import { connectWorker, createHubWorker, installTemporalLogging } from '../worker/worker';
 import { runDemo } from './commands/demo';
-import { controlStatus, UsageError } from './commands/status';
+import { controlStatus, parseDateArg, UsageError } from './commands/status';
 import { connectClient, startSweep, waitForSweep } from './commands/sweep';
 import { renderVerify, verifyTarget } from './commands/verify';
 import { renderCounts, renderStatusTable } from './status-table';
@@ -110,10 +110,17 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   program
     .command('verify')
     .description('verify a store or one bundle: blob hashes, Merkle roots, signatures, chain')
-    .argument('<path>', 'store folder, or <store>/manifests/<sequence>.json')
+    .argument('<path>', 'store folder, <store>/manifests/<sequence>.json, or s3://bucket/prefix')
+    .option('--from <date>', 'only bundles sealed on or after this date')
+    .option('--to <date>', 'only bundles sealed on or before this date (a date means the end of that day)')
+    .addOption(new Option('-c, --config <file>', 'config for S3 settings (endpoint, credentials)').default(defaultConfig))
     .option('--json', 'print the report as JSON')
     .action(async (target: string, o) => {
-      const report = await verifyTarget(target);
+      const report = await verifyTarget(target, {
+        config: o.config,
+        ...(o.from ? { from: parseDateArg(o.from, 'start') } : {}),
+        ...(o.to ? { to: parseDateArg(o.to, 'end') } : {}),
+      });
       io.out(o.json ? JSON.stringify(report, null, 2) : renderVerify(report));
       if (!report.ok) exitCode = 1;
     });

@@ -37,6 +37,10 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Only these sequence numbers (their links to the previous bundle are still checked). */
   sequences?: number[];
+  /** Only bundles sealed (finishedAt) at or after this time. */
+  from?: Date;
+  /** Only bundles sealed at or before this time. */
+  to?: Date;
 }
 
 /**
@@ -66,18 +70,24 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   for (const seq of all) {
     const bytes = await store.readManifest(seq);
     const digest = bytes ? sha256Hex(bytes) : undefined;
-    const checkThis = !wanted || wanted.has(seq);
-    if (!checkThis) {
+    let manifest: Manifest | undefined;
+    let unreadable: string | undefined;
+    try {
+      manifest = manifestSchema.parse(JSON.parse(bytes!.toString('utf8')));
+    } catch (err) {
+      unreadable = (err as Error).message.split('\n')[0];
+    }
+    const finished = manifest ? Date.parse(manifest.finishedAt) : undefined;
+    const inRange =
+      finished === undefined || ((!options.from || finished >= options.from.getTime()) && (!options.to || finished <= options.to.getTime()));
+    if ((wanted && !wanted.has(seq)) || !inRange) {
       previousDigest = digest;
       previousSeq = seq;
       continue;
     }
     bundlesChecked++;
-    let manifest: Manifest | undefined;
-    try {
-      manifest = manifestSchema.parse(JSON.parse(bytes!.toString('utf8')));
-    } catch (err) {
-      problems.push({ code: 'manifest-unreadable', sequence: seq, message: `bundle #${seq}: manifest is not a valid v1 manifest (${(err as Error).message.split('\n')[0]})` });
+    if (unreadable !== undefined) {
+      problems.push({ code: 'manifest-unreadable', sequence: seq, message: `bundle #${seq}: manifest is not a valid v1 manifest (${unreadable})` });
     }
     if (manifest && digest) {
       const where = { sequence: seq, bundleId: manifest.bundleId };

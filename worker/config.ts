@@ -42,10 +42,29 @@ const scheduleSchema = z.strictObject({
   paused: z.boolean().default(false),
 });
 
+const fsStoreSchema = z.strictObject({ path: z.string().min(1) });
+
+const s3StoreSchema = z.strictObject({
+  s3: z.strictObject({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+    prefix: z.string().default(''),
+    region: z.string().default('us-east-1'),
+    /** S3-compatible services (MinIO): their URL, usually with forcePathStyle. */
+    endpoint: z.url().optional(),
+    forcePathStyle: z.boolean().default(false),
+    /** Static keys; without them the standard AWS credential chain is used (env, profile, role). */
+    credentials: z.strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema }).optional(),
+    /** Retention for every evidence object; the bucket must have Object Lock enabled. */
+    objectLock: z.strictObject({ mode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'), days: z.number().int().positive() }).optional(),
+  }),
+});
+
+export type StoreConfig = z.infer<typeof fsStoreSchema> | z.infer<typeof s3StoreSchema>;
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1),
-    store: z.strictObject({ path: z.string().min(1) }).default({ path: './evidence-store' }),
+    store: z.union([fsStoreSchema, s3StoreSchema], { error: 'expected { path: folder } or { s3: { bucket, ... } }' }).default({ path: './evidence-store' }),
     signing: z
       .strictObject({
         /** ed25519 private key (PKCS#8 PEM). A missing key *file* is created on first use. */
@@ -97,7 +116,11 @@ export interface LoadedConfig extends ConfigFile {
 }
 
 export interface ConfigOverrides {
-  /** `--store DIR`: replaces store.path (relative to the working directory, as typed on a command line). */
+  /**
+   * `--store DIR` or `--store s3://bucket/prefix`: replaces the configured store. A folder is relative
+   * to the working directory (as typed on a command line); an S3 URL keeps the configured S3 settings
+   * (endpoint, credentials, lock) and changes bucket and prefix.
+   */
   store?: string;
 }
 
@@ -113,10 +136,9 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
     return undefined;
   });
   const baseDir = path.dirname(abs);
-  const storePath = overrides.store ? path.resolve(overrides.store) : path.resolve(baseDir, parsed.store.path);
   return {
     ...parsed,
-    store: { path: storePath },
+    store: resolveStore(parsed.store, overrides.store, baseDir, abs),
     temporal: {
       ...parsed.temporal,
       // Production points the worker at a cluster through the environment, without editing the file.
@@ -127,4 +149,15 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
     file: abs,
     baseDir,
   };
+}
+
+function resolveStore(configured: StoreConfig, override: string | undefined, baseDir: string, file: string): StoreConfig {
+  if (override?.startsWith('s3://')) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(override);
+    if (!m) throw new InputError([{ file, line: 0, col: 0, path: 'store', message: `--store ${override} is not an s3://bucket/prefix URL` }]);
+    const base = 's3' in configured ? configured.s3 : { region: 'us-east-1', forcePathStyle: false };
+    return { s3: { ...base, bucket: m[1]!, prefix: m[2] ?? '' } };
+  }
+  if (override) return { path: path.resolve(override) };
+  return 'path' in configured ? { path: path.resolve(baseDir, configured.path) } : configured;
 }

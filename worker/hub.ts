@@ -5,7 +5,9 @@ import { loadOrCreateKeyFile, signingKeyFromPem, type SigningKey } from '../evid
 import type { EvidenceStore } from '../evidence/store';
 import { loadCatalog } from '../mappings/catalog';
 import { expandMappingPaths, loadMappings, loadSoa, type MappingSet, type NotApplicable } from '../mappings/load';
-import { loadConfig, type ConfigOverrides, type LoadedConfig } from './config';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3Store } from '../evidence/s3-store';
+import { loadConfig, type ConfigOverrides, type LoadedConfig, type StoreConfig } from './config';
 import { resolveSecret } from './secrets';
 
 /** Everything a command or a worker needs, loaded and validated once. */
@@ -25,8 +27,32 @@ export async function loadHub(configFile: string, overrides: ConfigOverrides = {
   const catalog = loadCatalog();
   const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir), catalog);
   const notApplicable = config.soa ? await loadSoa(path.resolve(config.baseDir, config.soa), catalog) : [];
-  const store = await FilesystemStore.open(config.store.path);
+  const store = await openStore(config.store, config.baseDir);
   return { config, store, mappings, notApplicable };
+}
+
+/** The configured store: a folder, or an S3 bucket (credentials resolved here, never logged). */
+export async function openStore(store: StoreConfig, baseDir: string): Promise<EvidenceStore> {
+  if ('path' in store) return FilesystemStore.open(store.path);
+  const { s3 } = store;
+  const credentials = s3.credentials
+    ? {
+        accessKeyId: await resolveSecret(s3.credentials.accessKeyId, baseDir, 'store.s3.credentials.accessKeyId'),
+        secretAccessKey: await resolveSecret(s3.credentials.secretAccessKey, baseDir, 'store.s3.credentials.secretAccessKey'),
+      }
+    : undefined;
+  const client = new S3Client({
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+  return new S3Store({ client, bucket: s3.bucket, prefix: s3.prefix, ...(s3.objectLock ? { objectLock: s3.objectLock } : {}) });
+}
+
+/** Where local state that belongs with the store lives (the demo's Temporal database). */
+export function localStateDir(config: LoadedConfig): string {
+  return 'path' in config.store ? path.dirname(config.store.path) : path.join(config.baseDir, '.evidence-hub');
 }
 
 /** The signing key from its secret reference; a key *file* that does not exist yet is created. */

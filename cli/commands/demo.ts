@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { dataPath } from '../../mappings/data-files';
-import { loadHub, loadSigningKey } from '../../worker/hub';
+import { loadHub, loadSigningKey, localStateDir } from '../../worker/hub';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker, installTemporalLogging } from '../../worker/worker';
 import { renderCounts, renderStatusTable } from '../status-table';
@@ -27,7 +27,7 @@ export async function runDemo(options: DemoOptions, log: Logger, out: (s: string
   const key = await loadSigningKey(hub.config, log);
   installTemporalLogging(log);
   err('starting embedded Temporal dev server (first run builds the CLI with Go, which takes a few minutes)...');
-  const env = await startDevServer({ ui: true, dbFilename: path.join(path.dirname(hub.config.store.path), 'temporal.sqlite') });
+  const env = await startDevServer({ ui: true, dbFilename: path.join(localStateDir(hub.config), 'temporal.sqlite') });
   const uiUrl = `http://${uiAddress(env.address)}`;
   try {
     const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection });

@@ -22,9 +22,14 @@ export async function controlStatus(hub: Hub, options: StatusOptions = {}): Prom
 
 /** `2026-01-31` means the end of that day (UTC): what was known by then. */
 export function parseAsOf(text: string): Date {
+  return parseDateArg(text, 'end', '--as-of');
+}
+
+/** A command-line date: a bare YYYY-MM-DD means the start or the end of that UTC day. */
+export function parseDateArg(text: string, edge: 'start' | 'end', flag = 'date'): Date {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const t = Date.parse(dateOnly ? `${text}T23:59:59.999Z` : text);
-  if (Number.isNaN(t)) throw new UsageError(`--as-of "${text}" is not a date; use YYYY-MM-DD or an RFC 3339 time`);
+  const t = Date.parse(dateOnly ? `${text}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z` : text);
+  if (Number.isNaN(t)) throw new UsageError(`${flag} "${text}" is not a date; use YYYY-MM-DD or an RFC 3339 time`);
   return new Date(t);
 }
 

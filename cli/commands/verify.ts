@@ -1,11 +1,23 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FilesystemStore } from '../../evidence/fs-store';
-import { verifyStore, type VerifyReport } from '../../evidence/verify';
+import { existsSync } from 'node:fs';
+import { parseS3Url } from '../../evidence/s3-store';
+import { verifyStore, type VerifyOptions, type VerifyReport } from '../../evidence/verify';
+import { loadConfig } from '../../worker/config';
+import { openStore } from '../../worker/hub';
 import { UsageError } from './status';
 
-/** `target` is a store folder, or one manifest file inside a store's manifests/ folder. */
-export async function verifyTarget(target: string): Promise<VerifyReport> {
+/**
+ * `target` is a store folder, one manifest file inside a store's manifests/ folder, or an
+ * s3://bucket/prefix URL (S3 settings such as the endpoint come from the config, when there is one).
+ */
+export async function verifyTarget(target: string, options: VerifyOptions & { config?: string } = {}): Promise<VerifyReport> {
+  if (target.startsWith('s3://')) {
+    const config = options.config && existsSync(options.config) ? await loadConfig(options.config, { store: target }) : undefined;
+    const store = await openStore(config?.store ?? { s3: { ...parseS3(target), region: process.env['AWS_REGION'] ?? 'us-east-1', forcePathStyle: false } }, config?.baseDir ?? process.cwd());
+    return verifyStore(store, options);
+  }
   const abs = path.resolve(target);
   let st;
   try {
@@ -13,7 +25,7 @@ export async function verifyTarget(target: string): Promise<VerifyReport> {
   } catch {
     throw new UsageError(`${abs} does not exist; pass an evidence store folder or a bundle manifest`);
   }
-  if (st.isDirectory()) return verifyStore(await FilesystemStore.openExisting(abs));
+  if (st.isDirectory()) return verifyStore(await FilesystemStore.openExisting(abs), options);
   const m = /^(\d{12})\.json$/.exec(path.basename(abs));
   if (!m || path.basename(path.dirname(abs)) !== 'manifests') {
     throw new UsageError(`${abs} is not a bundle manifest (expected <store>/manifests/<12 digits>.json)`);
@@ -25,4 +37,10 @@ export async function verifyTarget(target: string): Promise<VerifyReport> {
 export function renderVerify(report: VerifyReport): string {
   const head = `${report.ok ? 'OK' : 'FAILED'}: ${report.store}: ${report.bundlesChecked} bundle(s), ${report.blobsChecked} blob(s) checked`;
   return [head, ...report.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
+}
+
+function parseS3(url: string): { bucket: string; prefix: string } {
+  const parsed = parseS3Url(url);
+  if (!parsed) throw new UsageError(`${url} is not an s3://bucket/prefix URL`);
+  return parsed;
 }

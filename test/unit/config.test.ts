@@ -25,7 +25,7 @@ describe('config loading', () => {
     const dir = await tempDir();
     await writeTree(dir, { 'cfg/evidence-hub.yaml': `version: 1\nstore: { path: ../store }\n${validSources}` });
     const cfg = await loadConfig(path.join(dir, 'cfg', 'evidence-hub.yaml'));
-    expect(cfg.store.path).toBe(path.join(dir, 'store'));
+    expect(cfg.store).toEqual({ path: path.join(dir, 'store') });
     expect(cfg.sources[0]).toMatchObject({ id: 'docs', type: 'folder', path: path.join(dir, 'cfg', 'docs') });
     expect(cfg.mappings).toEqual(['default']);
     expect(cfg.temporal.taskQueue).toBe('evidence-hub');
@@ -81,6 +81,21 @@ describe('config loading', () => {
     const { message, file } = await configError(`version: 1\n${validSources}schedules:\n  - { id: n, cron: "@daily", sources: [docs, jira] }\n`);
     expect(message).toContain(`${file}:7:`);
     expect(message).toContain('schedules[0].sources[1]: unknown source "jira"');
+  });
+
+  it('accepts an S3 store, and --store s3://bucket/prefix keeps its endpoint and credentials', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'e.yaml': `version: 1\nstore:\n  s3:\n    bucket: acme-evidence\n    endpoint: http://127.0.0.1:9000\n    forcePathStyle: true\n    credentials: { accessKeyId: { env: AK }, secretAccessKey: { file: sk.txt } }\n    objectLock: { days: 1095 }\n${validSources}`,
+    });
+    const cfg = await loadConfig(path.join(dir, 'e.yaml'));
+    expect(cfg.store).toMatchObject({ s3: { bucket: 'acme-evidence', prefix: '', region: 'us-east-1', forcePathStyle: true, objectLock: { mode: 'COMPLIANCE', days: 1095 } } });
+    const over = await loadConfig(path.join(dir, 'e.yaml'), { store: 's3://other-bucket/audit/2026' });
+    expect(over.store).toMatchObject({ s3: { bucket: 'other-bucket', prefix: 'audit/2026', endpoint: 'http://127.0.0.1:9000' } });
+    const local = await loadConfig(path.join(dir, 'e.yaml'), { store: 'some/folder' });
+    expect(local.store).toEqual({ path: path.resolve('some/folder') });
+    const bad = await configError(`version: 1\nstore: { s3: { bucket: Bad_Bucket } }\n${validSources}`);
+    expect(bad.message).toContain(':2:24: store.s3.bucket: not a valid S3 bucket name');
   });
 
   it('lets TEMPORAL_ADDRESS override the configured address', async () => {

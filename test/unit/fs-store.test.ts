@@ -236,6 +236,44 @@ describe('verify: tamper suite', () => {
     expect(await codes(store)).toEqual(['signature-invalid@1', 'signature-invalid@2', 'signature-invalid@3']);
   });
 
+  it('key rotation: old bundles verify with the old key; the retired key cannot sign new ones', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    const mappings = await defaults();
+    const [k1, k2] = [newKey(), newKey()];
+    await writeBundle(store, k1, mappings, 'r1', { 'a.md': 'a' }, new Date('2026-01-01T00:00:00Z'));
+    await writeBundle(store, k2, mappings, 'r2', { 'b.md': 'b' }, new Date('2026-02-01T00:00:00Z'));
+    const keys = await store.listKeys();
+    expect(keys).toEqual([
+      expect.objectContaining({ keyId: k1.keyId, validFrom: '2026-01-01T00:00:00.000Z', validUntil: '2026-02-01T00:00:00.000Z' }),
+      expect.objectContaining({ keyId: k2.keyId, validFrom: '2026-02-01T00:00:00.000Z' }),
+    ]);
+    expect(keys[1]!.validUntil).toBeUndefined();
+    expect((await verifyStore(store)).ok).toBe(true);
+    // A bundle signed by the retired key after its validity ended is rejected, even though the
+    // signature itself is mathematically valid.
+    const retired = store.registerKey.bind(store);
+    store.registerKey = async () => undefined;
+    await writeBundle(store, k1, mappings, 'r3', { 'c.md': 'c' }, new Date('2026-03-01T00:00:00Z'));
+    store.registerKey = retired;
+    expect((await verifyStore(store)).problems.map((p) => `${p.code}@${p.sequence}`)).toEqual(['key-not-valid@3']);
+  });
+
+  it('verifying a date range checks only the bundles sealed in it', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    const key = newKey();
+    const mappings = await defaults();
+    for (const [i, day] of ['2026-01-10', '2026-02-10', '2026-03-10'].entries()) {
+      await writeBundle(store, key, mappings, `d${i}`, { [`f${i}.md`]: String(i) }, new Date(`${day}T12:00:00Z`));
+    }
+    const feb = await verifyStore(store, { from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-02-28T23:59:59Z') });
+    expect(feb).toMatchObject({ ok: true, bundlesChecked: 1, blobsChecked: 1 });
+    // Tampering outside the range is not reported by a range check, but is by a full one.
+    const jan = (await readManifest(store, 1))!;
+    await unlink(store.blobPath(jan.artifacts[0]!.sha256));
+    expect((await verifyStore(store, { from: new Date('2026-02-01T00:00:00Z') })).ok).toBe(true);
+    expect((await verifyStore(store)).ok).toBe(false);
+  });
+
   it('verifying one bundle checks only it and its link', async () => {
     const { store } = await sealedStore();
     const report = await verifyStore(store, { sequences: [3] });
