@@ -22,6 +22,7 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  *   bundles/<bundleId>.json         pointer from bundle id to its sequence (a cache; rebuilt by scanning)
  *   staging/<bundleId>/<source>.jsonl  artifact records of a sweep still in progress
  *   state/<source>.json             connector state (ETags, cursors) of the source's last sealed run
+ *   index/                          derived index cache (rebuildable from manifests; not evidence)
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
@@ -193,6 +194,14 @@ export class FilesystemStore implements EvidenceStore {
     } catch {
       return undefined;
     }
+  }
+
+  readIndexCache(): Promise<Buffer | undefined> {
+    return readOptional(path.join(this.root, 'index', 'evidence-index.v1.ndjson'));
+  }
+
+  writeIndexCache(bytes: Buffer): Promise<void> {
+    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'index', 'evidence-index.v1.ndjson'), bytes));
   }
 
   /** The primitives the shared chain logic (evidence/chain.ts) runs on. */

@@ -282,6 +282,14 @@ export class S3Store implements EvidenceStore {
     return raw ? (JSON.parse(raw.toString('utf8')) as JsonValue) : undefined;
   }
 
+  readIndexCache(): Promise<Buffer | undefined> {
+    return this.get('index/evidence-index.v1.ndjson');
+  }
+
+  async writeIndexCache(bytes: Buffer): Promise<void> {
+    await this.put('index/evidence-index.v1.ndjson', bytes);
+  }
+
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
     readManifest: (seq) => this.readManifest(seq),

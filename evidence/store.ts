@@ -65,6 +65,10 @@ export interface EvidenceStore {
   registerKey(key: SigningKey, at: Date): Promise<void>;
   listKeys(): Promise<KeyRecord[]>;
 
+  /** The derived index (evidence/index.ts); not evidence, never verified, always rebuildable. */
+  readIndexCache(): Promise<Buffer | undefined>;
+  writeIndexCache(bytes: Buffer): Promise<void>;
+
   head(): Promise<ChainHead | undefined>;
   sequences(): Promise<number[]>;
   readManifest(sequence: number): Promise<Buffer | undefined>;

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { readEvidenceIndex } from '../../evidence/index';
+import { loadIndex } from '../../evidence/index';
 import { evaluate, type ControlResult } from '../../mappings/evaluate';
 import type { Hub } from '../../worker/hub';
 
@@ -11,7 +11,7 @@ export interface StatusOptions {
 /** Evaluates every control from what the store holds; nothing outside the store is consulted. */
 export async function controlStatus(hub: Hub, options: StatusOptions = {}): Promise<{ asOf: string; results: ControlResult[] }> {
   const now = options.asOf ? parseAsOf(options.asOf) : new Date();
-  const index = await readEvidenceIndex(hub.store);
+  const index = await loadIndex(hub.store);
   let results = evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now });
   if (options.controls) {
     const match = picomatch(options.controls);

@@ -39,6 +39,13 @@ describe('evidence-hub command line', () => {
     const table = await runCli(['status', '--config', config, '--controls', 'A.6.2.*']);
     expect(table.stdout.split('\n').filter((l) => l.startsWith('A.6.2.'))).toHaveLength(7);
 
+    const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
+    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 27 distinct artifact\(s\)/);
+    const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
+    expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
+    const inWindow = JSON.parse((await runCli(['index', 'evidence', 'A.8.4', '--from', '2023-01-01', '--to', '2023-12-31', '--config', config, '--json'])).stdout);
+    expect(inWindow.map((r: { id: string }) => r.id)).toEqual(['policies:incident-communication-plan.md']);
+
     const ok = await runCli(['verify', store]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 27 blob\(s\) checked/);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sealBundle } from '../../evidence/bundle';
 import { sha256Hex } from '../../evidence/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
-import { readEvidenceIndex, readManifest } from '../../evidence/index';
+import { loadIndex, readManifest } from '../../evidence/index';
 import { merkleRoot } from '../../evidence/merkle';
 import { verifyBytes } from '../../evidence/signing';
 import { verifyStore } from '../../evidence/verify';
@@ -132,7 +132,7 @@ describe('filesystem store', () => {
     const mappings = await defaults();
     await writeBundle(store, key, mappings, 'i1', { 'a.md': 'A' }, new Date('2026-01-01T00:00:00Z'));
     await writeBundle(store, key, mappings, 'i2', { 'a.md': 'A' }, new Date('2026-01-01T00:00:00Z'));
-    const index = await readEvidenceIndex(store);
+    const index = await loadIndex(store);
     expect(index.artifacts).toHaveLength(1);
     expect(index.bundles).toHaveLength(2);
     expect(index.sourceRuns).toHaveLength(2);
