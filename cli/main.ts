@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadCatalog } from '../mappings/catalog';
 import { expandMappingPaths, loadMappings } from '../mappings/load';
 import { InputError } from '../mappings/yaml-source';
+import { parseDuration } from '../mappings/duration';
+import { prune, RetentionRefused } from '../evidence/retention';
 import { loadConfig } from '../worker/config';
 import { loadHub, loadSigningKey } from '../worker/hub';
 import { createLogger } from '../worker/logger';
@@ -126,6 +128,27 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       if (!report.ok) exitCode = 1;
     });
 
+  program
+    .command('prune')
+    .description('delete evidence blobs of bundles sealed before a date, leaving signed tombstones (manifests stay)')
+    .requiredOption('--before <date>', 'prune bundles sealed before this date')
+    .option('--dry-run', 'report what would be deleted, delete nothing')
+    .addOption(configOpt())
+    .addOption(storeOpt())
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const hub = await loadHub(o.config, overrides(o));
+      const key = await loadSigningKey(hub.config, log);
+      await hub.store.registerKey(key, new Date());
+      const report = await prune(hub.store, key, {
+        before: parseDateArg(o.before, 'start', '--before'),
+        lookBackMs: parseDuration(hub.config.retention.lookBack)!,
+        dryRun: Boolean(o.dryRun),
+      });
+      if (o.json) io.out(JSON.stringify(report, null, 2));
+      else io.out(`${report.dryRun ? 'would prune' : 'pruned'} ${report.blobsDeleted.length} blob(s), ${report.bytesFreed} bytes, from ${report.bundles.length} bundle(s) sealed before ${report.before}; ${report.blobsKept} blob(s) still used by newer bundles kept`);
+    });
+
   const index = program.command('index').description('the derived evidence index (a cache rebuilt from manifests)');
   index
     .command('rebuild')
@@ -191,7 +214,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       io.err(`evidence-hub: invalid input:\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}`);
       return 2;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof RetentionRefused) {
       io.err(`evidence-hub: ${err.message}`);
       return 2;
     }

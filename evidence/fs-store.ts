@@ -23,6 +23,7 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  *   staging/<bundleId>/<source>.jsonl  artifact records of a sweep still in progress
  *   state/<source>.json             connector state (ETags, cursors) of the source's last sealed run
  *   index/                          derived index cache (rebuildable from manifests; not evidence)
+ *   tombstones/<sha256>.json, .sig  signed records of blobs deleted by retention (prune)
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
@@ -194,6 +195,27 @@ export class FilesystemStore implements EvidenceStore {
     } catch {
       return undefined;
     }
+  }
+
+  async deleteBlob(sha256: string): Promise<void> {
+    await rm(this.blobPath(sha256), { force: true });
+  }
+
+  async blobLockedUntil(): Promise<Date | undefined> {
+    return undefined; // a filesystem has no retention lock
+  }
+
+  async writeTombstone(sha256: string, body: Buffer, signature: Buffer): Promise<void> {
+    await this.guard(async () => {
+      await writeFileAtomic(this.tmpDir, path.join(this.root, 'tombstones', `${sha256}.sig`), signature);
+      await writeFileAtomic(this.tmpDir, path.join(this.root, 'tombstones', `${sha256}.json`), body);
+    });
+  }
+
+  async readTombstone(sha256: string): Promise<{ body: Buffer; signature: Buffer } | undefined> {
+    const body = await readOptional(path.join(this.root, 'tombstones', `${sha256}.json`));
+    const signature = await readOptional(path.join(this.root, 'tombstones', `${sha256}.sig`));
+    return body && signature ? { body, signature } : undefined;
   }
 
   readIndexCache(): Promise<Buffer | undefined> {

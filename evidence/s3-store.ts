@@ -282,6 +282,32 @@ export class S3Store implements EvidenceStore {
     return raw ? (JSON.parse(raw.toString('utf8')) as JsonValue) : undefined;
   }
 
+  async deleteBlob(sha256: string): Promise<void> {
+    await this.deleteKeys([this.blobRel(sha256)]);
+  }
+
+  async blobLockedUntil(sha256: string): Promise<Date | undefined> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }));
+      const until = res.ObjectLockRetainUntilDate;
+      return until && until.getTime() > Date.now() ? until : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async writeTombstone(sha256: string, body: Buffer, signature: Buffer): Promise<void> {
+    await this.put(`tombstones/${sha256}.sig`, signature, { locked: true });
+    await this.put(`tombstones/${sha256}.json`, body, { locked: true });
+  }
+
+  async readTombstone(sha256: string): Promise<{ body: Buffer; signature: Buffer } | undefined> {
+    const body = await this.get(`tombstones/${sha256}.json`);
+    const signature = await this.get(`tombstones/${sha256}.sig`);
+    return body && signature ? { body, signature } : undefined;
+  }
+
   readIndexCache(): Promise<Buffer | undefined> {
     return this.get('index/evidence-index.v1.ndjson');
   }

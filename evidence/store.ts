@@ -65,6 +65,14 @@ export interface EvidenceStore {
   registerKey(key: SigningKey, at: Date): Promise<void>;
   listKeys(): Promise<KeyRecord[]>;
 
+  /** Removes a blob (retention); callers write its tombstone first. */
+  deleteBlob(sha256: string): Promise<void>;
+  /** When an Object Lock on the blob ends; undefined when it is not locked. */
+  blobLockedUntil(sha256: string): Promise<Date | undefined>;
+  /** A signed record that a blob was deleted on purpose (evidence/retention.ts). */
+  writeTombstone(sha256: string, body: Buffer, signature: Buffer): Promise<void>;
+  readTombstone(sha256: string): Promise<{ body: Buffer; signature: Buffer } | undefined>;
+
   /** The derived index (evidence/index.ts); not evidence, never verified, always rebuildable. */
   readIndexCache(): Promise<Buffer | undefined>;
   writeIndexCache(bytes: Buffer): Promise<void>;

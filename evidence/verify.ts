@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sha256Hex } from './digest';
 import { manifestSchema, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
+import { tombstoneValid } from './retention';
 import { verifyBytes } from './signing';
 import type { EvidenceStore, KeyRecord } from './store';
 
@@ -16,7 +17,8 @@ export type ProblemCode =
   | 'key-not-valid'
   | 'merkle-mismatch'
   | 'blob-missing'
-  | 'blob-altered';
+  | 'blob-altered'
+  | 'tombstone-invalid';
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -31,6 +33,8 @@ export interface VerifyReport {
   store: string;
   bundlesChecked: number;
   blobsChecked: number;
+  /** Blobs deleted by retention, each vouched for by a valid signed tombstone. */
+  blobsPruned: number;
   problems: VerifyProblem[];
 }
 
@@ -53,7 +57,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   const keys = await store.listKeys();
   const all = await store.sequences();
   const wanted = options.sequences ? new Set(options.sequences) : undefined;
-  const blobResults = new Map<string, { ok: true; size: number } | { ok: false; reason: 'missing' | 'altered'; actual?: string }>();
+  const blobResults = new Map<string, BlobCheck>();
   let bundlesChecked = 0;
 
   // Gaps in the numbering mean a bundle file was removed.
@@ -106,8 +110,13 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
       for (const a of manifest.artifacts) {
         let result = blobResults.get(a.sha256);
         if (!result) {
-          result = await checkBlob(store, a.sha256);
+          result = await checkBlob(store, a.sha256, keys);
           blobResults.set(a.sha256, result);
+        }
+        if (result.ok === 'pruned') continue;
+        if (result.ok === 'bad-tombstone') {
+          problems.push({ ...where, artifact: a.id, code: 'tombstone-invalid', message: `bundle #${seq}: blob of ${a.id} is gone and its tombstone is not validly signed by a store key (deleted without authority?)` });
+          continue;
         }
         if (!result.ok) {
           problems.push(
@@ -123,7 +132,8 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     previousDigest = digest;
     previousSeq = seq;
   }
-  return { ok: problems.length === 0, store: store.location, bundlesChecked, blobsChecked: blobResults.size, problems };
+  const pruned = [...blobResults.values()].filter((r) => r.ok === 'pruned').length;
+  return { ok: problems.length === 0, store: store.location, bundlesChecked, blobsChecked: blobResults.size - pruned, blobsPruned: pruned, problems };
 }
 
 async function checkSignature(store: EvidenceStore, m: Manifest, bytes: Buffer, digest: string, keys: KeyRecord[], problems: VerifyProblem[]): Promise<void> {
@@ -148,9 +158,15 @@ async function checkSignature(store: EvidenceStore, m: Manifest, bytes: Buffer, 
   }
 }
 
-async function checkBlob(store: EvidenceStore, sha256: string): Promise<{ ok: true; size: number } | { ok: false; reason: 'missing' | 'altered'; actual?: string }> {
+type BlobCheck = { ok: true; size: number } | { ok: 'pruned' } | { ok: 'bad-tombstone' } | { ok: false; reason: 'missing' | 'altered'; actual?: string };
+
+async function checkBlob(store: EvidenceStore, sha256: string, keys: KeyRecord[]): Promise<BlobCheck> {
   const size = await store.blobSize(sha256);
-  if (size === undefined) return { ok: false, reason: 'missing' };
+  if (size === undefined) {
+    const tombstone = await store.readTombstone(sha256);
+    if (!tombstone) return { ok: false, reason: 'missing' };
+    return tombstoneValid(tombstone, sha256, keys) ? { ok: 'pruned' } : { ok: 'bad-tombstone' };
+  }
   const hash = createHash('sha256');
   for await (const chunk of store.openBlob(sha256)) hash.update(chunk as Buffer);
   const actual = hash.digest('hex');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError, YamlSource } from '../mappings/yaml-source';
 import { cronProblem } from './cron';
+import { durationHint, parseDuration } from '../mappings/duration';
 import { secretRefSchema } from './secrets';
 
 /**
@@ -78,6 +79,12 @@ export const configSchema = z
         taskQueue: z.string().default('evidence-hub'),
       })
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub' }),
+    retention: z
+      .strictObject({
+        /** Nothing younger than this may be pruned: one certification cycle (3 years) by default. */
+        lookBack: z.string().refine((d) => parseDuration(d) !== undefined, { message: `not a duration; ${durationHint}` }).default('1095d'),
+      })
+      .default({ lookBack: '1095d' }),
     /** Mapping files in order; later files override rules with the same id. `default` is the shipped pack. */
     mappings: z.array(z.string().min(1)).default(['default']),
     /** Statement of Applicability file (controls excluded, with justification). */

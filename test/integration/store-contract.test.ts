@@ -7,6 +7,7 @@ import { sha256Hex } from '../../evidence/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { readManifest } from '../../evidence/index';
 import { S3Store } from '../../evidence/s3-store';
+import { prune, RetentionRefused, threeYearsMs } from '../../evidence/retention';
 import type { EvidenceStore } from '../../evidence/store';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
@@ -134,6 +135,29 @@ describe('S3 store specifics', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBeGreaterThanOrEqual(400);
     expect((await verifyStore(store)).ok).toBe(true);
+  });
+
+  it('prune refuses to delete anything under an active Object Lock', async () => {
+    const store = await s3Store({ objectLock: true });
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    const key = newKey();
+    await writeBundle(store, key, mappings, 'old', { 'a.md': 'locked and old' }, new Date('2025-01-01T00:00:00Z'));
+    const err = await prune(store, key, { before: new Date('2026-01-01T00:00:00Z'), lookBackMs: threeYearsMs, now: new Date('2030-01-01T00:00:00Z') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetentionRefused);
+    expect((err as Error).message).toMatch(/1 blob\(s\) are under an active Object Lock.*nothing was deleted/);
+    expect(await store.listBlobs()).toHaveLength(1);
+    expect(await store.readTombstone(sha256Hex('locked and old'))).toBeUndefined();
+  });
+
+  it('prune on S3 without a lock leaves tombstones that verify accepts', async () => {
+    const store = await s3Store();
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    const key = newKey();
+    await writeBundle(store, key, mappings, 'old', { 'a.md': 'old' }, new Date('2025-01-01T00:00:00Z'));
+    await writeBundle(store, key, mappings, 'new', { 'b.md': 'new' }, new Date('2029-06-01T00:00:00Z'));
+    const report = await prune(store, key, { before: new Date('2026-01-01T00:00:00Z'), lookBackMs: threeYearsMs, now: new Date('2030-01-01T00:00:00Z') });
+    expect(report.blobsDeleted).toEqual([sha256Hex('old')]);
+    expect(await verifyStore(store)).toMatchObject({ ok: true, blobsPruned: 1, blobsChecked: 1 });
   });
 
   it('notices a tampered blob in S3', async () => {
