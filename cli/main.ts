@@ -9,6 +9,7 @@ import { loadHub, loadSigningKey } from '../worker/hub';
 import { createLogger } from '../worker/logger';
 import { connectWorker, createHubWorker, installTemporalLogging } from '../worker/worker';
 import { runDemo } from './commands/demo';
+import { backfillSchedule, listSchedules, syncSchedules } from '../worker/schedules';
 import { evidenceForControl, loadIndex, newestPerControl, rebuildIndex } from '../evidence/index';
 import { controlStatus, parseAsOf, parseDateArg, UsageError } from './commands/status';
 import { connectClient, startSweep, waitForSweep } from './commands/sweep';
@@ -21,6 +22,8 @@ interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
+
+const list = (xs: string[]) => (xs.length > 0 ? xs.join(', ') : 'none');
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure (or verification failed), 2 bad input. */
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
@@ -52,10 +55,15 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .description('run a worker that executes sweeps (connects to temporal.address or TEMPORAL_ADDRESS)')
     .addOption(configOpt())
     .addOption(storeOpt())
+    .option('--no-sync-schedules', "don't make the Temporal schedules match the config on start")
     .action(async (o) => {
       const hub = await loadHub(o.config, overrides(o));
       const key = await loadSigningKey(hub.config, log);
       installTemporalLogging(log);
+      if (o.syncSchedules !== false) {
+        const report = await syncSchedules(await connectClient(hub.config), hub.config);
+        log.info({ schedules: report }, 'schedules synced');
+      }
       const connection = await connectWorker(hub.config.temporal.address);
       const worker = await createHubWorker(hub, key, log, { connection });
       const stop = () => worker.shutdown();
@@ -126,6 +134,41 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       });
       io.out(o.json ? JSON.stringify(report, null, 2) : renderVerify(report));
       if (!report.ok) exitCode = 1;
+    });
+
+  const schedules = program.command('schedules').description('Temporal Schedules declared in the config');
+  schedules
+    .command('sync')
+    .description('create, update and delete our schedules to match the config (foreign schedules are left alone)')
+    .addOption(configOpt())
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const config = await loadConfig(o.config);
+      const report = await syncSchedules(await connectClient(config), config);
+      io.out(o.json ? JSON.stringify(report) : `schedules: created ${list(report.created)}; updated ${list(report.updated)}; deleted ${list(report.deleted)}; unchanged ${list(report.unchanged)}`);
+    });
+  schedules
+    .command('list')
+    .description('our schedules with their next run times')
+    .addOption(configOpt())
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const config = await loadConfig(o.config);
+      const rows = await listSchedules(await connectClient(config), config);
+      if (o.json) io.out(JSON.stringify(rows, null, 2));
+      else for (const r of rows) io.out(`${r.id.padEnd(20)} ${r.paused ? 'PAUSED ' : 'active '} ${r.spec}  next: ${r.nextRuns.join(', ') || '-'}`);
+    });
+  schedules
+    .command('backfill')
+    .description('run a schedule for every time it would have fired in a past date range')
+    .argument('<id>', 'schedule id from the config')
+    .requiredOption('--from <date>', 'start of the range')
+    .requiredOption('--to <date>', 'end of the range')
+    .addOption(configOpt())
+    .action(async (id: string, o) => {
+      const config = await loadConfig(o.config);
+      await backfillSchedule(await connectClient(config), config, id, parseDateArg(o.from, 'start', '--from'), parseDateArg(o.to, 'end', '--to'));
+      io.out(`backfill of ${id} from ${o.from} to ${o.to} requested`);
     });
 
   program

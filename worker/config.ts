@@ -38,10 +38,28 @@ const scheduleSchema = z.strictObject({
     })
     .optional(),
   every: z.string().regex(/^\d+(m|h|d)$/, 'expected an interval such as 30m, 6h or 1d').optional(),
-  timezone: z.string().default('UTC'),
+  timezone: z
+    .string()
+    .default('UTC')
+    .refine((tz) => validTimeZone(tz), { message: 'unknown time zone; use an IANA name such as Europe/Berlin or UTC' }),
+  /** Random delay added to each run, so many schedules do not hit the same APIs at once. */
+  jitter: z.string().regex(/^\d+(s|m|h)$/, 'expected a duration such as 30s, 5m or 1h').optional(),
+  /** What to do when a run is due while the previous one still runs. */
+  overlap: z.enum(['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other', 'allow-all']).default('skip'),
+  /** How far back missed runs are caught up after the server was down. */
+  catchupWindow: z.string().regex(/^\d+(m|h|d)$/, 'expected a duration such as 10m, 1h or 1d').default('1d'),
   sources: z.array(idSchema).min(1).optional(),
   paused: z.boolean().default(false),
 });
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const fsStoreSchema = z.strictObject({ path: z.string().min(1) });
 
@@ -114,6 +132,7 @@ export const configSchema = z
 
 export type ConfigFile = z.infer<typeof configSchema>;
 export type SourceConfig = ConfigFile['sources'][number];
+export type ScheduleConfig = ConfigFile['schedules'][number];
 
 export interface LoadedConfig extends ConfigFile {
   /** Absolute path of the file this came from. */

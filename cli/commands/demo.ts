@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { dataPath } from '../../mappings/data-files';
 import { loadHub, loadSigningKey, localStateDir } from '../../worker/hub';
+import { syncSchedules } from '../../worker/schedules';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker, installTemporalLogging } from '../../worker/worker';
 import { renderCounts, renderStatusTable } from '../status-table';
@@ -33,6 +34,8 @@ export async function runDemo(options: DemoOptions, log: Logger, out: (s: string
     const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection });
     await worker.runUntil(async () => {
       err(`Temporal: ${env.address}   web UI: ${uiUrl}`);
+      const schedules = await syncSchedules(env.client, hub.config);
+      if (schedules.created.length + schedules.updated.length > 0) err(`schedules: ${[...schedules.created, ...schedules.updated].join(', ')} (see ${uiUrl}/namespaces/${hub.config.temporal.namespace}/schedules)`);
       const handle = await startSweep(env.client, hub.config, { trigger: 'demo' });
       const result = await waitForSweep(handle, err);
       const { results } = await controlStatus(hub);
