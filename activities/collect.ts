@@ -8,6 +8,8 @@ import type { SourceConfig } from '../worker/config';
 export interface CollectRequest {
   bundleId: string;
   source: string;
+  /** Collect only what changed since this time (RFC 3339), where the connector supports it. */
+  since?: string;
 }
 
 /** What goes back into workflow history: counts and names, never evidence bytes. */
@@ -21,11 +23,16 @@ export interface CollectResult {
   resumedAfter?: string;
 }
 
-/** Heartbeat details: enough to resume a retried attempt at its last durable checkpoint. */
+/**
+ * Heartbeat details: enough to resume a retried attempt at its last durable checkpoint, plus the
+ * connector's counters, which `sweep --wait` shows as live progress.
+ */
 export interface CollectCheckpoint {
+  source: string;
   cursor: string;
   offset: number;
   count: number;
+  stats?: Record<string, number>;
 }
 
 const checkpointEvery = { artifacts: 100, ms: 2_000 };
@@ -65,6 +72,7 @@ export async function collectInto(
       ...(resume ? { resumeAfter: resume.cursor } : {}),
       ...(ctx ? { signal: ctx.cancellationSignal } : {}),
       ...(previousState !== undefined ? { previousState } : {}),
+      ...(req.since ? { since: new Date(req.since) } : {}),
     });
     for await (const step of steps) {
       const { meta } = step.artifact;
@@ -92,7 +100,7 @@ export async function collectInto(
         bytesWritten += blob.size;
       }
       if (sinceCheckpoint >= checkpointEvery.artifacts || Date.now() - lastCheckpoint >= checkpointEvery.ms) {
-        lastDetails = { cursor, offset: await staging.checkpoint(), count };
+        lastDetails = { source: source.id, cursor, offset: await staging.checkpoint(), count, stats: connector.stats?.() ?? {} };
         ctx?.heartbeat(lastDetails);
         sinceCheckpoint = 0;
         lastCheckpoint = Date.now();

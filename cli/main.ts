@@ -12,7 +12,7 @@ import { runDemo } from './commands/demo';
 import { backfillSchedule, listSchedules, syncSchedules } from '../worker/schedules';
 import { evidenceForControl, loadIndex, newestPerControl, rebuildIndex } from '../evidence/index';
 import { controlStatus, parseAsOf, parseDateArg, UsageError } from './commands/status';
-import { connectClient, startSweep, waitForSweep } from './commands/sweep';
+import { connectClient, onInterrupt, sourcesForControls, startSweep, waitForSweep } from './commands/sweep';
 import { renderVerify, verifyTarget } from './commands/verify';
 import { renderCounts, renderStatusTable } from './status-table';
 
@@ -79,23 +79,48 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .description('start a sweep on a running worker')
     .addOption(configOpt())
     .addOption(storeOpt())
+    .option('--controls <glob>', 'collect exactly the sources that feed these controls, e.g. "A.6.*"')
     .option('--sources <ids>', 'comma-separated source ids (default: all)')
-    .option('--wait', 'wait for the sweep, showing progress, and print the bundle id')
+    .option('--since <date>', 'collect only what changed since this date, where the source supports it')
+    .option('--concurrency <n>', 'sources collected at once', (v) => Number(v))
+    .option('--wait', 'wait for the sweep, showing progress, then print the readiness table')
     .option('--json', 'print the result as JSON')
     .action(async (o) => {
-      const config = await loadConfig(o.config, overrides(o));
-      const client = await connectClient(config);
-      const sources = o.sources ? String(o.sources).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined;
-      const handle = await startSweep(client, config, { trigger: 'manual', ...(sources ? { sources } : {}) });
+      const hub = await loadHub(o.config, overrides(o));
+      const client = await connectClient(hub.config);
+      let sources: string[] | undefined = o.sources ? String(o.sources).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined;
+      if (o.controls) {
+        const feeding = sourcesForControls(hub, o.controls);
+        sources = sources ? sources.filter((s) => feeding.includes(s)) : feeding;
+        if (sources.length === 0) throw new UsageError(`no configured source feeds controls "${o.controls}"`);
+      }
+      const since = o.since ? parseDateArg(o.since, 'start', '--since').toISOString() : undefined;
+      if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency > 0)) throw new UsageError('--concurrency must be a positive whole number');
+      const handle = await startSweep(client, hub.config, {
+        trigger: 'manual',
+        ...(sources ? { sources } : {}),
+        ...(since ? { since } : {}),
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      });
       if (!o.wait) {
         io.out(o.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : `started sweep ${handle.workflowId}`);
         return;
       }
-      const result = await waitForSweep(handle, o.json ? () => undefined : io.err);
-      if (o.json) io.out(JSON.stringify(result, null, 2));
+      const stopListening = onInterrupt(handle, io.err);
+      let result;
+      try {
+        result = await waitForSweep(handle, o.json ? () => undefined : io.err, 500, client);
+      } finally {
+        stopListening();
+      }
+      const { results } = await controlStatus(hub, o.controls ? { controls: o.controls } : {});
+      if (o.json) io.out(JSON.stringify({ ...result, controls: results }, null, 2));
       else {
         io.out(`bundle ${result.bundle.bundleId} (#${result.bundle.sequence}): ${result.bundle.artifactCount} artifacts, manifest ${result.bundle.location}`);
         for (const s of result.sources.filter((x) => x.status === 'failed')) io.out(`source ${s.source} FAILED: ${s.status === 'failed' ? s.error.message : ''}`);
+        io.out('');
+        io.out(renderStatusTable(results));
+        io.out(`\nreadiness: ${renderCounts(results)}`);
       }
       if (result.sources.some((s) => s.status === 'failed')) exitCode = 1;
     });

@@ -51,6 +51,8 @@ export interface CollectOptions {
    * bundle (ETags, `since` cursors, content hashes). Absent on a first run. Connector-defined JSON.
    */
   previousState?: JsonValue;
+  /** Collect only what changed at the source since this time (a sweep's `--since`); optional to honour. */
+  since?: Date;
   /** Opens a blob stored by an earlier run, to re-emit an unchanged item (e.g. after a 304) without refetching it. */
   openStoredBlob?: (sha256: string) => Readable;
 }

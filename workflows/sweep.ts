@@ -3,24 +3,30 @@ import {
   ApplicationFailure,
   CancellationScope,
   defineQuery,
+  executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, BundleSummary } from '../activities';
+import type { Activities, BundleSummary, SourcePlan } from '../activities';
 import type { SourceOutcome, Trigger } from '../evidence/manifest';
 import { collectOptions, storeOptions } from './activity-options';
 
 const { collectSource } = proxyActivities<Activities>(collectOptions);
 const { planSweep, sealBundle, discardStaging } = proxyActivities<Activities>(storeOptions);
 
+/** Sources per child workflow: keeps every workflow's history small however many sources a sweep has. */
+export const sourcesPerBatch = 50;
+
 export interface SweepInput {
   /** Source ids to collect; all configured sources when absent. */
   sources?: string[];
   trigger: Trigger['type'];
-  /** How many sources collect at once. */
+  /** How many sources collect at once, across the whole sweep. */
   concurrency?: number;
+  /** Collect only what changed since this time (RFC 3339), where the source supports it. */
+  since?: string;
 }
 
 export interface SweepResult {
@@ -38,39 +44,58 @@ export interface SweepProgress {
   bundleId: string;
   phase: 'planning' | 'collecting' | 'sealing' | 'done' | 'cancelled';
   sources: Record<string, SourceState>;
+  /** Child workflows collecting batches of sources (query them for their sources' progress). */
+  batches: string[];
 }
 
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
+export interface BatchInput {
+  bundleId: string;
+  sources: SourcePlan[];
+  concurrency: number;
+  since?: string;
+}
+
 /**
  * One sweep = one bundle. Each source is collected by its own activity; a source that fails is recorded
- * in the bundle and never prevents the others' evidence from being sealed.
+ * in the bundle and never prevents the others' evidence from being sealed. Large sweeps hand batches of
+ * sources to child workflows, so no single history grows with the number of sources.
  */
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const info = workflowInfo();
   // Deterministic and unique per run, so a retried seal finds its own bundle instead of adding another.
   const bundleId = `${info.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.${info.runId.slice(0, 8)}`;
-  const progress: SweepProgress = { bundleId, phase: 'planning', sources: {} };
+  const progress: SweepProgress = { bundleId, phase: 'planning', sources: {}, batches: [] };
   setHandler(progressQuery, () => progress);
+  const concurrency = Math.max(1, input.concurrency ?? 4);
 
   try {
     const plan = await planSweep({ ...(input.sources ? { sources: input.sources } : {}) });
     progress.phase = 'collecting';
     for (const s of plan) progress.sources[s.id] = { state: 'pending' };
 
-    const outcomes = await mapLimited(plan, input.concurrency ?? 4, async (s): Promise<SourceOutcome> => {
-      progress.sources[s.id] = { state: 'running' };
-      try {
-        const r = await collectSource({ bundleId, source: s.id });
-        progress.sources[s.id] = { state: 'done', artifactCount: r.artifactCount };
-        return { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const error = failureOf(err);
-        progress.sources[s.id] = { state: 'failed', error: `${error.type}: ${error.message}` };
-        return { source: s.id, sourceType: s.type, status: 'failed', artifactCount: 0, error };
-      }
-    });
+    let outcomes: SourceOutcome[];
+    if (plan.length <= sourcesPerBatch) {
+      outcomes = await collectAll(bundleId, plan, concurrency, input.since, progress);
+    } else {
+      const batches = chunk(plan, sourcesPerBatch);
+      const lanes = Math.max(1, Math.ceil(concurrency / batches.length));
+      const results = await Promise.all(
+        batches.map(async (batch, i) => {
+          const workflowId = `${info.workflowId}.batch-${i + 1}`;
+          progress.batches.push(workflowId);
+          for (const s of batch) progress.sources[s.id] = { state: 'running' };
+          const out = await executeChild(collectBatchWorkflow, {
+            workflowId,
+            args: [{ bundleId, sources: batch, concurrency: lanes, ...(input.since ? { since: input.since } : {}) }],
+          });
+          for (const o of out) progress.sources[o.source] = stateOf(o);
+          return out;
+        }),
+      );
+      outcomes = results.flat();
+    }
 
     progress.phase = 'sealing';
     const bundle = await sealBundle({
@@ -91,11 +116,47 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   }
 }
 
+/** A child of a large sweep: collects its batch and returns the outcomes (small: counts and errors). */
+export async function collectBatchWorkflow(input: BatchInput): Promise<SourceOutcome[]> {
+  const progress: SweepProgress = { bundleId: input.bundleId, phase: 'collecting', sources: {}, batches: [] };
+  setHandler(progressQuery, () => progress);
+  for (const s of input.sources) progress.sources[s.id] = { state: 'pending' };
+  const outcomes = await collectAll(input.bundleId, input.sources, input.concurrency, input.since, progress);
+  progress.phase = 'done';
+  return outcomes;
+}
+
+async function collectAll(bundleId: string, plan: SourcePlan[], concurrency: number, since: string | undefined, progress: SweepProgress): Promise<SourceOutcome[]> {
+  return mapLimited(plan, concurrency, async (s): Promise<SourceOutcome> => {
+    progress.sources[s.id] = { state: 'running' };
+    let outcome: SourceOutcome;
+    try {
+      const r = await collectSource({ bundleId, source: s.id, ...(since ? { since } : {}) });
+      outcome = { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      outcome = { source: s.id, sourceType: s.type, status: 'failed', artifactCount: 0, error: failureOf(err) };
+    }
+    progress.sources[s.id] = stateOf(outcome);
+    return outcome;
+  });
+}
+
+function stateOf(o: SourceOutcome): SourceState {
+  return o.status === 'ok' ? { state: 'done', artifactCount: o.artifactCount } : { state: 'failed', error: `${o.error.type}: ${o.error.message}` };
+}
+
 function failureOf(err: unknown): { type: string; message: string } {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
   return { type: 'Error', message: String(cause) };
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, preserving order in the result. */

@@ -53,6 +53,7 @@ export class FolderConnector implements Connector {
       if (options.resumeAfter !== undefined && rel <= options.resumeAfter) continue;
       const abs = path.join(root, ...rel.split('/'));
       const st = await lstat(abs);
+      if (options.since && st.mtime < options.since) continue; // `--since`: unchanged files are skipped
       const mediaType = mediaTypeFor(rel);
       const meta = await this.metadataFor(abs, mediaType, st.size);
       const effective = effectiveDate(meta.frontMatter);
