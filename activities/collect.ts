@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { connectorFor } from '../connectors/registry';
 import { artifactId, type ArtifactRecord } from '../evidence/manifest';
 import type { EvidenceStore } from '../evidence/store';
-import type { SourceConfig } from '../worker/config';
+import type { LoadedConfig, SourceConfig } from '../worker/config';
 
 export interface CollectRequest {
   bundleId: string;
@@ -44,6 +44,7 @@ const checkpointEvery = { artifacts: 100, ms: 2_000 };
  */
 export async function collectInto(
   store: EvidenceStore,
+  config: Pick<LoadedConfig, 'baseDir'>,
   source: SourceConfig,
   req: CollectRequest,
   log: Logger,
@@ -51,7 +52,7 @@ export async function collectInto(
 ): Promise<CollectResult> {
   const ctx = activityContext();
   const resume = ctx?.info.heartbeatDetails as CollectCheckpoint | undefined;
-  const connector = connectorFor(source);
+  const connector = await connectorFor(source, config);
   const staging = await store.openStaging(req.bundleId, source.id, resume?.offset ?? 0);
   let count = resume?.count ?? 0;
   let blobsCreated = 0;

@@ -53,7 +53,7 @@ export function createActivities(deps: ActivityDeps) {
       if (!source) throw ApplicationFailure.nonRetryable(`source "${req.source}" is not in ${deps.config.file}`, 'SourceConfigError');
       const log = deps.log.child({ activity: 'collectSource', source: req.source, bundleId: req.bundleId });
       try {
-        const result = await collectInto(deps.store, source, req, log, clock);
+        const result = await collectInto(deps.store, deps.config, source, req, log, clock);
         log.info({ artifacts: result.artifactCount, blobsCreated: result.blobsCreated, bytes: result.bytesWritten }, 'source collected');
         return result;
       } catch (err) {

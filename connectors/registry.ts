@@ -1,11 +1,19 @@
-import type { SourceConfig } from '../worker/config';
+import type { LoadedConfig, SourceConfig } from '../worker/config';
+import { resolveSecret } from '../worker/secrets';
 import { FolderConnector } from './folder/folder-connector';
+import { createJiraConnector } from './jira/jira-connector';
 import type { Connector } from './types';
 
-/** Builds the connector for one configured source. The only place that knows every connector type. */
-export function connectorFor(source: SourceConfig): Connector {
+/**
+ * Builds the connector for one configured source: the only place that knows every connector type.
+ * Secrets are resolved here, at collection time, and handed straight to the client.
+ */
+export async function connectorFor(source: SourceConfig, config: Pick<LoadedConfig, 'baseDir'>): Promise<Connector> {
+  const secret = (ref: Parameters<typeof resolveSecret>[0], what: string) => resolveSecret(ref, config.baseDir, `sources.${source.id}.${what}`);
   switch (source.type) {
     case 'folder':
       return new FolderConnector({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude });
+    case 'jira':
+      return createJiraConnector(source, secret);
   }
 }

@@ -1,3 +1,5 @@
+import { jiraKinds } from '../connectors/jira/kinds';
+
 /**
  * Source types and the artifact kinds their connectors produce. Mapping files are checked against this,
  * so a typo in `kind: documnet` is an error at load time instead of a control that is silently missing.
@@ -7,6 +9,7 @@
 export const sourceKinds: Record<string, readonly string[]> = {
   folder: ['document'],
   manual: ['record'],
+  jira: jiraKinds,
 };
 
 export const knownSourceTypes = Object.keys(sourceKinds);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError, YamlSource } from '../mappings/yaml-source';
 import { cronProblem } from './cron';
 import { durationHint, parseDuration } from '../mappings/duration';
+import { jiraSourceSchema } from '../connectors/jira/config';
 import { secretRefSchema } from './secrets';
 
 /**
@@ -21,9 +22,10 @@ const folderSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
 });
 
-export const sourceTypes = ['folder'] as const;
+export const sourceTypes = ['folder', 'jira'] as const;
 
-const sourceSchema = z.discriminatedUnion('type', [folderSourceSchema], {
+// Each connector owns its config schema (connectors/<type>/config.ts); the id rule is the config's.
+const sourceSchema = z.discriminatedUnion('type', [folderSourceSchema, jiraSourceSchema.safeExtend({ id: idSchema })], {
   error: (issue) =>
     issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
 });
@@ -171,7 +173,7 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
       address: process.env['TEMPORAL_ADDRESS'] || parsed.temporal.address,
       namespace: process.env['TEMPORAL_NAMESPACE'] || parsed.temporal.namespace,
     },
-    sources: parsed.sources.map((s) => ({ ...s, path: path.resolve(baseDir, s.path) })),
+    sources: parsed.sources.map((s) => ('path' in s ? { ...s, path: path.resolve(baseDir, s.path) } : s)),
     file: abs,
     baseDir,
   };

@@ -7,7 +7,8 @@ import pino, { type Logger } from 'pino';
 export const redactedPaths = [
   'token', '*.token', 'password', '*.password', 'secret', '*.secret', 'apiKey', '*.apiKey', 'privateKey', '*.privateKey',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'headers.cookie',
-  '*.headers.cookie', 'credentials', '*.credentials', 'key', '*.key',
+  '*.headers.cookie', 'credentials', '*.credentials', 'key', '*.key', 'apiToken', '*.apiToken',
+  'personalAccessToken', '*.personalAccessToken', 'privateKeyPem', '*.privateKeyPem', 'secretAccessKey', '*.secretAccessKey',
 ];
 
 export function createLogger(options: { level?: string; name?: string } = {}, destination?: pino.DestinationStream): Logger {
