@@ -97,8 +97,17 @@ export const configSchema = z
         address: z.string().default('localhost:7233'),
         namespace: z.string().default('default'),
         taskQueue: z.string().default('evidence-hub'),
+        /** Retries of a failing source before the sweep records it as failed. */
+        collectRetry: z
+          .strictObject({
+            maximumAttempts: z.number().int().min(1).max(100).optional(),
+            initialInterval: z.string().regex(/^\d+(ms|s|m)$/, 'expected a duration such as 500ms, 2s or 1m').optional(),
+          })
+          .optional(),
+        /** Sources collected at once in a sweep. */
+        concurrency: z.number().int().min(1).max(64).default(4),
       })
-      .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub' }),
+      .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub', concurrency: 4 }),
     retention: z
       .strictObject({
         /** Nothing younger than this may be pruned: one certification cycle (3 years) by default. */

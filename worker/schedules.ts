@@ -33,7 +33,14 @@ function desired(config: LoadedConfig, s: ScheduleConfig): ScheduleOptions {
       workflowType: 'sweepWorkflow',
       taskQueue: config.temporal.taskQueue,
       workflowId: `sweep-${s.id}`,
-      args: [{ trigger: 'schedule', ...(s.sources ? { sources: s.sources } : {}) }],
+      args: [
+        {
+          trigger: 'schedule',
+          concurrency: config.temporal.concurrency,
+          ...(config.temporal.collectRetry ? { collectRetry: config.temporal.collectRetry } : {}),
+          ...(s.sources ? { sources: s.sources } : {}),
+        },
+      ],
     },
     policies: { overlap: overlapPolicies[s.overlap], catchupWindow: s.catchupWindow as `${number}d`, pauseOnFailure: false },
     memo: { managedBy, taskQueue: config.temporal.taskQueue, configId: s.id },

@@ -1,3 +1,3 @@
 // Entry point bundled by the worker: every workflow type the task queue serves.
 export { sweepWorkflow, collectBatchWorkflow, progressQuery, sourcesPerBatch } from './sweep';
-export type { SweepInput, SweepResult, SweepProgress, SourceState, BatchInput } from './sweep';
+export type { SweepInput, SweepResult, SweepProgress, SourceState, BatchInput, CollectRetry } from './sweep';

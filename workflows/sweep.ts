@@ -13,7 +13,6 @@ import type { Activities, BundleSummary, SourcePlan } from '../activities';
 import type { SourceOutcome, Trigger } from '../evidence/manifest';
 import { collectOptions, storeOptions } from './activity-options';
 
-const { collectSource } = proxyActivities<Activities>(collectOptions);
 const { planSweep, sealBundle, discardStaging } = proxyActivities<Activities>(storeOptions);
 
 /** Sources per child workflow: keeps every workflow's history small however many sources a sweep has. */
@@ -27,6 +26,13 @@ export interface SweepInput {
   concurrency?: number;
   /** Collect only what changed since this time (RFC 3339), where the source supports it. */
   since?: string;
+  /** Overrides of the collection retry policy (config `temporal.collectRetry`). */
+  collectRetry?: CollectRetry;
+}
+
+export interface CollectRetry {
+  maximumAttempts?: number;
+  initialInterval?: string;
 }
 
 export interface SweepResult {
@@ -55,6 +61,15 @@ export interface BatchInput {
   sources: SourcePlan[];
   concurrency: number;
   since?: string;
+  collectRetry?: CollectRetry;
+}
+
+/** The collection activity, with the declared options (activity-options.ts) and any per-sweep retry override. */
+function collector(retry: CollectRetry | undefined) {
+  const options = retry
+    ? { ...collectOptions, retry: { ...collectOptions.retry, ...retry } as typeof collectOptions.retry }
+    : collectOptions;
+  return proxyActivities<Activities>(options).collectSource;
 }
 
 /**
@@ -77,7 +92,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
 
     let outcomes: SourceOutcome[];
     if (plan.length <= sourcesPerBatch) {
-      outcomes = await collectAll(bundleId, plan, concurrency, input.since, progress);
+      outcomes = await collectAll(bundleId, plan, concurrency, input.since, input.collectRetry, progress);
     } else {
       const batches = chunk(plan, sourcesPerBatch);
       const lanes = Math.max(1, Math.ceil(concurrency / batches.length));
@@ -88,7 +103,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           for (const s of batch) progress.sources[s.id] = { state: 'running' };
           const out = await executeChild(collectBatchWorkflow, {
             workflowId,
-            args: [{ bundleId, sources: batch, concurrency: lanes, ...(input.since ? { since: input.since } : {}) }],
+            args: [{ bundleId, sources: batch, concurrency: lanes, ...(input.since ? { since: input.since } : {}), ...(input.collectRetry ? { collectRetry: input.collectRetry } : {}) }],
           });
           for (const o of out) progress.sources[o.source] = stateOf(o);
           return out;
@@ -121,12 +136,20 @@ export async function collectBatchWorkflow(input: BatchInput): Promise<SourceOut
   const progress: SweepProgress = { bundleId: input.bundleId, phase: 'collecting', sources: {}, batches: [] };
   setHandler(progressQuery, () => progress);
   for (const s of input.sources) progress.sources[s.id] = { state: 'pending' };
-  const outcomes = await collectAll(input.bundleId, input.sources, input.concurrency, input.since, progress);
+  const outcomes = await collectAll(input.bundleId, input.sources, input.concurrency, input.since, input.collectRetry, progress);
   progress.phase = 'done';
   return outcomes;
 }
 
-async function collectAll(bundleId: string, plan: SourcePlan[], concurrency: number, since: string | undefined, progress: SweepProgress): Promise<SourceOutcome[]> {
+async function collectAll(
+  bundleId: string,
+  plan: SourcePlan[],
+  concurrency: number,
+  since: string | undefined,
+  retry: CollectRetry | undefined,
+  progress: SweepProgress,
+): Promise<SourceOutcome[]> {
+  const collectSource = collector(retry);
   return mapLimited(plan, concurrency, async (s): Promise<SourceOutcome> => {
     progress.sources[s.id] = { state: 'running' };
     let outcome: SourceOutcome;

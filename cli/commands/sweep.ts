@@ -20,11 +20,13 @@ export function sweepWorkflowId(now = new Date()): string {
   return `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Starts a sweep; the config's concurrency and retry settings apply unless the input overrides them. */
 export async function startSweep(client: Client, config: LoadedConfig, input: SweepInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const { collectRetry, concurrency } = config.temporal;
   return client.workflow.start('sweepWorkflow', {
     taskQueue: config.temporal.taskQueue,
     workflowId: sweepWorkflowId(),
-    args: [input],
+    args: [{ concurrency, ...(collectRetry ? { collectRetry } : {}), ...input }],
   });
 }
 

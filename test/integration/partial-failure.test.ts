@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlStatus } from '../../cli/commands/status';
+import { startSweep } from '../../cli/commands/sweep';
+import { readManifest } from '../../evidence/index';
+import { verifyStore } from '../../evidence/verify';
+import { startDevServer } from '../../worker/temporal-server';
+import { createHubWorker } from '../../worker/worker';
+import type { SweepResult } from '../../workflows';
+import { FakeJira } from '../fakes/jira-server';
+import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { tempDir } from '../support/tmp';
+
+let env: TestWorkflowEnvironment;
+let jira: FakeJira;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  jira = await FakeJira.start({ deployment: 'datacenter', auth: { bearer: 'pat-for-tests' }, projects: ['INC'] });
+});
+
+afterAll(async () => {
+  await jira?.close();
+  await env?.teardown();
+});
+
+describe('partial failure', () => {
+  it('a source answering 500 on every request fails alone: the others are sealed, its controls become collection-failed', async () => {
+    jira.fail(() => true, { status: 500, body: '{"errorMessages":["Internal server error"]}' }, 1_000);
+    const dir = await tempDir();
+    process.env['EH_TEST_JIRA_PAT'] = 'pat-for-tests';
+    const { hub } = await hubIn(
+      dir,
+      [
+        'version: 1',
+        'store: { path: ./store }',
+        'signing: { key: { file: ./k.pem } }',
+        `temporal: { taskQueue: partial-${randomBytes(4).toString('hex')}, collectRetry: { maximumAttempts: 2, initialInterval: 100ms } }`,
+        'sources:',
+        '  - { id: docs, type: folder, path: ./org }',
+        `  - id: jira`,
+        `    type: jira`,
+        `    url: ${jira.url}`,
+        `    deployment: datacenter`,
+        `    auth: { personalAccessToken: { env: EH_TEST_JIRA_PAT } }`,
+        `    queries: [{ name: incidents, kind: incident, jql: "project = INC" }]`,
+        `    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }`,
+        '',
+      ].join('\n'),
+      { 'org/monitoring/drift.md': '# drift', 'org/policies/incident-communication-plan.md': '# plan' },
+    );
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const result = await worker.runUntil(async () => (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult);
+
+    expect(result.sources.find((s) => s.source === 'docs')).toMatchObject({ status: 'ok', artifactCount: 2 });
+    const failed = result.sources.find((s) => s.source === 'jira')!;
+    expect(failed.status).toBe('failed');
+    expect(failed.status === 'failed' && failed.error.message).toMatch(/500/);
+    expect(jira.requests.length).toBeGreaterThanOrEqual(4); // 2 connector attempts x 2 activity attempts
+    const manifest = (await readManifest(hub.store, 1))!;
+    expect(manifest.artifacts.map((a) => a.id).sort()).toEqual(['docs:monitoring/drift.md', 'docs:policies/incident-communication-plan.md']);
+    expect(manifest.sources.find((s) => s.source === 'jira')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/500/) } });
+    expect((await verifyStore(hub.store)).ok).toBe(true);
+
+    const { results } = await controlStatus(hub);
+    const byId = Object.fromEntries(results.map((r) => [r.control.id, r]));
+    expect(byId['A.6.2.6']!.status).toBe('fresh'); // folder evidence kept
+    expect(byId['A.8.4']!.status).toBe('collection-failed'); // fed by the incident tickets
+    expect(byId['A.8.4']!.reason).toContain('source "jira" failed');
+  });
+});
