@@ -19,6 +19,7 @@ export interface MinioServer {
 }
 
 export function minioBinary(): string {
+  if (process.env['MINIO_PATH']) return process.env['MINIO_PATH'];
   const script = path.join(__dirname, '..', '..', 'scripts', 'ensure-minio.sh');
   return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60_000 }).trim().split('\n').at(-1)!;
 }
