@@ -18,6 +18,8 @@ export interface CollectResult {
   sourceType: string;
   artifactCount: number;
   stats: Record<string, number>;
+  /** Non-fatal problems (capped): the source's evidence is kept, its controls flagged. */
+  problems: string[];
   blobsCreated: number;
   bytesWritten: number;
   resumedAfter?: string;
@@ -118,6 +120,7 @@ export async function collectInto(
     sourceType: connector.type,
     artifactCount: count,
     stats: connector.stats?.() ?? {},
+    problems: (connector.problems?.() ?? []).slice(0, 10).map((p) => (p.length > 1000 ? `${p.slice(0, 997)}...` : p)),
     blobsCreated,
     bytesWritten,
     ...(resume ? { resumedAfter: resume.cursor } : {}),

@@ -9,18 +9,45 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 1_000_000);
   const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
   const now = Date.parse('2026-11-23T00:00:00Z');
+  const mix = process.argv[4] ?? 'mixed';
   // Paths spread over the folders the default rules look at, plus noise no rule matches.
   const folders = ['policies', 'registers', 'monitoring', 'validation', 'model-cards', 'impact-assessments', 'adr', 'suppliers', 'misc', 'archive'];
+  // A realistic mix after a year of collection: mostly pull requests and SIEM summaries, some tickets,
+  // model versions and documents. `documents` puts every artifact in the folder bucket (worst case).
+  const shares: [string, string, number][] =
+    mix === 'documents'
+      ? [['folder', 'document', 1]]
+      : [
+          ['github', 'pull-request', 0.4],
+          ['siem', 'event-counts', 0.15],
+          ['jira', 'incident', 0.05],
+          ['jira', 'change-request', 0.05],
+          ['mlflow', 'model-version', 0.1],
+          ['github', 'workflow-run', 0.1],
+          ['folder', 'document', 0.1],
+          ['jira', 'impact-assessment', 0.03],
+          ['jira', 'concern', 0.02],
+        ];
+  const cumulative: number[] = [];
+  shares.reduce((acc, [, , w]) => (cumulative.push(acc + w), acc + w), 0);
   const artifacts: IndexedArtifact[] = new Array(count);
   for (let i = 0; i < count; i++) {
+    const r = ((i * 2654435761) % 1000003) / 1000003;
+    const [sourceType, kind] = shares[Math.max(0, cumulative.findIndex((c) => r < c))] ?? shares[0]!;
     const folder = folders[i % folders.length]!;
     const observedAt = now - ((i * 7919) % (900 * DAY));
     artifacts[i] = {
-      id: `docs:${folder}/doc-${i}.md`,
-      source: i % 3 === 0 ? 'drive' : 'docs',
-      sourceType: i % 50 === 0 ? 'manual' : 'folder',
-      kind: i % 50 === 0 ? 'record' : 'document',
-      attributes: { path: `${folder}/doc-${i}.md`, frontMatter: { type: i % 7 === 0 ? 'ai-policy' : 'note' }, topic: i % 100 === 0 ? 'training' : 'other' },
+      id: `${sourceType}:${kind}/${i}`,
+      source: sourceType === 'folder' && i % 3 === 0 ? 'drive' : sourceType,
+      sourceType: i % 50 === 0 ? 'manual' : sourceType,
+      kind: i % 50 === 0 ? 'record' : kind,
+      attributes: {
+        path: `${folder}/doc-${i}.md`,
+        frontMatter: { type: i % 7 === 0 ? 'ai-policy' : 'note' },
+        topic: i % 100 === 0 ? 'training' : 'other',
+        statusCategory: i % 4 === 0 ? 'indeterminate' : 'done',
+        key: `K-${i % 5000}`,
+      },
       observedAt,
       collectedAt: observedAt + DAY,
       sha256: i.toString(16).padStart(64, '0'),
@@ -40,7 +67,7 @@ async function main(): Promise<void> {
   const results = evaluate({ artifacts, sourceRuns: runs, mappings, notApplicable: [], now: new Date(now) });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ artifacts: count, inputOrder: sorted ? 'newest-first' : 'unsorted', controls: results.length, rules: mappings.rules.length, seconds, peakRssMb, indexRssMb: rssBefore / 1048576 }));
+  console.log(JSON.stringify({ artifacts: count, mix, inputOrder: sorted ? 'newest-first' : 'unsorted', controls: results.length, rules: mappings.rules.length, seconds, peakRssMb, indexRssMb: rssBefore / 1048576 }));
 }
 
 main().catch((err: unknown) => {

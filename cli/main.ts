@@ -117,12 +117,15 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       if (o.json) io.out(JSON.stringify({ ...result, controls: results }, null, 2));
       else {
         io.out(`bundle ${result.bundle.bundleId} (#${result.bundle.sequence}): ${result.bundle.artifactCount} artifacts, manifest ${result.bundle.location}`);
-        for (const s of result.sources.filter((x) => x.status === 'failed')) io.out(`source ${s.source} FAILED: ${s.status === 'failed' ? s.error.message : ''}`);
+        for (const s of result.sources) {
+          if (s.status === 'failed') io.out(`source ${s.source} FAILED: ${s.error.message}`);
+          if (s.status === 'partial') io.out(`source ${s.source} collected with problems: ${s.problems.join('; ')}`);
+        }
         io.out('');
         io.out(renderStatusTable(results));
         io.out(`\nreadiness: ${renderCounts(results)}`);
       }
-      if (result.sources.some((s) => s.status === 'failed')) exitCode = 1;
+      if (result.sources.some((s) => s.status !== 'ok')) exitCode = 1;
     });
 
   program
@@ -265,7 +268,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .argument('[files...]', 'mapping files to check, in override order')
     .addOption(configOpt())
     .action(async (files: string[], o) => {
-      const paths = files.length > 0 ? files : expandMappingPaths((await loadConfig(o.config)).mappings, process.cwd());
+      const paths = files.length > 0 ? files : expandMappingPaths(...(await loadConfig(o.config).then((c) => [c.mappings, c.baseDir, new Set(c.sources.map((s) => s.type))] as const)));
       const set = await loadMappings(paths, loadCatalog());
       const covered = new Set(set.rules.flatMap((r) => r.controls));
       io.out(`OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${covered.size} of ${set.catalog.controls.length} controls`);

@@ -2,6 +2,7 @@ import type { LoadedConfig, SourceConfig } from '../worker/config';
 import { resolveSecret } from '../worker/secrets';
 import { FolderConnector } from './folder/folder-connector';
 import { createJiraConnector } from './jira/jira-connector';
+import { createSiemConnector } from './siem';
 import type { Connector } from './types';
 
 /**
@@ -15,5 +16,7 @@ export async function connectorFor(source: SourceConfig, config: Pick<LoadedConf
       return new FolderConnector({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude });
     case 'jira':
       return createJiraConnector(source, secret);
+    case 'siem':
+      return createSiemConnector(source);
   }
 }

@@ -68,4 +68,9 @@ export interface Connector {
   state?(): JsonValue;
   /** Requests made, requests billed against a rate limit, 304s, remaining budget, ... */
   stats?(): ConnectorStats;
+  /**
+   * Non-fatal problems of the run just finished (one export file of many was unreadable). The evidence
+   * collected is kept, and the controls this source feeds are flagged until a clean run.
+   */
+  problems?(): string[];
 }

@@ -41,7 +41,8 @@ export async function sealBundle(
   req: BundleRequest,
   clock: () => Date = () => new Date(),
 ): Promise<BundleSummary> {
-  const okSources = req.outcomes.filter((o) => o.status === 'ok').map((o) => o.source);
+  // Sources collected with problems ('partial') keep their evidence: only failed ones have none.
+  const okSources = req.outcomes.filter((o) => o.status !== 'failed').map((o) => o.source);
   const failedSources = req.outcomes.filter((o) => o.status === 'failed').map((o) => o.source);
   // A retry after a crash that followed the commit: the staged records may be gone already, so the
   // committed bundle is answered from its manifest before anything is read from staging.

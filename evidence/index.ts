@@ -46,7 +46,7 @@ function addManifest(index: EvidenceIndex, seen: Map<string, IndexEntry>, sequen
       sourceType: s.sourceType,
       at: finished,
       status: s.status,
-      ...(s.status === 'failed' ? { error: `${s.error.type}: ${s.error.message}` } : {}),
+      ...(s.status === 'failed' ? { error: `${s.error.type}: ${s.error.message}` } : s.status === 'partial' ? { error: s.problems.join('; ') } : {}),
     });
   }
   const controlsOf = new Map<string, string[]>();

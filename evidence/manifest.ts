@@ -47,6 +47,15 @@ export const sourceOutcomeSchema = z.discriminatedUnion('status', [
   z.strictObject({
     source: z.string(),
     sourceType: z.string(),
+    /** Collected, but with problems (e.g. one export file unreadable): evidence kept, controls flagged. */
+    status: z.literal('partial'),
+    artifactCount: z.number().int().nonnegative(),
+    stats: z.record(z.string(), z.number()).optional(),
+    problems: z.array(z.string()).min(1),
+  }),
+  z.strictObject({
+    source: z.string(),
+    sourceType: z.string(),
     status: z.literal('failed'),
     artifactCount: z.literal(0),
     error: z.strictObject({ type: z.string(), message: z.string() }),

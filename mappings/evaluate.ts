@@ -20,7 +20,8 @@ export interface SourceRun {
   source: string;
   sourceType: string;
   at: number;
-  status: 'ok' | 'failed';
+  /** partial: collected, but with problems; its evidence counts, its controls are flagged. */
+  status: 'ok' | 'partial' | 'failed';
   error?: string;
 }
 
@@ -62,6 +63,7 @@ const severity: Record<RuleResult['status'], number> = { 'collection-failed': 5,
 export function evaluate(input: EvaluationInput): ControlResult[] {
   const now = input.now.getTime();
   const byType = bucketsNewestFirst(input.artifacts);
+  const byTypeKind = kindBuckets(byType);
   const latestRun = latestRuns(input.sourceRuns, now);
   const na = new Map(input.notApplicable.map((n) => [n.control, n.justification]));
   const rulesByControl = new Map<string, Rule[]>();
@@ -84,10 +86,11 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     const results = rules.map((r) => {
       let res = ruleCache.get(r.id);
       if (!res) {
-        const key = [...r.sourceTypes].sort().join('\u0000');
+        const lists = bucketsFor(r, byType, byTypeKind);
+        const key = lists.keys.join('\u0001');
         let candidates = merged.get(key);
         if (!candidates) {
-          candidates = mergeNewestFirst(r.sourceTypes.map((t) => byType.get(t) ?? []));
+          candidates = mergeNewestFirst(lists.lists);
           merged.set(key, candidates);
         }
         res = evaluateRule(r, candidates, latestRun, now);
@@ -113,13 +116,15 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
   });
 }
 
+const rank: Record<SourceRun['status'], number> = { ok: 0, partial: 1, failed: 2 };
+
 function latestRuns(runs: readonly SourceRun[], now: number): Map<string, SourceRun> {
   const latest = new Map<string, SourceRun>();
   for (const r of runs) {
     if (r.at > now) continue;
     const prev = latest.get(r.source);
-    // Ties go to the failure: if two sweeps finished at once and one failed, say so.
-    if (!prev || r.at > prev.at || (r.at === prev.at && r.status === 'failed')) latest.set(r.source, r);
+    // Ties go to the worse outcome: if two sweeps finished at once and one failed, say so.
+    if (!prev || r.at > prev.at || (r.at === prev.at && rank[r.status] > rank[prev.status])) latest.set(r.source, r);
   }
   return latest;
 }
@@ -149,6 +154,32 @@ function bucketsNewestFirst(artifacts: readonly IndexedArtifact[]): Map<string, 
     if (!sorted) list.sort(newestFirst);
   }
   return byType;
+}
+
+/** Each type's bucket split by kind, preserving newest-first order. */
+function kindBuckets(byType: Map<string, IndexedArtifact[]>): Map<string, IndexedArtifact[]> {
+  const out = new Map<string, IndexedArtifact[]>();
+  for (const [type, list] of byType) {
+    for (const a of list) {
+      const key = `${type}\u0000${a.kind}`;
+      const bucket = out.get(key);
+      if (bucket) bucket.push(a);
+      else out.set(key, [a]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The candidate lists for a rule: only the (type, kind) buckets its selectors can match, so a rule on
+ * GitHub releases never scans a million pull requests. A selector without a kind takes the whole type.
+ */
+function bucketsFor(rule: Rule, byType: Map<string, IndexedArtifact[]>, byTypeKind: Map<string, IndexedArtifact[]>): { keys: string[]; lists: IndexedArtifact[][] } {
+  const wholeTypes = new Set(rule.scopes.filter((s) => s.kind === undefined).map((s) => s.sourceType));
+  const keys = new Set<string>();
+  for (const s of rule.scopes) keys.add(wholeTypes.has(s.sourceType) ? s.sourceType : `${s.sourceType}\u0000${s.kind}`);
+  const sorted = [...keys].sort();
+  return { keys: sorted, lists: sorted.map((k) => (k.includes('\u0000') ? byTypeKind.get(k) : byType.get(k)) ?? []) };
 }
 
 /** One newest-first list of the buckets of several source types (rare: most rules read one type). */
@@ -187,7 +218,7 @@ function scanMatches(rule: Rule, candidates: readonly IndexedArtifact[], now: nu
 }
 
 export function evaluateRule(rule: Rule, candidates: readonly IndexedArtifact[], latestRun: Map<string, SourceRun>, now: number): RuleResult {
-  const failedRuns = [...latestRun.values()].filter((r) => r.status === 'failed' && rule.sourceTypes.includes(r.sourceType));
+  const failedRuns = [...latestRun.values()].filter((r) => r.status !== 'ok' && rule.sourceTypes.includes(r.sourceType));
   const watch = new Set(failedRuns.map((r) => r.source));
   const want = rule.freshness.type === 'maxAge' ? rule.minCount : Number.POSITIVE_INFINITY;
   const scan = scanMatches(rule, candidates, now, want, watch);
@@ -206,7 +237,8 @@ export function evaluateRule(rule: Rule, candidates: readonly IndexedArtifact[],
         ? `; evidence goes stale in ${formatDuration(Date.parse(base.dueAt) - now)} (${day(Date.parse(base.dueAt))})`
         : ''
       : `; evidence is already ${base.status}`;
-  return { ...base, status: 'collection-failed', reason: `source "${f.source}" failed at ${iso(f.at)}: ${f.error ?? 'unknown error'}${consequence}` };
+  const what = f.status === 'partial' ? 'collected with problems' : 'failed';
+  return { ...base, status: 'collection-failed', reason: `source "${f.source}" ${what} at ${iso(f.at)}: ${f.error ?? 'unknown error'}${consequence}` };
 }
 
 function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {

@@ -22,6 +22,8 @@ export interface Rule {
   matches: ArtifactTest;
   /** Source types the rule reads from; used to tell which controls a failed source affects. */
   sourceTypes: string[];
+  /** (source type, kind) pairs the rule can match; kind undefined = every kind of that type. */
+  scopes: { sourceType: string; kind?: string }[];
   freshness: Freshness;
   minCount: number;
   origin: { file: string; line: number };
@@ -37,12 +39,20 @@ export interface MappingSet {
 
 export const defaultPackDir = dataPath('mappings', 'default');
 
-/** `default` stands for every file of the shipped pack, in name order. */
-export function expandMappingPaths(entries: string[], baseDir: string): string[] {
+/**
+ * `default` stands for the shipped pack, in name order. A pack file named after a source type
+ * (`30-siem.yaml`) is included only when such a source is configured: an organisation without a SIEM
+ * is not told that SIEM evidence is missing. Without a list of configured types, every file is included.
+ */
+export function expandMappingPaths(entries: string[], baseDir: string, configuredTypes?: ReadonlySet<string>): string[] {
   return entries.flatMap((e) =>
     e === 'default'
       ? readdirSync(defaultPackDir)
           .filter((n) => n.endsWith('.yaml'))
+          .filter((n) => {
+            const type = /^\d+-([a-z0-9-]+)\.yaml$/.exec(n)?.[1];
+            return !configuredTypes || !type || type === 'manual' || !knownSourceTypes.includes(type) || configuredTypes.has(type);
+          })
           .sort()
           .map((n) => path.join(defaultPackDir, n))
       : [path.resolve(baseDir, e)],
@@ -173,6 +183,10 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     evidence: raw.evidence,
     matches: compileSelectors(selectors),
     sourceTypes: [...new Set([...selectors.map((s) => s.source), ...(freshness.type === 'perChange' ? freshness.changeSources : [])])],
+    scopes: [...selectors, ...(typeof f === 'object' && 'perChange' in f ? (Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes]) : [])].map((s) => ({
+      sourceType: s.source,
+      ...(s.kind ? { kind: s.kind } : {}),
+    })),
     freshness,
     minCount: raw.minCount,
     origin,

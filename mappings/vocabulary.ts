@@ -1,4 +1,5 @@
 import { jiraKinds } from '../connectors/jira/kinds';
+import { siemKinds } from '../connectors/siem/kinds';
 
 /**
  * Source types and the artifact kinds their connectors produce. Mapping files are checked against this,
@@ -10,6 +11,7 @@ export const sourceKinds: Record<string, readonly string[]> = {
   folder: ['document'],
   manual: ['record'],
   jira: jiraKinds,
+  siem: siemKinds,
 };
 
 export const knownSourceTypes = Object.keys(sourceKinds);

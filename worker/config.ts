@@ -4,6 +4,7 @@ import { InputError, YamlSource } from '../mappings/yaml-source';
 import { cronProblem } from './cron';
 import { durationHint, parseDuration } from '../mappings/duration';
 import { jiraSourceSchema } from '../connectors/jira/config';
+import { siemSourceSchema } from '../connectors/siem/config';
 import { secretRefSchema } from './secrets';
 
 /**
@@ -22,10 +23,10 @@ const folderSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
 });
 
-export const sourceTypes = ['folder', 'jira'] as const;
+export const sourceTypes = ['folder', 'jira', 'siem'] as const;
 
 // Each connector owns its config schema (connectors/<type>/config.ts); the id rule is the config's.
-const sourceSchema = z.discriminatedUnion('type', [folderSourceSchema, jiraSourceSchema.safeExtend({ id: idSchema })], {
+const sourceSchema = z.discriminatedUnion('type', [folderSourceSchema, jiraSourceSchema.safeExtend({ id: idSchema }), siemSourceSchema.safeExtend({ id: idSchema })], {
   error: (issue) =>
     issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
 });

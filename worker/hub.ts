@@ -25,7 +25,8 @@ export interface Hub {
 export async function loadHub(configFile: string, overrides: ConfigOverrides = {}): Promise<Hub> {
   const config = await loadConfig(configFile, overrides);
   const catalog = loadCatalog();
-  const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir), catalog);
+  const configuredTypes = new Set(config.sources.map((s) => s.type));
+  const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir, configuredTypes), catalog);
   const notApplicable = config.soa ? await loadSoa(path.resolve(config.baseDir, config.soa), catalog) : [];
   const store = await openStore(config.store, config.baseDir);
   return { config, store, mappings, notApplicable };

@@ -43,7 +43,7 @@ export interface SweepResult {
 export type SourceState =
   | { state: 'pending' }
   | { state: 'running' }
-  | { state: 'done'; artifactCount: number }
+  | { state: 'done'; artifactCount: number; problems?: string[] }
   | { state: 'failed'; error: string };
 
 export interface SweepProgress {
@@ -155,7 +155,10 @@ async function collectAll(
     let outcome: SourceOutcome;
     try {
       const r = await collectSource({ bundleId, source: s.id, ...(since ? { since } : {}) });
-      outcome = { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
+      outcome =
+        r.problems.length > 0
+          ? { source: s.id, sourceType: r.sourceType, status: 'partial', artifactCount: r.artifactCount, stats: r.stats, problems: r.problems }
+          : { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
     } catch (err) {
       if (isCancellation(err)) throw err;
       outcome = { source: s.id, sourceType: s.type, status: 'failed', artifactCount: 0, error: failureOf(err) };
@@ -166,7 +169,8 @@ async function collectAll(
 }
 
 function stateOf(o: SourceOutcome): SourceState {
-  return o.status === 'ok' ? { state: 'done', artifactCount: o.artifactCount } : { state: 'failed', error: `${o.error.type}: ${o.error.message}` };
+  if (o.status === 'failed') return { state: 'failed', error: `${o.error.type}: ${o.error.message}` };
+  return { state: 'done', artifactCount: o.artifactCount, ...(o.status === 'partial' ? { problems: o.problems } : {}) };
 }
 
 function failureOf(err: unknown): { type: string; message: string } {

@@ -93,7 +93,7 @@ export async function waitForSweep(handle: WorkflowHandle, report: (line: string
           const l = live.get(id);
           const text =
             s.state === 'done'
-              ? `done, ${s.artifactCount} artifacts`
+              ? `done, ${s.artifactCount} artifacts${s.problems ? ` (with problems: ${s.problems.join('; ')})` : ''}`
               : s.state === 'failed'
                 ? `FAILED: ${s.error}`
                 : s.state === 'running' && l
@@ -117,7 +117,10 @@ export async function waitForSweep(handle: WorkflowHandle, report: (line: string
     await poller;
     // A fast sweep can finish between two polls: report every source's final state from the result.
     for (const s of result.sources) {
-      const text = s.status === 'ok' ? `done, ${s.artifactCount} artifacts` : `FAILED: ${s.error.type}: ${s.error.message}`;
+      const text =
+        s.status === 'failed'
+          ? `FAILED: ${s.error.type}: ${s.error.message}`
+          : `done, ${s.artifactCount} artifacts${s.status === 'partial' ? ` (with problems: ${s.problems.join('; ')})` : ''}`;
       if (last.get(s.source) !== text) report(`  [${s.source}] ${text}`);
     }
     if (last.get('\u0000phase') !== 'done') report(`sweep ${result.bundle.bundleId}: done`);

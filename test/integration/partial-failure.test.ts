@@ -69,4 +69,40 @@ describe('partial failure', () => {
     expect(byId['A.8.4']!.status).toBe('collection-failed'); // fed by the incident tickets
     expect(byId['A.8.4']!.reason).toContain('source "jira" failed');
   });
+
+  it('a SIEM export file over the malformed ratio fails alone: the source is partial, the good files are sealed', async () => {
+    const dir = await tempDir();
+    const now = Date.now();
+    const line = (t: number) => JSON.stringify({ ts: new Date(t).toISOString(), app: 'recommender', level: 'info' });
+    const good = Array.from({ length: 400 }, (_, i) => line(now - (400 - i) * 3_600_000)).join('\n');
+    const bad = [...Array.from({ length: 50 }, (_, i) => line(now - i * 60_000)), '{not json', '{also not'].join('\n');
+    const { hub } = await hubIn(
+      dir,
+      [
+        'version: 1',
+        'store: { path: ./store }',
+        'signing: { key: { file: ./k.pem } }',
+        `temporal: { taskQueue: siem-${randomBytes(4).toString('hex')} }`,
+        'sources:',
+        '  - { id: docs, type: folder, path: ./org }',
+        '  - { id: logs, type: siem, path: ./logs, format: json, fields: { json: { time: ts, system: app } } }',
+        '',
+      ].join('\n'),
+      { 'org/policies/logging-standard.md': '# logging', 'logs/a-good.jsonl': good, 'logs/b-bad.jsonl': bad },
+    );
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const result = await worker.runUntil(async () => (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult);
+    const logs = result.sources.find((s) => s.source === 'logs')!;
+    expect(logs.status).toBe('partial');
+    expect(logs.status === 'partial' && logs.problems[0]).toContain('b-bad.jsonl');
+    const manifest = (await readManifest(hub.store, 1))!;
+    const ids = manifest.artifacts.filter((a) => a.source === 'logs').map((a) => a.externalId);
+    expect(ids).toEqual(expect.arrayContaining(['export:a-good.jsonl', 'quarantine:b-bad.jsonl', 'summary:log-continuity']));
+    expect(ids).not.toContain('export:b-bad.jsonl');
+    const { results } = await controlStatus(hub);
+    const a628 = results.find((r) => r.control.id === 'A.6.2.8')!;
+    expect(a628.status).toBe('collection-failed');
+    expect(a628.reason).toContain('collected with problems');
+    expect(a628.evidence.some((e) => e.startsWith('logs:'))).toBe(true);
+  });
 });

@@ -120,6 +120,18 @@ describe('evaluator: collection failures', () => {
   });
 });
 
+describe('evaluator: sources collected with problems', () => {
+  it('a partial run keeps its evidence counting but flags the controls it feeds', async () => {
+    const m = await mappingsFrom(policyRule);
+    const runs: SourceRun[] = [{ source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' }];
+    const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0, runs);
+    expect(r.status).toBe('collection-failed');
+    expect(r.reason).toMatch(/^source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed; evidence goes stale in 365d/);
+    expect(r.evidence).toEqual(['docs:policies/ai-policy.md']);
+    expect(statusOf(m, [doc('policies/ai-policy.md', t0)], t0 + 1, [...runs, { source: 'docs', sourceType: 'folder', at: t0 + 1, status: 'ok' }]).status).toBe('fresh');
+  });
+});
+
 describe('evaluator: per change', () => {
   const perChange = `rules:
   - id: model-card-per-version

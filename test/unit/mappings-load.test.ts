@@ -29,6 +29,13 @@ describe('mapping files', () => {
     expect([...covered].sort()).toEqual(catalog.controls.map((c) => c.id).sort());
   });
 
+  it('default includes a connector pack only when that source type is configured', () => {
+    const names = (types?: string[]) => expandMappingPaths(['default'], '/', types ? new Set(types) : undefined).map((p) => path.basename(p));
+    expect(names(['folder'])).toEqual(['10-documents.yaml', '90-manual.yaml']);
+    expect(names(['folder', 'siem'])).toEqual(['10-documents.yaml', '30-siem.yaml', '90-manual.yaml']);
+    expect(names()).toContain('20-jira.yaml');
+  });
+
   it('accepts the documented shape, with freshness shorthand', async () => {
     const dir = await tempDir();
     await writeTree(dir, {
