@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { canonicalJson } from '../../evidence/digest';
-import { SourceResponseError } from '../errors';
 import type { CollectedArtifact, CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
 import { Aggregate, compileRules, SystemNames, type CompiledRules } from './aggregate';
 import type { SiemFormat, SiemSourceConfig } from './config';
