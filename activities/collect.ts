@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { connectorFor } from '../connectors/registry';
 import { artifactId, type ArtifactRecord } from '../evidence/manifest';
+import { createRedactor, summarizeRedaction } from '../evidence/redaction';
 import type { EvidenceStore } from '../evidence/store';
 import type { LoadedConfig, SourceConfig } from '../worker/config';
 
@@ -46,7 +47,7 @@ const checkpointEvery = { artifacts: 100, ms: 2_000 };
  */
 export async function collectInto(
   store: EvidenceStore,
-  config: Pick<LoadedConfig, 'baseDir'>,
+  config: Pick<LoadedConfig, 'baseDir' | 'redaction'>,
   source: SourceConfig,
   req: CollectRequest,
   log: Logger,
@@ -55,9 +56,11 @@ export async function collectInto(
   const ctx = activityContext();
   const resume = ctx?.info.heartbeatDetails as CollectCheckpoint | undefined;
   const connector = await connectorFor(source, config);
+  const redactor = createRedactor(config.redaction);
   const staging = await store.openStaging(req.bundleId, source.id, resume?.offset ?? 0);
   let count = resume?.count ?? 0;
   let blobsCreated = 0;
+  let redactions = 0;
   let bytesWritten = 0;
   let sinceCheckpoint = 0;
   let lastCheckpoint = Date.now();
@@ -79,9 +82,18 @@ export async function collectInto(
     });
     for await (const step of steps) {
       const { meta } = step.artifact;
-      const blob = await store.putBlob(step.artifact.open());
+      const id = artifactId(source.id, meta.externalId);
+      // Secrets are removed before hashing, so the stored hash is the hash of the stored bytes, and no
+      // secret ever reaches the store. A blob re-emitted from the store is already redacted: unchanged.
+      const redacted = redactor.redact(step.artifact.open(), meta.mediaType, id);
+      const blob = await store.putBlob(redacted.stream);
+      const redaction = redacted.report();
+      if (redaction.total > 0) {
+        redactions += redaction.total;
+        log.info({ artifact: id, redactions: redaction.total, rules: redaction.byRule.map((h) => h.rule) }, 'redacted secrets before storing');
+      }
       const record: ArtifactRecord = {
-        id: artifactId(source.id, meta.externalId),
+        id,
         source: source.id,
         sourceType: connector.type,
         kind: meta.kind,
@@ -93,6 +105,7 @@ export async function collectInto(
         mediaType: meta.mediaType,
         attributes: meta.attributes,
         provenance: meta.provenance,
+        redaction: summarizeRedaction(redaction),
       };
       await staging.append(record);
       count++;
@@ -119,7 +132,7 @@ export async function collectInto(
     source: source.id,
     sourceType: connector.type,
     artifactCount: count,
-    stats: connector.stats?.() ?? {},
+    stats: { ...(connector.stats?.() ?? {}), ...(redactions > 0 ? { redactions } : {}) },
     problems: (connector.problems?.() ?? []).slice(0, 10).map((p) => (p.length > 1000 ? `${p.slice(0, 997)}...` : p)),
     blobsCreated,
     bytesWritten,

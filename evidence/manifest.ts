@@ -19,6 +19,22 @@ export const provenanceSchema = z.strictObject({
   collector: z.string(),
 });
 
+const hits = { count: z.number().int().nonnegative(), lines: z.array(z.number().int().positive()), linesTruncated: z.literal(true).optional() };
+
+/** What redaction removed before hashing: rule, count and line numbers, never the secret itself. */
+export const redactionSummarySchema = z.strictObject({
+  engine: z.string(),
+  ruleset: z.string(),
+  scanned: z.boolean(),
+  reason: z.string().optional(),
+  total: z.number().int().nonnegative(),
+  byRule: z.array(z.strictObject({ rule: z.string(), ...hits })),
+  jsonPaths: z.array(z.strictObject({ path: z.string(), ...hits })),
+  notes: z.array(z.string()),
+  /** Size at the source; `size` and `sha256` are those of the redacted bytes that were stored. */
+  bytesIn: z.number().int().nonnegative(),
+});
+
 export const artifactRecordSchema = z.strictObject({
   /** `<source>:<externalId>`, unique within a bundle. */
   id: z.string(),
@@ -33,6 +49,7 @@ export const artifactRecordSchema = z.strictObject({
   mediaType: z.string(),
   attributes: z.record(z.string(), json),
   provenance: provenanceSchema,
+  redaction: redactionSummarySchema.optional(),
 });
 
 export const sourceOutcomeSchema = z.discriminatedUnion('status', [

@@ -57,7 +57,7 @@ export function isPlaceholder(value: string): boolean {
   if (/^(?:\$\{[^}]*\}|\$\{\{[^}]*\}\}|\$\([^)]*\)|\{\{[^}]*\}\}|<[^<>]*>|%\([\w.]+\)s|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%)$/.test(t)) {
     return true;
   }
-  if (/^[*xX.#•-]+$/.test(t) && !/^-+$/.test(t.slice(0, 5))) return true;
+  if (/^[*xX.#]+$/.test(t)) return true; // masked: ****, xxxx
   if (/^\[?redacted(?::[a-z0-9-]*)?\]?$/i.test(t) || /^\[REDACTED:[a-z0-9-]+\]$/.test(t)) return true;
   if (/^ENC\[[^\]]*\]$/.test(t)) return true; // sops-encrypted value: ciphertext, kept as evidence
   if (/^arn:aws[\w-]*:secretsmanager:/.test(t)) return true; // a reference to a secret, not the secret
@@ -173,7 +173,7 @@ const urlCredentials = regexRule('url-credentials', 'passwords in URLs (scheme:/
 // Authorization headers and bearer tokens
 
 const headerRe = /(?<![A-Za-z0-9_-])(?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?/gi;
-const schemeRe = /(?:(?<scheme>[A-Za-z][A-Za-z0-9-]*)[ \t]+)?(?<cred>[^\s"'\\,;]+)/y;
+const schemeRe = /(?:(?<scheme>bearer|basic|token|digest|negotiate|ntlm|bot|apikey|api-key|sso-key|hmac|aws4-hmac-sha256)[ \t]+)?(?<cred>[^\s"'\\,;]+)/iy;
 const tokenChars = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** `Authorization: Bearer x`, `"authorization": "Basic x"`, `Authorization: token x`: the credential after the scheme. */
@@ -190,6 +190,8 @@ const authorizationHeader: Rule = {
       const cred = v.groups['cred'] ?? '';
       const scheme = (v.groups['scheme'] ?? '').toLowerCase();
       if (isPlaceholder(cred)) continue;
+      // Without a known scheme the value must look like a credential ("Authorization: the process of ..." is prose).
+      if (scheme === '' && !((cred.length >= 8 && /[0-9]/.test(cred)) || cred.length >= 20)) continue;
       const credStart = schemeRe.lastIndex - cred.length;
       const rule = scheme === 'bearer' ? 'bearer-token' : scheme === 'basic' ? 'basic-auth' : 'authorization-header';
       out.push({ start: m.index, end: schemeRe.lastIndex, secretStart: credStart, secretEnd: schemeRe.lastIndex, rule, priority });
@@ -209,8 +211,10 @@ const bearerToken = regexRule(
 // Generic `name = value` / `name: value` assignments in JSON, YAML, .env, ini, logs, code
 
 const keyword = String.raw`(?:(?:api|access|private|secret|auth|encryption|signing|master)[_.-]?key|password|passwd|passphrase|secret|token|credentials?)`;
-const assignmentRe = new RegExp(`${keyword}(?=\\\\?["']?[ \\t]*(?:=>|:=|:|=(?!=)))`, 'gi');
+const assignmentRe = new RegExp(`${keyword}(?=\\\\?["']?[ \\t]*(?:=>|:=|:(?!:)|=(?!=)))`, 'gi');
 const sepRe = /\\?(["']?)[ \t]*(=>|:=|:|=)[ \t]*/y;
+/** `config.password`, `os.environ["X"]`, `get_secret("db")`: code that reads a secret, not the secret. */
+const codeReference = /^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+;?|[A-Za-z_$][\w$.]*\s*(?:\(.*\)|\[.*\])[;,]?)$/;
 const keyChars = /[A-Za-z0-9_.-]/;
 const lineStartPrefix = /^[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?\\?["']?$/;
 const inlineBareEnd = /[\s"'`,;&<>(){}[\]]/;
@@ -256,11 +260,13 @@ const secretAssignment: Rule = {
       while (ks > 0 && keyChars.test(text[ks - 1]!)) ks--;
       const keyEnd = m.index + m[0].length;
       if (ks < from || !isSecretName(text.slice(ks, keyEnd))) continue;
+      if (text.startsWith('://', ks - 3)) continue; // URL user info (scheme://x-access-token:...@host): url-credentials' case
       sepRe.lastIndex = keyEnd;
       const sep = sepRe.exec(text);
       if (!sep) continue;
       const before = text[ks - 1];
-      const keyQuoted = before === '"' || before === "'";
+      // "password": ... (a JSON or dict key), not "X-Api-Key: ..." (a quoted header line)
+      const keyQuoted = (before === '"' || before === "'") && sep[1] === before;
       const sepKind = sep[2];
       const vs = sepRe.lastIndex;
       const first = text[vs];
@@ -272,7 +278,7 @@ const secretAssignment: Rule = {
       } else if (first === undefined || keyQuoted) {
         continue; // nothing after the separator, or a JSON number / boolean / object after a quoted key
       } else {
-        const lineStart = ctx.lineStart && lineStartPrefix.test(text.slice(0, ks));
+        const lineStart = ctx.lineStart && ks < 256 && lineStartPrefix.test(text.slice(0, ks));
         if (lineStart) {
           // YAML `key: value`, .env / ini `KEY=value`: the value runs to the end of the line, minus a comment.
           let rest = text.slice(vs);
@@ -294,6 +300,7 @@ const secretAssignment: Rule = {
       }
       const secret = text.slice(secretStart, secretEnd);
       if (secretEnd <= secretStart || isPlaceholder(secret)) continue;
+      if (!(first === '"' || first === "'" || first === '\\') && codeReference.test(secret)) continue;
       if (secret.includes('-----BEG' + 'IN ')) continue; // key blocks are the private-key rule's, line by line
       out.push({ start: ks, end, secretStart, secretEnd, rule: 'secret-assignment', priority });
     }

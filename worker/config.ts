@@ -5,6 +5,7 @@ import { cronProblem } from './cron';
 import { durationHint, parseDuration } from '../mappings/duration';
 import { jiraSourceSchema } from '../connectors/jira/config';
 import { siemSourceSchema } from '../connectors/siem/config';
+import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from './secrets';
 
 /**
@@ -109,6 +110,8 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(64).default(4),
       })
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub', concurrency: 4 }),
+    /** Secrets removed from evidence before it is hashed and stored (evidence/redaction.ts). */
+    redaction: redactionConfigSchema.prefault({}),
     retention: z
       .strictObject({
         /** Nothing younger than this may be pruned: one certification cycle (3 years) by default. */
