@@ -2,6 +2,8 @@ import type { LoadedConfig, SourceConfig } from '../worker/config';
 import { resolveSecret } from '../worker/secrets';
 import { FolderConnector } from './folder/folder-connector';
 import { createJiraConnector } from './jira/jira-connector';
+import { createMlflowConnector } from './mlflow';
+import { createS3Connector } from './s3/s3-connector';
 import { createSiemConnector } from './siem';
 import type { Connector } from './types';
 
@@ -18,5 +20,9 @@ export async function connectorFor(source: SourceConfig, config: Pick<LoadedConf
       return createJiraConnector(source, secret);
     case 'siem':
       return createSiemConnector(source);
+    case 'mlflow':
+      return createMlflowConnector(source, secret);
+    case 's3':
+      return createS3Connector(source, secret);
   }
 }

@@ -68,6 +68,8 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
   const controlIds = new Set(catalog.controls.map((c) => c.id));
   const merged = new Map<string, { raw: RawRule; rule: Rule }>();
   const problems: FileProblem[] = [];
+  // Extensions apply after all files are read, so a pack can extend a rule that a later file overrides.
+  const pendingExtensions: { rule: string; raw: unknown; extensions: Selector[]; origin: FileProblem }[] = [];
 
   for (const file of files) {
     let src: YamlSource;
@@ -84,6 +86,12 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
     }
     const idsInFile = new Map<string, number>();
     for (const id of parsed.remove) merged.delete(id);
+    parsed.extend.forEach((ext, i) => {
+      const selectors = toArray(ext.select);
+      const before = problems.length;
+      selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => (Array.isArray(ext.select) ? ['extend', i, 'select', k, ...p] : ['extend', i, 'select', ...p]), problems));
+      if (problems.length === before) pendingExtensions.push({ rule: ext.rule, raw: ext, extensions: selectors, origin: src.problem(['extend', i, 'rule'], '') });
+    });
     parsed.rules.forEach((raw, i) => {
       const at = (...p: PropertyKey[]) => ['rules', i, ...p];
       const before = problems.length;
@@ -115,6 +123,17 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
     });
   }
   if (problems.length > 0) throw new InputError(problems);
+  for (const { rule, raw, extensions, origin } of pendingExtensions) {
+    const target = merged.get(rule);
+    if (!target) {
+      problems.push({ ...origin, message: `extends rule "${rule}", which no earlier mapping file defines`, hint: 'check the rule id, or load the file that defines it first' });
+      continue;
+    }
+    target.raw = { ...target.raw, select: [...toArray(target.raw.select), ...extensions] };
+    target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin);
+    void raw;
+  }
+  if (problems.length > 0) throw new InputError(problems);
   const entries = [...merged.values()];
   return {
     catalog,
@@ -122,6 +141,10 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
     digest: sha256Hex(canonicalJson(entries.map((e) => e.raw))),
     files,
   };
+}
+
+function toArray<T>(x: T | T[]): T[] {
+  return Array.isArray(x) ? x : [x];
 }
 
 function checkSelector(src: YamlSource, sel: Selector, at: (...p: PropertyKey[]) => PropertyKey[], problems: FileProblem[]): void {

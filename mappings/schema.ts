@@ -80,8 +80,15 @@ export const ruleSchema = z.strictObject({
   minCount: z.number().int().positive().default(1),
 });
 
+/** Adds alternative selectors to a rule from an earlier file (a connector pack adding its source). */
+export const extendSchema = z.strictObject({
+  rule: z.string().min(1),
+  select: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
+});
+
 export const mappingFileSchema = z.strictObject({
   rules: z.array(ruleSchema).default([]),
+  extend: z.array(extendSchema).default([]),
   /** Rule ids from earlier files to drop entirely. */
   remove: z.array(z.string()).default([]),
 });

@@ -1,4 +1,6 @@
 import { jiraKinds } from '../connectors/jira/kinds';
+import { mlflowKinds } from '../connectors/mlflow/kinds';
+import { s3Kinds } from '../connectors/s3/kinds';
 import { siemKinds } from '../connectors/siem/kinds';
 
 /**
@@ -12,6 +14,8 @@ export const sourceKinds: Record<string, readonly string[]> = {
   manual: ['record'],
   jira: jiraKinds,
   siem: siemKinds,
+  mlflow: mlflowKinds,
+  s3: s3Kinds,
 };
 
 export const knownSourceTypes = Object.keys(sourceKinds);

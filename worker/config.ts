@@ -4,6 +4,8 @@ import { InputError, YamlSource } from '../mappings/yaml-source';
 import { cronProblem } from './cron';
 import { durationHint, parseDuration } from '../mappings/duration';
 import { jiraSourceSchema } from '../connectors/jira/config';
+import { mlflowSourceSchema } from '../connectors/mlflow/config';
+import { s3SourceSchema } from '../connectors/s3/config';
 import { siemSourceSchema } from '../connectors/siem/config';
 import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from './secrets';
@@ -24,13 +26,23 @@ const folderSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
 });
 
-export const sourceTypes = ['folder', 'jira', 'siem'] as const;
+export const sourceTypes = ['folder', 'jira', 'siem', 'mlflow', 's3'] as const;
 
 // Each connector owns its config schema (connectors/<type>/config.ts); the id rule is the config's.
-const sourceSchema = z.discriminatedUnion('type', [folderSourceSchema, jiraSourceSchema.safeExtend({ id: idSchema }), siemSourceSchema.safeExtend({ id: idSchema })], {
+const sourceSchema = z.discriminatedUnion(
+  'type',
+  [
+    folderSourceSchema,
+    jiraSourceSchema.safeExtend({ id: idSchema }),
+    siemSourceSchema.safeExtend({ id: idSchema }),
+    mlflowSourceSchema.safeExtend({ id: idSchema }),
+    s3SourceSchema.safeExtend({ id: idSchema }),
+  ],
+  {
   error: (issue) =>
-    issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
-});
+      issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
+  },
+);
 
 const scheduleSchema = z.strictObject({
   id: idSchema,

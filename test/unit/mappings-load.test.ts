@@ -29,10 +29,27 @@ describe('mapping files', () => {
     expect([...covered].sort()).toEqual(catalog.controls.map((c) => c.id).sort());
   });
 
+  it('extend adds alternative selectors to an earlier rule; extending an unknown rule is located', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'a.yaml': rule(''),
+      'b.yaml': 'extend:\n  - rule: r1\n    select: { source: s3, kind: policy-document }\n',
+      'c.yaml': 'extend:\n  - rule: r9\n    select: { source: s3 }\n',
+    });
+    const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')]);
+    const r1 = set.rules.find((r) => r.id === 'r1')!;
+    expect(r1.sourceTypes.sort()).toEqual(['folder', 's3']);
+    expect(r1.matches({ source: 'b', sourceType: 's3', kind: 'policy-document', attributes: {} })).toBe(true);
+    expect(r1.matches({ source: 'a', sourceType: 'folder', kind: 'document', attributes: {} })).toBe(true);
+    const err = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'c.yaml')]).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(`${path.join(dir, 'c.yaml')}:2:11: extend[0].rule: extends rule "r9", which no earlier mapping file defines`);
+  });
+
   it('default includes a connector pack only when that source type is configured', () => {
     const names = (types?: string[]) => expandMappingPaths(['default'], '/', types ? new Set(types) : undefined).map((p) => path.basename(p));
     expect(names(['folder'])).toEqual(['10-documents.yaml', '90-manual.yaml']);
     expect(names(['folder', 'siem'])).toEqual(['10-documents.yaml', '30-siem.yaml', '90-manual.yaml']);
+    expect(names(['folder', 's3', 'mlflow'])).toEqual(['10-documents.yaml', '40-mlflow.yaml', '50-s3.yaml', '90-manual.yaml']);
     expect(names()).toContain('20-jira.yaml');
   });
 

@@ -1,0 +1,59 @@
+import type { SecretRef } from '../../worker/secrets';
+import { ModelRegistryConnector } from '../model-registry/registry-connector';
+import type { Connector } from '../types';
+import { MlflowRegistryClient } from './client';
+import type { MlflowSourceConfig } from './config';
+import { MlflowHttp, type MlflowHttpOptions } from './http';
+
+export const mlflowCollector = 'mlflow@1.0.0';
+
+/** Resolves a secret reference from the config (worker/secrets.ts resolveSecret with the config's folder). */
+export type ResolveSecret = (ref: SecretRef, what: string) => Promise<string>;
+
+/** Test seams: a fake fetch, no real sleeping between retries, a pinned clock. */
+export interface MlflowConnectorOverrides {
+  fetch?: typeof fetch;
+  sleep?: MlflowHttpOptions['sleep'];
+  retryBaseMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * Builds the connector for one `type: mlflow` source. Secrets are resolved here, once, so a missing
+ * token fails the collection at its start with a CredentialsError naming the secret.
+ */
+export async function createMlflowConnector(source: MlflowSourceConfig, resolveSecret: ResolveSecret, overrides: MlflowConnectorOverrides = {}): Promise<Connector> {
+  const what = `source "${source.id}"`;
+  let authorization: string | undefined;
+  const auth = source.auth;
+  if (auth.type === 'basic') {
+    const username = typeof auth.username === 'string' ? auth.username : await resolveSecret(auth.username, `${what} auth.username`);
+    const password = await resolveSecret(auth.password, `${what} auth.password`);
+    authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+  } else if (auth.type === 'bearer') {
+    authorization = `Bearer ${await resolveSecret(auth.token, `${what} auth.token`)}`;
+  }
+  const http = new MlflowHttp({
+    sourceId: source.id,
+    baseUrl: source.url,
+    ...(authorization ? { authorization } : {}),
+    authKind: auth.type,
+    timeoutMs: source.requestTimeoutMs,
+    maxAttempts: source.maxAttempts,
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.retryBaseMs !== undefined ? { retryBaseMs: overrides.retryBaseMs } : {}),
+  });
+  const client = new MlflowRegistryClient(http, { pageSize: source.pageSize });
+  return new ModelRegistryConnector(client, {
+    type: 'mlflow',
+    sourceId: source.id,
+    collector: mlflowCollector,
+    models: source.models,
+    production: source.production,
+    metrics: source.metrics,
+    modelCards: source.modelCards,
+    tags: source.tags,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { secretRefSchema } from '../../worker/secrets';
+import { s3Kinds } from './kinds';
+
+const scopeSchema = z.strictObject({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+  prefix: z.string().default(''),
+  kind: z.enum(s3Kinds).default('object'),
+  /** Globs on the key below the prefix; default every object. */
+  include: z.array(z.string().min(1)).default([]),
+  exclude: z.array(z.string().min(1)).default([]),
+  /** Objects whose content is collected (the rest are recorded by their metadata only). */
+  content: z.array(z.string().min(1)).default([]),
+  /** Content larger than this is not downloaded; the metadata record says why. */
+  maxContentBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /** Record every version of the objects (needs ListBucketVersions), e.g. a policy's version history. */
+  versions: z.boolean().default(false),
+});
+
+export const s3SourceSchema = z.strictObject({
+  id: z.string().min(1),
+  type: z.literal('s3'),
+  region: z.string().default('us-east-1'),
+  /** S3-compatible services (MinIO): their URL, usually with forcePathStyle. */
+  endpoint: z.url().optional(),
+  forcePathStyle: z.boolean().default(false),
+  /** Static keys; without them the standard AWS credential chain is used (env, profile, SSO, role, IMDS). */
+  credentials: z
+    .strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema, sessionToken: secretRefSchema.optional() })
+    .optional(),
+  /** Fetch each listed object's user metadata with HeadObject (one request per object). */
+  userMetadata: z.boolean().default(true),
+  scopes: z.array(scopeSchema).min(1, 'configure at least one bucket scope'),
+});
+
+export type S3SourceConfig = z.infer<typeof s3SourceSchema>;
+export type S3Scope = z.infer<typeof scopeSchema>;

@@ -1,0 +1,503 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { CredentialsError, SourceConfigError, SourceResponseError } from '../../connectors/errors';
+import { createMlflowConnector, mlflowKinds, mlflowSourceSchema, type MlflowSourceInput } from '../../connectors/mlflow';
+import type { MlflowConnectorOverrides } from '../../connectors/mlflow/mlflow-connector';
+import type { CollectionStep, Connector, JsonValue } from '../../connectors/types';
+import { artifactId } from '../../evidence/manifest';
+import { loadCatalog } from '../../mappings/catalog';
+import { evaluate, type IndexedArtifact } from '../../mappings/evaluate';
+import { loadMappings } from '../../mappings/load';
+import { mappingFileSchema } from '../../mappings/schema';
+import { sourceKinds } from '../../mappings/vocabulary';
+import { createLogger } from '../../worker/logger';
+import { ensureMlflow, seedMlflow, startMlflowServer, type MlflowServer, type SeedSummary } from '../support/mlflow-server';
+
+const log = createLogger({ level: 'silent' });
+const defaultMappings = path.join(__dirname, '..', '..', 'mappings', 'default', '40-mlflow.yaml');
+const metrics = { validation: ['accuracy', 'f1'], fairness: ['demographic_parity_difference'] };
+
+let server: MlflowServer; // set by the real-server block only; the stand-in tests never need it
+let seed: SeedSummary;
+
+interface Collected {
+  steps: CollectionStep[];
+  bodies: Buffer[];
+  connector: Connector;
+}
+
+function source(extra: Partial<MlflowSourceInput> = {}): MlflowSourceInput {
+  return {
+    id: 'registry',
+    type: 'mlflow',
+    url: server.url,
+    auth: { type: 'basic', username: server.username, password: { env: 'EH_TEST_MLFLOW_PASSWORD' } },
+    metrics,
+    pageSize: 2, // exercises paging of models and versions with the 3 models and 10 versions seeded
+    ...extra,
+  };
+}
+
+/** Secrets as the worker resolves them, from a fixed table instead of the environment. */
+function secrets(table: Record<string, string>) {
+  return async (ref: { env: string } | { file: string }, what: string) => {
+    const key = 'env' in ref ? ref.env : ref.file;
+    const v = table[key];
+    if (v === undefined) throw new CredentialsError(`${what}: ${key} is not set`);
+    return v;
+  };
+}
+
+async function collect(input: MlflowSourceInput, opts: { previousState?: JsonValue; secrets?: Record<string, string>; overrides?: MlflowConnectorOverrides } = {}): Promise<Collected> {
+  const connector = await createMlflowConnector(
+    mlflowSourceSchema.parse(input),
+    secrets(opts.secrets ?? (server ? { EH_TEST_MLFLOW_PASSWORD: server.password } : {})),
+    opts.overrides ?? {},
+  );
+  const steps: CollectionStep[] = [];
+  const bodies: Buffer[] = [];
+  for await (const s of connector.collect({ log, ...(opts.previousState !== undefined ? { previousState: opts.previousState } : {}) })) {
+    steps.push(s);
+    const chunks: Buffer[] = [];
+    for await (const c of s.artifact.open()) chunks.push(c as Buffer);
+    bodies.push(Buffer.concat(chunks));
+  }
+  return { steps, bodies, connector };
+}
+
+const metaOf = (c: Collected, kind: string, externalId: string) => c.steps.find((s) => s.artifact.meta.kind === kind && s.artifact.meta.externalId === externalId)?.artifact.meta;
+const attrs = (c: Collected, kind: string, externalId: string) => metaOf(c, kind, externalId)?.attributes as Record<string, unknown> | undefined;
+const kinds = (c: Collected) => c.steps.map((s) => s.artifact.meta.kind);
+const countOf = (c: Collected, kind: string) => kinds(c).filter((k) => k === kind).length;
+
+/** What the evidence index would hold after sealing these runs: the evaluator's view. */
+function indexed(runs: Collected[], at: number): IndexedArtifact[] {
+  return runs.flatMap((c) =>
+    c.steps.map((s, i) => ({
+      id: artifactId('registry', s.artifact.meta.externalId),
+      source: 'registry',
+      sourceType: 'mlflow',
+      kind: s.artifact.meta.kind,
+      attributes: s.artifact.meta.attributes,
+      observedAt: Date.parse(s.artifact.meta.observedAt),
+      collectedAt: at,
+      sha256: createHash('sha256').update(c.bodies[i]!).digest('hex'),
+    })),
+  );
+}
+
+async function mlflowPost(endpoint: string, body: Record<string, string>): Promise<void> {
+  const res = await fetch(`${server.url}/api/2.0/mlflow/${endpoint}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}` },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** A stand-in MLflow API on a loopback port: records request headers, answers from a script. */
+async function fakeMlflow(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; requests: http.IncomingMessage[]; close: () => Promise<void> }> {
+  const requests: http.IncomingMessage[] = [];
+  const srv = http.createServer((req, res) => {
+    requests.push(req);
+    handler(req, res);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+};
+
+describe('MLflow connector against a real MLflow server', () => {
+  // One server for this block (about 10 s to start, 10 s to seed); the tests run in order and the later
+  // ones change the registry (a tag, a card, an alias), so each asserts only on what it changed.
+  beforeAll(async () => {
+    server = await startMlflowServer(ensureMlflow());
+    seed = await seedMlflow(server);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('collects registered models, versions with stage and aliases, runs, lineage, model cards and transitions', async () => {
+    const c = await collect(source());
+    expect(countOf(c, 'registered-model')).toBe(3);
+    expect(countOf(c, 'model-version')).toBe(10);
+    expect(countOf(c, 'dataset-lineage')).toBe(10);
+    expect(countOf(c, 'model-card')).toBe(8); // credit-scoring/3 and churn-predictor/3 have none
+    // Entered: credit 1 Archived, 2 Production, 3 champion; fraud 2 production, 3 Staging; churn 2 Production + champion.
+    expect(countOf(c, 'stage-transition')).toBe(7);
+    expect(new Set(kinds(c))).toEqual(new Set(mlflowKinds));
+
+    // Models in name order, versions numerically, each model before its versions: cursors only grow.
+    const cursors = c.steps.map((s) => JSON.parse(s.cursor) as [string, string, number]);
+    expect(cursors.map(([m]) => m)).toEqual([...cursors.map(([m]) => m)].sort());
+    expect(cursors[0]).toEqual(['churn-predictor', '', 0]);
+
+    expect(attrs(c, 'registered-model', 'models/credit-scoring')).toMatchObject({
+      model: 'credit-scoring',
+      owner: 'risk-ml-team',
+      intendedUse: 'consumer credit decisions',
+      riskClass: 'high',
+      hasOwner: true,
+      aliases: { champion: '3' },
+      versionCount: 4,
+      productionVersions: ['credit-scoring/2', 'credit-scoring/3'],
+    });
+
+    const v2 = attrs(c, 'model-version', 'models/credit-scoring/versions/2')!;
+    expect(v2).toMatchObject({
+      modelVersion: 'credit-scoring/2',
+      model: 'credit-scoring',
+      version: '2',
+      stage: 'Production',
+      aliases: [],
+      production: true,
+      productionBy: ['stage:Production'],
+      status: 'READY',
+      runId: seed.models['credit-scoring']!.versions['2']!.runId,
+      owner: 'risk-ml-team', // from the registered model's tags
+      riskClass: 'high',
+      approvedBy: 'alice@example.com',
+      approvedAt: '2026-01-15T10:00:00Z',
+      params: { learning_rate: '0.02', max_depth: '4', algorithm: 'gbm' },
+      validationMetrics: { accuracy: 0.82, f1: 0.72 },
+      fairnessMetrics: { demographic_parity_difference: 0.022 },
+      hasValidationMetrics: true,
+      hasFairnessMetrics: true,
+      hasModelCard: true,
+      modelCards: ['model_card.md'],
+      datasetCount: 2,
+      datasetsWithoutDigest: 0,
+      gaps: [],
+    });
+    expect((v2['metrics'] as Record<string, number>)['train_loss']).toBe(0.48);
+
+    expect(attrs(c, 'model-version', 'models/credit-scoring/versions/3')).toMatchObject({
+      stage: 'None',
+      aliases: ['champion'],
+      production: true,
+      productionBy: ['alias:champion'],
+      hasModelCard: false,
+      modelCards: [],
+      hasValidationMetrics: true,
+      gaps: ['model-card'],
+    });
+    expect(attrs(c, 'model-version', 'models/fraud-detector/versions/2')).toMatchObject({
+      aliases: ['production'],
+      production: true,
+      validationMetrics: { accuracy: 0.97 },
+      missingValidationMetrics: ['f1'],
+      hasValidationMetrics: false,
+      missingFairnessMetrics: ['demographic_parity_difference'],
+      hasFairnessMetrics: false,
+      hasModelCard: true,
+      owner: 'payments-ml',
+    });
+    expect(attrs(c, 'model-version', 'models/churn-predictor/versions/2')).toMatchObject({
+      stage: 'Production',
+      aliases: ['champion'],
+      productionBy: ['stage:Production', 'alias:champion'],
+      modelCards: ['model/README.md'], // found in the version's own folder (source runs:/<run>/model)
+    });
+    expect(attrs(c, 'model-version', 'models/credit-scoring/versions/1')).toMatchObject({ stage: 'Archived', production: false });
+
+    // Lineage: MLflow's own dataset digests and sources, per context.
+    const seeded = seed.models['fraud-detector']!.versions['2']!;
+    const lineage = attrs(c, 'dataset-lineage', 'models/fraud-detector/versions/2/lineage')!;
+    expect(lineage).toMatchObject({ modelVersion: 'fraud-detector/2', runId: seeded.runId, datasetCount: 2, allDatasetsHashed: true, contexts: ['evaluation', 'training'] });
+    expect(lineage['datasets']).toEqual([
+      { name: 'fraud-detector-train', digest: seeded.datasets.training.digest, sourceType: 's3', source: 's3://datasets/fraud-detector/train-v2.parquet', context: 'training' },
+      { name: 'fraud-detector-eval', digest: seeded.datasets.evaluation.digest, sourceType: 's3', source: 's3://datasets/fraud-detector/eval.parquet', context: 'evaluation' },
+    ]);
+    expect(seeded.datasets.training.digest).toMatch(/^[0-9a-f]{8,}$/);
+
+    // Model cards: content stored as downloaded, provenance names the download.
+    const cardIdx = c.steps.findIndex((s) => s.artifact.meta.externalId === 'models/churn-predictor/versions/2/cards/run/model/README.md');
+    expect(cardIdx).toBeGreaterThan(-1);
+    const card = c.steps[cardIdx]!.artifact.meta;
+    expect(card).toMatchObject({ kind: 'model-card', mediaType: 'text/markdown' });
+    expect(card.attributes).toMatchObject({ modelVersion: 'churn-predictor/2', artifactRoot: 'run', path: 'model/README.md', contentStored: true });
+    expect(card.provenance.endpoint).toContain('/get-artifact?run_id=');
+    expect(card.provenance.collector).toBe('mlflow@1.0.0');
+    expect(c.bodies[cardIdx]!.toString('utf8')).toContain('# Model card: churn-predictor v2');
+
+    // churn-predictor/1 was registered from an MLflow 3 logged model: its card is in the model's own artifacts.
+    expect(attrs(c, 'model-version', 'models/churn-predictor/versions/1')).toMatchObject({ source: expect.stringMatching(/^models:\/m-/), modelCards: ['logged-model:README.md'] });
+    const lmIdx = c.steps.findIndex((s) => s.artifact.meta.externalId === 'models/churn-predictor/versions/1/cards/logged-model/README.md');
+    expect(c.steps[lmIdx]!.artifact.meta.attributes).toMatchObject({ artifactRoot: 'logged-model', path: 'README.md', contentStored: true });
+    expect(c.steps[lmIdx]!.artifact.meta.provenance.endpoint).toMatch(/\/logged-models\/m-[0-9a-f]+\/artifacts\/files\?artifact_file_path=README\.md$/);
+    expect(c.bodies[lmIdx]!.toString('utf8')).toBe('# Model card: churn-predictor v1 (logged model)\n');
+
+    // Transitions: stage ones are stamped by MLflow's last_updated_timestamp, aliases only by our observation.
+    const transitions = c.steps.filter((s) => s.artifact.meta.kind === 'stage-transition').map((s) => s.artifact.meta);
+    const prodStage = transitions.find((t) => t.attributes['modelVersion'] === 'credit-scoring/2')!;
+    expect(prodStage.attributes).toMatchObject({ designation: 'stage:Production', event: 'entered', stage: 'Production', toProduction: true, basis: 'first-observation', approvedBy: 'alice@example.com' });
+    expect(prodStage.observedAt).toBe(v2['updatedAt']);
+    const champion = transitions.find((t) => t.attributes['modelVersion'] === 'credit-scoring/3')!;
+    expect(champion.attributes).toMatchObject({ designation: 'alias:champion', alias: 'champion', toProduction: true, approvedBy: 'bob@example.com' });
+    expect(transitions.find((t) => t.attributes['stage'] === 'Staging')!.attributes).toMatchObject({ modelVersion: 'fraud-detector/3', toProduction: false });
+
+    expect(c.connector.stats!()).toMatchObject({ modelsSeen: 3, versionsSeen: 10, versionsCollected: 10, cardsDownloaded: 8, retries: 0 });
+  });
+
+  it('the mapping sweep flags exactly the missing model card and the missing validation and fairness metrics', async () => {
+    const c = await collect(source());
+    // The default mapping file is valid mapping syntax, names real controls, and uses only mlflow kinds.
+    const raw = mappingFileSchema.parse(parseYaml(await readFile(defaultMappings, 'utf8')));
+    const catalogIds = new Set(loadCatalog().controls.map((x) => x.id));
+    for (const rule of raw.rules) {
+      for (const ctl of rule.controls) expect(catalogIds.has(ctl), `${rule.id}: ${ctl}`).toBe(true);
+      for (const sel of [rule.select].flat()) expect(mlflowKinds as readonly string[]).toContain(sel.kind);
+    }
+    expect(raw.rules.flatMap((r) => r.controls).sort()).toEqual(['A.3.2', 'A.4.2', 'A.5.4', 'A.6.2.4', 'A.6.2.5', 'A.6.2.7', 'A.7.5']);
+
+    // Acceptance: the seeded registry flags exactly the controls with a gap, naming the model version.
+    expect(sourceKinds['mlflow']).toEqual(mlflowKinds);
+    const mappings = await loadMappings([defaultMappings]);
+    const now = Date.now();
+    const results = evaluate({
+      artifacts: indexed([c], now),
+      sourceRuns: [{ source: 'registry', sourceType: 'mlflow', at: now, status: 'ok' }],
+      mappings,
+      notApplicable: [],
+      now: new Date(now),
+    });
+    const covered = results.filter((r) => r.rules.length > 0);
+    expect(covered.map((r) => r.control.id).sort()).toEqual(['A.3.2', 'A.4.2', 'A.5.4', 'A.6.2.4', 'A.6.2.5', 'A.6.2.7', 'A.7.5']);
+    const flagged = Object.fromEntries(covered.filter((r) => r.status !== 'fresh').map((r) => [r.control.id, r]));
+    expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.6.2.7']);
+    expect(flagged['A.6.2.7']!.reason).toBe('1 of 4 change(s) have no record: credit-scoring/3');
+    expect(flagged['A.6.2.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
+    expect(flagged['A.5.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
+    for (const r of Object.values(flagged)) expect(r.status).toBe('stale');
+  });
+
+  it('a second run collects only the version that changed; production versions with gaps are rechecked, not re-emitted', async () => {
+    const first = await collect(source());
+    await mlflowPost('model-versions/set-tag', { name: 'credit-scoring', version: '4', key: 'reviewed_by', value: 'erin@example.com' });
+    const second = await collect(source(), { previousState: first.connector.state!() });
+    expect(second.steps.map((s) => s.artifact.meta.externalId)).toEqual([
+      'models/credit-scoring/versions/4',
+      'models/credit-scoring/versions/4/lineage',
+      'models/credit-scoring/versions/4/cards/run/model_card.md',
+    ]);
+    expect(second.steps[0]!.artifact.meta.attributes).toMatchObject({ tags: { reviewed_by: 'erin@example.com' }, observedAtFrom: 'collection' });
+    // credit-scoring/3 (no card) and fraud-detector/2 (metrics) are looked at again, cheaply, and stay quiet.
+    expect(second.connector.stats!()).toMatchObject({ versionsSeen: 10, versionsCollected: 1, versionsUnchanged: 7, versionsRechecked: 2 });
+    const third = await collect(source(), { previousState: second.connector.state!() });
+    expect(third.steps).toHaveLength(0);
+  });
+
+  it('a card logged later to a run and an alias moved between runs are picked up (left / entered)', async () => {
+    const first = await collect(source());
+    const run3 = seed.models['credit-scoring']!.versions['3']!.runId;
+    // Upload a model card to credit-scoring/3's run through the server's artifact proxy.
+    const put = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/1/${run3}/artifacts/model_card.md`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}` },
+      body: '# Model card: credit-scoring v3\n',
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+    await mlflowPost('registered-models/alias', { name: 'churn-predictor', alias: 'champion', version: '3' });
+
+    const second = await collect(source(), { previousState: first.connector.state!() });
+    const ids = second.steps.map((s) => s.artifact.meta.externalId);
+    expect(ids).toContain('models/credit-scoring/versions/3/cards/run/model_card.md');
+    expect(attrs(second, 'model-version', 'models/credit-scoring/versions/3')).toMatchObject({ hasModelCard: true, gaps: [] });
+    const moved = second.steps.filter((s) => s.artifact.meta.kind === 'stage-transition' && s.artifact.meta.attributes['model'] === 'churn-predictor').map((s) => s.artifact.meta.attributes);
+    expect(moved).toContainEqual(expect.objectContaining({ modelVersion: 'churn-predictor/2', designation: 'alias:champion', event: 'left', basis: 'observed-change' }));
+    expect(moved).toContainEqual(expect.objectContaining({ modelVersion: 'churn-predictor/3', designation: 'alias:champion', event: 'entered', basis: 'observed-change', toProduction: true }));
+    // The stage churn-predictor/2 kept is re-emitted unchanged: same id and time as in the first run.
+    const keptId = first.steps.find((s) => s.artifact.meta.attributes['modelVersion'] === 'churn-predictor/2' && s.artifact.meta.attributes['designation'] === 'stage:Production')!.artifact.meta.externalId;
+    expect(metaOf(second, 'stage-transition', keptId)?.observedAt).toBe(metaOf(first, 'stage-transition', keptId)!.observedAt);
+    expect(attrs(second, 'registered-model', 'models/churn-predictor')).toMatchObject({ aliases: { champion: '3' }, productionVersions: ['churn-predictor/2', 'churn-predictor/3'] });
+  });
+
+  it('resumes after a cursor, mid-version, without repeating or skipping artifacts', async () => {
+    const at = new Date();
+    const overrides = { now: () => at }; // alias transitions are stamped with the collection time
+    const all = await collect(source(), { overrides });
+    const ids = all.steps.map((s) => s.artifact.meta.externalId);
+    const cut = ids.indexOf('models/credit-scoring/versions/2/lineage');
+    expect(cut).toBeGreaterThan(0);
+    const connector = await createMlflowConnector(mlflowSourceSchema.parse(source()), secrets({ EH_TEST_MLFLOW_PASSWORD: server.password }), overrides);
+    const rest: string[] = [];
+    for await (const s of connector.collect({ log, resumeAfter: all.steps[cut]!.cursor })) rest.push(s.artifact.meta.externalId);
+    expect([...ids.slice(0, cut + 1), ...rest]).toEqual(ids);
+    // The resumed attempt's state still covers every version, so the next run stays incremental.
+    const state = connector.state!() as { models: Record<string, { versions: Record<string, unknown> }> };
+    expect(Object.values(state.models).flatMap((m) => Object.keys(m.versions))).toHaveLength(10);
+    expect(connector.stats!()).toMatchObject({ versionsSkippedOnResume: 4 }); // churn-predictor 1-3, credit-scoring 1
+  });
+
+  it('unknown configured model is a configuration error naming the entry; a glob matching nothing only warns', async () => {
+    const err = await collect(source({ models: ['credit-scoring', 'no-such-model'] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceConfigError);
+    expect((err as Error).message).toContain('source "registry": models[1] "no-such-model" is not a registered model in mlflow');
+    const some = await collect(source({ models: ['fraud-*', 'nothing-*'] }));
+    expect(new Set(some.steps.map((s) => s.artifact.meta.attributes['model']))).toEqual(new Set(['fraud-detector']));
+  });
+
+  it('a wrong password is a CredentialsError that does not leak the secret', async () => {
+    const err = await collect(source(), { secrets: { EH_TEST_MLFLOW_PASSWORD: 'wrong-password-xyz' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect((err as Error).message).toMatch(/answered 401 Unauthorized to GET \/api\/2\.0\/mlflow\/registered-models\/search.*basic credentials were sent/);
+    expect((err as Error).message).not.toContain('wrong-password-xyz');
+  });
+});
+
+describe('MLflow source config', () => {
+  it('applies defaults, and rejects literal secrets and credentials in the URL', () => {
+    const parsed = mlflowSourceSchema.parse({ id: 'registry', type: 'mlflow', url: 'https://mlflow.example.com/prefix', metrics: { validation: ['auc'] } });
+    expect(parsed).toMatchObject({
+      auth: { type: 'none' },
+      models: ['*'],
+      production: { stages: ['Production'], aliases: ['champion', 'production'] },
+      metrics: { validation: ['auc'], fairness: [] },
+      modelCards: { maxBytes: 1024 * 1024 },
+      tags: { owner: ['owner'], approvedBy: ['approved_by', 'approver'] },
+    });
+    const literal = mlflowSourceSchema.safeParse({ id: 'r', type: 'mlflow', url: 'https://m.example.com', metrics: { validation: ['auc'] }, auth: { type: 'bearer', token: 'abc' } });
+    expect(literal.success).toBe(false);
+    expect(JSON.stringify(literal.error!.issues)).toContain('secrets are never written in the config');
+    const inUrl = mlflowSourceSchema.safeParse({ id: 'r', type: 'mlflow', url: 'https://u:p@m.example.com', metrics: { validation: ['auc'] } });
+    expect(JSON.stringify(inUrl.error!.issues)).toContain('credentials in the URL are not allowed');
+    const noMetrics = mlflowSourceSchema.safeParse({ id: 'r', type: 'mlflow', url: 'https://m.example.com', metrics: { validation: [] } });
+    expect(JSON.stringify(noMetrics.error!.issues)).toContain('name at least one validation metric');
+  });
+});
+
+describe('MLflow connector HTTP behaviour (stand-in server)', () => {
+  const emptyRegistry = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.url!.startsWith('/api/2.0/mlflow/registered-models/search')) return json(res, 200, { registered_models: [{ name: 'm', tags: [] }] });
+    if (req.url!.startsWith('/api/2.0/mlflow/model-versions/search')) return json(res, 200, {});
+    json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'no' });
+  };
+
+  it('sends bearer and basic credentials, and maps 401 and 403 to CredentialsError', async () => {
+    const fake = await fakeMlflow((req, res) => {
+      if (req.headers.authorization === 'Bearer tok-123' || req.headers.authorization === `Basic ${Buffer.from('svc:pa:ss').toString('base64')}`) return emptyRegistry(req, res);
+      json(res, req.headers.authorization ? 403 : 401, { error_code: 'UNAUTHENTICATED', message: 'no' });
+    });
+    try {
+      const bearer = await collect({ id: 'registry', type: 'mlflow', url: `${fake.url}/`, auth: { type: 'bearer', token: { env: 'TOKEN' } }, metrics }, { secrets: { TOKEN: 'tok-123' } });
+      expect(bearer.steps.map((s) => s.artifact.meta.kind)).toEqual(['registered-model']);
+      expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-123', 'Bearer tok-123']);
+      const basic = await collect({ id: 'registry', type: 'mlflow', url: fake.url, auth: { type: 'basic', username: 'svc', password: { file: 'pw' } }, metrics }, { secrets: { pw: 'pa:ss' } });
+      expect(basic.steps).toHaveLength(1);
+
+      const unauth = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics }).catch((e: unknown) => e);
+      expect(unauth).toBeInstanceOf(CredentialsError);
+      expect((unauth as Error).message).toContain('answered 401 Unauthorized');
+      expect((unauth as Error).message).toContain('no credentials were configured');
+      const forbidden = await collect({ id: 'registry', type: 'mlflow', url: fake.url, auth: { type: 'bearer', token: { env: 'TOKEN' } }, metrics }, { secrets: { TOKEN: 'stale' } }).catch((e: unknown) => e);
+      expect(forbidden).toBeInstanceOf(CredentialsError);
+      expect((forbidden as Error).message).toContain('answered 403 Forbidden');
+      expect((forbidden as Error).message).not.toContain('stale');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('retries 429 and 5xx with backoff, honouring Retry-After', async () => {
+    let calls = 0;
+    const fake = await fakeMlflow((req, res) => {
+      calls++;
+      if (calls === 1) return json(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
+      if (calls === 2) return json(res, 429, { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }, { 'retry-after': '2' });
+      if (calls === 3) return json(res, 502, 'bad gateway');
+      emptyRegistry(req, res);
+    });
+    const sleeps: number[] = [];
+    try {
+      const c = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics }, { overrides: { sleep: async (ms) => void sleeps.push(ms), retryBaseMs: 100 } });
+      expect(c.steps).toHaveLength(1);
+      expect(sleeps).toHaveLength(3);
+      expect(sleeps[0]).toBeGreaterThanOrEqual(50); // attempt 1: 50-100 ms (full jitter over the upper half)
+      expect(sleeps[0]).toBeLessThanOrEqual(100);
+      expect(sleeps[1]).toBe(2_000); // Retry-After: 2
+      expect(sleeps[2]).toBeGreaterThanOrEqual(200); // attempt 3: 200-400 ms
+      expect(sleeps[2]).toBeLessThanOrEqual(400);
+      expect(c.connector.stats!()).toMatchObject({ retries: 3, throttled: 1, serverErrors: 2, requests: 5 });
+
+      const always = await fakeMlflow((_req, res) => json(res, 500, { error_code: 'INTERNAL_ERROR', message: 'db down' }));
+      try {
+        const err = await collect({ id: 'registry', type: 'mlflow', url: always.url, metrics, maxAttempts: 3 }, { overrides: { sleep: async () => {} } }).catch((e: unknown) => e);
+        expect((err as Error).name).toBe('RegistryUnavailableError');
+        expect((err as Error).message).toContain('answered 500 after 3 attempts');
+        expect(always.requests).toHaveLength(3);
+      } finally {
+        await always.close();
+      }
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('malformed JSON is a SourceResponseError naming the endpoint', async () => {
+    const fake = await fakeMlflow((req, res) => {
+      if (req.url!.startsWith('/api/2.0/mlflow/registered-models/search')) return json(res, 200, { registered_models: [{ name: 'm' }] });
+      if (req.url!.startsWith('/api/2.0/mlflow/model-versions/search')) return json(res, 200, { model_versions: [{ name: 'm', version: '1', run_id: 'r1', current_stage: 'Production' }] });
+      if (req.url!.startsWith('/api/2.0/mlflow/runs/get')) return json(res, 200, '{"run": {"info": ');
+      json(res, 404, {});
+    });
+    try {
+      const err = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SourceResponseError);
+      expect((err as Error).message).toContain('source "registry": GET /api/2.0/mlflow/runs/get?run_id=r1 returned malformed JSON');
+
+      const shape = await fakeMlflow((_req, res) => json(res, 200, { registered_models: [{ name: 42 }] }));
+      try {
+        const bad = await collect({ id: 'registry', type: 'mlflow', url: shape.url, metrics }).catch((e: unknown) => e);
+        expect(bad).toBeInstanceOf(SourceResponseError);
+        expect((bad as Error).message).toMatch(/GET \/api\/2\.0\/mlflow\/registered-models\/search\?max_results=200 returned JSON of an unexpected shape at registered_models\.0\.name/);
+      } finally {
+        await shape.close();
+      }
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a model card over the size cap is recorded without its content', async () => {
+    const fake = await fakeMlflow((req, res) => {
+      const url = req.url!;
+      if (url.startsWith('/api/2.0/mlflow/registered-models/search')) return json(res, 200, { registered_models: [{ name: 'm' }] });
+      if (url.startsWith('/api/2.0/mlflow/model-versions/search')) return json(res, 200, { model_versions: [{ name: 'm', version: '1', run_id: 'r1' }] });
+      if (url.startsWith('/api/2.0/mlflow/runs/get')) return json(res, 200, { run: { info: { run_id: 'r1' } } });
+      if (url.startsWith('/api/2.0/mlflow/artifacts/list')) return json(res, 200, { files: [{ path: 'README.md', is_dir: false }, { path: 'model_card.md', is_dir: false, file_size: 10_000 }] });
+      if (url.startsWith('/get-artifact')) {
+        res.writeHead(200, { 'content-type': 'text/markdown' }); // chunked: no content-length to trust
+        res.write('x'.repeat(600));
+        res.end('y'.repeat(600));
+        return;
+      }
+      json(res, 404, {});
+    });
+    try {
+      const c = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics, modelCards: { maxBytes: 1000 } });
+      const cards = c.steps.filter((s) => s.artifact.meta.kind === 'model-card').map((s) => s.artifact.meta.attributes);
+      expect(cards).toEqual([
+        expect.objectContaining({ path: 'README.md', contentStored: false, reason: 'larger than modelCards.maxBytes (1000 bytes)' }),
+        expect.objectContaining({ path: 'model_card.md', contentStored: false, size: 10_000 }),
+      ]);
+      expect(cards[0]!['size']).toBeUndefined(); // streamed past the cap: its real size is unknown
+      // model_card.md was never downloaded: its listed size already exceeded the cap.
+      expect(fake.requests.filter((r) => r.url!.startsWith('/get-artifact')).map((r) => r.url)).toEqual(['/get-artifact?run_id=r1&path=README.md']);
+      expect(c.connector.stats!()).toMatchObject({ cardsTooLarge: 2, cardsDownloaded: 0 });
+    } finally {
+      await fake.close();
+    }
+  });
+});
