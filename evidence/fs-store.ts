@@ -23,6 +23,7 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  *   staging/<bundleId>/<source>.jsonl  artifact records of a sweep still in progress
  *   state/<source>.json             connector state (ETags, cursors) of the source's last sealed run
  *   index/                          derived index cache (rebuildable from manifests; not evidence)
+ *   alerts/state.json               the staleness monitor's alert state (not evidence)
  *   tombstones/<sha256>.json, .sig  signed records of blobs deleted by retention (prune)
  *   tmp/                            temp files; never read
  */
@@ -216,6 +217,15 @@ export class FilesystemStore implements EvidenceStore {
     const body = await readOptional(path.join(this.root, 'tombstones', `${sha256}.json`));
     const signature = await readOptional(path.join(this.root, 'tombstones', `${sha256}.sig`));
     return body && signature ? { body, signature } : undefined;
+  }
+
+  async readAlertState(): Promise<JsonValue | undefined> {
+    const raw = await readOptional(path.join(this.root, 'alerts', 'state.json'));
+    return raw ? (JSON.parse(raw.toString('utf8')) as JsonValue) : undefined;
+  }
+
+  writeAlertState(state: JsonValue): Promise<void> {
+    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'alerts', 'state.json'), JSON.stringify(state)));
   }
 
   readIndexCache(): Promise<Buffer | undefined> {

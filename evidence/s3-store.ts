@@ -308,6 +308,15 @@ export class S3Store implements EvidenceStore {
     return body && signature ? { body, signature } : undefined;
   }
 
+  async readAlertState(): Promise<JsonValue | undefined> {
+    const raw = await this.get('alerts/state.json');
+    return raw ? (JSON.parse(raw.toString('utf8')) as JsonValue) : undefined;
+  }
+
+  async writeAlertState(state: JsonValue): Promise<void> {
+    await this.put('alerts/state.json', JSON.stringify(state));
+  }
+
   readIndexCache(): Promise<Buffer | undefined> {
     return this.get('index/evidence-index.v1.ndjson');
   }

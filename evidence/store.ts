@@ -73,6 +73,10 @@ export interface EvidenceStore {
   writeTombstone(sha256: string, body: Buffer, signature: Buffer): Promise<void>;
   readTombstone(sha256: string): Promise<{ body: Buffer; signature: Buffer } | undefined>;
 
+  /** The staleness monitor's alert state (what was announced, thread ids): operational, not evidence. */
+  readAlertState(): Promise<JsonValue | undefined>;
+  writeAlertState(state: JsonValue): Promise<void>;
+
   /** The derived index (evidence/index.ts); not evidence, never verified, always rebuildable. */
   readIndexCache(): Promise<Buffer | undefined>;
   writeIndexCache(bytes: Buffer): Promise<void>;
