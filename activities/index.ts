@@ -9,6 +9,13 @@ import type { MappingSet } from '../mappings/load';
 import { InputError } from '../mappings/yaml-source';
 import type { LoadedConfig } from '../worker/config';
 import { collectInto, type CollectRequest, type CollectResult } from './collect';
+import { Context } from '@temporalio/activity';
+import type { JsonValue } from '../connectors/types';
+import { evaluateStore } from '../evidence/index';
+import type { NotApplicable } from '../mappings/load';
+import { alertPolicyFromConfig } from './alerts/config';
+import { parseAlertState, planAlerts, recordDeliveries } from './alerts/engine';
+import type { SlackNotifier } from './alerts/slack-notifier';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
@@ -18,8 +25,17 @@ export interface ActivityDeps {
   store: EvidenceStore;
   key: SigningKey;
   mappings: MappingSet;
+  notApplicable: NotApplicable[];
   log: Logger;
+  /** Built once per worker from `alerts.slack`, so the token never passes through Temporal. */
+  notifier?: SlackNotifier;
   clock?: () => Date;
+}
+
+export interface AlertRunResult {
+  posted: number;
+  skipped: number;
+  counts: Record<string, number>;
 }
 
 export interface SourcePlan {
@@ -67,6 +83,39 @@ export function createActivities(deps: ActivityDeps) {
       await deps.store.removeStaging(req.bundleId);
     },
 
+    /**
+     * Evaluates every control as of `now` (the monitor workflow's time, so a retry plans the same
+     * instant) and posts the transitions to Slack. The alert state is saved after every post, so a
+     * retry never posts a message twice; see docs/alerts.md for the remaining at-least-once window.
+     */
+    async runAlerts(req: { now: string }): Promise<AlertRunResult> {
+      const now = new Date(req.now);
+      const results = await evaluateStore(deps.store, deps.mappings, deps.notApplicable, now);
+      const counts: Record<string, number> = {};
+      for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+      if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
+      const ctx = activityContext();
+      const keepAlive = setInterval(() => ctx?.heartbeat(), 5_000);
+      try {
+        const previous = parseAlertState(await deps.store.readAlertState());
+        const plan = planAlerts(previous, results, now, alertPolicyFromConfig(deps.config.alerts));
+        let progress = previous;
+        const deliveries = await deps.notifier.deliver(plan.messages, previous, async (d) => {
+          progress = recordDeliveries(progress, [d]);
+          await deps.store.writeAlertState(progress as unknown as JsonValue);
+        });
+        await deps.store.writeAlertState(recordDeliveries(plan.next, deliveries) as unknown as JsonValue);
+        const posted = deliveries.filter((d) => !d.skipped).length;
+        deps.log.info({ posted, skipped: deliveries.length - posted, counts }, 'alerts evaluated');
+        return { posted, skipped: deliveries.length - posted, counts };
+      } catch (err) {
+        deps.log.error({ err: describe(err) }, 'alerting failed');
+        throw toFailure(err);
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+
     async sealBundle(req: BundleRequest): Promise<BundleSummary> {
       try {
         const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
@@ -93,4 +142,12 @@ function toFailure(err: unknown): unknown {
 
 function describe(err: unknown): { type: string; message: string } {
   return err instanceof Error ? { type: err.name, message: err.message } : { type: 'Error', message: String(err) };
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }

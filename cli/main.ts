@@ -7,7 +7,8 @@ import { prune, RetentionRefused } from '../evidence/retention';
 import { loadConfig } from '../worker/config';
 import { loadHub, loadSigningKey } from '../worker/hub';
 import { createLogger } from '../worker/logger';
-import { connectWorker, createHubWorker, installTemporalLogging } from '../worker/worker';
+import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../worker/worker';
+import { monitorStatusQuery, monitorWorkflowId, type MonitorStatus } from '../workflows/monitor';
 import { runDemo } from './commands/demo';
 import { backfillSchedule, listSchedules, syncSchedules } from '../worker/schedules';
 import { evidenceForControl, loadIndex, newestPerControl, rebuildIndex } from '../evidence/index';
@@ -60,10 +61,13 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const hub = await loadHub(o.config, overrides(o));
       const key = await loadSigningKey(hub.config, log);
       installTemporalLogging(log);
+      const client = await connectClient(hub.config);
       if (o.syncSchedules !== false) {
-        const report = await syncSchedules(await connectClient(hub.config), hub.config);
+        const report = await syncSchedules(client, hub.config);
         log.info({ schedules: report }, 'schedules synced');
       }
+      const monitor = await ensureMonitor(client, hub);
+      if (monitor) log.info({ workflowId: monitor }, 'staleness monitor running');
       const connection = await connectWorker(hub.config.temporal.address);
       const worker = await createHubWorker(hub, key, log, { connection });
       const stop = () => worker.shutdown();
@@ -162,6 +166,23 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       });
       io.out(o.json ? JSON.stringify(report, null, 2) : renderVerify(report));
       if (!report.ok) exitCode = 1;
+    });
+
+  program
+    .command('monitor')
+    .description("the staleness monitor's own status: last evaluation, alerts posted, Slack problems")
+    .addOption(configOpt())
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const config = await loadConfig(o.config);
+      const client = await connectClient(config);
+      const status: MonitorStatus = await client.workflow.getHandle(monitorWorkflowId(config.temporal.taskQueue)).query(monitorStatusQuery);
+      if (o.json) io.out(JSON.stringify(status, null, 2));
+      else {
+        io.out(`monitor: ${status.state}, ${status.runs} evaluation(s), last ${status.lastRunAt ?? 'never'}, ${status.posted} alert(s) posted`);
+        if (status.lastError) io.out(`  last error (${status.lastError.at}): ${status.lastError.type}: ${status.lastError.message}`);
+      }
+      if (status.state !== 'ok') exitCode = 1;
     });
 
   const schedules = program.command('schedules').description('Temporal Schedules declared in the config');

@@ -1,4 +1,5 @@
-import type { IndexedArtifact, SourceRun } from '../mappings/evaluate';
+import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../mappings/evaluate';
+import type { MappingSet, NotApplicable } from '../mappings/load';
 import { sha256Hex } from './digest';
 import { manifestSchema, type Manifest } from './manifest';
 import type { EvidenceStore } from './store';
@@ -183,4 +184,10 @@ export async function readManifest(store: EvidenceStore, sequence: number): Prom
   const bytes = await store.readManifest(sequence);
   if (!bytes) return undefined;
   return manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+}
+
+/** Every control's status from what the store holds, as known at `now`. Nothing outside the store is read. */
+export async function evaluateStore(store: EvidenceStore, mappings: MappingSet, notApplicable: readonly NotApplicable[], now: Date): Promise<ControlResult[]> {
+  const index = await loadIndex(store);
+  return evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings, notApplicable, now });
 }

@@ -7,6 +7,7 @@ import { jiraSourceSchema } from '../connectors/jira/config';
 import { mlflowSourceSchema } from '../connectors/mlflow/config';
 import { s3SourceSchema } from '../connectors/s3/config';
 import { siemSourceSchema } from '../connectors/siem/config';
+import { alertsConfigSchema } from '../activities/alerts/config';
 import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from './secrets';
 
@@ -122,6 +123,8 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(64).default(4),
       })
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub', concurrency: 4 }),
+    /** Slack alerts on status transitions (activities/alerts, docs/alerts.md). */
+    alerts: alertsConfigSchema.optional(),
     /** Secrets removed from evidence before it is hashed and stored (evidence/redaction.ts). */
     redaction: redactionConfigSchema.prefault({}),
     retention: z

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { SlackNotifier, slackLoggerFor } from '../activities/alerts/slack-notifier';
 import type { SigningKey } from '../evidence/signing';
+import type { Client } from '@temporalio/client';
+import { monitorWorkflowId, stalenessMonitorWorkflow } from '../workflows/monitor';
 import type { Hub } from './hub';
 
 let runtimeInstalled = false;
@@ -44,7 +47,16 @@ export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, op
     namespace: hub.config.temporal.namespace,
     taskQueue: hub.config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ config: hub.config, store: hub.store, key, mappings: hub.mappings, log, ...(options.clock ? { clock: options.clock } : {}) }),
+    activities: createActivities({
+      config: hub.config,
+      store: hub.store,
+      key,
+      mappings: hub.mappings,
+      notApplicable: hub.notApplicable,
+      log,
+      ...(hub.config.alerts ? { notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, { logger: slackLoggerFor(log) }) } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
   });
 }
 
@@ -60,4 +72,17 @@ export async function connectWorker(address: string): Promise<NativeConnection> 
 export function workflowsPath(): string {
   const base = path.join(__dirname, '..', 'workflows', 'index');
   return existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
+}
+
+/** Starts the staleness monitor for this task queue unless it already runs (one per task queue). */
+export async function ensureMonitor(client: Client, hub: Hub): Promise<string | undefined> {
+  if (!hub.config.alerts) return undefined;
+  const workflowId = monitorWorkflowId(hub.config.temporal.taskQueue);
+  await client.workflow.start(stalenessMonitorWorkflow, {
+    workflowId,
+    taskQueue: hub.config.temporal.taskQueue,
+    args: [{}],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  return workflowId;
 }

@@ -22,3 +22,10 @@ export const storeOptions: ActivityOptions = {
   startToCloseTimeout: '15m',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes },
 };
+
+/** Alerting: evaluation plus Slack posts; a long Retry-After sleeps inside the activity, which heartbeats. */
+export const alertOptions: ActivityOptions = {
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '5s', maximumInterval: '5m', maximumAttempts: 10, nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'] },
+};

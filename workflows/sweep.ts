@@ -4,6 +4,7 @@ import {
   CancellationScope,
   defineQuery,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -12,6 +13,7 @@ import {
 import type { Activities, BundleSummary, SourcePlan } from '../activities';
 import type { SourceOutcome, Trigger } from '../evidence/manifest';
 import { collectOptions, storeOptions } from './activity-options';
+import { collectedSignal, monitorWorkflowId } from './monitor';
 
 const { planSweep, sealBundle, discardStaging } = proxyActivities<Activities>(storeOptions);
 
@@ -120,6 +122,10 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       outcomes,
     });
     progress.phase = 'done';
+    // Tell the staleness monitor there is new evidence; a deployment without alerts has none running.
+    await getExternalWorkflowHandle(monitorWorkflowId(info.taskQueue))
+      .signal(collectedSignal)
+      .catch(() => undefined);
     return { bundle, sources: outcomes };
   } catch (err) {
     if (isCancellation(err)) {

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
-import { loadIndex } from '../../evidence/index';
-import { evaluate, type ControlResult } from '../../mappings/evaluate';
+import { evaluateStore } from '../../evidence/index';
+import type { ControlResult } from '../../mappings/evaluate';
 import type { Hub } from '../../worker/hub';
 
 export interface StatusOptions {
@@ -11,8 +11,7 @@ export interface StatusOptions {
 /** Evaluates every control from what the store holds; nothing outside the store is consulted. */
 export async function controlStatus(hub: Hub, options: StatusOptions = {}): Promise<{ asOf: string; results: ControlResult[] }> {
   const now = options.asOf ? parseAsOf(options.asOf) : new Date();
-  const index = await loadIndex(hub.store);
-  let results = evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now });
+  let results = await evaluateStore(hub.store, hub.mappings, hub.notApplicable, now);
   if (options.controls) {
     const match = picomatch(options.controls);
     results = results.filter((r) => match(r.control.id));

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { ExportError, exportAuditPack, type ExportHub, type ExportResult } from '../../evidence/export';
+import { parseDateArg, UsageError } from './status';
+
+export interface ExportCommandOptions {
+  /** Window start: YYYY-MM-DD (start of that UTC day) or an RFC 3339 time. */
+  from: string;
+  /** Window end: YYYY-MM-DD (end of that UTC day) or an RFC 3339 time. */
+  to: string;
+  /** Glob over control ids, e.g. "A.6.*" (narrows the report; every bundle of the window is still included). */
+  controls?: string;
+  /** The archive, .tar.gz or .tgz (.zip is not supported yet). */
+  out: string;
+  /** Also print the summary page to this PDF (needs Chromium). */
+  pdf?: string;
+  json?: boolean;
+}
+
+export interface ExportIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/**
+ * `evidence-hub export --from DATE --to DATE [--controls GLOB] --out FILE [--pdf FILE]`: the audit pack for an
+ * observation window. Exit code 0 when written cleanly; 1 when it was written but the store had problems
+ * (or the PDF failed); bad input throws UsageError (exit 2).
+ */
+export async function runExport(hub: ExportHub, options: ExportCommandOptions, io: ExportIo): Promise<number> {
+  const from = parseDateArg(options.from, 'start', '--from');
+  const to = parseDateArg(options.to, 'end', '--to');
+  let result: ExportResult;
+  try {
+    result = await exportAuditPack(hub, {
+      from,
+      to,
+      out: options.out,
+      ...(options.controls ? { controls: options.controls } : {}),
+      ...(options.pdf ? { pdf: options.pdf } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ExportError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (options.json) io.out(JSON.stringify(result, null, 2));
+  else for (const line of describe(result)) io.out(line);
+  for (const p of result.problems) io.err(`warning: ${p}`);
+  if (result.pdfError) io.err(`PDF not written: ${result.pdfError}`);
+  return result.problems.length > 0 || result.pdfError ? 1 : 0;
+}
+
+function describe(r: ExportResult): string[] {
+  const range = r.bundles.length > 0 ? `bundles #${r.bundles[0]}..#${r.bundles.at(-1)} (${r.bundles.length})` : 'no bundle sealed in the window';
+  const counts = Object.entries(r.counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  const lines = [`wrote ${r.out}: ${range}, ${r.blobs} blob(s)${r.tombstones > 0 ? `, ${r.tombstones} tombstone(s)` : ''}, ${r.files} file(s); ${r.controls} control(s): ${counts}`];
+  if (r.bundles.length > 0 && r.previousDigest) {
+    lines.push(`bundle #${r.fromSequence} links to sha256 ${r.previousDigest} (bundle #${r.fromSequence - 1}, before the window, not included): export.json records it as the anchor`);
+  }
+  const dir = path.join(path.dirname(r.out), r.root);
+  lines.push(`check it: tar xzf ${r.out} -C ${path.dirname(r.out)} && evidence-hub verify ${dir}   (or by hand: ${path.join(dir, 'VERIFY.md')})`);
+  if (r.pdf) lines.push(`summary PDF: ${r.pdf}`);
+  return lines;
+}

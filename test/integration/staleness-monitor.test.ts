@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../mappings/catalog';
+import { startDevServer } from '../../worker/temporal-server';
+import { createHubWorker, ensureMonitor } from '../../worker/worker';
+import { collectedSignal, monitorStatusQuery, monitorWorkflowId, stalenessMonitorWorkflow, type MonitorStatus } from '../../workflows/monitor';
+import { FakeSlack } from '../fakes/slack-server';
+import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { waitFor } from '../support/processes';
+import { newKey, writeBundle } from '../support/store-fixture';
+import { startTimeSkipping } from '../support/time-skipping';
+import { tempDir } from '../support/tmp';
+
+const DAY = 86_400_000;
+let slack: FakeSlack;
+
+beforeAll(async () => {
+  slack = await FakeSlack.start({ token: 'xoxb-test-token', channels: [{ id: 'C0AIOPS01', name: 'ai-ops' }] });
+});
+
+afterAll(async () => {
+  await slack?.close();
+});
+
+/** Only A.6.2.6 is in scope (the SoA excludes the rest), with evidence that must be 30 days fresh. */
+async function monitoredHub(queue: string, token = 'xoxb-test-token') {
+  const others = loadCatalog().controls.filter((c) => c.id !== 'A.6.2.6');
+  const soa = `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this monitoring test case" }`).join('\n')}\n`;
+  process.env['EH_TEST_SLACK_TOKEN'] = token;
+  return hubIn(
+    await tempDir(),
+    [
+      'version: 1',
+      'store: { path: ./store }',
+      'signing: { key: { file: ./k.pem } }',
+      `temporal: { taskQueue: ${queue} }`,
+      'mappings: [./m.yaml]',
+      'soa: ./soa.yaml',
+      'sources:',
+      '  - { id: docs, type: folder, path: ./org }',
+      'alerts:',
+      '  slack:',
+      '    token: { env: EH_TEST_SLACK_TOKEN }',
+      `    apiUrl: ${slack.url}`,
+      '    defaultChannel: C0AIOPS01',
+      '    defaultMention: "<!subteam^S0MLOPS>"',
+      '    reminderEvery: 7d',
+      '',
+    ].join('\n'),
+    {
+      'm.yaml': 'rules:\n  - id: drift-reports\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: { maxAge: 30d, grace: 10d }\n',
+      'soa.yaml': soa,
+    },
+  );
+}
+
+describe('staleness monitor', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await startTimeSkipping();
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('over 90 skipped days: a due-soon notice, a stale alert, weekly reminders, and a recovery threaded under the alert', async () => {
+    const queue = `monitor-${randomBytes(4).toString('hex')}`;
+    const { hub } = await monitoredHub(queue);
+    const t0 = await env.currentTimeMs();
+    const key = newKey();
+    await writeBundle(hub.store, key, hub.mappings, 'b0', { 'monitoring/drift.md': 'drift report 1' }, new Date(t0));
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const before = slack.messages.length;
+
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, { workflowId: monitorWorkflowId(queue), taskQueue: queue, args: [{}] });
+      await env.sleep(60 * DAY);
+      // New evidence arrives on day 60: a sweep seals it and signals the monitor.
+      await writeBundle(hub.store, key, hub.mappings, 'b1', { 'monitoring/drift.md': 'drift report 2' }, new Date(await env.currentTimeMs()));
+      await handle.signal(collectedSignal);
+      await env.sleep(29 * DAY);
+      const status: MonitorStatus = await handle.query(monitorStatusQuery);
+      expect(status.state).toBe('ok');
+      expect(status.runs).toBeGreaterThanOrEqual(85); // daily, plus the one the signal triggered
+      await handle.terminate('test done');
+    });
+
+    const sent = slack.messages.slice(before);
+    const text = (m: (typeof sent)[number]) => JSON.stringify(m.blocks ?? m.text);
+    expect(sent.every((m) => m.channel === 'C0AIOPS01')).toBe(true);
+    // Each message names the control; the alert mentions the owners.
+    expect(sent.every((m) => text(m).includes('A.6.2.6'))).toBe(true);
+    const kinds = sent.map((m) => (m.thread_ts ? 'recovery' : /stale/i.test(text(m)) ? (/remind/i.test(text(m)) ? 'reminder' : 'stale') : /due/i.test(text(m)) ? 'due-soon' : 'other'));
+    expect(kinds).toEqual(['due-soon', 'stale', 'reminder', 'reminder', 'recovery']);
+    const staleAlert = sent[1]!;
+    expect(text(staleAlert)).toContain('S0MLOPS');
+    const recovery = sent[4]!;
+    expect(recovery.thread_ts).toBe(staleAlert.ts);
+    expect(recovery.reply_broadcast).not.toBe(true);
+  });
+});
+
+describe('staleness monitor: Slack problems', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await startDevServer();
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  it('an invalid Slack token shows as collection-failed on the monitor, with a clear message', async () => {
+    const queue = `monitor-bad-${randomBytes(4).toString('hex')}`;
+    const { hub } = await monitoredHub(queue, 'xoxb-revoked-or-wrong');
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    await worker.runUntil(async () => {
+      const id = await ensureMonitor(env.client, hub);
+      expect(id).toBe(monitorWorkflowId(queue));
+      // Idempotent: starting again attaches to the running monitor.
+      expect(await ensureMonitor(env.client, hub)).toBe(id);
+      const handle = env.client.workflow.getHandle(id!);
+      const status = await waitFor('the first evaluation', async () => {
+        const s: MonitorStatus = await handle.query(monitorStatusQuery);
+        return s.runs > 0 ? s : undefined;
+      }, 60_000, 200);
+      expect(status.state).toBe('collection-failed');
+      expect(status.lastError).toMatchObject({ type: 'CredentialsError', message: expect.stringContaining('alerts.slack.token') });
+      await handle.terminate('test done');
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { alertOptions } from './activity-options';
+
+const { runAlerts } = proxyActivities<Activities>(alertOptions);
+
+export const collectedSignal = defineSignal('collected');
+
+export interface MonitorStatus {
+  runs: number;
+  lastRunAt?: string;
+  /** Status counts of the last evaluation (fresh, stale, ...). */
+  counts?: Record<string, number>;
+  posted: number;
+  /** The monitor's own health: a bad Slack token or an unknown channel shows here, as collection-failed. */
+  state: 'ok' | 'collection-failed';
+  lastError?: { type: string; message: string; at: string };
+}
+
+export const monitorStatusQuery = defineQuery<MonitorStatus>('monitorStatus');
+
+export interface MonitorInput {
+  /** Evaluate at least this often, even without sweeps (hours). */
+  everyHours?: number;
+  carried?: MonitorStatus;
+}
+
+/** Runs between continue-as-new, so the history stays small however long the monitor lives. */
+const runsPerHistory = 100;
+
+export function monitorWorkflowId(taskQueue: string): string {
+  return `evidence-hub.${taskQueue}.staleness-monitor`;
+}
+
+/**
+ * The staleness monitor: evaluates every control after each sweep (sweeps signal it) and at least every
+ * `everyHours`, and posts status transitions to Slack. One per task queue, so evaluations never overlap.
+ */
+export async function stalenessMonitorWorkflow(input: MonitorInput = {}): Promise<void> {
+  const status: MonitorStatus = input.carried ?? { runs: 0, posted: 0, state: 'ok' };
+  let collected = false;
+  setHandler(collectedSignal, () => {
+    collected = true;
+  });
+  setHandler(monitorStatusQuery, () => status);
+  const every = `${input.everyHours ?? 24}h`;
+
+  for (let i = 0; i < runsPerHistory; i++) {
+    collected = false;
+    // Workflow time: deterministic, and the time-skipping test server moves it.
+    const now = new Date();
+    try {
+      const r = await runAlerts({ now: now.toISOString() });
+      status.posted += r.posted;
+      status.counts = r.counts;
+      status.state = 'ok';
+      delete status.lastError;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+      status.state = 'collection-failed';
+      status.lastError = {
+        type: cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : cause instanceof Error ? cause.name : 'Error',
+        message: cause instanceof Error ? cause.message : String(cause),
+        at: now.toISOString(),
+      };
+    }
+    status.runs++;
+    status.lastRunAt = now.toISOString();
+    await condition(() => collected, every);
+  }
+  await continueAsNew<typeof stalenessMonitorWorkflow>({ ...input, carried: status });
+}
