@@ -10,6 +10,7 @@ import { createLogger } from '../worker/logger';
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../worker/worker';
 import { monitorStatusQuery, monitorWorkflowId, type MonitorStatus } from '../workflows/monitor';
 import { runDemo } from './commands/demo';
+import { runExport } from './commands/export';
 import { backfillSchedule, listSchedules, syncSchedules } from '../worker/schedules';
 import { evidenceForControl, loadIndex, newestPerControl, rebuildIndex } from '../evidence/index';
 import { controlStatus, parseAsOf, parseDateArg, UsageError } from './commands/status';
@@ -218,6 +219,22 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const config = await loadConfig(o.config);
       await backfillSchedule(await connectClient(config), config, id, parseDateArg(o.from, 'start', '--from'), parseDateArg(o.to, 'end', '--to'));
       io.out(`backfill of ${id} from ${o.from} to ${o.to} requested`);
+    });
+
+  program
+    .command('export')
+    .description('write the audit pack for an observation window (bundles, blobs, keys, HTML report, OSCAL, VERIFY.md)')
+    .requiredOption('--from <date>', 'window start (YYYY-MM-DD = start of that UTC day)')
+    .requiredOption('--to <date>', 'window end (YYYY-MM-DD = end of that UTC day)')
+    .option('--controls <glob>', 'only these controls in the report and OSCAL, e.g. "A.6.*"')
+    .requiredOption('--out <file>', 'archive to write (.tar.gz)')
+    .option('--pdf <file>', 'also print the summary page to PDF (headless Chromium)')
+    .option('--json', 'print the result as JSON')
+    .addOption(configOpt())
+    .addOption(storeOpt())
+    .action(async (o) => {
+      const hub = await loadHub(o.config, overrides(o));
+      exitCode = await runExport(hub, o, io);
     });
 
   program

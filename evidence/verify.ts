@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
 import { sha256Hex } from './digest';
+import { FilesystemStore } from './fs-store';
 import { manifestSchema, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
 import { tombstoneValid } from './retention';
@@ -18,7 +22,8 @@ export type ProblemCode =
   | 'merkle-mismatch'
   | 'blob-missing'
   | 'blob-altered'
-  | 'tombstone-invalid';
+  | 'tombstone-invalid'
+  | 'segment-marker-invalid';
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -36,7 +41,30 @@ export interface VerifyReport {
   /** Blobs deleted by retention, each vouched for by a valid signed tombstone. */
   blobsPruned: number;
   problems: VerifyProblem[];
+  /** Set when only a segment of a chain was checked (an audit pack): where it starts and what it hangs from. */
+  segment?: ChainSegment;
 }
+
+/**
+ * A chain segment: the bundles from `fromSequence` on, the first of which links to a manifest that is not
+ * present (`previousDigest`). An audit pack (evidence/export) carries only the bundles of its window and
+ * says so in `export.json`; verify then checks the first bundle against that digest instead of reporting
+ * the earlier bundles as missing. The digest is the anchor an auditor compares with the previous pack's
+ * last manifest, or with the live store.
+ */
+export interface ChainSegment {
+  fromSequence: number;
+  previousDigest: string | null;
+}
+
+/** The marker file at the root of an exported store (an audit pack). */
+export const segmentMarkerFile = 'export.json';
+export const segmentMarkerFormat = 'evidence-hub/export@1';
+const segmentMarkerSchema = z.object({
+  format: z.literal(segmentMarkerFormat),
+  fromSequence: z.number().int().positive(),
+  previousDigest: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+});
 
 export interface VerifyOptions {
   /** Only these sequence numbers (their links to the previous bundle are still checked). */
@@ -45,6 +73,8 @@ export interface VerifyOptions {
   from?: Date;
   /** Only bundles sealed at or before this time. */
   to?: Date;
+  /** Check a chain segment; default: the store's `export.json` marker when it has one, else the whole chain. */
+  segment?: ChainSegment;
 }
 
 /**
@@ -54,6 +84,7 @@ export interface VerifyOptions {
  */
 export async function verifyStore(store: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
+  const segment = options.segment ?? (await readSegmentMarker(store, problems));
   const keys = await store.listKeys();
   const all = await store.sequences();
   const wanted = options.sequences ? new Set(options.sequences) : undefined;
@@ -63,7 +94,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   // Gaps in the numbering mean a bundle file was removed.
   const last = all.at(-1) ?? 0;
   const present = new Set(all);
-  for (let seq = 1; seq <= last; seq++) {
+  for (let seq = segment?.fromSequence ?? 1; seq <= last; seq++) {
     if (!present.has(seq) && (!wanted || wanted.has(seq) || wanted.has(seq + 1))) {
       problems.push({ code: 'bundle-missing', sequence: seq, message: `bundle #${seq} is missing from the chain (removed?)` });
     }
@@ -98,9 +129,11 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
       if (manifest.sequence !== seq) {
         problems.push({ ...where, code: 'sequence-mismatch', message: `bundle #${seq} (${manifest.bundleId}) says it is #${manifest.sequence}: bundles were reordered or renamed` });
       }
-      const expectedPrev = previousSeq === seq - 1 ? previousDigest ?? null : seq === 1 ? null : undefined;
+      const expectedPrev =
+        previousSeq === seq - 1 ? previousDigest ?? null : seq === segment?.fromSequence ? segment.previousDigest : seq === 1 ? null : undefined;
       if (expectedPrev !== undefined && manifest.previousDigest !== expectedPrev) {
-        problems.push({ ...where, code: 'chain-broken', message: `bundle #${seq} (${manifest.bundleId}) does not link to bundle #${seq - 1}: previous digest ${short(manifest.previousDigest)} != ${short(expectedPrev)} (a bundle was altered, replaced or reordered)` });
+        const target = previousSeq !== seq - 1 && seq === segment?.fromSequence ? `the anchor in ${segmentMarkerFile}` : `bundle #${seq - 1}`;
+        problems.push({ ...where, code: 'chain-broken', message: `bundle #${seq} (${manifest.bundleId}) does not link to ${target}: previous digest ${short(manifest.previousDigest)} != ${short(expectedPrev)} (a bundle was altered, replaced or reordered)` });
       }
       await checkSignature(store, manifest, bytes!, digest, keys, problems);
       const root = merkleRoot(manifest.artifacts.map((a) => a.sha256));
@@ -133,7 +166,35 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     previousSeq = seq;
   }
   const pruned = [...blobResults.values()].filter((r) => r.ok === 'pruned').length;
-  return { ok: problems.length === 0, store: store.location, bundlesChecked, blobsChecked: blobResults.size - pruned, blobsPruned: pruned, problems };
+  return {
+    ok: problems.length === 0,
+    store: store.location,
+    bundlesChecked,
+    blobsChecked: blobResults.size - pruned,
+    blobsPruned: pruned,
+    problems,
+    ...(segment ? { segment } : {}),
+  };
+}
+
+/** The `export.json` of an exported folder store; undefined for a normal store (or any non-filesystem one). */
+async function readSegmentMarker(store: EvidenceStore, problems: VerifyProblem[]): Promise<ChainSegment | undefined> {
+  if (!(store instanceof FilesystemStore)) return undefined;
+  let text: string;
+  try {
+    text = await readFile(path.join(store.root, segmentMarkerFile), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const marker = segmentMarkerSchema.parse(JSON.parse(text));
+    return { fromSequence: marker.fromSequence, previousDigest: marker.previousDigest };
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0];
+    problems.push({ code: 'segment-marker-invalid', message: `${segmentMarkerFile} is not a valid ${segmentMarkerFormat} marker (${message}); the whole chain was checked` });
+    return undefined;
+  }
 }
 
 async function checkSignature(store: EvidenceStore, m: Manifest, bytes: Buffer, digest: string, keys: KeyRecord[], problems: VerifyProblem[]): Promise<void> {

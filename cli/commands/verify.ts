@@ -36,7 +36,10 @@ export async function verifyTarget(target: string, options: VerifyOptions & { co
 
 export function renderVerify(report: VerifyReport): string {
   const head = `${report.ok ? 'OK' : 'FAILED'}: ${report.store}: ${report.bundlesChecked} bundle(s), ${report.blobsChecked} blob(s) checked`;
-  return [head, ...report.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
+  const segment = report.segment
+    ? [`  chain segment from bundle #${report.segment.fromSequence}, anchored on ${report.segment.previousDigest ?? 'the chain start'} (export.json)`]
+    : [];
+  return [head, ...segment, ...report.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
 }
 
 function parseS3(url: string): { bucket: string; prefix: string } {

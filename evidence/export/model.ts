@@ -1,0 +1,321 @@
+import picomatch from 'picomatch';
+import { formatDuration } from '../../mappings/duration';
+import { evaluate, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
+import type { MappingSet, NotApplicable, Rule } from '../../mappings/load';
+import { loadIndex, type EvidenceIndex, type IndexEntry } from '../index';
+import type { ArtifactRecord } from '../manifest';
+import type { EvidenceStore, KeyRecord } from '../store';
+import { ExportError } from './archive';
+import { selectWindow, type Selection } from './select';
+
+/** What an export needs from a hub: the store, the mappings that judge it, and the SoA. A `Hub` will do. */
+export interface ExportHub {
+  store: EvidenceStore;
+  mappings: MappingSet;
+  notApplicable: readonly NotApplicable[];
+}
+
+export interface PackWindowOptions {
+  from: Date;
+  to: Date;
+  /** Glob over control ids (e.g. "A.6.*"): narrows the report, index evaluation and OSCAL, not the bundles. */
+  controls?: string;
+  /** The export time (default now); evaluation never looks past it. */
+  now?: Date;
+}
+
+/** One fact in the pack: an artifact version (id, observedAt, sha256), however many bundles recorded it. */
+export interface PackArtifact {
+  id: string;
+  source: string;
+  sourceType: string;
+  kind: string;
+  externalId: string;
+  observedAt: string;
+  /** The earliest collection among the pack's bundles. */
+  collectedAt: string;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  /** Path of the blob inside the pack (relative to its root). */
+  blob: string;
+  /** When it stops being fresh: observedAt plus the shortest max age of the mapping rules that select it. */
+  expires?: string;
+  /** present: the bytes are in the pack; pruned: a signed tombstone stands in; missing: neither. */
+  state: 'present' | 'pruned' | 'missing';
+  bundles: number[];
+  controls: string[];
+  provenance: ArtifactRecord['provenance'];
+}
+
+export interface TimelinePoint {
+  at: string;
+  status: ControlStatus;
+  reason: string;
+  dueAt?: string;
+}
+
+/** An artifact the evaluator used for the status at the end of the window. */
+export interface DecidingEvidence {
+  id: string;
+  observedAt: string;
+  sha256: string;
+  /** The bundle that first recorded it. */
+  bundle: number;
+  /** Recorded by a bundle inside the pack (false: it was collected before the window and is not included). */
+  inPack: boolean;
+}
+
+export interface ControlView {
+  id: string;
+  title: string;
+  group: string;
+  groupTitle: string;
+  /** Status at the end of the evaluation (the window end, or the export time if that is earlier). */
+  result: ControlResult;
+  timeline: TimelinePoint[];
+  /** Pack artifacts mapped to this control, newest observation first. */
+  evidence: PackArtifact[];
+  decidedBy: DecidingEvidence[];
+  rules: { id: string; evidence: Rule['evidence']; freshness: string; description?: string }[];
+  justification?: string;
+}
+
+export interface BundleView {
+  sequence: number;
+  bundleId: string;
+  digest: string;
+  previousDigest: string | null;
+  startedAt: string;
+  finishedAt: string;
+  trigger: string;
+  keyId: string;
+  merkleRoot: string;
+  mappingDigest: string;
+  artifactCount: number;
+  manifest: string;
+  signature: string;
+  sources: { source: string; sourceType: string; status: string; artifactCount: number }[];
+}
+
+export interface CollectionFailure {
+  sequence: number;
+  bundleId: string;
+  finishedAt: string;
+  source: string;
+  sourceType: string;
+  status: 'failed' | 'partial';
+  error: string;
+}
+
+export interface PackModel {
+  generatedAt: string;
+  window: { from: string; to: string };
+  /** Evaluation end: the window end, or the export time when the window reaches into the future. */
+  evaluatedAt: string;
+  controlsGlob?: string;
+  framework: { id: string; title: string; catalogVersion: string };
+  mappingDigest: string;
+  segment: { fromSequence: number; toSequence?: number; previousDigest: string | null; headDigest?: string };
+  bundles: BundleView[];
+  artifacts: PackArtifact[];
+  /** The controls selected by the glob (all of the catalog by default), in catalog order. */
+  controls: ControlView[];
+  /** Statement of Applicability over the whole catalog. */
+  soa: { control: string; title: string; applicable: boolean; justification?: string }[];
+  failures: CollectionFailure[];
+  keys: KeyRecord[];
+  /** Times at which every control was evaluated: window start, each month start, evaluation end. */
+  points: string[];
+  problems: string[];
+}
+
+export const blobPath = (sha256: string) => `blobs/sha256/${sha256.slice(0, 2)}/${sha256}`;
+export const manifestPath = (sequence: number) => `manifests/${String(sequence).padStart(12, '0')}.json`;
+export const signaturePath = (digest: string) => `signatures/${digest}.sig`;
+
+/**
+ * Everything the pack's documents are rendered from. Bundles come from the window only; the evaluation
+ * uses everything the store knew at each point in time (as `status --as-of` does), because evidence
+ * collected before the window can still be what keeps a control fresh inside it. Such evidence is named
+ * in the report (`decidedBy`, `inPack: false`) but its bytes are not in the pack.
+ */
+export async function buildPackModel(hub: ExportHub, options: PackWindowOptions): Promise<{ model: PackModel; selection: Selection }> {
+  const now = options.now ?? new Date();
+  const { from, to } = options;
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new ExportError('the window needs valid --from and --to dates');
+  if (from.getTime() > to.getTime()) throw new ExportError(`the window starts (${from.toISOString()}) after it ends (${to.toISOString()})`);
+  if (from.getTime() > now.getTime()) throw new ExportError(`the window starts in the future (${from.toISOString()})`);
+  const catalog = hub.mappings.catalog;
+  const match = options.controls ? picomatch(options.controls) : () => true;
+  const selected = catalog.controls.filter((c) => match(c.id));
+  if (selected.length === 0) throw new ExportError(`--controls "${options.controls}" matches none of the ${catalog.controls.length} controls`);
+
+  const index = await loadIndex(hub.store);
+  const selection = await selectWindow(hub.store, index, from, to);
+  const evaluatedAt = new Date(Math.min(to.getTime(), now.getTime()));
+  const points = timelinePoints(from, evaluatedAt);
+  const evaluations = points.map((at) => byControl(evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now: at })));
+  const final = evaluations.at(-1)!;
+
+  const artifacts = packArtifacts(selection, hub.mappings.rules);
+  const packKeys = new Set(artifacts.map(factKey));
+  const deciding = decidingEntries(index, selected.map((c) => final.get(c.id)!), evaluatedAt.getTime());
+  const na = new Map(hub.notApplicable.map((n) => [n.control, n.justification]));
+
+  const controls = selected.map((c): ControlView => {
+    const result = final.get(c.id)!;
+    const justification = na.get(c.id);
+    return {
+      id: c.id,
+      title: c.title,
+      group: c.group,
+      groupTitle: c.groupTitle,
+      result,
+      timeline: points.map((at, i) => {
+        const r = evaluations[i]!.get(c.id)!;
+        return { at: at.toISOString(), status: r.status, reason: r.reason, ...(r.dueAt ? { dueAt: r.dueAt } : {}) };
+      }),
+      evidence: artifacts.filter((a) => a.controls.includes(c.id)),
+      decidedBy: result.evidence.flatMap((id) => {
+        const e = deciding.get(id);
+        return e ? [{ id, observedAt: iso(e.observedAt), sha256: e.sha256, bundle: e.bundle, inPack: packKeys.has(`${e.id}\u0000${iso(e.observedAt)}\u0000${e.sha256}`) }] : [];
+      }),
+      rules: hub.mappings.rules.filter((r) => r.controls.includes(c.id)).map((r) => ({ id: r.id, evidence: r.evidence, freshness: freshnessText(r), ...(r.description ? { description: r.description } : {}) })),
+      ...(justification !== undefined ? { justification } : {}),
+    };
+  });
+
+  const bundles = selection.bundles.map((b): BundleView => ({
+    sequence: b.sequence,
+    bundleId: b.manifest.bundleId,
+    digest: b.digest,
+    previousDigest: b.manifest.previousDigest,
+    startedAt: b.manifest.startedAt,
+    finishedAt: b.manifest.finishedAt,
+    trigger: b.manifest.trigger.type,
+    keyId: b.manifest.signing.keyId,
+    merkleRoot: b.manifest.merkleRoot,
+    mappingDigest: b.manifest.mappingDigest,
+    artifactCount: b.manifest.artifacts.length,
+    manifest: manifestPath(b.sequence),
+    signature: signaturePath(b.digest),
+    sources: b.manifest.sources.map((s) => ({ source: s.source, sourceType: s.sourceType, status: s.status, artifactCount: s.artifactCount })),
+  }));
+  const failures = selection.bundles.flatMap((b) =>
+    b.manifest.sources.flatMap((s): CollectionFailure[] =>
+      s.status === 'ok'
+        ? []
+        : [{ sequence: b.sequence, bundleId: b.manifest.bundleId, finishedAt: b.manifest.finishedAt, source: s.source, sourceType: s.sourceType, status: s.status, error: s.status === 'failed' ? `${s.error.type}: ${s.error.message}` : s.problems.join('; ') }],
+    ),
+  );
+  const last = selection.bundles.at(-1);
+  const model: PackModel = {
+    generatedAt: now.toISOString(),
+    window: { from: from.toISOString(), to: to.toISOString() },
+    evaluatedAt: evaluatedAt.toISOString(),
+    ...(options.controls ? { controlsGlob: options.controls } : {}),
+    framework: { id: catalog.framework.id, title: catalog.framework.title, catalogVersion: catalog.framework.catalogVersion },
+    mappingDigest: hub.mappings.digest,
+    segment: { fromSequence: selection.fromSequence, previousDigest: selection.previousDigest, ...(last ? { toSequence: last.sequence, headDigest: last.digest } : {}) },
+    bundles,
+    artifacts,
+    controls,
+    soa: catalog.controls.map((c) => {
+      const j = na.get(c.id);
+      return { control: c.id, title: c.title, applicable: j === undefined, ...(j !== undefined ? { justification: j } : {}) };
+    }),
+    failures,
+    keys: selection.keys,
+    points: points.map((p) => p.toISOString()),
+    problems: selection.problems,
+  };
+  return { model, selection };
+}
+
+/** The window start, the start of every calendar month (UTC) inside the window, and its end. */
+export function timelinePoints(from: Date, end: Date): Date[] {
+  const points = [from];
+  let y = from.getUTCFullYear();
+  let m = from.getUTCMonth() + 1;
+  for (;;) {
+    const t = Date.UTC(y, m, 1);
+    if (t >= end.getTime()) break;
+    if (t > from.getTime()) points.push(new Date(t));
+    m++;
+    if (m === 12) {
+      m = 0;
+      y++;
+    }
+  }
+  if (end.getTime() > from.getTime()) points.push(end);
+  return points;
+}
+
+function byControl(results: ControlResult[]): Map<string, ControlResult> {
+  return new Map(results.map((r) => [r.control.id, r]));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const factKey = (a: { id: string; observedAt: string; sha256: string }) => `${a.id}\u0000${a.observedAt}\u0000${a.sha256}`;
+
+function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifact[] {
+  const facts = new Map<string, PackArtifact>();
+  for (const b of selection.bundles) {
+    const controlsOf = new Map<string, string[]>();
+    for (const [control, ids] of Object.entries(b.manifest.controls)) for (const id of ids) controlsOf.set(id, [...(controlsOf.get(id) ?? []), control]);
+    for (const a of b.manifest.artifacts) {
+      const observedAt = new Date(a.observedAt).toISOString();
+      const collectedAt = new Date(a.collectedAt).toISOString();
+      const key = factKey({ id: a.id, observedAt, sha256: a.sha256 });
+      const controls = controlsOf.get(a.id) ?? [];
+      const prev = facts.get(key);
+      if (prev) {
+        if (!prev.bundles.includes(b.sequence)) prev.bundles.push(b.sequence);
+        prev.controls = [...new Set([...prev.controls, ...controls])].sort();
+        if (collectedAt < prev.collectedAt) prev.collectedAt = collectedAt;
+        continue;
+      }
+      const blob = selection.blobs.get(a.sha256);
+      const maxAges = rules.flatMap((r) => (r.freshness.type === 'maxAge' && r.matches(a) ? [r.freshness.maxAgeMs] : []));
+      facts.set(key, {
+        id: a.id,
+        source: a.source,
+        sourceType: a.sourceType,
+        kind: a.kind,
+        externalId: a.externalId,
+        observedAt,
+        collectedAt,
+        sha256: a.sha256,
+        size: a.size,
+        mediaType: a.mediaType,
+        blob: blobPath(a.sha256),
+        ...(maxAges.length > 0 ? { expires: iso(Date.parse(observedAt) + Math.min(...maxAges)) } : {}),
+        state: blob?.missing ? 'missing' : blob?.tombstone ? 'pruned' : 'present',
+        bundles: [b.sequence],
+        controls: [...controls].sort(),
+        provenance: a.provenance,
+      });
+    }
+  }
+  return [...facts.values()].sort((a, b) => b.observedAt.localeCompare(a.observedAt) || a.id.localeCompare(b.id) || a.sha256.localeCompare(b.sha256));
+}
+
+/** For each artifact id the final evaluation relied on: the newest record of it known at `end`. */
+function decidingEntries(index: EvidenceIndex, results: ControlResult[], end: number): Map<string, IndexEntry> {
+  const wanted = new Set(results.flatMap((r) => r.evidence));
+  const out = new Map<string, IndexEntry>();
+  for (const e of index.artifacts) {
+    if (wanted.size === out.size) break;
+    if (!wanted.has(e.id) || out.has(e.id) || e.observedAt > end || e.collectedAt > end) continue;
+    out.set(e.id, e); // the index is newest first
+  }
+  return out;
+}
+
+function freshnessText(rule: Rule): string {
+  const f = rule.freshness;
+  const grace = f.graceMs > 0 ? `, grace ${formatDuration(f.graceMs)}` : '';
+  const count = rule.minCount > 1 ? `, at least ${rule.minCount} records` : '';
+  return f.type === 'maxAge' ? `max age ${f.text}${grace}${count}` : `${f.text} within ${formatDuration(f.windowMs)}${grace}`;
+}

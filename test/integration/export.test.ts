@@ -1,0 +1,376 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runExport } from '../../cli/commands/export';
+import { UsageError } from '../../cli/commands/status';
+import { sealBundle } from '../../evidence/bundle';
+import { sha256Hex } from '../../evidence/digest';
+import { ExportError, exportAuditPack, exportOscal } from '../../evidence/export';
+import { FilesystemStore } from '../../evidence/fs-store';
+import { prune } from '../../evidence/retention';
+import { artifactId, type ArtifactRecord } from '../../evidence/manifest';
+import type { SigningKey } from '../../evidence/signing';
+import { verifyStore } from '../../evidence/verify';
+import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
+import { runCli } from '../support/processes';
+import { newKey, writeBundle } from '../support/store-fixture';
+import { suiteDir, tempDir } from '../support/tmp';
+
+const window = { from: new Date('2026-02-01T00:00:00.000Z'), to: new Date('2026-04-30T23:59:59.999Z') };
+const now = new Date('2026-07-01T00:00:00.000Z');
+const notApplicable = [{ control: 'A.10.4', justification: 'We offer no AI services to customers.' }];
+const schemaFile = path.join(__dirname, '..', 'fixtures', 'oscal', 'oscal_assessment-results_schema.json');
+
+/** Runs a shell command line without throwing on a non-zero exit. */
+function sh(command: string, cwd: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('sh', ['-c', command], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function extract(archive: string, into: string): Promise<void> {
+  await mkdir(into, { recursive: true });
+  const r = sh(`tar xzf '${archive}' -C '${into}'`, into);
+  if (r.code !== 0) throw new Error(`tar failed: ${r.stderr}`);
+}
+
+/** Like writeBundle, plus a Jira source that failed in the same sweep. */
+async function sealWithFailedSource(store: FilesystemStore, key: SigningKey, mappings: MappingSet, bundleId: string, files: Record<string, string>, at: Date) {
+  const staging = await store.openStaging(bundleId, 'docs', 0);
+  for (const [p, content] of Object.entries(files)) {
+    const blob = await store.putBlob(Readable.from([Buffer.from(content)]));
+    const record: ArtifactRecord = {
+      id: artifactId('docs', p),
+      source: 'docs',
+      sourceType: 'folder',
+      kind: 'document',
+      externalId: p,
+      observedAt: at.toISOString(),
+      collectedAt: at.toISOString(),
+      sha256: blob.sha256,
+      size: blob.size,
+      mediaType: 'text/markdown',
+      attributes: { path: p },
+      provenance: { endpoint: `file:///${p}`, collector: 'folder@1.0.0' },
+    };
+    await staging.append(record);
+  }
+  await staging.close();
+  await sealBundle(
+    store,
+    key,
+    mappings,
+    {
+      bundleId,
+      startedAt: at.toISOString(),
+      trigger: { type: 'schedule', workflowId: bundleId, runId: 'r' },
+      outcomes: [
+        { source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length },
+        { source: 'jira', sourceType: 'jira', status: 'failed', artifactCount: 0, error: { type: 'AuthError', message: 'HTTP 401 from the Jira API' } },
+      ],
+    },
+    () => at,
+  );
+}
+
+const common = (i: number) => ({ 'policies/ai-policy.md': `# AI policy v${Math.floor(i / 2)}\n`, 'raci.csv': 'system,owner\nchatbot,alice\n', [`monitoring/m${i}.md`]: `drift report ${i}\n` });
+const blobOf = (content: string) => sha256Hex(content);
+
+/**
+ * Bundles before (#1, January), inside (#2..#4, February to April) and after (#5, June) the window.
+ * Unchanged files share one blob across bundles; early/ and late/ hold blobs only the bundles outside the
+ * window reference; bundle #3 records a failed Jira source.
+ */
+async function auditStore(root: string) {
+  const store = await FilesystemStore.open(root);
+  const key = newKey();
+  const mappings = await loadMappings(expandMappingPaths(['default'], '/', new Set(['folder'])));
+  await writeBundle(store, key, mappings, 'sweep-jan', { ...common(1), 'early/before-window.md': 'only before the window\n' }, new Date('2026-01-10T10:00:00Z'));
+  await writeBundle(store, key, mappings, 'sweep-feb', common(2), new Date('2026-02-10T10:00:00Z'));
+  await sealWithFailedSource(store, key, mappings, 'sweep-mar', common(3), new Date('2026-03-10T10:00:00Z'));
+  await writeBundle(store, key, mappings, 'sweep-apr', { ...common(4), 'validation/eval-report.md': 'accuracy 0.93\n' }, new Date('2026-04-10T10:00:00Z'));
+  await writeBundle(store, key, mappings, 'sweep-jun', { ...common(5), 'late/after-window.md': 'only after the window\n' }, new Date('2026-06-10T10:00:00Z'));
+  return { store, key, hub: { store, mappings, notApplicable } };
+}
+
+describe('audit pack export', () => {
+  let dir: string;
+  let fixture: Awaited<ReturnType<typeof auditStore>>;
+  let archive: string;
+  let pack: string;
+  let result: Awaited<ReturnType<typeof exportAuditPack>>;
+
+  beforeAll(async () => {
+    dir = await suiteDir('eh-export-');
+    fixture = await auditStore(path.join(dir, 'store'));
+    archive = path.join(dir, 'out', 'audit-2026-q1.tar.gz');
+    result = await exportAuditPack(fixture.hub, { ...window, out: archive, now });
+    await extract(archive, path.join(dir, 'x'));
+    pack = path.join(dir, 'x', 'audit-2026-q1');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('holds exactly the bundles sealed inside the window and each of their blobs once', async () => {
+    expect(result).toMatchObject({ root: 'audit-2026-q1', format: 'tar.gz', bundles: [2, 3, 4], fromSequence: 2, problems: [] });
+    const listing = sh(`tar tzf '${archive}'`, dir).stdout.trim().split('\n');
+    expect(listing.every((p) => p.startsWith('audit-2026-q1/'))).toBe(true);
+    expect(listing.filter((p) => p.endsWith('/'))).toEqual(['blobs/sha256/', 'keys/', 'manifests/', 'signatures/'].map((d) => `audit-2026-q1/${d}`));
+    const files = listing.filter((p) => !p.endsWith('/')).map((p) => p.slice('audit-2026-q1/'.length));
+    expect(files.filter((p) => p.startsWith('manifests/'))).toEqual(['manifests/000000000002.json', 'manifests/000000000003.json', 'manifests/000000000004.json']);
+    expect(files.filter((p) => p.startsWith('signatures/'))).toHaveLength(3);
+
+    // The blobs are exactly those the three manifests reference, each once.
+    const referenced = new Set<string>();
+    for (const seq of [2, 3, 4]) {
+      const m = JSON.parse((await fixture.store.readManifest(seq))!.toString('utf8')) as { artifacts: { sha256: string }[] };
+      for (const a of m.artifacts) referenced.add(a.sha256);
+    }
+    const blobs = files.filter((p) => p.startsWith('blobs/'));
+    expect(new Set(blobs).size).toBe(blobs.length);
+    expect(blobs.map((p) => path.basename(p)).sort()).toEqual([...referenced].sort());
+    expect(result.blobs).toBe(referenced.size);
+    // raci.csv never changed: one blob for three bundles; the blobs only the outside bundles use are absent.
+    expect(blobs).toContain(`blobs/sha256/${blobOf('system,owner\nchatbot,alice\n').slice(0, 2)}/${blobOf('system,owner\nchatbot,alice\n')}`);
+    expect(blobs.some((p) => p.endsWith(blobOf('only before the window\n')))).toBe(false);
+    expect(blobs.some((p) => p.endsWith(blobOf('only after the window\n')))).toBe(false);
+    expect(blobs.some((p) => p.endsWith(blobOf('drift report 1\n')))).toBe(false);
+    expect(blobs.some((p) => p.endsWith(blobOf('drift report 5\n')))).toBe(false);
+
+    for (const f of ['store.json', 'export.json', 'VERIFY.md', 'index.json', 'SHA256SUMS', 'oscal/assessment-results.json', 'report/index.html', `keys/${fixture.key.keyId}.pem`, `keys/${fixture.key.keyId}.json`]) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((p) => p.startsWith('report/controls/'))).toHaveLength(38);
+    // Manifests are copied byte for byte.
+    expect((await readFile(path.join(pack, 'manifests', '000000000003.json'))).equals((await fixture.store.readManifest(3))!)).toBe(true);
+  });
+
+  it('verifies with the commands VERIFY.md documents: sha256sum and openssl only', async () => {
+    const doc = await readFile(path.join(pack, 'VERIFY.md'), 'utf8');
+    // The one-shot script, exactly as the document shows it.
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(doc)![1]!;
+    const run = sh(script, pack);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('OK: blobs, signatures and chain verified');
+    expect(run.code).toBe(0);
+
+    // The individual commands, one by one.
+    expect(sh('sha256sum -c --quiet SHA256SUMS', pack).code).toBe(0);
+    expect(sh(`for f in blobs/sha256/*/*; do echo "$(basename "$f")  $f"; done | sha256sum -c --quiet`, pack).code).toBe(0);
+    let expected = JSON.parse(await readFile(path.join(pack, 'export.json'), 'utf8')).previousDigest as string;
+    expect(expected).toBe(sha256Hex((await fixture.store.readManifest(1))!)); // the anchor: manifest #1, outside the pack
+    for (const seq of [2, 3, 4]) {
+      const m = `manifests/${String(seq).padStart(12, '0')}.json`;
+      const digest = sh(`sha256sum ${m} | cut -d' ' -f1`, pack).stdout.trim();
+      const manifest = JSON.parse(await readFile(path.join(pack, m), 'utf8')) as { previousDigest: string; signing: { keyId: string } };
+      const verified = sh(`openssl pkeyutl -verify -pubin -inkey keys/${manifest.signing.keyId}.pem -rawin -in ${m} -sigfile signatures/${digest}.sig`, pack);
+      expect(verified.stdout.trim()).toBe('Signature Verified Successfully');
+      expect(verified.code).toBe(0);
+      expect(manifest.previousDigest).toBe(expected);
+      expected = digest;
+    }
+    expect(doc).toContain(`openssl pkeyutl -verify -pubin -inkey keys/${fixture.key.keyId}.pem -rawin -in manifests/000000000002.json -sigfile signatures/`);
+  });
+
+  it('the extracted folder is a store that verifyStore and `evidence-hub verify` accept as a chain segment', async () => {
+    const report = await verifyStore(await FilesystemStore.openExisting(pack));
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, bundlesChecked: 3, blobsChecked: result.blobs, segment: { fromSequence: 2, previousDigest: result.previousDigest } });
+    const cli = await runCli(['verify', pack]);
+    expect(cli.stdout).toMatch(/^OK: .*: 3 bundle\(s\), \d+ blob\(s\) checked/);
+    expect(cli.code).toBe(0);
+  });
+
+  it('a flipped byte in a copied blob fails the documented script, SHA256SUMS and verify', async () => {
+    const copy = path.join(dir, 'tampered');
+    await extract(archive, copy);
+    const root = path.join(copy, 'audit-2026-q1');
+    const blob = path.join(root, 'blobs', 'sha256', blobOf('accuracy 0.93\n').slice(0, 2), blobOf('accuracy 0.93\n'));
+    await chmod(blob, 0o644);
+    await writeFile(blob, 'accuracy 0.99\n');
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(root, 'VERIFY.md'), 'utf8'))![1]!;
+    const run = sh(script, root);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('FAILED');
+    expect(sh('sha256sum -c --quiet SHA256SUMS', root).code).not.toBe(0);
+    const report = await verifyStore(await FilesystemStore.openExisting(root));
+    expect(report.problems.map((p) => p.code)).toEqual(['blob-altered']);
+    // A manifest swapped for another breaks its signature and the chain.
+    await writeFile(path.join(root, 'manifests', '000000000003.json'), (await readFile(path.join(root, 'manifests', '000000000003.json'), 'utf8')).replace('sweep-mar', 'sweep-maR'));
+    expect(sh(script, root).stdout).toMatch(/BAD SIGNATURE manifests\/000000000003\.json[\s\S]*CHAIN BROKEN at manifests\/000000000004\.json/);
+  });
+
+  it('writes OSCAL assessment results that validate against the official OSCAL 1.1.2 schema', async () => {
+    const schemaBytes = await readFile(schemaFile);
+    expect(sha256Hex(schemaBytes)).toBe('d033da70154cf6625ae46a746199e88e58f2928b1387dfac051d381b92f41b0d'); // the release asset, unmodified
+    const ajv = new Ajv({ unicodeRegExp: true, strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(schemaBytes.toString('utf8')));
+
+    const doc = JSON.parse(await readFile(path.join(pack, 'oscal', 'assessment-results.json'), 'utf8'));
+    const ok = validate(doc);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+
+    // The schema is enforced, patterns included: a malformed UUID or a bad finding state is rejected.
+    expect(validate({ 'assessment-results': { ...doc['assessment-results'], uuid: 'not-a-uuid' } })).toBe(false);
+    const badState = structuredClone(doc);
+    badState['assessment-results'].results[0].findings[0].target.status.state = 'fresh';
+    expect(validate(badState)).toBe(false);
+
+    const ar = doc['assessment-results'];
+    expect(ar.metadata['oscal-version']).toBe('1.1.2');
+    const planRef = ar['import-ap'].href as string;
+    expect(ar['back-matter'].resources.some((r: { uuid: string; title: string }) => `#${r.uuid}` === planRef && /placeholder/i.test(r.title))).toBe(true);
+    const res = ar.results[0];
+    expect([res.start, res.end]).toEqual([window.from.toISOString(), window.to.toISOString()]);
+    expect(res['reviewed-controls']['control-selections'][0]['include-controls']).toHaveLength(37);
+    expect(res['reviewed-controls']['control-selections'][1]['exclude-controls']).toEqual([{ 'control-id': 'A.10.4' }]);
+    expect(res.findings).toHaveLength(37);
+    const raci = res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.3.2');
+    expect(raci.target).toMatchObject({ type: 'objective-id', status: { state: 'satisfied', reason: 'pass' } });
+    expect(res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.4.6').target.status.state).toBe('not-satisfied');
+    // Every observation's evidence resolves to a file in the pack whose sha256 the back-matter states.
+    const hashes = new Map<string, string>();
+    for (const r of ar['back-matter'].resources) for (const l of r.rlinks ?? []) hashes.set(l.href, l.hashes[0].value);
+    for (const o of res.observations) {
+      expect(o.methods).toEqual(['EXAMINE']);
+      expect(Date.parse(o.collected)).toBeLessThanOrEqual(window.to.getTime());
+      const href = o['relevant-evidence'][0].href as string;
+      const bytes = await readFile(path.resolve(pack, 'oscal', href));
+      expect(sha256Hex(bytes)).toBe(hashes.get(href));
+    }
+    const policy = res.observations.find((o: { title: string; collected: string }) => o.title === 'docs:policies/ai-policy.md' && o.collected.startsWith('2026-04-10'));
+    expect(policy.expires).toBe('2027-04-10T10:00:00.000Z'); // observed + the 365d max age
+
+    // Standalone, for a narrower scope: valid too.
+    const standalone = path.join(dir, 'standalone.json');
+    const written = await exportOscal(fixture.hub, { ...window, controls: 'A.6.*', out: standalone, now });
+    expect(written.findings).toBe(9);
+    const alone = JSON.parse(await readFile(standalone, 'utf8'));
+    expect(validate(alone)).toBe(true);
+    expect(alone['assessment-results'].results[0].observations[0]['relevant-evidence'][0].href).toMatch(/^blobs\/sha256\//);
+  });
+
+  it('index.json and the report describe the window: bundles, evidence with its controls, status per control, failures, SoA', async () => {
+    const index = JSON.parse(await readFile(path.join(pack, 'index.json'), 'utf8'));
+    expect(index.bundles.map((b: { sequence: number }) => b.sequence)).toEqual([2, 3, 4]);
+    expect(index.segment).toMatchObject({ fromSequence: 2, toSequence: 4, previousDigest: result.previousDigest });
+    expect(index.evaluation.controls).toHaveLength(38);
+    expect(index.evaluation.asOf).toBe(window.to.toISOString());
+    expect(index.timeline.points).toEqual(['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', '2026-04-30T23:59:59.999Z']);
+    const raci = index.artifacts.filter((a: { id: string }) => a.id === 'docs:raci.csv');
+    expect(raci).toHaveLength(3);
+    expect(raci[0]).toMatchObject({ controls: expect.arrayContaining(['A.3.2']), bundles: [4], state: 'present' });
+    expect(index.collectionFailures).toEqual([expect.objectContaining({ sequence: 3, source: 'jira', status: 'failed', error: 'AuthError: HTTP 401 from the Jira API' })]);
+    expect(index.statementOfApplicability.find((s: { control: string }) => s.control === 'A.10.4')).toMatchObject({ applicable: false, justification: notApplicable[0]!.justification });
+
+    const summary = await readFile(path.join(pack, 'report', 'index.html'), 'utf8');
+    expect(summary.match(/<tr data-control="/g)).toHaveLength(38);
+    expect(summary).toContain(notApplicable[0]!.justification);
+    expect(summary).toContain('AuthError: HTTP 401 from the Jira API');
+    expect(summary).not.toMatch(/<script|<link|\bsrc=|@import|url\(/i); // self-contained: nothing to fetch, no JS
+    const page = await readFile(path.join(pack, 'report', 'controls', 'A.3.2.html'), 'utf8');
+    expect(page).toContain('<svg');
+    const links = [...page.matchAll(/class="blob" href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    for (const l of links) expect(existsSync(path.resolve(pack, 'report', 'controls', l))).toBe(true);
+    expect(page).toContain(blobOf('system,owner\nchatbot,alice\n'));
+  });
+
+  it('a narrower control glob narrows the report, not the bundles; an empty window still makes a verifiable pack', async () => {
+    const out = path.join(dir, 'a6.tar.gz');
+    const narrow = await exportAuditPack(fixture.hub, { ...window, controls: 'A.6.*', out, now });
+    expect(narrow.bundles).toEqual([2, 3, 4]);
+    expect(narrow.controls).toBe(9);
+    const list = sh(`tar tzf '${out}'`, dir).stdout;
+    expect(list.match(/report\/controls\//g)).toHaveLength(9);
+
+    // A window from the start of the chain: the anchor is null, and the script and verify agree.
+    const firstOut = path.join(dir, 'first.tar.gz');
+    const first = await exportAuditPack(fixture.hub, { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-02-28T23:59:59.999Z'), out: firstOut, now });
+    expect(first).toMatchObject({ bundles: [1, 2], fromSequence: 1, previousDigest: null });
+    await extract(firstOut, path.join(dir, 'first'));
+    const firstRoot = path.join(dir, 'first', 'first');
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(firstRoot, 'VERIFY.md'), 'utf8'))![1]!;
+    expect(sh(script, firstRoot)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
+    expect(await verifyStore(await FilesystemStore.openExisting(firstRoot))).toMatchObject({ ok: true, bundlesChecked: 2, segment: { fromSequence: 1, previousDigest: null } });
+
+    const emptyOut = path.join(dir, 'may.tar.gz');
+    const empty = await exportAuditPack(fixture.hub, { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-31T23:59:59.999Z'), out: emptyOut, now });
+    expect(empty).toMatchObject({ bundles: [], fromSequence: 5, blobs: 0 });
+    await extract(emptyOut, path.join(dir, 'empty'));
+    const report = await verifyStore(await FilesystemStore.openExisting(path.join(dir, 'empty', 'may')));
+    expect(report).toMatchObject({ ok: true, bundlesChecked: 0 });
+  });
+
+  it('blobs deleted by retention travel as their signed tombstones, which verify and the script accept', async () => {
+    const pruned = await auditStore(path.join(dir, 'pruned-store'));
+    // Retention deletes the blobs only bundles #1 and #2 use (e.g. February's drift report), keeping manifests.
+    const report = await prune(pruned.store, pruned.key, { before: new Date('2026-03-01T00:00:00Z'), lookBackMs: 0, now: new Date('2026-03-01T00:00:00Z') });
+    expect(report.blobsDeleted).toContain(blobOf('drift report 2\n'));
+    const out = path.join(dir, 'pruned.tar.gz');
+    const r = await exportAuditPack(pruned.hub, { ...window, out, now });
+    expect(r.tombstones).toBeGreaterThan(0);
+    expect(r.problems).toEqual([]);
+    await extract(out, path.join(dir, 'pruned-x'));
+    const root = path.join(dir, 'pruned-x', 'pruned');
+    expect(existsSync(path.join(root, 'tombstones', `${blobOf('drift report 2\n')}.json`))).toBe(true);
+    expect(await verifyStore(await FilesystemStore.openExisting(root))).toMatchObject({ ok: true, blobsPruned: r.tombstones, problems: [] });
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(root, 'VERIFY.md'), 'utf8'))![1]!;
+    expect(sh(script, root)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
+    const page = await readFile(path.join(root, 'report', 'controls', 'A.6.2.6.html'), 'utf8');
+    expect(page).toContain('deleted by retention (signed tombstone)');
+  });
+
+  it('refuses what it cannot do before writing anything: zip, an inverted window, a window cut by out-of-order seal times', async () => {
+    const zip = path.join(dir, 'pack.zip');
+    await expect(exportAuditPack(fixture.hub, { ...window, out: zip, now })).rejects.toThrow(/zip archives are not supported yet.*yazl/);
+    expect(existsSync(zip)).toBe(false);
+    await expect(exportAuditPack(fixture.hub, { from: window.to, to: window.from, out: path.join(dir, 'bad.tar.gz'), now })).rejects.toBeInstanceOf(ExportError);
+    await expect(exportAuditPack(fixture.hub, { ...window, controls: 'B.*', out: path.join(dir, 'bad.tar.gz'), now })).rejects.toThrow(/matches none/);
+
+    // Bundle #2 was sealed by a worker whose clock ran behind: it falls outside a window that holds #1 and #3.
+    const skewed = await FilesystemStore.open(await tempDir());
+    const key = newKey();
+    const mappings = fixture.hub.mappings;
+    await writeBundle(skewed, key, mappings, 's1', { 'raci.csv': 'a' }, new Date('2026-02-10T10:00:00Z'));
+    await writeBundle(skewed, key, mappings, 's2', { 'raci.csv': 'b' }, new Date('2026-01-31T23:59:00Z'));
+    await writeBundle(skewed, key, mappings, 's3', { 'raci.csv': 'c' }, new Date('2026-02-12T10:00:00Z'));
+    const out = path.join(dir, 'skewed.tar.gz');
+    await expect(exportAuditPack({ store: skewed, mappings, notApplicable }, { ...window, out, now })).rejects.toThrow(/#1 and #3 .* #2 \(sealed 2026-01-31T23:59:00\.000Z\) between them is not/);
+    expect(existsSync(out)).toBe(false);
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('runExport (the CLI command) parses dates, prints where the pack is and how to check it', async () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const out = path.join(dir, 'cli', 'pack.tar.gz');
+    const code = await runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out }, { out: (s) => lines.push(s), err: (s) => errors.push(s) });
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/^wrote .*pack\.tar\.gz: bundles #2\.\.#4 \(3\), \d+ blob\(s\), \d+ file\(s\); 38 control\(s\): /);
+    expect(lines.join('\n')).toContain(`evidence-hub verify ${path.join(dir, 'cli', 'pack')}`);
+    await expect(runExport(fixture.hub, { from: 'yesterday', to: '2026-04-30', out }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
+    await expect(runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'x.zip') }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/chromium'))('prints the summary page to PDF with headless Chromium when asked', async () => {
+    const pdf = path.join(dir, 'summary.pdf');
+    const r = await exportAuditPack(fixture.hub, { ...window, out: path.join(dir, 'with-pdf.tar.gz'), pdf, now });
+    expect(r.pdfError).toBeUndefined();
+    expect(r.pdf).toBe(pdf);
+    expect((await readFile(pdf)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect((await stat(pdf)).size).toBeGreaterThan(10_000);
+    // A missing Chromium costs the PDF, never the archive.
+    const r2 = await exportAuditPack(fixture.hub, { ...window, out: path.join(dir, 'no-pdf.tar.gz'), pdf: path.join(dir, 'no.pdf'), chromium: '/nonexistent/chromium', now });
+    expect(r2.pdfError).toMatch(/needs Chromium at \/nonexistent\/chromium/);
+    expect(existsSync(path.join(dir, 'no-pdf.tar.gz'))).toBe(true);
+  });
+});

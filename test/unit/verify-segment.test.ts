@@ -1,0 +1,66 @@
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../evidence/digest';
+import { FilesystemStore } from '../../evidence/fs-store';
+import { seqName } from '../../evidence/chain';
+import { verifyStore } from '../../evidence/verify';
+import { expandMappingPaths, loadMappings } from '../../mappings/load';
+import { newKey, writeBundle } from '../support/store-fixture';
+import { tempDir } from '../support/tmp';
+
+/** A store with four bundles, and a copy that holds only bundles 3 and 4 (as an audit pack does). */
+async function segmentCopy() {
+  const store = await FilesystemStore.open(await tempDir());
+  const key = newKey();
+  const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+  for (let i = 1; i <= 4; i++) {
+    await writeBundle(store, key, mappings, `b${i}`, { [`monitoring/m${i}.md`]: `drift ${i}` }, new Date(`2026-0${i}-05T10:00:00Z`));
+  }
+  const copy = await tempDir();
+  for (const part of ['store.json', 'keys', 'blobs', 'signatures']) await cp(path.join(store.root, part), path.join(copy, part), { recursive: true });
+  await mkdir(path.join(copy, 'manifests'));
+  for (const seq of [3, 4]) await cp(store.manifestPath(seq), path.join(copy, 'manifests', `${seqName(seq)}.json`));
+  const anchor = sha256Hex((await store.readManifest(2))!);
+  return { copy, anchor };
+}
+
+const marker = (fromSequence: number, previousDigest: string | null) =>
+  JSON.stringify({ format: 'evidence-hub/export@1', fromSequence, previousDigest, window: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-30T23:59:59.999Z' } });
+
+describe('verify a chain segment (audit pack)', () => {
+  it('without a marker, the bundles before the segment are reported missing', async () => {
+    const { copy } = await segmentCopy();
+    const report = await verifyStore(await FilesystemStore.openExisting(copy));
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => `${p.code}#${p.sequence}`)).toEqual(['bundle-missing#1', 'bundle-missing#2']);
+  });
+
+  it('export.json makes the segment verify by itself, anchored on the digest of the bundle before it', async () => {
+    const { copy, anchor } = await segmentCopy();
+    await writeFile(path.join(copy, 'export.json'), marker(3, anchor));
+    const report = await verifyStore(await FilesystemStore.openExisting(copy));
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, bundlesChecked: 2, blobsChecked: 2, segment: { fromSequence: 3, previousDigest: anchor } });
+    // The same, passed as an option instead of a file.
+    await rm(path.join(copy, 'export.json'));
+    expect((await verifyStore(await FilesystemStore.openExisting(copy), { segment: { fromSequence: 3, previousDigest: anchor } })).ok).toBe(true);
+  });
+
+  it('a wrong anchor breaks the chain; a segment missing its first bundle is reported; a bad marker is a problem', async () => {
+    const { copy, anchor } = await segmentCopy();
+    await writeFile(path.join(copy, 'export.json'), marker(3, 'f'.repeat(64)));
+    const wrong = await verifyStore(await FilesystemStore.openExisting(copy));
+    expect(wrong.problems).toMatchObject([{ code: 'chain-broken', sequence: 3 }]);
+    expect(wrong.problems[0]!.message).toContain('the anchor in export.json');
+
+    await writeFile(path.join(copy, 'export.json'), marker(2, anchor));
+    const gap = await verifyStore(await FilesystemStore.openExisting(copy));
+    expect(gap.problems.map((p) => `${p.code}#${p.sequence}`)).toEqual(['bundle-missing#2']);
+
+    await writeFile(path.join(copy, 'export.json'), '{"format":"evidence-hub/export@1","fromSequence":"3"}');
+    const bad = await verifyStore(await FilesystemStore.openExisting(copy));
+    expect(bad.problems.map((p) => p.code)).toEqual(['segment-marker-invalid', 'bundle-missing', 'bundle-missing']);
+    expect(bad.segment).toBeUndefined();
+  });
+});
