@@ -1,6 +1,7 @@
 import type { LoadedConfig, SourceConfig } from '../worker/config';
 import { resolveSecret } from '../worker/secrets';
 import { FolderConnector } from './folder/folder-connector';
+import { createGithubConnector } from './github';
 import { createJiraConnector } from './jira/jira-connector';
 import { createMlflowConnector } from './mlflow';
 import { createS3Connector } from './s3/s3-connector';
@@ -16,6 +17,8 @@ export async function connectorFor(source: SourceConfig, config: Pick<LoadedConf
   switch (source.type) {
     case 'folder':
       return new FolderConnector({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude });
+    case 'github':
+      return createGithubConnector(source, secret);
     case 'jira':
       return createJiraConnector(source, secret);
     case 'siem':

@@ -1,3 +1,4 @@
+import { githubKinds } from '../connectors/github/kinds';
 import { jiraKinds } from '../connectors/jira/kinds';
 import { mlflowKinds } from '../connectors/mlflow/kinds';
 import { s3Kinds } from '../connectors/s3/kinds';
@@ -12,6 +13,7 @@ import { siemKinds } from '../connectors/siem/kinds';
 export const sourceKinds: Record<string, readonly string[]> = {
   folder: ['document'],
   manual: ['record'],
+  github: githubKinds,
   jira: jiraKinds,
   siem: siemKinds,
   mlflow: mlflowKinds,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError, YamlSource } from '../mappings/yaml-source';
 import { cronProblem } from './cron';
 import { durationHint, parseDuration } from '../mappings/duration';
+import { githubSourceSchema } from '../connectors/github/config';
 import { jiraSourceSchema } from '../connectors/jira/config';
 import { mlflowSourceSchema } from '../connectors/mlflow/config';
 import { s3SourceSchema } from '../connectors/s3/config';
@@ -27,13 +28,14 @@ const folderSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
 });
 
-export const sourceTypes = ['folder', 'jira', 'siem', 'mlflow', 's3'] as const;
+export const sourceTypes = ['folder', 'github', 'jira', 'siem', 'mlflow', 's3'] as const;
 
 // Each connector owns its config schema (connectors/<type>/config.ts); the id rule is the config's.
 const sourceSchema = z.discriminatedUnion(
   'type',
   [
     folderSourceSchema,
+    githubSourceSchema.safeExtend({ id: idSchema }),
     jiraSourceSchema.safeExtend({ id: idSchema }),
     siemSourceSchema.safeExtend({ id: idSchema }),
     mlflowSourceSchema.safeExtend({ id: idSchema }),

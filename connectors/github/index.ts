@@ -1,0 +1,3 @@
+export { githubSourceSchema, type GithubSourceConfig, type GithubSourceInput } from './config';
+export { createGithubConnector, GithubConnector, githubCollector, type GithubTuning } from './github-connector';
+export { githubKinds, type GithubKind } from './kinds';

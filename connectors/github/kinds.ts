@@ -1,0 +1,18 @@
+/**
+ * Artifact kinds the GitHub connector produces (`sourceKinds.github` in mappings/vocabulary.ts).
+ * Attributes of each kind are documented in connectors/github/README.md.
+ */
+export const githubKinds = [
+  'branch-protection',
+  'pull-request',
+  'pull-request-summary',
+  'codeowners',
+  'release',
+  'tags',
+  'workflow-run',
+  'dependabot-alerts',
+  'file',
+  'environment',
+] as const;
+
+export type GithubKind = (typeof githubKinds)[number];
