@@ -4,7 +4,8 @@ import { FolderConnector } from './folder/folder-connector';
 import { createGithubConnector } from './github';
 import { createJiraConnector } from './jira/jira-connector';
 import { createMlflowConnector } from './mlflow';
-import { createS3Connector } from './s3/s3-connector';
+import { S3ExportLocation } from './s3/export-location';
+import { createS3Connector, s3ClientFor } from './s3/s3-connector';
 import { createSiemConnector } from './siem';
 import type { Connector } from './types';
 
@@ -21,8 +22,14 @@ export async function connectorFor(source: SourceConfig, config: Pick<LoadedConf
       return createGithubConnector(source, secret);
     case 'jira':
       return createJiraConnector(source, secret);
-    case 'siem':
-      return createSiemConnector(source);
+    case 'siem': {
+      if (!source.s3) return createSiemConnector(source);
+      const { bucket, prefix, ...conn } = source.s3;
+      const client = await s3ClientFor(conn, (ref, what) => secret(ref, `s3.${what}`));
+      return createSiemConnector(source, {
+        location: new S3ExportLocation({ sourceId: source.id, client, bucket, prefix, include: source.include, exclude: source.exclude }),
+      });
+    }
     case 'mlflow':
       return createMlflowConnector(source, secret);
     case 's3':

@@ -203,7 +203,7 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
       address: process.env['TEMPORAL_ADDRESS'] || parsed.temporal.address,
       namespace: process.env['TEMPORAL_NAMESPACE'] || parsed.temporal.namespace,
     },
-    sources: parsed.sources.map((s) => ('path' in s ? { ...s, path: path.resolve(baseDir, s.path) } : s)),
+    sources: parsed.sources.map((s) => ('path' in s && typeof s.path === 'string' ? { ...s, path: path.resolve(baseDir, s.path) } : s)),
     file: abs,
     baseDir,
   };

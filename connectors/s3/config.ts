@@ -17,9 +17,8 @@ const scopeSchema = z.strictObject({
   versions: z.boolean().default(false),
 });
 
-export const s3SourceSchema = z.strictObject({
-  id: z.string().min(1),
-  type: z.literal('s3'),
+/** How to reach S3: shared by the S3 connector and other connectors that read from a bucket (SIEM exports). */
+export const s3ConnectionShape = {
   region: z.string().default('us-east-1'),
   /** S3-compatible services (MinIO): their URL, usually with forcePathStyle. */
   endpoint: z.url().optional(),
@@ -28,6 +27,13 @@ export const s3SourceSchema = z.strictObject({
   credentials: z
     .strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema, sessionToken: secretRefSchema.optional() })
     .optional(),
+};
+export type S3Connection = z.infer<z.ZodObject<typeof s3ConnectionShape>>;
+
+export const s3SourceSchema = z.strictObject({
+  id: z.string().min(1),
+  type: z.literal('s3'),
+  ...s3ConnectionShape,
   /** Fetch each listed object's user metadata with HeadObject (one request per object). */
   userMetadata: z.boolean().default(true),
   scopes: z.array(scopeSchema).min(1, 'configure at least one bucket scope'),

@@ -14,7 +14,7 @@ import type { SecretRef } from '../../worker/secrets';
 import { canonicalJson } from '../../evidence/digest';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
-import type { S3Scope, S3SourceConfig } from './config';
+import type { S3Connection, S3Scope, S3SourceConfig } from './config';
 
 export const s3Collector = 's3@1.0.0';
 
@@ -211,20 +211,25 @@ function classify(err: unknown, sourceId: string, scope: S3Scope, what: string):
   return new SourceResponseError(`${where}: ${what} failed: ${err.name}: ${err.message}`);
 }
 
-export async function createS3Connector(source: S3SourceConfig, resolveSecret: (ref: SecretRef, what: string) => Promise<string>): Promise<S3Connector> {
-  const credentials = source.credentials
+/** An S3 client for configured connection settings; secrets are resolved now, at collection time. */
+export async function s3ClientFor(conn: S3Connection, resolveSecret: (ref: SecretRef, what: string) => Promise<string>): Promise<S3Client> {
+  const credentials = conn.credentials
     ? {
-        accessKeyId: await resolveSecret(source.credentials.accessKeyId, 'credentials.accessKeyId'),
-        secretAccessKey: await resolveSecret(source.credentials.secretAccessKey, 'credentials.secretAccessKey'),
-        ...(source.credentials.sessionToken ? { sessionToken: await resolveSecret(source.credentials.sessionToken, 'credentials.sessionToken') } : {}),
+        accessKeyId: await resolveSecret(conn.credentials.accessKeyId, 'credentials.accessKeyId'),
+        secretAccessKey: await resolveSecret(conn.credentials.secretAccessKey, 'credentials.secretAccessKey'),
+        ...(conn.credentials.sessionToken ? { sessionToken: await resolveSecret(conn.credentials.sessionToken, 'credentials.sessionToken') } : {}),
       }
     : undefined;
   const config: S3ClientConfig = {
-    region: source.region,
-    forcePathStyle: source.forcePathStyle,
+    region: conn.region,
+    forcePathStyle: conn.forcePathStyle,
     maxAttempts: 4,
-    ...(source.endpoint ? { endpoint: source.endpoint } : {}),
+    ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   };
-  return new S3Connector(source, new S3Client(config));
+  return new S3Client(config);
+}
+
+export async function createS3Connector(source: S3SourceConfig, resolveSecret: (ref: SecretRef, what: string) => Promise<string>): Promise<S3Connector> {
+  return new S3Connector(source, await s3ClientFor(source, resolveSecret));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { s3ConnectionShape } from '../s3/config';
 import { parseTimestamp } from './timestamps';
 
 /**
@@ -114,7 +115,9 @@ export const siemSourceSchema = z.strictObject({
   id: idSchema,
   type: z.literal('siem'),
   /** Folder holding the export files (relative paths resolve against the config file). */
-  path: z.string().min(1),
+  path: z.string().min(1).optional(),
+  /** Or an S3 prefix holding them (connection settings as for `type: s3` sources). */
+  s3: z.strictObject({ bucket: z.string().min(3), prefix: z.string().default(''), ...s3ConnectionShape }).optional(),
   include: z.array(z.string().min(1)).default([]),
   exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
   /** Format of every file, or `auto` to detect it per file from its first bytes. */
@@ -166,6 +169,10 @@ export const siemSourceSchema = z.strictObject({
       quarantinePrefixChars: z.number().int().min(0).max(64).default(16),
     })
     .prefault({}),
+}).superRefine((s, ctx) => {
+  if ((s.path === undefined) === (s.s3 === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['path'], message: 'set exactly one of "path" (a folder) or "s3" (a bucket prefix)' });
+  }
 });
 
 export type SiemSourceConfig = z.output<typeof siemSourceSchema>;

@@ -6,6 +6,7 @@ import { Aggregate, compileRules, SystemNames, type CompiledRules } from './aggr
 import type { SiemFormat, SiemSourceConfig } from './config';
 import { FileReader, type FileOutcome } from './ingest';
 import { summaryKinds, type SiemKind } from './kinds';
+import { SourceConfigError } from '../errors';
 import { LocalFolderLocation, type ExportFile, type ExportLocation } from './location';
 import { buildSummaries, type SummaryContext } from './summaries';
 import { iso } from './timestamps';
@@ -303,8 +304,8 @@ function compareStates(prev: SiemState, now: SiemState): { new: number; removed:
 
 /** The connector for a configured `siem` source; `location` replaces the local folder (an S3 prefix, later). */
 export function createSiemConnector(source: SiemSourceConfig, deps: { location?: ExportLocation } = {}): Connector {
-  const location =
-    deps.location ?? new LocalFolderLocation({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude });
+  if (!deps.location && source.path === undefined) throw new SourceConfigError(`source "${source.id}": no folder (path) configured; an s3 location is built by connectors/registry.ts`);
+  const location = deps.location ?? new LocalFolderLocation({ sourceId: source.id, root: source.path!, include: source.include, exclude: source.exclude });
   return new SiemConnector(source, location);
 }
 

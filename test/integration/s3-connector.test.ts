@@ -154,3 +154,33 @@ describe('S3 connector on real MinIO', () => {
     expect((denied as Error).message).toMatch(/rejected the credentials|access denied/);
   });
 });
+
+describe('SIEM exports from an S3 prefix', () => {
+  it('the siem connector reads export files under a prefix through the S3 location, gzip included', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { siemSourceSchema } = await import('../../connectors/siem/config');
+    const { connectorFor } = await import('../../connectors/registry');
+    const now = Date.now();
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ ts: new Date(now - (from - i) * 3_600_000).toISOString(), app: 'recommender' })).join('\n');
+    const bucket = await bucketWith({ 'exports/2026/a.jsonl': lines(100, 50), 'exports/other.txt': 'not an export' });
+    await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/2026/b.jsonl.gz', Body: gzipSync(lines(50, 50)) }));
+    process.env['EH_TEST_S3_AK'] = minio.accessKeyId;
+    process.env['EH_TEST_S3_SK'] = minio.secretAccessKey;
+    const source = { id: 'logs', ...siemSourceSchema.parse({
+      id: 'logs',
+      type: 'siem',
+      include: ['**/*.jsonl', '**/*.jsonl.gz'],
+      format: 'json',
+      fields: { json: { time: 'ts', system: 'app' } },
+      s3: { bucket, prefix: 'exports/', endpoint: minio.endpoint, forcePathStyle: true, credentials: { accessKeyId: { env: 'EH_TEST_S3_AK' }, secretAccessKey: { env: 'EH_TEST_S3_SK' } } },
+    }) };
+    const connector = await connectorFor(source as never, { baseDir: '/' });
+    const steps: CollectionStep[] = [];
+    for await (const s of connector.collect({ log })) steps.push(s);
+    const byId = Object.fromEntries(steps.map((s) => [s.artifact.meta.externalId, s.artifact.meta]));
+    expect(Object.keys(byId)).toEqual(expect.arrayContaining(['export:2026/a.jsonl', 'export:2026/b.jsonl.gz', 'summary:event-counts', 'summary:log-continuity']));
+    expect(byId['export:2026/b.jsonl.gz']!.provenance.endpoint).toBe(`s3://${bucket}/exports/2026/b.jsonl.gz`);
+    expect(byId['summary:event-counts']!.attributes['totalEvents']).toBe(100);
+    expect(connector.problems?.() ?? []).toEqual([]);
+  });
+});
