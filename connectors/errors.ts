@@ -24,4 +24,16 @@ export class SourceResponseError extends ConnectorError {
   readonly retryable = true;
 }
 
+/** A rate limit that resets later than the configured wait allows. Retryable after Temporal's backoff. */
+export class RateLimitError extends ConnectorError {
+  override readonly name = 'RateLimitError';
+  readonly retryable = true;
+}
+
+/** The source kept answering 5xx (or the connection kept failing) after every retry. Retryable. */
+export class SourceUnavailableError extends ConnectorError {
+  override readonly name = 'SourceUnavailableError';
+  readonly retryable = true;
+}
+
 export const nonRetryableErrorTypes = ['CredentialsError', 'SourceConfigError', 'InputError', 'StoreFullError'];

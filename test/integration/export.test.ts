@@ -2,18 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExport } from '../../cli/commands/export';
 import { UsageError } from '../../cli/commands/status';
-import { sealBundle } from '../../evidence/bundle';
 import { sha256Hex } from '../../evidence/digest';
 import { ExportError, exportAuditPack, exportOscal } from '../../evidence/export';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { prune } from '../../evidence/retention';
-import { artifactId, type ArtifactRecord } from '../../evidence/manifest';
 import type { SigningKey } from '../../evidence/signing';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
@@ -39,42 +36,11 @@ async function extract(archive: string, into: string): Promise<void> {
 }
 
 /** Like writeBundle, plus a Jira source that failed in the same sweep. */
-async function sealWithFailedSource(store: FilesystemStore, key: SigningKey, mappings: MappingSet, bundleId: string, files: Record<string, string>, at: Date) {
-  const staging = await store.openStaging(bundleId, 'docs', 0);
-  for (const [p, content] of Object.entries(files)) {
-    const blob = await store.putBlob(Readable.from([Buffer.from(content)]));
-    const record: ArtifactRecord = {
-      id: artifactId('docs', p),
-      source: 'docs',
-      sourceType: 'folder',
-      kind: 'document',
-      externalId: p,
-      observedAt: at.toISOString(),
-      collectedAt: at.toISOString(),
-      sha256: blob.sha256,
-      size: blob.size,
-      mediaType: 'text/markdown',
-      attributes: { path: p },
-      provenance: { endpoint: `file:///${p}`, collector: 'folder@1.0.0' },
-    };
-    await staging.append(record);
-  }
-  await staging.close();
-  await sealBundle(
-    store,
-    key,
-    mappings,
-    {
-      bundleId,
-      startedAt: at.toISOString(),
-      trigger: { type: 'schedule', workflowId: bundleId, runId: 'r' },
-      outcomes: [
-        { source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length },
-        { source: 'jira', sourceType: 'jira', status: 'failed', artifactCount: 0, error: { type: 'AuthError', message: 'HTTP 401 from the Jira API' } },
-      ],
-    },
-    () => at,
-  );
+function sealWithFailedSource(store: FilesystemStore, key: SigningKey, mappings: MappingSet, bundleId: string, files: Record<string, string>, at: Date) {
+  return writeBundle(store, key, mappings, bundleId, files, at, {
+    trigger: 'schedule',
+    extraOutcomes: [{ source: 'jira', sourceType: 'jira', status: 'failed', artifactCount: 0, error: { type: 'AuthError', message: 'HTTP 401 from the Jira API' } }],
+  });
 }
 
 const common = (i: number) => ({ 'policies/ai-policy.md': `# AI policy v${Math.floor(i / 2)}\n`, 'raci.csv': 'system,owner\nchatbot,alice\n', [`monitoring/m${i}.md`]: `drift report ${i}\n` });

@@ -1,29 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SourceConfigError, CredentialsError } from '../../connectors/errors';
+import { connectorFor } from '../../connectors/registry';
 import { s3SourceSchema } from '../../connectors/s3/config';
+import { siemSourceSchema } from '../../connectors/siem/config';
 import { createS3Connector } from '../../connectors/s3/s3-connector';
 import type { CollectionStep, JsonValue } from '../../connectors/types';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { createLogger } from '../../worker/logger';
-import { startMinio, type MinioServer } from '../support/minio';
-import { suiteDir, tempDir } from '../support/tmp';
+import type { MinioServer } from '../support/minio';
+import { useMinio } from '../support/minio-suite';
+import { tempDir } from '../support/tmp';
 
 const log = createLogger({ level: 'silent' });
+const server = useMinio();
 let minio: MinioServer;
-let minioDir: string;
-
-beforeAll(async () => {
-  minioDir = await suiteDir('eh-minio-');
-  minio = await startMinio(minioDir);
-});
-
-afterAll(async () => {
-  await minio?.stop();
-  await rm(minioDir, { recursive: true, force: true });
+beforeAll(() => {
+  minio = server();
 });
 
 async function bucketWith(objects: Record<string, string>, options: { versioned?: boolean } = {}): Promise<string> {
@@ -157,23 +154,20 @@ describe('S3 connector on real MinIO', () => {
 
 describe('SIEM exports from an S3 prefix', () => {
   it('the siem connector reads export files under a prefix through the S3 location, gzip included', async () => {
-    const { gzipSync } = await import('node:zlib');
-    const { siemSourceSchema } = await import('../../connectors/siem/config');
-    const { connectorFor } = await import('../../connectors/registry');
     const now = Date.now();
     const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ ts: new Date(now - (from - i) * 3_600_000).toISOString(), app: 'recommender' })).join('\n');
     const bucket = await bucketWith({ 'exports/2026/a.jsonl': lines(100, 50), 'exports/other.txt': 'not an export' });
     await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/2026/b.jsonl.gz', Body: gzipSync(lines(50, 50)) }));
     process.env['EH_TEST_S3_AK'] = minio.accessKeyId;
     process.env['EH_TEST_S3_SK'] = minio.secretAccessKey;
-    const source = { id: 'logs', ...siemSourceSchema.parse({
+    const source = siemSourceSchema.parse({
       id: 'logs',
       type: 'siem',
       include: ['**/*.jsonl', '**/*.jsonl.gz'],
       format: 'json',
       fields: { json: { time: 'ts', system: 'app' } },
       s3: { bucket, prefix: 'exports/', endpoint: minio.endpoint, forcePathStyle: true, credentials: { accessKeyId: { env: 'EH_TEST_S3_AK' }, secretAccessKey: { env: 'EH_TEST_S3_SK' } } },
-    }) };
+    });
     const connector = await connectorFor(source as never, { baseDir: '/' });
     const steps: CollectionStep[] = [];
     for await (const s of connector.collect({ log })) steps.push(s);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../evidence/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { readManifest } from '../../evidence/index';
@@ -11,22 +10,16 @@ import { prune, RetentionRefused, threeYearsMs } from '../../evidence/retention'
 import type { EvidenceStore } from '../../evidence/store';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
-import { startMinio, type MinioServer } from '../support/minio';
+import type { MinioServer } from '../support/minio';
+import { useMinio } from '../support/minio-suite';
 import { newKey, writeBundle } from '../support/store-fixture';
-import { suiteDir, tempDir } from '../support/tmp';
+import { tempDir } from '../support/tmp';
 
+const server = useMinio();
 let minio: MinioServer;
-let minioDir: string;
 let bucketCount = 0;
-
-beforeAll(async () => {
-  minioDir = await suiteDir('eh-minio-');
-  minio = await startMinio(minioDir);
-});
-
-afterAll(async () => {
-  await minio?.stop();
-  await rm(minioDir, { recursive: true, force: true });
+beforeAll(() => {
+  minio = server();
 });
 
 async function s3Store(options: { objectLock?: boolean; prefix?: string } = {}): Promise<S3Store> {

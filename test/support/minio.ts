@@ -93,3 +93,4 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
     },
   };
 }
+

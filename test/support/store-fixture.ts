@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sealBundle, type BundleSummary } from '../../evidence/bundle';
-import { artifactId, type ArtifactRecord } from '../../evidence/manifest';
+import { artifactId, type ArtifactRecord, type SourceOutcome, type Trigger } from '../../evidence/manifest';
 import { signingKeyFromPem, type SigningKey } from '../../evidence/signing';
 import type { EvidenceStore } from '../../evidence/store';
 import type { MappingSet } from '../../mappings/load';
@@ -22,6 +22,7 @@ export async function writeBundle(
   bundleId: string,
   files: Record<string, string>,
   at = new Date('2026-06-01T00:00:00Z'),
+  options: { trigger?: Trigger['type']; extraOutcomes?: SourceOutcome[] } = {},
 ): Promise<BundleSummary> {
   const staging = await store.openStaging(bundleId, 'docs', 0);
   for (const [p, content] of Object.entries(files)) {
@@ -50,8 +51,8 @@ export async function writeBundle(
     {
       bundleId,
       startedAt: at.toISOString(),
-      trigger: { type: 'manual', workflowId: bundleId, runId: 'r' },
-      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length }],
+      trigger: { type: options.trigger ?? 'manual', workflowId: bundleId, runId: 'r' },
+      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length }, ...(options.extraOutcomes ?? [])],
     },
     () => at,
   );
