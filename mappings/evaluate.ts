@@ -142,12 +142,7 @@ function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {
  * the index keeps it) is not sorted again; any other order gives the same groups.
  */
 function bucketsNewestFirst(artifacts: readonly IndexedArtifact[]): Map<string, IndexedArtifact[]> {
-  const byType = new Map<string, IndexedArtifact[]>();
-  for (const a of artifacts) {
-    const list = byType.get(a.sourceType);
-    if (list) list.push(a);
-    else byType.set(a.sourceType, [a]);
-  }
+  const byType = groupExactly(artifacts, (a) => a.sourceType);
   for (const list of byType.values()) {
     let sorted = true;
     for (let i = 1; i < list.length && sorted; i++) sorted = newestFirst(list[i - 1]!, list[i]!) <= 0;
@@ -156,16 +151,37 @@ function bucketsNewestFirst(artifacts: readonly IndexedArtifact[]): Map<string, 
   return byType;
 }
 
+/**
+ * Groups in input order into arrays allocated at their final size (a counting pass first): growing
+ * arrays of a million references would leave copies behind for the garbage collector.
+ */
+function groupExactly(items: readonly IndexedArtifact[], keyOf: (a: IndexedArtifact) => string): Map<string, IndexedArtifact[]> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < items.length; i++) {
+    const k = keyOf(items[i]!);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const groups = new Map<string, IndexedArtifact[]>();
+  const fill = new Map<string, number>();
+  for (const [k, n] of counts) {
+    groups.set(k, new Array<IndexedArtifact>(n));
+    fill.set(k, 0);
+  }
+  for (let i = 0; i < items.length; i++) {
+    const a = items[i]!;
+    const k = keyOf(a);
+    const at = fill.get(k)!;
+    groups.get(k)![at] = a;
+    fill.set(k, at + 1);
+  }
+  return groups;
+}
+
 /** Each type's bucket split by kind, preserving newest-first order. */
 function kindBuckets(byType: Map<string, IndexedArtifact[]>): Map<string, IndexedArtifact[]> {
   const out = new Map<string, IndexedArtifact[]>();
   for (const [type, list] of byType) {
-    for (const a of list) {
-      const key = `${type}\u0000${a.kind}`;
-      const bucket = out.get(key);
-      if (bucket) bucket.push(a);
-      else out.set(key, [a]);
-    }
+    for (const [kind, bucket] of groupExactly(list, (a) => a.kind)) out.set(`${type}\u0000${kind}`, bucket);
   }
   return out;
 }
