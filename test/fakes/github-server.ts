@@ -149,7 +149,8 @@ export class FakeGithub {
 
   private constructor(readonly http: HttpFake) {}
 
-  static async start(opts: { prefix?: string } = {}): Promise<FakeGithub> {
+  /** `latencyMs` holds back every answer that long (simulated network latency, for benchmarks). */
+  static async start(opts: { prefix?: string; latencyMs?: number } = {}): Promise<FakeGithub> {
     const self: { gh?: FakeGithub } = {};
     const http = await HttpFake.start((req) => self.gh!.handle(req), opts);
     const gh = new FakeGithub(http);

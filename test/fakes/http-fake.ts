@@ -49,6 +49,8 @@ interface Fault {
 
 export class HttpFake {
   readonly requests: RecordedRequest[] = [];
+  /** Milliseconds every answer is held back (simulated network latency, for benchmarks); 0 by default. */
+  latencyMs = 0;
   private faults: Fault[] = [];
   private headerHook: HeaderHook = () => ({});
 
@@ -63,7 +65,7 @@ export class HttpFake {
     return `${this.origin}${this.prefix}`;
   }
 
-  static async start(handler: Handler, opts: { prefix?: string } = {}): Promise<HttpFake> {
+  static async start(handler: Handler, opts: { prefix?: string; latencyMs?: number } = {}): Promise<HttpFake> {
     const prefix = (opts.prefix ?? '').replace(/\/$/, '');
     const self: { fake?: HttpFake } = {};
     const server = http.createServer((req, res) => {
@@ -77,6 +79,7 @@ export class HttpFake {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     self.fake = new HttpFake(server, `http://127.0.0.1:${port}`, prefix);
+    self.fake.latencyMs = opts.latencyMs ?? 0;
     return self.fake;
   }
 
@@ -151,6 +154,7 @@ export class HttpFake {
       }
     }
     if (payload) headers['content-length'] = String(payload.length);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     res.writeHead(answer.status, headers);
     if (!payload) {
       res.end();

@@ -80,6 +80,8 @@ export interface FakeJiraOptions {
   serverMaxResults?: number;
   /** Most histories a search expands per issue; `total` still counts them all. Default 100. */
   changelogInSearch?: number;
+  /** Milliseconds every answer is held back (simulated network latency, for benchmarks); default 0. */
+  latencyMs?: number;
 }
 
 export interface RecordedRequest {
@@ -186,6 +188,7 @@ export class FakeJira {
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.match(record));
     if (fault) fault.remaining--;
+    if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
     if (fault?.respond === 'hang') return; // never answers; close() drops the connection
     if (fault && fault.respond !== 'truncate') {
       res.writeHead(fault.respond.status, { 'content-type': 'application/json;charset=UTF-8', ...fault.respond.headers });
