@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/resilience/**'],
     globalSetup: ['test/support/global-setup.ts'],
     // Integration tests start real servers (Temporal dev server, worker processes): generous limits.
     testTimeout: 180_000,

@@ -108,6 +108,10 @@ export class JiraTransport {
           rejectUnauthorized: options.rejectUnauthorized,
           ca: options.ca,
           followAllRedirects: options.followAllRedirects,
+          // Redirects are followed only within the configured origin: postman-request keeps the
+          // Authorization header when only the port changes, and would read another host's answer.
+          // A refused redirect comes back as its 3xx response, which the client reports as an error.
+          followRedirect: (response: IncomingMessage) => sameOrigin(url, response.headers.location),
         },
         (error, response, responseBody) => {
           if (error) return settle({ ...base, kind: 'network-error', error });
@@ -130,5 +134,15 @@ export class JiraTransport {
         }
       });
     });
+  }
+}
+
+/** Whether a redirect's Location (absolute, relative or protocol-relative) stays on the origin of `from`. */
+function sameOrigin(from: string, location: string | undefined): boolean {
+  if (!location) return false;
+  try {
+    return new URL(location, from).origin === new URL(from).origin;
+  } catch {
+    return false;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SourceResponseError } from '../errors';
 import type { ConnectorStats, JsonValue } from '../types';
 import type {
   ArtifactLocation,
@@ -134,7 +135,7 @@ export class MlflowRegistryClient implements ModelRegistryClient {
       const res = (await this.http.getJson(path, query, searchModelsResponse, signal ? { signal } : {}))!;
       const endpoint = this.http.url(path, query).href;
       for (const m of res.registered_models ?? []) yield this.model(m, endpoint);
-      pageToken = res.next_page_token || undefined;
+      pageToken = nextToken(pageToken, res.next_page_token, endpoint);
     } while (pageToken);
   }
 
@@ -152,7 +153,7 @@ export class MlflowRegistryClient implements ModelRegistryClient {
         if (v.name !== model.name) continue;
         yield this.version(v, aliasesOf.get(v.version) ?? v.aliases ?? [], endpoint);
       }
-      pageToken = res.next_page_token || undefined;
+      pageToken = nextToken(pageToken, res.next_page_token, endpoint);
     } while (pageToken);
   }
 
@@ -240,7 +241,7 @@ export class MlflowRegistryClient implements ModelRegistryClient {
         const rel = location.dir && !f.path.startsWith(`${location.dir}/`) && !f.path.includes('/') ? `${location.dir}/${f.path}` : f.path;
         out.push({ root: location.root, path: rel, isDir: f.is_dir ?? false, ...(f.file_size !== undefined ? { size: f.file_size } : {}) });
       }
-      pageToken = res.next_page_token || undefined;
+      pageToken = nextToken(pageToken, res.next_page_token, this.http.url(path, q).href);
     } while (pageToken);
     return out;
   }
@@ -326,4 +327,14 @@ function datasetSourceUri(source: string): string {
     }
   }
   return source;
+}
+
+/**
+ * The next page token, refusing one that repeats the current one: a server that answers the same token
+ * again would otherwise be paged forever (found by the resilience suite's fuzzing).
+ */
+function nextToken(current: string | undefined, next: string | undefined, endpoint: string): string | undefined {
+  if (!next) return undefined;
+  if (next === current) throw new SourceResponseError(`${endpoint}: the server returned the same next_page_token again ("${next.slice(0, 40)}"); paging stopped to avoid a loop`);
+  return next;
 }
