@@ -80,7 +80,12 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Drops a cancelled sweep's staged records; blobs stay (they are content-addressed and may be shared). */
     async discardStaging(req: { bundleId: string }): Promise<void> {
-      await deps.store.removeStaging(req.bundleId);
+      const stop = keepAlive();
+      try {
+        await deps.store.removeStaging(req.bundleId);
+      } finally {
+        stop();
+      }
     },
 
     /**
@@ -117,6 +122,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async sealBundle(req: BundleRequest): Promise<BundleSummary> {
+      const stop = keepAlive();
       try {
         const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
         deps.log.info({ bundleId: summary.bundleId, sequence: summary.sequence, artifacts: summary.artifactCount }, 'bundle sealed');
@@ -124,6 +130,8 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         deps.log.error({ err: describe(err), bundleId: req.bundleId }, 'sealing bundle failed');
         throw toFailure(err);
+      } finally {
+        stop();
       }
     },
   };
@@ -150,4 +158,13 @@ function activityContext(): Context | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Heartbeats every few seconds while a store activity runs, so a dead worker is noticed quickly. */
+function keepAlive(): () => void {
+  const ctx = activityContext();
+  if (!ctx) return () => undefined;
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), 5_000);
+  return () => clearInterval(timer);
 }

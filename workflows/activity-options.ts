@@ -17,9 +17,13 @@ export const collectOptions: ActivityOptions = {
   },
 };
 
-/** Planning and sealing only touch local config and the store. */
+/**
+ * Planning and sealing only touch local config and the store. They heartbeat, so a worker that dies
+ * while sealing is noticed in seconds, not after the start-to-close timeout.
+ */
 export const storeOptions: ActivityOptions = {
   startToCloseTimeout: '15m',
+  heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes },
 };
 

@@ -66,7 +66,7 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
     }
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return; // already exited (a killed process keeps exitCode null)
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;
