@@ -26,12 +26,14 @@ const api = 'api/2.0/mlflow';
 
 /** int64 fields: numbers from MLflow's own server, strings from some proto-JSON encoders. */
 const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]);
+/** Epoch milliseconds a Date can hold (±8.64e15): a larger value would crash later as "Invalid time value". */
+const epochMs = int64.pipe(z.number().int().min(-8.64e15).max(8.64e15));
 const tagList = z.array(z.looseObject({ key: z.string(), value: z.string().optional() })).optional();
 
 const registeredModelSchema = z.looseObject({
   name: z.string().min(1),
-  creation_timestamp: int64.optional(),
-  last_updated_timestamp: int64.optional(),
+  creation_timestamp: epochMs.optional(),
+  last_updated_timestamp: epochMs.optional(),
   description: z.string().optional(),
   tags: tagList,
   aliases: z.array(z.looseObject({ alias: z.string(), version: z.string() })).optional(),
@@ -41,8 +43,8 @@ type RawRegisteredModel = z.infer<typeof registeredModelSchema>;
 const modelVersionSchema = z.looseObject({
   name: z.string().min(1),
   version: z.union([z.string().min(1), z.number().transform(String)]),
-  creation_timestamp: int64.optional(),
-  last_updated_timestamp: int64.optional(),
+  creation_timestamp: epochMs.optional(),
+  last_updated_timestamp: epochMs.optional(),
   current_stage: z.string().optional(),
   description: z.string().optional(),
   user_id: z.string().optional(),

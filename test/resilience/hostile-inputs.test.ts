@@ -459,6 +459,14 @@ describe('API responses', () => {
       // The run count depends on the machine's speed (a time budget): at least some answers must fail.
       expect(failures).toBeGreaterThan(0);
 
+      // Regression (found by this property): a timestamp beyond what a Date holds is a clear error.
+      server.answer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ registered_models: [{ ...validSearch.registered_models[0], creation_timestamp: 8640000000000001 }] }));
+      });
+      const farFuture = await drain(await createMlflowConnector(source, async () => token)).catch((e: unknown) => e);
+      expect(farFuture).toBeInstanceOf(SourceResponseError);
+
       // A 24 MiB answer that is not JSON.
       server.answer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
