@@ -42,7 +42,12 @@ import { suiteDir, tempDir, writeTree } from '../support/tmp';
  */
 
 /** Bounded fuzzing: at most `runs` cases and about `ms` of wall time per property. */
-const budget = (runs: number, ms: number) => ({ numRuns: runs, interruptAfterTimeLimit: ms, markInterruptAsFailure: false });
+/**
+ * Bounded fuzzing: a run count and a time limit. The seed is fixed so CI is reproducible; set FC_SEED
+ * (any integer, or `random`) to explore other inputs, and add what they find as regression cases.
+ */
+const seed = process.env['FC_SEED'] === 'random' ? Date.now() : Number(process.env['FC_SEED'] ?? 20261123);
+const budget = (runs: number, ms: number) => ({ numRuns: runs, interruptAfterTimeLimit: ms, markInterruptAsFailure: false, seed });
 
 /** Secret-shaped values the redaction rules know (assembled, so this file holds no credential-looking literal). */
 const secretArb = fc.oneof(
