@@ -238,7 +238,7 @@ export async function runningActivities(handle: WorkflowHandle): Promise<Running
         type: a.activityType?.name ?? '',
         identity: a.lastWorkerIdentity ?? '',
         attempt: a.attempt ?? 0,
-        ...(data ? { details: JSON.parse(Buffer.from(data).toString('utf8')) as RunningActivity['details'] } : {}),
+        ...(data ? { details: parseDetails(data) as RunningActivity['details'] } : {}),
       };
     });
 }
@@ -326,4 +326,13 @@ export async function activityOutcomes(handle: WorkflowHandle): Promise<Activity
     if (e.activityTaskTimedOutEventAttributes) byId.get(String(e.activityTaskTimedOutEventAttributes.scheduledEventId))!.outcome = 'timed-out';
   }
   return [...byId.values()];
+}
+
+/** Heartbeat details as JSON, or undefined: store activities heartbeat without details. */
+function parseDetails(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(data).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
