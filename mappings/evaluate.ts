@@ -1,7 +1,8 @@
 import type { Control } from './catalog';
 import { formatDuration } from './duration';
 import type { MappingSet, NotApplicable, Rule } from './load';
-import type { SelectableArtifact } from './select';
+import type { GroupTest, MatcherContext, SelectableArtifact } from './select';
+import { ArtifactBuckets } from './buckets';
 
 export const statuses = ['fresh', 'due-soon', 'stale', 'missing', 'collection-failed', 'not-applicable'] as const;
 export type ControlStatus = (typeof statuses)[number];
@@ -26,7 +27,8 @@ export interface SourceRun {
 }
 
 export interface EvaluationInput {
-  artifacts: readonly IndexedArtifact[];
+  /** Any order. Pass `ArtifactBuckets.of(artifacts)` when evaluating the same artifacts more than once. */
+  artifacts: readonly IndexedArtifact[] | ArtifactBuckets;
   sourceRuns: readonly SourceRun[];
   mappings: MappingSet;
   notApplicable: readonly NotApplicable[];
@@ -62,16 +64,14 @@ const severity: Record<RuleResult['status'], number> = { 'collection-failed': 5,
  */
 export function evaluate(input: EvaluationInput): ControlResult[] {
   const now = input.now.getTime();
-  const byType = bucketsNewestFirst(input.artifacts);
-  const byTypeKind = kindBuckets(byType);
+  const buckets = input.artifacts instanceof ArtifactBuckets ? input.artifacts : ArtifactBuckets.of(input.artifacts);
   const latestRun = latestRuns(input.sourceRuns, now);
   const na = new Map(input.notApplicable.map((n) => [n.control, n.justification]));
   const rulesByControl = new Map<string, Rule[]>();
   for (const rule of input.mappings.rules) {
     for (const c of rule.controls) rulesByControl.set(c, [...(rulesByControl.get(c) ?? []), rule]);
   }
-  const ruleCache = new Map<string, RuleResult>();
-  const merged = new Map<string, readonly IndexedArtifact[]>();
+  const ruleResults = evaluateRules(rulesInUse(input.mappings.catalog.controls, rulesByControl, na), input.mappings.matchers, buckets, latestRun, now);
 
   return input.mappings.catalog.controls.map((c): ControlResult => {
     const control = { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle };
@@ -83,21 +83,7 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     if (rules.length === 0) {
       return { control, status: 'missing', reason: 'no mapping rule covers this control; add one to a mapping file', evidence: [], rules: [] };
     }
-    const results = rules.map((r) => {
-      let res = ruleCache.get(r.id);
-      if (!res) {
-        const lists = bucketsFor(r, byType, byTypeKind);
-        const key = lists.keys.join('\u0001');
-        let candidates = merged.get(key);
-        if (!candidates) {
-          candidates = mergeNewestFirst(lists.lists);
-          merged.set(key, candidates);
-        }
-        res = evaluateRule(r, candidates, latestRun, now);
-        ruleCache.set(r.id, res);
-      }
-      return res;
-    });
+    const results = rules.map((r) => ruleResults.get(r.id)!);
     const worst = [...results].sort((a, b) => severity[b.status] - severity[a.status] || a.rule.localeCompare(b.rule))[0]!;
     const dueAts = results.map((r) => r.dueAt).filter((d): d is string => d !== undefined).sort();
     const newest = results
@@ -132,117 +118,100 @@ function latestRuns(runs: readonly SourceRun[], now: number): Map<string, Source
 const iso = (ms: number) => new Date(ms).toISOString();
 const day = (ms: number) => iso(ms).slice(0, 10);
 
-/** Newest first, ties broken by id so the answer never depends on input order. */
-function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {
-  return b.observedAt - a.observedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** The rules some applicable control needs, each once (a rule may serve several controls). */
+function rulesInUse(controls: readonly Pick<Control, 'id'>[], rulesByControl: Map<string, Rule[]>, na: Map<string, string>): Rule[] {
+  const byId = new Map<string, Rule>();
+  for (const c of controls) {
+    if (na.has(c.id)) continue;
+    for (const r of rulesByControl.get(c.id) ?? []) byId.set(r.id, r);
+  }
+  return [...byId.values()];
 }
 
 /**
- * Artifacts grouped by source type, each group newest first. Input that is already in that order (as
- * the index keeps it) is not sorted again; any other order gives the same groups.
+ * Every rule's result. Rules reading the same buckets share one newest-first pass: each artifact meets
+ * every rule in turn, so the rules' shared literal pre-filter looks at its path once (see select.ts), and
+ * the pass ends as soon as the last of its rules has decided.
  */
-function bucketsNewestFirst(artifacts: readonly IndexedArtifact[]): Map<string, IndexedArtifact[]> {
-  const byType = groupExactly(artifacts, (a) => a.sourceType);
-  for (const list of byType.values()) {
-    let sorted = true;
-    for (let i = 1; i < list.length && sorted; i++) sorted = newestFirst(list[i - 1]!, list[i]!) <= 0;
-    if (!sorted) list.sort(newestFirst);
+function evaluateRules(rules: readonly Rule[], matchers: MatcherContext, buckets: ArtifactBuckets, latestRun: Map<string, SourceRun>, now: number): Map<string, RuleResult> {
+  const groups = new Map<string, Rule[]>();
+  for (const r of rules) {
+    const key = ArtifactBuckets.keyOf(r.scopes);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return byType;
-}
-
-/**
- * Groups in input order into arrays allocated at their final size (a counting pass first): growing
- * arrays of a million references would leave copies behind for the garbage collector.
- */
-function groupExactly(items: readonly IndexedArtifact[], keyOf: (a: IndexedArtifact) => string): Map<string, IndexedArtifact[]> {
-  const counts = new Map<string, number>();
-  for (let i = 0; i < items.length; i++) {
-    const k = keyOf(items[i]!);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+  const results = new Map<string, RuleResult>();
+  for (const group of groups.values()) {
+    const candidates = buckets.candidates(group[0]!.scopes);
+    const scans = group.map((r) => newScan(r, latestRun));
+    const test = matchers.group(group.map((r) => r.id).join('\u0000'), group.map((r) => r.selectors));
+    scanMatches(scans, test, candidates, now);
+    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, now));
   }
-  const groups = new Map<string, IndexedArtifact[]>();
-  const fill = new Map<string, number>();
-  for (const [k, n] of counts) {
-    groups.set(k, new Array<IndexedArtifact>(n));
-    fill.set(k, 0);
-  }
-  for (let i = 0; i < items.length; i++) {
-    const a = items[i]!;
-    const k = keyOf(a);
-    const at = fill.get(k)!;
-    groups.get(k)![at] = a;
-    fill.set(k, at + 1);
-  }
-  return groups;
-}
-
-/** Each type's bucket split by kind, preserving newest-first order. */
-function kindBuckets(byType: Map<string, IndexedArtifact[]>): Map<string, IndexedArtifact[]> {
-  const out = new Map<string, IndexedArtifact[]>();
-  for (const [type, list] of byType) {
-    for (const [kind, bucket] of groupExactly(list, (a) => a.kind)) out.set(`${type}\u0000${kind}`, bucket);
-  }
-  return out;
-}
-
-/**
- * The candidate lists for a rule: only the (type, kind) buckets its selectors can match, so a rule on
- * GitHub releases never scans a million pull requests. A selector without a kind takes the whole type.
- */
-function bucketsFor(rule: Rule, byType: Map<string, IndexedArtifact[]>, byTypeKind: Map<string, IndexedArtifact[]>): { keys: string[]; lists: IndexedArtifact[][] } {
-  const wholeTypes = new Set(rule.scopes.filter((s) => s.kind === undefined).map((s) => s.sourceType));
-  const keys = new Set<string>();
-  for (const s of rule.scopes) keys.add(wholeTypes.has(s.sourceType) ? s.sourceType : `${s.sourceType}\u0000${s.kind}`);
-  const sorted = [...keys].sort();
-  return { keys: sorted, lists: sorted.map((k) => (k.includes('\u0000') ? byTypeKind.get(k) : byType.get(k)) ?? []) };
-}
-
-/** One newest-first list of the buckets of several source types (rare: most rules read one type). */
-function mergeNewestFirst(lists: readonly (readonly IndexedArtifact[])[]): readonly IndexedArtifact[] {
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
-  return nonEmpty.flat().sort(newestFirst);
+  return results;
 }
 
 interface Scan {
+  rule: Rule;
+  /** How many of the newest matches decide the rule: minCount, or all of them for per-change. */
+  want: number;
+  /** Sources that failed or were partial in their last run and feed this rule's source types. */
+  failedRuns: SourceRun[];
+  watch: Set<string>;
   /** Up to `want` newest matching artifacts known at `now`. */
   newest: IndexedArtifact[];
-  /** All matches, only when the scan had to run to the end (fewer than `want` exist, or per-change). */
-  total?: number;
+  /** Matches seen; the whole count only when the scan ran to the end (fewer than `want` exist). */
+  total: number;
   /** Sources among `watch` that supplied at least one match. */
   suppliers: Set<string>;
 }
 
-/**
- * Newest-first scan of a rule's candidates. It stops once it has the `want` newest matches and has
- * seen every watched (failed) source among the suppliers: most rules decide on their first few records.
- */
-function scanMatches(rule: Rule, candidates: readonly IndexedArtifact[], now: number, want: number, watch: ReadonlySet<string>): Scan {
-  const newest: IndexedArtifact[] = [];
-  const suppliers = new Set<string>();
-  let total = 0;
-  for (let i = 0; i < candidates.length; i++) {
-    const a = candidates[i]!;
-    if (a.observedAt > now || a.collectedAt > now || !rule.matches(a)) continue;
-    total++;
-    if (newest.length < want) newest.push(a);
-    if (watch.has(a.source)) suppliers.add(a.source);
-    if (newest.length >= want && suppliers.size === watch.size) return { newest, suppliers };
-  }
-  return { newest, total, suppliers };
+function newScan(rule: Rule, latestRun: Map<string, SourceRun>): Scan {
+  const failedRuns = [...latestRun.values()].filter((r) => r.status !== 'ok' && rule.sourceTypes.includes(r.sourceType));
+  return {
+    rule,
+    want: rule.freshness.type === 'maxAge' ? rule.minCount : Number.POSITIVE_INFINITY,
+    failedRuns,
+    watch: new Set(failedRuns.map((r) => r.source)),
+    newest: [],
+    total: 0,
+    suppliers: new Set(),
+  };
 }
 
-export function evaluateRule(rule: Rule, candidates: readonly IndexedArtifact[], latestRun: Map<string, SourceRun>, now: number): RuleResult {
-  const failedRuns = [...latestRun.values()].filter((r) => r.status !== 'ok' && rule.sourceTypes.includes(r.sourceType));
-  const watch = new Set(failedRuns.map((r) => r.source));
-  const want = rule.freshness.type === 'maxAge' ? rule.minCount : Number.POSITIVE_INFINITY;
-  const scan = scanMatches(rule, candidates, now, want, watch);
+/**
+ * One newest-first pass for several rules. A rule drops out once it has its `want` newest matches and
+ * has seen every watched (failed) source among its suppliers: most rules decide on their first few
+ * records, and the pass ends when every rule has.
+ */
+function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly IndexedArtifact[], now: number): void {
+  const active = new Uint8Array(scans.length).fill(1);
+  const hits = new Uint8Array(scans.length);
+  let remaining = scans.length;
+  for (let i = 0; i < candidates.length && remaining > 0; i++) {
+    const a = candidates[i]!;
+    if (a.observedAt > now || a.collectedAt > now || test(a, active, hits) === 0) continue;
+    for (let j = 0; j < scans.length; j++) {
+      if (hits[j] === 0) continue;
+      hits[j] = 0;
+      const s = scans[j]!;
+      s.total++;
+      if (s.newest.length < s.want) s.newest.push(a);
+      if (s.watch.size > 0 && s.watch.has(a.source)) s.suppliers.add(a.source);
+      if (s.newest.length >= s.want && s.suppliers.size === s.watch.size) {
+        active[j] = 0;
+        remaining--;
+      }
+    }
+  }
+}
+
+function ruleResult(scan: Scan, candidates: readonly IndexedArtifact[], now: number): RuleResult {
+  const { rule } = scan;
   const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, scan, now) : perChangeResult(rule, scan.newest, candidates, now);
   // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
   // none at all (the failed source may be where it would come from). A broken folder that never fed a
   // control does not turn that control's healthy evidence into an alarm.
-  const failed = failedRuns
+  const failed = scan.failedRuns
     .filter((r) => scan.newest.length === 0 || scan.suppliers.has(r.source))
     .sort((a, b) => a.source.localeCompare(b.source));
   if (failed.length === 0) return base;
@@ -280,7 +249,7 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
     return {
       rule: rule.id,
       status: 'stale',
-      reason: `${scan.total ?? matched.length} of ${rule.minCount} required records exist`,
+      reason: `${scan.total} of ${rule.minCount} required records exist`,
       newest: newestInfo,
       evidence: matched.map((a) => a.id),
     };

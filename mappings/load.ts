@@ -5,7 +5,7 @@ import { dataPath } from './data-files';
 import { canonicalJson, sha256Hex } from '../evidence/digest';
 import { parseDuration } from './duration';
 import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
-import { compileSelectors, type ArtifactTest } from './select';
+import { compileSelectors, MatcherContext, type ArtifactTest } from './select';
 import { knownSourceTypes, sourceKinds } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from './yaml-source';
 
@@ -20,6 +20,8 @@ export interface Rule {
   controls: string[];
   evidence: 'design' | 'operating';
   matches: ArtifactTest;
+  /** The selectors `matches` was compiled from, for tests that evaluate many rules at once. */
+  selectors: readonly Selector[];
   /** Source types the rule reads from; used to tell which controls a failed source affects. */
   sourceTypes: string[];
   /** (source type, kind) pairs the rule can match; kind undefined = every kind of that type. */
@@ -35,6 +37,8 @@ export interface MappingSet {
   /** sha256 over the merged rules as written; recorded in every bundle manifest. */
   digest: string;
   files: string[];
+  /** What the rules' compiled tests share (literal pre-filters, group tests). */
+  matchers: MatcherContext;
 }
 
 export const defaultPackDir = dataPath('mappings', 'default');
@@ -68,6 +72,8 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
   const controlIds = new Set(catalog.controls.map((c) => c.id));
   const merged = new Map<string, { raw: RawRule; rule: Rule }>();
   const problems: FileProblem[] = [];
+  // One context for the whole set, so the rules share their literal pre-filters.
+  const matchers = new MatcherContext();
   // Extensions apply after all files are read, so a pack can extend a rule that a later file overrides.
   const pendingExtensions: { rule: string; raw: unknown; extensions: Selector[]; origin: FileProblem }[] = [];
 
@@ -119,7 +125,7 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
       if (problems.length > before) return;
       const line = src.locate(at()).line;
       merged.delete(raw.id); // re-insert so override order is the later file's order
-      merged.set(raw.id, { raw, rule: compileRule(raw, selectors, { file, line }) });
+      merged.set(raw.id, { raw, rule: compileRule(raw, selectors, { file, line }, matchers) });
     });
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -130,7 +136,7 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
       continue;
     }
     target.raw = { ...target.raw, select: [...toArray(target.raw.select), ...extensions] };
-    target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin);
+    target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin, matchers);
     void raw;
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -140,6 +146,7 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
     rules: entries.map((e) => e.rule),
     digest: sha256Hex(canonicalJson(entries.map((e) => e.raw))),
     files,
+    matchers,
   };
 }
 
@@ -181,7 +188,7 @@ function checkWhere(src: YamlSource, where: Where, at: PropertyKey[], problems: 
   }
 }
 
-function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string; line: number }): Rule {
+function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string; line: number }, matchers: MatcherContext): Rule {
   const f = raw.freshness;
   let freshness: Freshness;
   if (typeof f === 'string') freshness = { type: 'maxAge', maxAgeMs: parseDuration(f)!, graceMs: 0, text: f };
@@ -191,7 +198,7 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     const changes = Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes];
     freshness = {
       type: 'perChange',
-      changes: compileSelectors(changes),
+      changes: compileSelectors(changes, matchers),
       changeSources: [...new Set(changes.map((c) => c.source))],
       key: f.perChange.key,
       windowMs: parseDuration(f.perChange.window)!,
@@ -204,7 +211,8 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     ...(raw.description ? { description: raw.description } : {}),
     controls: raw.controls,
     evidence: raw.evidence,
-    matches: compileSelectors(selectors),
+    matches: compileSelectors(selectors, matchers),
+    selectors,
     sourceTypes: [...new Set([...selectors.map((s) => s.source), ...(freshness.type === 'perChange' ? freshness.changeSources : [])])],
     scopes: [...selectors, ...(typeof f === 'object' && 'perChange' in f ? (Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes]) : [])].map((s) => ({
       sourceType: s.source,

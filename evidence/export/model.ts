@@ -1,3 +1,4 @@
+import { ArtifactBuckets } from '../../mappings/buckets';
 import picomatch from 'picomatch';
 import { formatDuration } from '../../mappings/duration';
 import { evaluate, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
@@ -155,7 +156,9 @@ export async function buildPackModel(hub: ExportHub, options: PackWindowOptions)
   const selection = await selectWindow(hub.store, index, from, to);
   const evaluatedAt = new Date(Math.min(to.getTime(), now.getTime()));
   const points = timelinePoints(from, evaluatedAt);
-  const evaluations = points.map((at) => byControl(evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now: at })));
+  // The timeline evaluates the same index at every point: group it once.
+  const buckets = ArtifactBuckets.of(index.artifacts);
+  const evaluations = points.map((at) => byControl(evaluate({ artifacts: buckets, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now: at })));
   const final = evaluations.at(-1)!;
 
   const artifacts = packArtifacts(selection, hub.mappings.rules);

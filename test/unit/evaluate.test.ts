@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ArtifactBuckets } from '../../mappings/buckets';
 import { evaluate, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
 import type { MappingSet } from '../../mappings/load';
 import { DAY, doc, mappingsFrom } from '../support/mapping-fixture';
@@ -120,6 +121,24 @@ describe('evaluator: collection failures', () => {
   });
 });
 
+describe('evaluator: collection failures behind newer evidence', () => {
+  it('a failed source that supplied older evidence flags the control, however much newer evidence others supplied', async () => {
+    const m = await mappingsFrom(policyRule);
+    const arts = [
+      ...Array.from({ length: 5 }, (_, i) => doc(`policies/new-${i}.md`, t0 - i * DAY)),
+      doc('policies/old.md', t0 - 200 * DAY, { id: 'drive:policies/old.md', source: 'drive' }),
+    ];
+    const runs: SourceRun[] = [
+      { source: 'docs', sourceType: 'folder', at: t0 - DAY, status: 'ok' },
+      { source: 'drive', sourceType: 'folder', at: t0 - DAY, status: 'failed', error: 'CredentialsError: expired' },
+    ];
+    const r = statusOf(m, arts, t0, runs);
+    expect(r.status).toBe('collection-failed');
+    expect(r.reason).toContain('source "drive" failed');
+    expect(r.newest?.id).toBe('docs:policies/new-0.md');
+  });
+});
+
 describe('evaluator: sources collected with problems', () => {
   it('a partial run keeps its evidence counting but flags the controls it feeds', async () => {
     const m = await mappingsFrom(policyRule);
@@ -191,6 +210,13 @@ describe('evaluator: properties', () => {
         const c = evaluate({ artifacts: shuffled, sourceRuns: runs, mappings: m, notApplicable: [], now });
         expect(b).toEqual(a);
         expect(c).toEqual(a);
+        // Buckets prepared once answer like the plain list, and stay reusable for another date.
+        const buckets = ArtifactBuckets.of(shuffled);
+        expect(evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now })).toEqual(a);
+        const later = new Date(now.getTime() + 40 * DAY);
+        expect(evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now: later })).toEqual(
+          evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now: later }),
+        );
       }),
       { numRuns: 200 },
     );
