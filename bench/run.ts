@@ -1,7 +1,8 @@
 // `npm run bench`: runs each benchmark in its own process (so peak RSS belongs to it), then writes
-// bench/results.json and bench/results.md. Figures are ratios or counts from one run on this machine.
+// bench/results.json and bench/results.md. Figures are ratios or counts from one run on this machine
+// unless they say otherwise. `npm run bench -- <name>...` runs only those parts and keeps the other figures.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -44,11 +45,17 @@ function timed(cmd: string, args: string[]): number {
 
 async function main(): Promise<void> {
   if (want('evaluation')) {
-    const mixed = tsx('evaluate.ts', ['1000000', 'sorted', 'mixed']);
-    const documents = tsx('evaluate.ts', ['1000000', 'sorted', 'documents']);
-    raw['evaluation'] = { mixed, documents };
-    figures.push({ benchmark: 'evaluation', metric: '38 controls over 1,000,000 artifacts (mixed sources)', value: round(mixed['seconds'] as number, 3), unit: 's', target: '< 1 s' });
-    figures.push({ benchmark: 'evaluation', metric: 'same, worst case: all 1,000,000 are folder documents', value: round(documents['seconds'] as number, 3), unit: 's' });
+    // Median of three runs: one process per run, so each starts cold like a `status` command does.
+    const median = (args: string[]) => [0, 1, 2].map(() => tsx('evaluate.ts', args)).sort((a, b) => (a['seconds'] as number) - (b['seconds'] as number))[1]!;
+    const mixed = median(['1000000', 'sorted', 'mixed']);
+    const documents = median(['1000000', 'sorted', 'documents']);
+    const unsorted = tsx('evaluate.ts', ['1000000', 'unsorted', 'mixed']);
+    raw['evaluation'] = { mixed, documents, unsorted };
+    const split = (r: Record<string, unknown>) => `grouping ${round(r['groupSeconds'] as number, 3)} s + rules ${round(r['evaluateSeconds'] as number, 3)} s`;
+    figures.push({ benchmark: 'evaluation', metric: '38 controls over 1,000,000 artifacts (mixed sources), median of 3', value: round(mixed['seconds'] as number, 3), unit: 's', target: '< 1 s', note: split(mixed) });
+    figures.push({ benchmark: 'evaluation', metric: 'same, worst case: all 1,000,000 are folder documents', value: round(documents['seconds'] as number, 3), unit: 's', target: '< 1 s', note: split(documents) });
+    figures.push({ benchmark: 'evaluation', metric: 'one more date over the same grouped artifacts (each point of an audit pack timeline)', value: round(mixed['againSeconds'] as number, 3), unit: 's' });
+    figures.push({ benchmark: 'evaluation', metric: 'input not newest first (the index stores it sorted; this is the sort it saves)', value: round(unsorted['seconds'] as number, 3), unit: 's', note: split(unsorted) });
     figures.push({ benchmark: 'evaluation', metric: 'peak RSS (index of 1,000,000 artifacts in memory)', value: round(mixed['peakRssMb'] as number, 0), unit: 'MB' });
   }
 
@@ -208,6 +215,15 @@ async function main(): Promise<void> {
   }
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${round(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  // `npm run bench -- evaluation` re-measures only that part; the other figures are kept from the last run.
+  const previous = only.length > 0 ? readPrevious() : undefined;
+  if (previous) {
+    const ran = new Set(figures.map((f) => f.benchmark));
+    const kept = previous.figures.filter((f) => !ran.has(f.benchmark));
+    const order = [...new Set([...previous.figures.map((f) => f.benchmark), ...ran])];
+    figures.splice(0, figures.length, ...[...kept, ...figures].sort((a, b) => order.indexOf(a.benchmark) - order.indexOf(b.benchmark)));
+    for (const [k, v] of Object.entries(previous.raw)) if (!(k in raw)) raw[k] = v;
+  }
   const results = { date: new Date().toISOString(), machine, figures, raw };
   writeFileSync(path.join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const md = [
@@ -220,6 +236,14 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(path.join(root, 'bench', 'results.md'), md);
   process.stdout.write(md);
+}
+
+function readPrevious(): { figures: Figure[]; raw: Record<string, unknown> } | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(root, 'bench', 'results.json'), 'utf8')) as { figures: Figure[]; raw: Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
 }
 
 async function startBenchMinio(dir: string) {
