@@ -127,30 +127,36 @@ export class FilesystemStore implements EvidenceStore {
 
   async openStaging(bundleId: string, source: string, truncateTo: number): Promise<StagingWriter> {
     const file = this.stagingPath(bundleId, source);
-    await mkdir(path.dirname(file), { recursive: true });
     // A retried attempt resumes at its last checkpoint: records after it may reference blobs that were
     // never fsynced, so they are cut off and collected again.
-    const fh = await open(file, truncateTo > 0 ? 'r+' : 'w').catch(() => open(file, 'w'));
-    await fh.truncate(truncateTo);
+    const fh = await this.guard(async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      const handle = await open(file, truncateTo > 0 ? 'r+' : 'w').catch(() => open(file, 'w'));
+      await handle.truncate(truncateTo);
+      return handle;
+    });
     let offset = truncateTo;
     return {
-      append: async (record) => {
-        const line = Buffer.from(JSON.stringify(record) + '\n');
-        try {
+      append: (record) =>
+        this.guard(async () => {
+          const line = Buffer.from(JSON.stringify(record) + '\n');
           await fh.write(line, 0, line.length, offset);
-        } catch (err) {
-          throw asStoreError(err, this.root);
-        }
-        offset += line.length;
-      },
-      checkpoint: async () => {
-        await fh.sync();
-        return offset;
-      },
-      close: async () => {
-        await fh.sync();
-        await fh.close();
-      },
+          offset += line.length;
+        }),
+      // fsync reports a full disk too (delayed allocation): a failure here is as final as a failed write.
+      checkpoint: () =>
+        this.guard(async () => {
+          await fh.sync();
+          return offset;
+        }),
+      close: () =>
+        this.guard(async () => {
+          try {
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }),
     };
   }
 
@@ -175,8 +181,8 @@ export class FilesystemStore implements EvidenceStore {
     return path.join(this.root, 'state', `${safeSegment(source)}.json`);
   }
 
-  async stageSourceState(bundleId: string, source: string, state: JsonValue): Promise<void> {
-    await writeFileAtomic(this.tmpDir, path.join(this.root, 'staging', safeSegment(bundleId), `${safeSegment(source)}.state.json`), JSON.stringify(state));
+  stageSourceState(bundleId: string, source: string, state: JsonValue): Promise<void> {
+    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'staging', safeSegment(bundleId), `${safeSegment(source)}.state.json`), JSON.stringify(state)));
   }
 
   async promoteSourceState(bundleId: string, source: string): Promise<void> {
@@ -187,7 +193,7 @@ export class FilesystemStore implements EvidenceStore {
     } catch {
       return;
     }
-    await writeFileAtomic(this.tmpDir, this.statePath(source), text);
+    await this.guard(() => writeFileAtomic(this.tmpDir, this.statePath(source), text));
   }
 
   async readSourceState(source: string): Promise<JsonValue | undefined> {

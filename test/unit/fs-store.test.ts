@@ -1,4 +1,5 @@
-import { readdir, readFile, rename, rm, unlink, writeFile, chmod } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, unlink, writeFile, chmod, open } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -150,6 +151,37 @@ describe('filesystem store', () => {
     expect((err as Error).message).toContain('no space left on device');
     expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
     expect(await store.listBlobs()).toEqual([]);
+  });
+
+  it('staging, checkpoints and source state on a full disk also fail fast as StoreFullError', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    const record = { id: 'docs:a.md' } as never;
+    const writer = await store.openStaging('b1', 'docs', 0);
+    await writer.append(record);
+    // Every FileHandle in this process refuses writes and fsyncs as a full disk would, until restored.
+    const probe = await open(os.devNull, 'r');
+    const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writeFile' | 'sync', unknown>;
+    await probe.close();
+    const original = { write: proto.write, writeFile: proto.writeFile, sync: proto.sync };
+    const enospc = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    Object.assign(proto, { write: enospc, writeFile: enospc, sync: enospc });
+    try {
+      const failures = [
+        await writer.append(record).catch((e: unknown) => e),
+        await writer.checkpoint().catch((e: unknown) => e),
+        await store.stageSourceState('b1', 'docs', { cursor: 'x' }).catch((e: unknown) => e),
+        await store.openStaging('b2', 'docs', 0).then((w) => w.append(record)).catch((e: unknown) => e),
+      ];
+      for (const err of failures) expect((err as Error).name).toBe('StoreFullError');
+    } finally {
+      Object.assign(proto, original);
+    }
+    // Nothing half-written is left behind: the staged file still holds exactly the record written before.
+    await writer.close();
+    expect((await readFile(path.join(store.root, 'staging', 'b1', 'docs.jsonl'), 'utf8')).split('\n').filter(Boolean)).toEqual(['{"id":"docs:a.md"}']);
+    expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
   });
 });
 
