@@ -50,7 +50,7 @@ export type SourceState =
 
 export interface SweepProgress {
   bundleId: string;
-  phase: 'planning' | 'collecting' | 'sealing' | 'done' | 'cancelled';
+  phase: 'planning' | 'collecting' | 'sealing' | 'done' | 'cancelled' | 'failed';
   sources: Record<string, SourceState>;
   /** Child workflows collecting batches of sources (query them for their sources' progress). */
   batches: string[];
@@ -128,11 +128,11 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
       .catch(() => undefined);
     return { bundle, sources: outcomes };
   } catch (err) {
-    if (isCancellation(err)) {
-      progress.phase = 'cancelled';
-      // Nothing was sealed, so there is no half bundle; only the staged records are cleared.
-      await CancellationScope.nonCancellable(() => discardStaging({ bundleId }));
-    }
+    progress.phase = isCancellation(err) ? 'cancelled' : 'failed';
+    // Nothing was sealed, so there is no half bundle; only the staged records are cleared. A failed run's
+    // bundle id is never used again, so its staging would only take space (on a full disk, the space
+    // the next sweep needs). Clearing is best effort: the sweep's own error is what gets reported.
+    await CancellationScope.nonCancellable(() => discardStaging({ bundleId })).catch(() => undefined);
     throw err;
   }
 }

@@ -395,6 +395,8 @@ describe('filesystem store on a full disk', () => {
     expect((await verifyStore(hub.store)).problems).toEqual([]);
     expect((await auditFsBlobs(storeDir)).problems).toEqual([]);
     expect(await readdir(path.join(storeDir, 'tmp'))).toEqual([]);
+    // The failed sweeps' staged records were cleared: their bundle ids are never used again.
+    expect(await readdir(path.join(storeDir, 'staging')).catch(() => [])).toEqual([]);
 
     // 4. Space freed: the next sweep works and chains on.
     await disk.free();
