@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
 import { RateLimitError, SourceUnavailableError } from './errors';
+import { isRedirect, maxJsonBytes, redirectError, sameOriginFetch } from '../http-limits';
 
 export const githubApiVersion = '2022-11-28';
 export const githubCollector = 'github@1.0.0';
@@ -81,9 +82,10 @@ export class GithubClient {
   constructor(private readonly opts: GithubClientOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     const stats = this.stats;
+    const fetchWithinOrigin = sameOriginFetch(fetch);
     const countingFetch: typeof fetch = async (input, init) => {
       stats.requests++;
-      const res = await fetch(input, init);
+      const res = await fetchWithinOrigin(input, init);
       if (res.status === 304) stats.notModified++;
       else stats.billableRequests++;
       const remaining = res.headers.get('x-ratelimit-remaining');
@@ -171,10 +173,15 @@ export class GithubClient {
       // Success bodies are read here rather than by Octokit: a body cut off mid-transfer is then told
       // apart from malformed JSON, and native JSON.parse keeps large pages cheap.
       res = await this.octokit.request({ method: 'GET', url: absolute, headers, request: { signal: spec.signal, parseSuccessResponseBody: false } });
+      const status = res.status as number;
+      if (isRedirect(status)) {
+        await (res.data as unknown as ReadableStream | null)?.cancel();
+        throw redirectError(`source "${this.opts.sourceId}": ${this.endpoint(absolute)}`, status, res.headers.location, new URL(absolute));
+      }
       text = await this.readBody(res.data, absolute, res.headers['content-length']);
     } catch (err) {
       spec.signal?.throwIfAborted();
-      if (err instanceof SourceResponseError) throw err;
+      if (err instanceof SourceResponseError || err instanceof SourceConfigError) throw err;
       const e = err as OctokitError;
       if (typeof e.status !== 'number') throw err;
       const resHeaders = cleanHeaders(e.response?.headers);
@@ -224,8 +231,13 @@ export class GithubClient {
         if (done) break;
         chunks.push(value);
         bytes += value.length;
+        if (bytes > maxJsonBytes) {
+          await reader.cancel();
+          throw new SourceConfigError(`source "${this.opts.sourceId}": ${this.endpoint(url)} returned more than ${maxJsonBytes / 1048576} MB, far more than one API page; is baseUrl GitHub's REST API?`);
+        }
       }
     } catch (err) {
+      if (err instanceof SourceConfigError) throw err;
       throw new SourceResponseError(
         `source "${this.opts.sourceId}": ${this.endpoint(url)} returned a body cut off after ${bytes} bytes${contentLength !== undefined ? ` of ${contentLength}` : ''} (truncated response: ${(err as Error).message})`,
       );

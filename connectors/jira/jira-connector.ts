@@ -1,3 +1,4 @@
+import { maxJsonBytes } from '../http-limits';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import JiraApi from 'jira-client';
@@ -25,8 +26,6 @@ import { JiraTransport } from './transport';
 
 export const jiraCollector = 'jira@1.0.0';
 
-/** Largest JSON answer accepted: a page of issues with their changelogs. */
-const maxJsonBytes = 64 * 1024 * 1024;
 
 /** Fields asked for on every search; configured custom fields are added by id. */
 const systemFields = [

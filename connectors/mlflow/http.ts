@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
 import type { DownloadResult } from '../model-registry/types';
+import { isRedirect, maxJsonBytes, readCapped, redirectError, sameOriginFetch } from '../http-limits';
 
 /**
  * The registry kept answering 429 or 5xx (or the network failed) through every attempt. Not one of the
@@ -46,7 +47,7 @@ export class MlflowHttp {
 
   constructor(private readonly opts: MlflowHttpOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.fetchImpl = sameOriginFetch(opts.fetch ?? fetch);
     this.sleep = opts.sleep ?? abortableSleep;
   }
 
@@ -68,7 +69,7 @@ export class MlflowHttp {
   async getJson<S extends z.ZodType>(path: string, query: Query, schema: S, options: { signal?: AbortSignal; allowNotFound?: boolean } = {}): Promise<z.infer<S> | undefined> {
     const url = this.url(path, query);
     const res = await this.send(url, options.signal);
-    const text = await res.text();
+    const text = (await readCapped(res.body, maxJsonBytes, `source "${this.opts.sourceId}": ${this.endpoint(url)}`)).toString('utf8');
     if (!res.ok) {
       const body = parseErrorBody(text);
       if (res.status === 404 && body?.error_code === 'RESOURCE_DOES_NOT_EXIST' && options.allowNotFound) return undefined;
@@ -173,6 +174,10 @@ export class MlflowHttp {
         this.counters.retries++;
         await this.sleep(wait, signal);
         continue;
+      }
+      if (isRedirect(res.status)) {
+        await res.body?.cancel();
+        throw redirectError(`source "${this.opts.sourceId}": ${this.endpoint(url)}`, res.status, res.headers.get('location'), url);
       }
       return res;
     }

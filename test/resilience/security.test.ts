@@ -187,9 +187,10 @@ async function drain(connector: Connector): Promise<void> {
 }
 
 describe('HTTP clients and redirects to another host or port', () => {
-  const clients: { name: string; run: (baseUrl: string, secret: string) => Promise<unknown> }[] = [
+  const clients: { name: string; says: RegExp; run: (baseUrl: string, secret: string) => Promise<unknown> }[] = [
     {
       name: 'Jira (postman-request)',
+      says: /30[27]/,
       run: async (url, secret) => {
         const basic = jiraSourceSchema.parse({ id: 'jira', type: 'jira', url, deployment: 'cloud', auth: { email: 'bot@example.com', apiToken: { env: 'X' } }, queries: [{ name: 'risks', kind: 'risk', jql: 'project = RISK' }], timeZone: 'UTC', retry: { maxAttempts: 1 } });
         await drain(await createJiraConnector(basic, async () => secret, { sleep: async () => undefined })).catch(() => undefined);
@@ -199,6 +200,7 @@ describe('HTTP clients and redirects to another host or port', () => {
     },
     {
       name: 'MLflow (fetch)',
+      says: /answered 30[27], a redirect to http:\/\/127\.0\.0\.[12]:\d+; requests and credentials go only to/,
       run: async (url, secret) => {
         const basic = mlflowSourceSchema.parse({ id: 'registry', type: 'mlflow', url, auth: { type: 'basic', username: 'ml', password: { env: 'X' } }, metrics: { validation: ['accuracy'] }, maxAttempts: 1 });
         await drain(await createMlflowConnector(basic, async () => secret)).catch(() => undefined);
@@ -208,6 +210,7 @@ describe('HTTP clients and redirects to another host or port', () => {
     },
     {
       name: 'GitHub (Octokit over fetch)',
+      says: /answered 30[27], a redirect to http:\/\/127\.0\.0\.[12]:\d+; requests and credentials go only to/,
       run: (url, secret) =>
         new GithubClient({ sourceId: 'github', baseUrl: url, auth: { token: secret }, retries: 0, concurrency: 1, maxRateLimitWaitSeconds: 0, retryAfterBaseMs: 1, log: () => createLogger({ level: 'silent' }) }).get(
           '/repos/acme/models/branches/main/protection',
@@ -234,6 +237,9 @@ describe('HTTP clients and redirects to another host or port', () => {
               expect(from.hits()).toBeGreaterThan(0);
               expect(err, `${client.name} ${status} to ${target.url} did not fail`).toBeInstanceOf(Error);
               expect(err!.message).not.toContain(secret);
+              // Not a single request reaches the other origin, and the message says why the collection stopped.
+              expect(target.requests.map((r) => r.path)).toEqual([]);
+              expect(err!.message).toMatch(client.says);
               for (const r of target.requests) {
                 expect(r.headers.authorization, `${client.name}: ${status} to ${target.url}${r.path} carried credentials`).toBeUndefined();
                 expect(JSON.stringify(r.headers)).not.toContain(secret);
@@ -244,7 +250,6 @@ describe('HTTP clients and redirects to another host or port', () => {
             }
           }
         }
-        console.log(`${client.name}: requests that followed a redirect to another origin, without credentials: ${otherHost.requests.length + otherPort.requests.length}`);
       } finally {
         await otherHost.close();
         await otherPort.close();

@@ -1,0 +1,74 @@
+import { SourceConfigError } from './errors';
+
+/**
+ * HTTP hygiene shared by the fetch-based connectors (GitHub through Octokit, MLflow). Jira's transport
+ * applies the same rules to postman-request (connectors/jira/transport.ts).
+ */
+
+/** An API page larger than this is not an answer we asked for (GitHub pages are 100 items, MLflow's 1000). */
+export const maxJsonBytes = 64 * 1024 * 1024;
+
+/**
+ * fetch that follows redirects only within the origin of the request: credentials are configured for
+ * one server and must never reach another (fetch drops Authorization on a cross-origin redirect, but
+ * still sends the request and reads the other server's answer as if it were the source's). A redirect
+ * elsewhere is returned as its 3xx response, for the caller to report with `redirectError`.
+ */
+export function sameOriginFetch(fetchImpl: typeof fetch = fetch, maxRedirects = 5): typeof fetch {
+  return async (input, init) => {
+    if (input instanceof Request) return fetchImpl(input, init);
+    let url = new URL(input);
+    let method = (init?.method ?? 'GET').toUpperCase();
+    let body = init?.body;
+    for (let hop = 0; ; hop++) {
+      const res = await fetchImpl(url, { ...init, method, body, redirect: 'manual' });
+      const location = isRedirect(res.status) ? res.headers.get('location') : null;
+      if (!location) return res;
+      const next = new URL(location, url);
+      if (next.origin !== url.origin || hop >= maxRedirects) return res;
+      await res.body?.cancel();
+      // As fetch itself does: 303, and 301/302 after a POST, continue as a GET without a body.
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      url = next;
+    }
+  };
+}
+
+export function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/** The error for a redirect `sameOriginFetch` would not follow. */
+export function redirectError(where: string, status: number, location: string | null | undefined, from: URL): SourceConfigError {
+  let target = '(no Location)';
+  try {
+    if (location) target = new URL(location, from).origin;
+  } catch {
+    target = '(an unreadable Location)';
+  }
+  return new SourceConfigError(
+    `${where} answered ${status}, a redirect to ${target}; requests and credentials go only to ${from.origin}: set the source's URL to the address the server redirects to`,
+  );
+}
+
+/** Reads a body up to `maxBytes`, failing as soon as more arrives (it is never buffered past the cap). */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, where: string): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new SourceConfigError(`${where} returned more than ${Math.round(maxBytes / 1048576)} MB, far more than one API page; is the URL an API endpoint?`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
