@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import { isRedirect } from '../http-limits';
 
 /**
  * The HTTP layer under jira-client. jira-client builds every request (URL, auth, JSON body) and hands it
@@ -69,7 +70,49 @@ export class JiraTransport {
   /** The function given to jira-client as its `request` option. */
   readonly request = (options: JiraClientRequestOptions): Promise<HttpOutcome> => this.send(options);
 
-  private send(options: JiraClientRequestOptions): Promise<HttpOutcome> {
+  private async send(options: JiraClientRequestOptions): Promise<HttpOutcome> {
+    const outcome = await this.sendOnce(options);
+    const binary = options.encoding === null && options.json === false;
+    return binary ? this.followToStorage(outcome, options) : outcome;
+  }
+
+  /**
+   * Jira Cloud answers an attachment download with a redirect to Atlassian's media service, whose URL
+   * carries its own short-lived token. Such a redirect is followed, but as a new anonymous GET: nothing
+   * of the Jira request (Authorization, cookies, headers) goes along, and never from https to http. The
+   * outcome keeps the Jira URL, so the provenance records the attachment, not the signed media URL.
+   * API (JSON) requests never leave the configured origin.
+   */
+  private async followToStorage(first: HttpOutcome, options: JiraClientRequestOptions): Promise<HttpOutcome> {
+    let outcome = first;
+    for (let hop = 0; hop < 3 && outcome.kind === 'response'; hop++) {
+      const location = isRedirect(outcome.status) ? headerValue(outcome.headers.location) : undefined;
+      if (!location) break;
+      let from: URL;
+      let to: URL;
+      try {
+        from = new URL(outcome.url);
+        to = new URL(location, from);
+      } catch {
+        break;
+      }
+      if (to.origin === from.origin || (from.protocol === 'https:' && to.protocol !== 'https:')) break;
+      const next = await this.sendOnce({
+        uri: to.href,
+        method: 'GET',
+        json: false,
+        encoding: null,
+        headers: {},
+        ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+        ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      });
+      outcome = { ...next, url: first.url };
+    }
+    return outcome;
+  }
+
+  private sendOnce(options: JiraClientRequestOptions): Promise<HttpOutcome> {
     const method = (options.method ?? 'GET').toUpperCase();
     const url = options.uri;
     const binary = options.encoding === null && options.json === false;
@@ -135,6 +178,10 @@ export class JiraTransport {
       });
     });
   }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Whether a redirect's Location (absolute, relative or protocol-relative) stays on the origin of `from`. */

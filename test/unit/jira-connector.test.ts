@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -597,6 +599,46 @@ describe('jira connector: resume', () => {
 });
 
 describe('jira connector: attachments', () => {
+  it("follows Jira Cloud's redirect of a download to the media service as an anonymous GET, and records the Jira URL", async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const media = http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(req.url === '/file/501?token=short-lived' ? 200 : 404, { 'content-type': 'application/pdf' }).end(req.url === '/file/501?token=short-lived' ? Buffer.alloc(300, 7) : '');
+    });
+    await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
+    const mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+    try {
+      const fake = await startJira({
+        deployment: 'cloud',
+        issues: [
+          {
+            key: 'AIA-1',
+            type: 'Assessment',
+            created: '2026-01-01T00:00:00Z',
+            updated: '2026-03-01T00:00:00Z',
+            attachments: [{ id: '501', filename: 'assessment.pdf', mimeType: 'application/pdf', created: '2026-01-02T00:00:00Z', content: Buffer.alloc(300, 1) }],
+          },
+        ],
+      });
+      fake.fail((r) => r.path.startsWith('/secure/attachment/501/'), { status: 303, headers: { location: `${mediaUrl}/file/501?token=short-lived` } });
+      const source = sourceFor(fake, { queries: [{ name: 'assessments', kind: 'impact-assessment', jql: 'project = AIA' }], attachments: { download: true, maxBytes: 1000 } });
+      const steps = await collect((await connect(source)).connector);
+      expect(keys(steps)).toEqual(['impact-assessment/AIA-1', 'impact-assessment/AIA-1/attachments/501']);
+      expect(await bytesOf(steps[1]!)).toEqual(Buffer.alloc(300, 7));
+      expect(steps[1]!.artifact.meta.provenance.endpoint).toBe(`${fake.url}/secure/attachment/501/assessment.pdf`);
+      // The Jira request carried credentials; the media request carried none of them.
+      expect(fake.requests.find((r) => r.path.startsWith('/secure/attachment/'))!.headers.authorization).toBeDefined();
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.authorization).toBeUndefined();
+      expect(seen[0]!.cookie).toBeUndefined();
+      expect(JSON.stringify(seen[0])).not.toContain('cloud-token-1');
+      expect(JSON.stringify(seen[0])).not.toContain(Buffer.from('bot@example.com:cloud-token-1').toString('base64'));
+    } finally {
+      media.closeAllConnections();
+      await new Promise((r) => media.close(r));
+    }
+  });
+
   it('downloads attachments up to maxBytes as separate artifacts, skips larger ones, and only new ones on later runs', async () => {
     const fake = await startJira({
       deployment: 'datacenter',
