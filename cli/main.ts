@@ -15,6 +15,7 @@ import { backfillSchedule, listSchedules, syncSchedules } from '../worker/schedu
 import { evidenceForControl, loadIndex, newestPerControl, rebuildIndex } from '../evidence/index';
 import { controlStatus, parseAsOf, parseDateArg, UsageError } from './commands/status';
 import { connectClient, onInterrupt, sourcesForControls, startSweep, waitForSweep } from './commands/sweep';
+import { runUpload } from './commands/upload';
 import { renderVerify, verifyTarget } from './commands/verify';
 import { renderCounts, renderStatusTable } from './status-table';
 
@@ -297,6 +298,21 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const rows = evidenceForControl(await loadIndex(hub.store), control, parseDateArg(o.from, 'start', '--from'), parseDateArg(o.to, 'end', '--to'));
       if (o.json) io.out(JSON.stringify(rows, null, 2));
       else for (const r of rows) io.out(`${r.observedAt}  ${r.id}  (bundle #${r.bundle}, sha256 ${r.sha256.slice(0, 12)})`);
+    });
+
+  program
+    .command('upload')
+    .description('file records only people can supply (training records, signed clauses) into the manual source, by topic')
+    .argument('<files...>', 'files to file as records')
+    .requiredOption('-t, --topic <topic>', 'what the records evidence, as the mappings name it (e.g. training, contract-clauses)')
+    .option('--source <id>', 'the manual source (needed when several are configured)')
+    .option('--date <yyyy-mm-dd>', 'when the records took effect (default: today); freshness counts from it')
+    .option('--note <text>', 'a note kept with the record')
+    .option('--by <name>', 'who files them (default: the OS user)')
+    .option('--any-topic', 'file under a topic no mapping rule reads by name')
+    .addOption(configOpt())
+    .action(async (files: string[], o) => {
+      await runUpload(files, o, new Date(), io.out);
     });
 
   const mappings = program.command('mappings').description('work with mapping files');

@@ -3,6 +3,7 @@ import { resolveSecret } from '../worker/secrets';
 import { FolderConnector } from './folder/folder-connector';
 import { createGithubConnector } from './github';
 import { createJiraConnector } from './jira/jira-connector';
+import { ManualConnector } from './manual/manual-connector';
 import { createMlflowConnector } from './mlflow';
 import { S3ExportLocation } from './s3/export-location';
 import { createS3Connector, s3ClientFor } from './s3/s3-connector';
@@ -18,6 +19,8 @@ export async function connectorFor(source: SourceConfig, config: Pick<LoadedConf
   switch (source.type) {
     case 'folder':
       return new FolderConnector({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude });
+    case 'manual':
+      return new ManualConnector({ sourceId: source.id, root: source.path });
     case 'github':
       return createGithubConnector(source, secret);
     case 'jira':

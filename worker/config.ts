@@ -28,13 +28,21 @@ const folderSourceSchema = z.strictObject({
   exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
 });
 
-export const sourceTypes = ['folder', 'github', 'jira', 'siem', 'mlflow', 's3'] as const;
+/** Evidence only people can supply, filed by topic (`evidence-hub upload`); see connectors/manual/. */
+const manualSourceSchema = z.strictObject({
+  id: idSchema,
+  type: z.literal('manual'),
+  path: z.string().min(1),
+});
+
+export const sourceTypes = ['folder', 'manual', 'github', 'jira', 'siem', 'mlflow', 's3'] as const;
 
 // Each connector owns its config schema (connectors/<type>/config.ts); the id rule is the config's.
 const sourceSchema = z.discriminatedUnion(
   'type',
   [
     folderSourceSchema,
+    manualSourceSchema,
     githubSourceSchema.safeExtend({ id: idSchema }),
     jiraSourceSchema.safeExtend({ id: idSchema }),
     siemSourceSchema.safeExtend({ id: idSchema }),

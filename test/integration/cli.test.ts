@@ -22,7 +22,7 @@ describe('evidence-hub command line', () => {
     expect(demo.stderr).toMatch(/schedules: nightly-documents \(see http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/schedules\)/);
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);
-    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 27, failedSources: [] });
+    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 29, failedSources: [] });
     expect(out.controls).toHaveLength(38);
 
     const status = await runCli(['status', '--config', config, '--json']);
@@ -34,14 +34,21 @@ describe('evidence-hub command line', () => {
       expect(c.reason.length).toBeGreaterThan(10);
     }
     expect(controls.find((c) => c.control.id === 'A.10.4')!.status).toBe('not-applicable');
-    expect(controls.find((c) => c.control.id === 'A.4.6')!.status).toBe('missing'); // training records: manual only
+    // Filed manual records count like any evidence; a manual rule without a record keeps its control missing.
+    // (The sample records carry fixed dates, so whether they are still fresh depends on the day the test runs.)
+    type Rules = { rules: { rule: string; status: string; evidence: string[] }[] };
+    const ruleOf = (id: string, rule: string) => (controls.find((c) => c.control.id === id) as unknown as Rules).rules.find((r) => r.rule === rule)!;
+    expect(ruleOf('A.4.6', 'training-records').evidence).toEqual(['records:training/2026-09-30-ai-literacy-completions.csv']);
+    expect(ruleOf('A.4.6', 'training-records').status).not.toBe('missing');
+    expect(ruleOf('A.2.2', 'policy-acknowledgements').evidence).toEqual(['records:policy-acknowledgement/2026-03-02-ai-policy-acknowledgements.csv']);
+    expect(controls.find((c) => c.control.id === 'A.10.2')).toMatchObject({ status: 'missing', reason: expect.stringContaining('needs a manual upload') });
     expect(controls.find((c) => c.control.id === 'A.8.4')!.status).toBe('stale'); // communication plan effective 2023
 
     const table = await runCli(['status', '--config', config, '--controls', 'A.6.2.*']);
     expect(table.stdout.split('\n').filter((l) => l.startsWith('A.6.2.'))).toHaveLength(7);
 
     const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
-    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 27 distinct artifact\(s\)/);
+    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 29 distinct artifact\(s\)/);
     const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
     expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
     const inWindow = JSON.parse((await runCli(['index', 'evidence', 'A.8.4', '--from', '2023-01-01', '--to', '2023-12-31', '--config', config, '--json'])).stdout);
@@ -49,7 +56,7 @@ describe('evidence-hub command line', () => {
 
     const ok = await runCli(['verify', store]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 27 blob\(s\) checked/);
+    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 29 blob\(s\) checked/);
     const one = await runCli(['verify', path.join(store, 'manifests', '000000000001.json'), '--json']);
     expect(JSON.parse(one.stdout)).toMatchObject({ ok: true, bundlesChecked: 1 });
 

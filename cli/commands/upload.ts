@@ -1,0 +1,90 @@
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileRecord, RecordError } from '../../connectors/manual/layout';
+import { closestIds, loadCatalog } from '../../mappings/catalog';
+import { expandMappingPaths, loadMappings, type Rule } from '../../mappings/load';
+import type { Predicate, Where } from '../../mappings/schema';
+import { loadConfig } from '../../worker/config';
+import { UsageError } from './status';
+
+export interface UploadOptions {
+  config: string;
+  topic: string;
+  source?: string;
+  date?: string;
+  note?: string;
+  by?: string;
+  /** File under a topic no mapping rule reads (for rules that match topics by glob or regex). */
+  anyTopic?: boolean;
+}
+
+/**
+ * `evidence-hub upload`: files records only people can supply into the configured manual source, by
+ * topic, with who filed them and when they took effect. The next sweep seals them like any evidence.
+ */
+export async function runUpload(files: string[], o: UploadOptions, now: Date, out: (s: string) => void): Promise<void> {
+  const config = await loadConfig(o.config);
+  const manual = config.sources.filter((s) => s.type === 'manual');
+  if (manual.length === 0) {
+    throw new UsageError(`${o.config} configures no manual source; add one under sources, e.g. "- { id: records, type: manual, path: ./records }"`);
+  }
+  const source = o.source ? manual.find((s) => s.id === o.source) : manual.length === 1 ? manual[0] : undefined;
+  if (!source) {
+    const ids = manual.map((s) => s.id);
+    throw new UsageError(o.source ? `no manual source "${o.source}" (manual sources: ${ids.join(', ')})` : `several manual sources: choose one with --source (${ids.join(', ')})`);
+  }
+  if (source.type !== 'manual') throw new Error('unreachable');
+
+  if (!o.anyTopic) {
+    const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir, new Set(config.sources.map((s) => s.type))), loadCatalog());
+    const topics = manualTopics(mappings.rules);
+    if (!topics.has(o.topic)) {
+      const near = closestIds(o.topic, topics);
+      throw new UsageError(
+        `no mapping rule reads manual records of topic "${o.topic}"${near.length ? `; did you mean ${near[0]}?` : ''} (topics the mappings use: ${[...topics].sort().join(', ') || 'none'}; --any-topic files it anyway)`,
+      );
+    }
+  }
+  const effective = o.date ?? now.toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(effective) || Number.isNaN(Date.parse(effective))) throw new UsageError(`--date "${effective}": use yyyy-mm-dd, the date the record took effect`);
+  if (Date.parse(effective) > now.getTime()) throw new UsageError(`--date ${effective} is in the future; evidence counts from the date it took effect`);
+  for (const file of files) {
+    const st = await stat(file).catch(() => undefined);
+    if (!st?.isFile()) throw new UsageError(`${file}: not a file`);
+  }
+
+  const uploadedBy = o.by ?? os.userInfo().username;
+  for (const file of files) {
+    try {
+      const r = await fileRecord({ root: source.path, file, topic: o.topic, effective, uploadedBy, uploadedAt: now, ...(o.note ? { note: o.note } : {}) });
+      const where = path.relative(process.cwd(), r.path) || r.path;
+      out(`${r.kind === 'filed' ? 'filed' : 'already filed'}: ${where} (topic ${o.topic}, effective ${effective}, sha256 ${r.sha256.slice(0, 12)}…)`);
+    } catch (err) {
+      if (err instanceof RecordError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  out(`the next sweep of "${source.id}" seals ${files.length === 1 ? 'it' : 'them'}; to seal now: evidence-hub sweep --sources ${source.id} --wait`);
+}
+
+/** Topics that rules on the manual source test by equality (`topic: training`, `eq`, `in`). */
+export function manualTopics(rules: readonly Rule[]): Set<string> {
+  const topics = new Set<string>();
+  const fromPredicate = (p: Predicate) => {
+    if (typeof p === 'string') topics.add(p);
+    else if (typeof p === 'object') {
+      if (typeof p.eq === 'string') topics.add(p.eq);
+      for (const v of p.in ?? []) if (typeof v === 'string') topics.add(v);
+    }
+  };
+  const walk = (w: Where) => {
+    if ('all' in w && Array.isArray(w.all)) return (w.all as Where[]).forEach(walk);
+    if ('any' in w && Array.isArray(w.any)) return (w.any as Where[]).forEach(walk);
+    if ('not' in w) return;
+    const p = (w as Record<string, Predicate>)['topic'];
+    if (p !== undefined) fromPredicate(p);
+  };
+  for (const r of rules) for (const s of r.selectors) if (s.source === 'manual' && s.where) walk(s.where);
+  return topics;
+}
