@@ -228,7 +228,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .requiredOption('--from <date>', 'window start (YYYY-MM-DD = start of that UTC day)')
     .requiredOption('--to <date>', 'window end (YYYY-MM-DD = end of that UTC day)')
     .option('--controls <glob>', 'only these controls in the report and OSCAL, e.g. "A.6.*"')
-    .requiredOption('--out <file>', 'archive to write (.tar.gz)')
+    .requiredOption('--out <file>', 'archive to write: .zip, .tar.gz or .tgz')
     .option('--pdf <file>', 'also print the summary page to PDF (headless Chromium)')
     .option('--json', 'print the result as JSON')
     .addOption(configOpt())

@@ -9,7 +9,7 @@ export interface ExportCommandOptions {
   to: string;
   /** Glob over control ids, e.g. "A.6.*" (narrows the report; every bundle of the window is still included). */
   controls?: string;
-  /** The archive, .tar.gz or .tgz (.zip is not supported yet). */
+  /** The archive: .tar.gz, .tgz or .zip. */
   out: string;
   /** Also print the summary page to this PDF (needs Chromium). */
   pdf?: string;
@@ -60,7 +60,8 @@ function describe(r: ExportResult): string[] {
     lines.push(`bundle #${r.fromSequence} links to sha256 ${r.previousDigest} (bundle #${r.fromSequence - 1}, before the window, not included): export.json records it as the anchor`);
   }
   const dir = path.join(path.dirname(r.out), r.root);
-  lines.push(`check it: tar xzf ${r.out} -C ${path.dirname(r.out)} && evidence-hub verify ${dir}   (or by hand: ${path.join(dir, 'VERIFY.md')})`);
+  const unpack = r.format === 'zip' ? `unzip ${r.out} -d ${path.dirname(r.out)}` : `tar xzf ${r.out} -C ${path.dirname(r.out)}`;
+  lines.push(`check it: ${unpack} && evidence-hub verify ${dir}   (or by hand: ${path.join(dir, 'VERIFY.md')})`);
   if (r.pdf) lines.push(`summary PDF: ${r.pdf}`);
   return lines;
 }

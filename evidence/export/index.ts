@@ -1,7 +1,7 @@
 import { statuses, type ControlStatus } from '../../mappings/evaluate';
 import { canonicalJson } from '../digest';
 import { segmentMarkerFile, segmentMarkerFormat } from '../verify';
-import { archiveFormat, archiveRoot, assertFormatSupported, writeArchive, type ArchiveFormat } from './archive';
+import { archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
 import { controlPage, renderControlPage, renderSummary, summaryPage } from './html';
 import { blobPath, buildPackModel, manifestPath, signaturePath, type ExportHub, type PackModel, type PackWindowOptions } from './model';
 import { oscalInPack, oscalJson } from './oscal';
@@ -56,7 +56,6 @@ const storeMarker = canonicalJson({ format: 'evidence-hub/store@1' });
  */
 export async function exportAuditPack(hub: ExportHub, options: ExportOptions): Promise<ExportResult> {
   const format = options.format ?? archiveFormat(options.out);
-  assertFormatSupported(format);
   const { model, selection } = await buildPackModel(hub, options);
   const root = archiveRoot(options.out);
   const digests = new Map<string, string>();

@@ -294,10 +294,25 @@ describe('audit pack export', () => {
     expect(page).toContain('deleted by retention (signed tombstone)');
   });
 
-  it('refuses what it cannot do before writing anything: zip, an inverted window, a window cut by out-of-order seal times', async () => {
-    const zip = path.join(dir, 'pack.zip');
-    await expect(exportAuditPack(fixture.hub, { ...window, out: zip, now })).rejects.toThrow(/zip archives are not supported yet.*yazl/);
-    expect(existsSync(zip)).toBe(false);
+  it('a .zip pack holds the same files, byte for byte, and verifies after unzipping (Python zipfile as the reader)', async () => {
+    const zip = path.join(dir, 'out', 'audit-2026-q1.zip');
+    const z = await exportAuditPack(fixture.hub, { ...window, out: zip, now });
+    expect(z).toMatchObject({ format: 'zip', root: 'audit-2026-q1', bundles: result.bundles, blobs: result.blobs, files: result.files });
+    const into = path.join(dir, 'zip-x');
+    const py = spawnSync(process.env['EVIDENCE_HUB_PYTHON'] ?? 'python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])', zip, into], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    const root = path.join(into, 'audit-2026-q1');
+    // Same tree, same bytes as the tar.gz of the same window.
+    expect(sh('find . -type f | sort | xargs sha256sum', root).stdout).toBe(sh('find . -type f | sort | xargs sha256sum', pack).stdout);
+    expect(await verifyStore(await FilesystemStore.openExisting(root))).toMatchObject({ ok: true, problems: [] });
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(root, 'VERIFY.md'), 'utf8'))![1]!;
+    expect(sh(script, root)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
+  });
+
+  it('refuses what it cannot do before writing anything: an unknown archive name, an inverted window, a window cut by out-of-order seal times', async () => {
+    const rar = path.join(dir, 'pack.rar');
+    await expect(exportAuditPack(fixture.hub, { ...window, out: rar, now })).rejects.toThrow(/must end in \.tar\.gz, \.tgz or \.zip/);
+    expect(existsSync(rar)).toBe(false);
     await expect(exportAuditPack(fixture.hub, { from: window.to, to: window.from, out: path.join(dir, 'bad.tar.gz'), now })).rejects.toBeInstanceOf(ExportError);
     await expect(exportAuditPack(fixture.hub, { ...window, controls: 'B.*', out: path.join(dir, 'bad.tar.gz'), now })).rejects.toThrow(/matches none/);
 
@@ -324,7 +339,10 @@ describe('audit pack export', () => {
     expect(lines[0]).toMatch(/^wrote .*pack\.tar\.gz: bundles #2\.\.#4 \(3\), \d+ blob\(s\), \d+ file\(s\); 38 control\(s\): /);
     expect(lines.join('\n')).toContain(`evidence-hub verify ${path.join(dir, 'cli', 'pack')}`);
     await expect(runExport(fixture.hub, { from: 'yesterday', to: '2026-04-30', out }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
-    await expect(runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'x.zip') }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
+    await expect(runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'x.7z') }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
+    const zipLines: string[] = [];
+    expect(await runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'cli', 'pack.zip') }, { out: (s) => zipLines.push(s), err: () => {} })).toBe(0);
+    expect(zipLines.join('\n')).toContain(`check it: unzip ${path.join(dir, 'cli', 'pack.zip')} -d ${path.join(dir, 'cli')} && evidence-hub verify ${path.join(dir, 'cli', 'pack')}`);
   });
 
   it.skipIf(!existsSync('/usr/bin/chromium'))('prints the summary page to PDF with headless Chromium when asked', async () => {
