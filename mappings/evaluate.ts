@@ -237,7 +237,7 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
       rule: rule.id,
       status: 'missing',
       reason: manual
-        ? `needs a manual upload${rule.description ? `: ${rule.description}` : ''}`
+        ? `needs a manual upload${rule.description ? `: ${rule.description}` : ''}${rule.uploadTopics.length > 0 ? ` (evidence-hub upload FILE --topic ${rule.uploadTopics.join('|')})` : ''}`
         : `no evidence matches rule "${rule.id}"${rule.description ? ` (${rule.description})` : ''}`,
       evidence: [],
     };

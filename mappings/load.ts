@@ -6,6 +6,7 @@ import { canonicalJson, sha256Hex } from '../evidence/digest';
 import { parseDuration } from './duration';
 import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
 import { compileSelectors, MatcherContext, type ArtifactTest } from './select';
+import { uploadTopics } from './upload-topics';
 import { knownSourceTypes, sourceKinds } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from './yaml-source';
 
@@ -22,6 +23,8 @@ export interface Rule {
   matches: ArtifactTest;
   /** The selectors `matches` was compiled from, for tests that evaluate many rules at once. */
   selectors: readonly Selector[];
+  /** Topics of manual records the rule reads by name (empty when it reads none). */
+  uploadTopics: readonly string[];
   /** Source types the rule reads from; used to tell which controls a failed source affects. */
   sourceTypes: string[];
   /** (source type, kind) pairs the rule can match; kind undefined = every kind of that type. */
@@ -213,6 +216,7 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     evidence: raw.evidence,
     matches: compileSelectors(selectors, matchers),
     selectors,
+    uploadTopics: uploadTopics(selectors),
     sourceTypes: [...new Set([...selectors.map((s) => s.source), ...(freshness.type === 'perChange' ? freshness.changeSources : [])])],
     scopes: [...selectors, ...(typeof f === 'object' && 'perChange' in f ? (Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes]) : [])].map((s) => ({
       sourceType: s.source,

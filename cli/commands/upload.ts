@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileRecord, RecordError } from '../../connectors/manual/layout';
 import { closestIds, loadCatalog } from '../../mappings/catalog';
-import { expandMappingPaths, loadMappings, type Rule } from '../../mappings/load';
-import type { Predicate, Where } from '../../mappings/schema';
+import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { loadConfig } from '../../worker/config';
 import { UsageError } from './status';
 
@@ -38,7 +37,7 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
 
   if (!o.anyTopic) {
     const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir, new Set(config.sources.map((s) => s.type))), loadCatalog());
-    const topics = manualTopics(mappings.rules);
+    const topics = new Set(mappings.rules.flatMap((r) => r.uploadTopics));
     if (!topics.has(o.topic)) {
       const near = closestIds(o.topic, topics);
       throw new UsageError(
@@ -66,25 +65,4 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
     }
   }
   out(`the next sweep of "${source.id}" seals ${files.length === 1 ? 'it' : 'them'}; to seal now: evidence-hub sweep --sources ${source.id} --wait`);
-}
-
-/** Topics that rules on the manual source test by equality (`topic: training`, `eq`, `in`). */
-export function manualTopics(rules: readonly Rule[]): Set<string> {
-  const topics = new Set<string>();
-  const fromPredicate = (p: Predicate) => {
-    if (typeof p === 'string') topics.add(p);
-    else if (typeof p === 'object') {
-      if (typeof p.eq === 'string') topics.add(p.eq);
-      for (const v of p.in ?? []) if (typeof v === 'string') topics.add(v);
-    }
-  };
-  const walk = (w: Where) => {
-    if ('all' in w && Array.isArray(w.all)) return (w.all as Where[]).forEach(walk);
-    if ('any' in w && Array.isArray(w.any)) return (w.any as Where[]).forEach(walk);
-    if ('not' in w) return;
-    const p = (w as Record<string, Predicate>)['topic'];
-    if (p !== undefined) fromPredicate(p);
-  };
-  for (const r of rules) for (const s of r.selectors) if (s.source === 'manual' && s.where) walk(s.where);
-  return topics;
 }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FolderConnector } from '../folder/folder-connector';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
@@ -29,6 +30,12 @@ export class ManualConnector implements Connector {
 
   async *collect(options: CollectOptions): AsyncIterable<CollectionStep> {
     const root = path.resolve(this.opts.root);
+    // Nothing filed yet: `upload` creates the folder with the first record. Until then the controls these
+    // records feed are `missing` (with the command to run), not a failed collection.
+    if (!(await stat(root).catch(() => undefined))) {
+      options.log.info({ source: this.opts.sourceId, root }, 'no manual records filed yet');
+      return;
+    }
     for await (const step of this.folder.collect(options)) {
       const { meta } = step.artifact;
       const rel = meta.externalId;

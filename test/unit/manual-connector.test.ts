@@ -66,6 +66,12 @@ describe('manual connector', () => {
     expect(connector.stats()).toEqual({ records: 4, withSidecar: 1, withoutTopic: 1 });
   });
 
+  it('a folder that does not exist yet means no records filed yet, not a failed collection', async () => {
+    const { steps, connector } = await collect(path.join(await tempDir(), 'records'));
+    expect(steps).toEqual([]);
+    expect(connector.problems()).toEqual([]);
+  });
+
   it('a sidecar that is not valid YAML or names a bad date shape is reported, and the record still counts', async () => {
     const root = await tempDir();
     await writeTree(root, { 'training/a.csv': 'x', 'training/a.csv.meta.yaml': 'topic: [unclosed', 'training/b.csv': 'y', 'training/b.csv.meta.yaml': 'sha256: nope\n' });
@@ -95,7 +101,10 @@ describe('manual connector', () => {
       return evaluate({ artifacts, sourceRuns: [], mappings, notApplicable: [], now }).find((r) => r.control.id === 'A.4.6')!;
     };
     const training = async () => (await status()).rules.find((r) => r.rule === 'training-records')!;
-    expect(await training()).toMatchObject({ status: 'missing', reason: expect.stringContaining('needs a manual upload') });
+    expect(await training()).toMatchObject({
+      status: 'missing',
+      reason: 'needs a manual upload: Training and competence records of people in AI roles (HR/LMS export) (evidence-hub upload FILE --topic training)',
+    });
     await fileRecord({ root, file: path.join(src, 'lms.csv'), topic: 'training', effective: '2026-09-30', uploadedBy: 'grace', uploadedAt: now });
     expect(await training()).toMatchObject({
       status: 'fresh',
