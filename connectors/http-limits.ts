@@ -54,8 +54,8 @@ export function redirectError(where: string, status: number, location: string | 
   );
 }
 
-/** Reads a body up to `maxBytes`, failing as soon as more arrives (it is never buffered past the cap). */
-export async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number, where: string): Promise<Buffer> {
+/** Reads a body up to `maxBytes`; undefined as soon as more arrives (it is never buffered past the cap). */
+export async function readUpTo(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Buffer | undefined> {
   if (!body) return Buffer.alloc(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -66,9 +66,14 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, maxByt
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new SourceConfigError(`${where} returned more than ${Math.round(maxBytes / 1048576)} MB, far more than one API page; is the URL an API endpoint?`);
+      return undefined;
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks);
+}
+
+/** The error for an API answer larger than any page: most likely a URL that is not the API. */
+export function tooLargeError(where: string, maxBytes: number): SourceConfigError {
+  return new SourceConfigError(`${where} returned more than ${Math.round(maxBytes / 1048576)} MB, far more than one API page; is the source's URL its API endpoint?`);
 }

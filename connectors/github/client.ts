@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
 import { RateLimitError, SourceUnavailableError } from './errors';
-import { isRedirect, maxJsonBytes, redirectError, sameOriginFetch } from '../http-limits';
+import { isRedirect, maxJsonBytes, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
 
 export const githubApiVersion = '2022-11-28';
 export const githubCollector = 'github@1.0.0';
@@ -233,7 +233,7 @@ export class GithubClient {
         bytes += value.length;
         if (bytes > maxJsonBytes) {
           await reader.cancel();
-          throw new SourceConfigError(`source "${this.opts.sourceId}": ${this.endpoint(url)} returned more than ${maxJsonBytes / 1048576} MB, far more than one API page; is baseUrl GitHub's REST API?`);
+          throw tooLargeError(`source "${this.opts.sourceId}": ${this.endpoint(url)}`, maxJsonBytes);
         }
       }
     } catch (err) {

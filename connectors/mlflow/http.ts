@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
 import type { DownloadResult } from '../model-registry/types';
-import { isRedirect, maxJsonBytes, readCapped, redirectError, sameOriginFetch } from '../http-limits';
+import { isRedirect, maxJsonBytes, readUpTo, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
 
 /**
  * The registry kept answering 429 or 5xx (or the network failed) through every attempt. Not one of the
@@ -69,7 +69,9 @@ export class MlflowHttp {
   async getJson<S extends z.ZodType>(path: string, query: Query, schema: S, options: { signal?: AbortSignal; allowNotFound?: boolean } = {}): Promise<z.infer<S> | undefined> {
     const url = this.url(path, query);
     const res = await this.send(url, options.signal);
-    const text = (await readCapped(res.body, maxJsonBytes, `source "${this.opts.sourceId}": ${this.endpoint(url)}`)).toString('utf8');
+    const body = await readUpTo(res.body, maxJsonBytes);
+    if (!body) throw tooLargeError(`source "${this.opts.sourceId}": ${this.endpoint(url)}`, maxJsonBytes);
+    const text = body.toString('utf8');
     if (!res.ok) {
       const body = parseErrorBody(text);
       if (res.status === 404 && body?.error_code === 'RESOURCE_DOES_NOT_EXIST' && options.allowNotFound) return undefined;
@@ -108,27 +110,15 @@ export class MlflowHttp {
       await res.body?.cancel();
       return { kind: 'too-large', size: declared, endpoint };
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel();
-          return { kind: 'too-large', endpoint };
-        }
-        chunks.push(Buffer.from(value));
-      }
-    }
+    const bytes = await readUpTo(res.body, maxBytes);
+    if (!bytes) return { kind: 'too-large', endpoint };
+    const size = bytes.length;
     this.counters.bytesDownloaded += size;
     const lastModified = Date.parse(res.headers.get('last-modified') ?? '');
     const etag = res.headers.get('etag');
     return {
       kind: 'ok',
-      bytes: Buffer.concat(chunks),
+      bytes,
       endpoint,
       ...(Number.isFinite(lastModified) ? { lastModified } : {}),
       ...(etag ? { etag } : {}),

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceConfigError } from '../../connectors/errors';
-import { readCapped, redirectError, sameOriginFetch } from '../../connectors/http-limits';
+import { readUpTo, redirectError, sameOriginFetch, tooLargeError } from '../../connectors/http-limits';
 
 /** Two real servers on different ports (different origins); every request is recorded. */
 const seen: { server: string; method: string; path: string; auth?: string }[] = [];
@@ -78,7 +78,7 @@ describe('sameOriginFetch', () => {
   });
 });
 
-describe('readCapped', () => {
+describe('readUpTo', () => {
   const stream = (chunks: number[]) =>
     new ReadableStream<Uint8Array>({
       start(c) {
@@ -87,11 +87,12 @@ describe('readCapped', () => {
       },
     });
 
-  it('returns a body up to the cap and refuses one byte more', async () => {
-    expect((await readCapped(stream([600, 424]), 1024, 'GET /x')).length).toBe(1024);
-    const err = await readCapped(stream([600, 425]), 1024, 'source "x": GET /x').catch((e: unknown) => e);
+  it('returns a body up to the cap and nothing for one byte more', async () => {
+    expect((await readUpTo(stream([600, 424]), 1024))?.length).toBe(1024);
+    expect(await readUpTo(stream([600, 425]), 1024)).toBeUndefined();
+    expect((await readUpTo(null, 10))?.length).toBe(0);
+    const err = tooLargeError('source "x": GET /x', 64 * 1048576);
     expect(err).toBeInstanceOf(SourceConfigError);
-    expect((err as Error).message).toMatch(/^source "x": GET \/x returned more than/);
-    expect((await readCapped(null, 10, 'GET /x')).length).toBe(0);
+    expect(err.message).toBe('source "x": GET /x returned more than 64 MB, far more than one API page; is the source\'s URL its API endpoint?');
   });
 });
