@@ -94,12 +94,17 @@ export const pemHeaderSource = String.raw`-----BEG` + String.raw`IN ${pemLabel}-
 /** Closing line of such a block. */
 export const pemFooterSource = String.raw`-----E` + String.raw`ND ${pemLabel}-----`;
 
-/** A rule made of regular expressions (flags must include `g` and `d`); a `secret` group narrows the part replaced. */
+/**
+ * A rule made of regular expressions (flags must include `g` and `d`); a `secret` group narrows the part
+ * replaced. Built-in rules skip placeholders (`changeme`, `<token>`); a pattern someone configured means
+ * what it says, so it passes `skipPlaceholders: false`.
+ */
 export function regexRule(
   name: string,
   description: string,
   patterns: RegExp[],
   accept?: (secret: string, m: RegExpExecArray, text: string) => boolean,
+  skipPlaceholders = true,
 ): Rule {
   for (const re of patterns) {
     if (!re.global || !re.hasIndices) throw new Error(`rule ${name}: pattern ${re} needs the g and d flags`);
@@ -119,7 +124,7 @@ export function regexRule(
           const span = m.indices?.groups?.['secret'] ?? m.indices?.[0];
           if (!span) continue;
           const secret = text.slice(span[0], span[1]);
-          if (span[1] <= span[0] || isPlaceholder(secret)) continue;
+          if (span[1] <= span[0] || (skipPlaceholders && isPlaceholder(secret))) continue;
           if (accept && !accept(secret, m, text)) continue;
           out.push({ start: m.index, end: m.index + m[0].length, secretStart: span[0], secretEnd: span[1], rule: name, priority });
         }

@@ -10,6 +10,7 @@ import {
   marker,
   pemFooterSource,
   pemHeaderSource,
+  regexRule,
   specificRules,
   type Candidate,
   type Rule,
@@ -436,24 +437,7 @@ const pemArmorHeader = /^[ \t]*[A-Za-z][A-Za-z0-9-]*:[ \t]/;
 const yamlBlockStart = /^([ \t]*)(?:-[ \t]+)?(["']?)([A-Za-z0-9_.-]+)\2[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
 
 function userRule(name: string, source: string, flags: string): Rule {
-  const re = new RegExp(source, flags + 'gd');
-  return {
-    name,
-    description: `configured pattern /${source}/${flags}`,
-    find(text, from, _ctx, priority, out) {
-      re.lastIndex = from;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
-        const span = m.indices?.groups?.['secret'] ?? m.indices![0]!;
-        if (span[1] <= span[0]) continue;
-        out.push({ start: m.index, end: m.index + m[0].length, secretStart: span[0], secretEnd: span[1], rule: name, priority });
-      }
-    },
-  };
+  return regexRule(name, `configured pattern /${source}/${flags}`, [new RegExp(source, flags + 'gd')], undefined, false);
 }
 
 /** Picks non-overlapping secrets: specific rules first; a candidate that strictly covers others replaces them. */
