@@ -12,7 +12,7 @@ import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import type { MinioServer } from '../support/minio';
 import { useMinio } from '../support/minio-suite';
-import { newKey, writeBundle } from '../support/store-fixture';
+import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
 
 const server = useMinio();
@@ -93,19 +93,14 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
 
   it('resumes staging at a checkpoint and keeps source state until sealing', async () => {
     const store = await makeStore();
-    const rec = (id: string) => ({
-      id: `docs:${id}`, source: 'docs', sourceType: 'folder', kind: 'document', externalId: id,
-      observedAt: '2026-01-01T00:00:00.000Z', collectedAt: '2026-01-01T00:00:00.000Z', sha256: sha256Hex(id), size: 1,
-      mediaType: 'text/plain', attributes: {}, provenance: { endpoint: 'x', collector: 'c' },
-    });
     const w = await store.openStaging('b', 'docs', 0);
-    await w.append(rec('a'));
+    await w.append(stagedRecord('a'));
     const offset = await w.checkpoint();
-    await w.append(rec('b'));
+    await w.append(stagedRecord('b'));
     await w.checkpoint();
     await w.close();
     const resumed = await store.openStaging('b', 'docs', offset);
-    await resumed.append(rec('c'));
+    await resumed.append(stagedRecord('c'));
     await resumed.close();
     expect((await store.readStaged('b', 'docs')).map((r) => r.externalId)).toEqual(['a', 'c']);
     await store.stageSourceState('b', 'docs', { cursor: 7 });

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sealBundle, type BundleSummary } from '../../evidence/bundle';
 import { artifactId, type ArtifactRecord, type SourceOutcome, type Trigger } from '../../evidence/manifest';
+import { sha256Hex } from '../../evidence/digest';
 import { signingKeyFromPem, type SigningKey } from '../../evidence/signing';
 import type { EvidenceStore } from '../../evidence/store';
 import type { MappingSet } from '../../mappings/load';
@@ -56,4 +57,13 @@ export async function writeBundle(
     },
     () => at,
   );
+}
+
+/** A minimal valid staged record of a folder source `docs` (content: the id itself). */
+export function stagedRecord(id: string): ArtifactRecord {
+  return {
+    id: `docs:${id}`, source: 'docs', sourceType: 'folder', kind: 'document', externalId: id,
+    observedAt: '2026-01-01T00:00:00.000Z', collectedAt: '2026-01-01T00:00:00.000Z', sha256: sha256Hex(id), size: 1,
+    mediaType: 'text/plain', attributes: {}, provenance: { endpoint: 'x', collector: 'c' },
+  };
 }

@@ -11,7 +11,7 @@ import { merkleRoot } from '../../evidence/merkle';
 import { verifyBytes } from '../../evidence/signing';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
-import { newKey, writeBundle } from '../support/store-fixture';
+import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
 
 const defaults = () => loadMappings(expandMappingPaths(['default'], '/'));
@@ -111,18 +111,13 @@ describe('filesystem store', () => {
 
   it('resumes a staging file at a checkpoint, dropping records after it', async () => {
     const store = await FilesystemStore.open(await tempDir());
-    const rec = (id: string) => ({
-      id: `docs:${id}`, source: 'docs', sourceType: 'folder', kind: 'document', externalId: id,
-      observedAt: '2026-01-01T00:00:00.000Z', collectedAt: '2026-01-01T00:00:00.000Z', sha256: sha256Hex(id), size: 1,
-      mediaType: 'text/plain', attributes: {}, provenance: { endpoint: 'x', collector: 'c' },
-    });
     const w = await store.openStaging('b', 'docs', 0);
-    await w.append(rec('a'));
+    await w.append(stagedRecord('a'));
     const offset = await w.checkpoint();
-    await w.append(rec('b'));
+    await w.append(stagedRecord('b'));
     await w.close();
     const resumed = await store.openStaging('b', 'docs', offset);
-    await resumed.append(rec('c'));
+    await resumed.append(stagedRecord('c'));
     await resumed.close();
     expect((await store.readStaged('b', 'docs')).map((r) => r.externalId)).toEqual(['a', 'c']);
   });
