@@ -370,24 +370,14 @@ export function normalizeRun(
       .sort((a, b) => cmp(a.name, b.name)),
     url: run.html_url,
   };
+  // Attributes are the record's facts that rules select on, without the descriptive ones.
+  const { title: _title, status: _status, createdAt: _createdAt, runStartedAt: _runStartedAt, artifacts: _artifacts, url: _url, ...selectable } = record;
   return {
     record,
     attributes: {
-      repository,
-      workflow,
-      workflowPath: run.path,
-      name: run.name ?? null,
-      runId: run.id,
-      runNumber: run.run_number,
-      runAttempt: run.run_attempt ?? 1,
-      event: run.event,
-      headBranch: run.head_branch,
-      headSha: run.head_sha,
-      conclusion: run.conclusion,
+      ...selectable,
       success: run.conclusion === 'success',
       artifactNames: sortedUnique(artifacts.map((a) => a.name)),
-      completedAt: iso(run.updated_at),
-      actor: run.actor?.login ?? null,
       observedAtFrom: 'updated_at',
     },
   };
