@@ -5,6 +5,13 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Hex sha256 of a stream's bytes, read chunk by chunk (a blob or a file of any size). */
+export async function sha256OfStream(stream: AsyncIterable<unknown>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  return hash.digest('hex');
+}
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**

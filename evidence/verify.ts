@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { sha256Hex } from './digest';
+import { sha256Hex, sha256OfStream } from './digest';
 import { FilesystemStore } from './fs-store';
 import { manifestSchema, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
@@ -228,9 +227,7 @@ async function checkBlob(store: EvidenceStore, sha256: string, keys: KeyRecord[]
     if (!tombstone) return { ok: false, reason: 'missing' };
     return tombstoneValid(tombstone, sha256, keys) ? { ok: 'pruned' } : { ok: 'bad-tombstone' };
   }
-  const hash = createHash('sha256');
-  for await (const chunk of store.openBlob(sha256)) hash.update(chunk as Buffer);
-  const actual = hash.digest('hex');
+  const actual = await sha256OfStream(store.openBlob(sha256));
   return actual === sha256 ? { ok: true, size } : { ok: false, reason: 'altered', actual };
 }
 

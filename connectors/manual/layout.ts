@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { z } from 'zod';
+import { sha256OfStream } from '../../evidence/digest';
 
 /**
  * How manual evidence is kept: a folder per topic (`training/`, `contract-clauses/`), each record a file,
@@ -74,13 +73,13 @@ export type FileRecordResult = { kind: 'filed' | 'already-filed'; path: string; 
  */
 export async function fileRecord(req: FileRecordRequest): Promise<FileRecordResult> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(req.topic)) throw new RecordError(`topic "${req.topic}": use lowercase words joined by "-" (e.g. training)`);
-  const sha256 = await sha256Of(req.file);
+  const sha256 = await sha256OfStream(createReadStream(req.file));
   const dir = path.join(req.root, req.topic);
   const name = `${req.effective}-${path.basename(req.file)}`;
   const target = path.join(dir, name);
   const existing = await stat(target).catch(() => undefined);
   if (existing) {
-    if ((await sha256Of(target)) === sha256) return { kind: 'already-filed', path: target, sha256 };
+    if ((await sha256OfStream(createReadStream(target))) === sha256) return { kind: 'already-filed', path: target, sha256 };
     throw new RecordError(`${target} already exists with different content; evidence is never overwritten: rename the file or give another --date`);
   }
   await mkdir(dir, { recursive: true });
@@ -107,10 +106,4 @@ export async function fileRecord(req: FileRecordRequest): Promise<FileRecordResu
 
 export class RecordError extends Error {
   override readonly name = 'RecordError';
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
 }
