@@ -41,6 +41,16 @@ export function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
+/** Whether a redirect's Location (absolute, relative or protocol-relative) stays on the origin of `from`. */
+export function sameOrigin(from: string, location: string | undefined): boolean {
+  if (!location) return false;
+  try {
+    return new URL(location, from).origin === new URL(from).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** The error for a redirect `sameOriginFetch` would not follow. */
 export function redirectError(where: string, status: number, location: string | null | undefined, from: URL): SourceConfigError {
   let target = '(no Location)';

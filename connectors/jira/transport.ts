@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import { isRedirect } from '../http-limits';
+import { isRedirect, sameOrigin } from '../http-limits';
 
 /**
  * The HTTP layer under jira-client. jira-client builds every request (URL, auth, JSON body) and hands it
@@ -182,14 +182,4 @@ export class JiraTransport {
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** Whether a redirect's Location (absolute, relative or protocol-relative) stays on the origin of `from`. */
-function sameOrigin(from: string, location: string | undefined): boolean {
-  if (!location) return false;
-  try {
-    return new URL(location, from).origin === new URL(from).origin;
-  } catch {
-    return false;
-  }
 }
