@@ -1,7 +1,7 @@
 import type { IndexedArtifact } from './evaluate';
 
 /** Newest first, ties broken by id so the answer never depends on input order. */
-export function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {
+function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {
   return b.observedAt - a.observedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
@@ -22,7 +22,6 @@ export class ArtifactBuckets {
   private constructor(
     /** sourceType → kind → newest-first artifacts. */
     private readonly byTypeKind: ReadonlyMap<string, ReadonlyMap<string, readonly IndexedArtifact[]>>,
-    readonly size: number,
   ) {}
 
   static of(artifacts: readonly IndexedArtifact[]): ArtifactBuckets {
@@ -35,7 +34,7 @@ export class ArtifactBuckets {
         if (!sorted) list.sort(newestFirst);
       }
     }
-    return new ArtifactBuckets(groups, artifacts.length);
+    return new ArtifactBuckets(groups);
   }
 
   /**

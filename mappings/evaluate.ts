@@ -137,7 +137,9 @@ function evaluateRules(rules: readonly Rule[], matchers: MatcherContext, buckets
   const groups = new Map<string, Rule[]>();
   for (const r of rules) {
     const key = ArtifactBuckets.keyOf(r.scopes);
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
   }
   const results = new Map<string, RuleResult>();
   for (const group of groups.values()) {

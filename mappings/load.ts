@@ -5,6 +5,7 @@ import { dataPath } from './data-files';
 import { canonicalJson, sha256Hex } from '../evidence/digest';
 import { parseDuration } from './duration';
 import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
+import type { Scope } from './buckets';
 import { compileSelectors, MatcherContext, type ArtifactTest } from './select';
 import { uploadTopics } from './upload-topics';
 import { knownSourceTypes, sourceKinds } from './vocabulary';
@@ -28,7 +29,7 @@ export interface Rule {
   /** Source types the rule reads from; used to tell which controls a failed source affects. */
   sourceTypes: string[];
   /** (source type, kind) pairs the rule can match; kind undefined = every kind of that type. */
-  scopes: { sourceType: string; kind?: string }[];
+  scopes: Scope[];
   freshness: Freshness;
   minCount: number;
   origin: { file: string; line: number };
