@@ -288,10 +288,12 @@ function perChangeResult(rule: Rule, matched: IndexedArtifact[], candidates: rea
     const k = keyOf(c);
     if (k !== undefined) firstSeen.set(k, c); // newest-first order: the last write keeps the earliest record
   }
+  // The newest record of each change; only changes in the window need one, and once all have it, older
+  // records cannot change the answer.
   const recordsByKey = new Map<string, IndexedArtifact>();
-  for (const a of matched) {
-    const k = keyOf(a);
-    if (k !== undefined && !recordsByKey.has(k)) recordsByKey.set(k, a);
+  for (let i = 0; i < matched.length && recordsByKey.size < firstSeen.size; i++) {
+    const k = keyOf(matched[i]!);
+    if (k !== undefined && firstSeen.has(k) && !recordsByKey.has(k)) recordsByKey.set(k, matched[i]!);
   }
   const newest = matched[0] ? { id: matched[0].id, observedAt: iso(matched[0].observedAt) } : undefined;
   if (firstSeen.size === 0) {
@@ -303,11 +305,14 @@ function perChangeResult(rule: Rule, matched: IndexedArtifact[], candidates: rea
   if (lacking.length === 0) {
     return { rule: rule.id, status: 'fresh', reason: `all ${keys.length} changes in the last ${formatDuration(windowMs)} have a record (${text})`, ...(newest ? { newest } : {}), evidence };
   }
-  const inGrace = lacking.filter((k) => now - firstSeen.get(k)!.observedAt <= graceMs);
-  const overdue = lacking.filter((k) => !inGrace.includes(k));
+  const isInGrace = (k: string) => now - firstSeen.get(k)!.observedAt <= graceMs;
+  const inGrace = lacking.filter(isInGrace);
+  const overdue = lacking.filter((k) => !isInGrace(k));
   const list = (ks: string[]) => ks.slice(0, 5).join(', ') + (ks.length > 5 ? ` and ${ks.length - 5} more` : '');
   if (overdue.length === 0) {
-    const due = Math.min(...inGrace.map((k) => firstSeen.get(k)!.observedAt + graceMs));
+    // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
+    let due = Number.POSITIVE_INFINITY;
+    for (const k of inGrace) due = Math.min(due, firstSeen.get(k)!.observedAt + graceMs);
     return { rule: rule.id, status: 'due-soon', reason: `${inGrace.length} change(s) without a record yet, inside grace: ${list(inGrace)}`, dueAt: iso(due), ...(newest ? { newest } : {}), evidence };
   }
   const status = evidence.length === 0 && matched.length === 0 ? 'missing' : 'stale';
