@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileRecord, RecordError } from '../../connectors/manual/layout';
 import { closestIds, loadCatalog } from '../../mappings/catalog';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
-import { loadConfig } from '../../worker/config';
+import { loadConfig, type SourceConfig } from '../../worker/config';
 import { UsageError } from './status';
 
 export interface UploadOptions {
@@ -24,7 +24,7 @@ export interface UploadOptions {
  */
 export async function runUpload(files: string[], o: UploadOptions, now: Date, out: (s: string) => void): Promise<void> {
   const config = await loadConfig(o.config);
-  const manual = config.sources.filter((s) => s.type === 'manual');
+  const manual = config.sources.filter((s): s is Extract<SourceConfig, { type: 'manual' }> => s.type === 'manual');
   if (manual.length === 0) {
     throw new UsageError(`${o.config} configures no manual source; add one under sources, e.g. "- { id: records, type: manual, path: ./records }"`);
   }
@@ -33,7 +33,6 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
     const ids = manual.map((s) => s.id);
     throw new UsageError(o.source ? `no manual source "${o.source}" (manual sources: ${ids.join(', ')})` : `several manual sources: choose one with --source (${ids.join(', ')})`);
   }
-  if (source.type !== 'manual') throw new Error('unreachable');
 
   if (!o.anyTopic) {
     const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir, new Set(config.sources.map((s) => s.type))), loadCatalog());
