@@ -42,7 +42,11 @@ export class ArtifactBuckets {
    * source type. Lists that combine several buckets are merged once and kept.
    */
   candidates(scopes: readonly Scope[]): readonly IndexedArtifact[] {
-    const key = ArtifactBuckets.keyOf(scopes);
+    return this.candidatesFor(ArtifactBuckets.keyOf(scopes));
+  }
+
+  /** `candidates` by the key `keyOf` gives for the scopes. */
+  candidatesFor(key: string): readonly IndexedArtifact[] {
     let list = this.merged.get(key);
     if (!list) {
       const parts: (readonly IndexedArtifact[])[] = [];

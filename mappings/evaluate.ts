@@ -142,14 +142,50 @@ function evaluateRules(rules: readonly Rule[], matchers: MatcherContext, buckets
     else groups.set(key, [r]);
   }
   const results = new Map<string, RuleResult>();
-  for (const group of groups.values()) {
-    const candidates = buckets.candidates(group[0]!.scopes);
+  const changeSets = new ChangeSets(buckets, now);
+  for (const [key, group] of groups) {
+    const candidates = buckets.candidatesFor(key);
     const scans = group.map((r) => newScan(r, latestRun));
     const test = matchers.group(group.map((r) => r.id).join('\u0000'), group.map((r) => r.selectors));
     scanMatches(scans, test, candidates, now);
-    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, now));
+    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, changeSets, now));
   }
   return results;
+}
+
+/**
+ * The changes per-change rules owe records for, by change key, each with its earliest record in the
+ * window. Rules with the same `changes`, key and window (every MLflow rule asks about the same production
+ * versions) share one scan of the change buckets.
+ */
+class ChangeSets {
+  private readonly sets = new Map<string, Map<string, IndexedArtifact>>();
+
+  constructor(
+    private readonly buckets: ArtifactBuckets,
+    private readonly now: number,
+  ) {}
+
+  of(f: Extract<Rule['freshness'], { type: 'perChange' }>): Map<string, IndexedArtifact> {
+    const id = `${f.changesKey}\u0000${f.key}\u0000${f.windowMs}`;
+    let firstSeen = this.sets.get(id);
+    if (firstSeen) return firstSeen;
+    firstSeen = new Map();
+    for (const a of this.buckets.candidates(f.changeScopes)) {
+      if (this.now - a.observedAt > f.windowMs) break; // newest first: everything after is older still
+      if (a.observedAt > this.now || a.collectedAt > this.now || !f.changes(a)) continue;
+      const k = keyValue(a, f.key);
+      if (k !== undefined) firstSeen.set(k, a); // newest-first order: the last write keeps the earliest record
+    }
+    this.sets.set(id, firstSeen);
+    return firstSeen;
+  }
+}
+
+/** The value of a per-change key attribute as a string (numbers too), or undefined. */
+function keyValue(a: IndexedArtifact, key: string): string | undefined {
+  const v = a.attributes[key];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }
 
 interface Scan {
@@ -207,9 +243,9 @@ function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly Indexe
   }
 }
 
-function ruleResult(scan: Scan, candidates: readonly IndexedArtifact[], now: number): RuleResult {
+function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult {
   const { rule } = scan;
-  const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, scan, now) : perChangeResult(rule, scan.newest, candidates, now);
+  const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, scan, now) : perChangeResult(rule, scan.newest, changeSets.of(rule.freshness), now);
   // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
   // none at all (the failed source may be where it would come from). A broken folder that never fed a
   // control does not turn that control's healthy evidence into an alarm.
@@ -271,28 +307,14 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
   return { rule: rule.id, status: 'stale', reason: `${what} is ${formatDuration(age)} old (observed ${day(deciding.observedAt)}); max age ${text}`, dueAt: iso(expiresAt + graceMs), newest: newestInfo, evidence: decidingSet };
 }
 
-function perChangeResult(rule: Rule, matched: IndexedArtifact[], candidates: readonly IndexedArtifact[], now: number): RuleResult {
+function perChangeResult(rule: Rule, matched: IndexedArtifact[], firstSeen: ReadonlyMap<string, IndexedArtifact>, now: number): RuleResult {
   if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
-  const { changes, key, windowMs, graceMs, text } = rule.freshness;
-  const keyOf = (a: IndexedArtifact): string | undefined => {
-    const v = a.attributes[key];
-    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
-  };
-  const changeArtifacts: IndexedArtifact[] = [];
-  for (const a of candidates) {
-    if (now - a.observedAt > windowMs) break; // newest first: everything after is older still
-    if (a.observedAt <= now && a.collectedAt <= now && changes(a)) changeArtifacts.push(a);
-  }
-  const firstSeen = new Map<string, IndexedArtifact>();
-  for (const c of changeArtifacts) {
-    const k = keyOf(c);
-    if (k !== undefined) firstSeen.set(k, c); // newest-first order: the last write keeps the earliest record
-  }
+  const { key, windowMs, graceMs, text } = rule.freshness;
   // The newest record of each change; only changes in the window need one, and once all have it, older
   // records cannot change the answer.
   const recordsByKey = new Map<string, IndexedArtifact>();
   for (let i = 0; i < matched.length && recordsByKey.size < firstSeen.size; i++) {
-    const k = keyOf(matched[i]!);
+    const k = keyValue(matched[i]!, key);
     if (k !== undefined && firstSeen.has(k) && !recordsByKey.has(k)) recordsByKey.set(k, matched[i]!);
   }
   const newest = matched[0] ? { id: matched[0].id, observedAt: iso(matched[0].observedAt) } : undefined;

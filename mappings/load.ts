@@ -13,7 +13,18 @@ import { InputError, YamlSource, type FileProblem } from './yaml-source';
 
 export type Freshness =
   | { type: 'maxAge'; maxAgeMs: number; graceMs: number; text: string }
-  | { type: 'perChange'; changes: ArtifactTest; changeSources: string[]; key: string; windowMs: number; graceMs: number; text: string };
+  | {
+      type: 'perChange';
+      changes: ArtifactTest;
+      /** The buckets changes come from, and their identity: rules with the same changes share one scan. */
+      changeScopes: Scope[];
+      changesKey: string;
+      changeSources: string[];
+      key: string;
+      windowMs: number;
+      graceMs: number;
+      text: string;
+    };
 
 /** A rule ready to evaluate: selectors compiled, durations in milliseconds, origin kept for messages. */
 export interface Rule {
@@ -28,7 +39,7 @@ export interface Rule {
   uploadTopics: readonly string[];
   /** Source types the rule reads from; used to tell which controls a failed source affects. */
   sourceTypes: string[];
-  /** (source type, kind) pairs the rule can match; kind undefined = every kind of that type. */
+  /** (source type, kind) pairs the rule's records can come from; kind undefined = every kind of that type. */
   scopes: Scope[];
   freshness: Freshness;
   minCount: number;
@@ -203,6 +214,8 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     freshness = {
       type: 'perChange',
       changes: compileSelectors(changes, matchers),
+      changeScopes: changes.map(scopeOf),
+      changesKey: canonicalJson(changes),
       changeSources: [...new Set(changes.map((c) => c.source))],
       key: f.perChange.key,
       windowMs: parseDuration(f.perChange.window)!,
@@ -219,15 +232,14 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     selectors,
     uploadTopics: uploadTopics(selectors),
     sourceTypes: [...new Set([...selectors.map((s) => s.source), ...(freshness.type === 'perChange' ? freshness.changeSources : [])])],
-    scopes: [...selectors, ...(typeof f === 'object' && 'perChange' in f ? (Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes]) : [])].map((s) => ({
-      sourceType: s.source,
-      ...(s.kind ? { kind: s.kind } : {}),
-    })),
+    scopes: selectors.map(scopeOf),
     freshness,
     minCount: raw.minCount,
     origin,
   };
 }
+
+const scopeOf = (s: Selector): Scope => ({ sourceType: s.source, ...(s.kind ? { kind: s.kind } : {}) });
 
 export interface NotApplicable {
   control: string;
