@@ -118,12 +118,15 @@ describe('worker SIGKILLed at random points of a sweep', () => {
       }
       const sweep = current;
       // A random moment; then preferably a worker that is collecting right now (waiting up to 3 s for
-      // one), else any live worker, whatever it is doing (polling, a workflow task, starting up).
+      // one), else any live worker, whatever it is doing (polling, a workflow task, starting up). Every
+      // other kill waits for a collection past a checkpoint, so retries that resume are not left to
+      // chance on a slow machine (a kill before the first checkpoint makes the retry start over).
       await sleep(300 + Math.floor(random() * 2_500));
+      const wantCheckpoint = killLog.length % 2 === 0;
       let slot = -1;
       let running: Awaited<ReturnType<typeof runningActivities>> = [];
       for (const until = Date.now() + 3_000; slot < 0 && !sweep.done && Date.now() < until; await sleep(150)) {
-        const collecting = (await runningActivities(sweep.handle)).filter((a) => a.type === 'collectSource');
+        const collecting = (await runningActivities(sweep.handle)).filter((a) => a.type === 'collectSource' && (!wantCheckpoint || (a.details?.count ?? 0) > 0));
         const busy = slots.map((_, i) => i).filter((i) => slots[i]!.isReady() && collecting.some((a) => a.identity === slots[i]!.identity));
         if (busy.length > 0) {
           slot = busy[Math.floor(random() * busy.length)]!;
