@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions, type ScheduleOverlapPolicy } from '@temporalio/client';
 import type { LoadedConfig, ScheduleConfig } from './config';
 
 /**
@@ -75,7 +75,7 @@ export async function syncSchedules(client: Client, config: LoadedConfig): Promi
     const handle = client.schedule.getHandle(scheduleId);
     let current;
     try {
-      current = await handle.describe();
+      current = await describeSchedule(handle);
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
@@ -109,7 +109,7 @@ export async function listSchedules(client: Client, config: LoadedConfig): Promi
   for (const s of config.schedules) {
     const scheduleId = scheduleIdFor(config, s.id);
     try {
-      const d = await client.schedule.getHandle(scheduleId).describe();
+      const d = await describeSchedule(client.schedule.getHandle(scheduleId));
       rows.push({
         id: s.id,
         scheduleId,
@@ -125,6 +125,24 @@ export async function listSchedules(client: Client, config: LoadedConfig): Promi
   }
   return rows;
 }
+
+/**
+ * Describing a schedule queries the schedule's own workflow: a busy or just restarted server can miss the
+ * call's deadline once. Such transient answers are retried twice; anything else is thrown at once.
+ */
+export async function describeSchedule(handle: Pick<ScheduleHandle, 'describe'>): Promise<ScheduleDescription> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.describe();
+    } catch (err) {
+      const code = (err as { cause?: { code?: number } }).cause?.code;
+      if (attempt >= 3 || (code !== grpcStatus.DEADLINE_EXCEEDED && code !== grpcStatus.UNAVAILABLE)) throw err;
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+    }
+  }
+}
+
+const grpcStatus = { DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
 
 /** Runs the schedule's action for every time it would have fired between `from` and `to`. */
 export async function backfillSchedule(client: Client, config: LoadedConfig, id: string, from: Date, to: Date): Promise<void> {
