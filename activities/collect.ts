@@ -4,7 +4,7 @@ import { connectorFor } from '../connectors/registry';
 import { artifactId, type ArtifactRecord } from '../evidence/manifest';
 import { createRedactor, summarizeRedaction } from '../evidence/redaction';
 import type { EvidenceStore } from '../evidence/store';
-import type { LoadedConfig, SourceConfig } from '../worker/config';
+import type { LoadedConfig, SourceConfig } from '../config/config';
 
 export interface CollectRequest {
   bundleId: string;

@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { collectInto } from '../activities/collect';
 import { FilesystemStore } from '../evidence/fs-store';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../config/config';
 import { createLogger } from '../worker/logger';
 import { FakeGithub } from '../test/fakes/github-server';
 

@@ -31,7 +31,7 @@ import { collectInto, type CollectResult } from '../activities/collect';
 import { startSweep } from '../cli/commands/sweep';
 import { sealBundle } from '../evidence/bundle';
 import { FilesystemStore } from '../evidence/fs-store';
-import type { SourceOutcome } from '../evidence/manifest';
+import type { SourceOutcome } from '../core/sweep-outcome';
 import { loadHub, loadSigningKey } from '../worker/hub';
 import { createLogger } from '../worker/logger';
 import { startDevServer } from '../worker/temporal-server';

@@ -1,10 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadCatalog } from '../mappings/catalog';
 import { expandMappingPaths, loadMappings } from '../mappings/load';
-import { InputError } from '../mappings/yaml-source';
-import { parseDuration } from '../mappings/duration';
+import { InputError } from '../core/yaml-source';
+import { parseDuration } from '../core/duration';
 import { prune, RetentionRefused } from '../evidence/retention';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../config/config';
 import { loadHub, loadSigningKey } from '../worker/hub';
 import { createLogger } from '../worker/logger';
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../worker/worker';

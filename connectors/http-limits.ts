@@ -1,4 +1,4 @@
-import { SourceConfigError } from './errors';
+import { SourceConfigError } from '../core/errors';
 
 /**
  * HTTP hygiene shared by the fetch-based connectors (GitHub through Octokit, MLflow). Jira's transport

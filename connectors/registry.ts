@@ -1,5 +1,5 @@
-import type { LoadedConfig, SourceConfig } from '../worker/config';
-import { resolveSecret } from '../worker/secrets';
+import type { LoadedConfig, SourceConfig } from '../config/config';
+import { resolveSecret } from '../core/secrets';
 import { FolderConnector } from './folder/folder-connector';
 import { createGithubConnector } from './github';
 import { createJiraConnector } from './jira/jira-connector';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { JsonValue } from '../core/json';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Where a fact came from, precisely enough for an auditor to ask the source again. */
 export interface Provenance {

@@ -1,6 +1,7 @@
 import type { MappingSet } from '../mappings/load';
-import { canonicalJson } from './digest';
-import { bundleFormat, manifestSchema, type ArtifactRecord, type Manifest, type SourceOutcome, type Trigger } from './manifest';
+import { canonicalJson } from '../core/digest';
+import { bundleFormat, manifestSchema, type ArtifactRecord, type Manifest } from './manifest';
+import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { merkleRoot } from './merkle';
 import { signBytes, type SigningKey } from './signing';
 import type { CommittedBundle, EvidenceStore } from './store';

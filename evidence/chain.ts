@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from './digest';
+import { canonicalJson, sha256Hex } from '../core/digest';
 import { manifestSchema } from './manifest';
 import type { SigningKey } from './signing';
 import type { ChainHead, CommittedBundle, KeyRecord } from './store';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { StoreFullError } from '../core/errors';
 
 /**
  * The few file operations everything durable in the store is built from. Each one either completes with
@@ -67,11 +68,6 @@ export async function publishExclusive(tmp: string, target: string): Promise<boo
   } finally {
     await unlink(tmp).catch(() => undefined);
   }
-}
-
-/** Raised when the disk is full; never retried automatically, and the message says what to do. */
-export class StoreFullError extends Error {
-  override readonly name = 'StoreFullError';
 }
 
 export function asStoreError(err: unknown, where: string): unknown {

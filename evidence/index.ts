@@ -1,6 +1,6 @@
 import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../mappings/evaluate';
 import type { MappingSet, NotApplicable } from '../mappings/load';
-import { sha256Hex } from './digest';
+import { sha256Hex } from '../core/digest';
 import { manifestSchema, type Manifest } from './manifest';
 import type { EvidenceStore } from './store';
 

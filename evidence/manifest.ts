@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sourceOutcomeSchema, triggerSchema } from '../core/sweep-outcome';
 
 /**
  * Bundle format v1. One manifest per sweep, written as canonical JSON; its sha256 is the bundle's digest
@@ -52,40 +53,6 @@ export const artifactRecordSchema = z.strictObject({
   redaction: redactionSummarySchema.optional(),
 });
 
-export const sourceOutcomeSchema = z.discriminatedUnion('status', [
-  z.strictObject({
-    source: z.string(),
-    sourceType: z.string(),
-    status: z.literal('ok'),
-    artifactCount: z.number().int().nonnegative(),
-    /** Connector accounting: requests, billable requests, 304s, remaining rate-limit budget. */
-    stats: z.record(z.string(), z.number()).optional(),
-  }),
-  z.strictObject({
-    source: z.string(),
-    sourceType: z.string(),
-    /** Collected, but with problems (e.g. one export file unreadable): evidence kept, controls flagged. */
-    status: z.literal('partial'),
-    artifactCount: z.number().int().nonnegative(),
-    stats: z.record(z.string(), z.number()).optional(),
-    problems: z.array(z.string()).min(1),
-  }),
-  z.strictObject({
-    source: z.string(),
-    sourceType: z.string(),
-    status: z.literal('failed'),
-    artifactCount: z.literal(0),
-    error: z.strictObject({ type: z.string(), message: z.string() }),
-  }),
-]);
-
-export const triggerSchema = z.strictObject({
-  type: z.enum(['manual', 'schedule', 'demo', 'backfill']),
-  workflowId: z.string(),
-  runId: z.string(),
-  scheduleId: z.string().optional(),
-});
-
 export const manifestSchema = z.strictObject({
   format: z.literal(bundleFormat),
   bundleId: z.string().regex(/^[A-Za-z0-9._-]+$/),
@@ -107,8 +74,6 @@ export const manifestSchema = z.strictObject({
 });
 
 export type ArtifactRecord = z.infer<typeof artifactRecordSchema>;
-export type SourceOutcome = z.infer<typeof sourceOutcomeSchema>;
-export type Trigger = z.infer<typeof triggerSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 
 export function artifactId(source: string, externalId: string): string {

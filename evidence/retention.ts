@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson } from './digest';
+import { canonicalJson } from '../core/digest';
 import { manifestSchema, type Manifest } from './manifest';
 import { signBytes, verifyBytes, type SigningKey } from './signing';
 import type { EvidenceStore, KeyRecord } from './store';

@@ -12,10 +12,10 @@ import {
   type ObjectLockMode,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { JsonValue } from '../connectors/types';
+import type { JsonValue } from '../core/json';
 import * as chain from './chain';
 import { seqName, seqPattern, type ChainOps } from './chain';
-import { canonicalJson } from './digest';
+import { canonicalJson } from '../core/digest';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, StagingWriter } from './store';

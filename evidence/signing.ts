@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256Hex } from './digest';
+import { sha256Hex } from '../core/digest';
 
 export interface SigningKey {
   /** First 16 hex digits of the sha256 of the public key's SPKI DER encoding. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { JsonValue } from '../connectors/types';
+import type { JsonValue } from '../core/json';
 import type { ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 

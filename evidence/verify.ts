@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { sha256Hex, sha256OfStream } from './digest';
+import { sha256Hex, sha256OfStream } from '../core/digest';
 import { FilesystemStore } from './fs-store';
 import { manifestSchema, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';

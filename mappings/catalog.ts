@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dataPath } from './data-files';
+import { dataPath } from '../core/data-files';
 
 /**
  * The control catalog is data (mappings/catalog/*.json), never code: a second framework is a second file.

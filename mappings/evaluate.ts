@@ -1,5 +1,5 @@
 import type { Control } from './catalog';
-import { formatDuration } from './duration';
+import { formatDuration } from '../core/duration';
 import type { MappingSet, NotApplicable, Rule } from './load';
 import type { GroupTest, MatcherContext, SelectableArtifact } from './select';
 import { ArtifactBuckets } from './buckets';

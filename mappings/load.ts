@@ -1,15 +1,15 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { closestIds, loadCatalog, type Catalog } from './catalog';
-import { dataPath } from './data-files';
-import { canonicalJson, sha256Hex } from '../evidence/digest';
-import { parseDuration } from './duration';
+import { dataPath } from '../core/data-files';
+import { canonicalJson, sha256Hex } from '../core/digest';
+import { parseDuration } from '../core/duration';
 import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
 import type { Scope } from './buckets';
 import { compileSelectors, MatcherContext, type ArtifactTest } from './select';
 import { uploadTopics } from './upload-topics';
 import { knownSourceTypes, sourceKinds } from './vocabulary';
-import { InputError, YamlSource, type FileProblem } from './yaml-source';
+import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
 
 export type Freshness =
   | { type: 'maxAge'; maxAgeMs: number; graceMs: number; text: string }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationHint, parseDuration } from './duration';
+import { durationHint, parseDuration } from '../core/duration';
 
 /**
  * The mapping file format: which artifacts are evidence for which controls, and how fresh they must be.

@@ -1,7 +1,7 @@
 // Regenerates docs/schemas/*.json from the zod schemas: `npm run schemas`.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { jsonSchemas } from '../mappings/json-schemas';
+import { jsonSchemas } from '../config/json-schemas';
 
 const dir = path.join(__dirname, '..', 'docs', 'schemas');
 for (const [name, schema] of Object.entries(jsonSchemas())) {

@@ -7,8 +7,8 @@ import { loadCatalog } from '../mappings/catalog';
 import { expandMappingPaths, loadMappings, loadSoa, type MappingSet, type NotApplicable } from '../mappings/load';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../evidence/s3-store';
-import { loadConfig, type ConfigOverrides, type LoadedConfig, type StoreConfig } from './config';
-import { resolveSecret } from './secrets';
+import { loadConfig, type ConfigOverrides, type LoadedConfig, type StoreConfig } from '../config/config';
+import { resolveSecret } from '../core/secrets';
 
 /** Everything a command or a worker needs, loaded and validated once. */
 export interface Hub {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions, type ScheduleOverlapPolicy } from '@temporalio/client';
-import type { LoadedConfig, ScheduleConfig } from './config';
+import type { LoadedConfig, ScheduleConfig } from '../config/config';
 
 /**
  * Temporal Schedules from the config. Ours are recognised by their memo (managedBy + task queue), so

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { dataPath } from '../mappings/data-files';
+import { dataPath } from '../core/data-files';
 
 const run = promisify(execFile);
 

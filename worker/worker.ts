@@ -3,7 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
-import { SlackNotifier, slackLoggerFor } from '../activities/alerts/slack-notifier';
+import { SlackNotifier, slackLoggerFor } from '../alerts/slack-notifier';
 import type { SigningKey } from '../evidence/signing';
 import type { Client } from '@temporalio/client';
 import { monitorWorkflowId, stalenessMonitorWorkflow } from '../workflows/monitor';

@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { nonRetryableErrorTypes } from '../connectors/errors';
+import { nonRetryableErrorTypes } from '../core/errors';
 
 /**
  * Activity options, declared once. Collection heartbeats its checkpoint, so a worker that dies is noticed

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, BundleSummary, SourcePlan } from '../activities';
-import type { SourceOutcome, Trigger } from '../evidence/manifest';
+import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { collectOptions, storeOptions } from './activity-options';
 import { collectedSignal, monitorWorkflowId } from './monitor';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { dataPath } from '../../mappings/data-files';
+import { dataPath } from '../../core/data-files';
 import { loadHub, loadSigningKey, localStateDir } from '../../worker/hub';
 import { syncSchedules } from '../../worker/schedules';
 import { startDevServer } from '../../worker/temporal-server';

@@ -4,7 +4,7 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type Work
 import picomatch from 'picomatch';
 import type { Hub } from '../../worker/hub';
 import { UsageError } from './status';
-import type { LoadedConfig } from '../../worker/config';
+import type { LoadedConfig } from '../../config/config';
 import { progressQuery, type SweepInput, type SweepProgress, type SweepResult } from '../../workflows';
 
 export async function connectClient(config: LoadedConfig): Promise<Client> {

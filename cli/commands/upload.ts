@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileRecord, RecordError } from '../../connectors/manual/layout';
 import { closestIds, loadCatalog } from '../../mappings/catalog';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
-import { loadConfig, type SourceConfig } from '../../worker/config';
+import { loadConfig, type SourceConfig } from '../../config/config';
 import { UsageError } from './status';
 
 export interface UploadOptions {

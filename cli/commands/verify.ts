@@ -4,7 +4,7 @@ import { FilesystemStore } from '../../evidence/fs-store';
 import { existsSync } from 'node:fs';
 import { parseS3Url } from '../../evidence/s3-store';
 import { verifyStore, type VerifyOptions, type VerifyReport } from '../../evidence/verify';
-import { loadConfig } from '../../worker/config';
+import { loadConfig } from '../../config/config';
 import { openStore } from '../../worker/hub';
 import { UsageError } from './status';
 

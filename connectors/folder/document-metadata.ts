@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
 import { parse as parseYaml } from 'yaml';
-import type { JsonValue } from '../types';
+import type { JsonValue } from '../../core/json';
 
 /** Front matter is only looked for in the first bytes of a text document. */
 const frontMatterScanBytes = 64 * 1024;

@@ -2,10 +2,11 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { SourceConfigError } from '../errors';
-import type { CollectOptions, CollectionStep, Connector, JsonValue } from '../types';
+import { SourceConfigError } from '../../core/errors';
+import type { CollectOptions, CollectionStep, Connector } from '../types';
+import type { JsonValue } from '../../core/json';
 import { effectiveDate, readFrontMatter, readPdfMetadata, type DocumentMetadata } from './document-metadata';
-import { mediaTypeFor } from './media-types';
+import { mediaTypeFor } from '../../core/media-types';
 
 export const folderCollector = 'folder@1.0.0';
 

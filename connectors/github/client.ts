@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
+import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import { RateLimitError, SourceUnavailableError } from './errors';
 import { isRedirect, maxJsonBytes, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationHint, parseDuration } from '../../mappings/duration';
-import { secretRefSchema } from '../../worker/secrets';
+import { durationHint, parseDuration } from '../../core/duration';
+import { secretRefSchema } from '../../core/secrets';
 
 /**
  * `type: github` in evidence-hub.yaml. Which organisations and repositories to read, which evidence kinds

@@ -1,2 +1,2 @@
 // The GitHub connector's retryable errors are the shared connector classes.
-export { RateLimitError, SourceUnavailableError } from '../errors';
+export { RateLimitError, SourceUnavailableError } from '../../core/errors';

@@ -3,12 +3,13 @@ import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from '../../evidence/digest';
-import { parseDuration } from '../../mappings/duration';
-import type { SecretRef } from '../../worker/secrets';
-import { SourceResponseError } from '../errors';
-import { mediaTypeFor } from '../folder/media-types';
-import type { ArtifactMeta, CollectOptions, CollectedArtifact, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
+import { canonicalJson, sha256Hex } from '../../core/digest';
+import { parseDuration } from '../../core/duration';
+import type { SecretRef } from '../../core/secrets';
+import { SourceResponseError } from '../../core/errors';
+import { mediaTypeFor } from '../../core/media-types';
+import type { ArtifactMeta, CollectOptions, CollectedArtifact, CollectionStep, Connector, ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 import {
   blobSchema,
   branchProtectionSchema,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { JsonValue } from '../types';
+import type { JsonValue } from '../../core/json';
 import type { BranchProtection, BranchRule, DependabotAlert, Environment, Pull, Release, Review, WorkflowRun } from './api-schemas';
 
 /**

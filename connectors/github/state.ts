@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ArtifactMeta, JsonValue } from '../types';
+import type { ArtifactMeta } from '../types';
+import type { JsonValue } from '../../core/json';
 
 /**
  * What the connector hands to its next run (`state()` → `previousState`): ETags, `since` watermarks and,

@@ -1,7 +1,7 @@
 import type JiraApi from 'jira-client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { CredentialsError, SourceConfigError, SourceResponseError, type ConnectorError } from '../errors';
+import { CredentialsError, SourceConfigError, SourceResponseError, type ConnectorError } from '../../core/errors';
 import { errorBodySchema } from './schemas';
 import { isHttpOutcome, type HttpOutcome, type JiraTransport } from './transport';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretRefSchema } from '../../worker/secrets';
+import { secretRefSchema } from '../../core/secrets';
 import { isTimeZone, splitOrderBy } from './jql';
 import { jiraIssueKinds } from './kinds';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JsonValue } from '../types';
+import type { JsonValue } from '../../core/json';
 
 /**
  * A resume cursor names the page a step came from, so a restarted attempt asks for that page again

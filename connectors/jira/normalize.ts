@@ -1,4 +1,4 @@
-import type { JsonValue } from '../types';
+import type { JsonValue } from '../../core/json';
 import type { JiraAttachment, JiraHistory, JiraIssue, JiraUser } from './schemas';
 import type { JiraIssueKind } from './kinds';
 

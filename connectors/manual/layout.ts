@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { z } from 'zod';
-import { sha256OfStream } from '../../evidence/digest';
+import { sha256OfStream } from '../../core/digest';
 
 /**
  * How manual evidence is kept: a folder per topic (`training/`, `contract-clauses/`), each record a file,

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FolderConnector } from '../folder/folder-connector';
-import type { CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
+import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 import { isoDate, readSidecar, sidecarSuffix } from './layout';
 
 export const manualCollector = 'manual@1.0.0';

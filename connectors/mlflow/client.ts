@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { SourceResponseError } from '../errors';
-import type { ConnectorStats, JsonValue } from '../types';
+import { SourceResponseError } from '../../core/errors';
+import type { ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 import type {
   ArtifactLocation,
   DownloadResult,

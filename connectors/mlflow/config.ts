@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretRefSchema } from '../../worker/secrets';
+import { secretRefSchema } from '../../core/secrets';
 
 /**
  * One `type: mlflow` entry of `sources:` in evidence-hub.yaml. Every field has a default except the

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
+import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { DownloadResult } from '../model-registry/types';
 import { isRedirect, maxJsonBytes, readUpTo, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
 

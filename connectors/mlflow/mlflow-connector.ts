@@ -1,4 +1,4 @@
-import type { SecretRef } from '../../worker/secrets';
+import type { SecretRef } from '../../core/secrets';
 import { ModelRegistryConnector } from '../model-registry/registry-connector';
 import type { Connector } from '../types';
 import { MlflowRegistryClient } from './client';

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { canonicalJson } from '../../evidence/digest';
-import { SourceConfigError } from '../errors';
-import type { ArtifactMeta, CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
+import { canonicalJson } from '../../core/digest';
+import { SourceConfigError } from '../../core/errors';
+import type { ArtifactMeta, CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 import type { ModelRegistryClient, RegistryArtifactFile, RegistryModel, RegistryModelVersion, RegistryRun } from './types';
 
 /** Artifact kinds every model-registry connector yields; mapping rules select on these. */

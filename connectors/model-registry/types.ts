@@ -1,4 +1,5 @@
-import type { ConnectorStats, JsonValue } from '../types';
+import type { ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 
 /**
  * What the model-registry connector needs from a registry, normalized. MLflow implements it over its

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
 import picomatch from 'picomatch';
-import { CredentialsError, SourceConfigError } from '../errors';
+import { CredentialsError, SourceConfigError } from '../../core/errors';
 import type { ExportFile, ExportLocation } from '../siem/location';
 
 export interface S3ExportLocationOptions {

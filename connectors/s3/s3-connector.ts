@@ -10,10 +10,11 @@ import {
 import { PassThrough, Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import type { SecretRef } from '../../worker/secrets';
-import { canonicalJson } from '../../evidence/digest';
-import { CredentialsError, SourceConfigError, SourceResponseError } from '../errors';
-import type { CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
+import type { SecretRef } from '../../core/secrets';
+import { canonicalJson } from '../../core/digest';
+import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
+import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 import type { S3Connection, S3Scope, S3SourceConfig } from './config';
 
 export const s3Collector = 's3@1.0.0';

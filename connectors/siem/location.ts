@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
-import { SourceConfigError } from '../errors';
+import { SourceConfigError } from '../../core/errors';
 
 /** One export file at a location. */
 export interface ExportFile {

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { canonicalJson } from '../../evidence/digest';
-import type { CollectedArtifact, CollectOptions, CollectionStep, Connector, ConnectorStats, JsonValue } from '../types';
+import { canonicalJson } from '../../core/digest';
+import type { CollectedArtifact, CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
+import type { JsonValue } from '../../core/json';
 import { Aggregate, compileRules, SystemNames, type CompiledRules } from './aggregate';
 import type { SiemFormat, SiemSourceConfig } from './config';
 import { FileReader, type FileOutcome } from './ingest';
 import { summaryKinds, type SiemKind } from './kinds';
-import { SourceConfigError } from '../errors';
+import { SourceConfigError } from '../../core/errors';
 import { LocalFolderLocation, type ExportFile, type ExportLocation } from './location';
 import { buildSummaries, type SummaryContext } from './summaries';
 import { iso } from './timestamps';

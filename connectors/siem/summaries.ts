@@ -1,4 +1,4 @@
-import type { JsonValue } from '../types';
+import type { JsonValue } from '../../core/json';
 import { otherSystem, type Aggregate, type SystemStats } from './aggregate';
 import type { ProductionEntry, SiemSourceConfig } from './config';
 import type { SummaryKind } from './kinds';

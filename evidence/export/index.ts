@@ -1,5 +1,5 @@
 import { statuses, type ControlStatus } from '../../mappings/evaluate';
-import { canonicalJson } from '../digest';
+import { canonicalJson } from '../../core/digest';
 import { segmentMarkerFile, segmentMarkerFormat } from '../verify';
 import { archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
 import { controlPage, renderControlPage, renderSummary, summaryPage } from './html';

@@ -1,6 +1,6 @@
 import { ArtifactBuckets } from '../../mappings/buckets';
 import picomatch from 'picomatch';
-import { formatDuration } from '../../mappings/duration';
+import { formatDuration } from '../../core/duration';
 import { evaluate, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
 import type { MappingSet, NotApplicable, Rule } from '../../mappings/load';
 import { loadIndex, type EvidenceIndex, type IndexEntry } from '../index';

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../digest';
+import { sha256Hex } from '../../core/digest';
 import type { EvidenceIndex } from '../index';
 import { manifestSchema, type Manifest } from '../manifest';
 import type { EvidenceStore, KeyRecord } from '../store';

@@ -1,7 +1,7 @@
 import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataPath } from '../../mappings/data-files';
+import { dataPath } from '../../core/data-files';
 import { runCli } from '../support/processes';
 import { tempDir, writeTree } from '../support/tmp';
 

@@ -7,7 +7,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExport } from '../../cli/commands/export';
 import { UsageError } from '../../cli/commands/status';
-import { sha256Hex } from '../../evidence/digest';
+import { sha256Hex } from '../../core/digest';
 import { ExportError, exportAuditPack, exportOscal } from '../../evidence/export';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { prune } from '../../evidence/retention';

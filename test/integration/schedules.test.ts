@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../evidence/index';
-import { loadConfig } from '../../worker/config';
+import { loadConfig } from '../../config/config';
 import { backfillSchedule, listSchedules, scheduleIdFor, syncSchedules } from '../../worker/schedules';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';

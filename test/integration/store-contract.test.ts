@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../evidence/digest';
+import { sha256Hex } from '../../core/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { readManifest } from '../../evidence/index';
 import { S3Store } from '../../evidence/s3-store';

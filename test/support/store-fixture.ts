@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sealBundle, type BundleSummary } from '../../evidence/bundle';
-import { artifactId, type ArtifactRecord, type SourceOutcome, type Trigger } from '../../evidence/manifest';
-import { sha256Hex } from '../../evidence/digest';
+import { artifactId, type ArtifactRecord } from '../../evidence/manifest';
+import { type SourceOutcome, type Trigger } from '../../core/sweep-outcome';
+import { sha256Hex } from '../../core/digest';
 import { signingKeyFromPem, type SigningKey } from '../../evidence/signing';
 import type { EvidenceStore } from '../../evidence/store';
 import type { MappingSet } from '../../mappings/load';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildMessage, slackLimits } from '../../activities/alerts/blocks';
-import { alertPolicyFromConfig, alertsConfigSchema, unknownRouteMatches } from '../../activities/alerts/config';
+import { buildMessage, slackLimits } from '../../alerts/blocks';
+import { alertPolicyFromConfig, alertsConfigSchema, unknownRouteMatches } from '../../alerts/config';
 import {
   emptyAlertState,
   failingSource,
@@ -10,8 +10,8 @@ import {
   planAlerts,
   recordDeliveries,
   routeFor,
-} from '../../activities/alerts/engine';
-import type { AlertPolicy, AlertState, Block, Delivery, PlannedMessage } from '../../activities/alerts/types';
+} from '../../alerts/engine';
+import type { AlertPolicy, AlertState, Block, Delivery, PlannedMessage } from '../../alerts/types';
 import { loadCatalog } from '../../mappings/catalog';
 import { evaluate, type ControlResult, type ControlStatus, type SourceRun } from '../../mappings/evaluate';
 import { blockProblems } from '../fakes/slack-server';

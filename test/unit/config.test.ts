@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../worker/config';
-import { InputError } from '../../mappings/yaml-source';
-import { resolveSecret } from '../../worker/secrets';
-import { CredentialsError } from '../../connectors/errors';
+import { loadConfig } from '../../config/config';
+import { InputError } from '../../core/yaml-source';
+import { resolveSecret } from '../../core/secrets';
+import { CredentialsError } from '../../core/errors';
 import { tempDir, writeTree } from '../support/tmp';
 
 async function configError(yaml: string): Promise<{ message: string; file: string }> {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { archiveFormat, archiveRoot, writeArchive } from '../../evidence/export/archive';
 import type { ArchiveEntry } from '../../evidence/export/tar';
-import { sha256Hex } from '../../evidence/digest';
+import { sha256Hex } from '../../core/digest';
 import { tempDir } from '../support/tmp';
 
 async function* entries(list: ArchiveEntry[]): AsyncGenerator<ArchiveEntry> {

@@ -2,7 +2,7 @@ import { readFile, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { SourceConfigError } from '../../connectors/errors';
+import { SourceConfigError } from '../../core/errors';
 import { FolderConnector } from '../../connectors/folder/folder-connector';
 import type { CollectionStep } from '../../connectors/types';
 import { createLogger } from '../../worker/logger';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { sealBundle } from '../../evidence/bundle';
-import { sha256Hex } from '../../evidence/digest';
+import { sha256Hex } from '../../core/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { loadIndex, readManifest } from '../../evidence/index';
 import { merkleRoot } from '../../evidence/merkle';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SourceConfigError } from '../../connectors/errors';
+import { SourceConfigError } from '../../core/errors';
 import { readUpTo, redirectError, sameOriginFetch, tooLargeError } from '../../connectors/http-limits';
 
 /** Two real servers on different ports (different origins); every request is recorded. */

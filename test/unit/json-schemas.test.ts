@@ -4,8 +4,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { dataPath } from '../../mappings/data-files';
-import { jsonSchemas } from '../../mappings/json-schemas';
+import { dataPath } from '../../core/data-files';
+import { jsonSchemas } from '../../config/json-schemas';
 
 const schemas = jsonSchemas();
 

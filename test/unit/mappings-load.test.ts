@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../mappings/catalog';
 import { expandMappingPaths, loadMappings, loadSoa } from '../../mappings/load';
-import { InputError } from '../../mappings/yaml-source';
+import { InputError } from '../../core/yaml-source';
 import { tempDir, writeTree } from '../support/tmp';
 
 async function mappingError(yaml: string): Promise<{ message: string; file: string }> {

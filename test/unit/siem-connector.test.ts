@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SourceConfigError, SourceResponseError } from '../../connectors/errors';
+import { SourceConfigError, SourceResponseError } from '../../core/errors';
 import { siemSourceSchema, type SiemFormat, type SiemSourceInput } from '../../connectors/siem/config';
 import type { MalformedReason, RecordSink } from '../../connectors/siem/event';
 import { EventBuilder, resolveFields } from '../../connectors/siem/event';
@@ -15,7 +15,8 @@ import type { ExportFile, ExportLocation } from '../../connectors/siem/location'
 import { redactedPrefix } from '../../connectors/siem/quarantine';
 import { createSiemConnector } from '../../connectors/siem/siem-connector';
 import { parseTimestamp } from '../../connectors/siem/timestamps';
-import type { CollectionStep, JsonValue } from '../../connectors/types';
+import type { CollectionStep } from '../../connectors/types';
+import type { JsonValue } from '../../core/json';
 import { mappingFileSchema } from '../../mappings/schema';
 import { createLogger } from '../../worker/logger';
 import { tempDir, writeTree } from '../support/tmp';

@@ -1,7 +1,7 @@
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../evidence/digest';
+import { sha256Hex } from '../../core/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { seqName } from '../../evidence/chain';
 import { verifyStore } from '../../evidence/verify';

@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { InputError, YamlSource } from '../mappings/yaml-source';
+import { InputError, YamlSource } from '../core/yaml-source';
 import { cronProblem } from './cron';
-import { durationHint, parseDuration } from '../mappings/duration';
+import { durationHint, parseDuration } from '../core/duration';
 import { githubSourceSchema } from '../connectors/github/config';
 import { jiraSourceSchema } from '../connectors/jira/config';
 import { mlflowSourceSchema } from '../connectors/mlflow/config';
 import { s3SourceSchema } from '../connectors/s3/config';
 import { siemSourceSchema } from '../connectors/siem/config';
-import { alertsConfigSchema } from '../activities/alerts/config';
+import { alertsConfigSchema } from '../alerts/config';
 import { redactionConfigSchema } from '../evidence/redaction';
-import { secretRefSchema } from './secrets';
+import { secretRefSchema } from '../core/secrets';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the

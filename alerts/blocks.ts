@@ -1,5 +1,5 @@
-import type { ControlStatus } from '../../mappings/evaluate';
-import { formatDuration } from '../../mappings/duration';
+import type { ControlStatus } from '../mappings/evaluate';
+import { formatDuration } from '../core/duration';
 import type { Block, TextObject } from './types';
 
 /**

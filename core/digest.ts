@@ -12,8 +12,6 @@ export async function sha256OfStream(stream: AsyncIterable<unknown>): Promise<st
   return hash.digest('hex');
 }
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 /**
  * Deterministic JSON: object keys sorted, no undefined values. Manifests are hashed and signed as bytes,
  * so the same logical content must always produce the same bytes on every machine.

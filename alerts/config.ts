@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { closestIds } from '../../mappings/catalog';
-import { durationHint, parseDuration } from '../../mappings/duration';
-import { secretRefSchema } from '../../worker/secrets';
+import { closestIds } from '../mappings/catalog';
+import { durationHint, parseDuration } from '../core/duration';
+import { secretRefSchema } from '../core/secrets';
 import type { AlertPolicy } from './types';
 
 /**

@@ -36,4 +36,9 @@ export class SourceUnavailableError extends ConnectorError {
   readonly retryable = true;
 }
 
+/** Raised when the disk is full; never retried automatically, and the message says what to do. */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+}
+
 export const nonRetryableErrorTypes = ['CredentialsError', 'SourceConfigError', 'InputError', 'StoreFullError'];

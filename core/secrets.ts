@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { CredentialsError } from '../connectors/errors';
+import { CredentialsError } from './errors';
 
 /**
  * A secret is never written in the config itself, only where to find it. This keeps credentials out of

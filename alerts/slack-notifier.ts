@@ -11,8 +11,8 @@ import {
   type RetryOptions,
 } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { ConnectorError, CredentialsError, SourceConfigError } from '../../connectors/errors';
-import { resolveSecret, type SecretRef } from '../../worker/secrets';
+import { ConnectorError, CredentialsError, SourceConfigError } from '../core/errors';
+import { resolveSecret, type SecretRef } from '../core/secrets';
 import type { AlertsConfig } from './config';
 import type { AlertState, Delivery, PlannedMessage } from './types';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { formatDuration } from '../../mappings/duration';
-import { statuses, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
+import { formatDuration } from '../core/duration';
+import { statuses, type ControlResult, type ControlStatus } from '../mappings/evaluate';
 import { buildMessage, escapeMrkdwn, recoveryEmoji, slackDate, statusEmoji, type ControlLine, type MessageSection, type MessageSpec } from './blocks';
 import {
   alertStateVersion,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { manifestSchema } from '../evidence/manifest';
-import { configSchema } from '../worker/config';
-import { catalogSchema } from './catalog';
-import { mappingFileSchema, soaFileSchema } from './schema';
+import { configSchema } from './config';
+import { catalogSchema } from '../mappings/catalog';
+import { mappingFileSchema, soaFileSchema } from '../mappings/schema';
 
 /**
  * JSON Schemas generated from the zod schemas that validate each file, so editors (VS Code's YAML

@@ -1,4 +1,4 @@
-import type { ControlStatus } from '../../mappings/evaluate';
+import type { ControlStatus } from '../mappings/evaluate';
 
 /**
  * The alerting engine's types. Everything here is plain JSON: the state is persisted between runs and
