@@ -66,7 +66,8 @@ export async function collectInto(
   let lastCheckpoint = Date.now();
   let cursor = resume?.cursor;
   const previousState = await store.readSourceState(source.id);
-  if (resume) log.info({ source: source.id, resumeAfter: resume.cursor, count }, 'resuming collection after checkpoint');
+  if (resume)
+    log.info({ source: source.id, resumeAfter: resume.cursor, count }, 'resuming collection after checkpoint');
   // A single large blob can take longer than the heartbeat timeout; keep re-sending the last checkpoint
   // so the server knows the attempt is alive without claiming progress that is not yet durable.
   let lastDetails: CollectCheckpoint | undefined = resume;
@@ -90,7 +91,10 @@ export async function collectInto(
       const redaction = redacted.report();
       if (redaction.total > 0) {
         redactions += redaction.total;
-        log.info({ artifact: id, redactions: redaction.total, rules: redaction.byRule.map((h) => h.rule) }, 'redacted secrets before storing');
+        log.info(
+          { artifact: id, redactions: redaction.total, rules: redaction.byRule.map((h) => h.rule) },
+          'redacted secrets before storing',
+        );
       }
       const record: ArtifactRecord = {
         id,
@@ -116,7 +120,13 @@ export async function collectInto(
         bytesWritten += blob.size;
       }
       if (sinceCheckpoint >= checkpointEvery.artifacts || Date.now() - lastCheckpoint >= checkpointEvery.ms) {
-        lastDetails = { source: source.id, cursor, offset: await staging.checkpoint(), count, stats: connector.stats?.() ?? {} };
+        lastDetails = {
+          source: source.id,
+          cursor,
+          offset: await staging.checkpoint(),
+          count,
+          stats: connector.stats?.() ?? {},
+        };
         ctx?.heartbeat(lastDetails);
         sinceCheckpoint = 0;
         lastCheckpoint = Date.now();

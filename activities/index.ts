@@ -66,11 +66,18 @@ export function createActivities(deps: ActivityDeps) {
 
     async collectSource(req: CollectRequest): Promise<CollectResult> {
       const source = deps.config.sources.find((s) => s.id === req.source);
-      if (!source) throw ApplicationFailure.nonRetryable(`source "${req.source}" is not in ${deps.config.file}`, 'SourceConfigError');
+      if (!source)
+        throw ApplicationFailure.nonRetryable(
+          `source "${req.source}" is not in ${deps.config.file}`,
+          'SourceConfigError',
+        );
       const log = deps.log.child({ activity: 'collectSource', source: req.source, bundleId: req.bundleId });
       try {
         const result = await collectInto(deps.store, deps.config, source, req, log, clock);
-        log.info({ artifacts: result.artifactCount, blobsCreated: result.blobsCreated, bytes: result.bytesWritten }, 'source collected');
+        log.info(
+          { artifacts: result.artifactCount, blobsCreated: result.blobsCreated, bytes: result.bytesWritten },
+          'source collected',
+        );
         return result;
       } catch (err) {
         log.error({ err: describe(err) }, 'source collection failed');
@@ -125,7 +132,10 @@ export function createActivities(deps: ActivityDeps) {
       const stop = keepAlive();
       try {
         const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
-        deps.log.info({ bundleId: summary.bundleId, sequence: summary.sequence, artifacts: summary.artifactCount }, 'bundle sealed');
+        deps.log.info(
+          { bundleId: summary.bundleId, sequence: summary.sequence, artifacts: summary.artifactCount },
+          'bundle sealed',
+        );
         return summary;
       } catch (err) {
         deps.log.error({ err: describe(err), bundleId: req.bundleId }, 'sealing bundle failed');
@@ -142,9 +152,12 @@ export type Activities = ReturnType<typeof createActivities>;
 /** Known error classes keep their name as the failure type; the retry policy decides from it. */
 function toFailure(err: unknown): unknown {
   if (err instanceof ConnectorError) {
-    return err.retryable ? ApplicationFailure.retryable(err.message, err.name) : ApplicationFailure.nonRetryable(err.message, err.name);
+    return err.retryable
+      ? ApplicationFailure.retryable(err.message, err.name)
+      : ApplicationFailure.nonRetryable(err.message, err.name);
   }
-  if (err instanceof StoreFullError || err instanceof InputError) return ApplicationFailure.nonRetryable(err.message, err.name);
+  if (err instanceof StoreFullError || err instanceof InputError)
+    return ApplicationFailure.nonRetryable(err.message, err.name);
   return err;
 }
 

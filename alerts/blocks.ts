@@ -7,7 +7,13 @@ import type { Block, TextObject } from './types';
  * and its content never disagree. Limits kept: 50 blocks per message, 3000 characters per section or
  * context text, 150 per header.
  */
-export const slackLimits = { blocks: 50, sectionText: 3000, headerText: 150, contextElements: 10, fallbackText: 3000 } as const;
+export const slackLimits = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  contextElements: 10,
+  fallbackText: 3000,
+} as const;
 
 export const statusEmoji: Record<ControlStatus, string> = {
   fresh: ':large_green_circle:',
@@ -106,12 +112,17 @@ const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text: truncate(t
  * listed by id in one closing section.
  */
 export function buildMessage(spec: MessageSpec): { text: string; blocks: Block[] } {
-  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(spec.header, slackLimits.headerText), emoji: true } }];
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(spec.header, slackLimits.headerText), emoji: true } },
+  ];
   const mentionText = (spec.mentions ?? []).join(' ');
   const intro = [mentionText, spec.intro ?? ''].filter((s) => s !== '').join(' ');
   if (intro) blocks.push({ type: 'section', text: mrkdwn(intro) });
   const tail: Block[] = [
-    { type: 'context', elements: [mrkdwn(`Evaluated ${slackDate(spec.at.toISOString(), '{date_short_pretty} {time}')}`)] },
+    {
+      type: 'context',
+      elements: [mrkdwn(`Evaluated ${slackDate(spec.at.toISOString(), '{date_short_pretty} {time}')}`)],
+    },
     { type: 'context', elements: [mrkdwn(footer)] },
   ];
   // Reserve the tail and one block for "and N more".
@@ -131,9 +142,17 @@ export function buildMessage(spec: MessageSpec): { text: string; blocks: Block[]
     }
   }
   if (left.length > 0) {
-    blocks.push({ type: 'section', text: mrkdwn(`…and ${left.length} more control${left.length === 1 ? '' : 's'}: ${left.map(escapeMrkdwn).join(', ')}`) });
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(
+        `…and ${left.length} more control${left.length === 1 ? '' : 's'}: ${left.map(escapeMrkdwn).join(', ')}`,
+      ),
+    });
   }
   blocks.push(...tail);
-  const text = truncate([mentionText, escapeMrkdwn(spec.summary)].filter((s) => s !== '').join(' '), slackLimits.fallbackText);
+  const text = truncate(
+    [mentionText, escapeMrkdwn(spec.summary)].filter((s) => s !== '').join(' '),
+    slackLimits.fallbackText,
+  );
   return { text, blocks };
 }

@@ -21,15 +21,23 @@ import type { AlertPolicy } from './types';
  */
 const channelSchema = z
   .string()
-  .regex(/^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$/, 'expected a channel id (C0123ABCDEF) or a name with "#" (#compliance)');
+  .regex(
+    /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$/,
+    'expected a channel id (C0123ABCDEF) or a name with "#" (#compliance)',
+  );
 
 const mentionSchema = z
   .string()
-  .regex(/^<(@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+|!here|!channel)>$/, 'expected a user mention <@U0123ABC> or a user group <!subteam^S0123ABC>');
+  .regex(
+    /^<(@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+|!here|!channel)>$/,
+    'expected a user mention <@U0123ABC> or a user group <!subteam^S0123ABC>',
+  );
 
 const matchSchema = z.string().regex(/^[A-Z]+(\.\d+)+$/, 'expected a control group (A.6) or a control id (A.6.2.8)');
 
-const durationSchema = z.string().refine((d) => (parseDuration(d) ?? 0) > 0, { message: `not a positive duration; ${durationHint}` });
+const durationSchema = z
+  .string()
+  .refine((d) => (parseDuration(d) ?? 0) > 0, { message: `not a positive duration; ${durationHint}` });
 
 export const slackAlertsSchema = z
   .strictObject({
@@ -39,7 +47,9 @@ export const slackAlertsSchema = z
     defaultChannel: channelSchema,
     /** Mention for controls no route matches. */
     defaultMention: mentionSchema.optional(),
-    routes: z.array(z.strictObject({ match: matchSchema, channel: channelSchema, mention: mentionSchema.optional() })).default([]),
+    routes: z
+      .array(z.strictObject({ match: matchSchema, channel: channelSchema, mention: mentionSchema.optional() }))
+      .default([]),
     /** One message per channel per run instead of one per alert. */
     digest: z.boolean().default(true),
     /** Reminder cadence for controls that stay stale, missing or collection-failed. */
@@ -50,7 +60,12 @@ export const slackAlertsSchema = z
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
     cfg.routes.forEach((r, i) => {
-      if (seen.has(r.match)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'match'], message: `duplicate route for ${r.match} (also routes[${seen.get(r.match)}])` });
+      if (seen.has(r.match))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'match'],
+          message: `duplicate route for ${r.match} (also routes[${seen.get(r.match)}])`,
+        });
       seen.set(r.match, i);
     });
   });
@@ -77,7 +92,9 @@ export function alertPolicyFromConfig(cfg: AlertsConfig): AlertPolicy {
  * otherwise), with a "did you mean". For the config loader or `evidence-hub mappings check`.
  */
 export function unknownRouteMatches(cfg: AlertsConfig, controlIds: readonly string[]): string[] {
-  const groups = new Set(controlIds.flatMap((id) => id.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+  const groups = new Set(
+    controlIds.flatMap((id) => id.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))),
+  );
   return cfg.slack.routes
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => !groups.has(r.match))

@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { formatDuration } from '../core/duration';
 import { statuses, type ControlResult, type ControlStatus } from '../mappings/evaluate';
-import { buildMessage, escapeMrkdwn, recoveryEmoji, slackDate, statusEmoji, type ControlLine, type MessageSection, type MessageSpec } from './blocks';
+import {
+  buildMessage,
+  escapeMrkdwn,
+  recoveryEmoji,
+  slackDate,
+  statusEmoji,
+  type ControlLine,
+  type MessageSection,
+  type MessageSpec,
+} from './blocks';
 import {
   alertStateVersion,
   isProblem,
@@ -63,9 +72,13 @@ const alertStateSchema = z.strictObject({
 export function parseAlertState(json: unknown): AlertState {
   if (json === undefined || json === null) return emptyAlertState();
   const version = (json as { version?: unknown }).version;
-  if (version !== alertStateVersion) throw new Error(`alert state: unsupported version ${JSON.stringify(version)} (this build reads version ${alertStateVersion})`);
+  if (version !== alertStateVersion)
+    throw new Error(
+      `alert state: unsupported version ${JSON.stringify(version)} (this build reads version ${alertStateVersion})`,
+    );
   const parsed = alertStateSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`alert state: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`alert state: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data as AlertState;
 }
 
@@ -77,7 +90,10 @@ export interface Route {
 }
 
 /** The most specific route whose match is the control id or a dot-boundary prefix of it; ties: first listed. */
-export function routeFor(controlId: string, policy: Pick<AlertPolicy, 'routes' | 'defaultChannel' | 'defaultMention'>): Route {
+export function routeFor(
+  controlId: string,
+  policy: Pick<AlertPolicy, 'routes' | 'defaultChannel' | 'defaultMention'>,
+): Route {
   let best: Route | undefined;
   let depth = -1;
   for (const r of policy.routes) {
@@ -88,7 +104,9 @@ export function routeFor(controlId: string, policy: Pick<AlertPolicy, 'routes' |
       depth = d;
     }
   }
-  return best ?? { channel: policy.defaultChannel, ...(policy.defaultMention ? { mention: policy.defaultMention } : {}) };
+  return (
+    best ?? { channel: policy.defaultChannel, ...(policy.defaultMention ? { mention: policy.defaultMention } : {}) }
+  );
 }
 
 /** Orders A.2.10 after A.2.9 and A.10 after A.9. */
@@ -116,7 +134,8 @@ export interface FailingSource {
   error: string;
 }
 
-const failureRe = /source "([^"]+)" (failed|collected with problems) at (\d{4}-\d\d-\d\dT[\d:.]+Z): (.*?)(?:; evidence (?:goes stale in .*|is already [a-z-]+))?$/s;
+const failureRe =
+  /source "([^"]+)" (failed|collected with problems) at (\d{4}-\d\d-\d\dT[\d:.]+Z): (.*?)(?:; evidence (?:goes stale in .*|is already [a-z-]+))?$/s;
 
 /** The failing source named in a collection-failed reason (as mappings/evaluate.ts words it). */
 export function failingSource(reason: string): FailingSource | undefined {
@@ -128,11 +147,24 @@ export function failingSource(reason: string): FailingSource | undefined {
 const sha256 = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
 /** Key of one control's transition. Anchored on state (status since, last notice), not on the wall clock. */
-export function itemKey(kind: ItemKind, channel: string, control: string, from: ControlStatus | undefined, fromSince: string | undefined, to: ControlStatus, anchor = ''): string {
+export function itemKey(
+  kind: ItemKind,
+  channel: string,
+  control: string,
+  from: ControlStatus | undefined,
+  fromSince: string | undefined,
+  to: ControlStatus,
+  anchor = '',
+): string {
   return sha256(['evidence-hub/alert-item@1', kind, channel, control, from ?? '', fromSince ?? '', to, anchor]);
 }
 
-export function messageKey(channel: string, threadTs: string | undefined, kind: MessageKind, itemKeys: readonly string[]): string {
+export function messageKey(
+  channel: string,
+  threadTs: string | undefined,
+  kind: MessageKind,
+  itemKeys: readonly string[],
+): string {
   return sha256(['evidence-hub/alert-message@1', channel, threadTs ?? '', kind, [...itemKeys].sort()]);
 }
 
@@ -166,7 +198,12 @@ export interface AlertPlan {
  * `previous.posted` are left out (they were posted by an earlier attempt), and their threads are taken
  * from there.
  */
-export function planAlerts(previous: AlertState, results: readonly ControlResult[], now: Date, policy: AlertPolicy): AlertPlan {
+export function planAlerts(
+  previous: AlertState,
+  results: readonly ControlResult[],
+  now: Date,
+  policy: AlertPolicy,
+): AlertPlan {
   const nowMs = now.getTime();
   if (Number.isNaN(nowMs)) throw new Error('planAlerts: invalid evaluation time');
   if (!(policy.reminderEveryMs > 0)) throw new Error('planAlerts: reminderEveryMs must be positive');
@@ -189,7 +226,14 @@ export function planAlerts(previous: AlertState, results: readonly ControlResult
     const status = result.status;
     const route = routeFor(id, policy);
     const failing = status === 'collection-failed' ? failingSource(result.reason) : undefined;
-    const entry = (item: PlannedItem, thread?: SlackThread): Entry => ({ item, result, route, ...(prev ? { prev } : {}), ...(thread ? { thread } : {}), ...(failing ? { failing } : {}) });
+    const entry = (item: PlannedItem, thread?: SlackThread): Entry => ({
+      item,
+      result,
+      route,
+      ...(prev ? { prev } : {}),
+      ...(thread ? { thread } : {}),
+      ...(failing ? { failing } : {}),
+    });
 
     if (prev && prev.status === status) {
       const state: ControlAlertState = { ...prev };
@@ -236,11 +280,15 @@ export function planAlerts(previous: AlertState, results: readonly ControlResult
   const pending = entries.filter((e) => posted[e.item.key] === undefined);
   for (const e of entries) {
     const rec = posted[e.item.key];
-    if (rec && e.item.kind === 'alert') controls[e.item.control] = { ...controls[e.item.control]!, thread: { channel: rec.channel, ts: rec.ts } };
+    if (rec && e.item.kind === 'alert')
+      controls[e.item.control] = { ...controls[e.item.control]!, thread: { channel: rec.channel, ts: rec.ts } };
   }
 
   const messages = buildMessages(groupUnits(pending), policy, now).filter((m) => posted[m.key] === undefined);
-  return { messages, next: { version: alertStateVersion, controls: sortedRecord(controls, compareControlIds), posted } };
+  return {
+    messages,
+    next: { version: alertStateVersion, controls: sortedRecord(controls, compareControlIds), posted },
+  };
 }
 
 /**
@@ -256,13 +304,18 @@ export function recordDeliveries(state: AlertState, deliveries: readonly Deliver
     const items = new Set(d.itemKeys);
     for (const k of d.itemKeys) posted[k] = rec;
     for (const [id, c] of Object.entries(controls)) {
-      if (c.alertKey !== undefined && items.has(c.alertKey) && !c.thread) controls[id] = { ...c, thread: { channel: d.channel, ts: d.ts } };
+      if (c.alertKey !== undefined && items.has(c.alertKey) && !c.thread)
+        controls[id] = { ...c, thread: { channel: d.channel, ts: d.ts } };
     }
   }
   return { version: alertStateVersion, controls, posted: sortedRecord(posted) };
 }
 
-function prunePosted(posted: Record<string, PostedRecord>, nowMs: number, policy: AlertPolicy): Record<string, PostedRecord> {
+function prunePosted(
+  posted: Record<string, PostedRecord>,
+  nowMs: number,
+  policy: AlertPolicy,
+): Record<string, PostedRecord> {
   const retention = policy.keyRetentionMs ?? defaultKeyRetentionMs;
   const max = policy.maxPostedKeys ?? defaultMaxPostedKeys;
   const kept = Object.entries(posted)
@@ -272,7 +325,10 @@ function prunePosted(posted: Record<string, PostedRecord>, nowMs: number, policy
   return sortedRecord(Object.fromEntries(kept));
 }
 
-function sortedRecord<T>(rec: Record<string, T>, compare: (a: string, b: string) => number = (a, b) => (a < b ? -1 : a > b ? 1 : 0)): Record<string, T> {
+function sortedRecord<T>(
+  rec: Record<string, T>,
+  compare: (a: string, b: string) => number = (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+): Record<string, T> {
   return Object.fromEntries(Object.entries(rec).sort(([a], [b]) => compare(a, b)));
 }
 
@@ -290,7 +346,11 @@ function groupUnits(entries: Entry[]): Unit[] {
     } else if (e.item.to === 'collection-failed') {
       const source = e.failing?.source ?? '(unknown source)';
       key = `${kind}\u0000${e.route.channel}\u0000source:${source}`;
-      unit = { kind, channel: e.route.channel, source: e.failing ?? { source, outcome: 'failed', at: '', error: e.result.reason } };
+      unit = {
+        kind,
+        channel: e.route.channel,
+        source: e.failing ?? { source, outcome: 'failed', at: '', error: e.result.reason },
+      };
     } else {
       key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}`;
       unit = { kind, channel: e.route.channel };
@@ -345,7 +405,11 @@ const statusLabel: Record<ControlStatus, string> = {
   'not-applicable': 'not applicable',
 };
 
-const alertHeading: Partial<Record<ControlStatus, string>> = { stale: 'Evidence stale', missing: 'Evidence missing', 'due-soon': 'Evidence due soon' };
+const alertHeading: Partial<Record<ControlStatus, string>> = {
+  stale: 'Evidence stale',
+  missing: 'Evidence missing',
+  'due-soon': 'Evidence due soon',
+};
 
 function line(e: Entry, now: Date): ControlLine {
   const r = e.result;
@@ -387,7 +451,11 @@ function failureConsequence(entries: Entry[], now: Date, plain: boolean): string
   const parts: string[] = [];
   if (first !== undefined) {
     const inText = `in ${formatDuration(Date.parse(first) - nowMs)} (${date(first)})`;
-    parts.push(dues.every((d) => d === first) ? `${n(dues.length)} will go stale ${inText}` : `${n(dues.length)} will go stale, the first ${inText}`);
+    parts.push(
+      dues.every((d) => d === first)
+        ? `${n(dues.length)} will go stale ${inText}`
+        : `${n(dues.length)} will go stale, the first ${inText}`,
+    );
   }
   if (already > 0) parts.push(`${n(already)} already stale or missing`);
   return parts.join('; ');
@@ -396,7 +464,9 @@ function failureConsequence(entries: Entry[], now: Date, plain: boolean): string
 /** The collection-failed group heading: "Source github failed: <error>" and what it means for the controls. */
 function failureHeading(source: FailingSource, entries: Entry[], now: Date, reminder: boolean): string {
   const when = source.at ? ` at ${slackDate(source.at, '{date_short_pretty} {time}')}` : '';
-  const lead = reminder ? `:alarm_clock: Still failing: source *${escapeMrkdwn(source.source)}*` : `${statusEmoji['collection-failed']} Source *${escapeMrkdwn(source.source)}* ${source.outcome}${when}`;
+  const lead = reminder
+    ? `:alarm_clock: Still failing: source *${escapeMrkdwn(source.source)}*`
+    : `${statusEmoji['collection-failed']} Source *${escapeMrkdwn(source.source)}* ${source.outcome}${when}`;
   return `${lead}: ${escapeMrkdwn(source.error)}\n*${failureConsequence(entries, now, false)}*`;
 }
 
@@ -404,11 +474,23 @@ function failureSummary(source: FailingSource, entries: Entry[], now: Date): str
   return `${source.error}: ${failureConsequence(entries, now, true)} (source ${source.source}: ${entries.map((e) => e.item.control).join(', ')})`;
 }
 
-function finish(kind: MessageKind, channel: string, threadTs: string | undefined, entries: Entry[], spec: Omit<MessageSpec, 'at'>, now: Date): PlannedMessage {
+function finish(
+  kind: MessageKind,
+  channel: string,
+  threadTs: string | undefined,
+  entries: Entry[],
+  spec: Omit<MessageSpec, 'at'>,
+  now: Date,
+): PlannedMessage {
   const items = entries.map((e) => e.item);
   const { text, blocks } = buildMessage({ ...spec, at: now });
   return {
-    key: messageKey(channel, threadTs, kind, items.map((i) => i.key)),
+    key: messageKey(
+      channel,
+      threadTs,
+      kind,
+      items.map((i) => i.key),
+    ),
     kind,
     channel,
     ...(threadTs ? { threadTs } : {}),
@@ -425,26 +507,70 @@ function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
   const first = entries[0]!;
   const title = `${first.item.control} ${first.result.control.title}`;
   if (u.kind === 'recovery') {
-    const header = entries.length === 1 ? `${recoveryEmoji} Recovered: ${title}` : `${recoveryEmoji} Recovered: ${entries.length} controls`;
+    const header =
+      entries.length === 1
+        ? `${recoveryEmoji} Recovered: ${title}`
+        : `${recoveryEmoji} Recovered: ${entries.length} controls`;
     const intro = entries
-      .map((e) => `*${escapeMrkdwn(e.item.control)}* is *${statusLabel[e.item.to]}* now, after ${formatDuration(now.getTime() - Date.parse(e.prev!.since))} ${statusLabel[e.item.from!]}.`)
+      .map(
+        (e) =>
+          `*${escapeMrkdwn(e.item.control)}* is *${statusLabel[e.item.to]}* now, after ${formatDuration(now.getTime() - Date.parse(e.prev!.since))} ${statusLabel[e.item.from!]}.`,
+      )
       .join('\n');
     const summary = `Recovered: ${entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`).join(', ')}`;
-    return finish('recovery', u.channel, u.threadTs, entries, { header, intro, sections: [{ lines: entries.map((e) => line(e, now)) }], summary }, now);
+    return finish(
+      'recovery',
+      u.channel,
+      u.threadTs,
+      entries,
+      { header, intro, sections: [{ lines: entries.map((e) => line(e, now)) }], summary },
+      now,
+    );
   }
   const mentions = mentionsOf(entries);
   const reminder = u.kind === 'reminder';
   if (u.source) {
-    const header = reminder ? `:alarm_clock: Still failing: source "${u.source.source}"` : `${statusEmoji['collection-failed']} Collection failed: source "${u.source.source}"`;
-    const sections: MessageSection[] = [{ heading: failureHeading(u.source, entries, now, reminder), lines: entries.map((e) => line(e, now)) }];
-    return finish(u.kind, u.channel, undefined, entries, { header, sections, mentions, summary: `${reminder ? 'Reminder: ' : ''}${failureSummary(u.source, entries, now)}` }, now);
+    const header = reminder
+      ? `:alarm_clock: Still failing: source "${u.source.source}"`
+      : `${statusEmoji['collection-failed']} Collection failed: source "${u.source.source}"`;
+    const sections: MessageSection[] = [
+      { heading: failureHeading(u.source, entries, now, reminder), lines: entries.map((e) => line(e, now)) },
+    ];
+    return finish(
+      u.kind,
+      u.channel,
+      undefined,
+      entries,
+      {
+        header,
+        sections,
+        mentions,
+        summary: `${reminder ? 'Reminder: ' : ''}${failureSummary(u.source, entries, now)}`,
+      },
+      now,
+    );
   }
   const status = first.item.to;
-  const header = reminder ? `:alarm_clock: Still ${statusLabel[status]}: ${title}` : `${statusEmoji[status]} ${alertHeading[status] ?? statusLabel[status]}: ${title}`;
+  const header = reminder
+    ? `:alarm_clock: Still ${statusLabel[status]}: ${title}`
+    : `${statusEmoji[status]} ${alertHeading[status] ?? statusLabel[status]}: ${title}`;
   const intro = reminder
     ? `Reminder: *${escapeMrkdwn(first.item.control)}* has been *${statusLabel[status]}* since ${slackDate(first.prev!.since)}. Next reminder in ${formatDuration(policy.reminderEveryMs)} unless it recovers.`
     : `*${escapeMrkdwn(first.item.control)}* ${first.prev ? `went from ${statusLabel[first.prev.status]} to` : 'is'} *${statusLabel[status]}*.`;
-  return finish(u.kind, u.channel, undefined, entries, { header, intro, sections: [{ lines: entries.map((e) => line(e, now)) }], mentions, summary: `${reminder ? 'Reminder: still ' : ''}${alertHeading[status] ?? statusLabel[status]}: ${title}` }, now);
+  return finish(
+    u.kind,
+    u.channel,
+    undefined,
+    entries,
+    {
+      header,
+      intro,
+      sections: [{ lines: entries.map((e) => line(e, now)) }],
+      mentions,
+      summary: `${reminder ? 'Reminder: still ' : ''}${alertHeading[status] ?? statusLabel[status]}: ${title}`,
+    },
+    now,
+  );
 }
 
 function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now: Date): PlannedMessage {
@@ -453,20 +579,55 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
   const reminders = units.filter((u) => u.kind === 'reminder');
   const count = (us: Unit[]) => us.reduce((n, u) => n + u.entries.length, 0);
   const sections: MessageSection[] = [];
-  const byControl = (us: Unit[]) => us.flatMap((u) => u.entries).sort((a, b) => compareControlIds(a.item.control, b.item.control));
+  const byControl = (us: Unit[]) =>
+    us.flatMap((u) => u.entries).sort((a, b) => compareControlIds(a.item.control, b.item.control));
   const plainNew = newOnes.filter((u) => !u.source);
   const problems = byControl(plainNew).filter((e) => e.item.to !== 'due-soon');
   const dueSoon = byControl(plainNew).filter((e) => e.item.to === 'due-soon');
-  if (problems.length > 0) sections.push({ heading: `*New: ${problems.length} control${problems.length === 1 ? '' : 's'} stale or missing*`, lines: problems.map((e) => line(e, now)) });
-  for (const u of newOnes.filter((x) => x.source)) sections.push({ heading: failureHeading(u.source!, u.entries, now, false), lines: u.entries.map((e) => line(e, now)) });
-  if (dueSoon.length > 0) sections.push({ heading: `*Due soon: ${dueSoon.length} control${dueSoon.length === 1 ? '' : 's'} in the grace window*`, lines: dueSoon.map((e) => line(e, now)) });
+  if (problems.length > 0)
+    sections.push({
+      heading: `*New: ${problems.length} control${problems.length === 1 ? '' : 's'} stale or missing*`,
+      lines: problems.map((e) => line(e, now)),
+    });
+  for (const u of newOnes.filter((x) => x.source))
+    sections.push({
+      heading: failureHeading(u.source!, u.entries, now, false),
+      lines: u.entries.map((e) => line(e, now)),
+    });
+  if (dueSoon.length > 0)
+    sections.push({
+      heading: `*Due soon: ${dueSoon.length} control${dueSoon.length === 1 ? '' : 's'} in the grace window*`,
+      lines: dueSoon.map((e) => line(e, now)),
+    });
   const plainReminders = byControl(reminders.filter((u) => !u.source));
   if (plainReminders.length > 0) {
-    sections.push({ heading: `:alarm_clock: *Still open: ${plainReminders.length} control${plainReminders.length === 1 ? '' : 's'}* (reminder every ${formatDuration(policy.reminderEveryMs)})`, lines: plainReminders.map((e) => line(e, now)) });
+    sections.push({
+      heading: `:alarm_clock: *Still open: ${plainReminders.length} control${plainReminders.length === 1 ? '' : 's'}* (reminder every ${formatDuration(policy.reminderEveryMs)})`,
+      lines: plainReminders.map((e) => line(e, now)),
+    });
   }
-  for (const u of reminders.filter((x) => x.source)) sections.push({ heading: failureHeading(u.source!, u.entries, now, true), lines: u.entries.map((e) => line(e, now)) });
-  const parts = [...(count(newOnes) > 0 ? [`${count(newOnes)} new`] : []), ...(count(reminders) > 0 ? [`${count(reminders)} still open`] : [])];
+  for (const u of reminders.filter((x) => x.source))
+    sections.push({
+      heading: failureHeading(u.source!, u.entries, now, true),
+      lines: u.entries.map((e) => line(e, now)),
+    });
+  const parts = [
+    ...(count(newOnes) > 0 ? [`${count(newOnes)} new`] : []),
+    ...(count(reminders) > 0 ? [`${count(reminders)} still open`] : []),
+  ];
   const header = `:rotating_light: Evidence alerts: ${parts.join(', ')}`;
   const ids = entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`);
-  return finish('digest', channel, undefined, entries, { header, sections, mentions: mentionsOf(entries), summary: `Evidence alerts (${parts.join(', ')}): ${ids.join(', ')}` }, now);
+  return finish(
+    'digest',
+    channel,
+    undefined,
+    entries,
+    {
+      header,
+      sections,
+      mentions: mentionsOf(entries),
+      summary: `Evidence alerts (${parts.join(', ')}): ${ids.join(', ')}`,
+    },
+    now,
+  );
 }

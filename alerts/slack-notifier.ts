@@ -32,7 +32,13 @@ export class SlackUnavailableError extends ConnectorError {
  * Production retries: up to 5 attempts with backoff from 1s to 30s. A 429 is waited out inside the
  * WebClient for exactly its Retry-After seconds (the request queue pauses), then this backoff applies.
  */
-export const defaultSlackRetry: RetryOptions = { retries: 5, factor: 2, minTimeout: 1_000, maxTimeout: 30_000, randomize: true };
+export const defaultSlackRetry: RetryOptions = {
+  retries: 5,
+  factor: 2,
+  minTimeout: 1_000,
+  maxTimeout: 30_000,
+  randomize: true,
+};
 
 export interface SlackNotifierOptions {
   token: string;
@@ -49,7 +55,15 @@ export interface SlackNotifierOptions {
   onRateLimited?: (retryAfterSec: number) => void;
 }
 
-const credentialErrors = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'missing_scope', 'not_allowed_token_type']);
+const credentialErrors = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'missing_scope',
+  'not_allowed_token_type',
+]);
 const channelErrors = new Set([
   'channel_not_found',
   'not_in_channel',
@@ -61,7 +75,16 @@ const channelErrors = new Set([
   'restricted_action_non_threadable_channel',
   'ekm_access_denied',
 ]);
-const transientErrors = new Set(['ratelimited', 'rate_limited', 'fatal_error', 'internal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org', 'org_login_required']);
+const transientErrors = new Set([
+  'ratelimited',
+  'rate_limited',
+  'fatal_error',
+  'internal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+  'org_login_required',
+]);
 
 const channelHint: Record<string, string> = {
   channel_not_found: 'no such channel, or a private channel the app was not invited to',
@@ -98,10 +121,19 @@ export class SlackNotifier {
   }
 
   /** From the `alerts` config: resolves the token secret now (a missing one is a CredentialsError). */
-  static async fromConfig(cfg: AlertsConfig, baseDir: string, extra: Omit<SlackNotifierOptions, 'token' | 'tokenSource' | 'apiUrl'> = {}): Promise<SlackNotifier> {
+  static async fromConfig(
+    cfg: AlertsConfig,
+    baseDir: string,
+    extra: Omit<SlackNotifierOptions, 'token' | 'tokenSource' | 'apiUrl'> = {},
+  ): Promise<SlackNotifier> {
     const tokenSource = `alerts.slack.token (${describeRef(cfg.slack.token)})`;
     const token = await resolveSecret(cfg.slack.token, baseDir, tokenSource);
-    return new SlackNotifier({ ...extra, token, tokenSource, ...(cfg.slack.apiUrl ? { apiUrl: cfg.slack.apiUrl } : {}) });
+    return new SlackNotifier({
+      ...extra,
+      token,
+      tokenSource,
+      ...(cfg.slack.apiUrl ? { apiUrl: cfg.slack.apiUrl } : {}),
+    });
   }
 
   /** Posts one message; replies go into their thread without being broadcast to the channel. */
@@ -113,7 +145,10 @@ export class SlackNotifier {
       unfurl_links: false,
       unfurl_media: false,
       // The key travels with the message: a human (or a later audit of the channel) can match posts to plans.
-      metadata: { event_type: 'evidence_hub_alert', event_payload: { key: message.key, kind: message.kind, controls: message.controls.join(',') } },
+      metadata: {
+        event_type: 'evidence_hub_alert',
+        event_payload: { key: message.key, kind: message.kind, controls: message.controls.join(',') },
+      },
       ...(message.threadTs ? { thread_ts: message.threadTs, reply_broadcast: false as const } : {}),
     } satisfies ChatPostMessageArguments;
     let res;
@@ -122,8 +157,16 @@ export class SlackNotifier {
     } catch (err) {
       throw this.translate(err, message);
     }
-    if (!res.ts || !res.channel) throw new SlackUnavailableError(`Slack accepted the message for ${message.channel} but returned no ts/channel`);
-    return { key: message.key, channel: res.channel, ts: res.ts, skipped: false, itemKeys: message.items.map((i) => i.key), at: message.at };
+    if (!res.ts || !res.channel)
+      throw new SlackUnavailableError(`Slack accepted the message for ${message.channel} but returned no ts/channel`);
+    return {
+      key: message.key,
+      channel: res.channel,
+      ts: res.ts,
+      skipped: false,
+      itemKeys: message.items.map((i) => i.key),
+      at: message.at,
+    };
   }
 
   /**
@@ -131,14 +174,25 @@ export class SlackNotifier {
    * skipped: true). `onDelivered` runs after every post; persist `recordDeliveries(state, [d])` there.
    * The first failure stops the run and is thrown (earlier posts were already reported).
    */
-  async deliver(messages: readonly PlannedMessage[], state: Pick<AlertState, 'posted'>, onDelivered?: (d: Delivery) => Promise<void> | void): Promise<Delivery[]> {
+  async deliver(
+    messages: readonly PlannedMessage[],
+    state: Pick<AlertState, 'posted'>,
+    onDelivered?: (d: Delivery) => Promise<void> | void,
+  ): Promise<Delivery[]> {
     const out: Delivery[] = [];
     const done = new Set<string>();
     for (const m of messages) {
       const rec = state.posted[m.key];
       if (rec || done.has(m.key)) {
         const prior = rec ?? out.find((d) => d.key === m.key)!;
-        out.push({ key: m.key, channel: prior.channel, ts: prior.ts, skipped: true, itemKeys: m.items.map((i) => i.key), at: prior.at });
+        out.push({
+          key: m.key,
+          channel: prior.channel,
+          ts: prior.ts,
+          skipped: true,
+          itemKeys: m.items.map((i) => i.key),
+          at: prior.at,
+        });
         continue;
       }
       const d = await this.post(m);
@@ -153,7 +207,11 @@ export class SlackNotifier {
   async checkAuth(): Promise<{ team?: string; user?: string; botId?: string }> {
     try {
       const res = await this.client.auth.test();
-      return { ...(res.team ? { team: res.team } : {}), ...(res.user ? { user: res.user } : {}), ...(res.bot_id ? { botId: res.bot_id } : {}) };
+      return {
+        ...(res.team ? { team: res.team } : {}),
+        ...(res.user ? { user: res.user } : {}),
+        ...(res.bot_id ? { botId: res.bot_id } : {}),
+      };
     } catch (err) {
       throw this.translate(err);
     }
@@ -166,21 +224,32 @@ export class SlackNotifier {
     if (err instanceof WebAPIPlatformError) {
       const code = err.data.error;
       if (credentialErrors.has(code)) {
-        const needed = code === 'missing_scope' ? ` (needs ${(err.data as { needed?: string }).needed ?? 'chat:write'})` : '';
-        return new CredentialsError(`Slack rejected the bot token from ${this.opts.tokenSource}: ${code}${needed}; issue a new bot token (xoxb-) with chat:write and update that secret`);
+        const needed =
+          code === 'missing_scope' ? ` (needs ${(err.data as { needed?: string }).needed ?? 'chat:write'})` : '';
+        return new CredentialsError(
+          `Slack rejected the bot token from ${this.opts.tokenSource}: ${code}${needed}; issue a new bot token (xoxb-) with chat:write and update that secret`,
+        );
       }
       if (channelErrors.has(code)) {
-        return new SourceConfigError(`${where}: ${code}${channelHint[code] ? ` (${channelHint[code]})` : ''}; fix alerts.slack.defaultChannel / alerts.slack.routes or the channel`);
+        return new SourceConfigError(
+          `${where}: ${code}${channelHint[code] ? ` (${channelHint[code]})` : ''}; fix alerts.slack.defaultChannel / alerts.slack.routes or the channel`,
+        );
       }
       if (transientErrors.has(code)) return new SlackUnavailableError(`${where}: Slack answered ${code}; will retry`);
-      return new SlackMessageError(`${where}: Slack refused ${message ? `message ${message.key.slice(0, 12)}` : 'the call'}: ${code}`);
+      return new SlackMessageError(
+        `${where}: Slack refused ${message ? `message ${message.key.slice(0, 12)}` : 'the call'}: ${code}`,
+      );
     }
     // The WebClient reports a 429 it waited out as a plain error (wrapped as a request error): after the
     // last retry that is what arrives here.
-    const inner = err instanceof WebAPIRequestError ? err.original.message : err instanceof Error ? err.message : String(err);
-    if (/rate limit|retry header/i.test(inner)) return new SlackUnavailableError(`${where}: still rate-limited by Slack after every retry (${inner})`);
-    if (err instanceof WebAPIRequestError) return new SlackUnavailableError(`${where}: cannot reach Slack at ${this.client.slackApiUrl}: ${inner}`);
-    if (err instanceof WebAPIHTTPError) return new SlackUnavailableError(`${where}: Slack answered HTTP ${err.statusCode} ${err.statusMessage}`);
+    const inner =
+      err instanceof WebAPIRequestError ? err.original.message : err instanceof Error ? err.message : String(err);
+    if (/rate limit|retry header/i.test(inner))
+      return new SlackUnavailableError(`${where}: still rate-limited by Slack after every retry (${inner})`);
+    if (err instanceof WebAPIRequestError)
+      return new SlackUnavailableError(`${where}: cannot reach Slack at ${this.client.slackApiUrl}: ${inner}`);
+    if (err instanceof WebAPIHTTPError)
+      return new SlackUnavailableError(`${where}: Slack answered HTTP ${err.statusCode} ${err.statusMessage}`);
     return err instanceof Error ? err : new Error(inner);
   }
 }
@@ -194,9 +263,12 @@ export function slackLoggerFor(log: Logger): SlackLogger {
   let level = LogLevel.WARN;
   const child = log.child({ component: 'slack-web-api' });
   const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
-  const at = (l: LogLevel) => (...msg: unknown[]) => {
-    if (order.indexOf(l) >= order.indexOf(level)) child[l](msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
-  };
+  const at =
+    (l: LogLevel) =>
+    (...msg: unknown[]) => {
+      if (order.indexOf(l) >= order.indexOf(level))
+        child[l](msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
+    };
   return {
     debug: at(LogLevel.DEBUG),
     info: at(LogLevel.INFO),

@@ -39,7 +39,11 @@ const log = createLogger({ level: 'silent' });
 const root = path.join(__dirname, '..');
 const forwardHost = '127.77.0.1';
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,7 +72,9 @@ async function forwarder(targetPort: number): Promise<net.Server | undefined> {
     });
     return server;
   } catch (err) {
-    process.stderr.write(`[auditree-bench] cannot listen on ${forwardHost}:80 (${(err as Error).message}); falling back to driving Auditree's Github client\n`);
+    process.stderr.write(
+      `[auditree-bench] cannot listen on ${forwardHost}:80 (${(err as Error).message}); falling back to driving Auditree's Github client\n`,
+    );
     return undefined;
   }
 }
@@ -82,20 +88,40 @@ async function main(): Promise<void> {
   const repoCount = Number(process.argv[2] ?? 50);
   const rounds = Number(process.argv[3] ?? 3);
   const latencyMs = Number(process.env['BENCH_SWEEP_LATENCY_MS'] ?? 20);
-  const python = execFileSync('bash', [path.join(root, 'scripts', 'ensure-auditree.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60_000 }).trim().split('\n').at(-1)!;
+  const python = execFileSync('bash', [path.join(root, 'scripts', 'ensure-auditree.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 20 * 60_000,
+  })
+    .trim()
+    .split('\n')
+    .at(-1)!;
   const compliance = path.join(path.dirname(python), 'compliance');
-  const versions = (await run(python, ['-c', "import importlib.metadata as m; print(' '.join(f'{p} {m.version(p)}' for p in ('auditree-framework', 'auditree-arboretum')))"])).stdout.trim();
+  const versions = (
+    await run(python, [
+      '-c',
+      "import importlib.metadata as m; print(' '.join(f'{p} {m.version(p)}' for p in ('auditree-framework', 'auditree-arboretum')))",
+    ])
+  ).stdout.trim();
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'eh-auditree-bench-'));
   const gh = await FakeGithub.start({ prefix: '/api/v3', latencyMs });
   // BENCH_AUDITREE_MODE=client forces the fallback (to test it).
-  const fwd = process.env['BENCH_AUDITREE_MODE'] === 'client' ? undefined : await forwarder(Number(new URL(gh.baseUrl).port));
+  const fwd =
+    process.env['BENCH_AUDITREE_MODE'] === 'client' ? undefined : await forwarder(Number(new URL(gh.baseUrl).port));
   const mode = fwd ? 'runner' : 'client';
   try {
     const repos: string[] = [];
     for (let i = 0; i < repoCount; i++) {
       const name = `model-svc-${String(i).padStart(3, '0')}`;
-      gh.addRepo('acme', name, { protection: { requiredApprovingReviewCount: 1 + (i % 2), requireCodeOwnerReviews: true, requiredStatusChecks: ['ci/test'], enforceAdmins: i % 3 === 0 } });
+      gh.addRepo('acme', name, {
+        protection: {
+          requiredApprovingReviewCount: 1 + (i % 2),
+          requireCodeOwnerReviews: true,
+          requiredStatusChecks: ['ci/test'],
+          enforceAdmins: i % 3 === 0,
+        },
+      });
       repos.push(`acme/${name}`);
     }
     // Both sides reach the fake the same way: through the forwarder in runner mode, directly otherwise.
@@ -120,7 +146,12 @@ async function main(): Promise<void> {
     const repoUrls = repos.map((r) => `${origin}/${r}`);
     const auditreeEnv: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!/^GITHUB|^GIT_/.test(k)) auditreeEnv[k] = v;
-    Object.assign(auditreeEnv, { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' });
+    Object.assign(auditreeEnv, {
+      GIT_AUTHOR_NAME: 'bench',
+      GIT_AUTHOR_EMAIL: 'bench@example.com',
+      GIT_COMMITTER_NAME: 'bench',
+      GIT_COMMITTER_EMAIL: 'bench@example.com',
+    });
 
     const auditreeRun = async (round: number) => {
       const locker = path.join(dir, `locker-${round}`);
@@ -131,19 +162,45 @@ async function main(): Promise<void> {
           cfg,
           JSON.stringify({
             locker: { dirname: `locker-${round}`, local_path: locker },
-            org: { auditree: { repo_integrity: { repos: repoUrls, branches: Object.fromEntries(repoUrls.map((u) => [u, ['main']])) } } },
+            org: {
+              auditree: {
+                repo_integrity: { repos: repoUrls, branches: Object.fromEntries(repoUrls.map((u) => [u, ['main']])) },
+              },
+            },
           }),
         );
-        const r = await run(compliance, ['--fetch', '--evidence', 'local', '-C', cfg, '--creds-path', creds], { cwd: project, env: auditreeEnv });
+        const r = await run(compliance, ['--fetch', '--evidence', 'local', '-C', cfg, '--creds-path', creds], {
+          cwd: project,
+          env: auditreeEnv,
+        });
         const ran = /Ran (\d+) tests? in ([\d.]+)s/.exec(r.stderr);
-        const evidence = (await readdir(path.join(locker, 'raw', 'auditree')).catch(() => [] as string[])).filter((f) => /_(repo_metadata|branch_protection)\.json$/.test(f)).length;
-        if (r.code !== 0 || !ran || evidence !== 2 * repoCount) throw new Error(`compliance --fetch failed (exit ${r.code}, ${evidence} evidence files):\n${r.stderr.slice(-3000)}`);
-        return { seconds: Number(ran[2]), processSeconds: r.seconds, requests: gh.http.requests.length - before, evidence };
+        const evidence = (await readdir(path.join(locker, 'raw', 'auditree')).catch(() => [] as string[])).filter((f) =>
+          /_(repo_metadata|branch_protection)\.json$/.test(f),
+        ).length;
+        if (r.code !== 0 || !ran || evidence !== 2 * repoCount)
+          throw new Error(
+            `compliance --fetch failed (exit ${r.code}, ${evidence} evidence files):\n${r.stderr.slice(-3000)}`,
+          );
+        return {
+          seconds: Number(ran[2]),
+          processSeconds: r.seconds,
+          requests: gh.http.requests.length - before,
+          evidence,
+        };
       }
-      const r = await run(python, [path.join(__dirname, 'auditree-client.py'), origin, creds, locker, 'main', ...repos], { env: auditreeEnv });
+      const r = await run(
+        python,
+        [path.join(__dirname, 'auditree-client.py'), origin, creds, locker, 'main', ...repos],
+        { env: auditreeEnv },
+      );
       if (r.code !== 0) throw new Error(`auditree-client.py failed (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
       const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; evidence: number };
-      return { seconds: out.seconds, processSeconds: r.seconds, requests: gh.http.requests.length - before, evidence: out.evidence };
+      return {
+        seconds: out.seconds,
+        processSeconds: r.seconds,
+        requests: gh.http.requests.length - before,
+        evidence: out.evidence,
+      };
     };
 
     // ---- our side ---------------------------------------------------------------------------------
@@ -153,15 +210,26 @@ async function main(): Promise<void> {
     const oursRun = async (round: number, scope = `repositories: [${repos.join(', ')}]`) => {
       const hubDir = path.join(dir, `ours-${round}`);
       await mkdir(hubDir, { recursive: true });
-      await writeFile(path.join(hubDir, 'evidence-hub.yaml'), `version: 1\nstore: { path: ./store }\nsources:\n${sourceYaml(scope)}\n`);
+      await writeFile(
+        path.join(hubDir, 'evidence-hub.yaml'),
+        `version: 1\nstore: { path: ./store }\nsources:\n${sourceYaml(scope)}\n`,
+      );
       const config = await loadConfig(path.join(hubDir, 'evidence-hub.yaml'));
       const store = await FilesystemStore.open(path.join(hubDir, 'store'));
       gh.rateLimitRemaining = 5000;
       const before = gh.http.requests.length;
       const t0 = process.hrtime.bigint();
-      const r = await collectInto(store, config, config.sources[0]!, { bundleId: `bench-${round}`, source: 'github' }, log, () => new Date());
+      const r = await collectInto(
+        store,
+        config,
+        config.sources[0]!,
+        { bundleId: `bench-${round}`, source: 'github' },
+        log,
+        () => new Date(),
+      );
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (r.artifactCount !== repoCount) throw new Error(`our collection gave ${r.artifactCount} artifacts, not ${repoCount}`);
+      if (r.artifactCount !== repoCount)
+        throw new Error(`our collection gave ${r.artifactCount} artifacts, not ${repoCount}`);
       return { seconds, requests: gh.http.requests.length - before, artifacts: r.artifactCount, stats: r.stats };
     };
 
@@ -178,7 +246,13 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         mode,
-        auditree: { versions, python, runs: theirs, medianSeconds: t, medianProcessSeconds: median(theirs.map((x) => x.processSeconds)) },
+        auditree: {
+          versions,
+          python,
+          runs: theirs,
+          medianSeconds: t,
+          medianProcessSeconds: median(theirs.map((x) => x.processSeconds)),
+        },
         ours: { runs: ours, medianSeconds: o, viaOrg: { seconds: viaOrg.seconds, requests: viaOrg.requests } },
         repos: repoCount,
         rounds,

@@ -12,7 +12,18 @@ async function main(): Promise<void> {
   const now = Date.parse('2026-11-23T00:00:00Z');
   const mix = process.argv[4] ?? 'mixed';
   // Paths spread over the folders the default rules look at, plus noise no rule matches.
-  const folders = ['policies', 'registers', 'monitoring', 'validation', 'model-cards', 'impact-assessments', 'adr', 'suppliers', 'misc', 'archive'];
+  const folders = [
+    'policies',
+    'registers',
+    'monitoring',
+    'validation',
+    'model-cards',
+    'impact-assessments',
+    'adr',
+    'suppliers',
+    'misc',
+    'archive',
+  ];
   // A realistic mix after a year of collection: mostly pull requests and SIEM summaries, some tickets,
   // model versions and documents. `documents` puts every artifact in the folder bucket (worst case).
   const shares: [string, string, number][] =
@@ -34,26 +45,34 @@ async function main(): Promise<void> {
   const artifacts: IndexedArtifact[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const r = ((i * 2654435761) % 1000003) / 1000003;
-    const [sourceType, kind] = shares[Math.max(0, cumulative.findIndex((c) => r < c))] ?? shares[0]!;
+    const [sourceType, kind] =
+      shares[
+        Math.max(
+          0,
+          cumulative.findIndex((c) => r < c),
+        )
+      ] ?? shares[0]!;
     const folder = folders[i % folders.length]!;
     const observedAt = now - ((i * 7919) % (900 * DAY));
     // Through JSON, as the index loads its entries (evidence/index.ts): flat strings, the same object shapes.
-    artifacts[i] = JSON.parse(JSON.stringify({
-      id: `${sourceType}:${kind}/${i}`,
-      source: sourceType === 'folder' && i % 3 === 0 ? 'drive' : sourceType,
-      sourceType: i % 50 === 0 ? 'manual' : sourceType,
-      kind: i % 50 === 0 ? 'record' : kind,
-      attributes: {
-        path: `${folder}/doc-${i}.md`,
-        frontMatter: { type: i % 7 === 0 ? 'ai-policy' : 'note' },
-        topic: i % 100 === 0 ? 'training' : 'other',
-        statusCategory: i % 4 === 0 ? 'indeterminate' : 'done',
-        key: `K-${i % 5000}`,
-      },
-      observedAt,
-      collectedAt: observedAt + DAY,
-      sha256: i.toString(16).padStart(64, '0'),
-    })) as IndexedArtifact;
+    artifacts[i] = JSON.parse(
+      JSON.stringify({
+        id: `${sourceType}:${kind}/${i}`,
+        source: sourceType === 'folder' && i % 3 === 0 ? 'drive' : sourceType,
+        sourceType: i % 50 === 0 ? 'manual' : sourceType,
+        kind: i % 50 === 0 ? 'record' : kind,
+        attributes: {
+          path: `${folder}/doc-${i}.md`,
+          frontMatter: { type: i % 7 === 0 ? 'ai-policy' : 'note' },
+          topic: i % 100 === 0 ? 'training' : 'other',
+          statusCategory: i % 4 === 0 ? 'indeterminate' : 'done',
+          key: `K-${i % 5000}`,
+        },
+        observedAt,
+        collectedAt: observedAt + DAY,
+        sha256: i.toString(16).padStart(64, '0'),
+      }),
+    ) as IndexedArtifact;
   }
   const runs: SourceRun[] = [
     { source: 'docs', sourceType: 'folder', at: now - DAY, status: 'ok' },

@@ -27,30 +27,41 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'eh-history-bench-'));
   const [env, bundle] = await Promise.all([
     startDevServer(),
-    bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
+    bundleWorkflowCode({
+      workflowsPath: workflowsPath(),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    }),
   ]);
   try {
     for (let i = 0; i < count; i++) {
       await mkdir(path.join(dir, 'org', `s${i}`), { recursive: true });
       await writeFile(path.join(dir, 'org', `s${i}`, 'doc.md'), `document ${i}\n`);
     }
-    const sources = Array.from({ length: count }, (_, i) => `  - { id: s${i}, type: folder, path: ./org/s${i} }`).join('\n');
+    const sources = Array.from({ length: count }, (_, i) => `  - { id: s${i}, type: folder, path: ./org/s${i} }`).join(
+      '\n',
+    );
     await writeFile(
       path.join(dir, 'evidence-hub.yaml'),
       `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: history-${randomBytes(4).toString('hex')} }\nsources:\n${sources}\n`,
     );
     const hub = await loadHub(path.join(dir, 'evidence-hub.yaml'));
-    const worker = await createHubWorker(hub, await loadSigningKey(hub.config, log), log, { connection: env.nativeConnection, workflowBundle: bundle });
+    const worker = await createHubWorker(hub, await loadSigningKey(hub.config, log), log, {
+      connection: env.nativeConnection,
+      workflowBundle: bundle,
+    });
     const t0 = process.hrtime.bigint();
     const { workflowId, result } = await worker.runUntil(async () => {
       const h = await startSweep(env.client, hub.config, { trigger: 'manual', concurrency });
       return { workflowId: h.workflowId, result: (await h.result()) as SweepResult };
     });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (result.bundle.artifactCount !== count || result.sources.some((s) => s.status !== 'ok')) throw new Error(`sweep did not collect every source: ${JSON.stringify(result.bundle)}`);
+    if (result.bundle.artifactCount !== count || result.sources.some((s) => s.status !== 'ok'))
+      throw new Error(`sweep did not collect every source: ${JSON.stringify(result.bundle)}`);
     const batches = count > sourcesPerBatch ? Math.ceil(count / sourcesPerBatch) : 0;
     const ids = [workflowId, ...Array.from({ length: batches }, (_, i) => `${workflowId}.batch-${i + 1}`)];
-    const events = await Promise.all(ids.map(async (id) => (await env.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0));
+    const events = await Promise.all(
+      ids.map(async (id) => (await env.client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0),
+    );
     console.log(
       JSON.stringify({
         sources: count,

@@ -25,14 +25,22 @@ const figures: Figure[] = [];
 const raw: Record<string, unknown> = {};
 
 function tsx(script: string, args: string[], env: Record<string, string> = {}): Record<string, unknown> {
-  const res = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', path.join(root, 'bench', script), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--expose-gc', path.join(root, 'bench', script), ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (res.status !== 0) throw new Error(`${script} failed (${res.status}): ${res.stderr}`);
-  const line = res.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+  const line = res.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (!line) throw new Error(`${script} printed no JSON: ${res.stdout}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -48,19 +56,60 @@ async function main(): Promise<void> {
     // Median of five runs: one process per run, so each starts cold like a `status` command does. Runs on
     // this VM fall into a fast and a slow band (about 1.3x apart, grouping and rules alike), so the range is
     // reported with the median.
-    const runs = (args: string[]) => [0, 1, 2, 3, 4].map(() => tsx('evaluate.ts', args)).sort((a, b) => (a['seconds'] as number) - (b['seconds'] as number));
+    const runs = (args: string[]) =>
+      [0, 1, 2, 3, 4]
+        .map(() => tsx('evaluate.ts', args))
+        .sort((a, b) => (a['seconds'] as number) - (b['seconds'] as number));
     const mixedRuns = runs(['1000000', 'sorted', 'mixed']);
     const documentRuns = runs(['1000000', 'sorted', 'documents']);
     const [mixed, documents] = [mixedRuns[2]!, documentRuns[2]!];
     const unsorted = tsx('evaluate.ts', ['1000000', 'unsorted', 'mixed']);
-    raw['evaluation'] = { mixed, documents, unsorted, mixedSeconds: mixedRuns.map((r) => r['seconds']), documentSeconds: documentRuns.map((r) => r['seconds']) };
-    const split = (r: Record<string, unknown>) => `grouping ${round(r['groupSeconds'] as number, 3)} s + rules ${round(r['evaluateSeconds'] as number, 3)} s`;
-    const range = (rs: Record<string, unknown>[]) => `range of 5 runs ${round(rs[0]!['seconds'] as number, 3)}–${round(rs[4]!['seconds'] as number, 3)} s`;
-    figures.push({ benchmark: 'evaluation', metric: '38 controls over 1,000,000 artifacts (mixed sources), median of 5', value: round(mixed['seconds'] as number, 3), unit: 's', target: '< 1 s', note: `${split(mixed)}; ${range(mixedRuns)}` });
-    figures.push({ benchmark: 'evaluation', metric: 'same, worst case: all 1,000,000 are folder documents', value: round(documents['seconds'] as number, 3), unit: 's', target: '< 1 s', note: `${split(documents)}; ${range(documentRuns)}` });
-    figures.push({ benchmark: 'evaluation', metric: 'one more date over the same grouped artifacts (each point of an audit pack timeline)', value: round(mixed['againSeconds'] as number, 3), unit: 's' });
-    figures.push({ benchmark: 'evaluation', metric: 'input not newest first (the index stores it sorted; this is the sort it saves)', value: round(unsorted['seconds'] as number, 3), unit: 's', note: split(unsorted) });
-    figures.push({ benchmark: 'evaluation', metric: 'peak RSS (index of 1,000,000 artifacts in memory)', value: round(mixed['peakRssMb'] as number, 0), unit: 'MB' });
+    raw['evaluation'] = {
+      mixed,
+      documents,
+      unsorted,
+      mixedSeconds: mixedRuns.map((r) => r['seconds']),
+      documentSeconds: documentRuns.map((r) => r['seconds']),
+    };
+    const split = (r: Record<string, unknown>) =>
+      `grouping ${round(r['groupSeconds'] as number, 3)} s + rules ${round(r['evaluateSeconds'] as number, 3)} s`;
+    const range = (rs: Record<string, unknown>[]) =>
+      `range of 5 runs ${round(rs[0]!['seconds'] as number, 3)}–${round(rs[4]!['seconds'] as number, 3)} s`;
+    figures.push({
+      benchmark: 'evaluation',
+      metric: '38 controls over 1,000,000 artifacts (mixed sources), median of 5',
+      value: round(mixed['seconds'] as number, 3),
+      unit: 's',
+      target: '< 1 s',
+      note: `${split(mixed)}; ${range(mixedRuns)}`,
+    });
+    figures.push({
+      benchmark: 'evaluation',
+      metric: 'same, worst case: all 1,000,000 are folder documents',
+      value: round(documents['seconds'] as number, 3),
+      unit: 's',
+      target: '< 1 s',
+      note: `${split(documents)}; ${range(documentRuns)}`,
+    });
+    figures.push({
+      benchmark: 'evaluation',
+      metric: 'one more date over the same grouped artifacts (each point of an audit pack timeline)',
+      value: round(mixed['againSeconds'] as number, 3),
+      unit: 's',
+    });
+    figures.push({
+      benchmark: 'evaluation',
+      metric: 'input not newest first (the index stores it sorted; this is the sort it saves)',
+      value: round(unsorted['seconds'] as number, 3),
+      unit: 's',
+      note: split(unsorted),
+    });
+    figures.push({
+      benchmark: 'evaluation',
+      metric: 'peak RSS (index of 1,000,000 artifacts in memory)',
+      value: round(mixed['peakRssMb'] as number, 0),
+      unit: 'MB',
+    });
   }
 
   if (want('storage')) {
@@ -79,14 +128,45 @@ async function main(): Promise<void> {
       const fsResult = tsx('storage.ts', ['fs', file]);
       raw['storage-fs'] = { ...fsResult, shaSeconds, cpSeconds };
       const baseline = shaSeconds + cpSeconds;
-      figures.push({ benchmark: 'storage', metric: `${mb} MB artifact into filesystem store: time vs sha256sum + cp`, value: round((fsResult['seconds'] as number) / baseline, 2), unit: 'x', note: `${round(mb / (fsResult['seconds'] as number), 0)} MB/s` });
-      figures.push({ benchmark: 'storage', metric: 'peak RSS, filesystem store', value: round(fsResult['peakRssMb'] as number, 0), unit: 'MB', target: '< 256 MB' });
+      figures.push({
+        benchmark: 'storage',
+        metric: `${mb} MB artifact into filesystem store: time vs sha256sum + cp`,
+        value: round((fsResult['seconds'] as number) / baseline, 2),
+        unit: 'x',
+        note: `${round(mb / (fsResult['seconds'] as number), 0)} MB/s`,
+      });
+      figures.push({
+        benchmark: 'storage',
+        metric: 'peak RSS, filesystem store',
+        value: round(fsResult['peakRssMb'] as number, 0),
+        unit: 'MB',
+        target: '< 256 MB',
+      });
       const minio = await startBenchMinio(dir);
       try {
-        const s3 = tsx('storage.ts', ['s3', file, minio.endpoint, minio.bucket, minio.accessKeyId, minio.secretAccessKey]);
+        const s3 = tsx('storage.ts', [
+          's3',
+          file,
+          minio.endpoint,
+          minio.bucket,
+          minio.accessKeyId,
+          minio.secretAccessKey,
+        ]);
         raw['storage-s3'] = s3;
-        figures.push({ benchmark: 'storage', metric: `${mb} MB artifact into S3 store (local MinIO): time vs sha256sum + cp`, value: round((s3['seconds'] as number) / baseline, 2), unit: 'x', note: `${round(mb / (s3['seconds'] as number), 0)} MB/s` });
-        figures.push({ benchmark: 'storage', metric: 'peak RSS, S3 store', value: round(s3['peakRssMb'] as number, 0), unit: 'MB', target: '< 256 MB' });
+        figures.push({
+          benchmark: 'storage',
+          metric: `${mb} MB artifact into S3 store (local MinIO): time vs sha256sum + cp`,
+          value: round((s3['seconds'] as number) / baseline, 2),
+          unit: 'x',
+          note: `${round(mb / (s3['seconds'] as number), 0)} MB/s`,
+        });
+        figures.push({
+          benchmark: 'storage',
+          metric: 'peak RSS, S3 store',
+          value: round(s3['peakRssMb'] as number, 0),
+          unit: 'MB',
+          target: '< 256 MB',
+        });
       } finally {
         await minio.stop();
       }
@@ -99,7 +179,13 @@ async function main(): Promise<void> {
     const mb = Number(process.env['BENCH_SIEM_MB'] ?? 1024);
     const r = tsx('siem-ingest.ts', [String(mb)]);
     raw['siem'] = r;
-    figures.push({ benchmark: 'siem', metric: `${mb} MB SIEM export ingest: peak RSS`, value: round(r['peakRssMb'] as number, 0), unit: 'MB', note: `${round(r['mbPerSecond'] as number, 0)} MB/s` });
+    figures.push({
+      benchmark: 'siem',
+      metric: `${mb} MB SIEM export ingest: peak RSS`,
+      value: round(r['peakRssMb'] as number, 0),
+      unit: 'MB',
+      note: `${round(r['mbPerSecond'] as number, 0)} MB/s`,
+    });
   }
 
   if (want('sweep')) {
@@ -112,7 +198,9 @@ async function main(): Promise<void> {
     const changed = r['changed'] as Record<string, number>;
     const latency = r['latencyMs'] as number;
     const seed = r['mlflowSeed'] as { versions: number; seconds: number };
-    const mix = Object.entries(s1.perSource).map(([id, x]) => `${id} ${fmt(x.artifacts)}`).join(', ');
+    const mix = Object.entries(s1.perSource)
+      .map(([id, x]) => `${id} ${fmt(x.artifacts)}`)
+      .join(', ');
     figures.push({
       benchmark: 'sweep',
       metric: `one sweep end to end through Temporal (dev server, in-process worker): ${fmt(s1.artifacts)} artifacts from 5 sources (fake GitHub and fake Jira with ${latency} ms per HTTP answer, MinIO, MLflow server, SIEM folder), all collected at once`,
@@ -130,7 +218,9 @@ async function main(): Promise<void> {
       unit: 'requests',
       note:
         `sum of the per-source \`requests\` stats recorded in the bundle (${fmt(s1.requests)}) / artifacts sealed. Per source, requests / artifacts: ` +
-        Object.entries(s1.perSource).map(([id, x]) => `${id} ${fmt(x.requests)} / ${fmt(x.artifacts)}`).join(', ') +
+        Object.entries(s1.perSource)
+          .map(([id, x]) => `${id} ${fmt(x.requests)} / ${fmt(x.artifacts)}`)
+          .join(', ') +
         ' (github: one reviews request per merged PR; s3: HeadObject per object plus GetObject of the policy documents; siem reads files, no requests).',
     });
     figures.push({
@@ -141,7 +231,9 @@ async function main(): Promise<void> {
       note:
         `1 − direct/sweep = 1 − ${round(direct.seconds, 1)} s / ${round(s1.seconds, 1)} s. Direct: the same 5 sources collected with collectInto (the activity body) into a fresh filesystem store, all at once, ` +
         `then sealBundle, in the same process right after the sweep (no Temporal). Runs second, so warm caches favour it: an upper bound. ` +
-        `Direct per-source times: ${Object.entries(direct.perSourceSeconds).map(([id, t]) => `${id} ${round(t, 0)} s`).join(', ')} (2 cores shared by worker, fakes, MinIO, MLflow, Temporal).`,
+        `Direct per-source times: ${Object.entries(direct.perSourceSeconds)
+          .map(([id, t]) => `${id} ${round(t, 0)} s`)
+          .join(', ')} (2 cores shared by worker, fakes, MinIO, MLflow, Temporal).`,
     });
     const changes = `${changed['github']} new merged PRs, ${changed['jira']} Jira issues updated, ${changed['s3']} S3 objects overwritten, ${changed['mlflow']} MLflow versions retagged, ${changed['siem']} SIEM files rewritten: ${r['artifactsChanged']} changes (${round((100 * (r['artifactsChanged'] as number)) / s1.artifacts, 2)}% of the artifacts)`;
     figures.push({
@@ -151,7 +243,9 @@ async function main(): Promise<void> {
       unit: 'x',
       note:
         `${fmt(s2.requests)} vs ${fmt(s1.requests)} requests (per-source \`requests\` stats: ` +
-        Object.entries(s2.perSource).map(([id, x]) => `${id} ${fmt(x.requests)}`).join(', ') +
+        Object.entries(s2.perSource)
+          .map(([id, x]) => `${id} ${fmt(x.requests)}`)
+          .join(', ') +
         `; GitHub's include ${fmt(s2.perSource['github']?.stats['notModified'] ?? 0)} conditional requests answered 304). ${changes}.`,
     });
     figures.push({
@@ -225,7 +319,11 @@ async function main(): Promise<void> {
     const ran = new Set(figures.map((f) => f.benchmark));
     const kept = previous.figures.filter((f) => !ran.has(f.benchmark));
     const order = [...new Set([...previous.figures.map((f) => f.benchmark), ...ran])];
-    figures.splice(0, figures.length, ...[...kept, ...figures].sort((a, b) => order.indexOf(a.benchmark) - order.indexOf(b.benchmark)));
+    figures.splice(
+      0,
+      figures.length,
+      ...[...kept, ...figures].sort((a, b) => order.indexOf(a.benchmark) - order.indexOf(b.benchmark)),
+    );
     for (const [k, v] of Object.entries(previous.raw)) if (!(k in raw)) raw[k] = v;
   }
   const results = { date: new Date().toISOString(), machine, figures, raw };
@@ -235,7 +333,9 @@ async function main(): Promise<void> {
     '',
     '| benchmark | metric | value | target | note |',
     '|---|---|---|---|---|',
-    ...figures.map((f) => `| ${f.benchmark} | ${f.metric} | ${f.value} ${f.unit} | ${f.target ?? ''} | ${f.note ?? ''} |`),
+    ...figures.map(
+      (f) => `| ${f.benchmark} | ${f.metric} | ${f.value} ${f.unit} | ${f.target ?? ''} | ${f.note ?? ''} |`,
+    ),
     '',
   ].join('\n');
   writeFileSync(path.join(root, 'bench', 'results.md'), md);
@@ -244,7 +344,10 @@ async function main(): Promise<void> {
 
 function readPrevious(): { figures: Figure[]; raw: Record<string, unknown> } | undefined {
   try {
-    return JSON.parse(readFileSync(path.join(root, 'bench', 'results.json'), 'utf8')) as { figures: Figure[]; raw: Record<string, unknown> };
+    return JSON.parse(readFileSync(path.join(root, 'bench', 'results.json'), 'utf8')) as {
+      figures: Figure[];
+      raw: Record<string, unknown>;
+    };
   } catch {
     return undefined;
   }
@@ -255,7 +358,13 @@ async function startBenchMinio(dir: string) {
   const m = await startMinio(path.join(dir, 'minio'));
   const bucket = 'bench';
   await m.createBucket(bucket);
-  return { endpoint: m.endpoint, bucket, accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey, stop: () => m.stop() };
+  return {
+    endpoint: m.endpoint,
+    bucket,
+    accessKeyId: m.accessKeyId,
+    secretAccessKey: m.secretAccessKey,
+    stop: () => m.stop(),
+  };
 }
 
 interface SweepRun {

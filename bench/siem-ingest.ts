@@ -32,15 +32,47 @@ function line(format: Format, i: number): string {
   const msg = `request ${i} served in ${(i % 300) + 5} ms with model v${i % 7}`;
   switch (format) {
     case 'elastic-ndjson':
-      return JSON.stringify({ _index: 'ai-logs', _id: String(i), _source: { '@timestamp': new Date(t).toISOString(), service: { name: system }, log: { level: sev }, message: msg } });
+      return JSON.stringify({
+        _index: 'ai-logs',
+        _id: String(i),
+        _source: {
+          '@timestamp': new Date(t).toISOString(),
+          service: { name: system },
+          log: { level: sev },
+          message: msg,
+        },
+      });
     case 'elastic-search':
-      return JSON.stringify({ _index: 'ai-logs', _id: String(i), _source: { '@timestamp': new Date(t).toISOString(), service: { name: system }, log: { level: sev }, message: msg } }, null, 2);
+      return JSON.stringify(
+        {
+          _index: 'ai-logs',
+          _id: String(i),
+          _source: {
+            '@timestamp': new Date(t).toISOString(),
+            service: { name: system },
+            log: { level: sev },
+            message: msg,
+          },
+        },
+        null,
+        2,
+      );
     case 'splunk-json':
-      return JSON.stringify({ preview: false, offset: i, result: { _time: new Date(t).toISOString(), host: system, source: '/var/log/ai.log', severity: sev, _raw: msg } });
+      return JSON.stringify({
+        preview: false,
+        offset: i,
+        result: { _time: new Date(t).toISOString(), host: system, source: '/var/log/ai.log', severity: sev, _raw: msg },
+      });
     case 'cef':
       return `<134>1 ${new Date(t).toISOString()} ${system} ai - - - CEF:0|Acme|${system}|1.0|${i % 50}|Inference ${i % 50}|${sev === 'critical' ? 9 : 3}|rt=${t} msg=${msg}`;
     case 'ocsf':
-      return JSON.stringify({ time: t, class_uid: 6003, severity_id: sev === 'critical' ? 5 : 1, metadata: { product: { name: system, vendor_name: 'Acme' }, version: '1.1.0' }, message: msg });
+      return JSON.stringify({
+        time: t,
+        class_uid: 6003,
+        severity_id: sev === 'critical' ? 5 : 1,
+        metadata: { product: { name: system, vendor_name: 'Acme' }, version: '1.1.0' },
+        message: msg,
+      });
   }
 }
 
@@ -56,7 +88,10 @@ async function generate(file: string, bytes: number, format: Format): Promise<vo
     bufLen = 0;
   };
   const search = format === 'elastic-search';
-  if (search) buf.push('{\n  "took": 12,\n  "timed_out": false,\n  "hits": {\n    "total": { "value": 0, "relation": "gte" },\n    "hits": [\n');
+  if (search)
+    buf.push(
+      '{\n  "took": 12,\n  "timed_out": false,\n  "hits": {\n    "total": { "value": 0, "relation": "gte" },\n    "hits": [\n',
+    );
   while (written < bytes) {
     const l = (search && i > 0 ? ',\n' : '') + line(format, i) + (search ? '' : '\n');
     buf.push(l);

@@ -18,7 +18,12 @@ async function main(): Promise<void> {
     store = await FilesystemStore.open(dir);
     cleanup = () => rm(dir, { recursive: true, force: true });
   } else {
-    const client = new S3Client({ endpoint: endpoint!, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! } });
+    const client = new S3Client({
+      endpoint: endpoint!,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! },
+    });
     store = new S3Store({ client, bucket: bucket!, prefix: `bench-${process.pid}/` });
   }
   const t0 = process.hrtime.bigint();
@@ -26,7 +31,15 @@ async function main(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await cleanup();
   if (ref.size !== size) throw new Error(`stored ${ref.size} bytes of ${size}`);
-  console.log(JSON.stringify({ store: kind, bytes: size, seconds, sha256: ref.sha256, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      store: kind,
+      bytes: size,
+      seconds,
+      sha256: ref.sha256,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -63,7 +63,8 @@ const sizes = {
 
 const now = Date.now();
 /** GitHub timestamps have whole seconds. */
-const ago = (days: number, minutes = 0) => new Date(now - days * 86_400_000 - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const ago = (days: number, minutes = 0) =>
+  new Date(now - days * 86_400_000 - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const secs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 const progress = (msg: string) => process.stderr.write(`[sweep-bench] ${msg}\n`);
 
@@ -92,9 +93,19 @@ async function populateGithub(gh: FakeGithub): Promise<void> {
     const name = `model-svc-${String(r).padStart(3, '0')}`;
     gh.addRepo('acme', name, {
       topics: ['ai'],
-      protection: { requiredApprovingReviewCount: 1 + (r % 2), requireCodeOwnerReviews: true, requiredStatusChecks: ['ci/test'], enforceAdmins: r % 3 === 0 },
+      protection: {
+        requiredApprovingReviewCount: 1 + (r % 2),
+        requireCodeOwnerReviews: true,
+        requiredStatusChecks: ['ci/test'],
+        enforceAdmins: r % 3 === 0,
+      },
       pulls: Array.from({ length: sizes.pullsPerRepo }, (_, i) => pull(i + 1, 80 - i, r)),
-      files: { '.github/CODEOWNERS': { content: `* @acme/ml-leads\n/models/ @acme/model-owners-${r}\n`, commits: [{ sha: sha1(`co-${name}`), date: ago(100), author: 'carol' }] } },
+      files: {
+        '.github/CODEOWNERS': {
+          content: `* @acme/ml-leads\n/models/ @acme/model-owners-${r}\n`,
+          commits: [{ sha: sha1(`co-${name}`), date: ago(100), author: 'carol' }],
+        },
+      },
       releases: Array.from({ length: sizes.releasesPerRepo }, (_, i) => ({
         id: gh.id(),
         tag: `v1.${i}.0`,
@@ -106,13 +117,35 @@ async function populateGithub(gh: FakeGithub): Promise<void> {
         author: 'alice',
         assets: ['model.tar.gz'],
       })),
-      tags: Array.from({ length: sizes.releasesPerRepo }, (_, i) => ({ name: `v1.${i}.0`, sha: sha1(`tag-${name}-${i}`) })),
+      tags: Array.from({ length: sizes.releasesPerRepo }, (_, i) => ({
+        name: `v1.${i}.0`,
+        sha: sha1(`tag-${name}-${i}`),
+      })),
       dependabot: {
         enabled: true,
-        alerts: [{ number: 1, state: 'open', severity: 'high', ecosystem: 'pip', package: 'requests', manifestPath: 'requirements.txt', ghsaId: 'GHSA-aaaa-bbbb-cccc', cveId: null, summary: 'leak', createdAt: ago(12) }],
+        alerts: [
+          {
+            number: 1,
+            state: 'open',
+            severity: 'high',
+            ecosystem: 'pip',
+            package: 'requests',
+            manifestPath: 'requirements.txt',
+            ghsaId: 'GHSA-aaaa-bbbb-cccc',
+            cveId: null,
+            summary: 'leak',
+            createdAt: ago(12),
+          },
+        ],
       },
       environments: [
-        { name: 'production', createdAt: ago(300), updatedAt: ago(30), reviewers: [{ type: 'User', login: 'alice' }], branchPolicy: { protectedBranches: true, customBranchPolicies: false } },
+        {
+          name: 'production',
+          createdAt: ago(300),
+          updatedAt: ago(30),
+          reviewers: [{ type: 'User', login: 'alice' }],
+          branchPolicy: { protectedBranches: true, customBranchPolicies: false },
+        },
         { name: 'staging', createdAt: ago(300), updatedAt: ago(40), reviewers: [], branchPolicy: null },
       ],
     });
@@ -147,16 +180,29 @@ function siemFile(f: number, extra = 0): string {
   const lines: string[] = [];
   for (let i = 0; i < sizes.siemLinesPerFile + extra; i++) {
     const t = start + i * 60_000;
-    lines.push(JSON.stringify({ _index: 'ai-logs', _id: `${f}-${i}`, _source: { '@timestamp': new Date(t).toISOString(), service: { name: systems[(f + i) % systems.length] }, log: { level: (f * 31 + i) % 97 === 0 ? 'critical' : 'info' }, message: `request ${i} served with model v${i % 7}` } }));
+    lines.push(
+      JSON.stringify({
+        _index: 'ai-logs',
+        _id: `${f}-${i}`,
+        _source: {
+          '@timestamp': new Date(t).toISOString(),
+          service: { name: systems[(f + i) % systems.length] },
+          log: { level: (f * 31 + i) % 97 === 0 ? 'critical' : 'info' },
+          message: `request ${i} served with model v${i % 7}`,
+        },
+      }),
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 async function dirBytes(dir: string): Promise<{ bytes: number; files: number }> {
@@ -178,7 +224,11 @@ function runPython(python: string, args: string[], env: NodeJS.ProcessEnv): Prom
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5000)));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').at(-1) ?? '') : reject(new Error(`${args[0]} exited ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(out.trim().split('\n').at(-1) ?? '')
+        : reject(new Error(`${args[0]} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -221,35 +271,68 @@ async function main(): Promise<void> {
       startMinio(path.join(dir, 'minio')),
       startMlflowServer(mlflowCli),
       FakeGithub.start({ latencyMs }),
-      bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
+      bundleWorkflowCode({
+        workflowsPath: workflowsPath(),
+        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+      }),
     ]);
-    cleanups.push(() => env.teardown(), () => minio.stop(), () => mlflow.stop(), () => gh.close());
+    cleanups.push(
+      () => env.teardown(),
+      () => minio.stop(),
+      () => mlflow.stop(),
+      () => gh.close(),
+    );
     const jiraAuth = { user: 'bot@example.com', token: `jira-${randomBytes(6).toString('hex')}` };
     const issues = Array.from({ length: sizes.jiraIssues }, (_, i) => jiraIssue(i, 3 + (i % 200)));
-    const jira = await FakeJira.start({ deployment: 'cloud', auth: { basic: jiraAuth }, projects: ['RISK', 'INC'], issues, latencyMs });
+    const jira = await FakeJira.start({
+      deployment: 'cloud',
+      auth: { basic: jiraAuth },
+      projects: ['RISK', 'INC'],
+      issues,
+      latencyMs,
+    });
     cleanups.push(() => jira.close());
     progress(`servers up in ${secs(tSetup).toFixed(1)} s`);
 
     // ---- data -------------------------------------------------------------------------------------
     const seed = runPython(
       mlflow.python,
-      [path.join(__dirname, 'seed-mlflow-bulk.py'), path.join(mlflow.dir, 'mlflow.db'), path.join(mlflow.dir, 'seed-artifacts'), String(sizes.mlflowModels), String(sizes.mlflowVersionsPerModel)],
+      [
+        path.join(__dirname, 'seed-mlflow-bulk.py'),
+        path.join(mlflow.dir, 'mlflow.db'),
+        path.join(mlflow.dir, 'seed-artifacts'),
+        String(sizes.mlflowModels),
+        String(sizes.mlflowVersionsPerModel),
+      ],
       { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
     );
     await populateGithub(gh);
     const bucket = 'evidence-src';
     await minio.createBucket(bucket);
     const keys = Array.from({ length: sizes.s3Objects }, (_, i) =>
-      i < sizes.s3Policies ? `policies/policy-${String(i).padStart(5, '0')}.md` : `records/record-${String(i).padStart(5, '0')}.json`,
+      i < sizes.s3Policies
+        ? `policies/policy-${String(i).padStart(5, '0')}.md`
+        : `records/record-${String(i).padStart(5, '0')}.json`,
     );
     const s3Body = (key: string, rev: number) =>
-      key.endsWith('.md') ? `# ${key}\n\nrevision ${rev}\n\n${'Policy text. '.repeat(30)}\n` : JSON.stringify({ key, rev, owner: 'data-governance', retentionDays: 365, checksum: sha1(`${key}:${rev}`) });
+      key.endsWith('.md')
+        ? `# ${key}\n\nrevision ${rev}\n\n${'Policy text. '.repeat(30)}\n`
+        : JSON.stringify({ key, rev, owner: 'data-governance', retentionDays: 365, checksum: sha1(`${key}:${rev}`) });
     await mapLimit(keys, 32, async (key) => {
-      await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: s3Body(key, 1), ContentType: key.endsWith('.md') ? 'text/markdown' : 'application/json', Metadata: { owner: 'data-governance', classification: 'internal' } }));
+      await minio.client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: s3Body(key, 1),
+          ContentType: key.endsWith('.md') ? 'text/markdown' : 'application/json',
+          Metadata: { owner: 'data-governance', classification: 'internal' },
+        }),
+      );
     });
     const siemDir = path.join(dir, 'hub', 'siem');
     await mkdir(siemDir, { recursive: true });
-    for (let f = 0; f < sizes.siemFiles; f++) await writeFile(path.join(siemDir, `export-${String(f).padStart(5, '0')}.ndjson`), siemFile(f));
+    for (let f = 0; f < sizes.siemFiles; f++)
+      await writeFile(path.join(siemDir, `export-${String(f).padStart(5, '0')}.ndjson`), siemFile(f));
     const seeded = JSON.parse(await seed) as { versions: number; seconds: number };
     progress(`data seeded in ${secs(tSetup).toFixed(1)} s (mlflow ${seeded.versions} versions in ${seeded.seconds} s)`);
 
@@ -326,11 +409,33 @@ async function main(): Promise<void> {
       );
       const outcomes: SourceOutcome[] = results.map((r) =>
         r.problems.length > 0
-          ? { source: r.source, sourceType: r.sourceType, status: 'partial', artifactCount: r.artifactCount, stats: r.stats, problems: r.problems }
-          : { source: r.source, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats },
+          ? {
+              source: r.source,
+              sourceType: r.sourceType,
+              status: 'partial',
+              artifactCount: r.artifactCount,
+              stats: r.stats,
+              problems: r.problems,
+            }
+          : {
+              source: r.source,
+              sourceType: r.sourceType,
+              status: 'ok',
+              artifactCount: r.artifactCount,
+              stats: r.stats,
+            },
       );
-      await sealBundle(direct, key, hub.mappings, { bundleId, startedAt, trigger: { type: 'manual', workflowId: 'direct', runId: 'direct' }, outcomes }, clock);
-      const directRun = { ...summarize(outcomes, secs(t0), await dirBytes(path.join(direct.location, 'blobs'))), perSourceSeconds };
+      await sealBundle(
+        direct,
+        key,
+        hub.mappings,
+        { bundleId, startedAt, trigger: { type: 'manual', workflowId: 'direct', runId: 'direct' }, outcomes },
+        clock,
+      );
+      const directRun = {
+        ...summarize(outcomes, secs(t0), await dirBytes(path.join(direct.location, 'blobs'))),
+        perSourceSeconds,
+      };
       progress(`direct: ${directRun.artifacts} artifacts in ${directRun.seconds.toFixed(1)} s`);
       await rm(direct.location, { recursive: true, force: true });
 
@@ -348,12 +453,27 @@ async function main(): Promise<void> {
       const stamp = new Date().toISOString();
       for (let i = 0; i < changed['jira']; i++) {
         const spec = issues[i * 100]!;
-        jira.putIssues({ ...spec, status: 'Done', statusCategory: 'done', resolution: 'Done', updated: stamp, resolved: stamp, statusChanges: [...(spec.statusChanges ?? []), { at: stamp, from: spec.status ?? 'Open', to: 'Done' }] });
+        jira.putIssues({
+          ...spec,
+          status: 'Done',
+          statusCategory: 'done',
+          resolution: 'Done',
+          updated: stamp,
+          resolved: stamp,
+          statusChanges: [...(spec.statusChanges ?? []), { at: stamp, from: spec.status ?? 'Open', to: 'Done' }],
+        });
       }
       changed['s3'] = Math.max(1, Math.round(sizes.s3Objects / 100));
       for (let i = 0; i < changed['s3']; i++) {
         const k = keys[i * 100]!;
-        await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: s3Body(k, 2), Metadata: { owner: 'data-governance', classification: 'internal' } }));
+        await minio.client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: k,
+            Body: s3Body(k, 2),
+            Metadata: { owner: 'data-governance', classification: 'internal' },
+          }),
+        );
       }
       // A retagged version is collected again with its lineage and card (3 artifacts each).
       const mlflowArtifacts = sweep1.perSource['mlflow']!.artifacts;
@@ -364,7 +484,12 @@ async function main(): Promise<void> {
         const res = await fetch(`${mlflow.url}/api/2.0/mlflow/model-versions/set-tag`, {
           method: 'POST',
           headers: { authorization: basic, 'content-type': 'application/json' },
-          body: JSON.stringify({ name, version: String(1 + Math.floor(i / sizes.mlflowModels)), key: 'reviewed', value: stamp }),
+          body: JSON.stringify({
+            name,
+            version: String(1 + Math.floor(i / sizes.mlflowModels)),
+            key: 'reviewed',
+            value: stamp,
+          }),
         });
         if (!res.ok) throw new Error(`mlflow set-tag: ${res.status} ${await res.text()}`);
       }
@@ -378,7 +503,14 @@ async function main(): Promise<void> {
       const second = (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult;
       const sweep2 = summarize(second.sources, secs(t0), await dirBytes(blobsDir));
       progress(`sweep 2: ${sweep2.artifacts} artifacts in ${sweep2.seconds.toFixed(1)} s`);
-      return { sweep1, fakeRequests1, direct: directRun, changed, sweep2, bundles: [first.bundle.sequence, second.bundle.sequence] };
+      return {
+        sweep1,
+        fakeRequests1,
+        direct: directRun,
+        changed,
+        sweep2,
+        bundles: [first.bundle.sequence, second.bundle.sequence],
+      };
     });
     const artifactsChanged = Object.values(out.changed).reduce((a, b) => a + b, 0);
     console.log(

@@ -29,7 +29,10 @@ interface Io {
 const list = (xs: string[]) => (xs.length > 0 ? xs.join(', ') : 'none');
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure (or verification failed), 2 bad input. */
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') },
+): Promise<number> {
   // The demo is read by people: only warnings and errors reach the terminal unless LOG_LEVEL says otherwise.
   const log = createLogger(argv[0] === 'demo' && !process.env['LOG_LEVEL'] ? { level: 'warn' } : {});
   let exitCode = 0;
@@ -75,7 +78,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const stop = () => worker.shutdown();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      log.info({ address: hub.config.temporal.address, taskQueue: hub.config.temporal.taskQueue, store: hub.store.location }, 'worker started');
+      log.info(
+        { address: hub.config.temporal.address, taskQueue: hub.config.temporal.taskQueue, store: hub.store.location },
+        'worker started',
+      );
       await worker.run();
       await connection.close();
     });
@@ -94,14 +100,20 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .action(async (o) => {
       const hub = await loadHub(o.config, overrides(o));
       const client = await connectClient(hub.config);
-      let sources: string[] | undefined = o.sources ? String(o.sources).split(',').map((s: string) => s.trim()).filter(Boolean) : undefined;
+      let sources: string[] | undefined = o.sources
+        ? String(o.sources)
+            .split(',')
+            .map((s: string) => s.trim())
+            .filter(Boolean)
+        : undefined;
       if (o.controls) {
         const feeding = sourcesForControls(hub, o.controls);
         sources = sources ? sources.filter((s) => feeding.includes(s)) : feeding;
         if (sources.length === 0) throw new UsageError(`no configured source feeds controls "${o.controls}"`);
       }
       const since = o.since ? parseDateArg(o.since, 'start', '--since').toISOString() : undefined;
-      if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency > 0)) throw new UsageError('--concurrency must be a positive whole number');
+      if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency > 0))
+        throw new UsageError('--concurrency must be a positive whole number');
       const handle = await startSweep(client, hub.config, {
         trigger: 'manual',
         ...(sources ? { sources } : {}),
@@ -109,7 +121,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       });
       if (!o.wait) {
-        io.out(o.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : `started sweep ${handle.workflowId}`);
+        io.out(
+          o.json
+            ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })
+            : `started sweep ${handle.workflowId}`,
+        );
         return;
       }
       const stopListening = onInterrupt(handle, io.err);
@@ -122,7 +138,9 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const { results } = await controlStatus(hub, o.controls ? { controls: o.controls } : {});
       if (o.json) io.out(JSON.stringify({ ...result, controls: results }, null, 2));
       else {
-        io.out(`bundle ${result.bundle.bundleId} (#${result.bundle.sequence}): ${result.bundle.artifactCount} artifacts, manifest ${result.bundle.location}`);
+        io.out(
+          `bundle ${result.bundle.bundleId} (#${result.bundle.sequence}): ${result.bundle.artifactCount} artifacts, manifest ${result.bundle.location}`,
+        );
         for (const s of result.sources) {
           if (s.status === 'failed') io.out(`source ${s.source} FAILED: ${s.error.message}`);
           if (s.status === 'partial') io.out(`source ${s.source} collected with problems: ${s.problems.join('; ')}`);
@@ -144,7 +162,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .option('--json', 'print JSON')
     .action(async (o) => {
       const hub = await loadHub(o.config, overrides(o));
-      const { asOf, results } = await controlStatus(hub, { ...(o.asOf ? { asOf: o.asOf } : {}), ...(o.controls ? { controls: o.controls } : {}) });
+      const { asOf, results } = await controlStatus(hub, {
+        ...(o.asOf ? { asOf: o.asOf } : {}),
+        ...(o.controls ? { controls: o.controls } : {}),
+      });
       if (o.json) io.out(JSON.stringify({ asOf, controls: results }, null, 2));
       else {
         io.out(renderStatusTable(results));
@@ -158,7 +179,9 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .argument('<path>', 'store folder, <store>/manifests/<sequence>.json, or s3://bucket/prefix')
     .option('--from <date>', 'only bundles sealed on or after this date')
     .option('--to <date>', 'only bundles sealed on or before this date (a date means the end of that day)')
-    .addOption(new Option('-c, --config <file>', 'config for S3 settings (endpoint, credentials)').default(defaultConfig))
+    .addOption(
+      new Option('-c, --config <file>', 'config for S3 settings (endpoint, credentials)').default(defaultConfig),
+    )
     .option('--json', 'print the report as JSON')
     .action(async (target: string, o) => {
       const report = await verifyTarget(target, {
@@ -178,11 +201,16 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .action(async (o) => {
       const config = await loadConfig(o.config);
       const client = await connectClient(config);
-      const status: MonitorStatus = await client.workflow.getHandle(monitorWorkflowId(config.temporal.taskQueue)).query(monitorStatusQuery);
+      const status: MonitorStatus = await client.workflow
+        .getHandle(monitorWorkflowId(config.temporal.taskQueue))
+        .query(monitorStatusQuery);
       if (o.json) io.out(JSON.stringify(status, null, 2));
       else {
-        io.out(`monitor: ${status.state}, ${status.runs} evaluation(s), last ${status.lastRunAt ?? 'never'}, ${status.posted} alert(s) posted`);
-        if (status.lastError) io.out(`  last error (${status.lastError.at}): ${status.lastError.type}: ${status.lastError.message}`);
+        io.out(
+          `monitor: ${status.state}, ${status.runs} evaluation(s), last ${status.lastRunAt ?? 'never'}, ${status.posted} alert(s) posted`,
+        );
+        if (status.lastError)
+          io.out(`  last error (${status.lastError.at}): ${status.lastError.type}: ${status.lastError.message}`);
       }
       if (status.state !== 'ok') exitCode = 1;
     });
@@ -196,7 +224,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .action(async (o) => {
       const config = await loadConfig(o.config);
       const report = await syncSchedules(await connectClient(config), config);
-      io.out(o.json ? JSON.stringify(report) : `schedules: created ${list(report.created)}; updated ${list(report.updated)}; deleted ${list(report.deleted)}; unchanged ${list(report.unchanged)}`);
+      io.out(
+        o.json
+          ? JSON.stringify(report)
+          : `schedules: created ${list(report.created)}; updated ${list(report.updated)}; deleted ${list(report.deleted)}; unchanged ${list(report.unchanged)}`,
+      );
     });
   schedules
     .command('list')
@@ -207,7 +239,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const config = await loadConfig(o.config);
       const rows = await listSchedules(await connectClient(config), config);
       if (o.json) io.out(JSON.stringify(rows, null, 2));
-      else for (const r of rows) io.out(`${r.id.padEnd(20)} ${r.paused ? 'PAUSED ' : 'active '} ${r.spec}  next: ${r.nextRuns.join(', ') || '-'}`);
+      else
+        for (const r of rows)
+          io.out(
+            `${r.id.padEnd(20)} ${r.paused ? 'PAUSED ' : 'active '} ${r.spec}  next: ${r.nextRuns.join(', ') || '-'}`,
+          );
     });
   schedules
     .command('backfill')
@@ -218,7 +254,13 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .addOption(configOpt())
     .action(async (id: string, o) => {
       const config = await loadConfig(o.config);
-      await backfillSchedule(await connectClient(config), config, id, parseDateArg(o.from, 'start', '--from'), parseDateArg(o.to, 'end', '--to'));
+      await backfillSchedule(
+        await connectClient(config),
+        config,
+        id,
+        parseDateArg(o.from, 'start', '--from'),
+        parseDateArg(o.to, 'end', '--to'),
+      );
       io.out(`backfill of ${id} from ${o.from} to ${o.to} requested`);
     });
 
@@ -256,7 +298,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         dryRun: Boolean(o.dryRun),
       });
       if (o.json) io.out(JSON.stringify(report, null, 2));
-      else io.out(`${report.dryRun ? 'would prune' : 'pruned'} ${report.blobsDeleted.length} blob(s), ${report.bytesFreed} bytes, from ${report.bundles.length} bundle(s) sealed before ${report.before}; ${report.blobsKept} blob(s) still used by newer bundles kept`);
+      else
+        io.out(
+          `${report.dryRun ? 'would prune' : 'pruned'} ${report.blobsDeleted.length} blob(s), ${report.bytesFreed} bytes, from ${report.bundles.length} bundle(s) sealed before ${report.before}; ${report.blobsKept} blob(s) still used by newer bundles kept`,
+        );
     });
 
   const index = program.command('index').description('the derived evidence index (a cache rebuilt from manifests)');
@@ -268,7 +313,9 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .action(async (o) => {
       const hub = await loadHub(o.config, overrides(o));
       const rebuilt = await rebuildIndex(hub.store);
-      io.out(`rebuilt index of ${hub.store.location}: ${rebuilt.bundles.length} bundle(s), ${rebuilt.artifacts.length} distinct artifact(s)`);
+      io.out(
+        `rebuilt index of ${hub.store.location}: ${rebuilt.bundles.length} bundle(s), ${rebuilt.artifacts.length} distinct artifact(s)`,
+      );
     });
   index
     .command('newest')
@@ -281,7 +328,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       const hub = await loadHub(o.config, overrides(o));
       const rows = newestPerControl(await loadIndex(hub.store), o.asOf ? parseAsOf(o.asOf) : undefined);
       if (o.json) io.out(JSON.stringify(rows, null, 2));
-      else for (const r of Object.values(rows)) io.out(`${r.control.padEnd(8)} ${r.observedAt}  ${r.id}  (bundle #${r.bundle}, sha256 ${r.sha256.slice(0, 12)})`);
+      else
+        for (const r of Object.values(rows))
+          io.out(
+            `${r.control.padEnd(8)} ${r.observedAt}  ${r.id}  (bundle #${r.bundle}, sha256 ${r.sha256.slice(0, 12)})`,
+          );
     });
   index
     .command('evidence')
@@ -294,17 +345,30 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .option('--json', 'print JSON')
     .action(async (control: string, o) => {
       const hub = await loadHub(o.config, overrides(o));
-      if (!hub.mappings.catalog.controls.some((c) => c.id === control)) throw new UsageError(`unknown control "${control}"`);
-      const rows = evidenceForControl(await loadIndex(hub.store), control, parseDateArg(o.from, 'start', '--from'), parseDateArg(o.to, 'end', '--to'));
+      if (!hub.mappings.catalog.controls.some((c) => c.id === control))
+        throw new UsageError(`unknown control "${control}"`);
+      const rows = evidenceForControl(
+        await loadIndex(hub.store),
+        control,
+        parseDateArg(o.from, 'start', '--from'),
+        parseDateArg(o.to, 'end', '--to'),
+      );
       if (o.json) io.out(JSON.stringify(rows, null, 2));
-      else for (const r of rows) io.out(`${r.observedAt}  ${r.id}  (bundle #${r.bundle}, sha256 ${r.sha256.slice(0, 12)})`);
+      else
+        for (const r of rows)
+          io.out(`${r.observedAt}  ${r.id}  (bundle #${r.bundle}, sha256 ${r.sha256.slice(0, 12)})`);
     });
 
   program
     .command('upload')
-    .description('file records only people can supply (training records, signed clauses) into the manual source, by topic')
+    .description(
+      'file records only people can supply (training records, signed clauses) into the manual source, by topic',
+    )
     .argument('<files...>', 'files to file as records')
-    .requiredOption('-t, --topic <topic>', 'what the records evidence, as the mappings name it (e.g. training, contract-clauses)')
+    .requiredOption(
+      '-t, --topic <topic>',
+      'what the records evidence, as the mappings name it (e.g. training, contract-clauses)',
+    )
     .option('--source <id>', 'the manual source (needed when several are configured)')
     .option('--date <yyyy-mm-dd>', 'when the records took effect (default: today); freshness counts from it')
     .option('--note <text>', 'a note kept with the record')
@@ -322,10 +386,19 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     .argument('[files...]', 'mapping files to check, in override order')
     .addOption(configOpt())
     .action(async (files: string[], o) => {
-      const paths = files.length > 0 ? files : expandMappingPaths(...(await loadConfig(o.config).then((c) => [c.mappings, c.baseDir, new Set(c.sources.map((s) => s.type))] as const)));
+      const paths =
+        files.length > 0
+          ? files
+          : expandMappingPaths(
+              ...(await loadConfig(o.config).then(
+                (c) => [c.mappings, c.baseDir, new Set(c.sources.map((s) => s.type))] as const,
+              )),
+            );
       const set = await loadMappings(paths, loadCatalog());
       const covered = new Set(set.rules.flatMap((r) => r.controls));
-      io.out(`OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${covered.size} of ${set.catalog.controls.length} controls`);
+      io.out(
+        `OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${covered.size} of ${set.catalog.controls.length} controls`,
+      );
       const uncovered = set.catalog.controls.filter((c) => !covered.has(c.id)).map((c) => c.id);
       if (uncovered.length > 0) io.out(`not covered (they will show as missing): ${uncovered.join(', ')}`);
     });
@@ -336,7 +409,12 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof InputError) {
-      io.err(`evidence-hub: invalid input:\n${err.message.split('\n').map((l) => `  ${l}`).join('\n')}`);
+      io.err(
+        `evidence-hub: invalid input:\n${err.message
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+      );
       return 2;
     }
     if (err instanceof UsageError || err instanceof RetentionRefused) {

@@ -25,7 +25,14 @@ export function renderStatusTable(results: ControlResult[]): string {
 }
 
 export function statusCounts(results: ControlResult[]): Record<ControlStatus, number> {
-  const counts = { fresh: 0, 'due-soon': 0, stale: 0, missing: 0, 'collection-failed': 0, 'not-applicable': 0 } as Record<ControlStatus, number>;
+  const counts = {
+    fresh: 0,
+    'due-soon': 0,
+    stale: 0,
+    missing: 0,
+    'collection-failed': 0,
+    'not-applicable': 0,
+  } as Record<ControlStatus, number>;
   for (const r of results) counts[r.status]++;
   return counts;
 }

@@ -18,7 +18,10 @@ import { secretRefSchema } from '../core/secrets';
  */
 const idSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 const folderSourceSchema = z.strictObject({
   id: idSchema,
@@ -50,7 +53,7 @@ const sourceSchema = z.discriminatedUnion(
     s3SourceSchema.safeExtend({ id: idSchema }),
   ],
   {
-  error: (issue) =>
+    error: (issue) =>
       issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
   },
 );
@@ -64,17 +67,26 @@ const scheduleSchema = z.strictObject({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
-  every: z.string().regex(/^\d+(m|h|d)$/, 'expected an interval such as 30m, 6h or 1d').optional(),
+  every: z
+    .string()
+    .regex(/^\d+(m|h|d)$/, 'expected an interval such as 30m, 6h or 1d')
+    .optional(),
   timezone: z
     .string()
     .default('UTC')
     .refine((tz) => validTimeZone(tz), { message: 'unknown time zone; use an IANA name such as Europe/Berlin or UTC' }),
   /** Random delay added to each run, so many schedules do not hit the same APIs at once. */
-  jitter: z.string().regex(/^\d+(s|m|h)$/, 'expected a duration such as 30s, 5m or 1h').optional(),
+  jitter: z
+    .string()
+    .regex(/^\d+(s|m|h)$/, 'expected a duration such as 30s, 5m or 1h')
+    .optional(),
   /** What to do when a run is due while the previous one still runs. */
   overlap: z.enum(['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other', 'allow-all']).default('skip'),
   /** How far back missed runs are caught up after the server was down. */
-  catchupWindow: z.string().regex(/^\d+(m|h|d)$/, 'expected a duration such as 10m, 1h or 1d').default('1d'),
+  catchupWindow: z
+    .string()
+    .regex(/^\d+(m|h|d)$/, 'expected a duration such as 10m, 1h or 1d')
+    .default('1d'),
   sources: z.array(idSchema).min(1).optional(),
   paused: z.boolean().default(false),
 });
@@ -101,7 +113,12 @@ const s3StoreSchema = z.strictObject({
     /** Static keys; without them the standard AWS credential chain is used (env, profile, role). */
     credentials: z.strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema }).optional(),
     /** Retention for every evidence object; the bucket must have Object Lock enabled. */
-    objectLock: z.strictObject({ mode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'), days: z.number().int().positive() }).optional(),
+    objectLock: z
+      .strictObject({
+        mode: z.enum(['COMPLIANCE', 'GOVERNANCE']).default('COMPLIANCE'),
+        days: z.number().int().positive(),
+      })
+      .optional(),
   }),
 });
 
@@ -110,7 +127,9 @@ export type StoreConfig = z.infer<typeof fsStoreSchema> | z.infer<typeof s3Store
 export const configSchema = z
   .strictObject({
     version: z.literal(1),
-    store: z.union([fsStoreSchema, s3StoreSchema], { error: 'expected { path: folder } or { s3: { bucket, ... } }' }).default({ path: './evidence-store' }),
+    store: z
+      .union([fsStoreSchema, s3StoreSchema], { error: 'expected { path: folder } or { s3: { bucket, ... } }' })
+      .default({ path: './evidence-store' }),
     signing: z
       .strictObject({
         /** ed25519 private key (PKCS#8 PEM). A missing key *file* is created on first use. */
@@ -126,7 +145,10 @@ export const configSchema = z
         collectRetry: z
           .strictObject({
             maximumAttempts: z.number().int().min(1).max(100).optional(),
-            initialInterval: z.string().regex(/^\d+(ms|s|m)$/, 'expected a duration such as 500ms, 2s or 1m').optional(),
+            initialInterval: z
+              .string()
+              .regex(/^\d+(ms|s|m)$/, 'expected a duration such as 500ms, 2s or 1m')
+              .optional(),
           })
           .optional(),
         /** Sources collected at once in a sweep. */
@@ -140,7 +162,10 @@ export const configSchema = z
     retention: z
       .strictObject({
         /** Nothing younger than this may be pruned: one certification cycle (3 years) by default. */
-        lookBack: z.string().refine((d) => parseDuration(d) !== undefined, { message: `not a duration; ${durationHint}` }).default('1095d'),
+        lookBack: z
+          .string()
+          .refine((d) => parseDuration(d) !== undefined, { message: `not a duration; ${durationHint}` })
+          .default('1095d'),
       })
       .default({ lookBack: '1095d' }),
     /** Mapping files in order; later files override rules with the same id. `default` is the shipped pack. */
@@ -154,7 +179,11 @@ export const configSchema = z
     const seen = new Map<string, number>();
     cfg.sources.forEach((s, i) => {
       if (seen.has(s.id)) {
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}" (also sources[${seen.get(s.id)}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'id'],
+          message: `duplicate source id "${s.id}" (also sources[${seen.get(s.id)}])`,
+        });
       }
       seen.set(s.id, i);
     });
@@ -164,7 +193,11 @@ export const configSchema = z
       }
       sch.sources?.forEach((id, j) => {
         if (!seen.has(id)) {
-          ctx.addIssue({ code: 'custom', path: ['schedules', i, 'sources', j], message: `unknown source "${id}"; declared sources: ${[...seen.keys()].join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'sources', j],
+            message: `unknown source "${id}"; declared sources: ${[...seen.keys()].join(', ')}`,
+          });
         }
       });
     });
@@ -194,11 +227,21 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
   const abs = path.resolve(file);
   const src = await YamlSource.load(abs);
   if (src.toJS() == null) {
-    throw new InputError([{ file: abs, line: 1, col: 1, path: '', message: 'the file is empty', hint: 'start from examples/demo/evidence-hub.yaml' }]);
+    throw new InputError([
+      {
+        file: abs,
+        line: 1,
+        col: 1,
+        path: '',
+        message: 'the file is empty',
+        hint: 'start from examples/demo/evidence-hub.yaml',
+      },
+    ]);
   }
   const parsed = src.validate(configSchema, (issue) => {
     if (issue.path.at(-1) === 'version') return 'add "version: 1" at the top';
-    if (issue.path.includes('key') && issue.path.includes('signing')) return 'use key: { file: path/to/key.pem } or key: { env: EVIDENCE_HUB_SIGNING_KEY }';
+    if (issue.path.includes('key') && issue.path.includes('signing'))
+      return 'use key: { file: path/to/key.pem } or key: { env: EVIDENCE_HUB_SIGNING_KEY }';
     return undefined;
   });
   const baseDir = path.dirname(abs);
@@ -211,16 +254,26 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
       address: process.env['TEMPORAL_ADDRESS'] || parsed.temporal.address,
       namespace: process.env['TEMPORAL_NAMESPACE'] || parsed.temporal.namespace,
     },
-    sources: parsed.sources.map((s) => ('path' in s && typeof s.path === 'string' ? { ...s, path: path.resolve(baseDir, s.path) } : s)),
+    sources: parsed.sources.map((s) =>
+      'path' in s && typeof s.path === 'string' ? { ...s, path: path.resolve(baseDir, s.path) } : s,
+    ),
     file: abs,
     baseDir,
   };
 }
 
-function resolveStore(configured: StoreConfig, override: string | undefined, baseDir: string, file: string): StoreConfig {
+function resolveStore(
+  configured: StoreConfig,
+  override: string | undefined,
+  baseDir: string,
+  file: string,
+): StoreConfig {
   if (override?.startsWith('s3://')) {
     const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(override);
-    if (!m) throw new InputError([{ file, line: 0, col: 0, path: 'store', message: `--store ${override} is not an s3://bucket/prefix URL` }]);
+    if (!m)
+      throw new InputError([
+        { file, line: 0, col: 0, path: 'store', message: `--store ${override} is not an s3://bucket/prefix URL` },
+      ]);
     const base = 's3' in configured ? configured.s3 : { region: 'us-east-1', forcePathStyle: false };
     return { s3: { ...base, bucket: m[1]!, prefix: m[2] ?? '' } };
   }

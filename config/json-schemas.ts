@@ -11,7 +11,7 @@ import { mappingFileSchema, soaFileSchema } from '../mappings/schema';
  */
 export function jsonSchemas(): Record<string, unknown> {
   const gen = (schema: z.ZodType, id: string, title: string) => ({
-    $id: `urn:evidence-hub:schema:${id.replace(/\.schema\.json$/, "")}`,
+    $id: `urn:evidence-hub:schema:${id.replace(/\.schema\.json$/, '')}`,
     title,
     ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }),
   });
@@ -20,6 +20,10 @@ export function jsonSchemas(): Record<string, unknown> {
     'soa-file.schema.json': gen(soaFileSchema, 'soa-file.schema.json', 'evidence-hub Statement of Applicability'),
     'config.schema.json': gen(configSchema, 'config.schema.json', 'evidence-hub.yaml'),
     'catalog.schema.json': gen(catalogSchema, 'catalog.schema.json', 'evidence-hub control catalog'),
-    'bundle-manifest.schema.json': gen(manifestSchema, 'bundle-manifest.schema.json', 'evidence-hub bundle manifest v1'),
+    'bundle-manifest.schema.json': gen(
+      manifestSchema,
+      'bundle-manifest.schema.json',
+      'evidence-hub bundle manifest v1',
+    ),
   };
 }

@@ -52,7 +52,12 @@ export function sameOrigin(from: string, location: string | undefined): boolean 
 }
 
 /** The error for a redirect `sameOriginFetch` would not follow. */
-export function redirectError(where: string, status: number, location: string | null | undefined, from: URL): SourceConfigError {
+export function redirectError(
+  where: string,
+  status: number,
+  location: string | null | undefined,
+  from: URL,
+): SourceConfigError {
   let target = '(no Location)';
   try {
     if (location) target = new URL(location, from).origin;
@@ -85,5 +90,7 @@ export async function readUpTo(body: ReadableStream<Uint8Array> | null, maxBytes
 
 /** The error for an API answer larger than any page: most likely a URL that is not the API. */
 export function tooLargeError(where: string, maxBytes: number): SourceConfigError {
-  return new SourceConfigError(`${where} returned more than ${Math.round(maxBytes / 1048576)} MB, far more than one API page; is the source's URL its API endpoint?`);
+  return new SourceConfigError(
+    `${where} returned more than ${Math.round(maxBytes / 1048576)} MB, far more than one API page; is the source's URL its API endpoint?`,
+  );
 }

@@ -15,10 +15,16 @@ import type { Connector } from './types';
  * Secrets are resolved here, at collection time, and handed straight to the client.
  */
 export async function connectorFor(source: SourceConfig, config: Pick<LoadedConfig, 'baseDir'>): Promise<Connector> {
-  const secret = (ref: Parameters<typeof resolveSecret>[0], what: string) => resolveSecret(ref, config.baseDir, `sources.${source.id}.${what}`);
+  const secret = (ref: Parameters<typeof resolveSecret>[0], what: string) =>
+    resolveSecret(ref, config.baseDir, `sources.${source.id}.${what}`);
   switch (source.type) {
     case 'folder':
-      return new FolderConnector({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude });
+      return new FolderConnector({
+        sourceId: source.id,
+        root: source.path,
+        include: source.include,
+        exclude: source.exclude,
+      });
     case 'manual':
       return new ManualConnector({ sourceId: source.id, root: source.path });
     case 'github':
@@ -30,7 +36,14 @@ export async function connectorFor(source: SourceConfig, config: Pick<LoadedConf
       const { bucket, prefix, ...conn } = source.s3;
       const client = await s3ClientFor(conn, (ref, what) => secret(ref, `s3.${what}`));
       return createSiemConnector(source, {
-        location: new S3ExportLocation({ sourceId: source.id, client, bucket, prefix, include: source.include, exclude: source.exclude }),
+        location: new S3ExportLocation({
+          sourceId: source.id,
+          client,
+          bucket,
+          prefix,
+          include: source.include,
+          exclude: source.exclude,
+        }),
       });
     }
     case 'mlflow':

@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { JsonValue } from '../core/json';
 
-
 /** Where a fact came from, precisely enough for an auditor to ask the source again. */
 export interface Provenance {
   /** Endpoint, query or path the artifact was read from. */

@@ -22,7 +22,9 @@ export async function resolveSecret(ref: SecretRef, baseDir: string, what: strin
   if ('env' in ref) {
     const value = process.env[ref.env];
     if (value === undefined || value === '') {
-      throw new CredentialsError(`${what}: environment variable ${ref.env} is not set (export it before starting evidence-hub)`);
+      throw new CredentialsError(
+        `${what}: environment variable ${ref.env} is not set (export it before starting evidence-hub)`,
+      );
     }
     return value;
   }
@@ -30,6 +32,8 @@ export async function resolveSecret(ref: SecretRef, baseDir: string, what: strin
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch (err) {
-    throw new CredentialsError(`${what}: cannot read secret file ${file} (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new CredentialsError(
+      `${what}: cannot read secret file ${file} (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
   }
 }

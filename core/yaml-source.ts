@@ -63,7 +63,14 @@ export class YamlSource {
   static parse(file: string, text: string): YamlSource {
     if (Buffer.byteLength(text) > YamlSource.maxBytes) {
       throw new InputError([
-        { file, line: 1, col: 1, path: '', message: `file is larger than ${YamlSource.maxBytes} bytes`, hint: 'split it into several files' },
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: `file is larger than ${YamlSource.maxBytes} bytes`,
+          hint: 'split it into several files',
+        },
       ]);
     }
     const lines = new LineCounter();
@@ -74,7 +81,13 @@ export class YamlSource {
       throw new InputError(
         doc.errors.map((e) => {
           const pos = src.position(e.pos[0]);
-          return { file, ...pos, path: '', message: e.message.split('\n')[0] ?? e.message, hint: 'fix the YAML syntax' };
+          return {
+            file,
+            ...pos,
+            path: '',
+            message: e.message.split('\n')[0] ?? e.message,
+            hint: 'fix the YAML syntax',
+          };
         }),
       );
     }
@@ -87,7 +100,14 @@ export class YamlSource {
       return this.doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
       throw new InputError([
-        { file: this.file, line: 1, col: 1, path: '', message: (err as Error).message, hint: 'reduce the use of YAML aliases' },
+        {
+          file: this.file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: (err as Error).message,
+          hint: 'reduce the use of YAML aliases',
+        },
       ]);
     }
   }
@@ -119,7 +139,9 @@ export class YamlSource {
     const result = schema.safeParse(this.toJS());
     if (result.success) return result.data;
     throw new InputError(
-      result.error.issues.map((issue) => this.problem(issue.path, issue.message, hintFor?.(issue) ?? defaultHint(issue))),
+      result.error.issues.map((issue) =>
+        this.problem(issue.path, issue.message, hintFor?.(issue) ?? defaultHint(issue)),
+      ),
     );
   }
 }

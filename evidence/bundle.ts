@@ -28,7 +28,11 @@ export function mapControls(artifacts: readonly ArtifactRecord[], mappings: Mapp
       for (const c of rule.controls) (out[c] ??= new Set()).add(a.id);
     }
   }
-  return Object.fromEntries(Object.keys(out).sort().map((c) => [c, [...out[c]!].sort()]));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((c) => [c, [...out[c]!].sort()]),
+  );
 }
 
 /**
@@ -52,7 +56,12 @@ export async function sealBundle(
     const bytes = (await store.readManifest(existing.sequence))!;
     const manifest = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
     await finish(store, req.bundleId, okSources);
-    return { ...existing, artifactCount: manifest.artifacts.length, controlsWithEvidence: Object.keys(manifest.controls).length, failedSources };
+    return {
+      ...existing,
+      artifactCount: manifest.artifacts.length,
+      controlsWithEvidence: Object.keys(manifest.controls).length,
+      failedSources,
+    };
   }
   const artifacts: ArtifactRecord[] = [];
   for (const source of [...okSources].sort()) artifacts.push(...(await store.readStaged(req.bundleId, source)));
@@ -78,7 +87,12 @@ export async function sealBundle(
     return { bytes, signature: signBytes(key, bytes) };
   });
   await finish(store, req.bundleId, okSources);
-  return { ...committed, artifactCount: artifacts.length, controlsWithEvidence: Object.keys(controls).length, failedSources };
+  return {
+    ...committed,
+    artifactCount: artifacts.length,
+    controlsWithEvidence: Object.keys(controls).length,
+    failedSources,
+  };
 }
 
 /** After the commit: the sources' new state takes effect, and the staged records go. */

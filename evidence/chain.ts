@@ -39,7 +39,11 @@ const keyRecordSchema = z.strictObject({
   validUntil: z.string().optional(),
 });
 
-const pointerSchema = z.strictObject({ bundleId: z.string(), sequence: z.number().int().positive(), digest: z.string() });
+const pointerSchema = z.strictObject({
+  bundleId: z.string(),
+  sequence: z.number().int().positive(),
+  digest: z.string(),
+});
 
 export async function chainHead(ops: ChainOps): Promise<ChainHead | undefined> {
   const last = (await ops.sequences()).at(-1);
@@ -54,7 +58,8 @@ export async function findBundle(ops: ChainOps, bundleId: string): Promise<Commi
     if (raw) {
       const pointer = pointerSchema.parse(JSON.parse(raw.toString('utf8')));
       const bytes = await ops.readManifest(pointer.sequence);
-      if (bytes && sha256Hex(bytes) === pointer.digest) return { ...pointer, location: ops.manifestLocation(pointer.sequence) };
+      if (bytes && sha256Hex(bytes) === pointer.digest)
+        return { ...pointer, location: ops.manifestLocation(pointer.sequence) };
     }
   } catch {
     // Corrupt or stale pointer: fall back to scanning the newest manifests.
@@ -119,6 +124,11 @@ export async function registerKey(ops: ChainOps, key: SigningKey, at: Date): Pro
     await ops.writeKeyRecord({ ...old, validUntil: at.toISOString() });
   }
   if (!existing.some((k) => k.keyId === key.keyId)) {
-    await ops.writeKeyRecord({ keyId: key.keyId, algorithm: 'ed25519', publicKeyPem: key.publicKeyPem, validFrom: at.toISOString() });
+    await ops.writeKeyRecord({
+      keyId: key.keyId,
+      algorithm: 'ed25519',
+      publicKeyPem: key.publicKeyPem,
+      validFrom: at.toISOString(),
+    });
   }
 }

@@ -73,7 +73,9 @@ export async function publishExclusive(tmp: string, target: string): Promise<boo
 export function asStoreError(err: unknown, where: string): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new StoreFullError(`evidence store ${where}: no space left on device; free space or move the store, then re-run the sweep (committed bundles are intact)`);
+    return new StoreFullError(
+      `evidence store ${where}: no space left on device; free space or move the store, then re-run the sweep (committed bundles are intact)`,
+    );
   }
   return err;
 }

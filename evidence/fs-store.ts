@@ -42,9 +42,11 @@ export class FilesystemStore implements EvidenceStore {
       for (const dir of ['blobs/sha256', 'manifests', 'signatures', 'keys', 'bundles', 'staging', 'state', 'tmp']) {
         await mkdir(path.join(abs, dir), { recursive: true });
       }
-      await writeFile(path.join(abs, 'store.json'), canonicalJson({ format: storeFormat }), { flag: 'wx' }).catch((err) => {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      });
+      await writeFile(path.join(abs, 'store.json'), canonicalJson({ format: storeFormat }), { flag: 'wx' }).catch(
+        (err) => {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        },
+      );
     } catch (err) {
       throw asStoreError(err, abs);
     }
@@ -60,7 +62,8 @@ export class FilesystemStore implements EvidenceStore {
     } catch {
       throw new Error(`${abs} is not an evidence store (no store.json); pass the folder a sweep wrote to`);
     }
-    if ((marker as { format?: unknown }).format !== storeFormat) throw new Error(`${abs}/store.json: unsupported store format`);
+    if ((marker as { format?: unknown }).format !== storeFormat)
+      throw new Error(`${abs}/store.json: unsupported store format`);
     return new FilesystemStore(abs);
   }
 
@@ -182,7 +185,13 @@ export class FilesystemStore implements EvidenceStore {
   }
 
   stageSourceState(bundleId: string, source: string, state: JsonValue): Promise<void> {
-    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'staging', safeSegment(bundleId), `${safeSegment(source)}.state.json`), JSON.stringify(state)));
+    return this.guard(() =>
+      writeFileAtomic(
+        this.tmpDir,
+        path.join(this.root, 'staging', safeSegment(bundleId), `${safeSegment(source)}.state.json`),
+        JSON.stringify(state),
+      ),
+    );
   }
 
   async promoteSourceState(bundleId: string, source: string): Promise<void> {
@@ -231,7 +240,9 @@ export class FilesystemStore implements EvidenceStore {
   }
 
   writeAlertState(state: JsonValue): Promise<void> {
-    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'alerts', 'state.json'), JSON.stringify(state)));
+    return this.guard(() =>
+      writeFileAtomic(this.tmpDir, path.join(this.root, 'alerts', 'state.json'), JSON.stringify(state)),
+    );
   }
 
   readIndexCache(): Promise<Buffer | undefined> {
@@ -239,17 +250,21 @@ export class FilesystemStore implements EvidenceStore {
   }
 
   writeIndexCache(bytes: Buffer): Promise<void> {
-    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'index', 'evidence-index.v1.ndjson'), bytes));
+    return this.guard(() =>
+      writeFileAtomic(this.tmpDir, path.join(this.root, 'index', 'evidence-index.v1.ndjson'), bytes),
+    );
   }
 
   /** The primitives the shared chain logic (evidence/chain.ts) runs on. */
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
     readManifest: (seq) => this.readManifest(seq),
-    putManifestIfAbsent: async (seq, bytes) => publishExclusive(await writeTemp(this.tmpDir, bytes), this.manifestPath(seq)),
+    putManifestIfAbsent: async (seq, bytes) =>
+      publishExclusive(await writeTemp(this.tmpDir, bytes), this.manifestPath(seq)),
     putSignature: (digest, sig) => writeFileAtomic(this.tmpDir, this.signaturePath(digest), sig),
     readPointer: (id) => readOptional(path.join(this.root, 'bundles', `${safeSegment(id)}.json`)),
-    writePointer: (id, bytes) => writeFileAtomic(this.tmpDir, path.join(this.root, 'bundles', `${safeSegment(id)}.json`), bytes),
+    writePointer: (id, bytes) =>
+      writeFileAtomic(this.tmpDir, path.join(this.root, 'bundles', `${safeSegment(id)}.json`), bytes),
     readKeyRecords: async () => {
       const dir = path.join(this.root, 'keys');
       const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
@@ -302,7 +317,10 @@ export class FilesystemStore implements EvidenceStore {
     return chain.findBundle(this.ops, bundleId);
   }
 
-  commitBundle(bundleId: string, build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>): Promise<CommittedBundle> {
+  commitBundle(
+    bundleId: string,
+    build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
+  ): Promise<CommittedBundle> {
     return this.guard(() => chain.commitBundle(this.ops, bundleId, build));
   }
 
@@ -327,7 +345,7 @@ async function readOptional(file: string): Promise<Buffer | undefined> {
 
 /** Ids go into file names only after this check, so no id can climb out of its folder. */
 function safeSegment(id: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..') throw new Error(`unsafe identifier for a file name: ${JSON.stringify(id)}`);
+  if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..')
+    throw new Error(`unsafe identifier for a file name: ${JSON.stringify(id)}`);
   return id;
 }
-

@@ -38,20 +38,37 @@ function emptyIndex(): EvidenceIndex {
 }
 
 /** Adds one manifest. The same fact (id, observedAt, sha256) seen again keeps its first collection time. */
-function addManifest(index: EvidenceIndex, seen: Map<string, IndexEntry>, sequence: number, digest: string, m: Manifest): void {
+function addManifest(
+  index: EvidenceIndex,
+  seen: Map<string, IndexEntry>,
+  sequence: number,
+  digest: string,
+  m: Manifest,
+): void {
   const finished = Date.parse(m.finishedAt);
-  index.bundles.push({ sequence, bundleId: m.bundleId, digest, finishedAt: m.finishedAt, artifactCount: m.artifacts.length });
+  index.bundles.push({
+    sequence,
+    bundleId: m.bundleId,
+    digest,
+    finishedAt: m.finishedAt,
+    artifactCount: m.artifacts.length,
+  });
   for (const s of m.sources) {
     index.sourceRuns.push({
       source: s.source,
       sourceType: s.sourceType,
       at: finished,
       status: s.status,
-      ...(s.status === 'failed' ? { error: `${s.error.type}: ${s.error.message}` } : s.status === 'partial' ? { error: s.problems.join('; ') } : {}),
+      ...(s.status === 'failed'
+        ? { error: `${s.error.type}: ${s.error.message}` }
+        : s.status === 'partial'
+          ? { error: s.problems.join('; ') }
+          : {}),
     });
   }
   const controlsOf = new Map<string, string[]>();
-  for (const [control, ids] of Object.entries(m.controls)) for (const id of ids) controlsOf.set(id, [...(controlsOf.get(id) ?? []), control]);
+  for (const [control, ids] of Object.entries(m.controls))
+    for (const id of ids) controlsOf.set(id, [...(controlsOf.get(id) ?? []), control]);
   for (const a of m.artifacts) {
     const key = `${a.id}\u0000${a.observedAt}\u0000${a.sha256}`;
     const collectedAt = Date.parse(a.collectedAt);
@@ -80,7 +97,10 @@ function addManifest(index: EvidenceIndex, seen: Map<string, IndexEntry>, sequen
 }
 
 function sortIndex(index: EvidenceIndex): void {
-  index.artifacts.sort((a, b) => b.observedAt - a.observedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.sha256.localeCompare(b.sha256));
+  index.artifacts.sort(
+    (a, b) =>
+      b.observedAt - a.observedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.sha256.localeCompare(b.sha256),
+  );
 }
 
 function keyOf(e: IndexEntry): string {
@@ -135,7 +155,10 @@ export function serializeIndex(index: EvidenceIndex): Buffer {
 
 function parseIndex(bytes: Buffer): EvidenceIndex | undefined {
   try {
-    const lines = bytes.toString('utf8').split('\n').filter((l) => l.length > 0);
+    const lines = bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     const header = JSON.parse(lines[0]!) as Omit<EvidenceIndex, 'artifacts'>;
     if (header.format !== indexFormat) return undefined;
     return { ...header, artifacts: lines.slice(1).map((l) => JSON.parse(l) as IndexEntry) };
@@ -170,7 +193,11 @@ export function newestPerControl(index: EvidenceIndex, asOf?: Date): Record<stri
     if (e.observedAt > limit || e.collectedAt > limit) continue;
     for (const c of e.controls) if (!out[c]) out[c] = row(e, c); // newest first: the first one wins
   }
-  return Object.fromEntries(Object.keys(out).sort().map((c) => [c, out[c]!]));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((c) => [c, out[c]!]),
+  );
 }
 
 /** Evidence mapped to `control` and observed between `from` and `to` (inclusive), newest first. */
@@ -187,7 +214,12 @@ export async function readManifest(store: EvidenceStore, sequence: number): Prom
 }
 
 /** Every control's status from what the store holds, as known at `now`. Nothing outside the store is read. */
-export async function evaluateStore(store: EvidenceStore, mappings: MappingSet, notApplicable: readonly NotApplicable[], now: Date): Promise<ControlResult[]> {
+export async function evaluateStore(
+  store: EvidenceStore,
+  mappings: MappingSet,
+  notApplicable: readonly NotApplicable[],
+  now: Date,
+): Promise<ControlResult[]> {
   const index = await loadIndex(store);
   return evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings, notApplicable, now });
 }

@@ -20,7 +20,11 @@ export const provenanceSchema = z.strictObject({
   collector: z.string(),
 });
 
-const hits = { count: z.number().int().nonnegative(), lines: z.array(z.number().int().positive()), linesTruncated: z.literal(true).optional() };
+const hits = {
+  count: z.number().int().nonnegative(),
+  lines: z.array(z.number().int().positive()),
+  linesTruncated: z.literal(true).optional(),
+};
 
 /** What redaction removed before hashing: rule, count and line numbers, never the secret itself. */
 export const redactionSummarySchema = z.strictObject({

@@ -54,7 +54,11 @@ export function isPlaceholder(value: string): boolean {
   const t = value.trim();
   if (t === '') return true;
   if (/^(?:null|nil|none|undefined|true|false|yes|no|on|off|~)$/i.test(t)) return true;
-  if (/^(?:\$\{[^}]*\}|\$\{\{[^}]*\}\}|\$\([^)]*\)|\{\{[^}]*\}\}|<[^<>]*>|%\([\w.]+\)s|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%)$/.test(t)) {
+  if (
+    /^(?:\$\{[^}]*\}|\$\{\{[^}]*\}\}|\$\([^)]*\)|\{\{[^}]*\}\}|<[^<>]*>|%\([\w.]+\)s|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%)$/.test(
+      t,
+    )
+  ) {
     return true;
   }
   if (/^[*xX.#]+$/.test(t)) return true; // masked: ****, xxxx
@@ -66,8 +70,21 @@ export function isPlaceholder(value: string): boolean {
 
 /** Key words that make a field name secret-bearing when the name ends with them. */
 const secretNameEndings = [
-  'password', 'passwd', 'passphrase', 'secret', 'token', 'credential', 'credentials',
-  'apikey', 'accesskey', 'privatekey', 'secretkey', 'authkey', 'encryptionkey', 'signingkey', 'masterkey',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'credential',
+  'credentials',
+  'apikey',
+  'accesskey',
+  'privatekey',
+  'secretkey',
+  'authkey',
+  'encryptionkey',
+  'signingkey',
+  'masterkey',
 ];
 /** Names that end like a secret but are not one: pagination cursors, references to secret objects. */
 const nonSecretNameEndings = ['pagetoken', 'nexttoken', 'continuationtoken', 'synctoken', 'resumetoken', 'cursortoken'];
@@ -126,7 +143,14 @@ export function regexRule(
           const secret = text.slice(span[0], span[1]);
           if (span[1] <= span[0] || (skipPlaceholders && isPlaceholder(secret))) continue;
           if (accept && !accept(secret, m, text)) continue;
-          out.push({ start: m.index, end: m.index + m[0].length, secretStart: span[0], secretEnd: span[1], rule: name, priority });
+          out.push({
+            start: m.index,
+            end: m.index + m[0].length,
+            secretStart: span[0],
+            secretEnd: span[1],
+            rule: name,
+            priority,
+          });
         }
       }
     },
@@ -139,7 +163,12 @@ export function regexRule(
 const privateKeyInline = regexRule(
   'private-key',
   'PEM/PGP key material on one line (escaped \\n in JSON, flattened environment values)',
-  [new RegExp(pemHeaderSource + String.raw`(?<secret>(?:\\[rnt]|[A-Za-z0-9+/= \t:,.]|-(?!----E` + String.raw`ND ))+)`, 'gd')],
+  [
+    new RegExp(
+      pemHeaderSource + String.raw`(?<secret>(?:\\[rnt]|[A-Za-z0-9+/= \t:,.]|-(?!----E` + String.raw`ND ))+)`,
+      'gd',
+    ),
+  ],
   // Prose that merely names the block ("... never commit these") has no base64 run.
   (secret) => /[A-Za-z0-9+/=]{16,}/.test(secret),
 );
@@ -152,10 +181,14 @@ const awsSecretAccessKey = regexRule('aws-secret-access-key', 'AWS secret access
   /(?<![A-Za-z0-9])(?:aws[_-]?secret[_-]?(?:access[_-]?)?key|secret[_-]?access[_-]?key)(?:[_-]?id)?\\?["']?\s*(?:=>|:=|[:=])\s*\\?["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
 ]);
 
-const githubToken = regexRule('github-token', 'GitHub personal, OAuth, user, server and refresh tokens, fine-grained PATs', [
-  /(?<![A-Za-z0-9_])(?<secret>g[h][pousr]_[A-Za-z0-9]{36,251})(?![A-Za-z0-9_])/dg,
-  /(?<![A-Za-z0-9_])(?<secret>git[h]ub_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/dg,
-]);
+const githubToken = regexRule(
+  'github-token',
+  'GitHub personal, OAuth, user, server and refresh tokens, fine-grained PATs',
+  [
+    /(?<![A-Za-z0-9_])(?<secret>g[h][pousr]_[A-Za-z0-9]{36,251})(?![A-Za-z0-9_])/dg,
+    /(?<![A-Za-z0-9_])(?<secret>git[h]ub_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/dg,
+  ],
+);
 
 const slackToken = regexRule('slack-token', 'Slack bot, user, app-level, workspace and refresh tokens', [
   /(?<![A-Za-z0-9])(?<secret>(?:xox[e]\.)?x[o]x[abposre]-[A-Za-z0-9-]{10,250})/dg,
@@ -170,21 +203,25 @@ const jwt = regexRule('jwt', 'JSON Web Tokens (header.payload.signature, base64u
   /(?<![A-Za-z0-9_-])(?<secret>ey[J][A-Za-z0-9_-]{8,}\.ey[J][A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)/dg,
 ]);
 
-const urlCredentials = regexRule('url-credentials', 'passwords in URLs (scheme://user:password@host); the user name is kept', [
-  /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s:/?#@"'<>[\]{}|\\^`]*:(?<secret>[^\s/?#@"'<>{}|\\^`]+)@(?=[A-Za-z0-9[])/dg,
-]);
+const urlCredentials = regexRule(
+  'url-credentials',
+  'passwords in URLs (scheme://user:password@host); the user name is kept',
+  [/\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s:/?#@"'<>[\]{}|\\^`]*:(?<secret>[^\s/?#@"'<>{}|\\^`]+)@(?=[A-Za-z0-9[])/dg],
+);
 
 // ---------------------------------------------------------------------------------------------------
 // Authorization headers and bearer tokens
 
 const headerRe = /(?<![A-Za-z0-9_-])(?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?/gi;
-const schemeRe = /(?:(?<scheme>bearer|basic|token|digest|negotiate|ntlm|bot|apikey|api-key|sso-key|hmac|aws4-hmac-sha256)[ \t]+)?(?<cred>[^\s"'\\,;]+)/iy;
+const schemeRe =
+  /(?:(?<scheme>bearer|basic|token|digest|negotiate|ntlm|bot|apikey|api-key|sso-key|hmac|aws4-hmac-sha256)[ \t]+)?(?<cred>[^\s"'\\,;]+)/iy;
 const tokenChars = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** `Authorization: Bearer x`, `"authorization": "Basic x"`, `Authorization: token x`: the credential after the scheme. */
 const authorizationHeader: Rule = {
   name: 'authorization-header',
-  description: 'credentials in Authorization / Proxy-Authorization headers (bearer-token and basic-auth name the common schemes)',
+  description:
+    'credentials in Authorization / Proxy-Authorization headers (bearer-token and basic-auth name the common schemes)',
   find(text, from, _ctx, priority, out) {
     headerRe.lastIndex = from;
     let m: RegExpExecArray | null;
@@ -199,7 +236,14 @@ const authorizationHeader: Rule = {
       if (scheme === '' && !((cred.length >= 8 && /[0-9]/.test(cred)) || cred.length >= 20)) continue;
       const credStart = schemeRe.lastIndex - cred.length;
       const rule = scheme === 'bearer' ? 'bearer-token' : scheme === 'basic' ? 'basic-auth' : 'authorization-header';
-      out.push({ start: m.index, end: schemeRe.lastIndex, secretStart: credStart, secretEnd: schemeRe.lastIndex, rule, priority });
+      out.push({
+        start: m.index,
+        end: schemeRe.lastIndex,
+        secretStart: credStart,
+        secretEnd: schemeRe.lastIndex,
+        rule,
+        priority,
+      });
     }
   },
 };
@@ -335,7 +379,13 @@ export const structuralRuleNames = ['csv-secret-column'] as const;
 
 /** Every built-in rule name a config may `disable` (bearer-token and basic-auth are named by authorization-header too). */
 export const builtinRuleNames: readonly string[] = [
-  ...new Set([...specificRules.map((r) => r.name), 'bearer-token', 'basic-auth', ...genericRules.map((r) => r.name), ...structuralRuleNames]),
+  ...new Set([
+    ...specificRules.map((r) => r.name),
+    'bearer-token',
+    'basic-auth',
+    ...genericRules.map((r) => r.name),
+    ...structuralRuleNames,
+  ]),
 ];
 
 /**
@@ -344,8 +394,24 @@ export const builtinRuleNames: readonly string[] = [
  */
 export const builtinPrefilter = new RegExp(
   [
-    'A[K]IA', 'A[S]IA', 'A[B]IA', 'A[C]CA', 'g[h][pousr]_', 'git[h]ub_pat_', 'x[o]x', 'x[a]pp-', 'ey[J]', '://', 'bearer',
-    'authorization', 'PRIVATE\\x20KEY', 'pass', 'secret', 'token', 'key', 'credential',
+    'A[K]IA',
+    'A[S]IA',
+    'A[B]IA',
+    'A[C]CA',
+    'g[h][pousr]_',
+    'git[h]ub_pat_',
+    'x[o]x',
+    'x[a]pp-',
+    'ey[J]',
+    '://',
+    'bearer',
+    'authorization',
+    'PRIVATE\\x20KEY',
+    'pass',
+    'secret',
+    'token',
+    'key',
+    'credential',
   ].join('|'),
   'i',
 );

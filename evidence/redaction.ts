@@ -55,7 +55,10 @@ const jsonFeedSlice = 1024 * 1024;
 
 const ruleNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-" (it becomes part of the [REDACTED:<name>] marker)');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'must be 1-63 lowercase letters, digits or "-" (it becomes part of the [REDACTED:<name>] marker)',
+  );
 
 /** Why a user pattern cannot be used, or undefined when it is fine. */
 export function regexProblem(source: string, flags = ''): string | undefined {
@@ -67,7 +70,8 @@ export function regexProblem(source: string, flags = ''): string | undefined {
     return `invalid regular expression ${JSON.stringify(source)}: ${detail}`;
   }
   re.lastIndex = 0;
-  if (re.test('')) return `regular expression ${JSON.stringify(source)} matches the empty string, so it would match everywhere`;
+  if (re.test(''))
+    return `regular expression ${JSON.stringify(source)} matches the empty string, so it would match everywhere`;
   return undefined;
 }
 
@@ -76,7 +80,10 @@ const patternSchema = z
     name: ruleNameSchema,
     regex: z.string().min(1, 'must not be empty'),
     /** Extra RegExp flags: i, m, s, u. `g` and `d` are always added. */
-    flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s and u are allowed').default(''),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, 'only the flags i, m, s and u are allowed')
+      .default(''),
   })
   .superRefine((p, ctx) => {
     const problem = regexProblem(p.regex, p.flags);
@@ -107,13 +114,22 @@ export const redactionConfigSchema = z
     /** JSON documents up to this size get JSON-path redaction (they are buffered); larger ones get patterns only. */
     maxJsonBytes: z.number().int().positive().default(defaultMaxJsonBytes),
     /** Lines up to this length are scanned whole; longer ones in overlapping windows of this size. */
-    maxLineBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(defaultMaxLineBytes),
+    maxLineBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(defaultMaxLineBytes),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.patterns.forEach((p, i) => {
       if (builtinRuleNames.includes(p.name) || p.name === 'json-path') {
-        ctx.addIssue({ code: 'custom', path: ['patterns', i, 'name'], message: `"${p.name}" is a built-in rule name; choose another` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['patterns', i, 'name'],
+          message: `"${p.name}" is a built-in rule name; choose another`,
+        });
       } else if (seen.has(p.name)) {
         ctx.addIssue({ code: 'custom', path: ['patterns', i, 'name'], message: `duplicate pattern name "${p.name}"` });
       }
@@ -121,7 +137,11 @@ export const redactionConfigSchema = z
     });
     cfg.disable.forEach((name, i) => {
       if (!builtinRuleNames.includes(name) && !seen.has(name)) {
-        ctx.addIssue({ code: 'custom', path: ['disable', i], message: `unknown rule "${name}"; built-in rules: ${builtinRuleNames.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['disable', i],
+          message: `unknown rule "${name}"; built-in rules: ${builtinRuleNames.join(', ')}`,
+        });
       }
     });
   });
@@ -207,7 +227,9 @@ type PathSegment = { deep: boolean; name?: string; index?: number }; // neither 
 /** Parses the supported JSONPath subset: `$`, `.name`, `..name`, `.*`, `[n]`, `[*]`, `['name']`, `["name"]`. */
 export function parseJsonPath(path: string): PathSegment[] {
   const fail = (at: number, what: string): never => {
-    throw new Error(`JSON path ${JSON.stringify(path)}: ${what} at position ${at} (supported: $, .name, ..name, .*, [n], [*], ['name'])`);
+    throw new Error(
+      `JSON path ${JSON.stringify(path)}: ${what} at position ${at} (supported: $, .name, ..name, .*, [n], [*], ['name'])`,
+    );
   };
   if (!path.startsWith('$')) fail(0, 'must start with "$"');
   const segs: PathSegment[] = [];
@@ -264,8 +286,7 @@ function stepStates(paths: CompiledPath[], states: States, key: string | number)
     const p = Math.floor(st / 1024);
     const i = st % 1024;
     const seg = paths[p]!.segs[i]!;
-    const ok =
-      seg.name !== undefined ? key === seg.name : seg.index !== undefined ? key === seg.index : true;
+    const ok = seg.name !== undefined ? key === seg.name : seg.index !== undefined ? key === seg.index : true;
     if (seg.deep) add(st);
     if (ok) {
       if (i + 1 === paths[p]!.segs.length) {
@@ -437,14 +458,23 @@ const pemArmorHeader = /^[ \t]*[A-Za-z][A-Za-z0-9-]*:[ \t]/;
 const yamlBlockStart = /^([ \t]*)(?:-[ \t]+)?(["']?)([A-Za-z0-9_.-]+)\2[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?$/;
 
 function userRule(name: string, source: string, flags: string): Rule {
-  return regexRule(name, `configured pattern /${source}/${flags}`, [new RegExp(source, flags + 'gd')], undefined, false);
+  return regexRule(
+    name,
+    `configured pattern /${source}/${flags}`,
+    [new RegExp(source, flags + 'gd')],
+    undefined,
+    false,
+  );
 }
 
 /** Picks non-overlapping secrets: specific rules first; a candidate that strictly covers others replaces them. */
 function resolve(cands: Candidate[]): Candidate[] {
   if (cands.length <= 1) return cands;
   cands.sort(
-    (a, b) => a.priority - b.priority || a.secretStart - b.secretStart || b.secretEnd - b.secretStart - (a.secretEnd - a.secretStart),
+    (a, b) =>
+      a.priority - b.priority ||
+      a.secretStart - b.secretStart ||
+      b.secretEnd - b.secretStart - (a.secretEnd - a.secretStart),
   );
   const acc: Candidate[] = []; // sorted by secretStart, non-overlapping
   for (const c of cands) {
@@ -496,7 +526,15 @@ class CsvColumns {
 
   header(line: string): void {
     const text = line.startsWith('\xef\xbb\xbf') ? line.slice(3) : line;
-    this.delim = this.tsv ? '\t' : text.includes(',') ? ',' : text.includes(';') ? ';' : text.includes('\t') ? '\t' : ',';
+    this.delim = this.tsv
+      ? '\t'
+      : text.includes(',')
+        ? ','
+        : text.includes(';')
+          ? ';'
+          : text.includes('\t')
+            ? '\t'
+            : ',';
     const names: string[] = [];
     let cur = '';
     let q = false;
@@ -790,7 +828,13 @@ class LineEngine {
    * Without `final`, candidates that reach past `cut` are deferred: the returned `cut` is where the
    * caller continues, so a secret across a window edge is matched whole in the next window.
    */
-  private patterns(text: string, from: number, lineStart: boolean, cut: number, final = true): { out: string; cut: number } {
+  private patterns(
+    text: string,
+    from: number,
+    lineStart: boolean,
+    cut: number,
+    final = true,
+  ): { out: string; cut: number } {
     const cands: Candidate[] = [];
     const ctx = { lineStart, format: this.format };
     const hinted = builtinPrefilter.test(text);
@@ -889,15 +933,44 @@ class LineEngine {
 // Media types
 
 const textTypes = new Set([
-  'application/json', 'application/yaml', 'application/x-yaml', 'application/xml', 'application/javascript',
-  'application/x-ndjson', 'application/jsonl', 'application/toml', 'application/x-sh', 'application/sql', 'application/csv',
-  'application/x-www-form-urlencoded', 'application/graphql', 'application/x-httpd-php', 'application/ld+json',
+  'application/json',
+  'application/yaml',
+  'application/x-yaml',
+  'application/xml',
+  'application/javascript',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/toml',
+  'application/x-sh',
+  'application/sql',
+  'application/csv',
+  'application/x-www-form-urlencoded',
+  'application/graphql',
+  'application/x-httpd-php',
+  'application/ld+json',
 ]);
 const binaryTypes = new Set([
-  'application/pdf', 'application/zip', 'application/gzip', 'application/x-gzip', 'application/x-tar', 'application/x-7z-compressed',
-  'application/x-bzip2', 'application/x-xz', 'application/zstd', 'application/x-rar-compressed', 'application/vnd.rar',
-  'application/msword', 'application/java-archive', 'application/wasm', 'application/x-sqlite3', 'application/x-parquet',
-  'application/vnd.apache.parquet', 'application/x-protobuf', 'application/cbor', 'application/x-executable', 'application/epub+zip',
+  'application/pdf',
+  'application/zip',
+  'application/gzip',
+  'application/x-gzip',
+  'application/x-tar',
+  'application/x-7z-compressed',
+  'application/x-bzip2',
+  'application/x-xz',
+  'application/zstd',
+  'application/x-rar-compressed',
+  'application/vnd.rar',
+  'application/msword',
+  'application/java-archive',
+  'application/wasm',
+  'application/x-sqlite3',
+  'application/x-parquet',
+  'application/vnd.apache.parquet',
+  'application/x-protobuf',
+  'application/cbor',
+  'application/x-executable',
+  'application/epub+zip',
 ]);
 
 type Plan = { kind: 'binary'; reason: string } | { kind: 'text' | 'sniff'; format: TextFormat; tsv: boolean };
@@ -906,13 +979,28 @@ function planFor(mediaType: string, artifactId: string): Plan {
   const mt = mediaType.split(';')[0]!.trim().toLowerCase();
   const name = artifactId.toLowerCase();
   const ext = /\.([a-z0-9]+)$/.exec(name)?.[1] ?? '';
-  const jsonish = mt === 'application/json' || mt === 'text/json' || mt.endsWith('+json') || (mt === 'application/octet-stream' && ext === 'json');
+  const jsonish =
+    mt === 'application/json' ||
+    mt === 'text/json' ||
+    mt.endsWith('+json') ||
+    (mt === 'application/octet-stream' && ext === 'json');
   const yamlish = mt.includes('yaml') || ext === 'yaml' || ext === 'yml';
-  const csvish = mt === 'text/csv' || mt === 'application/csv' || mt === 'text/tab-separated-values' || ext === 'csv' || ext === 'tsv';
+  const csvish =
+    mt === 'text/csv' ||
+    mt === 'application/csv' ||
+    mt === 'text/tab-separated-values' ||
+    ext === 'csv' ||
+    ext === 'tsv';
   const tsv = mt === 'text/tab-separated-values' || ext === 'tsv';
   const format: TextFormat = jsonish ? 'json' : yamlish ? 'yaml' : csvish ? 'csv' : 'text';
   const text = { format, tsv };
-  if (mt.startsWith('text/') || textTypes.has(mt) || mt.endsWith('+json') || mt.endsWith('+xml') || mt.endsWith('+yaml')) {
+  if (
+    mt.startsWith('text/') ||
+    textTypes.has(mt) ||
+    mt.endsWith('+json') ||
+    mt.endsWith('+xml') ||
+    mt.endsWith('+yaml')
+  ) {
     return { kind: 'text', ...text };
   }
   if (
@@ -1004,7 +1092,9 @@ class ArtifactRedactor {
     if (this.mode === 'text') out.push(...this.emitText(this.engine!.end()));
     if (this.engine) {
       if (this.engine.longLines > 0) {
-        this.notes.push(`${this.engine.longLines} line(s) longer than maxLineBytes (${this.r.config.maxLineBytes}) scanned in overlapping windows`);
+        this.notes.push(
+          `${this.engine.longLines} line(s) longer than maxLineBytes (${this.r.config.maxLineBytes}) scanned in overlapping windows`,
+        );
       }
       const cols = this.engine.csvColumns;
       if (cols.length > 0) this.notes.push(`CSV columns redacted by header name: ${cols.join(', ')}`);
@@ -1028,7 +1118,9 @@ class ArtifactRedactor {
   }
 
   private overJsonCap(): Buffer[] {
-    this.notes.push(`JSON paths not applied: document larger than maxJsonBytes (${this.r.config.maxJsonBytes}); patterns only`);
+    this.notes.push(
+      `JSON paths not applied: document larger than maxJsonBytes (${this.r.config.maxJsonBytes}); patterns only`,
+    );
     return this.releaseHeld();
   }
 
@@ -1052,13 +1144,16 @@ class ArtifactRedactor {
       spliced = this.applyJsonPaths(text);
       this.jsonApplied = true;
     } catch (err) {
-      if (err instanceof RangeError) this.notes.push('JSON paths not applied: document nested too deeply; patterns only');
-      else if (err instanceof JsonSyntaxError) this.notes.push(`JSON paths not applied: not valid JSON (${err.message}); patterns only`);
+      if (err instanceof RangeError)
+        this.notes.push('JSON paths not applied: document nested too deeply; patterns only');
+      else if (err instanceof JsonSyntaxError)
+        this.notes.push(`JSON paths not applied: not valid JSON (${err.message}); patterns only`);
       else throw err;
     }
     this.toEngine();
     const out: Buffer[] = [];
-    for (let at = 0; at < spliced.length; at += jsonFeedSlice) out.push(...this.emitText(this.engine!.write(spliced.slice(at, at + jsonFeedSlice))));
+    for (let at = 0; at < spliced.length; at += jsonFeedSlice)
+      out.push(...this.emitText(this.engine!.write(spliced.slice(at, at + jsonFeedSlice))));
     out.push(...this.emitText(this.engine!.end()));
     return out;
   }
@@ -1098,11 +1193,21 @@ class ArtifactRedactor {
     const scanned = this.mode !== 'pass';
     const byRule: RuleHits[] = [...this.hits.count.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([rule, h]) => ({ rule, count: h.count, lines: h.lines, ...(h.truncated ? { linesTruncated: true as const } : {}) }));
+      .map(([rule, h]) => ({
+        rule,
+        count: h.count,
+        lines: h.lines,
+        ...(h.truncated ? { linesTruncated: true as const } : {}),
+      }));
     const jsonPaths: JsonPathHits[] = this.jsonApplied
       ? this.r.paths.map((p) => {
           const h = this.jsonHits.count.get(p.source);
-          return { path: p.source, count: h?.count ?? 0, lines: h?.lines ?? [], ...(h?.truncated ? { linesTruncated: true as const } : {}) };
+          return {
+            path: p.source,
+            count: h?.count ?? 0,
+            lines: h?.lines ?? [],
+            ...(h?.truncated ? { linesTruncated: true as const } : {}),
+          };
         })
       : [];
     return {
@@ -1153,7 +1258,11 @@ export interface Redactor {
    */
   redact(source: Readable, mediaType: string, artifactId: string): { stream: Readable; report(): RedactionReport };
   /** Whole-buffer convenience, same result as the stream. */
-  redactBuffer(input: Buffer | string, mediaType: string, artifactId: string): { output: Buffer; report: RedactionReport };
+  redactBuffer(
+    input: Buffer | string,
+    mediaType: string,
+    artifactId: string,
+  ): { output: Buffer; report: RedactionReport };
 }
 
 /** Raised for an invalid redaction config; the message names each bad field. */
@@ -1169,9 +1278,13 @@ export function createRedactor(options: RedactionConfigInput | RedactionConfig =
   const disabled = new Set(config.disable);
   const rules: ActiveRule[] = [];
   let priority = 0;
-  for (const rule of specificRules) if (!disabled.has(rule.name)) rules.push({ rule, priority: priority++, builtin: true });
-  for (const p of config.patterns) if (!disabled.has(p.name)) rules.push({ rule: userRule(p.name, p.regex, p.flags), priority: priority++, builtin: false });
-  for (const rule of genericRules) if (!disabled.has(rule.name)) rules.push({ rule, priority: priority++, builtin: true });
+  for (const rule of specificRules)
+    if (!disabled.has(rule.name)) rules.push({ rule, priority: priority++, builtin: true });
+  for (const p of config.patterns)
+    if (!disabled.has(p.name))
+      rules.push({ rule: userRule(p.name, p.regex, p.flags), priority: priority++, builtin: false });
+  for (const rule of genericRules)
+    if (!disabled.has(rule.name)) rules.push({ rule, priority: priority++, builtin: true });
   const settings: EngineSettings = {
     rules,
     disabled,
@@ -1185,7 +1298,17 @@ export function createRedactor(options: RedactionConfigInput | RedactionConfig =
     ...(paths.length ? ['json-path'] : []),
   ];
   const ruleset = createHash('sha256')
-    .update(JSON.stringify({ engine: redactionEngine, enabled: config.enabled, rules: ruleNames, patterns: config.patterns, jsonPaths: config.jsonPaths, maxJsonBytes: config.maxJsonBytes, maxLineBytes: config.maxLineBytes }))
+    .update(
+      JSON.stringify({
+        engine: redactionEngine,
+        enabled: config.enabled,
+        rules: ruleNames,
+        patterns: config.patterns,
+        jsonPaths: config.jsonPaths,
+        maxJsonBytes: config.maxJsonBytes,
+        maxLineBytes: config.maxLineBytes,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   const core: RedactorCore = { config, settings, paths, ruleset };

@@ -81,9 +81,18 @@ export async function prune(store: EvidenceStore, key: SigningKey, options: Prun
     if (until) locked.push(`${sha.slice(0, 12)} (locked until ${until.toISOString()})`);
   }
   if (locked.length > 0) {
-    throw new RetentionRefused(`refusing to prune: ${locked.length} blob(s) are under an active Object Lock, e.g. ${locked.slice(0, 3).join(', ')}; nothing was deleted`);
+    throw new RetentionRefused(
+      `refusing to prune: ${locked.length} blob(s) are under an active Object Lock, e.g. ${locked.slice(0, 3).join(', ')}; nothing was deleted`,
+    );
   }
-  const report: PruneReport = { before: options.before.toISOString(), bundles, blobsDeleted: [], blobsKept: stillUsed.size, bytesFreed: 0, dryRun: options.dryRun ?? false };
+  const report: PruneReport = {
+    before: options.before.toISOString(),
+    bundles,
+    blobsDeleted: [],
+    blobsKept: stillUsed.size,
+    bytesFreed: 0,
+    dryRun: options.dryRun ?? false,
+  };
   for (const [sha, info] of doomed) {
     if ((await store.blobSize(sha)) === undefined) continue; // already pruned
     if (!options.dryRun) {
@@ -109,7 +118,11 @@ export async function prune(store: EvidenceStore, key: SigningKey, options: Prun
 }
 
 /** A tombstone that is well-formed, names this blob, and is signed by a store key valid when written. */
-export function tombstoneValid(t: { body: Buffer; signature: Buffer }, sha256: string, keys: KeyRecord[]): Tombstone | undefined {
+export function tombstoneValid(
+  t: { body: Buffer; signature: Buffer },
+  sha256: string,
+  keys: KeyRecord[],
+): Tombstone | undefined {
   let parsed: Tombstone;
   try {
     parsed = tombstoneSchema.parse(JSON.parse(t.body.toString('utf8')));

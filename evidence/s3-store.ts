@@ -62,7 +62,10 @@ export class S3Store implements EvidenceStore {
 
   private lockParams(): { ObjectLockMode?: ObjectLockMode; ObjectLockRetainUntilDate?: Date } {
     if (!this.opts.objectLock) return {};
-    return { ObjectLockMode: this.opts.objectLock.mode, ObjectLockRetainUntilDate: new Date(Date.now() + this.opts.objectLock.days * 86_400_000) };
+    return {
+      ObjectLockMode: this.opts.objectLock.mode,
+      ObjectLockRetainUntilDate: new Date(Date.now() + this.opts.objectLock.days * 86_400_000),
+    };
   }
 
   private async get(rel: string): Promise<Buffer | undefined> {
@@ -76,7 +79,11 @@ export class S3Store implements EvidenceStore {
   }
 
   /** Writes a small object with an S3-verified SHA-256 checksum. */
-  private async put(rel: string, body: Buffer | string, options: { ifAbsent?: boolean; locked?: boolean } = {}): Promise<boolean> {
+  private async put(
+    rel: string,
+    body: Buffer | string,
+    options: { ifAbsent?: boolean; locked?: boolean } = {},
+  ): Promise<boolean> {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     try {
       await this.client.send(
@@ -100,7 +107,9 @@ export class S3Store implements EvidenceStore {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(relPrefix), ContinuationToken: token }));
+      const res = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(relPrefix), ContinuationToken: token }),
+      );
       for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.prefix.length));
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -111,7 +120,12 @@ export class S3Store implements EvidenceStore {
     for (let i = 0; i < rels.length; i += 1000) {
       const batch = rels.slice(i, i + 1000);
       if (batch.length === 0) continue;
-      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true } }));
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true },
+        }),
+      );
     }
   }
 
@@ -207,7 +221,9 @@ export class S3Store implements EvidenceStore {
 
   async blobSize(sha256: string): Promise<number | undefined> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }));
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }),
+      );
       return res.ContentLength;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -225,7 +241,9 @@ export class S3Store implements EvidenceStore {
    */
   async openStaging(bundleId: string, source: string, truncateTo: number): Promise<StagingWriter> {
     const dir = `staging/${safeSegment(bundleId)}/${safeSegment(source)}/`;
-    const stale = (await this.list(dir)).filter((k) => /\/\d{8}\.jsonl$/.test(k) && Number(k.slice(-14, -6)) >= truncateTo);
+    const stale = (await this.list(dir)).filter(
+      (k) => /\/\d{8}\.jsonl$/.test(k) && Number(k.slice(-14, -6)) >= truncateTo,
+    );
     await this.deleteKeys(stale);
     let chunk = truncateTo;
     let pending: string[] = [];
@@ -257,7 +275,8 @@ export class S3Store implements EvidenceStore {
         .filter((l) => l.length > 0)
         .forEach((l, i) => {
           const parsed = artifactRecordSchema.safeParse(JSON.parse(l));
-          if (!parsed.success) throw new Error(`${this.location}${rel}:${i + 1}: corrupt staged record: ${parsed.error.message}`);
+          if (!parsed.success)
+            throw new Error(`${this.location}${rel}:${i + 1}: corrupt staged record: ${parsed.error.message}`);
           out.push(parsed.data);
         });
     }
@@ -288,7 +307,9 @@ export class S3Store implements EvidenceStore {
 
   async blobLockedUntil(sha256: string): Promise<Date | undefined> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }));
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }),
+      );
       const until = res.ObjectLockRetainUntilDate;
       return until && until.getTime() > Date.now() ? until : undefined;
     } catch (err) {
@@ -328,7 +349,8 @@ export class S3Store implements EvidenceStore {
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
     readManifest: (seq) => this.readManifest(seq),
-    putManifestIfAbsent: (seq, bytes) => this.put(`manifests/${seqName(seq)}.json`, bytes, { ifAbsent: true, locked: true }),
+    putManifestIfAbsent: (seq, bytes) =>
+      this.put(`manifests/${seqName(seq)}.json`, bytes, { ifAbsent: true, locked: true }),
     putSignature: async (digest, sig) => {
       await this.put(`signatures/${digest}.sig`, sig, { locked: true });
     },
@@ -372,7 +394,10 @@ export class S3Store implements EvidenceStore {
     return chain.findBundle(this.ops, bundleId);
   }
 
-  commitBundle(bundleId: string, build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>): Promise<CommittedBundle> {
+  commitBundle(
+    bundleId: string,
+    build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
+  ): Promise<CommittedBundle> {
     return chain.commitBundle(this.ops, bundleId, build);
   }
 
@@ -386,16 +411,22 @@ export class S3Store implements EvidenceStore {
 }
 
 function isNotFound(err: unknown): boolean {
-  return err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata.httpStatusCode === 404);
+  return (
+    err instanceof S3ServiceException &&
+    (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata.httpStatusCode === 404)
+  );
 }
 
 function isPreconditionFailed(err: unknown): boolean {
-  return err instanceof S3ServiceException && (err.name === 'PreconditionFailed' || err.$metadata.httpStatusCode === 412);
+  return (
+    err instanceof S3ServiceException && (err.name === 'PreconditionFailed' || err.$metadata.httpStatusCode === 412)
+  );
 }
 
 /** Ids go into object keys only after this check, so no id can climb out of its prefix. */
 function safeSegment(id: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..') throw new Error(`unsafe identifier for an object key: ${JSON.stringify(id)}`);
+  if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..')
+    throw new Error(`unsafe identifier for an object key: ${JSON.stringify(id)}`);
   return id;
 }
 

@@ -21,7 +21,11 @@ export function signingKeyFromPem(pem: string, origin: string): SigningKey {
     throw new Error(`${origin}: signing key must be ed25519, got ${privateKey.asymmetricKeyType}`);
   }
   const publicKey = createPublicKey(privateKey);
-  return { keyId: keyIdOf(publicKey), privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    keyId: keyIdOf(publicKey),
+    privateKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 export function keyIdOf(publicKey: KeyObject | string): string {

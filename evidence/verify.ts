@@ -62,7 +62,10 @@ export const segmentMarkerFormat = 'evidence-hub/export@1';
 const segmentMarkerSchema = z.object({
   format: z.literal(segmentMarkerFormat),
   fromSequence: z.number().int().positive(),
-  previousDigest: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  previousDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
 });
 
 export interface VerifyOptions {
@@ -95,7 +98,11 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   const present = new Set(all);
   for (let seq = segment?.fromSequence ?? 1; seq <= last; seq++) {
     if (!present.has(seq) && (!wanted || wanted.has(seq) || wanted.has(seq + 1))) {
-      problems.push({ code: 'bundle-missing', sequence: seq, message: `bundle #${seq} is missing from the chain (removed?)` });
+      problems.push({
+        code: 'bundle-missing',
+        sequence: seq,
+        message: `bundle #${seq} is missing from the chain (removed?)`,
+      });
     }
   }
 
@@ -113,7 +120,8 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     }
     const finished = manifest ? Date.parse(manifest.finishedAt) : undefined;
     const inRange =
-      finished === undefined || ((!options.from || finished >= options.from.getTime()) && (!options.to || finished <= options.to.getTime()));
+      finished === undefined ||
+      ((!options.from || finished >= options.from.getTime()) && (!options.to || finished <= options.to.getTime()));
     if ((wanted && !wanted.has(seq)) || !inRange) {
       previousDigest = digest;
       previousSeq = seq;
@@ -121,23 +129,48 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     }
     bundlesChecked++;
     if (unreadable !== undefined) {
-      problems.push({ code: 'manifest-unreadable', sequence: seq, message: `bundle #${seq}: manifest is not a valid v1 manifest (${unreadable})` });
+      problems.push({
+        code: 'manifest-unreadable',
+        sequence: seq,
+        message: `bundle #${seq}: manifest is not a valid v1 manifest (${unreadable})`,
+      });
     }
     if (manifest && digest) {
       const where = { sequence: seq, bundleId: manifest.bundleId };
       if (manifest.sequence !== seq) {
-        problems.push({ ...where, code: 'sequence-mismatch', message: `bundle #${seq} (${manifest.bundleId}) says it is #${manifest.sequence}: bundles were reordered or renamed` });
+        problems.push({
+          ...where,
+          code: 'sequence-mismatch',
+          message: `bundle #${seq} (${manifest.bundleId}) says it is #${manifest.sequence}: bundles were reordered or renamed`,
+        });
       }
       const expectedPrev =
-        previousSeq === seq - 1 ? previousDigest ?? null : seq === segment?.fromSequence ? segment.previousDigest : seq === 1 ? null : undefined;
+        previousSeq === seq - 1
+          ? (previousDigest ?? null)
+          : seq === segment?.fromSequence
+            ? segment.previousDigest
+            : seq === 1
+              ? null
+              : undefined;
       if (expectedPrev !== undefined && manifest.previousDigest !== expectedPrev) {
-        const target = previousSeq !== seq - 1 && seq === segment?.fromSequence ? `the anchor in ${segmentMarkerFile}` : `bundle #${seq - 1}`;
-        problems.push({ ...where, code: 'chain-broken', message: `bundle #${seq} (${manifest.bundleId}) does not link to ${target}: previous digest ${short(manifest.previousDigest)} != ${short(expectedPrev)} (a bundle was altered, replaced or reordered)` });
+        const target =
+          previousSeq !== seq - 1 && seq === segment?.fromSequence
+            ? `the anchor in ${segmentMarkerFile}`
+            : `bundle #${seq - 1}`;
+        problems.push({
+          ...where,
+          code: 'chain-broken',
+          message: `bundle #${seq} (${manifest.bundleId}) does not link to ${target}: previous digest ${short(manifest.previousDigest)} != ${short(expectedPrev)} (a bundle was altered, replaced or reordered)`,
+        });
       }
       await checkSignature(store, manifest, bytes!, digest, keys, problems);
       const root = merkleRoot(manifest.artifacts.map((a) => a.sha256));
       if (root !== manifest.merkleRoot) {
-        problems.push({ ...where, code: 'merkle-mismatch', message: `bundle #${seq}: Merkle root ${short(manifest.merkleRoot)} does not match its artifacts (${short(root)})` });
+        problems.push({
+          ...where,
+          code: 'merkle-mismatch',
+          message: `bundle #${seq}: Merkle root ${short(manifest.merkleRoot)} does not match its artifacts (${short(root)})`,
+        });
       }
       for (const a of manifest.artifacts) {
         let result = blobResults.get(a.sha256);
@@ -147,17 +180,37 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
         }
         if (result.ok === 'pruned') continue;
         if (result.ok === 'bad-tombstone') {
-          problems.push({ ...where, artifact: a.id, code: 'tombstone-invalid', message: `bundle #${seq}: blob of ${a.id} is gone and its tombstone is not validly signed by a store key (deleted without authority?)` });
+          problems.push({
+            ...where,
+            artifact: a.id,
+            code: 'tombstone-invalid',
+            message: `bundle #${seq}: blob of ${a.id} is gone and its tombstone is not validly signed by a store key (deleted without authority?)`,
+          });
           continue;
         }
         if (!result.ok) {
           problems.push(
             result.reason === 'missing'
-              ? { ...where, artifact: a.id, code: 'blob-missing', message: `bundle #${seq}: blob ${a.sha256} of ${a.id} is missing` }
-              : { ...where, artifact: a.id, code: 'blob-altered', message: `bundle #${seq}: blob of ${a.id} was altered (stored bytes hash to ${short(result.actual ?? '')}, expected ${short(a.sha256)})` },
+              ? {
+                  ...where,
+                  artifact: a.id,
+                  code: 'blob-missing',
+                  message: `bundle #${seq}: blob ${a.sha256} of ${a.id} is missing`,
+                }
+              : {
+                  ...where,
+                  artifact: a.id,
+                  code: 'blob-altered',
+                  message: `bundle #${seq}: blob of ${a.id} was altered (stored bytes hash to ${short(result.actual ?? '')}, expected ${short(a.sha256)})`,
+                },
           );
         } else if (result.size !== a.size) {
-          problems.push({ ...where, artifact: a.id, code: 'blob-altered', message: `bundle #${seq}: blob of ${a.id} has ${result.size} bytes, manifest says ${a.size}` });
+          problems.push({
+            ...where,
+            artifact: a.id,
+            code: 'blob-altered',
+            message: `bundle #${seq}: blob of ${a.id} has ${result.size} bytes, manifest says ${a.size}`,
+          });
         }
       }
     }
@@ -191,34 +244,64 @@ async function readSegmentMarker(store: EvidenceStore, problems: VerifyProblem[]
     return { fromSequence: marker.fromSequence, previousDigest: marker.previousDigest };
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
-    problems.push({ code: 'segment-marker-invalid', message: `${segmentMarkerFile} is not a valid ${segmentMarkerFormat} marker (${message}); the whole chain was checked` });
+    problems.push({
+      code: 'segment-marker-invalid',
+      message: `${segmentMarkerFile} is not a valid ${segmentMarkerFormat} marker (${message}); the whole chain was checked`,
+    });
     return undefined;
   }
 }
 
-async function checkSignature(store: EvidenceStore, m: Manifest, bytes: Buffer, digest: string, keys: KeyRecord[], problems: VerifyProblem[]): Promise<void> {
+async function checkSignature(
+  store: EvidenceStore,
+  m: Manifest,
+  bytes: Buffer,
+  digest: string,
+  keys: KeyRecord[],
+  problems: VerifyProblem[],
+): Promise<void> {
   const where = { sequence: m.sequence, bundleId: m.bundleId };
   const sig = await store.readSignature(digest);
   if (!sig) {
-    problems.push({ ...where, code: 'signature-missing', message: `bundle #${m.sequence}: no signature for manifest digest ${short(digest)} (the manifest was changed after signing, or its .sig removed)` });
+    problems.push({
+      ...where,
+      code: 'signature-missing',
+      message: `bundle #${m.sequence}: no signature for manifest digest ${short(digest)} (the manifest was changed after signing, or its .sig removed)`,
+    });
     return;
   }
   const key = keys.find((k) => k.keyId === m.signing.keyId);
   if (!key) {
-    problems.push({ ...where, code: 'key-unknown', message: `bundle #${m.sequence}: signed with key ${m.signing.keyId}, which is not among the store's public keys` });
+    problems.push({
+      ...where,
+      code: 'key-unknown',
+      message: `bundle #${m.sequence}: signed with key ${m.signing.keyId}, which is not among the store's public keys`,
+    });
     return;
   }
   if (!verifyBytes(key.publicKeyPem, bytes, sig)) {
-    problems.push({ ...where, code: 'signature-invalid', message: `bundle #${m.sequence}: signature does not verify with key ${key.keyId} (wrong key or altered manifest)` });
+    problems.push({
+      ...where,
+      code: 'signature-invalid',
+      message: `bundle #${m.sequence}: signature does not verify with key ${key.keyId} (wrong key or altered manifest)`,
+    });
     return;
   }
   const signedAt = Date.parse(m.finishedAt);
   if (signedAt < Date.parse(key.validFrom) - 5 * 60_000 || (key.validUntil && signedAt > Date.parse(key.validUntil))) {
-    problems.push({ ...where, code: 'key-not-valid', message: `bundle #${m.sequence}: key ${key.keyId} was not valid at signing time ${m.finishedAt} (valid ${key.validFrom} to ${key.validUntil ?? 'now'})` });
+    problems.push({
+      ...where,
+      code: 'key-not-valid',
+      message: `bundle #${m.sequence}: key ${key.keyId} was not valid at signing time ${m.finishedAt} (valid ${key.validFrom} to ${key.validUntil ?? 'now'})`,
+    });
   }
 }
 
-type BlobCheck = { ok: true; size: number } | { ok: 'pruned' } | { ok: 'bad-tombstone' } | { ok: false; reason: 'missing' | 'altered'; actual?: string };
+type BlobCheck =
+  | { ok: true; size: number }
+  | { ok: 'pruned' }
+  | { ok: 'bad-tombstone' }
+  | { ok: false; reason: 'missing' | 'altered'; actual?: string };
 
 async function checkBlob(store: EvidenceStore, sha256: string, keys: KeyRecord[]): Promise<BlobCheck> {
   const size = await store.blobSize(sha256);

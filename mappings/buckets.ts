@@ -66,7 +66,11 @@ export class ArtifactBuckets {
   /** The identity of `candidates(scopes)`: rules with the same key read the same list. */
   static keyOf(scopes: readonly Scope[]): string {
     const wholeTypes = new Set(scopes.filter((s) => s.kind === undefined).map((s) => s.sourceType));
-    return [...new Set(scopes.map((s) => (wholeTypes.has(s.sourceType) ? s.sourceType : `${s.sourceType}\u0000${s.kind}`)))].sort().join('\u0001');
+    return [
+      ...new Set(scopes.map((s) => (wholeTypes.has(s.sourceType) ? s.sourceType : `${s.sourceType}\u0000${s.kind}`))),
+    ]
+      .sort()
+      .join('\u0001');
   }
 }
 
@@ -116,7 +120,8 @@ function mergeNewestFirst(lists: readonly (readonly IndexedArtifact[])[]): reado
   if (parts.length === 0) return [];
   while (parts.length > 1) {
     const next: (readonly IndexedArtifact[])[] = [];
-    for (let i = 0; i < parts.length; i += 2) next.push(i + 1 < parts.length ? mergeTwo(parts[i]!, parts[i + 1]!) : parts[i]!);
+    for (let i = 0; i < parts.length; i += 2)
+      next.push(i + 1 < parts.length ? mergeTwo(parts[i]!, parts[i + 1]!) : parts[i]!);
     parts = next;
   }
   return parts[0]!;

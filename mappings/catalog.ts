@@ -41,7 +41,9 @@ export const defaultCatalogPath = dataPath('mappings', 'catalog', 'iso42001-2023
 export function loadCatalog(file = defaultCatalogPath): Catalog {
   const parsed = catalogSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`${file}: invalid catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `${file}: invalid catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const ids = new Set<string>();
   for (const c of parsed.data.controls) {
@@ -56,7 +58,10 @@ export function closestIds(id: string, known: Iterable<string>, max = 1): string
   const scored = [...known].map((k) => ({ k, d: editDistance(id.toUpperCase(), k.toUpperCase()) }));
   scored.sort((a, b) => a.d - b.d || a.k.localeCompare(b.k));
   const limit = Math.max(2, Math.floor(id.length / 3));
-  return scored.filter((s) => s.d <= limit).slice(0, max).map((s) => s.k);
+  return scored
+    .filter((s) => s.d <= limit)
+    .slice(0, max)
+    .map((s) => s.k);
 }
 
 function editDistance(a: string, b: string): number {

@@ -56,7 +56,13 @@ export interface ControlResult {
 }
 
 /** Worst first: the control shows the most urgent of its rules. */
-const severity: Record<RuleResult['status'], number> = { 'collection-failed': 5, missing: 4, stale: 3, 'due-soon': 2, fresh: 1 };
+const severity: Record<RuleResult['status'], number> = {
+  'collection-failed': 5,
+  missing: 4,
+  stale: 3,
+  'due-soon': 2,
+  fresh: 1,
+};
 
 /**
  * Pure: the same input gives the same output, whatever the order of artifacts or runs. Nothing here
@@ -71,21 +77,44 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
   for (const rule of input.mappings.rules) {
     for (const c of rule.controls) rulesByControl.set(c, [...(rulesByControl.get(c) ?? []), rule]);
   }
-  const ruleResults = evaluateRules(rulesInUse(input.mappings.catalog.controls, rulesByControl, na), input.mappings.matchers, buckets, latestRun, now);
+  const ruleResults = evaluateRules(
+    rulesInUse(input.mappings.catalog.controls, rulesByControl, na),
+    input.mappings.matchers,
+    buckets,
+    latestRun,
+    now,
+  );
 
   return input.mappings.catalog.controls.map((c): ControlResult => {
     const control = { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle };
     const justification = na.get(c.id);
     if (justification !== undefined) {
-      return { control, status: 'not-applicable', reason: `not applicable (Statement of Applicability): ${justification}`, evidence: [], rules: [] };
+      return {
+        control,
+        status: 'not-applicable',
+        reason: `not applicable (Statement of Applicability): ${justification}`,
+        evidence: [],
+        rules: [],
+      };
     }
     const rules = rulesByControl.get(c.id) ?? [];
     if (rules.length === 0) {
-      return { control, status: 'missing', reason: 'no mapping rule covers this control; add one to a mapping file', evidence: [], rules: [] };
+      return {
+        control,
+        status: 'missing',
+        reason: 'no mapping rule covers this control; add one to a mapping file',
+        evidence: [],
+        rules: [],
+      };
     }
     const results = rules.map((r) => ruleResults.get(r.id)!);
-    const worst = [...results].sort((a, b) => severity[b.status] - severity[a.status] || a.rule.localeCompare(b.rule))[0]!;
-    const dueAts = results.map((r) => r.dueAt).filter((d): d is string => d !== undefined).sort();
+    const worst = [...results].sort(
+      (a, b) => severity[b.status] - severity[a.status] || a.rule.localeCompare(b.rule),
+    )[0]!;
+    const dueAts = results
+      .map((r) => r.dueAt)
+      .filter((d): d is string => d !== undefined)
+      .sort();
     const newest = results
       .map((r) => r.newest)
       .filter((n): n is NonNullable<typeof n> => n !== undefined)
@@ -119,7 +148,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const day = (ms: number) => iso(ms).slice(0, 10);
 
 /** The rules some applicable control needs, each once (a rule may serve several controls). */
-function rulesInUse(controls: readonly Pick<Control, 'id'>[], rulesByControl: Map<string, Rule[]>, na: Map<string, string>): Rule[] {
+function rulesInUse(
+  controls: readonly Pick<Control, 'id'>[],
+  rulesByControl: Map<string, Rule[]>,
+  na: Map<string, string>,
+): Rule[] {
   const byId = new Map<string, Rule>();
   for (const c of controls) {
     if (na.has(c.id)) continue;
@@ -133,7 +166,13 @@ function rulesInUse(controls: readonly Pick<Control, 'id'>[], rulesByControl: Ma
  * every rule in turn, so the rules' shared literal pre-filter looks at its path once (see select.ts), and
  * the pass ends as soon as the last of its rules has decided.
  */
-function evaluateRules(rules: readonly Rule[], matchers: MatcherContext, buckets: ArtifactBuckets, latestRun: Map<string, SourceRun>, now: number): Map<string, RuleResult> {
+function evaluateRules(
+  rules: readonly Rule[],
+  matchers: MatcherContext,
+  buckets: ArtifactBuckets,
+  latestRun: Map<string, SourceRun>,
+  now: number,
+): Map<string, RuleResult> {
   const groups = new Map<string, Rule[]>();
   for (const r of rules) {
     const key = ArtifactBuckets.keyOf(r.scopes);
@@ -146,7 +185,10 @@ function evaluateRules(rules: readonly Rule[], matchers: MatcherContext, buckets
   for (const [key, group] of groups) {
     const candidates = buckets.candidatesFor(key);
     const scans = group.map((r) => newScan(r, latestRun));
-    const test = matchers.group(group.map((r) => r.id).join('\u0000'), group.map((r) => r.selectors));
+    const test = matchers.group(
+      group.map((r) => r.id).join('\u0000'),
+      group.map((r) => r.selectors),
+    );
     scanMatches(scans, test, candidates, now);
     for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, changeSets, now));
   }
@@ -204,7 +246,9 @@ interface Scan {
 }
 
 function newScan(rule: Rule, latestRun: Map<string, SourceRun>): Scan {
-  const failedRuns = [...latestRun.values()].filter((r) => r.status !== 'ok' && rule.sourceTypes.includes(r.sourceType));
+  const failedRuns = [...latestRun.values()].filter(
+    (r) => r.status !== 'ok' && rule.sourceTypes.includes(r.sourceType),
+  );
   return {
     rule,
     want: rule.freshness.type === 'maxAge' ? rule.minCount : Number.POSITIVE_INFINITY,
@@ -245,7 +289,10 @@ function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly Indexe
 
 function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult {
   const { rule } = scan;
-  const base = rule.freshness.type === 'maxAge' ? maxAgeResult(rule, scan, now) : perChangeResult(rule, scan.newest, changeSets.of(rule.freshness), now);
+  const base =
+    rule.freshness.type === 'maxAge'
+      ? maxAgeResult(rule, scan, now)
+      : perChangeResult(rule, scan.newest, changeSets.of(rule.freshness), now);
   // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
   // none at all (the failed source may be where it would come from). A broken folder that never fed a
   // control does not turn that control's healthy evidence into an alarm.
@@ -261,7 +308,11 @@ function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult
         : ''
       : `; evidence is already ${base.status}`;
   const what = f.status === 'partial' ? 'collected with problems' : 'failed';
-  return { ...base, status: 'collection-failed', reason: `source "${f.source}" ${what} at ${iso(f.at)}: ${f.error ?? 'unknown error'}${consequence}` };
+  return {
+    ...base,
+    status: 'collection-failed',
+    reason: `source "${f.source}" ${what} at ${iso(f.at)}: ${f.error ?? 'unknown error'}${consequence}`,
+  };
 }
 
 function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
@@ -298,16 +349,42 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
   const what = rule.minCount > 1 ? `the ${rule.minCount} newest records` : `newest evidence ${deciding.id}`;
   // Boundary: evidence exactly maxAge old is still fresh (the due date is the last good day).
   if (age <= maxAgeMs) {
-    return { rule: rule.id, status: 'fresh', reason: `${what} observed ${day(deciding.observedAt)}, fresh until ${day(expiresAt)} (max age ${text})`, dueAt: iso(expiresAt), newest: newestInfo, evidence: decidingSet };
+    return {
+      rule: rule.id,
+      status: 'fresh',
+      reason: `${what} observed ${day(deciding.observedAt)}, fresh until ${day(expiresAt)} (max age ${text})`,
+      dueAt: iso(expiresAt),
+      newest: newestInfo,
+      evidence: decidingSet,
+    };
   }
   if (age <= maxAgeMs + graceMs) {
     const graceEnd = expiresAt + graceMs;
-    return { rule: rule.id, status: 'due-soon', reason: `${what} is past its max age of ${text} (observed ${day(deciding.observedAt)}); grace ends ${day(graceEnd)}`, dueAt: iso(graceEnd), newest: newestInfo, evidence: decidingSet };
+    return {
+      rule: rule.id,
+      status: 'due-soon',
+      reason: `${what} is past its max age of ${text} (observed ${day(deciding.observedAt)}); grace ends ${day(graceEnd)}`,
+      dueAt: iso(graceEnd),
+      newest: newestInfo,
+      evidence: decidingSet,
+    };
   }
-  return { rule: rule.id, status: 'stale', reason: `${what} is ${formatDuration(age)} old (observed ${day(deciding.observedAt)}); max age ${text}`, dueAt: iso(expiresAt + graceMs), newest: newestInfo, evidence: decidingSet };
+  return {
+    rule: rule.id,
+    status: 'stale',
+    reason: `${what} is ${formatDuration(age)} old (observed ${day(deciding.observedAt)}); max age ${text}`,
+    dueAt: iso(expiresAt + graceMs),
+    newest: newestInfo,
+    evidence: decidingSet,
+  };
 }
 
-function perChangeResult(rule: Rule, matched: IndexedArtifact[], firstSeen: ReadonlyMap<string, IndexedArtifact>, now: number): RuleResult {
+function perChangeResult(
+  rule: Rule,
+  matched: IndexedArtifact[],
+  firstSeen: ReadonlyMap<string, IndexedArtifact>,
+  now: number,
+): RuleResult {
   if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
   const { key, windowMs, graceMs, text } = rule.freshness;
   // The newest record of each change; only changes in the window need one, and once all have it, older
@@ -319,13 +396,25 @@ function perChangeResult(rule: Rule, matched: IndexedArtifact[], firstSeen: Read
   }
   const newest = matched[0] ? { id: matched[0].id, observedAt: iso(matched[0].observedAt) } : undefined;
   if (firstSeen.size === 0) {
-    return { rule: rule.id, status: 'fresh', reason: `no changes in the last ${formatDuration(windowMs)}; nothing needs a record (${text})`, ...(newest ? { newest } : {}), evidence: [] };
+    return {
+      rule: rule.id,
+      status: 'fresh',
+      reason: `no changes in the last ${formatDuration(windowMs)}; nothing needs a record (${text})`,
+      ...(newest ? { newest } : {}),
+      evidence: [],
+    };
   }
   const keys = [...firstSeen.keys()].sort();
   const lacking = keys.filter((k) => !recordsByKey.has(k));
   const evidence = keys.map((k) => recordsByKey.get(k)?.id).filter((x): x is string => x !== undefined);
   if (lacking.length === 0) {
-    return { rule: rule.id, status: 'fresh', reason: `all ${keys.length} changes in the last ${formatDuration(windowMs)} have a record (${text})`, ...(newest ? { newest } : {}), evidence };
+    return {
+      rule: rule.id,
+      status: 'fresh',
+      reason: `all ${keys.length} changes in the last ${formatDuration(windowMs)} have a record (${text})`,
+      ...(newest ? { newest } : {}),
+      evidence,
+    };
   }
   const isInGrace = (k: string) => now - firstSeen.get(k)!.observedAt <= graceMs;
   const inGrace = lacking.filter(isInGrace);
@@ -335,8 +424,21 @@ function perChangeResult(rule: Rule, matched: IndexedArtifact[], firstSeen: Read
     // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
     let due = Number.POSITIVE_INFINITY;
     for (const k of inGrace) due = Math.min(due, firstSeen.get(k)!.observedAt + graceMs);
-    return { rule: rule.id, status: 'due-soon', reason: `${inGrace.length} change(s) without a record yet, inside grace: ${list(inGrace)}`, dueAt: iso(due), ...(newest ? { newest } : {}), evidence };
+    return {
+      rule: rule.id,
+      status: 'due-soon',
+      reason: `${inGrace.length} change(s) without a record yet, inside grace: ${list(inGrace)}`,
+      dueAt: iso(due),
+      ...(newest ? { newest } : {}),
+      evidence,
+    };
   }
   const status = evidence.length === 0 && matched.length === 0 ? 'missing' : 'stale';
-  return { rule: rule.id, status, reason: `${overdue.length} of ${keys.length} change(s) have no record: ${list(overdue)}`, ...(newest ? { newest } : {}), evidence };
+  return {
+    rule: rule.id,
+    status,
+    reason: `${overdue.length} of ${keys.length} change(s) have no record: ${list(overdue)}`,
+    ...(newest ? { newest } : {}),
+    evidence,
+  };
 }

@@ -63,14 +63,24 @@ export const defaultPackDir = dataPath('mappings', 'default');
  * (`30-siem.yaml`) is included only when such a source is configured: an organisation without a SIEM
  * is not told that SIEM evidence is missing. Without a list of configured types, every file is included.
  */
-export function expandMappingPaths(entries: string[], baseDir: string, configuredTypes?: ReadonlySet<string>): string[] {
+export function expandMappingPaths(
+  entries: string[],
+  baseDir: string,
+  configuredTypes?: ReadonlySet<string>,
+): string[] {
   return entries.flatMap((e) =>
     e === 'default'
       ? readdirSync(defaultPackDir)
           .filter((n) => n.endsWith('.yaml'))
           .filter((n) => {
             const type = /^\d+-([a-z0-9-]+)\.yaml$/.exec(n)?.[1];
-            return !configuredTypes || !type || type === 'manual' || !knownSourceTypes.includes(type) || configuredTypes.has(type);
+            return (
+              !configuredTypes ||
+              !type ||
+              type === 'manual' ||
+              !knownSourceTypes.includes(type) ||
+              configuredTypes.has(type)
+            );
           })
           .sort()
           .map((n) => path.join(defaultPackDir, n))
@@ -110,31 +120,65 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
     parsed.extend.forEach((ext, i) => {
       const selectors = toArray(ext.select);
       const before = problems.length;
-      selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => (Array.isArray(ext.select) ? ['extend', i, 'select', k, ...p] : ['extend', i, 'select', ...p]), problems));
-      if (problems.length === before) pendingExtensions.push({ rule: ext.rule, raw: ext, extensions: selectors, origin: src.problem(['extend', i, 'rule'], '') });
+      selectors.forEach((sel, k) =>
+        checkSelector(
+          src,
+          sel,
+          (...p) => (Array.isArray(ext.select) ? ['extend', i, 'select', k, ...p] : ['extend', i, 'select', ...p]),
+          problems,
+        ),
+      );
+      if (problems.length === before)
+        pendingExtensions.push({
+          rule: ext.rule,
+          raw: ext,
+          extensions: selectors,
+          origin: src.problem(['extend', i, 'rule'], ''),
+        });
     });
     parsed.rules.forEach((raw, i) => {
       const at = (...p: PropertyKey[]) => ['rules', i, ...p];
       const before = problems.length;
       const prev = idsInFile.get(raw.id);
       if (prev !== undefined) {
-        problems.push(src.problem(at('id'), `duplicate rule id "${raw.id}" (also rules[${prev}] in this file)`, 'rename one of them; to override a rule from an earlier file, put it in a later file'));
+        problems.push(
+          src.problem(
+            at('id'),
+            `duplicate rule id "${raw.id}" (also rules[${prev}] in this file)`,
+            'rename one of them; to override a rule from an earlier file, put it in a later file',
+          ),
+        );
       }
       idsInFile.set(raw.id, i);
       raw.controls.forEach((c, j) => {
         if (!controlIds.has(c)) {
           const near = closestIds(c, controlIds);
-          problems.push(src.problem(at('controls', j), `unknown control id "${c}"`, near.length ? `did you mean ${near[0]}?` : `see ${catalog.framework.title} ids such as A.6.2.6`));
+          problems.push(
+            src.problem(
+              at('controls', j),
+              `unknown control id "${c}"`,
+              near.length ? `did you mean ${near[0]}?` : `see ${catalog.framework.title} ids such as A.6.2.6`,
+            ),
+          );
         }
       });
       const selectors = Array.isArray(raw.select) ? raw.select : [raw.select];
-      const selPath = (k: number, ...p: PropertyKey[]) => (Array.isArray(raw.select) ? at('select', k, ...p) : at('select', ...p));
+      const selPath = (k: number, ...p: PropertyKey[]) =>
+        Array.isArray(raw.select) ? at('select', k, ...p) : at('select', ...p);
       selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => selPath(k, ...p), problems));
       const fresh = raw.freshness;
       if (typeof fresh === 'object' && 'perChange' in fresh) {
         const changes = Array.isArray(fresh.perChange.changes) ? fresh.perChange.changes : [fresh.perChange.changes];
         changes.forEach((sel, k) =>
-          checkSelector(src, sel, (...p) => (Array.isArray(fresh.perChange.changes) ? at('freshness', 'perChange', 'changes', k, ...p) : at('freshness', 'perChange', 'changes', ...p)), problems),
+          checkSelector(
+            src,
+            sel,
+            (...p) =>
+              Array.isArray(fresh.perChange.changes)
+                ? at('freshness', 'perChange', 'changes', k, ...p)
+                : at('freshness', 'perChange', 'changes', ...p),
+            problems,
+          ),
         );
       }
       if (problems.length > before) return;
@@ -147,7 +191,11 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
   for (const { rule, raw, extensions, origin } of pendingExtensions) {
     const target = merged.get(rule);
     if (!target) {
-      problems.push({ ...origin, message: `extends rule "${rule}", which no earlier mapping file defines`, hint: 'check the rule id, or load the file that defines it first' });
+      problems.push({
+        ...origin,
+        message: `extends rule "${rule}", which no earlier mapping file defines`,
+        hint: 'check the rule id, or load the file that defines it first',
+      });
       continue;
     }
     target.raw = { ...target.raw, select: [...toArray(target.raw.select), ...extensions] };
@@ -169,46 +217,88 @@ function toArray<T>(x: T | T[]): T[] {
   return Array.isArray(x) ? x : [x];
 }
 
-function checkSelector(src: YamlSource, sel: Selector, at: (...p: PropertyKey[]) => PropertyKey[], problems: FileProblem[]): void {
+function checkSelector(
+  src: YamlSource,
+  sel: Selector,
+  at: (...p: PropertyKey[]) => PropertyKey[],
+  problems: FileProblem[],
+): void {
   const kinds = sourceKinds[sel.source];
   if (!kinds) {
     const near = closestIds(sel.source, knownSourceTypes);
-    problems.push(src.problem(at('source'), `unknown source type "${sel.source}"`, near.length ? `did you mean ${near[0]}?` : `known types: ${knownSourceTypes.join(', ')}`));
+    problems.push(
+      src.problem(
+        at('source'),
+        `unknown source type "${sel.source}"`,
+        near.length ? `did you mean ${near[0]}?` : `known types: ${knownSourceTypes.join(', ')}`,
+      ),
+    );
   } else if (sel.kind !== undefined && !kinds.includes(sel.kind)) {
     const near = closestIds(sel.kind, kinds);
-    problems.push(src.problem(at('kind'), `source type "${sel.source}" has no kind "${sel.kind}"`, near.length ? `did you mean ${near[0]}?` : `kinds of ${sel.source}: ${kinds.join(', ')}`));
+    problems.push(
+      src.problem(
+        at('kind'),
+        `source type "${sel.source}" has no kind "${sel.kind}"`,
+        near.length ? `did you mean ${near[0]}?` : `kinds of ${sel.source}: ${kinds.join(', ')}`,
+      ),
+    );
   }
   if (sel.where) checkWhere(src, sel.where, [...at('where')], problems);
 }
 
 function checkWhere(src: YamlSource, where: Where, at: PropertyKey[], problems: FileProblem[]): void {
-  if ('all' in where && Array.isArray(where.all)) return (where.all as Where[]).forEach((w, i) => checkWhere(src, w, [...at, 'all', i], problems));
-  if ('any' in where && Array.isArray(where.any)) return (where.any as Where[]).forEach((w, i) => checkWhere(src, w, [...at, 'any', i], problems));
-  if ('not' in where && typeof where.not === 'object' && !Array.isArray(where.not)) return checkWhere(src, where.not as Where, [...at, 'not'], problems);
+  if ('all' in where && Array.isArray(where.all))
+    return (where.all as Where[]).forEach((w, i) => checkWhere(src, w, [...at, 'all', i], problems));
+  if ('any' in where && Array.isArray(where.any))
+    return (where.any as Where[]).forEach((w, i) => checkWhere(src, w, [...at, 'any', i], problems));
+  if ('not' in where && typeof where.not === 'object' && !Array.isArray(where.not))
+    return checkWhere(src, where.not as Where, [...at, 'not'], problems);
   for (const [attr, pred] of Object.entries(where as Record<string, Predicate>)) {
     if (typeof pred !== 'object') continue;
     if (pred.regex !== undefined) {
       try {
         new RegExp(pred.regex, 'u');
       } catch (err) {
-        problems.push(src.problem([...at, attr, 'regex'], `bad regular expression: ${(err as Error).message}`, 'regexes use JavaScript syntax; quote the value in YAML'));
+        problems.push(
+          src.problem(
+            [...at, attr, 'regex'],
+            `bad regular expression: ${(err as Error).message}`,
+            'regexes use JavaScript syntax; quote the value in YAML',
+          ),
+        );
       }
     }
     for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
       const v = pred[op];
       if (typeof v === 'string' && Number.isNaN(Date.parse(v))) {
-        problems.push(src.problem([...at, attr, op], `"${v}" is neither a number nor a date`, 'use a number, or a date such as 2026-01-31'));
+        problems.push(
+          src.problem(
+            [...at, attr, op],
+            `"${v}" is neither a number nor a date`,
+            'use a number, or a date such as 2026-01-31',
+          ),
+        );
       }
     }
   }
 }
 
-function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string; line: number }, matchers: MatcherContext): Rule {
+function compileRule(
+  raw: RawRule,
+  selectors: Selector[],
+  origin: { file: string; line: number },
+  matchers: MatcherContext,
+): Rule {
   const f = raw.freshness;
   let freshness: Freshness;
   if (typeof f === 'string') freshness = { type: 'maxAge', maxAgeMs: parseDuration(f)!, graceMs: 0, text: f };
   else if ('maxAge' in f) {
-    freshness = { type: 'maxAge', maxAgeMs: parseDuration(f.maxAge)!, graceMs: f.grace ? parseDuration(f.grace)! : 0, text: f.maxAge };
+    freshness = {
+      type: 'maxAge',
+      maxAgeMs: parseDuration(f.maxAge)!,
+      graceMs: f.grace ? parseDuration(f.grace)! : 0,
+      text: f.maxAge,
+    };
   } else {
     const changes = Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes];
     freshness = {
@@ -231,7 +321,12 @@ function compileRule(raw: RawRule, selectors: Selector[], origin: { file: string
     matches: compileSelectors(selectors, matchers),
     selectors,
     uploadTopics: uploadTopics(selectors),
-    sourceTypes: [...new Set([...selectors.map((s) => s.source), ...(freshness.type === 'perChange' ? freshness.changeSources : [])])],
+    sourceTypes: [
+      ...new Set([
+        ...selectors.map((s) => s.source),
+        ...(freshness.type === 'perChange' ? freshness.changeSources : []),
+      ]),
+    ],
     scopes: selectors.map(scopeOf),
     freshness,
     minCount: raw.minCount,
@@ -255,7 +350,13 @@ export async function loadSoa(file: string, catalog: Catalog): Promise<NotApplic
   parsed.notApplicable.forEach((na, i) => {
     if (!ids.has(na.control)) {
       const near = closestIds(na.control, ids);
-      problems.push(src.problem(['notApplicable', i, 'control'], `unknown control id "${na.control}"`, near.length ? `did you mean ${near[0]}?` : undefined));
+      problems.push(
+        src.problem(
+          ['notApplicable', i, 'control'],
+          `unknown control id "${na.control}"`,
+          near.length ? `did you mean ${near[0]}?` : undefined,
+        ),
+      );
     }
   });
   if (problems.length > 0) throw new InputError(problems);

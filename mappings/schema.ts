@@ -5,7 +5,9 @@ import { durationHint, parseDuration } from '../core/duration';
  * The mapping file format: which artifacts are evidence for which controls, and how fresh they must be.
  * Written for compliance leads: plain YAML, every field named for what it means.
  */
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${durationHint}` });
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${durationHint}` });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const dateOrNumber = z.union([z.number(), z.string()]);
@@ -26,7 +28,9 @@ export const predicateSchema = z.union([
       lte: dateOrNumber.optional(),
       exists: z.boolean().optional(),
     })
-    .refine((p) => Object.keys(p).length > 0, { message: 'empty predicate; use one of eq, ne, in, glob, regex, gt, gte, lt, lte, exists' }),
+    .refine((p) => Object.keys(p).length > 0, {
+      message: 'empty predicate; use one of eq, ne, in, glob, regex, gt, gte, lt, lte, exists',
+    }),
 ]);
 export type Predicate = z.infer<typeof predicateSchema>;
 
@@ -38,7 +42,10 @@ export const whereSchema: z.ZodType<Where> = z.lazy(() =>
     z.strictObject({ all: z.array(whereSchema).min(1) }),
     z.strictObject({ any: z.array(whereSchema).min(1) }),
     z.strictObject({ not: whereSchema }),
-    z.record(z.string().regex(/^(?!all$|any$|not$)[A-Za-z0-9_@$-]+(\.[A-Za-z0-9_@$-]+)*$/, 'not an attribute path'), predicateSchema),
+    z.record(
+      z.string().regex(/^(?!all$|any$|not$)[A-Za-z0-9_@$-]+(\.[A-Za-z0-9_@$-]+)*$/, 'not an attribute path'),
+      predicateSchema,
+    ),
   ]),
 );
 

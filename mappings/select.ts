@@ -94,7 +94,10 @@ export function compileSelectors(sels: readonly Selector[], ctx = new MatcherCon
 export function compileSelectorGroup(members: readonly (readonly Selector[])[], ctx = new MatcherContext()): GroupTest {
   const g = new Generator(ctx);
   const tests = members.map((sels, i) => `if (active[${i}] === 1 && ${g.anySelector(sels)}) { hits[${i}] = 1; n++; }`);
-  return g.build('a, active, hits', `const at = a.attributes; ${g.prelude()} let n = 0;\n${tests.join('\n')}\nreturn n;`) as GroupTest;
+  return g.build(
+    'a, active, hits',
+    `const at = a.attributes; ${g.prelude()} let n = 0;\n${tests.join('\n')}\nreturn n;`,
+  ) as GroupTest;
 }
 
 export function compileWhere(where: Where, ctx = new MatcherContext()): AttrTest {
@@ -133,12 +136,16 @@ class Generator {
   prelude(): string {
     const lines = [...this.scopes.values()].map(({ name, test }) => `const ${name} = ${test};`);
     for (const [path, name] of this.lookups) {
-      const steps = path.split('.').map((k) => `v = v !== null && typeof v === "object" && !Array.isArray(v) ? v[${str(k)}] : undefined;`);
+      const steps = path
+        .split('.')
+        .map((k) => `v = v !== null && typeof v === "object" && !Array.isArray(v) ? v[${str(k)}] : undefined;`);
       lines.push(`let ${name}; { let v = at; ${steps.join(' ')} ${name} = v; }`);
     }
     for (const [path, name] of this.literalHits) {
       const v = this.lookups.get(path);
-      lines.push(`const ${name} = typeof ${v} === "string" && ${this.constant(this.ctx.literalFilter(path))}.hasAny(${v});`);
+      lines.push(
+        `const ${name} = typeof ${v} === "string" && ${this.constant(this.ctx.literalFilter(path))}.hasAny(${v});`,
+      );
     }
     return lines.join('\n');
   }
@@ -161,7 +168,8 @@ class Generator {
   where(w: Where): string {
     if ('all' in w && Array.isArray(w.all)) return `(${(w.all as Where[]).map((x) => this.where(x)).join(' && ')})`;
     if ('any' in w && Array.isArray(w.any)) return `(${(w.any as Where[]).map((x) => this.where(x)).join(' || ')})`;
-    if ('not' in w && typeof w.not === 'object' && w.not !== null && !Array.isArray(w.not)) return `!${this.where(w.not as Where)}`;
+    if ('not' in w && typeof w.not === 'object' && w.not !== null && !Array.isArray(w.not))
+      return `!${this.where(w.not as Where)}`;
     const leaves = Object.entries(w as Record<string, Predicate>).map(([path, pred]) => {
       let name = this.lookups.get(path);
       if (!name) this.lookups.set(path, (name = `p${this.lookups.size}`));
@@ -189,7 +197,10 @@ class Generator {
       else {
         const filter = this.ctx.literalFilter(path);
         filter.add(literal);
-        const f = this.elementFunction((x) => `typeof ${x} === "string" && ${this.constant(filter)}.hasAny(${x}) && ${x}.includes(${str(literal)}) && ${re}.test(${x})`);
+        const f = this.elementFunction(
+          (x) =>
+            `typeof ${x} === "string" && ${this.constant(filter)}.hasAny(${x}) && ${x}.includes(${str(literal)}) && ${re}.test(${x})`,
+        );
         // A plain string value (the usual case) reuses the pre-filter answer computed once per artifact.
         const hoisted = this.lookups.get(path) === v;
         let hit = hoisted ? this.literalHits.get(path) : undefined;
@@ -205,14 +216,24 @@ class Generator {
       const re = this.constant(new RegExp(pred.regex, 'u'));
       tests.push(this.anyElement(v, (x) => `typeof ${x} === "string" && ${re}.test(${x})`));
     }
-    for (const [op, sym] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
+    for (const [op, sym] of [
+      ['gt', '>'],
+      ['gte', '>='],
+      ['lt', '<'],
+      ['lte', '<='],
+    ] as const) {
       const bound = pred[op];
       if (bound === undefined) continue;
       // Numbers compare as numbers; strings that parse as dates compare as instants; nothing coerces.
-      if (typeof bound === 'number') tests.push(this.anyElement(v, (x) => `typeof ${x} === "number" && ${x} ${sym} ${this.literal(bound)}`));
+      if (typeof bound === 'number')
+        tests.push(this.anyElement(v, (x) => `typeof ${x} === "number" && ${x} ${sym} ${this.literal(bound)}`));
       else {
         const instant = Date.parse(bound);
-        tests.push(Number.isNaN(instant) ? 'false' : this.anyElement(v, (x) => `typeof ${x} === "string" && Date.parse(${x}) ${sym} ${instant}`));
+        tests.push(
+          Number.isNaN(instant)
+            ? 'false'
+            : this.anyElement(v, (x) => `typeof ${x} === "string" && Date.parse(${x}) ${sym} ${instant}`),
+        );
       }
     }
     return tests.length === 0 ? 'true' : `(${tests.join(' && ')})`;

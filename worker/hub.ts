@@ -39,7 +39,11 @@ export async function openStore(store: StoreConfig, baseDir: string): Promise<Ev
   const credentials = s3.credentials
     ? {
         accessKeyId: await resolveSecret(s3.credentials.accessKeyId, baseDir, 'store.s3.credentials.accessKeyId'),
-        secretAccessKey: await resolveSecret(s3.credentials.secretAccessKey, baseDir, 'store.s3.credentials.secretAccessKey'),
+        secretAccessKey: await resolveSecret(
+          s3.credentials.secretAccessKey,
+          baseDir,
+          'store.s3.credentials.secretAccessKey',
+        ),
       }
     : undefined;
   const client = new S3Client({
@@ -48,7 +52,12 @@ export async function openStore(store: StoreConfig, baseDir: string): Promise<Ev
     ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   });
-  return new S3Store({ client, bucket: s3.bucket, prefix: s3.prefix, ...(s3.objectLock ? { objectLock: s3.objectLock } : {}) });
+  return new S3Store({
+    client,
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    ...(s3.objectLock ? { objectLock: s3.objectLock } : {}),
+  });
 }
 
 /** Where local state that belongs with the store lives (the demo's Temporal database). */
@@ -62,7 +71,11 @@ export async function loadSigningKey(config: LoadedConfig, log: Logger): Promise
   if ('file' in ref) {
     const file = path.resolve(config.baseDir, ref.file);
     const { key, created } = await loadOrCreateKeyFile(file);
-    if (created) log.warn({ keyFile: file, keyId: key.keyId }, 'created a new ed25519 signing key; back it up and keep it private');
+    if (created)
+      log.warn(
+        { keyFile: file, keyId: key.keyId },
+        'created a new ed25519 signing key; back it up and keep it private',
+      );
     return key;
   }
   return signingKeyFromPem(await resolveSecret(ref, config.baseDir, 'signing.key'), `environment variable ${ref.env}`);

@@ -5,13 +5,40 @@ import pino, { type Logger } from 'pino';
  * object carrying a credential must not reach a log file even by accident.
  */
 export const redactedPaths = [
-  'token', '*.token', 'password', '*.password', 'secret', '*.secret', 'apiKey', '*.apiKey', 'privateKey', '*.privateKey',
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'headers.cookie',
-  '*.headers.cookie', 'credentials', '*.credentials', 'key', '*.key', 'apiToken', '*.apiToken',
-  'personalAccessToken', '*.personalAccessToken', 'privateKeyPem', '*.privateKeyPem', 'secretAccessKey', '*.secretAccessKey',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'apiKey',
+  '*.apiKey',
+  'privateKey',
+  '*.privateKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
+  'credentials',
+  '*.credentials',
+  'key',
+  '*.key',
+  'apiToken',
+  '*.apiToken',
+  'personalAccessToken',
+  '*.personalAccessToken',
+  'privateKeyPem',
+  '*.privateKeyPem',
+  'secretAccessKey',
+  '*.secretAccessKey',
 ];
 
-export function createLogger(options: { level?: string; name?: string } = {}, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  options: { level?: string; name?: string } = {},
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       name: options.name ?? 'evidence-hub',

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions, type ScheduleOverlapPolicy } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleHandle,
+  type ScheduleOptions,
+  type ScheduleOverlapPolicy,
+} from '@temporalio/client';
 import type { LoadedConfig, ScheduleConfig } from '../config/config';
 
 /**
@@ -24,7 +31,11 @@ export function scheduleIdFor(config: LoadedConfig, id: string): string {
 function desired(config: LoadedConfig, s: ScheduleConfig): ScheduleOptions {
   const spec = s.cron
     ? { cronExpressions: [s.cron], timezone: s.timezone, ...(s.jitter ? { jitter: s.jitter as `${number}s` } : {}) }
-    : { intervals: [{ every: s.every! as `${number}h` }], timezone: s.timezone, ...(s.jitter ? { jitter: s.jitter as `${number}s` } : {}) };
+    : {
+        intervals: [{ every: s.every! as `${number}h` }],
+        timezone: s.timezone,
+        ...(s.jitter ? { jitter: s.jitter as `${number}s` } : {}),
+      };
   return {
     scheduleId: scheduleIdFor(config, s.id),
     spec,
@@ -42,7 +53,11 @@ function desired(config: LoadedConfig, s: ScheduleConfig): ScheduleOptions {
         },
       ],
     },
-    policies: { overlap: overlapPolicies[s.overlap], catchupWindow: s.catchupWindow as `${number}d`, pauseOnFailure: false },
+    policies: {
+      overlap: overlapPolicies[s.overlap],
+      catchupWindow: s.catchupWindow as `${number}d`,
+      pauseOnFailure: false,
+    },
     memo: { managedBy, taskQueue: config.temporal.taskQueue, configId: s.id },
     state: { paused: s.paused, note: noteFor(s) },
   };
@@ -83,8 +98,14 @@ export async function syncSchedules(client: Client, config: LoadedConfig): Promi
       await client.schedule.create(want);
       report.created.push(s.id);
     } else if (current.state.note !== want.state!.note) {
-      await handle.update(() => ({ spec: want.spec, action: want.action, policies: want.policies!, state: want.state! }));
-      if (current.state.paused !== s.paused) await (s.paused ? handle.pause(want.state!.note) : handle.unpause(want.state!.note));
+      await handle.update(() => ({
+        spec: want.spec,
+        action: want.action,
+        policies: want.policies!,
+        state: want.state!,
+      }));
+      if (current.state.paused !== s.paused)
+        await (s.paused ? handle.pause(want.state!.note) : handle.unpause(want.state!.note));
       report.updated.push(s.id);
     } else report.unchanged.push(s.id);
   }
@@ -116,11 +137,20 @@ export async function listSchedules(client: Client, config: LoadedConfig): Promi
         spec: s.cron ? `cron "${s.cron}" ${s.timezone}` : `every ${s.every}`,
         paused: d.state.paused,
         nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
-        recentRuns: d.info.recentActions.slice(-3).map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+        recentRuns: d.info.recentActions
+          .slice(-3)
+          .map((a) => ({ scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId })),
       });
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
-      rows.push({ id: s.id, scheduleId, spec: 'not created yet: run `evidence-hub schedules sync`', paused: s.paused, nextRuns: [], recentRuns: [] });
+      rows.push({
+        id: s.id,
+        scheduleId,
+        spec: 'not created yet: run `evidence-hub schedules sync`',
+        paused: s.paused,
+        nextRuns: [],
+        recentRuns: [],
+      });
     }
   }
   return rows;
@@ -145,9 +175,17 @@ export async function describeSchedule(handle: Pick<ScheduleHandle, 'describe'>)
 const grpcStatus = { DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14 } as const;
 
 /** Runs the schedule's action for every time it would have fired between `from` and `to`. */
-export async function backfillSchedule(client: Client, config: LoadedConfig, id: string, from: Date, to: Date): Promise<void> {
+export async function backfillSchedule(
+  client: Client,
+  config: LoadedConfig,
+  id: string,
+  from: Date,
+  to: Date,
+): Promise<void> {
   if (!config.schedules.some((s) => s.id === id)) {
-    throw new Error(`no schedule "${id}" in ${config.file}; declared: ${config.schedules.map((s) => s.id).join(', ') || 'none'}`);
+    throw new Error(
+      `no schedule "${id}" in ${config.file}; declared: ${config.schedules.map((s) => s.id).join(', ') || 'none'}`,
+    );
   }
   await client.schedule.getHandle(scheduleIdFor(config, id)).backfill({ start: from, end: to, overlap: 'ALLOW_ALL' });
 }

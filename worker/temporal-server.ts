@@ -11,7 +11,10 @@ const run = promisify(execFile);
  */
 export async function findTemporalCli(): Promise<string | undefined> {
   try {
-    const { stdout } = await run('bash', [dataPath('scripts', 'ensure-temporal.sh')], { maxBuffer: 1 << 20, timeout: 15 * 60_000 });
+    const { stdout } = await run('bash', [dataPath('scripts', 'ensure-temporal.sh')], {
+      maxBuffer: 1 << 20,
+      timeout: 15 * 60_000,
+    });
     return stdout.trim().split('\n').at(-1) || undefined;
   } catch (err) {
     if ((err as { code?: number }).code === 3) return undefined;

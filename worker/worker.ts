@@ -15,7 +15,13 @@ let runtimeInstalled = false;
 export function installTemporalLogging(log: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
   const sdkLog = log.child({ component: 'temporal-sdk' });
   const emit = (level: LogLevel, message: string, meta?: LogMetadata) => sdkLog[levels[level]](meta ?? {}, message);
   try {
@@ -54,7 +60,13 @@ export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, op
       mappings: hub.mappings,
       notApplicable: hub.notApplicable,
       log,
-      ...(hub.config.alerts ? { notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, { logger: slackLoggerFor(log) }) } : {}),
+      ...(hub.config.alerts
+        ? {
+            notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, {
+              logger: slackLoggerFor(log),
+            }),
+          }
+        : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     }),
   });
@@ -64,7 +76,9 @@ export async function connectWorker(address: string): Promise<NativeConnection> 
   try {
     return await NativeConnection.connect({ address });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${address} (${(err as Error).message}); start one with \`temporal server start-dev\` or set TEMPORAL_ADDRESS`);
+    throw new Error(
+      `cannot reach Temporal at ${address} (${(err as Error).message}); start one with \`temporal server start-dev\` or set TEMPORAL_ADDRESS`,
+    );
   }
 }
 

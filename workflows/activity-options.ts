@@ -31,5 +31,10 @@ export const storeOptions: ActivityOptions = {
 export const alertOptions: ActivityOptions = {
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '5s', maximumInterval: '5m', maximumAttempts: 10, nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'] },
+  retry: {
+    initialInterval: '5s',
+    maximumInterval: '5m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'],
+  },
 };

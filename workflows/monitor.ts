@@ -1,4 +1,13 @@
-import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { alertOptions } from './activity-options';
 
@@ -59,7 +68,8 @@ export async function stalenessMonitorWorkflow(input: MonitorInput = {}): Promis
       const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
       status.state = 'collection-failed';
       status.lastError = {
-        type: cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : cause instanceof Error ? cause.name : 'Error',
+        type:
+          cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : cause instanceof Error ? cause.name : 'Error',
         message: cause instanceof Error ? cause.message : String(cause),
         at: now.toISOString(),
       };

@@ -105,7 +105,15 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           for (const s of batch) progress.sources[s.id] = { state: 'running' };
           const out = await executeChild(collectBatchWorkflow, {
             workflowId,
-            args: [{ bundleId, sources: batch, concurrency: lanes, ...(input.since ? { since: input.since } : {}), ...(input.collectRetry ? { collectRetry: input.collectRetry } : {}) }],
+            args: [
+              {
+                bundleId,
+                sources: batch,
+                concurrency: lanes,
+                ...(input.since ? { since: input.since } : {}),
+                ...(input.collectRetry ? { collectRetry: input.collectRetry } : {}),
+              },
+            ],
           });
           for (const o of out) progress.sources[o.source] = stateOf(o);
           return out;
@@ -142,7 +150,14 @@ export async function collectBatchWorkflow(input: BatchInput): Promise<SourceOut
   const progress: SweepProgress = { bundleId: input.bundleId, phase: 'collecting', sources: {}, batches: [] };
   setHandler(progressQuery, () => progress);
   for (const s of input.sources) progress.sources[s.id] = { state: 'pending' };
-  const outcomes = await collectAll(input.bundleId, input.sources, input.concurrency, input.since, input.collectRetry, progress);
+  const outcomes = await collectAll(
+    input.bundleId,
+    input.sources,
+    input.concurrency,
+    input.since,
+    input.collectRetry,
+    progress,
+  );
   progress.phase = 'done';
   return outcomes;
 }
@@ -163,7 +178,14 @@ async function collectAll(
       const r = await collectSource({ bundleId, source: s.id, ...(since ? { since } : {}) });
       outcome =
         r.problems.length > 0
-          ? { source: s.id, sourceType: r.sourceType, status: 'partial', artifactCount: r.artifactCount, stats: r.stats, problems: r.problems }
+          ? {
+              source: s.id,
+              sourceType: r.sourceType,
+              status: 'partial',
+              artifactCount: r.artifactCount,
+              stats: r.stats,
+              problems: r.problems,
+            }
           : { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
     } catch (err) {
       if (isCancellation(err)) throw err;

@@ -23,7 +23,12 @@ export const demoConfigPath = dataPath('examples', 'demo', 'evidence-hub.yaml');
  * The whole product on one machine: an embedded Temporal dev server (SQLite, web UI), a worker, and a
  * sweep of the sample organisation in examples/demo, ending with the per-control summary.
  */
-export async function runDemo(options: DemoOptions, log: Logger, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runDemo(
+  options: DemoOptions,
+  log: Logger,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const hub = await loadHub(options.config ?? demoConfigPath, options.store ? { store: options.store } : {});
   const key = await loadSigningKey(hub.config, log);
   installTemporalLogging(log);
@@ -35,7 +40,10 @@ export async function runDemo(options: DemoOptions, log: Logger, out: (s: string
     await worker.runUntil(async () => {
       err(`Temporal: ${env.address}   web UI: ${uiUrl}`);
       const schedules = await syncSchedules(env.client, hub.config);
-      if (schedules.created.length + schedules.updated.length > 0) err(`schedules: ${[...schedules.created, ...schedules.updated].join(', ')} (see ${uiUrl}/namespaces/${hub.config.temporal.namespace}/schedules)`);
+      if (schedules.created.length + schedules.updated.length > 0)
+        err(
+          `schedules: ${[...schedules.created, ...schedules.updated].join(', ')} (see ${uiUrl}/namespaces/${hub.config.temporal.namespace}/schedules)`,
+        );
       const handle = await startSweep(env.client, hub.config, { trigger: 'demo' });
       const result = await waitForSweep(handle, err);
       const { results } = await controlStatus(hub);
@@ -45,7 +53,9 @@ export async function runDemo(options: DemoOptions, log: Logger, out: (s: string
         out(renderStatusTable(results));
         out('');
         out(`controls: ${renderCounts(results)}`);
-        out(`bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`);
+        out(
+          `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
+        );
         out(`manifest: ${result.bundle.location}`);
         out(`store:    ${hub.store.location}   (check it: evidence-hub verify ${hub.store.location})`);
         out(`workflow: ${uiUrl}/namespaces/${hub.config.temporal.namespace}/workflows/${handle.workflowId}`);

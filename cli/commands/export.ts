@@ -50,17 +50,25 @@ export async function runExport(hub: ExportHub, options: ExportCommandOptions, i
 }
 
 function describe(r: ExportResult): string[] {
-  const range = r.bundles.length > 0 ? `bundles #${r.bundles[0]}..#${r.bundles.at(-1)} (${r.bundles.length})` : 'no bundle sealed in the window';
+  const range =
+    r.bundles.length > 0
+      ? `bundles #${r.bundles[0]}..#${r.bundles.at(-1)} (${r.bundles.length})`
+      : 'no bundle sealed in the window';
   const counts = Object.entries(r.counts)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
-  const lines = [`wrote ${r.out}: ${range}, ${r.blobs} blob(s)${r.tombstones > 0 ? `, ${r.tombstones} tombstone(s)` : ''}, ${r.files} file(s); ${r.controls} control(s): ${counts}`];
+  const lines = [
+    `wrote ${r.out}: ${range}, ${r.blobs} blob(s)${r.tombstones > 0 ? `, ${r.tombstones} tombstone(s)` : ''}, ${r.files} file(s); ${r.controls} control(s): ${counts}`,
+  ];
   if (r.bundles.length > 0 && r.previousDigest) {
-    lines.push(`bundle #${r.fromSequence} links to sha256 ${r.previousDigest} (bundle #${r.fromSequence - 1}, before the window, not included): export.json records it as the anchor`);
+    lines.push(
+      `bundle #${r.fromSequence} links to sha256 ${r.previousDigest} (bundle #${r.fromSequence - 1}, before the window, not included): export.json records it as the anchor`,
+    );
   }
   const dir = path.join(path.dirname(r.out), r.root);
-  const unpack = r.format === 'zip' ? `unzip ${r.out} -d ${path.dirname(r.out)}` : `tar xzf ${r.out} -C ${path.dirname(r.out)}`;
+  const unpack =
+    r.format === 'zip' ? `unzip ${r.out} -d ${path.dirname(r.out)}` : `tar xzf ${r.out} -C ${path.dirname(r.out)}`;
   lines.push(`check it: ${unpack} && evidence-hub verify ${dir}   (or by hand: ${path.join(dir, 'VERIFY.md')})`);
   if (r.pdf) lines.push(`summary PDF: ${r.pdf}`);
   return lines;

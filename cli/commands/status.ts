@@ -9,7 +9,10 @@ export interface StatusOptions {
 }
 
 /** Evaluates every control from what the store holds; nothing outside the store is consulted. */
-export async function controlStatus(hub: Hub, options: StatusOptions = {}): Promise<{ asOf: string; results: ControlResult[] }> {
+export async function controlStatus(
+  hub: Hub,
+  options: StatusOptions = {},
+): Promise<{ asOf: string; results: ControlResult[] }> {
   const now = options.asOf ? parseAsOf(options.asOf) : new Date();
   let results = await evaluateStore(hub.store, hub.mappings, hub.notApplicable, now);
   if (options.controls) {

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import picomatch from 'picomatch';
 import type { Hub } from '../../worker/hub';
 import { UsageError } from './status';
@@ -12,16 +18,25 @@ export async function connectClient(config: LoadedConfig): Promise<Client> {
     const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
     return new Client({ connection, namespace: config.temporal.namespace });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); is the worker's server running? (set TEMPORAL_ADDRESS or temporal.address)`);
+    throw new Error(
+      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); is the worker's server running? (set TEMPORAL_ADDRESS or temporal.address)`,
+    );
   }
 }
 
 export function sweepWorkflowId(now = new Date()): string {
-  return `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `sweep-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** Starts a sweep; the config's concurrency and retry settings apply unless the input overrides them. */
-export async function startSweep(client: Client, config: LoadedConfig, input: SweepInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startSweep(
+  client: Client,
+  config: LoadedConfig,
+  input: SweepInput,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const { collectRetry, concurrency } = config.temporal;
   return client.workflow.start('sweepWorkflow', {
     taskQueue: config.temporal.taskQueue,
@@ -36,8 +51,11 @@ export async function startSweep(client: Client, config: LoadedConfig, input: Sw
  */
 export function sourcesForControls(hub: Hub, glob: string): string[] {
   const match = picomatch(glob);
-  const types = new Set(hub.mappings.rules.filter((r) => r.controls.some((c) => match(c))).flatMap((r) => r.sourceTypes));
-  if (!hub.mappings.catalog.controls.some((c) => match(c.id))) throw new UsageError(`--controls "${glob}" matches no control`);
+  const types = new Set(
+    hub.mappings.rules.filter((r) => r.controls.some((c) => match(c))).flatMap((r) => r.sourceTypes),
+  );
+  if (!hub.mappings.catalog.controls.some((c) => match(c.id)))
+    throw new UsageError(`--controls "${glob}" matches no control`);
   return hub.config.sources.filter((s) => types.has(s.type)).map((s) => s.id);
 }
 
@@ -55,8 +73,13 @@ async function liveCounts(client: Client, workflowIds: string[]): Promise<Map<st
       for (const a of d.raw.pendingActivities ?? []) {
         const data = a.heartbeatDetails?.payloads?.[0]?.data;
         if (!data) continue;
-        const details = JSON.parse(Buffer.from(data).toString('utf8')) as { source?: string; count?: number; stats?: Record<string, number> };
-        if (details.source && typeof details.count === 'number') out.set(details.source, { count: details.count, ...(details.stats ? { stats: details.stats } : {}) });
+        const details = JSON.parse(Buffer.from(data).toString('utf8')) as {
+          source?: string;
+          count?: number;
+          stats?: Record<string, number>;
+        };
+        if (details.source && typeof details.count === 'number')
+          out.set(details.source, { count: details.count, ...(details.stats ? { stats: details.stats } : {}) });
       }
     } catch {
       // finished or not started yet
@@ -69,7 +92,12 @@ async function liveCounts(client: Client, workflowIds: string[]): Promise<Map<st
  * Waits for the sweep, reporting each source's progress as it changes: states from the workflow query
  * (no history events), live artifact counts from the running activities' heartbeats.
  */
-export async function waitForSweep(handle: WorkflowHandle, report: (line: string) => void, pollMs = 500, client?: Client): Promise<SweepResult> {
+export async function waitForSweep(
+  handle: WorkflowHandle,
+  report: (line: string) => void,
+  pollMs = 500,
+  client?: Client,
+): Promise<SweepResult> {
   const last = new Map<string, string>();
   let done = false;
   const poll = async () => {
@@ -84,7 +112,9 @@ export async function waitForSweep(handle: WorkflowHandle, report: (line: string
             // batch not started yet
           }
         }
-        const live = client ? await liveCounts(client, [handle.workflowId, ...p.batches]) : new Map<string, LiveCount>();
+        const live = client
+          ? await liveCounts(client, [handle.workflowId, ...p.batches])
+          : new Map<string, LiveCount>();
         if (last.get('\u0000phase') !== p.phase) {
           last.set('\u0000phase', p.phase);
           report(`sweep ${p.bundleId}: ${p.phase}`);
@@ -126,7 +156,8 @@ export async function waitForSweep(handle: WorkflowHandle, report: (line: string
     if (last.get('\u0000phase') !== 'done') report(`sweep ${result.bundle.bundleId}: done`);
     return result;
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowFailedError)
+      throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
     throw err;
   } finally {
     done = true;

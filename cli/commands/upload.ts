@@ -26,16 +26,25 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
   const config = await loadConfig(o.config);
   const manual = config.sources.filter((s): s is Extract<SourceConfig, { type: 'manual' }> => s.type === 'manual');
   if (manual.length === 0) {
-    throw new UsageError(`${o.config} configures no manual source; add one under sources, e.g. "- { id: records, type: manual, path: ./records }"`);
+    throw new UsageError(
+      `${o.config} configures no manual source; add one under sources, e.g. "- { id: records, type: manual, path: ./records }"`,
+    );
   }
   const source = o.source ? manual.find((s) => s.id === o.source) : manual.length === 1 ? manual[0] : undefined;
   if (!source) {
     const ids = manual.map((s) => s.id);
-    throw new UsageError(o.source ? `no manual source "${o.source}" (manual sources: ${ids.join(', ')})` : `several manual sources: choose one with --source (${ids.join(', ')})`);
+    throw new UsageError(
+      o.source
+        ? `no manual source "${o.source}" (manual sources: ${ids.join(', ')})`
+        : `several manual sources: choose one with --source (${ids.join(', ')})`,
+    );
   }
 
   if (!o.anyTopic) {
-    const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir, new Set(config.sources.map((s) => s.type))), loadCatalog());
+    const mappings = await loadMappings(
+      expandMappingPaths(config.mappings, config.baseDir, new Set(config.sources.map((s) => s.type))),
+      loadCatalog(),
+    );
     const topics = new Set(mappings.rules.flatMap((r) => r.uploadTopics));
     if (!topics.has(o.topic)) {
       const near = closestIds(o.topic, topics);
@@ -45,8 +54,10 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
     }
   }
   const effective = o.date ?? now.toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(effective) || Number.isNaN(Date.parse(effective))) throw new UsageError(`--date "${effective}": use yyyy-mm-dd, the date the record took effect`);
-  if (Date.parse(effective) > now.getTime()) throw new UsageError(`--date ${effective} is in the future; evidence counts from the date it took effect`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(effective) || Number.isNaN(Date.parse(effective)))
+    throw new UsageError(`--date "${effective}": use yyyy-mm-dd, the date the record took effect`);
+  if (Date.parse(effective) > now.getTime())
+    throw new UsageError(`--date ${effective} is in the future; evidence counts from the date it took effect`);
   for (const file of files) {
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) throw new UsageError(`${file}: not a file`);
@@ -55,13 +66,25 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
   const uploadedBy = o.by ?? os.userInfo().username;
   for (const file of files) {
     try {
-      const r = await fileRecord({ root: source.path, file, topic: o.topic, effective, uploadedBy, uploadedAt: now, ...(o.note ? { note: o.note } : {}) });
+      const r = await fileRecord({
+        root: source.path,
+        file,
+        topic: o.topic,
+        effective,
+        uploadedBy,
+        uploadedAt: now,
+        ...(o.note ? { note: o.note } : {}),
+      });
       const where = path.relative(process.cwd(), r.path) || r.path;
-      out(`${r.kind === 'filed' ? 'filed' : 'already filed'}: ${where} (topic ${o.topic}, effective ${effective}, sha256 ${r.sha256.slice(0, 12)}…)`);
+      out(
+        `${r.kind === 'filed' ? 'filed' : 'already filed'}: ${where} (topic ${o.topic}, effective ${effective}, sha256 ${r.sha256.slice(0, 12)}…)`,
+      );
     } catch (err) {
       if (err instanceof RecordError) throw new UsageError(err.message);
       throw err;
     }
   }
-  out(`the next sweep of "${source.id}" seals ${files.length === 1 ? 'it' : 'them'}; to seal now: evidence-hub sweep --sources ${source.id} --wait`);
+  out(
+    `the next sweep of "${source.id}" seals ${files.length === 1 ? 'it' : 'them'}; to seal now: evidence-hub sweep --sources ${source.id} --wait`,
+  );
 }

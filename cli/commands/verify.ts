@@ -12,10 +12,19 @@ import { UsageError } from './status';
  * `target` is a store folder, one manifest file inside a store's manifests/ folder, or an
  * s3://bucket/prefix URL (S3 settings such as the endpoint come from the config, when there is one).
  */
-export async function verifyTarget(target: string, options: VerifyOptions & { config?: string } = {}): Promise<VerifyReport> {
+export async function verifyTarget(
+  target: string,
+  options: VerifyOptions & { config?: string } = {},
+): Promise<VerifyReport> {
   if (target.startsWith('s3://')) {
-    const config = options.config && existsSync(options.config) ? await loadConfig(options.config, { store: target }) : undefined;
-    const store = await openStore(config?.store ?? { s3: { ...parseS3(target), region: process.env['AWS_REGION'] ?? 'us-east-1', forcePathStyle: false } }, config?.baseDir ?? process.cwd());
+    const config =
+      options.config && existsSync(options.config) ? await loadConfig(options.config, { store: target }) : undefined;
+    const store = await openStore(
+      config?.store ?? {
+        s3: { ...parseS3(target), region: process.env['AWS_REGION'] ?? 'us-east-1', forcePathStyle: false },
+      },
+      config?.baseDir ?? process.cwd(),
+    );
     return verifyStore(store, options);
   }
   const abs = path.resolve(target);
@@ -37,7 +46,9 @@ export async function verifyTarget(target: string, options: VerifyOptions & { co
 export function renderVerify(report: VerifyReport): string {
   const head = `${report.ok ? 'OK' : 'FAILED'}: ${report.store}: ${report.bundlesChecked} bundle(s), ${report.blobsChecked} blob(s) checked`;
   const segment = report.segment
-    ? [`  chain segment from bundle #${report.segment.fromSequence}, anchored on ${report.segment.previousDigest ?? 'the chain start'} (export.json)`]
+    ? [
+        `  chain segment from bundle #${report.segment.fromSequence}, anchored on ${report.segment.previousDigest ?? 'the chain start'} (export.json)`,
+      ]
     : [];
   return [head, ...segment, ...report.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
 }

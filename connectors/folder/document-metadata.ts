@@ -20,7 +20,10 @@ export async function readFrontMatter(file: string): Promise<DocumentMetadata> {
   try {
     const buf = Buffer.alloc(frontMatterScanBytes);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    const head = buf
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     const m = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/.exec(head);
     if (!m) return {};
     try {
@@ -38,11 +41,16 @@ export async function readFrontMatter(file: string): Promise<DocumentMetadata> {
 }
 
 export async function readPdfMetadata(file: string, size: number): Promise<DocumentMetadata> {
-  if (size > pdfMetadataMaxBytes) return { metadataError: `PDF larger than ${pdfMetadataMaxBytes} bytes: metadata not read` };
+  if (size > pdfMetadataMaxBytes)
+    return { metadataError: `PDF larger than ${pdfMetadataMaxBytes} bytes: metadata not read` };
   const fh = await open(file, 'r');
   try {
     const bytes = await fh.readFile();
-    const pdf = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    const pdf = await PDFDocument.load(bytes, {
+      ignoreEncryption: true,
+      updateMetadata: false,
+      throwOnInvalidObject: false,
+    });
     const info: Record<string, JsonValue> = {};
     const set = (k: string, v: string | Date | undefined) => {
       if (v instanceof Date && !Number.isNaN(v.getTime())) info[k] = v.toISOString();
@@ -86,7 +94,9 @@ const effectiveDateKeys = ['effective_date', 'effectiveDate', 'effective', 'appr
  * The date a document took effect, from its front matter. Auditors (and Vanta's renewal logic) count
  * freshness from the effective date; a file's mtime is only when someone last copied it.
  */
-export function effectiveDate(frontMatter: Record<string, JsonValue> | undefined): { key: string; iso: string } | undefined {
+export function effectiveDate(
+  frontMatter: Record<string, JsonValue> | undefined,
+): { key: string; iso: string } | undefined {
   if (!frontMatter) return undefined;
   for (const key of effectiveDateKeys) {
     const v = frontMatter[key];

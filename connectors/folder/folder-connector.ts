@@ -38,10 +38,14 @@ export class FolderConnector implements Connector {
     try {
       rootStat = await stat(root);
     } catch {
-      throw new SourceConfigError(`source "${this.opts.sourceId}": folder ${root} does not exist (check sources[].path in the config)`);
+      throw new SourceConfigError(
+        `source "${this.opts.sourceId}": folder ${root} does not exist (check sources[].path in the config)`,
+      );
     }
     if (!rootStat.isDirectory()) {
-      throw new SourceConfigError(`source "${this.opts.sourceId}": ${root} is not a folder (check sources[].path in the config)`);
+      throw new SourceConfigError(
+        `source "${this.opts.sourceId}": ${root} is not a folder (check sources[].path in the config)`,
+      );
     }
 
     // Paths are listed first and sorted as whole strings: the resume cursor compares whole paths, and a

@@ -96,7 +96,15 @@ export type Review = z.infer<typeof reviewSchema>;
 export const treeSchema = z.object({
   sha: z.string(),
   truncated: z.boolean(),
-  tree: z.array(z.object({ path: z.string(), mode: z.string(), type: z.string(), sha: z.string(), size: z.number().int().optional() })),
+  tree: z.array(
+    z.object({
+      path: z.string(),
+      mode: z.string(),
+      type: z.string(),
+      sha: z.string(),
+      size: z.number().int().optional(),
+    }),
+  ),
 });
 
 export const blobSchema = z.object({
@@ -106,7 +114,9 @@ export const blobSchema = z.object({
   size: z.number().int().nullable(),
 });
 
-const gitActor = z.object({ name: z.string().optional(), email: z.string().optional(), date: time.optional() }).nullable();
+const gitActor = z
+  .object({ name: z.string().optional(), email: z.string().optional(), date: time.optional() })
+  .nullable();
 export const commitListSchema = z.array(
   z.object({
     sha: z.string(),
@@ -153,12 +163,22 @@ export const workflowRunSchema = z.object({
   actor: login.optional(),
   html_url: z.string(),
 });
-export const workflowRunsSchema = z.object({ total_count: z.number().int(), workflow_runs: z.array(workflowRunSchema) });
+export const workflowRunsSchema = z.object({
+  total_count: z.number().int(),
+  workflow_runs: z.array(workflowRunSchema),
+});
 export type WorkflowRun = z.infer<typeof workflowRunSchema>;
 
 export const runArtifactsSchema = z.object({
   total_count: z.number().int(),
-  artifacts: z.array(z.object({ name: z.string(), size_in_bytes: z.number(), expired: z.boolean(), digest: z.string().nullable().optional() })),
+  artifacts: z.array(
+    z.object({
+      name: z.string(),
+      size_in_bytes: z.number(),
+      expired: z.boolean(),
+      digest: z.string().nullable().optional(),
+    }),
+  ),
 });
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
@@ -195,14 +215,22 @@ export const environmentSchema = z.object({
           .array(
             z.object({
               type: z.string().optional(),
-              reviewer: z.object({ login: z.string().optional(), slug: z.string().optional(), name: z.string().optional() }).optional(),
+              reviewer: z
+                .object({ login: z.string().optional(), slug: z.string().optional(), name: z.string().optional() })
+                .optional(),
             }),
           )
           .optional(),
       }),
     )
     .optional(),
-  deployment_branch_policy: z.object({ protected_branches: z.boolean(), custom_branch_policies: z.boolean() }).nullable().optional(),
+  deployment_branch_policy: z
+    .object({ protected_branches: z.boolean(), custom_branch_policies: z.boolean() })
+    .nullable()
+    .optional(),
 });
-export const environmentListSchema = z.object({ total_count: z.number().int().optional(), environments: z.array(environmentSchema).optional() });
+export const environmentListSchema = z.object({
+  total_count: z.number().int().optional(),
+  environments: z.array(environmentSchema).optional(),
+});
 export type Environment = z.infer<typeof environmentSchema>;

@@ -12,8 +12,7 @@ export const githubApiVersion = '2022-11-28';
 export const githubCollector = 'github@1.0.0';
 
 export type GithubAuth =
-  | { token: string }
-  | { app: { appId: string | number; privateKey: string; installationId: number } };
+  { token: string } | { app: { appId: string | number; privateKey: string; installationId: number } };
 
 export interface GithubClientOptions {
   sourceId: string;
@@ -121,13 +120,19 @@ export class GithubClient {
         fallbackSecondaryRateRetryAfter: 60,
         onRateLimit: (retryAfter, options, _octokit, retryCount) => {
           const wait = retryCount < opts.retries && retryAfter <= opts.maxRateLimitWaitSeconds;
-          log().warn({ source: opts.sourceId, url: options.url, retryAfter, retryCount, wait }, 'GitHub primary rate limit reached');
+          log().warn(
+            { source: opts.sourceId, url: options.url, retryAfter, retryCount, wait },
+            'GitHub primary rate limit reached',
+          );
           if (wait) stats.rateLimitWaits++;
           return wait;
         },
         onSecondaryRateLimit: (retryAfter, options, _octokit, retryCount) => {
           const wait = retryCount < opts.retries;
-          log().warn({ source: opts.sourceId, url: options.url, retryAfter, retryCount, wait }, 'GitHub secondary rate limit reached');
+          log().warn(
+            { source: opts.sourceId, url: options.url, retryAfter, retryCount, wait },
+            'GitHub secondary rate limit reached',
+          );
           if (wait) stats.rateLimitWaits++;
           return wait;
         },
@@ -139,7 +144,9 @@ export class GithubClient {
     // x-ratelimit-reset itself, so they are not retried a second time here.
     const original = this.octokit.retry.retryRequest;
     this.octokit.retry.retryRequest = (error, retries, retryAfter) => {
-      const e = error as unknown as OctokitError & { request?: { request?: { signal?: AbortSignal; retryCount?: number } } };
+      const e = error as unknown as OctokitError & {
+        request?: { request?: { signal?: AbortSignal; retryCount?: number } };
+      };
       if (e.request?.request?.signal?.aborted) return original(error, 0, 0);
       if (rateLimitKind(e.status, e.response?.headers ?? {}, e.message)) return original(error, 0, 0);
       const header = retryAfterSeconds(e.response?.headers?.['retry-after']);
@@ -163,7 +170,10 @@ export class GithubClient {
 
   async get<T>(url: string, schema: z.ZodType<T>, spec: RequestSpec): Promise<GetResult<T>> {
     const absolute = /^https?:\/\//.test(url) ? url : this.url(url);
-    const headers: Record<string, string> = { accept: 'application/vnd.github+json', 'x-github-api-version': githubApiVersion };
+    const headers: Record<string, string> = {
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': githubApiVersion,
+    };
     if (spec.etag) headers['if-none-match'] = spec.etag;
     let res;
     let text: string;
@@ -172,11 +182,21 @@ export class GithubClient {
       spec.signal?.throwIfAborted();
       // Success bodies are read here rather than by Octokit: a body cut off mid-transfer is then told
       // apart from malformed JSON, and native JSON.parse keeps large pages cheap.
-      res = await this.octokit.request({ method: 'GET', url: absolute, headers, request: { signal: spec.signal, parseSuccessResponseBody: false } });
+      res = await this.octokit.request({
+        method: 'GET',
+        url: absolute,
+        headers,
+        request: { signal: spec.signal, parseSuccessResponseBody: false },
+      });
       const status = res.status as number;
       if (isRedirect(status)) {
         await (res.data as unknown as ReadableStream | null)?.cancel();
-        throw redirectError(`source "${this.opts.sourceId}": ${this.endpoint(absolute)}`, status, res.headers.location, new URL(absolute));
+        throw redirectError(
+          `source "${this.opts.sourceId}": ${this.endpoint(absolute)}`,
+          status,
+          res.headers.location,
+          new URL(absolute),
+        );
       }
       text = await this.readBody(res.data, absolute, res.headers['content-length']);
     } catch (err) {
@@ -185,10 +205,25 @@ export class GithubClient {
       const e = err as OctokitError;
       if (typeof e.status !== 'number') throw err;
       const resHeaders = cleanHeaders(e.response?.headers);
-      if (e.status === 304) return { kind: 'not-modified', status: 304, url: absolute, ...opt('etag', resHeaders['etag'] ?? spec.etag), ...opt('date', resHeaders['date']) };
-      const allowed = typeof spec.allow === 'function' ? spec.allow(e.status, messageOf(e)) : spec.allow?.includes(e.status);
+      if (e.status === 304)
+        return {
+          kind: 'not-modified',
+          status: 304,
+          url: absolute,
+          ...opt('etag', resHeaders['etag'] ?? spec.etag),
+          ...opt('date', resHeaders['date']),
+        };
+      const allowed =
+        typeof spec.allow === 'function' ? spec.allow(e.status, messageOf(e)) : spec.allow?.includes(e.status);
       if (allowed) {
-        return { kind: 'status', status: e.status, message: messageOf(e), url: absolute, headers: resHeaders, ...opt('date', resHeaders['date']) };
+        return {
+          kind: 'status',
+          status: e.status,
+          message: messageOf(e),
+          url: absolute,
+          headers: resHeaders,
+          ...opt('date', resHeaders['date']),
+        };
       }
       throw this.toError(e, absolute, spec);
     } finally {
@@ -205,7 +240,9 @@ export class GithubClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new SourceResponseError(`${where} returned JSON of an unexpected shape (malformed or truncated response): ${summarizeIssues(parsed.error)}`);
+      throw new SourceResponseError(
+        `${where} returned JSON of an unexpected shape (malformed or truncated response): ${summarizeIssues(parsed.error)}`,
+      );
     }
     return {
       kind: 'ok',
@@ -277,7 +314,9 @@ export class GithubClient {
       );
     }
     if (limited === 'secondary') {
-      return new RateLimitError(`${src}: GitHub's secondary rate limit persisted after ${this.opts.retries} retries (${endpoint}: ${msg}); lower requests.concurrency`);
+      return new RateLimitError(
+        `${src}: GitHub's secondary rate limit persisted after ${this.opts.retries} retries (${endpoint}: ${msg}); lower requests.concurrency`,
+      );
     }
     if (tokenRequest && (e.status === 401 || e.status === 403 || e.status === 404)) {
       const app = 'app' in this.opts.auth ? this.opts.auth.app : undefined;
@@ -293,7 +332,10 @@ export class GithubClient {
         `${src}: GitHub rejected the credentials (401 ${msg}) at ${endpoint}: ${what} is invalid, expired or revoked; issue a new one and update the secret`,
       );
     }
-    if (e.status === 403) return new CredentialsError(`${src}: GitHub refused ${endpoint} (403 ${msg}): ${this.missingPermission(headers, isApp)}`);
+    if (e.status === 403)
+      return new CredentialsError(
+        `${src}: GitHub refused ${endpoint} (403 ${msg}): ${this.missingPermission(headers, isApp)}`,
+      );
     if (e.status === 404 && spec.notFoundIsConfig) {
       return new SourceConfigError(
         `${src}: ${spec.entry} was not found (404 at ${endpoint}); check the name in the config, or grant the credentials access (GitHub answers 404 for private resources it hides)`,
@@ -306,7 +348,9 @@ export class GithubClient {
     }
     if (e.status >= 500 || (e.status === 429 && !limited)) {
       const detail = e.response ? `${e.status} ${msg}` : `network error: ${errorText(e)}`;
-      return new SourceUnavailableError(`${src}: ${endpoint} kept failing after ${this.opts.retries} retries (${detail})`);
+      return new SourceUnavailableError(
+        `${src}: ${endpoint} kept failing after ${this.opts.retries} retries (${detail})`,
+      );
     }
     return new SourceResponseError(`${src}: ${endpoint} answered ${e.status} ${msg} for ${spec.entry}`);
   }
@@ -323,19 +367,28 @@ export class GithubClient {
     const has = headers['x-oauth-scopes'];
     const parts: string[] = [];
     if (needed) {
-      const who = isApp ? 'the GitHub App installation lacks the permission' : 'the token lacks the fine-grained permission';
+      const who = isApp
+        ? 'the GitHub App installation lacks the permission'
+        : 'the token lacks the fine-grained permission';
       parts.push(`${who} ${needed.split(/\s*;\s*/).join(' or ')} (x-accepted-github-permissions)`);
     }
     if (accepted !== undefined && has !== undefined) {
       const want = accepted.trim() === '' ? 'no particular scope' : `one of the OAuth scopes [${accepted}]`;
       parts.push(`this endpoint accepts ${want}; the token has [${has}]`);
     }
-    if (parts.length === 0) parts.push('the credentials lack access to this resource (GitHub named no permission); see connectors/github/README.md for what each evidence kind needs');
+    if (parts.length === 0)
+      parts.push(
+        'the credentials lack access to this resource (GitHub named no permission); see connectors/github/README.md for what each evidence kind needs',
+      );
     return parts.join('; ');
   }
 }
 
-export function rateLimitKind(status: number, headers: Record<string, string | undefined>, message: string): 'primary' | 'secondary' | undefined {
+export function rateLimitKind(
+  status: number,
+  headers: Record<string, string | undefined>,
+  message: string,
+): 'primary' | 'secondary' | undefined {
   if (status !== 403 && status !== 429) return undefined;
   if (headers['x-ratelimit-remaining'] === '0') return 'primary';
   if (/secondary rate/i.test(message)) return 'secondary';
@@ -368,7 +421,12 @@ function cleanHeaders(h: Record<string, string | number | undefined> | undefined
 
 function messageOf(e: OctokitError): string {
   const data = e.response?.data;
-  if (data && typeof data === 'object' && 'message' in data && typeof (data as { message: unknown }).message === 'string') {
+  if (
+    data &&
+    typeof data === 'object' &&
+    'message' in data &&
+    typeof (data as { message: unknown }).message === 'string'
+  ) {
     return (data as { message: string }).message;
   }
   return e.message.split(' - ')[0] ?? e.message;

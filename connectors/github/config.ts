@@ -6,7 +6,9 @@ import { secretRefSchema } from '../../core/secrets';
  * `type: github` in evidence-hub.yaml. Which organisations and repositories to read, which evidence kinds
  * to collect, and how to talk to the API. Secrets are only ever `{ env: NAME }` or `{ file: path }`.
  */
-const duration = z.string().refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${durationHint}` });
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, { message: `not a duration; ${durationHint}` });
 const glob = z.string().min(1);
 
 const orgScopeSchema = z.strictObject({
@@ -37,14 +39,17 @@ const authSchema = z
       .optional(),
   })
   .refine((a) => (a.token === undefined) !== (a.app === undefined), {
-    message: 'set exactly one of auth.token ({ env: GITHUB_TOKEN }) or auth.app ({ appId, privateKey: { file: app.pem }, installationId })',
+    message:
+      'set exactly one of auth.token ({ env: GITHUB_TOKEN }) or auth.app ({ appId, privateKey: { file: app.pem }, installationId })',
   });
 
 const collectSchema = z.strictObject({
   /** Default-branch protection (classic) and the rulesets that apply to the default branch. */
   branchProtection: z.boolean().default(true),
   /** Merged pull requests with their reviews, and a per-repository summary over `window`. */
-  pullRequests: z.union([z.literal(false), z.strictObject({ window: duration.default('90d') })]).default({ window: '90d' }),
+  pullRequests: z
+    .union([z.literal(false), z.strictObject({ window: duration.default('90d') })])
+    .default({ window: '90d' }),
   codeowners: z.boolean().default(true),
   releases: z.boolean().default(true),
   tags: z.boolean().default(true),
@@ -64,7 +69,11 @@ const collectSchema = z.strictObject({
       z.strictObject({
         include: z.array(glob).min(1),
         exclude: z.array(glob).default([]),
-        maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(10 * 1024 * 1024),
       }),
     ])
     .default(false),
@@ -87,7 +96,10 @@ export const githubSourceSchema = z
   .strictObject({
     id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit'),
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,62}$/,
+        'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+      ),
     type: z.literal('github'),
     /** REST API root. GitHub Enterprise Server: `https://ghe.example.com/api/v3`. */
     baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),

@@ -8,7 +8,14 @@ import { parseDuration } from '../../core/duration';
 import type { SecretRef } from '../../core/secrets';
 import { SourceResponseError } from '../../core/errors';
 import { mediaTypeFor } from '../../core/media-types';
-import type { ArtifactMeta, CollectOptions, CollectedArtifact, CollectionStep, Connector, ConnectorStats } from '../types';
+import type {
+  ArtifactMeta,
+  CollectOptions,
+  CollectedArtifact,
+  CollectionStep,
+  Connector,
+  ConnectorStats,
+} from '../types';
 import type { JsonValue } from '../../core/json';
 import {
   blobSchema,
@@ -30,7 +37,15 @@ import {
   type Pull,
   type Review,
 } from './api-schemas';
-import { GithubClient, githubApiVersion, githubCollector, type GetResult, type GithubAuth, type OkResult, type RequestSpec } from './client';
+import {
+  GithubClient,
+  githubApiVersion,
+  githubCollector,
+  type GetResult,
+  type GithubAuth,
+  type OkResult,
+  type RequestSpec,
+} from './client';
 import type { GithubSourceConfig } from './config';
 import {
   absentCodeowners,
@@ -119,7 +134,10 @@ const pullAccSchema = z.object({
   prevMergedAtHw: z.array(z.number()),
   newMergedHw: z.number().optional(),
   newMergedAtHw: z.array(z.number()),
-  tally: z.object({ days: z.record(z.string(), z.tuple([z.number(), z.number()])), unapproved: z.array(z.tuple([z.number(), z.string()])) }),
+  tally: z.object({
+    days: z.record(z.string(), z.tuple([z.number(), z.number()])),
+    unapproved: z.array(z.tuple([z.number(), z.string()])),
+  }),
 });
 type PullAcc = z.infer<typeof pullAccSchema>;
 const pullResumeSchema = z.union([
@@ -237,7 +255,14 @@ export class GithubConnector implements Connector {
     const todo: { ctx: RepoCtx; buffer?: Prefetch<CollectionStep, RepoState> }[] = [];
     try {
       const repos = await this.resolveRepos(prev, next, signal);
-      this.log.info({ source: this.cfg.id, repositories: repos.length, resumeAfter: resume ? `${resume.repo}/${resume.sec}` : undefined }, 'collecting from GitHub');
+      this.log.info(
+        {
+          source: this.cfg.id,
+          repositories: repos.length,
+          resumeAfter: resume ? `${resume.repo}/${resume.sec}` : undefined,
+        },
+        'collecting from GitHub',
+      );
       for (const ctx of repos) {
         if (resume && ctx.key < resume.repo) {
           // Done by the interrupted attempt: the previous state stays (older ETags only cost a refetch).
@@ -262,7 +287,12 @@ export class GithubConnector implements Connector {
   }
 
   /** One repository, section by section; returns the repository's next state. */
-  private async *collectRepo(ctx: RepoCtx, prevRepo: RepoState, resume: Cursor | undefined, run: Run): AsyncGenerator<CollectionStep, RepoState> {
+  private async *collectRepo(
+    ctx: RepoCtx,
+    prevRepo: RepoState,
+    resume: Cursor | undefined,
+    run: Run,
+  ): AsyncGenerator<CollectionStep, RepoState> {
     const here = resume !== undefined && resume.repo === ctx.key;
     const nextRepo: Record<string, unknown> = {};
     for (const [i, sec] of sections.entries()) {
@@ -308,7 +338,13 @@ export class GithubConnector implements Connector {
     }
   }
 
-  private section(sec: Section, ctx: RepoCtx, prev: unknown, at: JsonValue | undefined, run: Run): AsyncGenerator<Step, unknown> {
+  private section(
+    sec: Section,
+    ctx: RepoCtx,
+    prev: unknown,
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, unknown> {
     const p = prev as never;
     switch (sec) {
       case 'protection':
@@ -334,7 +370,10 @@ export class GithubConnector implements Connector {
     if (options.previousState === undefined || options.previousState === null) return emptyState();
     const parsed = githubStateSchema.safeParse(options.previousState);
     if (!parsed.success) {
-      options.log.warn({ source: this.cfg.id, issue: parsed.error.issues[0]?.message }, 'previous GitHub state not understood; collecting everything again');
+      options.log.warn(
+        { source: this.cfg.id, issue: parsed.error.issues[0]?.message },
+        'previous GitHub state not understood; collecting everything again',
+      );
       return emptyState();
     }
     const state = parsed.data;
@@ -356,7 +395,10 @@ export class GithubConnector implements Connector {
     try {
       return cursorSchema.parse(JSON.parse(text));
     } catch {
-      this.log.warn({ source: this.cfg.id, cursor: text.slice(0, 200) }, 'resume cursor not understood; collecting from the start');
+      this.log.warn(
+        { source: this.cfg.id, cursor: text.slice(0, 200) },
+        'resume cursor not understood; collecting from the start',
+      );
       return undefined;
     }
   }
@@ -379,7 +421,11 @@ export class GithubConnector implements Connector {
       const scope = fingerprint(org);
       const prevListing = prev.listings[key]?.scope === scope ? prev.listings[key] : undefined;
       const first = `/orgs/${enc(org.name)}/repos?type=all&sort=full_name&direction=asc&per_page=${this.cfg.requests.perPage}`;
-      const res = await this.snapshot(first, repoListSchema, (d) => d, prevListing?.pages, { entry, notFoundIsConfig: true, ...signal });
+      const res = await this.snapshot(first, repoListSchema, (d) => d, prevListing?.pages, {
+        entry,
+        notFoundIsConfig: true,
+        ...signal,
+      });
       let repos: CompactRepo[];
       if (res.kind === 'not-modified') repos = prevListing!.repos;
       else if (res.kind === 'fresh') {
@@ -396,9 +442,13 @@ export class GithubConnector implements Connector {
               (org.includeForks || !r.fork),
           )
           .map(compact);
-      } else throw new SourceResponseError(`source "${this.cfg.id}": ${entry}: listing repositories answered ${res.status} ${res.message}`);
+      } else
+        throw new SourceResponseError(
+          `source "${this.cfg.id}": ${entry}: listing repositories answered ${res.status} ${res.message}`,
+        );
       next.listings[key] = { scope, pages: res.pages, repos };
-      if (repos.length === 0) this.log.warn({ source: this.cfg.id, entry }, 'no repository of the organisation matches the configured scope');
+      if (repos.length === 0)
+        this.log.warn({ source: this.cfg.id, entry }, 'no repository of the organisation matches the configured scope');
       for (const r of repos) add(r, `${entry} → ${r.fullName}`);
     }
     for (const [i, full] of this.cfg.repositories.entries()) {
@@ -408,7 +458,12 @@ export class GithubConnector implements Connector {
       const prevListing = prev.listings[key];
       const url = this.client.url(`/repos/${enc(owner)}/${enc(name)}`);
       const etag = prevListing?.pages[0]?.url === url ? prevListing.pages[0].etag : undefined;
-      const res = await this.client.get(url, fullRepoSchema, { entry, notFoundIsConfig: true, ...signal, ...(etag ? { etag } : {}) });
+      const res = await this.client.get(url, fullRepoSchema, {
+        entry,
+        notFoundIsConfig: true,
+        ...signal,
+        ...(etag ? { etag } : {}),
+      });
       let repo: CompactRepo;
       let pages: PageEtag[];
       if (res.kind === 'not-modified') {
@@ -428,31 +483,55 @@ export class GithubConnector implements Connector {
   // -------------------------------------------------------------------------------------------------
   // Sections. Each yields artifacts with a resume point `at`, and returns the section's next state.
 
-  private async *protection(ctx: RepoCtx, prev: RepoState['protection'], at: JsonValue | undefined, run: Run): AsyncGenerator<Step, RepoState['protection']> {
+  private async *protection(
+    ctx: RepoCtx,
+    prev: RepoState['protection'],
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, RepoState['protection']> {
     if (at !== undefined) return prev; // its single artifact was emitted before the interruption
     const branch = ctx.repo.defaultBranch;
     const classicUrl = `${ctx.base}/branches/${enc(branch)}/protection`;
     const rulesUrl = `${ctx.base}/rules/branches/${enc(branch)}?per_page=${this.cfg.requests.perPage}`;
     const spec = run.spec(ctx);
     // 404: the branch is not protected (or does not exist yet). 403 with "upgrade": not on this plan.
-    const allow = (status: number, message: string) => status === 404 || (status === 403 && /upgrade|not available|enable this feature/i.test(message));
-    let classic = await this.client.get(classicUrl, branchProtectionSchema, { ...spec, allow, ...(prev?.classicEtag ? { etag: prev.classicEtag } : {}) });
+    const allow = (status: number, message: string) =>
+      status === 404 || (status === 403 && /upgrade|not available|enable this feature/i.test(message));
+    let classic = await this.client.get(classicUrl, branchProtectionSchema, {
+      ...spec,
+      allow,
+      ...(prev?.classicEtag ? { etag: prev.classicEtag } : {}),
+    });
     // 404: an Enterprise Server without rulesets (before 3.9): no rules apply.
     let rules = await this.snapshot(rulesUrl, branchRulesSchema, (d) => d, prev?.rules, { ...spec, allow: [404] });
-    const classicSame = classic.kind === 'not-modified' || (classic.kind !== 'ok' && prev?.classicAbsent === true && prev.classicEtag === undefined);
+    const classicSame =
+      classic.kind === 'not-modified' ||
+      (classic.kind !== 'ok' && prev?.classicAbsent === true && prev.classicEtag === undefined);
     if (prev && classicSame && rules.kind === 'not-modified') {
-      const e = this.reemit(prev.item, { observedAt: this.dateOf(classic.date, run), ...(classic.kind === 'not-modified' && classic.etag ? { etag: classic.etag } : {}) });
+      const e = this.reemit(prev.item, {
+        observedAt: this.dateOf(classic.date, run),
+        ...(classic.kind === 'not-modified' && classic.etag ? { etag: classic.etag } : {}),
+      });
       yield { artifact: e.artifact, at: 'done' };
       return { ...prev, item: e.stored };
     }
     // Something changed: the part that answered 304 is read again, so the record is built whole.
-    if (classic.kind === 'not-modified') classic = await this.client.get(classicUrl, branchProtectionSchema, { ...spec, allow });
-    if (rules.kind === 'not-modified') rules = await this.snapshot(rulesUrl, branchRulesSchema, (d) => d, undefined, { ...spec, allow: [404] });
+    if (classic.kind === 'not-modified')
+      classic = await this.client.get(classicUrl, branchProtectionSchema, { ...spec, allow });
+    if (rules.kind === 'not-modified')
+      rules = await this.snapshot(rulesUrl, branchRulesSchema, (d) => d, undefined, { ...spec, allow: [404] });
     const ruleItems = rules.kind === 'fresh' ? rules.items : [];
     const classicData = classic.kind === 'ok' ? ok(classic).data : undefined;
     const n = normalizeBranchProtection(ctx.repo.fullName, branch, classicData, ruleItems);
     const classicEtag = classic.kind === 'ok' ? ok(classic).etag : undefined;
-    const e = this.emitJson('branch-protection', `${ctx.repo.fullName}/branch-protection`, this.dateOf(classic.date, run), classicUrl, classicEtag, n);
+    const e = this.emitJson(
+      'branch-protection',
+      `${ctx.repo.fullName}/branch-protection`,
+      this.dateOf(classic.date, run),
+      classicUrl,
+      classicEtag,
+      n,
+    );
     yield { artifact: e.artifact, at: 'done' };
     return {
       ...(classicEtag ? { classicEtag } : {}),
@@ -462,13 +541,20 @@ export class GithubConnector implements Connector {
     };
   }
 
-  private async *pulls(ctx: RepoCtx, prev: PullsState | undefined, at: JsonValue | undefined, run: Run): AsyncGenerator<Step, PullsState | undefined> {
+  private async *pulls(
+    ctx: RepoCtx,
+    prev: PullsState | undefined,
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, PullsState | undefined> {
     const cfg = this.cfg.collect.pullRequests;
     if (cfg === false) return undefined;
     const windowStart = run.now.getTime() - parseDuration(cfg.window)!;
     const full = ctx.repo.fullName;
     const spec = run.spec(ctx);
-    const first = this.client.url(`${ctx.base}/pulls?state=closed&sort=updated&direction=desc&per_page=${this.cfg.requests.perPage}`);
+    const first = this.client.url(
+      `${ctx.base}/pulls?state=closed&sort=updated&direction=desc&per_page=${this.cfg.requests.perPage}`,
+    );
     const resume = at === undefined ? undefined : pullResumeSchema.parse(at);
     let acc: PullAcc;
     let url: string | undefined;
@@ -496,7 +582,14 @@ export class GithubConnector implements Connector {
         acc.etag = prev!.etag;
         if (page.date) acc.date = page.date;
         const s = summarizePulls(full, cfg.window, windowStart, acc.tally);
-        const e = this.emitJson('pull-request-summary', `${full}/pull-request-summary`, this.dateOf(page.date, run), first, acc.etag, s);
+        const e = this.emitJson(
+          'pull-request-summary',
+          `${full}/pull-request-summary`,
+          this.dateOf(page.date, run),
+          first,
+          acc.etag,
+          s,
+        );
         yield { artifact: e.artifact, at: { phase: 'done', acc } };
         return this.pullsState(acc, windowStart);
       }
@@ -536,19 +629,35 @@ export class GithubConnector implements Connector {
         const n = normalizePull(full, ctx.repo.defaultBranch, pr, reviews[i]!);
         const mergedMs = Date.parse(pr.merged_at!);
         const newMerge =
-          acc.prevMergedHw === undefined || mergedMs > acc.prevMergedHw || (mergedMs === acc.prevMergedHw && !acc.prevMergedAtHw.includes(pr.number));
+          acc.prevMergedHw === undefined ||
+          mergedMs > acc.prevMergedHw ||
+          (mergedMs === acc.prevMergedHw && !acc.prevMergedAtHw.includes(pr.number));
         if (newMerge && !counted.has(pr.number)) {
           counted.add(pr.number);
           tallyPull(acc.tally as PullTally, pr.number, pr.merged_at!, n.attributes['approved'] === true);
           [acc.newMergedHw, acc.newMergedAtHw] = bump(acc.newMergedHw, acc.newMergedAtHw, mergedMs, pr.number);
         }
-        const e = this.emitJson('pull-request', `${full}/pull/${pr.number}`, iso(pr.merged_at!), `${ctx.base}/pulls/${pr.number}`, undefined, n);
+        const e = this.emitJson(
+          'pull-request',
+          `${full}/pull/${pr.number}`,
+          iso(pr.merged_at!),
+          `${ctx.base}/pulls/${pr.number}`,
+          undefined,
+          n,
+        );
         yield { artifact: e.artifact, at: { phase: 'pr', page: res.url, after: pr.number, acc } };
       }
       url = stop ? undefined : res.next;
     }
     const s = summarizePulls(full, cfg.window, windowStart, acc.tally);
-    const e = this.emitJson('pull-request-summary', `${full}/pull-request-summary`, this.dateOf(acc.date, run), first, acc.etag, s);
+    const e = this.emitJson(
+      'pull-request-summary',
+      `${full}/pull-request-summary`,
+      this.dateOf(acc.date, run),
+      first,
+      acc.etag,
+      s,
+    );
     yield { artifact: e.artifact, at: { phase: 'done', acc } };
     return this.pullsState(acc, windowStart);
   }
@@ -573,7 +682,12 @@ export class GithubConnector implements Connector {
     });
   }
 
-  private async *tree(ctx: RepoCtx, prev: RepoState['tree'], at: JsonValue | undefined, run: Run): AsyncGenerator<Step, RepoState['tree']> {
+  private async *tree(
+    ctx: RepoCtx,
+    prev: RepoState['tree'],
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, RepoState['tree']> {
     const wantCodeowners = this.cfg.collect.codeowners;
     const files = this.cfg.collect.files;
     const full = ctx.repo.fullName;
@@ -586,7 +700,11 @@ export class GithubConnector implements Connector {
     const spec = run.spec(ctx);
     const treeUrl = `${ctx.base}/git/trees/${enc(branch)}?recursive=1`;
     // 404: the branch does not exist; 409: the repository is empty. Both: no files.
-    const res = await this.client.get(treeUrl, treeSchema, { ...spec, allow: [404, 409], ...(usable?.etag ? { etag: usable.etag } : {}) });
+    const res = await this.client.get(treeUrl, treeSchema, {
+      ...spec,
+      allow: [404, 409],
+      ...(usable?.etag ? { etag: usable.etag } : {}),
+    });
     const date = this.dateOf(res.date, run);
     const etag = res.kind === 'ok' || res.kind === 'not-modified' ? (res as { etag?: string }).etag : undefined;
     const include = files ? picomatch(files.include, { dot: true }) : () => false;
@@ -609,7 +727,10 @@ export class GithubConnector implements Connector {
 
     const entries = res.kind === 'ok' ? ok(res).data.tree.filter((e) => e.type === 'blob') : [];
     if (res.kind === 'ok' && ok(res).data.truncated) {
-      this.log.warn({ source: this.cfg.id, repository: full }, 'the repository tree is too large for one answer (truncated): some files may be missed');
+      this.log.warn(
+        { source: this.cfg.id, repository: full },
+        'the repository tree is too large for one answer (truncated): some files may be missed',
+      );
     }
     const nextState: NonNullable<RepoState['tree']> = { ...(etag ? { etag } : {}), scope, files: {} };
     if (wantCodeowners && !skip(coKey)) {
@@ -620,15 +741,29 @@ export class GithubConnector implements Connector {
       } else if (usable?.codeowners?.blobSha === entry.sha) {
         e = this.reemit(usable.codeowners.item, { observedAt: date, ...(etag ? { etag } : {}) });
       } else {
-        const [content, last] = await Promise.all([this.blob(ctx, entry.sha, spec), this.lastCommit(ctx, entry.path, spec)]);
+        const [content, last] = await Promise.all([
+          this.blob(ctx, entry.sha, spec),
+          this.lastCommit(ctx, entry.path, spec),
+        ]);
         const attributes = codeownersAttributes(full, entry.path, content.toString('utf8'), entry.sha, last);
-        e = this.emitBytes('codeowners', `${full}/codeowners`, date, `${ctx.base}/contents/${entry.path}`, etag, content, 'text/plain', attributes);
+        e = this.emitBytes(
+          'codeowners',
+          `${full}/codeowners`,
+          date,
+          `${ctx.base}/contents/${entry.path}`,
+          etag,
+          content,
+          'text/plain',
+          attributes,
+        );
       }
       nextState.codeowners = { ...(entry ? { blobSha: entry.sha } : {}), item: e.stored };
       yield { artifact: e.artifact, at: coKey };
     }
     if (files) {
-      const matched = entries.filter((e) => include(e.path) && !exclude(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const matched = entries
+        .filter((e) => include(e.path) && !exclude(e.path))
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       const width = this.cfg.requests.concurrency;
       for (let i = 0; i < matched.length; i += width) {
         const batch = matched.slice(i, i + width).filter((e) => !skip(e.path));
@@ -636,14 +771,29 @@ export class GithubConnector implements Connector {
           const before = usable?.files[entry.path];
           if (before && before.blobSha === entry.sha) return this.reemit(before.item, {});
           if ((entry.size ?? 0) > files.maxBytes) {
-            this.log.warn({ source: this.cfg.id, repository: full, path: entry.path, size: entry.size }, 'file larger than collect.files.maxBytes: not collected');
+            this.log.warn(
+              { source: this.cfg.id, repository: full, path: entry.path, size: entry.size },
+              'file larger than collect.files.maxBytes: not collected',
+            );
             return undefined;
           }
-          const [content, last] = await Promise.all([this.blob(ctx, entry.sha, spec), this.lastCommit(ctx, entry.path, spec)]);
+          const [content, last] = await Promise.all([
+            this.blob(ctx, entry.sha, spec),
+            this.lastCommit(ctx, entry.path, spec),
+          ]);
           const lastCommit: LastCommit = last ?? { sha: '', at: date, author: null };
           const attributes = fileAttributes(full, entry.path, entry.sha, content.length, lastCommit, content);
           if (!last) attributes['observedAtFrom'] = 'response-date';
-          return this.emitBytes('file', `${full}/file/${entry.path}`, lastCommit.at, `${ctx.base}/contents/${entry.path}`, undefined, content, mediaTypeFor(entry.path), attributes);
+          return this.emitBytes(
+            'file',
+            `${full}/file/${entry.path}`,
+            lastCommit.at,
+            `${ctx.base}/contents/${entry.path}`,
+            undefined,
+            content,
+            mediaTypeFor(entry.path),
+            attributes,
+          );
         });
         for (const [j, entry] of batch.entries()) {
           const e = results[j];
@@ -656,7 +806,12 @@ export class GithubConnector implements Connector {
     return resumeAfter !== undefined ? prev : nextState;
   }
 
-  private async *releases(ctx: RepoCtx, prev: Watermark | undefined, at: JsonValue | undefined, run: Run): AsyncGenerator<Step, Watermark | undefined> {
+  private async *releases(
+    ctx: RepoCtx,
+    prev: Watermark | undefined,
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, Watermark | undefined> {
     const spec = run.spec(ctx);
     const first = this.client.url(`${ctx.base}/releases?per_page=${this.cfg.requests.perPage}`);
     const resume = at === undefined ? undefined : pageResumeSchema.parse(at);
@@ -671,7 +826,9 @@ export class GithubConnector implements Connector {
     let url: string | undefined = resume?.page ?? first;
     let after = resume?.after;
     while (url) {
-      const res: OkResult<z.infer<typeof releaseListSchema>> = ok(page ?? (await this.client.get(url, releaseListSchema, spec)));
+      const res: OkResult<z.infer<typeof releaseListSchema>> = ok(
+        page ?? (await this.client.get(url, releaseListSchema, spec)),
+      );
       page = undefined;
       let items = res.data;
       if (after !== undefined) {
@@ -688,7 +845,14 @@ export class GithubConnector implements Connector {
         if (isSeen(prev?.seen ?? [], rel.id, ts)) continue;
         processed.push([rel.id, ts]);
         const n = normalizeRelease(ctx.repo.fullName, rel);
-        const e = this.emitJson('release', `${ctx.repo.fullName}/release/${rel.tag_name}`, iso(rel.published_at ?? rel.created_at), `${ctx.base}/releases/${rel.id}`, undefined, n);
+        const e = this.emitJson(
+          'release',
+          `${ctx.repo.fullName}/release/${rel.tag_name}`,
+          iso(rel.published_at ?? rel.created_at),
+          `${ctx.base}/releases/${rel.id}`,
+          undefined,
+          n,
+        );
         yield { artifact: e.artifact, at: { page: res.url, after: rel.id } };
       }
       // Newest first: a page without anything since the watermark ends the walk.
@@ -697,22 +861,42 @@ export class GithubConnector implements Connector {
     return resume ? prev : advanceWatermark(prev, processed, etag, 0);
   }
 
-  private async *tags(ctx: RepoCtx, prev: RepoState['tags'], at: JsonValue | undefined, run: Run): AsyncGenerator<Step, RepoState['tags']> {
+  private async *tags(
+    ctx: RepoCtx,
+    prev: RepoState['tags'],
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, RepoState['tags']> {
     if (at !== undefined) return prev;
     const url = `${ctx.base}/tags?per_page=${this.cfg.requests.perPage}`;
     const res = await this.snapshot(url, tagListSchema, (d) => d, prev?.pages, run.spec(ctx));
     if (res.kind === 'not-modified') {
-      const e = this.reemit(prev!.item, { observedAt: this.dateOf(res.date, run), ...(res.etag ? { etag: res.etag } : {}) });
+      const e = this.reemit(prev!.item, {
+        observedAt: this.dateOf(res.date, run),
+        ...(res.etag ? { etag: res.etag } : {}),
+      });
       yield { artifact: e.artifact, at: 'done' };
       return { ...prev!, item: e.stored };
     }
     const items = res.kind === 'fresh' ? res.items : [];
-    const e = this.emitJson('tags', `${ctx.repo.fullName}/tags`, this.dateOf(res.date, run), url, res.kind === 'fresh' ? res.etag : undefined, normalizeTags(ctx.repo.fullName, items));
+    const e = this.emitJson(
+      'tags',
+      `${ctx.repo.fullName}/tags`,
+      this.dateOf(res.date, run),
+      url,
+      res.kind === 'fresh' ? res.etag : undefined,
+      normalizeTags(ctx.repo.fullName, items),
+    );
     yield { artifact: e.artifact, at: 'done' };
     return { pages: res.kind === 'fresh' ? res.pages : [], item: e.stored };
   }
 
-  private async *runs(ctx: RepoCtx, prev: RepoState['runs'], at: JsonValue | undefined, run: Run): AsyncGenerator<Step, RepoState['runs']> {
+  private async *runs(
+    ctx: RepoCtx,
+    prev: RepoState['runs'],
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, RepoState['runs']> {
     const cfg = this.cfg.collect.workflowRuns;
     if (cfg === false) return undefined;
     const windowStart = run.now.getTime() - parseDuration(cfg.window)!;
@@ -728,9 +912,16 @@ export class GithubConnector implements Connector {
       const resumingHere = resume !== undefined && resume.wf === w;
       let page: GetResult<z.infer<typeof workflowRunsSchema>> | undefined;
       if (!resumingHere) {
-        page = await this.client.get(first, workflowRunsSchema, { ...spec, allow: [404], ...(prevW?.etag ? { etag: prevW.etag } : {}) });
+        page = await this.client.get(first, workflowRunsSchema, {
+          ...spec,
+          allow: [404],
+          ...(prevW?.etag ? { etag: prevW.etag } : {}),
+        });
         if (page.kind === 'status') {
-          this.log.debug({ source: this.cfg.id, repository: ctx.repo.fullName, workflow }, 'workflow not present in repository');
+          this.log.debug(
+            { source: this.cfg.id, repository: ctx.repo.fullName, workflow },
+            'workflow not present in repository',
+          );
           continue;
         }
         if (page.kind === 'not-modified') {
@@ -744,7 +935,9 @@ export class GithubConnector implements Connector {
       let url: string | undefined = resumingHere ? resume.page : first;
       let after = resumingHere ? resume.after : undefined;
       while (url) {
-        const res: OkResult<z.infer<typeof workflowRunsSchema>> = ok(page ?? (await this.client.get(url, workflowRunsSchema, spec)));
+        const res: OkResult<z.infer<typeof workflowRunsSchema>> = ok(
+          page ?? (await this.client.get(url, workflowRunsSchema, spec)),
+        );
         page = undefined;
         let items = res.data.workflow_runs;
         if (after !== undefined) {
@@ -753,15 +946,29 @@ export class GithubConnector implements Connector {
           after = undefined;
         }
         const recent = items.filter((r) => Date.parse(r.created_at) >= cutoff);
-        const todo = recent.filter((r) => !isSeen(prevW?.seen ?? [], `${r.id}/${r.run_attempt ?? 1}`, Date.parse(r.created_at)));
+        const todo = recent.filter(
+          (r) => !isSeen(prevW?.seen ?? [], `${r.id}/${r.run_attempt ?? 1}`, Date.parse(r.created_at)),
+        );
         const artifacts = await mapLimit(todo, this.cfg.requests.concurrency, (r) =>
-          this.listAll(`${ctx.base}/actions/runs/${r.id}/artifacts?per_page=100`, runArtifactsSchema, (d) => d.artifacts, spec),
+          this.listAll(
+            `${ctx.base}/actions/runs/${r.id}/artifacts?per_page=100`,
+            runArtifactsSchema,
+            (d) => d.artifacts,
+            spec,
+          ),
         );
         for (const [i, r] of todo.entries()) {
           const id = `${r.id}/${r.run_attempt ?? 1}`;
           processed.push([id, Date.parse(r.created_at)]);
           const n = normalizeRun(ctx.repo.fullName, workflow, r, artifacts[i]!);
-          const e = this.emitJson('workflow-run', `${ctx.repo.fullName}/actions/run/${id}`, iso(r.updated_at), `${ctx.base}/actions/runs/${r.id}`, undefined, n);
+          const e = this.emitJson(
+            'workflow-run',
+            `${ctx.repo.fullName}/actions/run/${id}`,
+            iso(r.updated_at),
+            `${ctx.base}/actions/runs/${r.id}`,
+            undefined,
+            n,
+          );
           yield { artifact: e.artifact, at: { wf: w, page: res.url, after: id } };
         }
         // Newest first: a page with nothing inside the window or after the watermark ends the walk.
@@ -772,7 +979,12 @@ export class GithubConnector implements Connector {
     return resume ? prev : next;
   }
 
-  private async *dependabot(ctx: RepoCtx, prev: RepoState['dependabot'], at: JsonValue | undefined, run: Run): AsyncGenerator<Step, RepoState['dependabot']> {
+  private async *dependabot(
+    ctx: RepoCtx,
+    prev: RepoState['dependabot'],
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, RepoState['dependabot']> {
     if (at !== undefined) return prev;
     const url = `${ctx.base}/dependabot/alerts?state=open&per_page=${this.cfg.requests.perPage}`;
     const full = ctx.repo.fullName;
@@ -788,22 +1000,42 @@ export class GithubConnector implements Connector {
       yield { artifact: e.artifact, at: 'done' };
       return { ...prev!, item: e.stored };
     }
-    const n = res.kind === 'status' ? disabledDependabot(full, res.message, run.now) : normalizeDependabot(full, res.items, run.now);
-    const e = this.emitJson('dependabot-alerts', `${full}/dependabot-alerts`, this.dateOf(res.date, run), url, res.kind === 'fresh' ? res.etag : undefined, n);
+    const n =
+      res.kind === 'status'
+        ? disabledDependabot(full, res.message, run.now)
+        : normalizeDependabot(full, res.items, run.now);
+    const e = this.emitJson(
+      'dependabot-alerts',
+      `${full}/dependabot-alerts`,
+      this.dateOf(res.date, run),
+      url,
+      res.kind === 'fresh' ? res.etag : undefined,
+      n,
+    );
     yield { artifact: e.artifact, at: 'done' };
     return { pages: res.kind === 'fresh' ? res.pages : [], item: e.stored };
   }
 
-  private async *environments(ctx: RepoCtx, prev: RepoState['environments'], at: JsonValue | undefined, run: Run): AsyncGenerator<Step, RepoState['environments']> {
+  private async *environments(
+    ctx: RepoCtx,
+    prev: RepoState['environments'],
+    at: JsonValue | undefined,
+    run: Run,
+  ): AsyncGenerator<Step, RepoState['environments']> {
     const url = `${ctx.base}/environments?per_page=${this.cfg.requests.perPage}`;
     const resumeAfter = typeof at === 'string' ? at : undefined;
     const full = ctx.repo.fullName;
-    const res = await this.snapshot(url, environmentListSchema, (d) => d.environments ?? [], prev?.pages, { ...run.spec(ctx), allow: [404] });
+    const res = await this.snapshot(url, environmentListSchema, (d) => d.environments ?? [], prev?.pages, {
+      ...run.spec(ctx),
+      allow: [404],
+    });
     if (res.kind === 'status') return undefined; // no environments API for this repository (plan or visibility)
     const date = this.dateOf(res.date, run);
     if (res.kind === 'not-modified') {
       const items: StoredItem[] = [];
-      for (const item of [...prev!.items].sort((a, b) => cmp(String(a.meta.attributes['environment']), String(b.meta.attributes['environment'])))) {
+      for (const item of [...prev!.items].sort((a, b) =>
+        cmp(String(a.meta.attributes['environment']), String(b.meta.attributes['environment'])),
+      )) {
         const name = String(item.meta.attributes['environment']);
         if (resumeAfter !== undefined && name <= resumeAfter) continue;
         const e = this.reemit(item, { observedAt: date, ...(res.etag ? { etag: res.etag } : {}) });
@@ -815,7 +1047,14 @@ export class GithubConnector implements Connector {
     const items: StoredItem[] = [];
     for (const env of [...res.items].sort((a, b) => cmp(a.name, b.name))) {
       if (resumeAfter !== undefined && env.name <= resumeAfter) continue;
-      const e = this.emitJson('environment', `${full}/environment/${env.name}`, date, `${ctx.base}/environments/${enc(env.name)}`, res.etag, normalizeEnvironment(full, env));
+      const e = this.emitJson(
+        'environment',
+        `${full}/environment/${env.name}`,
+        date,
+        `${ctx.base}/environments/${enc(env.name)}`,
+        res.etag,
+        normalizeEnvironment(full, env),
+      );
       items.push(e.stored);
       yield { artifact: e.artifact, at: env.name };
     }
@@ -830,10 +1069,21 @@ export class GithubConnector implements Connector {
    * limit spent). Otherwise the list is read again from its first page. A full last page is not
    * trusted to be the last (an item appended at the end would start a page we never asked for).
    */
-  private async snapshot<P, I>(first: string, schema: z.ZodType<P>, items: (p: P) => I[], prevPages: PageEtag[] | undefined, spec: RequestSpec): Promise<Snapshot<I>> {
+  private async snapshot<P, I>(
+    first: string,
+    schema: z.ZodType<P>,
+    items: (p: P) => I[],
+    prevPages: PageEtag[] | undefined,
+    spec: RequestSpec,
+  ): Promise<Snapshot<I>> {
     const firstUrl = this.client.url(first);
     let firstAnswer: GetResult<P> | undefined;
-    if (prevPages && prevPages.length > 0 && prevPages[0]!.url === firstUrl && prevPages.at(-1)!.n < this.cfg.requests.perPage) {
+    if (
+      prevPages &&
+      prevPages.length > 0 &&
+      prevPages[0]!.url === firstUrl &&
+      prevPages.at(-1)!.n < this.cfg.requests.perPage
+    ) {
       let date: string | undefined;
       let etag: string | undefined;
       let all304 = true;
@@ -849,7 +1099,8 @@ export class GithubConnector implements Connector {
           break;
         }
       }
-      if (all304) return { kind: 'not-modified', pages: prevPages, ...(date ? { date } : {}), ...(etag ? { etag } : {}) };
+      if (all304)
+        return { kind: 'not-modified', pages: prevPages, ...(date ? { date } : {}), ...(etag ? { etag } : {}) };
     }
     const out: I[] = [];
     const pages: PageEtag[] = [];
@@ -861,8 +1112,11 @@ export class GithubConnector implements Connector {
       const r: GetResult<P> = firstAnswer ?? (await this.client.get(url, schema, spec));
       firstAnswer = undefined;
       if (r.kind !== 'ok') {
-        if (url === firstUrl && 'message' in r) return { kind: 'status', status: r.status, message: r.message, ...(r.date ? { date: r.date } : {}) };
-        throw new SourceResponseError(`source "${this.cfg.id}": ${this.client.endpoint(url)} answered ${r.status} in the middle of a list`);
+        if (url === firstUrl && 'message' in r)
+          return { kind: 'status', status: r.status, message: r.message, ...(r.date ? { date: r.date } : {}) };
+        throw new SourceResponseError(
+          `source "${this.cfg.id}": ${this.client.endpoint(url)} answered ${r.status} in the middle of a list`,
+        );
       }
       const okR: OkResult<P> = ok(r);
       if (url === firstUrl) {
@@ -875,11 +1129,22 @@ export class GithubConnector implements Connector {
       else complete = false;
       url = okR.next;
     }
-    return { kind: 'fresh', items: out, pages: complete ? pages : [], ...(date ? { date } : {}), ...(etag ? { etag } : {}) };
+    return {
+      kind: 'fresh',
+      items: out,
+      pages: complete ? pages : [],
+      ...(date ? { date } : {}),
+      ...(etag ? { etag } : {}),
+    };
   }
 
   /** Every page of a list, unconditionally. */
-  private async listAll<P, I>(first: string, schema: z.ZodType<P>, items: (p: P) => I[], spec: RequestSpec): Promise<I[]> {
+  private async listAll<P, I>(
+    first: string,
+    schema: z.ZodType<P>,
+    items: (p: P) => I[],
+    spec: RequestSpec,
+  ): Promise<I[]> {
     const res = await this.snapshot(first, schema, items, undefined, spec);
     return res.kind === 'fresh' ? res.items : [];
   }
@@ -888,10 +1153,13 @@ export class GithubConnector implements Connector {
   private async blob(ctx: RepoCtx, sha: string, spec: RequestSpec): Promise<Buffer> {
     const url = `${ctx.base}/git/blobs/${sha}`;
     const res = ok(await this.client.get(url, blobSchema, spec));
-    const content = res.data.encoding === 'base64' ? Buffer.from(res.data.content, 'base64') : Buffer.from(res.data.content, 'utf8');
+    const content =
+      res.data.encoding === 'base64' ? Buffer.from(res.data.content, 'base64') : Buffer.from(res.data.content, 'utf8');
     const actual = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
     if (actual !== sha) {
-      throw new SourceResponseError(`source "${this.cfg.id}": ${this.client.endpoint(res.url)} returned content whose git sha is ${actual}, not ${sha} (truncated or altered)`);
+      throw new SourceResponseError(
+        `source "${this.cfg.id}": ${this.client.endpoint(res.url)} returned content whose git sha is ${actual}, not ${sha} (truncated or altered)`,
+      );
     }
     return content;
   }
@@ -902,14 +1170,34 @@ export class GithubConnector implements Connector {
     const c = res.data[0];
     if (!c) return undefined;
     const at = c.commit.committer?.date ?? c.commit.author?.date;
-    return { sha: c.sha, at: at ? iso(at) : this.now().toISOString(), author: c.author?.login ?? c.commit.author?.name ?? null };
+    return {
+      sha: c.sha,
+      at: at ? iso(at) : this.now().toISOString(),
+      author: c.author?.login ?? c.commit.author?.name ?? null,
+    };
   }
 
   // -------------------------------------------------------------------------------------------------
   // Artifacts
 
-  private emitJson(kind: string, externalId: string, observedAt: string, endpoint: string, etag: string | undefined, n: Normalized): Emitted {
-    return this.emitBytes(kind, externalId, observedAt, endpoint, etag, Buffer.from(canonicalJson(n.record)), 'application/json', n.attributes);
+  private emitJson(
+    kind: string,
+    externalId: string,
+    observedAt: string,
+    endpoint: string,
+    etag: string | undefined,
+    n: Normalized,
+  ): Emitted {
+    return this.emitBytes(
+      kind,
+      externalId,
+      observedAt,
+      endpoint,
+      etag,
+      Buffer.from(canonicalJson(n.record)),
+      'application/json',
+      n.attributes,
+    );
   }
 
   private emitBytes(
@@ -928,10 +1216,18 @@ export class GithubConnector implements Connector {
       observedAt,
       mediaType,
       attributes,
-      provenance: { endpoint: this.client.url(endpoint), apiVersion: githubApiVersion, collector: githubCollector, ...(etag ? { etag } : {}) },
+      provenance: {
+        endpoint: this.client.url(endpoint),
+        apiVersion: githubApiVersion,
+        collector: githubCollector,
+        ...(etag ? { etag } : {}),
+      },
     };
     this.counters.artifacts++;
-    return { artifact: { meta, open: () => Readable.from([bytes]) }, stored: { sha256: sha256Hex(bytes), size: bytes.length, meta } };
+    return {
+      artifact: { meta, open: () => Readable.from([bytes]) },
+      stored: { sha256: sha256Hex(bytes), size: bytes.length, meta },
+    };
   }
 
   /** The artifact stored by an earlier run, unchanged at the source: same bytes, fresh observation. */
@@ -946,7 +1242,10 @@ export class GithubConnector implements Connector {
     };
     this.counters.artifacts++;
     this.counters.reemitted++;
-    return { artifact: { meta, open: () => open(item.sha256) }, stored: { sha256: item.sha256, size: item.size, meta } };
+    return {
+      artifact: { meta, open: () => open(item.sha256) },
+      stored: { sha256: item.sha256, size: item.size, meta },
+    };
   }
 
   /** The source's own time of an answer (its Date header), for facts that hold "as of now". */
@@ -1058,11 +1357,17 @@ function bump(hw: number | undefined, at: number[], ts: number, id: number): [nu
   return [hw, at];
 }
 
-function merge(prevHw: number | undefined, prevSeen: Seen, newHw: number | undefined, newAt: number[]): [number | undefined, Seen] {
+function merge(
+  prevHw: number | undefined,
+  prevSeen: Seen,
+  newHw: number | undefined,
+  newAt: number[],
+): [number | undefined, Seen] {
   if (newHw === undefined) return [prevHw, prevSeen];
   const fresh: Seen = newAt.map((n) => [n, newHw]);
   if (prevHw === undefined || newHw > prevHw) return [newHw, fresh];
-  if (newHw === prevHw) return [prevHw, [...prevSeen, ...fresh.filter(([n]) => !prevSeen.some(([p, t]) => p === n && t === newHw))]];
+  if (newHw === prevHw)
+    return [prevHw, [...prevSeen, ...fresh.filter(([n]) => !prevSeen.some(([p, t]) => p === n && t === newHw))]];
   return [prevHw, prevSeen];
 }
 

@@ -1,7 +1,16 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonValue } from '../../core/json';
-import type { BranchProtection, BranchRule, DependabotAlert, Environment, Pull, Release, Review, WorkflowRun } from './api-schemas';
+import type {
+  BranchProtection,
+  BranchRule,
+  DependabotAlert,
+  Environment,
+  Pull,
+  Release,
+  Review,
+  WorkflowRun,
+} from './api-schemas';
 
 /**
  * Pure functions from GitHub's answers to normalized records (the artifact bytes, as canonical JSON)
@@ -23,7 +32,12 @@ const bool = (v: boolean | undefined | null): boolean => v === true;
  * Classic protection and the ruleset rules that apply to the default branch, and the effective
  * combination of both (GitHub enforces the strictest of the two).
  */
-export function normalizeBranchProtection(repository: string, branch: string, classic: BranchProtection | undefined, rules: BranchRule[]): Normalized {
+export function normalizeBranchProtection(
+  repository: string,
+  branch: string,
+  classic: BranchProtection | undefined,
+  rules: BranchRule[],
+): Normalized {
   const reviews = classic?.required_pull_request_reviews;
   const classicChecks = sortedUnique([
     ...(classic?.required_status_checks?.contexts ?? []),
@@ -68,25 +82,43 @@ export function normalizeBranchProtection(repository: string, branch: string, cl
   const checkRules = ofType('required_status_checks');
   const ruleChecks = checkRules.flatMap((r) => {
     const list = r.parameters?.['required_status_checks'];
-    return Array.isArray(list) ? list.map((c) => (c as { context?: unknown }).context).filter((c): c is string => typeof c === 'string') : [];
+    return Array.isArray(list)
+      ? list.map((c) => (c as { context?: unknown }).context).filter((c): c is string => typeof c === 'string')
+      : [];
   });
 
   const effective = {
     pullRequestRequired: reviews !== undefined || prRules.length > 0,
-    requiredApprovingReviewCount: Math.max(reviews?.required_approving_review_count ?? 0, ...prRules.map((r) => param(r, 'required_approving_review_count', isNum) ?? 0)),
-    requireCodeOwnerReview: bool(reviews?.require_code_owner_reviews) || prRules.some((r) => param(r, 'require_code_owner_review', isBool) === true),
-    dismissStaleReviews: bool(reviews?.dismiss_stale_reviews) || prRules.some((r) => param(r, 'dismiss_stale_reviews_on_push', isBool) === true),
-    requireLastPushApproval: bool(reviews?.require_last_push_approval) || prRules.some((r) => param(r, 'require_last_push_approval', isBool) === true),
+    requiredApprovingReviewCount: Math.max(
+      reviews?.required_approving_review_count ?? 0,
+      ...prRules.map((r) => param(r, 'required_approving_review_count', isNum) ?? 0),
+    ),
+    requireCodeOwnerReview:
+      bool(reviews?.require_code_owner_reviews) ||
+      prRules.some((r) => param(r, 'require_code_owner_review', isBool) === true),
+    dismissStaleReviews:
+      bool(reviews?.dismiss_stale_reviews) ||
+      prRules.some((r) => param(r, 'dismiss_stale_reviews_on_push', isBool) === true),
+    requireLastPushApproval:
+      bool(reviews?.require_last_push_approval) ||
+      prRules.some((r) => param(r, 'require_last_push_approval', isBool) === true),
     requiredStatusChecks: sortedUnique([...classicChecks, ...ruleChecks]),
-    strictStatusChecks: bool(classic?.required_status_checks?.strict) || checkRules.some((r) => param(r, 'strict_required_status_checks_policy', isBool) === true),
-    forcePushesBlocked: (classic !== undefined && !bool(classic.allow_force_pushes?.enabled)) || ofType('non_fast_forward').length > 0,
-    deletionsBlocked: (classic !== undefined && !bool(classic.allow_deletions?.enabled)) || ofType('deletion').length > 0,
+    strictStatusChecks:
+      bool(classic?.required_status_checks?.strict) ||
+      checkRules.some((r) => param(r, 'strict_required_status_checks_policy', isBool) === true),
+    forcePushesBlocked:
+      (classic !== undefined && !bool(classic.allow_force_pushes?.enabled)) || ofType('non_fast_forward').length > 0,
+    deletionsBlocked:
+      (classic !== undefined && !bool(classic.allow_deletions?.enabled)) || ofType('deletion').length > 0,
     requiredSignatures: bool(classic?.required_signatures?.enabled) || ofType('required_signatures').length > 0,
-    requiredLinearHistory: bool(classic?.required_linear_history?.enabled) || ofType('required_linear_history').length > 0,
+    requiredLinearHistory:
+      bool(classic?.required_linear_history?.enabled) || ofType('required_linear_history').length > 0,
     enforceAdmins: bool(classic?.enforce_admins?.enabled),
   };
   const isProtected = classic !== undefined || rules.length > 0;
-  const rulesetIds = [...new Set(rules.map((r) => r.ruleset_id).filter((x): x is number => typeof x === 'number'))].sort((a, b) => a - b);
+  const rulesetIds = [
+    ...new Set(rules.map((r) => r.ruleset_id).filter((x): x is number => typeof x === 'number')),
+  ].sort((a, b) => a - b);
   return {
     record: { repository, branch, protected: isProtected, classic: classicRecord, rules: ruleRecords, effective },
     attributes: {
@@ -209,7 +241,12 @@ export function pruneTally(tally: PullTally, windowStartMs: number): PullTally {
 }
 
 /** Per repository: merged pull requests in the window, and how many were merged without approval. */
-export function summarizePulls(repository: string, window: string, windowStartMs: number, tally: PullTally): Normalized {
+export function summarizePulls(
+  repository: string,
+  window: string,
+  windowStartMs: number,
+  tally: PullTally,
+): Normalized {
   const pruned = pruneTally(tally, windowStartMs);
   const days = Object.keys(pruned.days).sort();
   let merged = 0;
@@ -255,7 +292,13 @@ export interface LastCommit {
   author: string | null;
 }
 
-export function codeownersAttributes(repository: string, filePath: string, content: string, blobSha: string, last: LastCommit | undefined): Attributes {
+export function codeownersAttributes(
+  repository: string,
+  filePath: string,
+  content: string,
+  blobSha: string,
+  last: LastCommit | undefined,
+): Attributes {
   const rules = content
     .split(/\r?\n/)
     .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
@@ -268,7 +311,9 @@ export function codeownersAttributes(repository: string, filePath: string, conte
     path: filePath,
     ruleCount: rules.length,
     owners,
-    hasDefaultOwner: rules.some(([pattern, ...o]) => (pattern === '*' || pattern === '/**' || pattern === '**') && o.length > 0),
+    hasDefaultOwner: rules.some(
+      ([pattern, ...o]) => (pattern === '*' || pattern === '/**' || pattern === '**') && o.length > 0,
+    ),
     blobSha,
     lastCommitSha: last?.sha ?? null,
     lastCommitAt: last?.at ?? null,
@@ -278,10 +323,27 @@ export function codeownersAttributes(repository: string, filePath: string, conte
 
 export function absentCodeowners(repository: string, branch: string): Normalized {
   const record = { repository, branch, present: false, searched: [...codeownersPaths] };
-  return { record, attributes: { repository, present: false, ruleCount: 0, owners: [], hasDefaultOwner: false, observedAtFrom: 'response-date' } };
+  return {
+    record,
+    attributes: {
+      repository,
+      present: false,
+      ruleCount: 0,
+      owners: [],
+      hasDefaultOwner: false,
+      observedAtFrom: 'response-date',
+    },
+  };
 }
 
-export function fileAttributes(repository: string, filePath: string, blobSha: string, size: number, last: LastCommit, content: Buffer): Attributes {
+export function fileAttributes(
+  repository: string,
+  filePath: string,
+  blobSha: string,
+  size: number,
+  last: LastCommit,
+  content: Buffer,
+): Attributes {
   const attrs: Attributes = {
     repository,
     path: filePath,
@@ -303,12 +365,16 @@ export function fileAttributes(repository: string, filePath: string, blobSha: st
 
 /** YAML front matter at the top of a text file, as the folder connector reads it. */
 export function frontMatter(content: Buffer): { frontMatter?: Record<string, JsonValue>; error?: string } {
-  const head = content.subarray(0, 64 * 1024).toString('utf8').replace(/^\uFEFF/, '');
+  const head = content
+    .subarray(0, 64 * 1024)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const m = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/.exec(head);
   if (!m) return {};
   try {
     const value: unknown = parseYaml(m[1] ?? '', { maxAliasCount: 10 });
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: 'front matter is not a key/value map' };
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return { error: 'front matter is not a key/value map' };
     return { frontMatter: toJson(value) as Record<string, JsonValue> };
   } catch (err) {
     return { error: `front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
@@ -333,12 +399,18 @@ export function normalizeRelease(repository: string, r: Release): Normalized {
     url: r.html_url,
   };
   const { url: _url, id: _id, ...attrs } = record;
-  return { record, attributes: { ...attrs, releaseId: r.id, observedAtFrom: r.published_at ? 'published_at' : 'created_at' } };
+  return {
+    record,
+    attributes: { ...attrs, releaseId: r.id, observedAtFrom: r.published_at ? 'published_at' : 'created_at' },
+  };
 }
 
 export function normalizeTags(repository: string, tags: { name: string; commit: { sha: string } }[]): Normalized {
   const list = tags.map((t) => ({ name: t.name, sha: t.commit.sha })).sort((a, b) => cmp(a.name, b.name));
-  return { record: { repository, tags: list }, attributes: { repository, count: list.length, observedAtFrom: 'response-date' } };
+  return {
+    record: { repository, tags: list },
+    attributes: { repository, count: list.length, observedAtFrom: 'response-date' },
+  };
 }
 
 export function normalizeRun(
@@ -371,7 +443,15 @@ export function normalizeRun(
     url: run.html_url,
   };
   // Attributes are the record's facts that rules select on, without the descriptive ones.
-  const { title: _title, status: _status, createdAt: _createdAt, runStartedAt: _runStartedAt, artifacts: _artifacts, url: _url, ...selectable } = record;
+  const {
+    title: _title,
+    status: _status,
+    createdAt: _createdAt,
+    runStartedAt: _runStartedAt,
+    artifacts: _artifacts,
+    url: _url,
+    ...selectable
+  } = record;
   return {
     record,
     attributes: {
@@ -415,11 +495,21 @@ export function normalizeDependabot(repository: string, alerts: DependabotAlert[
     attributes[`oldest${cap(s)}CreatedAt`] = oldest(ofSeverity);
   }
   attributes['observedAtFrom'] = 'response-date';
-  return { record: { repository, enabled: true, state: 'open', alerts: list }, attributes: withAlertAges(attributes, now) };
+  return {
+    record: { repository, enabled: true, state: 'open', alerts: list },
+    attributes: withAlertAges(attributes, now),
+  };
 }
 
 export function disabledDependabot(repository: string, reason: string, now: Date): Normalized {
-  const attributes: Attributes = { repository, enabled: false, reason, openCount: 0, oldestOpenCreatedAt: null, observedAtFrom: 'response-date' };
+  const attributes: Attributes = {
+    repository,
+    enabled: false,
+    reason,
+    openCount: 0,
+    oldestOpenCreatedAt: null,
+    observedAtFrom: 'response-date',
+  };
   for (const s of severities) {
     attributes[s] = 0;
     attributes[`oldest${cap(s)}CreatedAt`] = null;
@@ -430,7 +520,8 @@ export function disabledDependabot(repository: string, reason: string, now: Date
 /** Whole days since the oldest open alert (overall and per severity), as of `now`. */
 export function withAlertAges(attributes: Attributes, now: Date): Attributes {
   const out = { ...attributes };
-  const age = (v: JsonValue | undefined) => (typeof v === 'string' ? Math.max(0, Math.floor((now.getTime() - Date.parse(v)) / 86_400_000)) : null);
+  const age = (v: JsonValue | undefined) =>
+    typeof v === 'string' ? Math.max(0, Math.floor((now.getTime() - Date.parse(v)) / 86_400_000)) : null;
   out['oldestOpenAgeDays'] = age(attributes['oldestOpenCreatedAt']);
   for (const s of severities) out[`oldest${cap(s)}AgeDays`] = age(attributes[`oldest${cap(s)}CreatedAt`]);
   return out;
@@ -454,8 +545,16 @@ export function normalizeEnvironment(repository: string, env: Environment): Norm
   const waitTimer = rules.find((r) => r.type === 'wait_timer')?.wait_timer ?? 0;
   const preventSelfReview = rules.some((r) => r.type === 'required_reviewers' && r.prevent_self_review === true);
   const policy = env.deployment_branch_policy ?? null;
-  const branchPolicy = policy === null ? 'any' : policy.protected_branches ? 'protected-branches' : policy.custom_branch_policies ? 'custom' : 'any';
-  const isProtected = reviewers.length > 0 || waitTimer > 0 || policy !== null || rules.some((r) => r.type === 'branch_policy');
+  const branchPolicy =
+    policy === null
+      ? 'any'
+      : policy.protected_branches
+        ? 'protected-branches'
+        : policy.custom_branch_policies
+          ? 'custom'
+          : 'any';
+  const isProtected =
+    reviewers.length > 0 || waitTimer > 0 || policy !== null || rules.some((r) => r.type === 'branch_policy');
   const record = {
     repository,
     name: env.name,
@@ -463,7 +562,9 @@ export function normalizeEnvironment(repository: string, env: Environment): Norm
     requiredReviewers: reviewers,
     preventSelfReview,
     waitTimerMinutes: waitTimer,
-    deploymentBranchPolicy: policy ? { protectedBranches: policy.protected_branches, customBranchPolicies: policy.custom_branch_policies } : null,
+    deploymentBranchPolicy: policy
+      ? { protectedBranches: policy.protected_branches, customBranchPolicies: policy.custom_branch_policies }
+      : null,
     protectionRuleTypes: sortedUnique(rules.map((r) => r.type)),
     createdAt: iso(env.created_at),
     updatedAt: iso(env.updated_at),
@@ -500,5 +601,9 @@ function cmp(a: string, b: string): number {
 }
 
 function toJson(value: unknown): JsonValue {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v))) as JsonValue;
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) =>
+      v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v,
+    ),
+  ) as JsonValue;
 }

@@ -25,7 +25,11 @@ const metaSchema = z.object({
 });
 
 /** An artifact already in the store, re-emitted via openStoredBlob(sha256) when its source did not change. */
-export const storedItemSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative(), meta: metaSchema });
+export const storedItemSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  meta: metaSchema,
+});
 export type StoredItem = { sha256: string; size: number; meta: ArtifactMeta };
 
 /** ETags of every page of a list, to tell "nothing changed" with 304s only. `n` = items on the page. */
@@ -65,7 +69,12 @@ export type PullsState = z.infer<typeof pullsStateSchema>;
 
 export const repoStateSchema = z.object({
   protection: z
-    .object({ classicEtag: z.string().optional(), classicAbsent: z.boolean().optional(), rules: pageEtagsSchema.optional(), item: storedItemSchema })
+    .object({
+      classicEtag: z.string().optional(),
+      classicAbsent: z.boolean().optional(),
+      rules: pageEtagsSchema.optional(),
+      item: storedItemSchema,
+    })
     .optional(),
   pulls: pullsStateSchema.optional(),
   tree: z
@@ -110,7 +119,12 @@ export function isSeen(seen: Seen, id: number | string, ts: number): boolean {
 }
 
 /** Keeps the processed items at or after `hw - lookbackMs`, so ties and late arrivals are not redone. */
-export function advanceWatermark(prev: Watermark | undefined, processed: Seen, etag: string | undefined, lookbackMs: number): Watermark {
+export function advanceWatermark(
+  prev: Watermark | undefined,
+  processed: Seen,
+  etag: string | undefined,
+  lookbackMs: number,
+): Watermark {
   const all: Seen = [...(prev?.seen ?? []), ...processed];
   const hw = Math.max(prev?.hw ?? -Infinity, ...all.map(([, t]) => t));
   const keep = new Map<string, [number | string, number]>();

@@ -91,7 +91,8 @@ export class JiraRestClient {
       this.transport.signal?.throwIfAborted();
       this.stats.requests++;
       const raw = await send();
-      if (!isHttpOutcome(raw)) throw new Error(`source "${this.opts.sourceId}": jira-client returned without calling the transport`);
+      if (!isHttpOutcome(raw))
+        throw new Error(`source "${this.opts.sourceId}": jira-client returned without calling the transport`);
       const outcome = raw;
       if (outcome.kind === 'aborted') {
         this.transport.signal?.throwIfAborted();
@@ -113,11 +114,16 @@ export class JiraRestClient {
       }
       if (attempt >= maxAttempts) {
         // Not a ConnectorError: an unavailable or throttling Jira is worth retrying later, as a whole.
-        throw new Error(`source "${this.opts.sourceId}": ${this.where(outcome, ctx)} failed after ${attempt} attempt(s): ${problem}`);
+        throw new Error(
+          `source "${this.opts.sourceId}": ${this.where(outcome, ctx)} failed after ${attempt} attempt(s): ${problem}`,
+        );
       }
       const delay = this.delayFor(attempt, retryAfterMs);
       this.stats.retries++;
-      this.log?.warn({ source: this.opts.sourceId, endpoint: this.endpoint(outcome), problem, attempt, delayMs: delay }, 'Jira request failed; retrying');
+      this.log?.warn(
+        { source: this.opts.sourceId, endpoint: this.endpoint(outcome), problem, attempt, delayMs: delay },
+        'Jira request failed; retrying',
+      );
       await this.deps.sleep(delay, this.transport.signal);
     }
   }
@@ -126,9 +132,14 @@ export class JiraRestClient {
   async json<S extends z.ZodType>(ctx: RequestContext, schema: S, send: () => Promise<unknown>): Promise<z.output<S>> {
     const outcome = await this.call(ctx, send);
     if (outcome.kind === 'too-large') {
-      throw new SourceResponseError(`source "${this.opts.sourceId}": ${this.where(outcome, ctx)} answered with more than ${outcome.limit} bytes; lower pageSize`);
+      throw new SourceResponseError(
+        `source "${this.opts.sourceId}": ${this.where(outcome, ctx)} answered with more than ${outcome.limit} bytes; lower pageSize`,
+      );
     }
-    if (outcome.status === 404) throw new SourceConfigError(`source "${this.opts.sourceId}": ${this.where(outcome, ctx)} answered 404 Not Found${said(jiraSays(outcome))}`);
+    if (outcome.status === 404)
+      throw new SourceConfigError(
+        `source "${this.opts.sourceId}": ${this.where(outcome, ctx)} answered 404 Not Found${said(jiraSays(outcome))}`,
+      );
     return this.parse(outcome, ctx, schema);
   }
 
@@ -147,7 +158,9 @@ export class JiraRestClient {
         .slice(0, 3)
         .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
         .join('; ');
-      throw new SourceResponseError(`source "${this.opts.sourceId}": ${this.where(outcome, ctx)} returned an unexpected body: ${issues}`);
+      throw new SourceResponseError(
+        `source "${this.opts.sourceId}": ${this.where(outcome, ctx)} returned an unexpected body: ${issues}`,
+      );
     }
     return parsed.data;
   }
@@ -183,13 +196,18 @@ export class JiraRestClient {
         cred.deployment === 'cloud'
           ? 'create a new token at https://id.atlassian.com/manage-profile/security/api-tokens'
           : 'create a new token under Profile > Personal Access Tokens';
-      throw new CredentialsError(`source "${sid}": Jira answered 401 Unauthorized to ${where}: ${cred.token} is invalid, expired or revoked; ${renew}${captcha}${said(says)}`);
+      throw new CredentialsError(
+        `source "${sid}": Jira answered 401 Unauthorized to ${where}: ${cred.token} is invalid, expired or revoked; ${renew}${captcha}${said(says)}`,
+      );
     }
     if (status === 403) {
-      throw new CredentialsError(`source "${sid}": Jira answered 403 Forbidden to ${where}: ${cred.account} lacks a permission: ${ctx.permission}${said(says)}`);
+      throw new CredentialsError(
+        `source "${sid}": Jira answered 403 Forbidden to ${where}: ${cred.account} lacks a permission: ${ctx.permission}${said(says)}`,
+      );
     }
     if (status === 410) {
-      const hint = cred.deployment === 'datacenter' ? '; this looks like Jira Cloud, which removed it: set deployment: cloud' : '';
+      const hint =
+        cred.deployment === 'datacenter' ? '; this looks like Jira Cloud, which removed it: set deployment: cloud' : '';
       throw new SourceConfigError(`source "${sid}": ${where} is gone (HTTP 410)${hint}${said(says)}`);
     }
     if (status === 404 && ctx.notFound) throw ctx.notFound(where, says);

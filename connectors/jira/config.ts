@@ -5,7 +5,10 @@ import { jiraIssueKinds } from './kinds';
 
 const slug = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 /** One JQL query and the kind of evidence its issues are. */
 const querySchema = z.strictObject({
@@ -15,7 +18,9 @@ const querySchema = z.strictObject({
   jql: z
     .string()
     .min(1)
-    .refine((jql) => splitOrderBy(jql).where !== '', { message: 'the JQL needs a condition (e.g. project = RISK), not only ORDER BY' }),
+    .refine((jql) => splitOrderBy(jql).where !== '', {
+      message: 'the JQL needs a condition (e.g. project = RISK), not only ORDER BY',
+    }),
   /**
    * Which time an issue artifact is observed at: `updated` (the issue as last edited: a living record such
    * as a risk), or `resolved` (the resolution time once resolved, else updated: closed records such as
@@ -50,7 +55,8 @@ export const jiraSourceSchema = z
     /** `cloud` searches with POST /rest/api/2/search/jql; `datacenter` with POST /rest/api/2/search. */
     deployment: z.enum(['cloud', 'datacenter']),
     auth: z.union([cloudAuthSchema, dataCenterAuthSchema], {
-      error: 'expected { email, apiToken: { env: NAME } } (Jira Cloud) or { personalAccessToken: { env: NAME } } (Data Center)',
+      error:
+        'expected { email, apiToken: { env: NAME } } (Jira Cloud) or { personalAccessToken: { env: NAME } } (Data Center)',
     }),
     queries: z.array(querySchema).min(1, 'configure at least one query'),
     /** Custom fields to record, by the attribute name they get: `{ riskScore: "Risk Score" }`. A field id (customfield_10042) also works. */
@@ -68,7 +74,11 @@ export const jiraSourceSchema = z
       .strictObject({
         download: z.boolean().default(false),
         /** Larger attachments are recorded in the issue's metadata but not downloaded. */
-        maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(10 * 1024 * 1024),
       })
       .default({ download: false, maxBytes: 10 * 1024 * 1024 }),
     retry: z
@@ -86,12 +96,21 @@ export const jiraSourceSchema = z
     const seen = new Map<string, number>();
     src.queries.forEach((q, i) => {
       const first = seen.get(q.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['queries', i, 'name'], message: `duplicate query name "${q.name}" (also queries[${first}])` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['queries', i, 'name'],
+          message: `duplicate query name "${q.name}" (also queries[${first}])`,
+        });
       seen.set(q.name, i);
     });
     for (const alias of Object.keys(src.customFields)) {
       if (!attributeName.test(alias)) {
-        ctx.addIssue({ code: 'custom', path: ['customFields', alias], message: `"${alias}" is not usable as an attribute name: use letters, digits and "_", starting with a letter (e.g. riskScore)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['customFields', alias],
+          message: `"${alias}" is not usable as an attribute name: use letters, digits and "_", starting with a letter (e.g. riskScore)`,
+        });
       }
     }
   });

@@ -6,7 +6,10 @@ import type { JsonValue } from '../../core/json';
  * instead of starting the query over: `startAt` for offset pagination (Data Center), the page's token
  * for token pagination (Jira Cloud; null for the first page). Within the page the issue is found by key.
  */
-const positionSchema = z.union([z.strictObject({ startAt: z.number().int().nonnegative() }), z.strictObject({ token: z.string().nullable() })]);
+const positionSchema = z.union([
+  z.strictObject({ startAt: z.number().int().nonnegative() }),
+  z.strictObject({ token: z.string().nullable() }),
+]);
 export type PagePosition = z.infer<typeof positionSchema>;
 
 const cursorSchema = z.strictObject({

@@ -8,7 +8,13 @@ import type { SecretRef } from '../../core/secrets';
 import { SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
-import { defaultClientDeps, JiraRestClient, type ClientDeps, type CredentialDescription, type RequestContext } from './client';
+import {
+  defaultClientDeps,
+  JiraRestClient,
+  type ClientDeps,
+  type CredentialDescription,
+  type RequestContext,
+} from './client';
 import type { JiraQueryConfig, JiraSourceConfig } from './config';
 import { decodeCursor, encodeCursor, parseState, type JiraCursor, type JiraState, type PagePosition } from './cursor';
 import { buildJql } from './jql';
@@ -26,7 +32,6 @@ import {
 import { JiraTransport } from './transport';
 
 export const jiraCollector = 'jira@1.0.0';
-
 
 /** Fields asked for on every search; configured custom fields are added by id. */
 const systemFields = [
@@ -48,7 +53,12 @@ const systemFields = [
 
 /** The building blocks every jira-client method is made of: public in its JavaScript, private in @types/jira-client. */
 interface JiraClientInternals {
-  makeUri(options: { pathname: string; query?: Record<string, unknown>; intermediatePath?: string; encode?: boolean }): string;
+  makeUri(options: {
+    pathname: string;
+    query?: Record<string, unknown>;
+    intermediatePath?: string;
+    encode?: boolean;
+  }): string;
   makeRequestHeader(uri: string, options?: Record<string, unknown>): Record<string, unknown>;
   doRequest(options: Record<string, unknown>): Promise<unknown>;
 }
@@ -122,10 +132,17 @@ export class JiraConnector implements Connector {
       strictSSL: true,
       timeout: opts.source.timeoutMs,
       request: this.transport.request,
-      ...(opts.auth.scheme === 'basic' ? { username: opts.auth.email, password: opts.auth.apiToken } : { bearer: opts.auth.token }),
+      ...(opts.auth.scheme === 'basic'
+        ? { username: opts.auth.email, password: opts.auth.apiToken }
+        : { bearer: opts.auth.token }),
     });
     this.internals = api as unknown as JiraClientInternals;
-    this.client = new JiraRestClient(api, this.transport, { sourceId: opts.source.id, retry: opts.source.retry, credential: opts.credential }, this.deps);
+    this.client = new JiraRestClient(
+      api,
+      this.transport,
+      { sourceId: opts.source.id, retry: opts.source.retry, credential: opts.credential },
+      this.deps,
+    );
   }
 
   async *collect(options: CollectOptions): AsyncIterable<CollectionStep> {
@@ -184,9 +201,12 @@ export class JiraConnector implements Connector {
     if (resumeAfter === undefined) return undefined;
     const cursor = decodeCursor(resumeAfter);
     const query = cursor ? this.source.queries[cursor.q] : undefined;
-    const positionFits = cursor && ('token' in cursor.pos) === (this.source.deployment === 'cloud');
+    const positionFits = cursor && 'token' in cursor.pos === (this.source.deployment === 'cloud');
     if (!cursor || !query || query.name !== cursor.qn || !positionFits) {
-      log.warn({ source: this.source.id, resumeAfter }, 'resume cursor does not match the configured queries; collecting from the start');
+      log.warn(
+        { source: this.source.id, resumeAfter },
+        'resume cursor does not match the configured queries; collecting from the start',
+      );
       return undefined;
     }
     return cursor;
@@ -237,7 +257,9 @@ export class JiraConnector implements Connector {
           `source "${sid}": customFields.${alias}: "${wanted}" names ${byNameFolded.length} fields (${byNameFolded.map((f) => f.id).join(', ')}); write the field id instead`,
         );
       } else {
-        const near = fields.filter((f) => f.custom !== false && f.name.toLowerCase().includes(wanted.toLowerCase().slice(0, 4))).slice(0, 5);
+        const near = fields
+          .filter((f) => f.custom !== false && f.name.toLowerCase().includes(wanted.toLowerCase().slice(0, 4)))
+          .slice(0, 5);
         throw new SourceConfigError(
           `source "${sid}": customFields.${alias}: this Jira has no field named "${wanted}" (GET /rest/api/2/field)${near.length ? `; similar: ${near.map((f) => `"${f.name}" (${f.id})`).join(', ')}` : ''}`,
         );
@@ -259,7 +281,10 @@ export class JiraConnector implements Connector {
       } catch (err) {
         // A resumed attempt may come back after Jira Cloud stopped accepting the page token it saved.
         if (!(resume && err instanceof SourceConfigError && 'token' in position && position.token !== null)) throw err;
-        run.log.warn({ source: this.source.id, query: run.query.name, reason: err.message }, 'page token of the resume cursor refused; reading the query from its first page');
+        run.log.warn(
+          { source: this.source.id, query: run.query.name, reason: err.message },
+          'page token of the resume cursor refused; reading the query from its first page',
+        );
         position = { token: null };
         resume = undefined;
         continue;
@@ -269,7 +294,10 @@ export class JiraConnector implements Connector {
       if (resume) {
         const at = page.issues.findIndex((i) => i.key === resume!.k);
         if (at === -1) {
-          run.log.warn({ source: this.source.id, query: run.query.name, key: resume.k }, 'issue of the resume cursor moved off its page; reading the whole page again');
+          run.log.warn(
+            { source: this.source.id, query: run.query.name, key: resume.k },
+            'issue of the resume cursor moved off its page; reading the whole page again',
+          );
         } else {
           const issue = page.issues[at]!;
           run.emitted.add(`${run.query.kind}/${issue.key}`);
@@ -286,14 +314,19 @@ export class JiraConnector implements Connector {
         const requested = 'startAt' in position ? position.startAt : 0;
         const nextStart = requested + page.issues.length; // the server may return fewer than maxResults
         if (page.issues.length === 0 && requested < page.total) {
-          run.log.warn({ source: this.source.id, query: run.query.name, startAt: requested, total: page.total }, 'Jira returned an empty page before the total; ending the query');
+          run.log.warn(
+            { source: this.source.id, query: run.query.name, startAt: requested, total: page.total },
+            'Jira returned an empty page before the total; ending the query',
+          );
         }
         if (page.issues.length === 0 || nextStart >= page.total) break;
         position = { startAt: nextStart };
       } else {
         if (page.isLast || !page.nextPageToken || page.issues.length === 0) break;
         if (tokens.has(page.nextPageToken)) {
-          throw new SourceResponseError(`source "${this.source.id}": POST /rest/api/2/search/jql (${run.entry}) returned a page token it returned before; stopping instead of looping`);
+          throw new SourceResponseError(
+            `source "${this.source.id}": POST /rest/api/2/search/jql (${run.entry}) returned a page token it returned before; stopping instead of looping`,
+          );
         }
         tokens.add(page.nextPageToken);
         position = { token: page.nextPageToken };
@@ -308,9 +341,13 @@ export class JiraConnector implements Connector {
       detail: 'startAt' in position ? `startAt ${position.startAt}` : position.token ? 'next page' : 'first page',
       permission: `"Browse projects" on every project the JQL of ${run.entry} reads`,
       badRequest: (where, says) =>
-        new SourceConfigError(`source "${sid}": Jira rejected the JQL of ${run.entry} (${where}): ${says || 'HTTP 400'}. The JQL sent was: ${run.jql}`),
+        new SourceConfigError(
+          `source "${sid}": Jira rejected the JQL of ${run.entry} (${where}): ${says || 'HTTP 400'}. The JQL sent was: ${run.jql}`,
+        ),
       notFound: (where, says) =>
-        new SourceConfigError(`source "${sid}": ${where} answered 404 Not Found${says ? ` (${says})` : ''}: check url "${this.source.url}" and deployment "${this.source.deployment}"`),
+        new SourceConfigError(
+          `source "${sid}": ${where} answered 404 Not Found${says ? ` (${says})` : ''}: check url "${this.source.url}" and deployment "${this.source.deployment}"`,
+        ),
     };
     const maxResults = this.source.pageSize;
     if ('startAt' in position) {
@@ -324,9 +361,20 @@ export class JiraConnector implements Connector {
     const body: Record<string, unknown> = { jql: run.jql, maxResults, fields, expand: 'changelog' };
     if (position.token) body['nextPageToken'] = position.token;
     const page = await this.client.json(ctx, tokenSearchPageSchema, () =>
-      this.internals.doRequest(this.internals.makeRequestHeader(this.internals.makeUri({ pathname: '/search/jql' }), { method: 'POST', followAllRedirects: true, body })),
+      this.internals.doRequest(
+        this.internals.makeRequestHeader(this.internals.makeUri({ pathname: '/search/jql' }), {
+          method: 'POST',
+          followAllRedirects: true,
+          body,
+        }),
+      ),
     );
-    return { kind: 'token', issues: page.issues, nextPageToken: page.nextPageToken ?? undefined, isLast: page.isLast ?? false };
+    return {
+      kind: 'token',
+      issues: page.issues,
+      nextPageToken: page.nextPageToken ?? undefined,
+      isLast: page.isLast ?? false,
+    };
   }
 
   private async *issueSteps(run: QueryRun, position: PagePosition, issue: JiraIssue): AsyncGenerator<CollectionStep> {
@@ -355,7 +403,11 @@ export class JiraConnector implements Connector {
           observedAt: normalized.observedAt,
           mediaType: 'application/json',
           attributes: normalized.attributes,
-          provenance: { endpoint: `${this.siteUrl}/rest/api/2/issue/${issue.key}`, apiVersion: '2', collector: jiraCollector },
+          provenance: {
+            endpoint: `${this.siteUrl}/rest/api/2/issue/${issue.key}`,
+            apiVersion: '2',
+            collector: jiraCollector,
+          },
         },
         open: () => Readable.from([bytes]),
       },
@@ -364,7 +416,15 @@ export class JiraConnector implements Connector {
   }
 
   private cursor(run: QueryRun, position: PagePosition, key: string, attachmentId?: string): string {
-    return encodeCursor({ v: 1, run: run.runStarted, q: run.index, qn: run.query.name, pos: position, k: key, ...(attachmentId ? { att: attachmentId } : {}) });
+    return encodeCursor({
+      v: 1,
+      run: run.runStarted,
+      q: run.index,
+      qn: run.query.name,
+      pos: position,
+      k: key,
+      ...(attachmentId ? { att: attachmentId } : {}),
+    });
   }
 
   /**
@@ -375,7 +435,11 @@ export class JiraConnector implements Connector {
     const cl = issue.changelog;
     const have = cl?.histories ?? [];
     if (cl && (cl.startAt ?? 0) === 0 && have.length >= (cl.total ?? have.length)) return have;
-    const ctx: RequestContext = { entry: run.entry, detail: `changelog of ${issue.key}`, permission: `"Browse projects" on project of ${issue.key}` };
+    const ctx: RequestContext = {
+      entry: run.entry,
+      detail: `changelog of ${issue.key}`,
+      permission: `"Browse projects" on project of ${issue.key}`,
+    };
     if (this.source.deployment === 'datacenter') {
       this.counters.changelogRequests++;
       const outcome = await this.client.call(ctx, () => this.client.api.findIssue(issue.key, 'changelog', 'created'));
@@ -383,7 +447,7 @@ export class JiraConnector implements Connector {
       return this.client.parse(outcome, ctx, issueWithChangelogSchema).changelog.histories;
     }
     const all: JiraHistory[] = [];
-    for (let startAt = 0; ; ) {
+    for (let startAt = 0; ;) {
       this.counters.changelogRequests++;
       const outcome = await this.client.call({ ...ctx, detail: `changelog of ${issue.key}, startAt ${startAt}` }, () =>
         this.client.api.getIssueChangelog(issue.key, startAt, 100),
@@ -398,12 +462,20 @@ export class JiraConnector implements Connector {
   }
 
   private keepPartialChangelog(run: QueryRun, issue: JiraIssue, have: JiraHistory[]): JiraHistory[] {
-    run.log.warn({ source: this.source.id, key: issue.key }, 'full changelog not readable (issue deleted or too large); recording the part the search returned');
+    run.log.warn(
+      { source: this.source.id, key: issue.key },
+      'full changelog not readable (issue deleted or too large); recording the part the search returned',
+    );
     return have;
   }
 
   /** Attachments created since the query's lower bound (earlier ones were collected by earlier runs). */
-  private async *attachmentSteps(run: QueryRun, position: PagePosition, issue: JiraIssue, after: string | undefined): AsyncGenerator<CollectionStep> {
+  private async *attachmentSteps(
+    run: QueryRun,
+    position: PagePosition,
+    issue: JiraIssue,
+    after: string | undefined,
+  ): AsyncGenerator<CollectionStep> {
     if (!this.source.attachments.download) return;
     const maxBytes = this.source.attachments.maxBytes;
     const list = [...(issue.fields.attachment ?? [])].sort(byNumericId);
@@ -445,15 +517,26 @@ export class JiraConnector implements Connector {
     }
   }
 
-  private async download(run: QueryRun, issue: JiraIssue, att: JiraAttachment): Promise<{ body: Buffer; url: string } | undefined> {
+  private async download(
+    run: QueryRun,
+    issue: JiraIssue,
+    att: JiraAttachment,
+  ): Promise<{ body: Buffer; url: string } | undefined> {
     const ctx: RequestContext = {
       entry: run.entry,
       detail: `attachment ${att.id} of ${issue.key}`,
       permission: `"Browse projects" on the project of ${issue.key} (attachments are readable with it)`,
     };
-    const outcome = await this.client.call(ctx, () => this.client.api.downloadAttachment({ id: att.id, filename: att.filename }));
+    const outcome = await this.client.call(ctx, () =>
+      this.client.api.downloadAttachment({ id: att.id, filename: att.filename }),
+    );
     if (outcome.kind === 'too-large') {
-      this.skipAttachment(run, issue, att, `download exceeded attachments.maxBytes (${outcome.limit}) although Jira declared ${att.size} bytes`);
+      this.skipAttachment(
+        run,
+        issue,
+        att,
+        `download exceeded attachments.maxBytes (${outcome.limit}) although Jira declared ${att.size} bytes`,
+      );
       return undefined;
     }
     if (outcome.status === 404) {
@@ -465,7 +548,10 @@ export class JiraConnector implements Connector {
 
   private skipAttachment(run: QueryRun, issue: JiraIssue, att: JiraAttachment, reason: string): void {
     this.counters.attachmentsSkipped++;
-    run.log.warn({ source: this.source.id, key: issue.key, attachment: att.id, filename: att.filename, reason }, 'attachment not downloaded');
+    run.log.warn(
+      { source: this.source.id, key: issue.key, attachment: att.id, filename: att.filename, reason },
+      'attachment not downloaded',
+    );
   }
 }
 

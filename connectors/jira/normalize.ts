@@ -38,7 +38,11 @@ export interface NormalizedIssue {
  * The normalized record of one issue. Only facts an auditor asks about are kept: no description or
  * comments (free text, often personal data), no email addresses, no avatar or self links.
  */
-export function normalizeIssue(issue: JiraIssue, histories: readonly JiraHistory[], ctx: NormalizeContext): NormalizedIssue {
+export function normalizeIssue(
+  issue: JiraIssue,
+  histories: readonly JiraHistory[],
+  ctx: NormalizeContext,
+): NormalizedIssue {
   const f = issue.fields;
   const resolved = f.resolutiondate ?? null;
   const useResolved = ctx.observedAtRule === 'resolved' && resolved !== null;
@@ -54,7 +58,11 @@ export function normalizeIssue(issue: JiraIssue, histories: readonly JiraHistory
   const attachments = [...(f.attachment ?? [])].sort(byNumericId).map(attachmentMeta);
   const labels = [...(f.labels ?? [])].sort();
   const components = (f.components ?? []).map((c) => c.name).sort();
-  const visited = [...new Set([...statusHistory.flatMap((s) => [s.from, s.to]), f.status?.name ?? null].filter((s): s is string => s !== null))];
+  const visited = [
+    ...new Set(
+      [...statusHistory.flatMap((s) => [s.from, s.to]), f.status?.name ?? null].filter((s): s is string => s !== null),
+    ),
+  ];
   const common = {
     key: issue.key,
     kind: ctx.kind,
@@ -102,7 +110,9 @@ export function normalizeIssue(issue: JiraIssue, histories: readonly JiraHistory
 /** Status transitions from the changelog, oldest first. */
 export function statusChanges(histories: readonly JiraHistory[]): StatusChange[] {
   const out: StatusChange[] = [];
-  const ordered = [...histories].sort((a, b) => (a.created === b.created ? byNumericId(a, b) : a.created < b.created ? -1 : 1));
+  const ordered = [...histories].sort((a, b) =>
+    a.created === b.created ? byNumericId(a, b) : a.created < b.created ? -1 : 1,
+  );
   for (const h of ordered) {
     for (const item of h.items) {
       if (item.field !== 'status' || (item.fieldtype !== undefined && item.fieldtype !== 'jira')) continue;
@@ -113,7 +123,14 @@ export function statusChanges(histories: readonly JiraHistory[]): StatusChange[]
 }
 
 function attachmentMeta(a: JiraAttachment): JsonValue {
-  return { id: a.id, filename: a.filename, size: a.size, mimeType: a.mimeType ?? null, created: a.created, author: userName(a.author) };
+  return {
+    id: a.id,
+    filename: a.filename,
+    size: a.size,
+    mimeType: a.mimeType ?? null,
+    created: a.created,
+    author: userName(a.author),
+  };
 }
 
 export function userName(u: JiraUser): string | null {
@@ -150,7 +167,8 @@ export function simplifyFieldValue(value: unknown): JsonValue {
     if (typeof o['name'] === 'string') return o['name'];
     if (typeof o['key'] === 'string') return o['key'];
     const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(o)) if (k !== 'self' && k !== 'avatarUrls' && v !== undefined) out[k] = simplifyFieldValue(v);
+    for (const [k, v] of Object.entries(o))
+      if (k !== 'self' && k !== 'avatarUrls' && v !== undefined) out[k] = simplifyFieldValue(v);
     return out;
   }
   return null;

@@ -11,7 +11,15 @@ import { isRedirect, sameOrigin } from '../http-limits';
  * so jira-client passes the outcome through untouched and the connector decides what it means.
  */
 export type HttpOutcome =
-  | { readonly [outcomeBrand]: true; kind: 'response'; method: string; url: string; status: number; headers: IncomingHttpHeaders; body: Buffer }
+  | {
+      readonly [outcomeBrand]: true;
+      kind: 'response';
+      method: string;
+      url: string;
+      status: number;
+      headers: IncomingHttpHeaders;
+      body: Buffer;
+    }
   | { readonly [outcomeBrand]: true; kind: 'network-error'; method: string; url: string; error: Error }
   | { readonly [outcomeBrand]: true; kind: 'too-large'; method: string; url: string; limit: number }
   | { readonly [outcomeBrand]: true; kind: 'aborted'; method: string; url: string };

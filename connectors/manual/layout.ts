@@ -19,7 +19,10 @@ export const sidecarSchema = z.looseObject({
   uploaded_by: z.string().optional(),
   uploaded_at: z.union([z.string(), z.date()]).optional(),
   note: z.string().optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type Sidecar = z.infer<typeof sidecarSchema>;
 
@@ -35,12 +38,16 @@ export async function readSidecar(file: string): Promise<{ sidecar?: Sidecar; pr
   try {
     raw = parseYaml(text);
   } catch (err) {
-    return { problem: `${path.basename(file)}${sidecarSuffix} is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      problem: `${path.basename(file)}${sidecarSuffix} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    };
   }
   const parsed = sidecarSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { problem: `${path.basename(file)}${sidecarSuffix}: ${issue.path.join('.') || '(top level)'}: ${issue.message}` };
+    return {
+      problem: `${path.basename(file)}${sidecarSuffix}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    };
   }
   return { sidecar: parsed.data };
 }
@@ -72,15 +79,19 @@ export type FileRecordResult = { kind: 'filed' | 'already-filed'; path: string; 
  * The copy is written under a temporary name and renamed, so a full disk leaves no half record.
  */
 export async function fileRecord(req: FileRecordRequest): Promise<FileRecordResult> {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(req.topic)) throw new RecordError(`topic "${req.topic}": use lowercase words joined by "-" (e.g. training)`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(req.topic))
+    throw new RecordError(`topic "${req.topic}": use lowercase words joined by "-" (e.g. training)`);
   const sha256 = await sha256OfStream(createReadStream(req.file));
   const dir = path.join(req.root, req.topic);
   const name = `${req.effective}-${path.basename(req.file)}`;
   const target = path.join(dir, name);
   const existing = await stat(target).catch(() => undefined);
   if (existing) {
-    if ((await sha256OfStream(createReadStream(target))) === sha256) return { kind: 'already-filed', path: target, sha256 };
-    throw new RecordError(`${target} already exists with different content; evidence is never overwritten: rename the file or give another --date`);
+    if ((await sha256OfStream(createReadStream(target))) === sha256)
+      return { kind: 'already-filed', path: target, sha256 };
+    throw new RecordError(
+      `${target} already exists with different content; evidence is never overwritten: rename the file or give another --date`,
+    );
   }
   await mkdir(dir, { recursive: true });
   const sidecar: Record<string, string> = {

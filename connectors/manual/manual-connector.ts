@@ -26,7 +26,12 @@ export class ManualConnector implements Connector {
 
   constructor(private readonly opts: ManualSourceOptions) {
     // Sidecars describe records and are not records; `.tmp` files are uploads in progress.
-    this.folder = new FolderConnector({ sourceId: opts.sourceId, root: opts.root, include: [], exclude: ['**/.*', '**/.*/**', `**/*${sidecarSuffix}`, '**/*.tmp'] });
+    this.folder = new FolderConnector({
+      sourceId: opts.sourceId,
+      root: opts.root,
+      include: [],
+      exclude: ['**/.*', '**/.*/**', `**/*${sidecarSuffix}`, '**/*.tmp'],
+    });
   }
 
   async *collect(options: CollectOptions): AsyncIterable<CollectionStep> {
@@ -44,11 +49,19 @@ export class ManualConnector implements Connector {
       if (problem) this.issues.push(problem);
       if (sidecar) this.counters.withSidecar++;
       const frontMatter = meta.attributes['frontMatter'];
-      const fromFrontMatter = frontMatter && typeof frontMatter === 'object' && !Array.isArray(frontMatter) ? frontMatter['topic'] : undefined;
-      const topic = sidecar?.topic ?? (typeof fromFrontMatter === 'string' ? fromFrontMatter : undefined) ?? (rel.includes('/') ? rel.split('/')[0] : undefined);
+      const fromFrontMatter =
+        frontMatter && typeof frontMatter === 'object' && !Array.isArray(frontMatter)
+          ? frontMatter['topic']
+          : undefined;
+      const topic =
+        sidecar?.topic ??
+        (typeof fromFrontMatter === 'string' ? fromFrontMatter : undefined) ??
+        (rel.includes('/') ? rel.split('/')[0] : undefined);
       if (topic === undefined) {
         this.counters.withoutTopic++;
-        this.issues.push(`${rel} has no topic, so no rule can use it: move it into a folder named after its topic (e.g. training/) or file it with evidence-hub upload --topic`);
+        this.issues.push(
+          `${rel} has no topic, so no rule can use it: move it into a folder named after its topic (e.g. training/) or file it with evidence-hub upload --topic`,
+        );
       }
       const effective = isoDate(sidecar?.effective_date);
       const uploadedAt = isoDate(sidecar?.uploaded_at);
@@ -65,7 +78,13 @@ export class ManualConnector implements Connector {
         cursor: step.cursor,
         artifact: {
           ...step.artifact,
-          meta: { ...meta, kind: 'record', observedAt: effective ?? meta.observedAt, attributes, provenance: { ...meta.provenance, collector: manualCollector } },
+          meta: {
+            ...meta,
+            kind: 'record',
+            observedAt: effective ?? meta.observedAt,
+            attributes,
+            provenance: { ...meta.provenance, collector: manualCollector },
+          },
         },
       };
     }

@@ -26,7 +26,13 @@ import type { MlflowHttp } from './http';
 const api = 'api/2.0/mlflow';
 
 /** int64 fields: numbers from MLflow's own server, strings from some proto-JSON encoders. */
-const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const int64 = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 /** Epoch milliseconds a Date can hold (±8.64e15): a larger value would crash later as "Invalid time value". */
 const epochMs = int64.pipe(z.number().int().min(-8.64e15).max(8.64e15));
 const tagList = z.array(z.looseObject({ key: z.string(), value: z.string().optional() })).optional();
@@ -72,7 +78,11 @@ const runSchema = z.looseObject({
   }),
   data: z
     .looseObject({
-      metrics: z.array(z.looseObject({ key: z.string(), value: metricValue, timestamp: int64.optional(), step: int64.optional() })).optional(),
+      metrics: z
+        .array(
+          z.looseObject({ key: z.string(), value: metricValue, timestamp: int64.optional(), step: int64.optional() }),
+        )
+        .optional(),
       params: z.array(z.looseObject({ key: z.string(), value: z.string().optional() })).optional(),
       tags: tagList,
     })
@@ -99,12 +109,20 @@ const runSchema = z.looseObject({
 });
 
 const getModelResponse = z.looseObject({ registered_model: registeredModelSchema });
-const searchModelsResponse = z.looseObject({ registered_models: z.array(registeredModelSchema).optional(), next_page_token: z.string().optional() });
-const searchVersionsResponse = z.looseObject({ model_versions: z.array(modelVersionSchema).optional(), next_page_token: z.string().optional() });
+const searchModelsResponse = z.looseObject({
+  registered_models: z.array(registeredModelSchema).optional(),
+  next_page_token: z.string().optional(),
+});
+const searchVersionsResponse = z.looseObject({
+  model_versions: z.array(modelVersionSchema).optional(),
+  next_page_token: z.string().optional(),
+});
 const getRunResponse = z.looseObject({ run: runSchema });
 const listArtifactsResponse = z.looseObject({
   root_uri: z.string().optional(),
-  files: z.array(z.looseObject({ path: z.string(), is_dir: z.boolean().optional(), file_size: int64.optional() })).optional(),
+  files: z
+    .array(z.looseObject({ path: z.string(), is_dir: z.boolean().optional(), file_size: int64.optional() }))
+    .optional(),
   next_page_token: z.string().optional(),
 });
 
@@ -126,7 +144,10 @@ export class MlflowRegistryClient implements ModelRegistryClient {
 
   async getModel(name: string, signal?: AbortSignal): Promise<RegistryModel | undefined> {
     const path = `${api}/registered-models/get`;
-    const res = await this.http.getJson(path, { name }, getModelResponse, { allowNotFound: true, ...(signal ? { signal } : {}) });
+    const res = await this.http.getJson(path, { name }, getModelResponse, {
+      allowNotFound: true,
+      ...(signal ? { signal } : {}),
+    });
     return res ? this.model(res.registered_model, this.http.url(path, { name }).href) : undefined;
   }
 
@@ -145,10 +166,15 @@ export class MlflowRegistryClient implements ModelRegistryClient {
   async *listVersions(model: RegistryModel, signal?: AbortSignal): AsyncIterable<RegistryModelVersion> {
     const path = `${api}/model-versions/search`;
     const aliasesOf = new Map<string, string[]>();
-    for (const [alias, version] of Object.entries(model.aliases)) aliasesOf.set(version, [...(aliasesOf.get(version) ?? []), alias].sort());
+    for (const [alias, version] of Object.entries(model.aliases))
+      aliasesOf.set(version, [...(aliasesOf.get(version) ?? []), alias].sort());
     let pageToken: string | undefined;
     do {
-      const query = { filter: `name=${quoteFilterValue(model.name)}`, max_results: Math.max(this.opts.pageSize, 1), page_token: pageToken };
+      const query = {
+        filter: `name=${quoteFilterValue(model.name)}`,
+        max_results: Math.max(this.opts.pageSize, 1),
+        page_token: pageToken,
+      };
       const res = (await this.http.getJson(path, query, searchVersionsResponse, signal ? { signal } : {}))!;
       const endpoint = this.http.url(path, query).href;
       for (const v of res.model_versions ?? []) {
@@ -162,12 +188,19 @@ export class MlflowRegistryClient implements ModelRegistryClient {
 
   async getRun(runId: string, signal?: AbortSignal): Promise<RegistryRun | undefined> {
     const path = `${api}/runs/get`;
-    const res = await this.http.getJson(path, { run_id: runId }, getRunResponse, { allowNotFound: true, ...(signal ? { signal } : {}) });
+    const res = await this.http.getJson(path, { run_id: runId }, getRunResponse, {
+      allowNotFound: true,
+      ...(signal ? { signal } : {}),
+    });
     if (!res) return undefined;
     const { info, data, inputs } = res.run;
     const metrics: RegistryRun['metrics'] = {};
     for (const m of data?.metrics ?? []) {
-      metrics[m.key] = { value: m.value, ...(m.step !== undefined ? { step: m.step } : {}), ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}) };
+      metrics[m.key] = {
+        value: m.value,
+        ...(m.step !== undefined ? { step: m.step } : {}),
+        ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
+      };
     }
     const datasets: RegistryDataset[] = (inputs?.dataset_inputs ?? []).map((input) => {
       const d = input.dataset;
@@ -214,13 +247,18 @@ export class MlflowRegistryClient implements ModelRegistryClient {
       const marker = `/${runId}/artifacts/`;
       const at = source.indexOf(marker);
       if (viaRuns && viaRuns[1] === runId && viaRuns[2]) out.push({ root: 'run', dir: viaRuns[2] });
-      else if (at >= 0 && source.slice(at + marker.length).replace(/\/+$/, '')) out.push({ root: 'run', dir: source.slice(at + marker.length).replace(/\/+$/, '') });
+      else if (at >= 0 && source.slice(at + marker.length).replace(/\/+$/, ''))
+        out.push({ root: 'run', dir: source.slice(at + marker.length).replace(/\/+$/, '') });
     }
     if (loggedModelId(version)) out.push({ root: 'logged-model', dir: '' });
     return out;
   }
 
-  async listArtifacts(version: RegistryModelVersion, location: ArtifactLocation, signal?: AbortSignal): Promise<RegistryArtifactFile[]> {
+  async listArtifacts(
+    version: RegistryModelVersion,
+    location: ArtifactLocation,
+    signal?: AbortSignal,
+  ): Promise<RegistryArtifactFile[]> {
     let path: string;
     let query: Record<string, string | undefined>;
     if (location.root === 'run' && version.runId) {
@@ -237,26 +275,48 @@ export class MlflowRegistryClient implements ModelRegistryClient {
     do {
       const q = { ...query, page_token: pageToken };
       // A run or logged model deleted since the version was read answers 404: no artifacts to find.
-      const res = await this.http.getJson(path, q, listArtifactsResponse, { allowNotFound: true, ...(signal ? { signal } : {}) });
+      const res = await this.http.getJson(path, q, listArtifactsResponse, {
+        allowNotFound: true,
+        ...(signal ? { signal } : {}),
+      });
       if (!res) return out;
       for (const f of res.files ?? []) {
         // Run listings give paths from the run's root; logged-model listings too, but be lenient about either.
-        const rel = location.dir && !f.path.startsWith(`${location.dir}/`) && !f.path.includes('/') ? `${location.dir}/${f.path}` : f.path;
-        out.push({ root: location.root, path: rel, isDir: f.is_dir ?? false, ...(f.file_size !== undefined ? { size: f.file_size } : {}) });
+        const rel =
+          location.dir && !f.path.startsWith(`${location.dir}/`) && !f.path.includes('/')
+            ? `${location.dir}/${f.path}`
+            : f.path;
+        out.push({
+          root: location.root,
+          path: rel,
+          isDir: f.is_dir ?? false,
+          ...(f.file_size !== undefined ? { size: f.file_size } : {}),
+        });
       }
       pageToken = nextToken(pageToken, res.next_page_token, this.http.url(path, q).href);
     } while (pageToken);
     return out;
   }
 
-  async downloadArtifact(version: RegistryModelVersion, file: Pick<RegistryArtifactFile, 'root' | 'path'>, maxBytes: number, signal?: AbortSignal): Promise<DownloadResult> {
+  async downloadArtifact(
+    version: RegistryModelVersion,
+    file: Pick<RegistryArtifactFile, 'root' | 'path'>,
+    maxBytes: number,
+    signal?: AbortSignal,
+  ): Promise<DownloadResult> {
     // `/get-artifact` is the tracking server's download route for run artifacts (also used by its UI); it
     // reads through the server from any artifact store, with or without --serve-artifacts. Logged-model
     // files have only the UI's route.
-    if (file.root === 'run' && version.runId) return this.http.getBytes('get-artifact', { run_id: version.runId, path: file.path }, maxBytes, signal);
+    if (file.root === 'run' && version.runId)
+      return this.http.getBytes('get-artifact', { run_id: version.runId, path: file.path }, maxBytes, signal);
     const modelId = loggedModelId(version);
     if (file.root === 'logged-model' && modelId) {
-      return this.http.getBytes(`ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`, { artifact_file_path: file.path }, maxBytes, signal);
+      return this.http.getBytes(
+        `ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}/artifacts/files`,
+        { artifact_file_path: file.path },
+        maxBytes,
+        signal,
+      );
     }
     return { kind: 'not-found', endpoint: this.location };
   }
@@ -338,6 +398,9 @@ function datasetSourceUri(source: string): string {
  */
 function nextToken(current: string | undefined, next: string | undefined, endpoint: string): string | undefined {
   if (!next) return undefined;
-  if (next === current) throw new SourceResponseError(`${endpoint}: the server returned the same next_page_token again ("${next.slice(0, 40)}"); paging stopped to avoid a loop`);
+  if (next === current)
+    throw new SourceResponseError(
+      `${endpoint}: the server returned the same next_page_token again ("${next.slice(0, 40)}"); paging stopped to avoid a loop`,
+    );
   return next;
 }

@@ -17,7 +17,10 @@ import { secretRefSchema } from '../../core/secrets';
  */
 const sourceId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  );
 
 const nonEmpty = z.string().min(1);
 /** A tag key, or several keys tried in order (the first present wins). */
@@ -26,9 +29,12 @@ const tagKeys = z.union([nonEmpty, z.array(nonEmpty).min(1)]).transform((v) => (
 const serverUrl = z
   .string()
   .refine((s) => URL.canParse(s), { message: 'not a URL; expected e.g. https://mlflow.example.com' })
-  .refine((s) => !URL.canParse(s) || ['http:', 'https:'].includes(new URL(s).protocol), { message: 'expected an http:// or https:// URL' })
+  .refine((s) => !URL.canParse(s) || ['http:', 'https:'].includes(new URL(s).protocol), {
+    message: 'expected an http:// or https:// URL',
+  })
   .refine((s) => !URL.canParse(s) || (new URL(s).username === '' && new URL(s).password === ''), {
-    message: 'credentials in the URL are not allowed; use auth: { type: basic, username: ..., password: { env: NAME } }',
+    message:
+      'credentials in the URL are not allowed; use auth: { type: basic, username: ..., password: { env: NAME } }',
   });
 
 export const mlflowAuthSchema = z.discriminatedUnion('type', [
@@ -76,9 +82,18 @@ export const mlflowSourceSchema = z.strictObject({
        */
       dirs: z.array(z.string()).default([]),
       /** Larger cards are recorded (path, size) without their content. */
-      maxBytes: z.number().int().positive().max(64 * 1024 * 1024).default(1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(64 * 1024 * 1024)
+        .default(1024 * 1024),
     })
-    .default({ files: ['model_card.md', 'MODEL_CARD.md', 'model-card.md', 'README.md'], dirs: [], maxBytes: 1024 * 1024 }),
+    .default({
+      files: ['model_card.md', 'MODEL_CARD.md', 'model-card.md', 'README.md'],
+      dirs: [],
+      maxBytes: 1024 * 1024,
+    }),
   /** Which tags (version tags first, then registered-model tags) carry owner, intended use, risk class and approvals. */
   tags: z
     .strictObject({

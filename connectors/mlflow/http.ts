@@ -66,7 +66,12 @@ export class MlflowHttp {
    * GETs and validates JSON. On 404 with MLflow's RESOURCE_DOES_NOT_EXIST, returns undefined when
    * `allowNotFound`; any other 404 means the URL is not an MLflow API, a configuration error.
    */
-  async getJson<S extends z.ZodType>(path: string, query: Query, schema: S, options: { signal?: AbortSignal; allowNotFound?: boolean } = {}): Promise<z.infer<S> | undefined> {
+  async getJson<S extends z.ZodType>(
+    path: string,
+    query: Query,
+    schema: S,
+    options: { signal?: AbortSignal; allowNotFound?: boolean } = {},
+  ): Promise<z.infer<S> | undefined> {
     const url = this.url(path, query);
     const res = await this.send(url, options.signal);
     const body = await readUpTo(res.body, maxJsonBytes);
@@ -74,20 +79,25 @@ export class MlflowHttp {
     const text = body.toString('utf8');
     if (!res.ok) {
       const body = parseErrorBody(text);
-      if (res.status === 404 && body?.error_code === 'RESOURCE_DOES_NOT_EXIST' && options.allowNotFound) return undefined;
+      if (res.status === 404 && body?.error_code === 'RESOURCE_DOES_NOT_EXIST' && options.allowNotFound)
+        return undefined;
       throw this.failure(url, res.status, body, text);
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new SourceResponseError(`source "${this.opts.sourceId}": ${this.endpoint(url)} returned malformed JSON (${(err as Error).message}): ${snippet(text)}`);
+      throw new SourceResponseError(
+        `source "${this.opts.sourceId}": ${this.endpoint(url)} returned malformed JSON (${(err as Error).message}): ${snippet(text)}`,
+      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      throw new SourceResponseError(`source "${this.opts.sourceId}": ${this.endpoint(url)} returned JSON of an unexpected shape at ${where}: ${issue?.message ?? 'invalid'}`);
+      throw new SourceResponseError(
+        `source "${this.opts.sourceId}": ${this.endpoint(url)} returned JSON of an unexpected shape at ${where}: ${issue?.message ?? 'invalid'}`,
+      );
     }
     return parsed.data;
   }
@@ -139,7 +149,9 @@ export class MlflowHttp {
         if (signal?.aborted) throw signal.reason;
         const why = timeout.aborted ? `no answer within ${this.opts.timeoutMs} ms` : describeNetworkError(err);
         if (attempt >= this.opts.maxAttempts) {
-          throw new RegistryUnavailableError(`source "${this.opts.sourceId}": ${this.endpoint(url)} at ${this.base.origin} failed after ${attempt} attempts: ${why}`);
+          throw new RegistryUnavailableError(
+            `source "${this.opts.sourceId}": ${this.endpoint(url)} at ${this.base.origin} failed after ${attempt} attempts: ${why}`,
+          );
         }
         this.counters.retries++;
         await this.sleep(this.backoff(attempt), signal);
@@ -147,7 +159,10 @@ export class MlflowHttp {
       }
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
-        const sent = this.opts.authKind === 'none' ? 'no credentials were configured (set auth in the source)' : `${this.opts.authKind} credentials were sent`;
+        const sent =
+          this.opts.authKind === 'none'
+            ? 'no credentials were configured (set auth in the source)'
+            : `${this.opts.authKind} credentials were sent`;
         throw new CredentialsError(
           `source "${this.opts.sourceId}": MLflow at ${this.base.origin} answered ${res.status} ${res.status === 401 ? 'Unauthorized' : 'Forbidden'} to ${this.endpoint(url)}; ${sent}: check them and their permissions`,
         );
@@ -157,9 +172,12 @@ export class MlflowHttp {
         else this.counters.serverErrors++;
         if (attempt >= this.opts.maxAttempts) {
           const text = await res.text().catch(() => '');
-          throw new RegistryUnavailableError(`source "${this.opts.sourceId}": ${this.endpoint(url)} answered ${res.status} after ${attempt} attempts: ${snippet(text)}`);
+          throw new RegistryUnavailableError(
+            `source "${this.opts.sourceId}": ${this.endpoint(url)} answered ${res.status} after ${attempt} attempts: ${snippet(text)}`,
+          );
         }
-        const wait = retryAfterMs(res.headers.get('retry-after'), this.opts.retryMaxMs ?? 30_000) ?? this.backoff(attempt);
+        const wait =
+          retryAfterMs(res.headers.get('retry-after'), this.opts.retryMaxMs ?? 30_000) ?? this.backoff(attempt);
         await res.body?.cancel();
         this.counters.retries++;
         await this.sleep(wait, signal);
@@ -167,7 +185,12 @@ export class MlflowHttp {
       }
       if (isRedirect(res.status)) {
         await res.body?.cancel();
-        throw redirectError(`source "${this.opts.sourceId}": ${this.endpoint(url)}`, res.status, res.headers.get('location'), url);
+        throw redirectError(
+          `source "${this.opts.sourceId}": ${this.endpoint(url)}`,
+          res.status,
+          res.headers.get('location'),
+          url,
+        );
       }
       return res;
     }
@@ -188,9 +211,13 @@ export class MlflowHttp {
       );
     }
     if (status === 400) {
-      return new SourceConfigError(`source "${this.opts.sourceId}": MLflow rejected ${this.endpoint(url)} with 400 (${what})`);
+      return new SourceConfigError(
+        `source "${this.opts.sourceId}": MLflow rejected ${this.endpoint(url)} with 400 (${what})`,
+      );
     }
-    return new SourceResponseError(`source "${this.opts.sourceId}": ${this.endpoint(url)} answered ${status} (${what})`);
+    return new SourceResponseError(
+      `source "${this.opts.sourceId}": ${this.endpoint(url)} answered ${status} (${what})`,
+    );
   }
 }
 

@@ -22,12 +22,17 @@ export interface MlflowConnectorOverrides {
  * Builds the connector for one `type: mlflow` source. Secrets are resolved here, once, so a missing
  * token fails the collection at its start with a CredentialsError naming the secret.
  */
-export async function createMlflowConnector(source: MlflowSourceConfig, resolveSecret: ResolveSecret, overrides: MlflowConnectorOverrides = {}): Promise<Connector> {
+export async function createMlflowConnector(
+  source: MlflowSourceConfig,
+  resolveSecret: ResolveSecret,
+  overrides: MlflowConnectorOverrides = {},
+): Promise<Connector> {
   const what = `source "${source.id}"`;
   let authorization: string | undefined;
   const auth = source.auth;
   if (auth.type === 'basic') {
-    const username = typeof auth.username === 'string' ? auth.username : await resolveSecret(auth.username, `${what} auth.username`);
+    const username =
+      typeof auth.username === 'string' ? auth.username : await resolveSecret(auth.username, `${what} auth.username`);
     const password = await resolveSecret(auth.password, `${what} auth.password`);
     authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   } else if (auth.type === 'bearer') {

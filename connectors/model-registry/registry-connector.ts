@@ -7,10 +7,22 @@ import { canonicalJson } from '../../core/digest';
 import { SourceConfigError } from '../../core/errors';
 import type { ArtifactMeta, CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
-import type { ModelRegistryClient, RegistryArtifactFile, RegistryModel, RegistryModelVersion, RegistryRun } from './types';
+import type {
+  ModelRegistryClient,
+  RegistryArtifactFile,
+  RegistryModel,
+  RegistryModelVersion,
+  RegistryRun,
+} from './types';
 
 /** Artifact kinds every model-registry connector yields; mapping rules select on these. */
-export const modelRegistryKinds = ['registered-model', 'model-version', 'model-card', 'dataset-lineage', 'stage-transition'] as const;
+export const modelRegistryKinds = [
+  'registered-model',
+  'model-version',
+  'model-card',
+  'dataset-lineage',
+  'stage-transition',
+] as const;
 export type ModelRegistryKind = (typeof modelRegistryKinds)[number];
 
 export interface ModelRegistryConnectorOptions {
@@ -45,7 +57,11 @@ const versionStateSchema = z.object({
   content: z.string().optional(),
   recheck: z.boolean().optional(),
 });
-const modelStateSchema = z.object({ fp: z.string(), updatedAt: z.number().optional(), versions: z.record(z.string(), versionStateSchema) });
+const modelStateSchema = z.object({
+  fp: z.string(),
+  updatedAt: z.number().optional(),
+  versions: z.record(z.string(), versionStateSchema),
+});
 const stateSchema = z.object({
   format: z.literal('model-registry-state@1'),
   at: z.number(),
@@ -97,7 +113,13 @@ export class ModelRegistryConnector implements Connector {
     this.type = opts.type;
     this.isCard = picomatch(opts.modelCards.files, { dot: true, basename: true });
     this.now = opts.now ?? (() => new Date());
-    this.configFp = fingerprint({ p: opts.production, m: opts.metrics, c: opts.modelCards, t: opts.tags, collector: opts.collector });
+    this.configFp = fingerprint({
+      p: opts.production,
+      m: opts.metrics,
+      c: opts.modelCards,
+      t: opts.tags,
+      collector: opts.collector,
+    });
   }
 
   /** Read after `collect` finished; null before (the activity reads it only after a complete collection). */
@@ -118,7 +140,11 @@ export class ModelRegistryConnector implements Connector {
     // Attributes depend on the configuration (production aliases, metric names): when it changed, nothing
     // collected before is "unchanged", but when each designation was first observed is still known.
     const forceAll = prev !== undefined && prev.config !== this.configFp;
-    if (forceAll) options.log.info({ source: this.opts.sourceId }, 'model-registry options changed since the last run; collecting every version again');
+    if (forceAll)
+      options.log.info(
+        { source: this.opts.sourceId },
+        'model-registry options changed since the last run; collecting every version again',
+      );
     const resume = options.resumeAfter !== undefined ? parseCursor(options.resumeAfter) : undefined;
     const next: RegistryState = { format: 'model-registry-state@1', at: now, config: this.configFp, models: {} };
     const after = (c: Cursor) => resume === undefined || compareCursors(c, resume) > 0;
@@ -132,8 +158,18 @@ export class ModelRegistryConnector implements Connector {
       this.counters.versionsSeen += versions.length;
       const prevModel = prev?.models[model.name];
       const productionVersions = versions.filter((v) => this.isProduction(v)).map((v) => `${model.name}/${v.version}`);
-      const modelFp = fingerprint({ d: model.description ?? null, t: model.tags, a: model.aliases, u: model.updatedAt ?? null, p: productionVersions });
-      const modelState: ModelState = { fp: modelFp, ...(model.updatedAt !== undefined ? { updatedAt: model.updatedAt } : {}), versions: {} };
+      const modelFp = fingerprint({
+        d: model.description ?? null,
+        t: model.tags,
+        a: model.aliases,
+        u: model.updatedAt ?? null,
+        p: productionVersions,
+      });
+      const modelState: ModelState = {
+        fp: modelFp,
+        ...(model.updatedAt !== undefined ? { updatedAt: model.updatedAt } : {}),
+        versions: {},
+      };
       next.models[model.name] = modelState;
       if (forceAll || prevModel?.fp !== modelFp) {
         const cursor: Cursor = [model.name, '', 0];
@@ -209,7 +245,10 @@ export class ModelRegistryConnector implements Connector {
     if (raw === undefined || raw === null) return undefined;
     const parsed = stateSchema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    options.log.warn({ source: this.opts.sourceId }, 'previous model-registry state unreadable; collecting every version again');
+    options.log.warn(
+      { source: this.opts.sourceId },
+      'previous model-registry state unreadable; collecting every version again',
+    );
     return undefined;
   }
 
@@ -239,7 +278,10 @@ export class ModelRegistryConnector implements Connector {
         }
       }
       for (const g of globs.filter((x) => x.hits === 0)) {
-        options.log.warn({ source: this.opts.sourceId, pattern: g.pattern }, `models[${g.index}] matches no registered model`);
+        options.log.warn(
+          { source: this.opts.sourceId, pattern: g.pattern },
+          `models[${g.index}] matches no registered model`,
+        );
       }
     }
     return [...byName.values()].sort((a, b) => byteOrder(a.name, b.name));
@@ -251,13 +293,23 @@ export class ModelRegistryConnector implements Connector {
   }
 
   private isProduction(v: RegistryModelVersion): boolean {
-    return this.opts.production.stages.includes(v.stage) || v.aliases.some((a) => this.opts.production.aliases.includes(a));
+    return (
+      this.opts.production.stages.includes(v.stage) || v.aliases.some((a) => this.opts.production.aliases.includes(a))
+    );
   }
 
   /** Stage and aliases the version holds, each with when it was first observed holding it. */
-  private designations(v: RegistryModelVersion, prevV: VersionState | undefined, listingTimed: boolean, now: number): Record<string, Designation> {
+  private designations(
+    v: RegistryModelVersion,
+    prevV: VersionState | undefined,
+    listingTimed: boolean,
+    now: number,
+  ): Record<string, Designation> {
     const out: Record<string, Designation> = {};
-    const current = [...(v.stage && v.stage !== 'None' ? [`stage:${v.stage}`] : []), ...v.aliases.map((a) => `alias:${a}`)];
+    const current = [
+      ...(v.stage && v.stage !== 'None' ? [`stage:${v.stage}`] : []),
+      ...v.aliases.map((a) => `alias:${a}`),
+    ];
     for (const d of current) {
       const known = prevV?.designations[d];
       if (known) {
@@ -273,7 +325,13 @@ export class ModelRegistryConnector implements Connector {
     return out;
   }
 
-  private carriedState(v: RegistryModelVersion, fp: string, prevV: VersionState | undefined, now: number, production: boolean): VersionState {
+  private carriedState(
+    v: RegistryModelVersion,
+    fp: string,
+    prevV: VersionState | undefined,
+    now: number,
+    production: boolean,
+  ): VersionState {
     return {
       fp,
       stage: v.stage,
@@ -305,7 +363,9 @@ export class ModelRegistryConnector implements Connector {
     }
     const cardList = [...cards.values()].sort((a, b) => byteOrder(a.root, b.root) || byteOrder(a.path, b.path));
     const content = fingerprint({
-      run: run ? { s: run.status ?? null, e: run.endedAt ?? null, m: run.metrics, p: run.params, d: run.datasets } : null,
+      run: run
+        ? { s: run.status ?? null, e: run.endedAt ?? null, m: run.metrics, p: run.params, d: run.datasets }
+        : null,
       cards: cardList.map((c) => [c.root, c.path, c.size ?? null]),
     });
     return { ...(run ? { run } : {}), cards: cardList, content };
@@ -330,7 +390,12 @@ export class ModelRegistryConnector implements Connector {
     };
   }
 
-  private registeredModelArtifact(model: RegistryModel, versionCount: number, productionVersions: string[], observedAt: number): Emitted {
+  private registeredModelArtifact(
+    model: RegistryModel,
+    versionCount: number,
+    productionVersions: string[],
+    observedAt: number,
+  ): Emitted {
     const t = this.opts.tags;
     const owner = this.tagValue(t.owner, model.tags);
     const attributes: Record<string, JsonValue> = {
@@ -361,7 +426,13 @@ export class ModelRegistryConnector implements Connector {
     };
   }
 
-  private modelVersionArtifact(v: RegistryModelVersion, model: RegistryModel, details: VersionDetails, observedAt: number, observedAtFrom: string): { artifact: Emitted; gaps: string[] } {
+  private modelVersionArtifact(
+    v: RegistryModelVersion,
+    model: RegistryModel,
+    details: VersionDetails,
+    observedAt: number,
+    observedAtFrom: string,
+  ): { artifact: Emitted; gaps: string[] } {
     const { run, cards } = details;
     const t = this.opts.tags;
     const metricsOf = (names: string[]) => {
@@ -397,7 +468,9 @@ export class ModelRegistryConnector implements Connector {
       tags: v.tags,
       runAvailable: run !== undefined,
       params: run?.params ?? {},
-      metrics: Object.fromEntries(Object.entries(run?.metrics ?? {}).map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : String(m.value)])),
+      metrics: Object.fromEntries(
+        Object.entries(run?.metrics ?? {}).map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : String(m.value)]),
+      ),
       validationMetrics: validation.found,
       missingValidationMetrics: validation.missing,
       hasValidationMetrics: validation.complete,
@@ -455,14 +528,14 @@ export class ModelRegistryConnector implements Connector {
       context: d.context ?? null,
     }));
     const attributes: Record<string, JsonValue> = {
-        ...this.common(v),
-        runId: run.id,
-        datasets,
-        datasetCount: datasets.length,
-        digests: datasets.map((d) => d.digest).filter((d): d is string => d !== null),
-        sources: datasets.map((d) => d.source).filter((d): d is string => d !== null),
-        contexts: [...new Set(datasets.map((d) => d.context).filter((d): d is string => d !== null))].sort(),
-        allDatasetsHashed: datasets.length > 0 && datasets.every((d) => d.digest !== null && d.digest !== ''),
+      ...this.common(v),
+      runId: run.id,
+      datasets,
+      datasetCount: datasets.length,
+      digests: datasets.map((d) => d.digest).filter((d): d is string => d !== null),
+      sources: datasets.map((d) => d.source).filter((d): d is string => d !== null),
+      contexts: [...new Set(datasets.map((d) => d.context).filter((d): d is string => d !== null))].sort(),
+      allDatasetsHashed: datasets.length > 0 && datasets.every((d) => d.digest !== null && d.digest !== ''),
     };
     return {
       externalId: `models/${v.model}/versions/${v.version}/lineage`,
@@ -493,22 +566,40 @@ export class ModelRegistryConnector implements Connector {
     };
     const tooLarge = (size: number | undefined, endpoint: string): Emitted => {
       this.counters.cardsTooLarge++;
-      log.warn({ source: this.opts.sourceId, modelVersion: `${v.model}/${v.version}`, path: card.path, size, maxBytes: max }, 'model card larger than modelCards.maxBytes; recorded without its content');
+      log.warn(
+        { source: this.opts.sourceId, modelVersion: `${v.model}/${v.version}`, path: card.path, size, maxBytes: max },
+        'model card larger than modelCards.maxBytes; recorded without its content',
+      );
       return {
         externalId: `models/${v.model}/versions/${v.version}/cards/${card.root}/${card.path}`,
         kind: 'model-card',
         observedAt: run?.endedAt ?? versionObservedAt,
         mediaType: 'application/json',
-        attributes: { ...base, ...(size !== undefined ? { size } : {}), contentStored: false, reason: `larger than modelCards.maxBytes (${max} bytes)` },
+        attributes: {
+          ...base,
+          ...(size !== undefined ? { size } : {}),
+          contentStored: false,
+          reason: `larger than modelCards.maxBytes (${max} bytes)`,
+        },
         endpoint,
-        body: canonicalJson({ root: card.root, path: card.path, size: size ?? null, contentStored: false, maxBytes: max, location: endpoint }),
+        body: canonicalJson({
+          root: card.root,
+          path: card.path,
+          size: size ?? null,
+          contentStored: false,
+          maxBytes: max,
+          location: endpoint,
+        }),
       };
     };
     if (card.size !== undefined && card.size > max) return tooLarge(card.size, this.client.location);
     const res = await this.client.downloadArtifact(v, card, max, signal);
     if (res.kind === 'too-large') return tooLarge(res.size, res.endpoint);
     if (res.kind === 'not-found') {
-      log.warn({ source: this.opts.sourceId, modelVersion: `${v.model}/${v.version}`, path: card.path }, 'model card listed but gone when downloaded');
+      log.warn(
+        { source: this.opts.sourceId, modelVersion: `${v.model}/${v.version}`, path: card.path },
+        'model card listed but gone when downloaded',
+      );
       return undefined;
     }
     this.counters.cardsDownloaded++;
@@ -529,11 +620,26 @@ export class ModelRegistryConnector implements Connector {
     };
   }
 
-  private transitionArtifacts(v: RegistryModelVersion, designations: Record<string, Designation>, prevV: VersionState | undefined, prevAt: number | undefined, now: number): Emitted[] {
+  private transitionArtifacts(
+    v: RegistryModelVersion,
+    designations: Record<string, Designation>,
+    prevV: VersionState | undefined,
+    prevAt: number | undefined,
+    now: number,
+  ): Emitted[] {
     const t = this.opts.tags;
-    const approval = optional({ approvedBy: this.tagValue(t.approvedBy, v.tags), approvedAt: this.tagValue(t.approvedAt, v.tags) });
+    const approval = optional({
+      approvedBy: this.tagValue(t.approvedBy, v.tags),
+      approvedAt: this.tagValue(t.approvedAt, v.tags),
+    });
     const out: Emitted[] = [];
-    const record = (designation: string, event: 'entered' | 'left', since: number, observed: boolean, from: string | undefined): Emitted => {
+    const record = (
+      designation: string,
+      event: 'entered' | 'left',
+      since: number,
+      observed: boolean,
+      from: string | undefined,
+    ): Emitted => {
       const production = this.isProductionDesignation(designation);
       const [what, name] = splitDesignation(designation);
       const attributes: Record<string, JsonValue> = {
@@ -556,7 +662,10 @@ export class ModelRegistryConnector implements Connector {
         mediaType: 'application/json',
         attributes,
         endpoint: v.endpoint,
-        body: canonicalJson({ transition: attributes, versionNow: { stage: v.stage, aliases: v.aliases, tags: v.tags } }),
+        body: canonicalJson({
+          transition: attributes,
+          versionNow: { stage: v.stage, aliases: v.aliases, tags: v.tags },
+        }),
       };
     };
     for (const [d, info] of Object.entries(designations).sort(([a], [b]) => byteOrder(a, b))) {
@@ -587,7 +696,10 @@ export class ModelRegistryConnector implements Connector {
         ...(e.etag ? { etag: e.etag } : {}),
       },
     };
-    return { cursor: JSON.stringify(cursor), artifact: { meta, open: () => Readable.from([typeof body === 'string' ? Buffer.from(body, 'utf8') : body]) } };
+    return {
+      cursor: JSON.stringify(cursor),
+      artifact: { meta, open: () => Readable.from([typeof body === 'string' ? Buffer.from(body, 'utf8') : body]) },
+    };
   }
 }
 
@@ -618,7 +730,16 @@ function emptyCounters() {
 }
 
 function versionFingerprint(v: RegistryModelVersion): string {
-  return fingerprint({ u: v.updatedAt ?? null, s: v.stage, st: v.status ?? null, a: v.aliases, t: v.tags, d: v.description ?? null, src: v.source ?? null, r: v.runId ?? null });
+  return fingerprint({
+    u: v.updatedAt ?? null,
+    s: v.stage,
+    st: v.status ?? null,
+    a: v.aliases,
+    t: v.tags,
+    d: v.description ?? null,
+    src: v.source ?? null,
+    r: v.runId ?? null,
+  });
 }
 
 function fingerprint(value: unknown): string {
@@ -662,7 +783,14 @@ function compareCursors(a: Cursor, b: Cursor): number {
 function parseCursor(text: string): Cursor {
   try {
     const v: unknown = JSON.parse(text);
-    if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'string' && typeof v[2] === 'number') return [v[0], v[1], v[2]];
+    if (
+      Array.isArray(v) &&
+      v.length === 3 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      typeof v[2] === 'number'
+    )
+      return [v[0], v[1], v[2]];
   } catch {
     // fall through
   }

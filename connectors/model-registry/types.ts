@@ -124,9 +124,18 @@ export interface ModelRegistryClient {
   /** Where documentation of a version is looked for; config may add folders to each root named here. */
   documentationLocations(version: RegistryModelVersion): ArtifactLocation[];
   /** Direct children of one artifact folder of a version; empty when the folder does not exist. */
-  listArtifacts(version: RegistryModelVersion, location: ArtifactLocation, signal?: AbortSignal): Promise<RegistryArtifactFile[]>;
+  listArtifacts(
+    version: RegistryModelVersion,
+    location: ArtifactLocation,
+    signal?: AbortSignal,
+  ): Promise<RegistryArtifactFile[]>;
   /** Downloads one artifact, refusing (without reading it all) one larger than `maxBytes`. */
-  downloadArtifact(version: RegistryModelVersion, file: Pick<RegistryArtifactFile, 'root' | 'path'>, maxBytes: number, signal?: AbortSignal): Promise<DownloadResult>;
+  downloadArtifact(
+    version: RegistryModelVersion,
+    file: Pick<RegistryArtifactFile, 'root' | 'path'>,
+    maxBytes: number,
+    signal?: AbortSignal,
+  ): Promise<DownloadResult>;
   /** Request accounting (requests, retries, throttled answers). */
   stats(): ConnectorStats;
 }

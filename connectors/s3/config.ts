@@ -12,7 +12,11 @@ const scopeSchema = z.strictObject({
   /** Objects whose content is collected (the rest are recorded by their metadata only). */
   content: z.array(z.string().min(1)).default([]),
   /** Content larger than this is not downloaded; the metadata record says why. */
-  maxContentBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  maxContentBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
   /** Record every version of the objects (needs ListBucketVersions), e.g. a policy's version history. */
   versions: z.boolean().default(false),
 });
@@ -25,7 +29,11 @@ export const s3ConnectionShape = {
   forcePathStyle: z.boolean().default(false),
   /** Static keys; without them the standard AWS credential chain is used (env, profile, SSO, role, IMDS). */
   credentials: z
-    .strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema, sessionToken: secretRefSchema.optional() })
+    .strictObject({
+      accessKeyId: secretRefSchema,
+      secretAccessKey: secretRefSchema,
+      sessionToken: secretRefSchema.optional(),
+    })
     .optional(),
 };
 export type S3Connection = z.infer<z.ZodObject<typeof s3ConnectionShape>>;

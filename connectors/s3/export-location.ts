@@ -37,7 +37,10 @@ export class S3ExportLocation implements ExportLocation {
     do {
       let res;
       try {
-        res = await this.opts.client.send(new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: this.opts.prefix, ContinuationToken: token }), { abortSignal: signal });
+        res = await this.opts.client.send(
+          new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: this.opts.prefix, ContinuationToken: token }),
+          { abortSignal: signal },
+        );
       } catch (err) {
         throw this.classify(err);
       }
@@ -45,7 +48,13 @@ export class S3ExportLocation implements ExportLocation {
         if (!o.Key || o.Key.endsWith('/')) continue;
         const rel = o.Key.slice(this.opts.prefix.length).replace(/^\/+/, '');
         if (!rel || this.isExcluded(rel) || !this.isIncluded(rel)) continue;
-        files.push({ path: rel, size: o.Size ?? 0, mtime: o.LastModified ?? new Date(0), endpoint: `s3://${this.opts.bucket}/${encodeURI(o.Key)}`, ...(o.ETag ? { etag: o.ETag } : {}) });
+        files.push({
+          path: rel,
+          size: o.Size ?? 0,
+          mtime: o.LastModified ?? new Date(0),
+          endpoint: `s3://${this.opts.bucket}/${encodeURI(o.Key)}`,
+          ...(o.ETag ? { etag: o.ETag } : {}),
+        });
       }
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -57,7 +66,14 @@ export class S3ExportLocation implements ExportLocation {
     const out = new PassThrough();
     const key = `${this.opts.prefix}${file.path}`;
     this.opts.client
-      .send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key, Range: `bytes=0-${file.size - 1}`, ...(file.etag ? { IfMatch: file.etag } : {}) }))
+      .send(
+        new GetObjectCommand({
+          Bucket: this.opts.bucket,
+          Key: key,
+          Range: `bytes=0-${file.size - 1}`,
+          ...(file.etag ? { IfMatch: file.etag } : {}),
+        }),
+      )
       .then((res) => {
         const body = res.Body as Readable;
         body.on('error', (e) => out.destroy(e));
@@ -70,9 +86,15 @@ export class S3ExportLocation implements ExportLocation {
   private classify(err: unknown): unknown {
     if (!(err instanceof S3ServiceException)) return err;
     const where = `source "${this.opts.sourceId}": ${this.description}`;
-    if (err.name === 'NoSuchBucket') return new SourceConfigError(`${where}: the bucket does not exist (check sources[].s3.bucket)`);
-    if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'AccessDenied'].includes(err.name) || err.$metadata.httpStatusCode === 403) {
-      return new CredentialsError(`${where}: ${err.name}; the credentials need s3:ListBucket and s3:GetObject on this prefix`);
+    if (err.name === 'NoSuchBucket')
+      return new SourceConfigError(`${where}: the bucket does not exist (check sources[].s3.bucket)`);
+    if (
+      ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'AccessDenied'].includes(err.name) ||
+      err.$metadata.httpStatusCode === 403
+    ) {
+      return new CredentialsError(
+        `${where}: ${err.name}; the credentials need s3:ListBucket and s3:GetObject on this prefix`,
+      );
     }
     return err;
   }

@@ -106,21 +106,51 @@ export class S3Connector implements Connector {
     do {
       if (scope.versions) {
         const res = await this.send('ListObjectVersions', scope, () =>
-          this.client.send(new ListObjectVersionsCommand({ Bucket: scope.bucket, Prefix: scope.prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }), { abortSignal: signal }),
+          this.client.send(
+            new ListObjectVersionsCommand({
+              Bucket: scope.bucket,
+              Prefix: scope.prefix,
+              KeyMarker: keyMarker,
+              VersionIdMarker: versionMarker,
+            }),
+            { abortSignal: signal },
+          ),
         );
         for (const v of res.Versions ?? []) {
           if (!v.Key || !wanted(v.Key)) continue;
-          out.push({ scope: index, bucket: scope.bucket, key: v.Key, ...(v.VersionId && v.VersionId !== 'null' ? { versionId: v.VersionId } : {}), isLatest: v.IsLatest ?? false, etag: v.ETag ?? '', size: v.Size ?? 0, lastModified: v.LastModified ?? new Date(0), ...(v.StorageClass ? { storageClass: v.StorageClass } : {}) });
+          out.push({
+            scope: index,
+            bucket: scope.bucket,
+            key: v.Key,
+            ...(v.VersionId && v.VersionId !== 'null' ? { versionId: v.VersionId } : {}),
+            isLatest: v.IsLatest ?? false,
+            etag: v.ETag ?? '',
+            size: v.Size ?? 0,
+            lastModified: v.LastModified ?? new Date(0),
+            ...(v.StorageClass ? { storageClass: v.StorageClass } : {}),
+          });
         }
         keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
         versionMarker = res.IsTruncated ? res.NextVersionIdMarker : undefined;
       } else {
         const res = await this.send('ListObjectsV2', scope, () =>
-          this.client.send(new ListObjectsV2Command({ Bucket: scope.bucket, Prefix: scope.prefix, ContinuationToken: token }), { abortSignal: signal }),
+          this.client.send(
+            new ListObjectsV2Command({ Bucket: scope.bucket, Prefix: scope.prefix, ContinuationToken: token }),
+            { abortSignal: signal },
+          ),
         );
         for (const o of res.Contents ?? []) {
           if (!o.Key || !wanted(o.Key)) continue;
-          out.push({ scope: index, bucket: scope.bucket, key: o.Key, isLatest: true, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0), ...(o.StorageClass ? { storageClass: o.StorageClass } : {}) });
+          out.push({
+            scope: index,
+            bucket: scope.bucket,
+            key: o.Key,
+            isLatest: true,
+            etag: o.ETag ?? '',
+            size: o.Size ?? 0,
+            lastModified: o.LastModified ?? new Date(0),
+            ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
+          });
         }
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       }
@@ -134,12 +164,23 @@ export class S3Connector implements Connector {
     let metadata: Record<string, string> | undefined;
     let contentType: string | undefined;
     if (this.cfg.userMetadata) {
-      const head = await this.send('HeadObject', scope, () => this.client.send(new HeadObjectCommand({ Bucket: obj.bucket, Key: obj.key, ...(obj.versionId ? { VersionId: obj.versionId } : {}) })));
+      const head = await this.send('HeadObject', scope, () =>
+        this.client.send(
+          new HeadObjectCommand({
+            Bucket: obj.bucket,
+            Key: obj.key,
+            ...(obj.versionId ? { VersionId: obj.versionId } : {}),
+          }),
+        ),
+      );
       metadata = head.Metadata ?? {};
       contentType = head.ContentType;
     }
     const wantsContent = scope.content.length > 0 && picomatch(scope.content, { dot: true })(rel);
-    const contentSkipped = wantsContent && obj.size > scope.maxContentBytes ? `larger than maxContentBytes (${scope.maxContentBytes})` : undefined;
+    const contentSkipped =
+      wantsContent && obj.size > scope.maxContentBytes
+        ? `larger than maxContentBytes (${scope.maxContentBytes})`
+        : undefined;
     const attributes: Record<string, JsonValue> = {
       bucket: obj.bucket,
       key: obj.key,
@@ -148,7 +189,12 @@ export class S3Connector implements Connector {
       size: obj.size,
       lastModified: obj.lastModified.toISOString(),
       isLatest: obj.isLatest,
-      content: wantsContent && !contentSkipped ? 'collected' : contentSkipped ? `not collected: ${contentSkipped}` : 'metadata only',
+      content:
+        wantsContent && !contentSkipped
+          ? 'collected'
+          : contentSkipped
+            ? `not collected: ${contentSkipped}`
+            : 'metadata only',
       ...(obj.versionId ? { versionId: obj.versionId } : {}),
       ...(obj.storageClass ? { storageClass: obj.storageClass } : {}),
       ...(metadata ? { metadata } : {}),
@@ -162,9 +208,16 @@ export class S3Connector implements Connector {
         observedAt: obj.lastModified.toISOString(),
         mediaType: collectContent ? (contentType ?? 'application/octet-stream') : 'application/json',
         attributes,
-        provenance: { endpoint, etag: obj.etag, ...(obj.versionId ? { versionId: obj.versionId } : {}), apiVersion: '2006-03-01', collector: s3Collector },
+        provenance: {
+          endpoint,
+          etag: obj.etag,
+          ...(obj.versionId ? { versionId: obj.versionId } : {}),
+          apiVersion: '2006-03-01',
+          collector: s3Collector,
+        },
       },
-      open: () => (collectContent ? this.download(obj, scope) : Readable.from([Buffer.from(canonicalJson(attributes))])),
+      open: () =>
+        collectContent ? this.download(obj, scope) : Readable.from([Buffer.from(canonicalJson(attributes))]),
     };
   }
 
@@ -172,7 +225,13 @@ export class S3Connector implements Connector {
   private download(obj: Listed, scope: S3Scope): Readable {
     const out = new PassThrough();
     this.send('GetObject', scope, () =>
-      this.client.send(new GetObjectCommand({ Bucket: obj.bucket, Key: obj.key, ...(obj.versionId ? { VersionId: obj.versionId } : { IfMatch: obj.etag }) })),
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: obj.bucket,
+          Key: obj.key,
+          ...(obj.versionId ? { VersionId: obj.versionId } : { IfMatch: obj.etag }),
+        }),
+      ),
     )
       .then((res) => {
         const body = res.Body as Readable;
@@ -198,27 +257,46 @@ function classify(err: unknown, sourceId: string, scope: S3Scope, what: string):
   if (!(err instanceof S3ServiceException)) return err;
   const where = `source "${sourceId}", bucket "${scope.bucket}"${scope.prefix ? ` prefix "${scope.prefix}"` : ''}`;
   const status = err.$metadata.httpStatusCode;
-  if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'TokenRefreshRequired'].includes(err.name) || status === 401) {
-    return new CredentialsError(`${where}: ${what} rejected the credentials (${err.name}); renew the keys configured for this source`);
+  if (
+    ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'TokenRefreshRequired'].includes(err.name) ||
+    status === 401
+  ) {
+    return new CredentialsError(
+      `${where}: ${what} rejected the credentials (${err.name}); renew the keys configured for this source`,
+    );
   }
   if (err.name === 'AccessDenied' || status === 403) {
-    const action = what === 'ListObjectsV2' ? 's3:ListBucket' : what === 'ListObjectVersions' ? 's3:ListBucketVersions' : what === 'HeadObject' || what === 'GetObject' ? 's3:GetObject (and s3:GetObjectVersion for versions)' : what;
+    const action =
+      what === 'ListObjectsV2'
+        ? 's3:ListBucket'
+        : what === 'ListObjectVersions'
+          ? 's3:ListBucketVersions'
+          : what === 'HeadObject' || what === 'GetObject'
+            ? 's3:GetObject (and s3:GetObjectVersion for versions)'
+            : what;
     return new CredentialsError(`${where}: access denied to ${what}; the credentials need ${action} on this bucket`);
   }
   if (err.name === 'NoSuchBucket' || (status === 404 && what.startsWith('List'))) {
-    return new SourceConfigError(`${where}: the bucket does not exist (check sources[].scopes[].bucket for "${sourceId}")`);
+    return new SourceConfigError(
+      `${where}: the bucket does not exist (check sources[].scopes[].bucket for "${sourceId}")`,
+    );
   }
   if (status && status >= 500) return err; // retried by the activity
   return new SourceResponseError(`${where}: ${what} failed: ${err.name}: ${err.message}`);
 }
 
 /** An S3 client for configured connection settings; secrets are resolved now, at collection time. */
-export async function s3ClientFor(conn: S3Connection, resolveSecret: (ref: SecretRef, what: string) => Promise<string>): Promise<S3Client> {
+export async function s3ClientFor(
+  conn: S3Connection,
+  resolveSecret: (ref: SecretRef, what: string) => Promise<string>,
+): Promise<S3Client> {
   const credentials = conn.credentials
     ? {
         accessKeyId: await resolveSecret(conn.credentials.accessKeyId, 'credentials.accessKeyId'),
         secretAccessKey: await resolveSecret(conn.credentials.secretAccessKey, 'credentials.secretAccessKey'),
-        ...(conn.credentials.sessionToken ? { sessionToken: await resolveSecret(conn.credentials.sessionToken, 'credentials.sessionToken') } : {}),
+        ...(conn.credentials.sessionToken
+          ? { sessionToken: await resolveSecret(conn.credentials.sessionToken, 'credentials.sessionToken') }
+          : {}),
       }
     : undefined;
   const config: S3ClientConfig = {
@@ -231,6 +309,9 @@ export async function s3ClientFor(conn: S3Connection, resolveSecret: (ref: Secre
   return new S3Client(config);
 }
 
-export async function createS3Connector(source: S3SourceConfig, resolveSecret: (ref: SecretRef, what: string) => Promise<string>): Promise<S3Connector> {
+export async function createS3Connector(
+  source: S3SourceConfig,
+  resolveSecret: (ref: SecretRef, what: string) => Promise<string>,
+): Promise<S3Connector> {
   return new S3Connector(source, await s3ClientFor(source, resolveSecret));
 }

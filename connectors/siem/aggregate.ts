@@ -110,7 +110,9 @@ export class SystemNames {
 
 export type EventTest = (e: SiemEvent, system: string) => boolean;
 
-export function compileEventMatch(rule: Omit<IncidentRuleConfig, 'id'> | Omit<CategoryRuleConfig, 'category'>): EventTest {
+export function compileEventMatch(
+  rule: Omit<IncidentRuleConfig, 'id'> | Omit<CategoryRuleConfig, 'category'>,
+): EventTest {
   const tests: EventTest[] = [];
   if (rule.minSeverity !== undefined) {
     const min = severityRank(rule.minSeverity);
@@ -222,7 +224,17 @@ export class Aggregate {
       if (e.time < this.incidentFirst) this.incidentFirst = e.time;
       if (e.time > this.incidentLast) this.incidentLast = e.time;
       if (this.incidents.length < this.maxIncidents) {
-        this.incidents.push({ time: e.time, system, rules: matched, name: e.name, signatureId: e.signatureId, severity: e.severity, classUid: e.classUid, file, line });
+        this.incidents.push({
+          time: e.time,
+          system,
+          rules: matched,
+          name: e.name,
+          signatureId: e.signatureId,
+          severity: e.severity,
+          classUid: e.classUid,
+          file,
+          line,
+        });
       }
     }
   }

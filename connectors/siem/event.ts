@@ -127,7 +127,13 @@ export function resolveFields(group: FieldGroup, configured: FieldNames | undefi
     const names = v === undefined ? defaultFields[group][k] : typeof v === 'string' ? [v] : v;
     return names.map(fieldPath);
   };
-  return { time: pick('time'), system: pick('system'), severity: pick('severity'), name: pick('name'), signatureId: pick('signatureId') };
+  return {
+    time: pick('time'),
+    system: pick('system'),
+    severity: pick('severity'),
+    name: pick('name'),
+    signatureId: pick('signatureId'),
+  };
 }
 
 export type Lookup = (f: FieldPath) => unknown;
@@ -159,14 +165,24 @@ export class EventBuilder {
         break;
       }
     }
-    if (timeField === undefined) return sink.malformed(line, 'missing-timestamp', `no timestamp in ${this.timeNames}`, 1, raw);
+    if (timeField === undefined)
+      return sink.malformed(line, 'missing-timestamp', `no timestamp in ${this.timeNames}`, 1, raw);
     const time = parseTimestamp(timeValue);
-    if (Number.isNaN(time)) return sink.malformed(line, 'bad-timestamp', `unreadable timestamp in ${timeField.raw}`, 1, raw);
-    if (!inEventRange(time)) return sink.malformed(line, 'timestamp-out-of-range', `timestamp in ${timeField.raw} is before 2000 or after 2099`, 1, raw);
+    if (Number.isNaN(time))
+      return sink.malformed(line, 'bad-timestamp', `unreadable timestamp in ${timeField.raw}`, 1, raw);
+    if (!inEventRange(time))
+      return sink.malformed(
+        line,
+        'timestamp-out-of-range',
+        `timestamp in ${timeField.raw} is before 2000 or after 2099`,
+        1,
+        raw,
+      );
 
     let system = text(firstPresent(lookup, this.fields.system));
     if (system === undefined) {
-      if (this.defaultSystem === undefined) return sink.malformed(line, 'missing-system', `no system name in ${this.systemNames}`, 1, raw);
+      if (this.defaultSystem === undefined)
+        return sink.malformed(line, 'missing-system', `no system name in ${this.systemNames}`, 1, raw);
       system = this.defaultSystem;
     }
     const severity = normalizeSeverity(firstPresent(lookup, this.fields.severity), this.ocsfScale);

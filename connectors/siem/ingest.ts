@@ -54,7 +54,13 @@ export class FileReader {
     return this.cfg.format === 'auto' ? undefined : this.cfg.format;
   }
 
-  async read(location: ExportLocation, file: ExportFile, rules: CompiledRules, names: SystemNames, signal?: AbortSignal): Promise<FileOutcome> {
+  async read(
+    location: ExportLocation,
+    file: ExportFile,
+    rules: CompiledRules,
+    names: SystemNames,
+    signal?: AbortSignal,
+  ): Promise<FileOutcome> {
     const { limits } = this.cfg;
     const aggregate = new Aggregate(rules, names, limits.maxIncidents);
     const quarantine = new Quarantine(limits.maxQuarantineEntries, limits.quarantinePrefixChars);
@@ -131,10 +137,27 @@ export class FileReader {
     if (failure === undefined && ratio > this.cfg.maxMalformedRatio) {
       failure = `${percent(ratio)} of records malformed (${malformed} of ${events + malformed}; limit ${percent(this.cfg.maxMalformedRatio)})`;
     }
-    return { file, format, compressed, bytes, lines, events, skipped, malformed, ratio, aggregate, quarantine, fileError, failure };
+    return {
+      file,
+      format,
+      compressed,
+      bytes,
+      lines,
+      events,
+      skipped,
+      malformed,
+      ratio,
+      aggregate,
+      quarantine,
+      fileError,
+      failure,
+    };
   }
 
-  private feeder(format: SiemFormat, sink: RecordSink): { push(b: Buffer): void; end(): void; lines(): number; fatal(): string | undefined } {
+  private feeder(
+    format: SiemFormat,
+    sink: RecordSink,
+  ): { push(b: Buffer): void; end(): void; lines(): number; fatal(): string | undefined } {
     const builder = this.builders[format];
     const max = this.cfg.limits.maxRecordBytes;
     if (format === 'elastic-search') {
@@ -162,7 +185,11 @@ export class FileReader {
   }
 }
 
-function lineParser(format: Exclude<SiemFormat, 'elastic-search'>, builder: EventBuilder, maxRecordBytes: number): LineParser {
+function lineParser(
+  format: Exclude<SiemFormat, 'elastic-search'>,
+  builder: EventBuilder,
+  maxRecordBytes: number,
+): LineParser {
   switch (format) {
     case 'splunk-json':
       return new SplunkJsonParser(builder);

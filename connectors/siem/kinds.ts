@@ -7,9 +7,21 @@
  * - `retention`: the retained time span (first and last event, days covered)
  * - `incident-list`: events selected by the incident rules
  */
-export const siemKinds = ['log-export', 'quarantine', 'event-counts', 'log-continuity', 'retention', 'incident-list'] as const;
+export const siemKinds = [
+  'log-export',
+  'quarantine',
+  'event-counts',
+  'log-continuity',
+  'retention',
+  'incident-list',
+] as const;
 export type SiemKind = (typeof siemKinds)[number];
 
 /** Summary kinds, in the order they are yielded after the export files. */
-export const summaryKinds = ['event-counts', 'log-continuity', 'retention', 'incident-list'] as const satisfies readonly SiemKind[];
+export const summaryKinds = [
+  'event-counts',
+  'log-continuity',
+  'retention',
+  'incident-list',
+] as const satisfies readonly SiemKind[];
 export type SummaryKind = (typeof summaryKinds)[number];

@@ -62,10 +62,14 @@ export class LocalFolderLocation implements ExportLocation {
     try {
       rootStat = await stat(this.root);
     } catch {
-      throw new SourceConfigError(`source "${this.opts.sourceId}": folder ${this.root} does not exist (check sources[].path in the config)`);
+      throw new SourceConfigError(
+        `source "${this.opts.sourceId}": folder ${this.root} does not exist (check sources[].path in the config)`,
+      );
     }
     if (!rootStat.isDirectory()) {
-      throw new SourceConfigError(`source "${this.opts.sourceId}": ${this.root} is not a folder (check sources[].path in the config)`);
+      throw new SourceConfigError(
+        `source "${this.opts.sourceId}": ${this.root} is not a folder (check sources[].path in the config)`,
+      );
     }
     const rels: string[] = [];
     await this.walk('', rels, signal);

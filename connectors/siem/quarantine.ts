@@ -48,7 +48,11 @@ export class Quarantine {
     this.records++;
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + lines);
     if (this.entries.length >= this.maxEntries) return;
-    const entry: QuarantineEntry = { line, reason, detail: detail.length > maxDetail ? `${detail.slice(0, maxDetail)}…` : detail };
+    const entry: QuarantineEntry = {
+      line,
+      reason,
+      detail: detail.length > maxDetail ? `${detail.slice(0, maxDetail)}…` : detail,
+    };
     if (lines > 1) entry.lines = lines;
     const prefix = raw === undefined ? undefined : redactedPrefix(raw, this.prefixChars);
     if (prefix) entry.prefix = prefix;

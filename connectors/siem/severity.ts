@@ -36,7 +36,7 @@ const words: Record<string, Severity> = {
   emergency: 5,
   'very-high': 5,
   'very high': 5,
-  'very_high': 5,
+  very_high: 5,
 };
 
 /**

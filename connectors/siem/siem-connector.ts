@@ -122,8 +122,10 @@ export class SiemConnector implements Connector {
         failures.push({ path: file.path, failure: out.failure });
         log.warn({ file: file.path, failure: out.failure, format: out.format }, 'export file failed');
       }
-      if (out.malformed > 0) log.info({ file: file.path, malformed: out.malformed, ratio: out.ratio }, 'malformed records quarantined');
-      if (out.failure === undefined && isAfter(rawPos, resume)) yield { cursor: `export:${file.path}`, artifact: this.rawArtifact(out) };
+      if (out.malformed > 0)
+        log.info({ file: file.path, malformed: out.malformed, ratio: out.ratio }, 'malformed records quarantined');
+      if (out.failure === undefined && isAfter(rawPos, resume))
+        yield { cursor: `export:${file.path}`, artifact: this.rawArtifact(out) };
       if ((out.malformed > 0 || out.failure !== undefined) && isAfter(quarantinePos, resume)) {
         yield { cursor: `quarantine:${file.path}`, artifact: this.quarantineArtifact(out) };
       }
@@ -135,18 +137,30 @@ export class SiemConnector implements Connector {
         files: accepted,
         failedFiles: failures.length,
         systemsCapped: names.capped,
-        ...(this.sincePrevious ? { sincePrevious: { removed: this.sincePrevious.removed, changed: this.sincePrevious.changed } } : {}),
+        ...(this.sincePrevious
+          ? { sincePrevious: { removed: this.sincePrevious.removed, changed: this.sincePrevious.changed } }
+          : {}),
       };
       for (const s of buildSummaries(total, ctx)) {
         const index = summaryKinds.indexOf(s.kind);
         if (!isAfter({ phase: 1, index }, resume)) continue;
         yield {
           cursor: `summary:${s.kind}`,
-          artifact: this.jsonArtifact(`summary:${s.kind}`, s.kind, s.observedAt, s.attributes, s.body, this.location.endpoint),
+          artifact: this.jsonArtifact(
+            `summary:${s.kind}`,
+            s.kind,
+            s.observedAt,
+            s.attributes,
+            s.body,
+            this.location.endpoint,
+          ),
         };
       }
     } else {
-      log.warn({ files: files.length, location: this.location.description }, 'no events in any accepted export file: no summaries');
+      log.warn(
+        { files: files.length, location: this.location.description },
+        'no events in any accepted export file: no summaries',
+      );
     }
     this.finalState = state;
 
@@ -191,7 +205,9 @@ export class SiemConnector implements Connector {
   }
 
   private observed(out: FileOutcome): { at: string; from: string } {
-    return out.events > 0 ? { at: iso(out.aggregate.last), from: 'last-event' } : { at: out.file.mtime.toISOString(), from: 'mtime' };
+    return out.events > 0
+      ? { at: iso(out.aggregate.last), from: 'last-event' }
+      : { at: out.file.mtime.toISOString(), from: 'mtime' };
   }
 
   private provenance(file: ExportFile) {
@@ -230,7 +246,11 @@ export class SiemConnector implements Connector {
         externalId: `export:${file.path}`,
         kind: 'log-export' satisfies SiemKind,
         observedAt: observed.at,
-        mediaType: out.compressed ? 'application/gzip' : out.format ? mediaTypes[out.format] : 'application/octet-stream',
+        mediaType: out.compressed
+          ? 'application/gzip'
+          : out.format
+            ? mediaTypes[out.format]
+            : 'application/octet-stream',
         attributes,
         provenance: this.provenance(file),
       },
@@ -259,7 +279,15 @@ export class SiemConnector implements Connector {
       entries: q.entries as unknown as JsonValue,
     };
     const observed = this.observed(out);
-    return this.jsonArtifact(`quarantine:${out.file.path}`, 'quarantine', observed.at, attributes, body, out.file.endpoint, this.provenance(out.file));
+    return this.jsonArtifact(
+      `quarantine:${out.file.path}`,
+      'quarantine',
+      observed.at,
+      attributes,
+      body,
+      out.file.endpoint,
+      this.provenance(out.file),
+    );
   }
 
   private jsonArtifact(
@@ -305,8 +333,17 @@ function compareStates(prev: SiemState, now: SiemState): { new: number; removed:
 
 /** The connector for a configured `siem` source; `location` replaces the local folder (an S3 prefix, later). */
 export function createSiemConnector(source: SiemSourceConfig, deps: { location?: ExportLocation } = {}): Connector {
-  if (!deps.location && source.path === undefined) throw new SourceConfigError(`source "${source.id}": no folder (path) configured; an s3 location is built by connectors/registry.ts`);
-  const location = deps.location ?? new LocalFolderLocation({ sourceId: source.id, root: source.path!, include: source.include, exclude: source.exclude });
+  if (!deps.location && source.path === undefined)
+    throw new SourceConfigError(
+      `source "${source.id}": no folder (path) configured; an s3 location is built by connectors/registry.ts`,
+    );
+  const location =
+    deps.location ??
+    new LocalFolderLocation({
+      sourceId: source.id,
+      root: source.path!,
+      include: source.include,
+      exclude: source.exclude,
+    });
   return new SiemConnector(source, location);
 }
-

@@ -42,7 +42,7 @@ const maxListedGaps = 1000;
 
 /** Hours, rounded up to 0.01 h (36 s): a reported gap is never shorter than the real one. */
 export function gapHours(ms: number): number {
-  return Math.ceil(ms / hourMs * 100 - 1e-9) / 100;
+  return Math.ceil((ms / hourMs) * 100 - 1e-9) / 100;
 }
 
 function round2(n: number): number {
@@ -56,7 +56,12 @@ function floor2(n: number): number {
 /** The four summaries of an aggregate with at least one event. */
 export function buildSummaries(agg: Aggregate, ctx: SummaryContext): Summary[] {
   const observedAt = iso(agg.last);
-  return [eventCounts(agg, ctx, observedAt), continuity(agg, ctx, observedAt), retention(agg, ctx, observedAt), incidentList(agg, ctx, observedAt)];
+  return [
+    eventCounts(agg, ctx, observedAt),
+    continuity(agg, ctx, observedAt),
+    retention(agg, ctx, observedAt),
+    incidentList(agg, ctx, observedAt),
+  ];
 }
 
 function sortedNames(agg: Aggregate): string[] {
@@ -108,7 +113,9 @@ function eventCounts(agg: Aggregate, ctx: SummaryContext, observedAt: string): S
       categories: Object.fromEntries([...s.categories].sort()),
     };
   }
-  const categories: Record<string, JsonValue> = Object.fromEntries(ctx.cfg.categories.map((c) => [c.category, agg.categories.get(c.category) ?? 0]));
+  const categories: Record<string, JsonValue> = Object.fromEntries(
+    ctx.cfg.categories.map((c) => [c.category, agg.categories.get(c.category) ?? 0]),
+  );
   const attributes: Record<string, JsonValue> = {
     totalEvents: agg.events,
     systemCount: agg.systems.size,
@@ -135,7 +142,10 @@ function productionPeriods(entries: ProductionEntry[]): Map<string, Interval[]> 
     const iv: Interval =
       typeof e === 'string'
         ? { from: -Infinity, to: Infinity }
-        : { from: e.from ? parseConfigDate(e.from, false) : -Infinity, to: e.to ? parseConfigDate(e.to, true) : Infinity };
+        : {
+            from: e.from ? parseConfigDate(e.from, false) : -Infinity,
+            to: e.to ? parseConfigDate(e.to, true) : Infinity,
+          };
     out.set(system, [...(out.get(system) ?? []), iv]);
   }
   return out;
@@ -153,7 +163,14 @@ interface GapAnalysis {
  * named in the config) the silence before its first and after its last event, within the coverage of the
  * whole source, counts too: a production system that stops logging has a gap even with no later event.
  */
-function analyseGaps(s: SystemStats | undefined, allowed: Interval[], coverage: Interval, recent: Interval, edges: boolean, thresholdMs: number): GapAnalysis {
+function analyseGaps(
+  s: SystemStats | undefined,
+  allowed: Interval[],
+  coverage: Interval,
+  recent: Interval,
+  edges: boolean,
+  thresholdMs: number,
+): GapAnalysis {
   const recentAllowed = allowed
     .map((iv) => ({ from: Math.max(iv.from, recent.from), to: Math.min(iv.to, recent.to) }))
     .filter((iv) => iv.to > iv.from);
@@ -227,15 +244,24 @@ function continuity(agg: Aggregate, ctx: SummaryContext, observedAt: string): Su
   for (const name of names) {
     const s = agg.systems.get(name);
     const inProduction = explicit ? periods.has(name) : name !== otherSystem;
-    const a = analyseGaps(s, inProduction && explicit ? periods.get(name)! : everywhere, coverage, recent, inProduction && explicit, thresholdMs);
+    const a = analyseGaps(
+      s,
+      inProduction && explicit ? periods.get(name)! : everywhere,
+      coverage,
+      recent,
+      inProduction && explicit,
+      thresholdMs,
+    );
     if (inProduction) {
       productionSystems.push(name);
       if (!s || s.events === 0) withoutEvents.push(name);
       if (a.max && (!worst || a.max.ms > worst.gap.ms)) worst = { system: name, gap: a.max };
-      if (a.recentMax && (!worstRecent || a.recentMax.ms > worstRecent.gap.ms)) worstRecent = { system: name, gap: a.recentMax };
+      if (a.recentMax && (!worstRecent || a.recentMax.ms > worstRecent.gap.ms))
+        worstRecent = { system: name, gap: a.recentMax };
       overCount += a.overCount;
       for (const g of a.over) {
-        if (listed.length < maxListedGaps) listed.push({ system: name, hours: gapHours(g.ms), from: iso(g.from), to: iso(g.to), kind: g.kind });
+        if (listed.length < maxListedGaps)
+          listed.push({ system: name, hours: gapHours(g.ms), from: iso(g.from), to: iso(g.to), kind: g.kind });
       }
     }
     const summary: Record<string, JsonValue> = {
@@ -282,7 +308,11 @@ function retention(agg: Aggregate, ctx: SummaryContext, observedAt: string): Sum
   for (const name of sortedNames(agg)) {
     const s = agg.systems.get(name)!;
     for (const d of s.days.keys()) days.add(d);
-    systems[name] = { firstEvent: iso(s.first), lastEvent: iso(s.last), retainedDays: floor2((s.last - s.first) / dayMs) };
+    systems[name] = {
+      firstEvent: iso(s.first),
+      lastEvent: iso(s.last),
+      retainedDays: floor2((s.last - s.first) / dayMs),
+    };
   }
   const firstDay = Math.floor(agg.first / dayMs);
   const lastDay = Math.floor(agg.last / dayMs);
@@ -308,19 +338,17 @@ function incidentList(agg: Aggregate, ctx: SummaryContext, observedAt: string): 
   for (const [d, n] of agg.incidentDays) if (d >= recentFromDay) recent += n;
   const incidents = [...agg.incidents]
     .sort((a, b) => a.time - b.time || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line)
-    .map(
-      (i): JsonValue => ({
-        time: iso(i.time),
-        system: i.system,
-        rules: i.rules,
-        name: i.name ?? null,
-        signatureId: i.signatureId ?? null,
-        severity: severityLabels[i.severity],
-        classUid: i.classUid ?? null,
-        file: i.file,
-        line: i.line,
-      }),
-    );
+    .map((i): JsonValue => ({
+      time: iso(i.time),
+      system: i.system,
+      rules: i.rules,
+      name: i.name ?? null,
+      signatureId: i.signatureId ?? null,
+      severity: severityLabels[i.severity],
+      classUid: i.classUid ?? null,
+      file: i.file,
+      line: i.line,
+    }));
   const attributes: Record<string, JsonValue> = {
     incidentCount: agg.incidentTotal,
     listed: incidents.length,

@@ -8,11 +8,26 @@
 export const minEventTime = Date.UTC(2000, 0, 1);
 export const maxEventTime = Date.UTC(2100, 0, 1);
 
-const isoRe = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
-const cefRe = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?: (Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
+const isoRe =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+const cefRe =
+  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?: (Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
 const numericRe = /^\d{1,20}(?:\.\d{1,9})?$/;
 const explicitZoneRe = /(?:\b(?:GMT|UTC)|Z|[+-]\d{2}:?\d{2})$/;
-const months: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const months: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
 
 /**
  * Epoch milliseconds, or NaN when the value is not a time. Numbers (and numeric strings) are epoch
@@ -51,7 +66,16 @@ function fromEpoch(n: number): number {
   return Math.round(n / 1e6);
 }
 
-function utc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, zone: string | undefined): number {
+function utc(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+  zone: string | undefined,
+): number {
   if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return NaN;
   const t = Date.UTC(y, mo, d, h, mi, Math.min(s, 59), ms);
   if (new Date(t).getUTCDate() !== d) return NaN; // 2026-02-30

@@ -34,18 +34,34 @@ export function archiveRoot(out: string): string {
  * a failed export never leaves a truncated archive under the requested name. The sha256 of each entry's
  * content goes into `digests` (keyed by its path below the root) as soon as the entry is written.
  */
-export async function writeArchive(out: string, format: ArchiveFormat, root: string, entries: AsyncIterable<ArchiveEntry>, digests: Map<string, string>, mtime: Date): Promise<void> {
+export async function writeArchive(
+  out: string,
+  format: ArchiveFormat,
+  root: string,
+  entries: AsyncIterable<ArchiveEntry>,
+  digests: Map<string, string>,
+  mtime: Date,
+): Promise<void> {
   const abs = path.resolve(out);
   await mkdir(path.dirname(abs), { recursive: true });
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    path.dirname(abs),
+    `.${path.basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   const rooted = async function* (): AsyncGenerator<ArchiveEntry> {
     for await (const e of entries) yield { ...e, path: `${root}/${e.path}` };
   };
   const record = (p: string, sha256: string) => digests.set(p.slice(root.length + 1), sha256);
   try {
     const file = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-    if (format === 'zip') await pipeline(Readable.from(zipStream(rooted(), record, mtime), { objectMode: false }), file);
-    else await pipeline(Readable.from(tarStream(rooted(), record, mtime), { objectMode: false }), createGzip({ level: 6 }), file);
+    if (format === 'zip')
+      await pipeline(Readable.from(zipStream(rooted(), record, mtime), { objectMode: false }), file);
+    else
+      await pipeline(
+        Readable.from(tarStream(rooted(), record, mtime), { objectMode: false }),
+        createGzip({ level: 6 }),
+        file,
+      );
     await rename(tmp, abs);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -37,7 +37,12 @@ svg{display:block}
 `;
 
 export function esc(text: string | number): string {
-  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -67,7 +72,13 @@ export function badge(status: ControlStatus): string {
  * Status over the window as a bar: each evaluation point colours the stretch up to the next one; the part
  * of the window after the export time (if any) is grey. Every stretch carries its status as a tooltip.
  */
-export function timelineSvg(model: PackModel, points: TimelinePoint[], width: number, height: number, labels: boolean): string {
+export function timelineSvg(
+  model: PackModel,
+  points: TimelinePoint[],
+  width: number,
+  height: number,
+  labels: boolean,
+): string {
   const start = Date.parse(model.window.from);
   const end = Date.parse(model.window.to);
   const span = Math.max(1, end - start);
@@ -79,9 +90,14 @@ export function timelineSvg(model: PackModel, points: TimelinePoint[], width: nu
     const x1 = i + 1 < points.length ? x(points[i + 1]!.at) : Math.max(evalEnd, x0 + Math.min(4, width - x0));
     const w = Math.max(i + 1 < points.length ? 0.5 : 2, x1 - x0);
     const tip = `${day(p.at)}: ${p.status}${p.dueAt ? `, due ${day(p.dueAt)}` : ''} (${p.reason})`;
-    parts.push(`<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`);
+    parts.push(
+      `<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`,
+    );
   });
-  if (evalEnd < width - 0.5) parts.push(`<rect x="${evalEnd.toFixed(1)}" y="0" width="${(width - evalEnd).toFixed(1)}" height="${height}" fill="${afterExport}"><title>after the export time</title></rect>`);
+  if (evalEnd < width - 0.5)
+    parts.push(
+      `<rect x="${evalEnd.toFixed(1)}" y="0" width="${(width - evalEnd).toFixed(1)}" height="${height}" fill="${afterExport}"><title>after the export time</title></rect>`,
+    );
   let total = height;
   if (labels) {
     total = height + 16;
@@ -92,7 +108,9 @@ export function timelineSvg(model: PackModel, points: TimelinePoint[], width: nu
       const text = first || last ? day(p.at) : new Date(p.at).toLocaleString('en', { month: 'short', timeZone: 'UTC' });
       const anchor = first ? 'start' : last ? 'end' : 'middle';
       parts.push(`<line x1="${px.toFixed(1)}" y1="${height}" x2="${px.toFixed(1)}" y2="${height + 4}" stroke="#777"/>`);
-      parts.push(`<text x="${px.toFixed(1)}" y="${height + 14}" font-size="10" text-anchor="${anchor}" fill="#444">${esc(text)}</text>`);
+      parts.push(
+        `<text x="${px.toFixed(1)}" y="${height + 14}" font-size="10" text-anchor="${anchor}" fill="#444">${esc(text)}</text>`,
+      );
     });
   }
   const summary = points.map((p) => `${day(p.at)} ${p.status}`).join(', ');
@@ -107,7 +125,8 @@ function counts(model: PackModel): string {
 
 function segmentText(model: PackModel): string {
   const s = model.segment;
-  if (s.toSequence === undefined) return `No bundle was sealed in this window. The next bundle after it would be #${s.fromSequence}.`;
+  if (s.toSequence === undefined)
+    return `No bundle was sealed in this window. The next bundle after it would be #${s.fromSequence}.`;
   const range = `Bundles #${s.fromSequence} to #${s.toSequence} (${model.bundles.length}) of the store's hash chain.`;
   if (s.previousDigest === null) return `${range} Bundle #${s.fromSequence} starts the chain.`;
   return `${range} Bundle #${s.fromSequence} links to the manifest before the window, sha256 <code class="hash">${esc(s.previousDigest)}</code>, which is not in this pack; compare it with the last manifest of the previous audit pack or of the live store.`;
@@ -123,7 +142,10 @@ export function renderSummary(model: PackModel): string {
     )
     .join('\n');
   const soa = model.soa
-    .map((s) => `<tr data-soa="${esc(s.control)}"><td>${esc(s.control)}</td><td>${esc(s.title)}</td><td>${s.applicable ? 'applicable' : '<b>not applicable</b>'}</td><td>${s.justification !== undefined ? esc(s.justification) : '&ndash;'}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr data-soa="${esc(s.control)}"><td>${esc(s.control)}</td><td>${esc(s.title)}</td><td>${s.applicable ? 'applicable' : '<b>not applicable</b>'}</td><td>${s.justification !== undefined ? esc(s.justification) : '&ndash;'}</td></tr>`,
+    )
     .join('\n');
   const failures =
     model.failures.length === 0
@@ -142,9 +164,14 @@ ${model.bundles
   )
   .join('\n')}
 </tbody></table>`;
-  const problems = model.problems.length > 0 ? `<div class="warn"><b>Problems noticed while exporting</b><ul>${model.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>` : '';
+  const problems =
+    model.problems.length > 0
+      ? `<div class="warn"><b>Problems noticed while exporting</b><ul>${model.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`
+      : '';
   const future =
-    model.evaluatedAt < model.window.to ? `<p class="warn">The window ends after the export time; statuses are as of ${esc(time(model.evaluatedAt))}, and the rest of the window is shown grey.</p>` : '';
+    model.evaluatedAt < model.window.to
+      ? `<p class="warn">The window ends after the export time; statuses are as of ${esc(time(model.evaluatedAt))}, and the rest of the window is shown grey.</p>`
+      : '';
   const body = `<h1>${esc(model.framework.title)}: audit pack</h1>
 <p class="meta">Observation window <b>${esc(time(model.window.from))}</b> to <b>${esc(time(model.window.to))}</b>${model.controlsGlob ? `, controls <code>${esc(model.controlsGlob)}</code>` : ''}. Generated ${esc(time(model.generatedAt))}. Catalog ${esc(model.framework.id)} ${esc(model.framework.catalogVersion)}, mapping rules sha256 <code>${esc(model.mappingDigest.slice(0, 16))}</code>.</p>
 ${problems}${future}
@@ -170,12 +197,15 @@ ${bundles}
 }
 
 function evidenceRows(c: ControlView): string {
-  if (c.evidence.length === 0) return '<p>No evidence mapped to this control was collected in a bundle sealed in this window.</p>';
+  if (c.evidence.length === 0)
+    return '<p>No evidence mapped to this control was collected in a bundle sealed in this window.</p>';
   const decisive = new Set(c.decidedBy.map((d) => `${d.id}\u0000${d.observedAt}\u0000${d.sha256}`));
   return `<table id="evidence"><thead><tr><th>Observed</th><th>Collected</th><th>Fresh until</th><th>Source</th><th>Item</th><th>sha256</th><th>Size</th><th>Bundles</th><th>Blob</th></tr></thead><tbody>
 ${c.evidence
   .map((a) => {
-    const used = decisive.has(`${a.id}\u0000${a.observedAt}\u0000${a.sha256}`) ? ' <span class="small">(decides the status)</span>' : '';
+    const used = decisive.has(`${a.id}\u0000${a.observedAt}\u0000${a.sha256}`)
+      ? ' <span class="small">(decides the status)</span>'
+      : '';
     const link =
       a.state === 'present'
         ? `<a class="blob" href="../../${esc(a.blob)}" type="${esc(a.mediaType)}">open</a>`
@@ -191,7 +221,10 @@ ${c.evidence
 export function renderControlPage(model: PackModel, c: ControlView): string {
   const r = c.result;
   const points = c.timeline
-    .map((p) => `<tr><td class="d">${esc(time(p.at))}</td><td>${badge(p.status)}</td><td class="d">${p.dueAt ? esc(day(p.dueAt)) : '&ndash;'}</td><td class="reason">${esc(p.reason)}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td class="d">${esc(time(p.at))}</td><td>${badge(p.status)}</td><td class="d">${p.dueAt ? esc(day(p.dueAt)) : '&ndash;'}</td><td class="reason">${esc(p.reason)}</td></tr>`,
+    )
     .join('\n');
   const decided =
     c.decidedBy.length === 0
@@ -206,7 +239,10 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
     c.rules.length === 0
       ? '<p>No mapping rule covers this control.</p>'
       : `<table><thead><tr><th>Rule</th><th>Evidence</th><th>Freshness</th><th>Description</th></tr></thead><tbody>${c.rules
-          .map((x) => `<tr><td><code>${esc(x.id)}</code></td><td>${esc(x.evidence)}</td><td>${esc(x.freshness)}</td><td>${x.description ? esc(x.description) : ''}</td></tr>`)
+          .map(
+            (x) =>
+              `<tr><td><code>${esc(x.id)}</code></td><td>${esc(x.evidence)}</td><td>${esc(x.freshness)}</td><td>${x.description ? esc(x.description) : ''}</td></tr>`,
+          )
           .join('')}</tbody></table>`;
   const body = `<nav><a href="../index.html">&larr; all controls</a></nav>
 <h1>${esc(c.id)} ${esc(c.title)}</h1>

@@ -3,7 +3,15 @@ import { canonicalJson } from '../../core/digest';
 import { segmentMarkerFile, segmentMarkerFormat } from '../verify';
 import { archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
 import { controlPage, renderControlPage, renderSummary, summaryPage } from './html';
-import { blobPath, buildPackModel, manifestPath, signaturePath, type ExportHub, type PackModel, type PackWindowOptions } from './model';
+import {
+  blobPath,
+  buildPackModel,
+  manifestPath,
+  signaturePath,
+  type ExportHub,
+  type PackModel,
+  type PackWindowOptions,
+} from './model';
 import { oscalInPack, oscalJson } from './oscal';
 import { packIndex } from './pack-index';
 import { htmlToPdf } from './pdf';
@@ -62,7 +70,14 @@ export async function exportAuditPack(hub: ExportHub, options: ExportOptions): P
   const problems = [...model.problems];
   const generatedAt = new Date(model.generatedAt);
 
-  await writeArchive(options.out, format, root, packEntries(hub, model, selection, digests, problems), digests, generatedAt);
+  await writeArchive(
+    options.out,
+    format,
+    root,
+    packEntries(hub, model, selection, digests, problems),
+    digests,
+    generatedAt,
+  );
 
   const counts = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<ControlStatus, number>;
   for (const c of model.controls) counts[c.result.status]++;
@@ -91,7 +106,13 @@ export async function exportAuditPack(hub: ExportHub, options: ExportOptions): P
   return result;
 }
 
-async function* packEntries(hub: ExportHub, model: PackModel, selection: Selection, digests: Map<string, string>, problems: string[]): AsyncGenerator<ArchiveEntry> {
+async function* packEntries(
+  hub: ExportHub,
+  model: PackModel,
+  selection: Selection,
+  digests: Map<string, string>,
+  problems: string[],
+): AsyncGenerator<ArchiveEntry> {
   // The store's folders exist even when empty (a window without bundles), so the folder opens as a store.
   for (const d of ['blobs/sha256', 'keys', 'manifests', 'signatures']) yield { path: d, directory: true };
   yield { path: 'store.json', data: storeMarker };
@@ -137,7 +158,10 @@ async function* packEntries(hub: ExportHub, model: PackModel, selection: Selecti
   // Every blob was hashed on its way into the archive; a mismatch means the store's copy was altered.
   for (const p of copied) {
     const actual = digests.get(p);
-    if (actual !== p.slice(p.lastIndexOf('/') + 1)) problems.push(`${p}: the stored bytes hash to ${actual?.slice(0, 12)}; the blob was altered in the store (verify will report it)`);
+    if (actual !== p.slice(p.lastIndexOf('/') + 1))
+      problems.push(
+        `${p}: the stored bytes hash to ${actual?.slice(0, 12)}; the blob was altered in the store (verify will report it)`,
+      );
   }
   const sums = [...digests.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([p, d]) => `${d}  ${p}\n`);
   yield { path: 'SHA256SUMS', data: sums.join('') };

@@ -141,16 +141,22 @@ export const signaturePath = (digest: string) => `signatures/${digest}.sig`;
  * collected before the window can still be what keeps a control fresh inside it. Such evidence is named
  * in the report (`decidedBy`, `inPack: false`) but its bytes are not in the pack.
  */
-export async function buildPackModel(hub: ExportHub, options: PackWindowOptions): Promise<{ model: PackModel; selection: Selection }> {
+export async function buildPackModel(
+  hub: ExportHub,
+  options: PackWindowOptions,
+): Promise<{ model: PackModel; selection: Selection }> {
   const now = options.now ?? new Date();
   const { from, to } = options;
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new ExportError('the window needs valid --from and --to dates');
-  if (from.getTime() > to.getTime()) throw new ExportError(`the window starts (${from.toISOString()}) after it ends (${to.toISOString()})`);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new ExportError('the window needs valid --from and --to dates');
+  if (from.getTime() > to.getTime())
+    throw new ExportError(`the window starts (${from.toISOString()}) after it ends (${to.toISOString()})`);
   if (from.getTime() > now.getTime()) throw new ExportError(`the window starts in the future (${from.toISOString()})`);
   const catalog = hub.mappings.catalog;
   const match = options.controls ? picomatch(options.controls) : () => true;
   const selected = catalog.controls.filter((c) => match(c.id));
-  if (selected.length === 0) throw new ExportError(`--controls "${options.controls}" matches none of the ${catalog.controls.length} controls`);
+  if (selected.length === 0)
+    throw new ExportError(`--controls "${options.controls}" matches none of the ${catalog.controls.length} controls`);
 
   const index = await loadIndex(hub.store);
   const selection = await selectWindow(hub.store, index, from, to);
@@ -158,12 +164,26 @@ export async function buildPackModel(hub: ExportHub, options: PackWindowOptions)
   const points = timelinePoints(from, evaluatedAt);
   // The timeline evaluates the same index at every point: group it once.
   const buckets = ArtifactBuckets.of(index.artifacts);
-  const evaluations = points.map((at) => byControl(evaluate({ artifacts: buckets, sourceRuns: index.sourceRuns, mappings: hub.mappings, notApplicable: hub.notApplicable, now: at })));
+  const evaluations = points.map((at) =>
+    byControl(
+      evaluate({
+        artifacts: buckets,
+        sourceRuns: index.sourceRuns,
+        mappings: hub.mappings,
+        notApplicable: hub.notApplicable,
+        now: at,
+      }),
+    ),
+  );
   const final = evaluations.at(-1)!;
 
   const artifacts = packArtifacts(selection, hub.mappings.rules);
   const packKeys = new Set(artifacts.map(factKey));
-  const deciding = decidingEntries(index, selected.map((c) => final.get(c.id)!), evaluatedAt.getTime());
+  const deciding = decidingEntries(
+    index,
+    selected.map((c) => final.get(c.id)!),
+    evaluatedAt.getTime(),
+  );
   const na = new Map(hub.notApplicable.map((n) => [n.control, n.justification]));
 
   const controls = selected.map((c): ControlView => {
@@ -182,9 +202,26 @@ export async function buildPackModel(hub: ExportHub, options: PackWindowOptions)
       evidence: artifacts.filter((a) => a.controls.includes(c.id)),
       decidedBy: result.evidence.flatMap((id) => {
         const e = deciding.get(id);
-        return e ? [{ id, observedAt: iso(e.observedAt), sha256: e.sha256, bundle: e.bundle, inPack: packKeys.has(`${e.id}\u0000${iso(e.observedAt)}\u0000${e.sha256}`) }] : [];
+        return e
+          ? [
+              {
+                id,
+                observedAt: iso(e.observedAt),
+                sha256: e.sha256,
+                bundle: e.bundle,
+                inPack: packKeys.has(`${e.id}\u0000${iso(e.observedAt)}\u0000${e.sha256}`),
+              },
+            ]
+          : [];
       }),
-      rules: hub.mappings.rules.filter((r) => r.controls.includes(c.id)).map((r) => ({ id: r.id, evidence: r.evidence, freshness: freshnessText(r), ...(r.description ? { description: r.description } : {}) })),
+      rules: hub.mappings.rules
+        .filter((r) => r.controls.includes(c.id))
+        .map((r) => ({
+          id: r.id,
+          evidence: r.evidence,
+          freshness: freshnessText(r),
+          ...(r.description ? { description: r.description } : {}),
+        })),
       ...(justification !== undefined ? { justification } : {}),
     };
   });
@@ -203,13 +240,28 @@ export async function buildPackModel(hub: ExportHub, options: PackWindowOptions)
     artifactCount: b.manifest.artifacts.length,
     manifest: manifestPath(b.sequence),
     signature: signaturePath(b.digest),
-    sources: b.manifest.sources.map((s) => ({ source: s.source, sourceType: s.sourceType, status: s.status, artifactCount: s.artifactCount })),
+    sources: b.manifest.sources.map((s) => ({
+      source: s.source,
+      sourceType: s.sourceType,
+      status: s.status,
+      artifactCount: s.artifactCount,
+    })),
   }));
   const failures = selection.bundles.flatMap((b) =>
     b.manifest.sources.flatMap((s): CollectionFailure[] =>
       s.status === 'ok'
         ? []
-        : [{ sequence: b.sequence, bundleId: b.manifest.bundleId, finishedAt: b.manifest.finishedAt, source: s.source, sourceType: s.sourceType, status: s.status, error: s.status === 'failed' ? `${s.error.type}: ${s.error.message}` : s.problems.join('; ') }],
+        : [
+            {
+              sequence: b.sequence,
+              bundleId: b.manifest.bundleId,
+              finishedAt: b.manifest.finishedAt,
+              source: s.source,
+              sourceType: s.sourceType,
+              status: s.status,
+              error: s.status === 'failed' ? `${s.error.type}: ${s.error.message}` : s.problems.join('; '),
+            },
+          ],
     ),
   );
   const last = selection.bundles.at(-1);
@@ -218,15 +270,28 @@ export async function buildPackModel(hub: ExportHub, options: PackWindowOptions)
     window: { from: from.toISOString(), to: to.toISOString() },
     evaluatedAt: evaluatedAt.toISOString(),
     ...(options.controls ? { controlsGlob: options.controls } : {}),
-    framework: { id: catalog.framework.id, title: catalog.framework.title, catalogVersion: catalog.framework.catalogVersion },
+    framework: {
+      id: catalog.framework.id,
+      title: catalog.framework.title,
+      catalogVersion: catalog.framework.catalogVersion,
+    },
     mappingDigest: hub.mappings.digest,
-    segment: { fromSequence: selection.fromSequence, previousDigest: selection.previousDigest, ...(last ? { toSequence: last.sequence, headDigest: last.digest } : {}) },
+    segment: {
+      fromSequence: selection.fromSequence,
+      previousDigest: selection.previousDigest,
+      ...(last ? { toSequence: last.sequence, headDigest: last.digest } : {}),
+    },
     bundles,
     artifacts,
     controls,
     soa: catalog.controls.map((c) => {
       const j = na.get(c.id);
-      return { control: c.id, title: c.title, applicable: j === undefined, ...(j !== undefined ? { justification: j } : {}) };
+      return {
+        control: c.id,
+        title: c.title,
+        applicable: j === undefined,
+        ...(j !== undefined ? { justification: j } : {}),
+      };
     }),
     failures,
     keys: selection.keys,
@@ -260,13 +325,15 @@ function byControl(results: ControlResult[]): Map<string, ControlResult> {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const factKey = (a: { id: string; observedAt: string; sha256: string }) => `${a.id}\u0000${a.observedAt}\u0000${a.sha256}`;
+const factKey = (a: { id: string; observedAt: string; sha256: string }) =>
+  `${a.id}\u0000${a.observedAt}\u0000${a.sha256}`;
 
 function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifact[] {
   const facts = new Map<string, PackArtifact>();
   for (const b of selection.bundles) {
     const controlsOf = new Map<string, string[]>();
-    for (const [control, ids] of Object.entries(b.manifest.controls)) for (const id of ids) controlsOf.set(id, [...(controlsOf.get(id) ?? []), control]);
+    for (const [control, ids] of Object.entries(b.manifest.controls))
+      for (const id of ids) controlsOf.set(id, [...(controlsOf.get(id) ?? []), control]);
     for (const a of b.manifest.artifacts) {
       const observedAt = new Date(a.observedAt).toISOString();
       const collectedAt = new Date(a.collectedAt).toISOString();
@@ -280,7 +347,9 @@ function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifa
         continue;
       }
       const blob = selection.blobs.get(a.sha256);
-      const maxAges = rules.flatMap((r) => (r.freshness.type === 'maxAge' && r.matches(a) ? [r.freshness.maxAgeMs] : []));
+      const maxAges = rules.flatMap((r) =>
+        r.freshness.type === 'maxAge' && r.matches(a) ? [r.freshness.maxAgeMs] : [],
+      );
       facts.set(key, {
         id: a.id,
         source: a.source,
@@ -301,7 +370,9 @@ function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifa
       });
     }
   }
-  return [...facts.values()].sort((a, b) => b.observedAt.localeCompare(a.observedAt) || a.id.localeCompare(b.id) || a.sha256.localeCompare(b.sha256));
+  return [...facts.values()].sort(
+    (a, b) => b.observedAt.localeCompare(a.observedAt) || a.id.localeCompare(b.id) || a.sha256.localeCompare(b.sha256),
+  );
 }
 
 /** For each artifact id the final evaluation relied on: the newest record of it known at `end`. */
@@ -320,5 +391,7 @@ function freshnessText(rule: Rule): string {
   const f = rule.freshness;
   const grace = f.graceMs > 0 ? `, grace ${formatDuration(f.graceMs)}` : '';
   const count = rule.minCount > 1 ? `, at least ${rule.minCount} records` : '';
-  return f.type === 'maxAge' ? `max age ${f.text}${grace}${count}` : `${f.text} within ${formatDuration(f.windowMs)}${grace}`;
+  return f.type === 'maxAge'
+    ? `max age ${f.text}${grace}${count}`
+    : `${f.text} within ${formatDuration(f.windowMs)}${grace}`;
 }

@@ -60,8 +60,17 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
         uuid: resId,
         title: `Evidence blob ${a.sha256.slice(0, 12)}`,
         description: `Content-addressed evidence bytes (${a.size} bytes, ${a.mediaType}).`,
-        ...(a.state === 'present' ? {} : { remarks: a.state === 'pruned' ? 'Deleted by retention; a signed tombstone is in the pack.' : 'Missing from the store at export time.' }),
-        rlinks: [{ href: `${base}${a.blob}`, 'media-type': a.mediaType, hashes: [{ algorithm: 'SHA-256', value: a.sha256 }] }],
+        ...(a.state === 'present'
+          ? {}
+          : {
+              remarks:
+                a.state === 'pruned'
+                  ? 'Deleted by retention; a signed tombstone is in the pack.'
+                  : 'Missing from the store at export time.',
+            }),
+        rlinks: [
+          { href: `${base}${a.blob}`, 'media-type': a.mediaType, hashes: [{ algorithm: 'SHA-256', value: a.sha256 }] },
+        ],
       });
     }
     observations.push({
@@ -94,7 +103,10 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
       uuid: uuid('finding', seed, c.id),
       title: `${c.id} ${c.title}`,
       description: c.result.reason,
-      props: [{ name: 'evidence-status', ns, value: c.result.status }, ...(c.result.dueAt ? [{ name: 'due', ns, value: c.result.dueAt }] : [])],
+      props: [
+        { name: 'evidence-status', ns, value: c.result.status },
+        ...(c.result.dueAt ? [{ name: 'due', ns, value: c.result.dueAt }] : []),
+      ],
       target: {
         type: 'objective-id',
         'target-id': c.id,
@@ -105,7 +117,11 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
   });
 
   const selections: Json[] = [];
-  if (applicable.length > 0) selections.push({ description: `Applicable ${model.framework.title} controls in scope of this export.`, 'include-controls': applicable.map((c) => ({ 'control-id': c.id })) });
+  if (applicable.length > 0)
+    selections.push({
+      description: `Applicable ${model.framework.title} controls in scope of this export.`,
+      'include-controls': applicable.map((c) => ({ 'control-id': c.id })),
+    });
   if (excluded.length > 0) {
     selections.push({
       description: 'Not applicable according to the Statement of Applicability.',
@@ -122,10 +138,14 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
     end: model.window.to,
     props: [
       { name: 'first-bundle', ns, value: String(model.segment.fromSequence) },
-      ...(model.segment.toSequence !== undefined ? [{ name: 'last-bundle', ns, value: String(model.segment.toSequence) }] : []),
+      ...(model.segment.toSequence !== undefined
+        ? [{ name: 'last-bundle', ns, value: String(model.segment.toSequence) }]
+        : []),
       { name: 'mapping-digest', ns, value: model.mappingDigest },
     ],
-    'reviewed-controls': { 'control-selections': selections.length > 0 ? selections : [{ description: 'No control selected.' }] },
+    'reviewed-controls': {
+      'control-selections': selections.length > 0 ? selections : [{ description: 'No control selected.' }],
+    },
     ...(observations.length > 0 ? { observations } : {}),
     ...(findings.length > 0 ? { findings } : {}),
   };
@@ -140,7 +160,10 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
         'oscal-version': oscalVersion,
         props: [{ name: 'generator', ns, value: 'evidence-hub' }],
       },
-      'import-ap': { href: `#${planId}`, remarks: 'Placeholder: evidence-hub keeps no assessment plan; see the referenced back-matter resource.' },
+      'import-ap': {
+        href: `#${planId}`,
+        remarks: 'Placeholder: evidence-hub keeps no assessment plan; see the referenced back-matter resource.',
+      },
       results: [result],
       'back-matter': { resources },
     },
@@ -162,7 +185,9 @@ function findingState(r: ControlResult): { state: 'satisfied' | 'not-satisfied';
 
 /** A name-based UUID with the version-5 layout (SHA-1 of the parts), as OSCAL's UUID pattern requires. */
 export function uuid(...parts: string[]): string {
-  const h = createHash('sha1').update(`evidence-hub/oscal\u0000${parts.join('\u0000')}`).digest();
+  const h = createHash('sha1')
+    .update(`evidence-hub/oscal\u0000${parts.join('\u0000')}`)
+    .digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
@@ -177,12 +202,16 @@ export function oscalJson(model: PackModel, options: OscalOptions = {}): string 
  * The OSCAL document on its own, without an archive. Its evidence hrefs are relative to `hrefBase`
  * (default: none, i.e. the document is meant to sit at the root of an extracted pack or store).
  */
-export async function exportOscal(hub: ExportHub, options: PackWindowOptions & { out: string; hrefBase?: string }): Promise<{ out: string; observations: number; findings: number }> {
+export async function exportOscal(
+  hub: ExportHub,
+  options: PackWindowOptions & { out: string; hrefBase?: string },
+): Promise<{ out: string; observations: number; findings: number }> {
   const { model } = await buildPackModel(hub, options);
   const doc = buildOscal(model, { hrefBase: options.hrefBase ?? '' });
   const out = path.resolve(options.out);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify(doc, null, 2) + '\n');
-  const result = (doc['assessment-results'] as { results: { observations?: unknown[]; findings?: unknown[] }[] }).results[0]!;
+  const result = (doc['assessment-results'] as { results: { observations?: unknown[]; findings?: unknown[] }[] })
+    .results[0]!;
   return { out, observations: result.observations?.length ?? 0, findings: result.findings?.length ?? 0 };
 }

@@ -19,12 +19,19 @@ export function packIndex(model: PackModel): string {
       ...model.segment,
       note: 'Only the bundles sealed inside the window are included. The first one links (previousDigest) to a manifest outside the pack; export.json names that digest so the segment verifies by itself. Compare it with the last manifest of the previous pack or of the live store.',
     },
-    keys: model.keys.map((k) => ({ keyId: k.keyId, algorithm: k.algorithm, validFrom: k.validFrom, ...(k.validUntil ? { validUntil: k.validUntil } : {}), pem: `keys/${k.keyId}.pem` })),
+    keys: model.keys.map((k) => ({
+      keyId: k.keyId,
+      algorithm: k.algorithm,
+      validFrom: k.validFrom,
+      ...(k.validUntil ? { validUntil: k.validUntil } : {}),
+      pem: `keys/${k.keyId}.pem`,
+    })),
     bundles: model.bundles,
     artifacts: model.artifacts,
     evaluation: {
       asOf: model.evaluatedAt,
-      basis: 'everything the store knew at that time, including evidence collected before the window (as `evidence-hub status --as-of`)',
+      basis:
+        'everything the store knew at that time, including evidence collected before the window (as `evidence-hub status --as-of`)',
       controls: model.controls.map((c) => ({
         id: c.id,
         title: c.title,
@@ -35,7 +42,12 @@ export function packIndex(model: PackModel): string {
         ...(c.result.newest ? { newest: c.result.newest } : {}),
         decidedBy: c.decidedBy,
         evidenceInPack: c.evidence.length,
-        rules: c.result.rules.map((r) => ({ rule: r.rule, status: r.status, reason: r.reason, ...(r.dueAt ? { dueAt: r.dueAt } : {}) })),
+        rules: c.result.rules.map((r) => ({
+          rule: r.rule,
+          status: r.status,
+          reason: r.reason,
+          ...(r.dueAt ? { dueAt: r.dueAt } : {}),
+        })),
         ...(c.justification !== undefined ? { justification: c.justification } : {}),
       })),
     },

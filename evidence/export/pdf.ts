@@ -7,7 +7,15 @@ import { pathToFileURL } from 'node:url';
 export const defaultChromium = '/usr/bin/chromium';
 
 /** Flags for a headless Chromium that talks to nobody: no sync, no updates, no background fetches. */
-export const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface PdfOptions {
   /** Chromium binary (default: $CHROMIUM_PATH, else /usr/bin/chromium). */
@@ -24,7 +32,9 @@ export async function htmlToPdf(html: string, out: string, options: PdfOptions =
   try {
     await access(chromium);
   } catch {
-    throw new Error(`PDF output needs Chromium at ${chromium} (Debian: apt-get install chromium, or set CHROMIUM_PATH)`);
+    throw new Error(
+      `PDF output needs Chromium at ${chromium} (Debian: apt-get install chromium, or set CHROMIUM_PATH)`,
+    );
   }
   const work = await mkdtemp(path.join(os.tmpdir(), 'evidence-hub-pdf-'));
   try {
@@ -34,12 +44,28 @@ export async function htmlToPdf(html: string, out: string, options: PdfOptions =
     await mkdir(profile);
     const pdf = path.resolve(out);
     await mkdir(path.dirname(pdf), { recursive: true });
-    const args = [...chromiumFlags, `--user-data-dir=${profile}`, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, pathToFileURL(page).href];
+    const args = [
+      ...chromiumFlags,
+      `--user-data-dir=${profile}`,
+      '--no-pdf-header-footer',
+      `--print-to-pdf=${pdf}`,
+      pathToFileURL(page).href,
+    ];
     await new Promise<void>((resolve, reject) => {
-      execFile(chromium, args, { timeout: options.timeoutMs ?? 120_000, env: { ...process.env, HOME: work } }, (err, _stdout, stderr) => {
-        if (err) reject(new Error(`Chromium could not print the PDF (${err.message.split('\n')[0]}): ${String(stderr).trim().split('\n').slice(-3).join(' | ')}`));
-        else resolve();
-      });
+      execFile(
+        chromium,
+        args,
+        { timeout: options.timeoutMs ?? 120_000, env: { ...process.env, HOME: work } },
+        (err, _stdout, stderr) => {
+          if (err)
+            reject(
+              new Error(
+                `Chromium could not print the PDF (${err.message.split('\n')[0]}): ${String(stderr).trim().split('\n').slice(-3).join(' | ')}`,
+              ),
+            );
+          else resolve();
+        },
+      );
     });
     const st = await stat(pdf).catch(() => undefined);
     if (!st || st.size === 0) throw new Error(`Chromium exited without writing ${pdf}`);

@@ -41,7 +41,12 @@ export interface Selection {
 }
 
 /** Bundles are chosen by seal time (`finishedAt`), inclusive at both ends. */
-export async function selectWindow(store: EvidenceStore, index: EvidenceIndex, from: Date, to: Date): Promise<Selection> {
+export async function selectWindow(
+  store: EvidenceStore,
+  index: EvidenceIndex,
+  from: Date,
+  to: Date,
+): Promise<Selection> {
   const problems: string[] = [];
   const inWindow = (iso: string) => Date.parse(iso) >= from.getTime() && Date.parse(iso) <= to.getTime();
   const candidates = index.bundles.filter((b) => inWindow(b.finishedAt)).map((b) => b.sequence);
@@ -70,7 +75,9 @@ export async function selectWindow(store: EvidenceStore, index: EvidenceIndex, f
     if (before) previousDigest = sha256Hex(before);
     else {
       previousDigest = first?.manifest.previousDigest ?? null;
-      problems.push(`bundle #${fromSequence - 1}, the one before the window, is missing from the store; the anchor is taken from bundle #${fromSequence}'s own link`);
+      problems.push(
+        `bundle #${fromSequence - 1}, the one before the window, is missing from the store; the anchor is taken from bundle #${fromSequence}'s own link`,
+      );
     }
   }
 
@@ -96,7 +103,9 @@ export async function selectWindow(store: EvidenceStore, index: EvidenceIndex, f
 
 /** The last sequence sealed before `from` (0 when none). */
 function sequenceBefore(index: EvidenceIndex, from: Date): number {
-  return index.bundles.filter((b) => Date.parse(b.finishedAt) < from.getTime()).reduce((max, b) => Math.max(max, b.sequence), 0);
+  return index.bundles
+    .filter((b) => Date.parse(b.finishedAt) < from.getTime())
+    .reduce((max, b) => Math.max(max, b.sequence), 0);
 }
 
 /**

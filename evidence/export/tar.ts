@@ -24,7 +24,11 @@ const maxOctalSize = 0o77777777777; // 11 octal digits: just under 8 GiB
  * Encodes `entries` as a tar stream. The sha256 of every entry's content is passed to `recordDigest` as soon
  * as the entry is written, so a generator that yields a checksum file last can list them.
  */
-export async function* tarStream(entries: AsyncIterable<ArchiveEntry>, recordDigest: (path: string, sha256: string) => void, defaultMtime: Date): AsyncGenerator<Buffer> {
+export async function* tarStream(
+  entries: AsyncIterable<ArchiveEntry>,
+  recordDigest: (path: string, sha256: string) => void,
+  defaultMtime: Date,
+): AsyncGenerator<Buffer> {
   for await (const entry of entries) {
     const mtime = entry.mtime ?? defaultMtime;
     if ('directory' in entry) {
@@ -45,11 +49,17 @@ export async function* tarStream(entries: AsyncIterable<ArchiveEntry>, recordDig
     for await (const chunk of entry.open()) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       written += buf.length;
-      if (written > entry.size) throw new Error(`${entry.path}: more than the ${entry.size} bytes announced (the file changed while it was archived)`);
+      if (written > entry.size)
+        throw new Error(
+          `${entry.path}: more than the ${entry.size} bytes announced (the file changed while it was archived)`,
+        );
       hash.update(buf);
       yield buf;
     }
-    if (written !== entry.size) throw new Error(`${entry.path}: ${written} bytes read, ${entry.size} announced (the file changed while it was archived)`);
+    if (written !== entry.size)
+      throw new Error(
+        `${entry.path}: ${written} bytes read, ${entry.size} announced (the file changed while it was archived)`,
+      );
     yield padding(entry.size);
     recordDigest(entry.path, hash.digest('hex'));
   }

@@ -37,7 +37,12 @@ const descriptorFlag = 1 << 3;
 const versionZip64 = 45;
 const versionDeflate = 20;
 
-export async function* zipStream(entries: AsyncIterable<ArchiveEntry>, recordDigest: (path: string, sha256: string) => void, defaultMtime: Date, options: ZipOptions = {}): AsyncGenerator<Buffer> {
+export async function* zipStream(
+  entries: AsyncIterable<ArchiveEntry>,
+  recordDigest: (path: string, sha256: string) => void,
+  defaultMtime: Date,
+  options: ZipOptions = {},
+): AsyncGenerator<Buffer> {
   const threshold = options.zip64Threshold ?? u32 - 64 * 1024 * 1024;
   const central: CentralRecord[] = [];
   let offset = 0;
@@ -50,34 +55,67 @@ export async function* zipStream(entries: AsyncIterable<ArchiveEntry>, recordDig
     const { dosTime, dosDate } = dosDateTime(entry.mtime ?? defaultMtime);
     if ('directory' in entry) {
       const name = Buffer.from(entry.path.replace(/\/*$/, '/'), 'utf8');
-      const rec: CentralRecord = { name, directory: true, method: 0, crc: 0, compressedSize: 0, size: 0, offset, dosTime, dosDate, zip64: offset >= u32 };
+      const rec: CentralRecord = {
+        name,
+        directory: true,
+        method: 0,
+        crc: 0,
+        compressedSize: 0,
+        size: 0,
+        offset,
+        dosTime,
+        dosDate,
+        zip64: offset >= u32,
+      };
       yield emit(localHeader(rec, 0));
       central.push(rec);
       continue;
     }
     const name = Buffer.from(entry.path, 'utf8');
     const declared = 'data' in entry ? Buffer.byteLength(entry.data) : entry.size;
-    const rec: CentralRecord = { name, directory: false, method: 8, crc: 0, compressedSize: 0, size: 0, offset, dosTime, dosDate, zip64: declared >= threshold };
+    const rec: CentralRecord = {
+      name,
+      directory: false,
+      method: 8,
+      crc: 0,
+      compressedSize: 0,
+      size: 0,
+      offset,
+      dosTime,
+      dosDate,
+      zip64: declared >= threshold,
+    };
     yield emit(localHeader(rec, descriptorFlag));
 
     const hash = createHash('sha256');
     let crc = 0;
     let size = 0;
-    const source: Iterable<unknown> | AsyncIterable<unknown> = 'data' in entry ? [typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : entry.data] : (entry.open() as Readable);
+    const source: Iterable<unknown> | AsyncIterable<unknown> =
+      'data' in entry
+        ? [typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : entry.data]
+        : (entry.open() as Readable);
     for await (const compressed of deflated(source, (chunk) => {
       size += chunk.length;
-      if (!('data' in entry) && size > entry.size) throw new Error(`${entry.path}: more than the ${entry.size} bytes announced (the file changed while it was archived)`);
+      if (!('data' in entry) && size > entry.size)
+        throw new Error(
+          `${entry.path}: more than the ${entry.size} bytes announced (the file changed while it was archived)`,
+        );
       hash.update(chunk);
       crc = crc32(chunk, crc);
     })) {
       rec.compressedSize += compressed.length;
       yield emit(compressed);
     }
-    if (!('data' in entry) && size !== entry.size) throw new Error(`${entry.path}: ${size} bytes read, ${entry.size} announced (the file changed while it was archived)`);
+    if (!('data' in entry) && size !== entry.size)
+      throw new Error(
+        `${entry.path}: ${size} bytes read, ${entry.size} announced (the file changed while it was archived)`,
+      );
     rec.crc = crc;
     rec.size = size;
     if (!rec.zip64 && (rec.compressedSize >= u32 || size >= u32)) {
-      throw new Error(`${entry.path}: compressed beyond what a zip entry without ZIP64 sizes can state; write a .tar.gz`);
+      throw new Error(
+        `${entry.path}: compressed beyond what a zip entry without ZIP64 sizes can state; write a .tar.gz`,
+      );
     }
     yield emit(dataDescriptor(rec));
     recordDigest(entry.path, hash.digest('hex'));
@@ -93,11 +131,20 @@ export async function* zipStream(entries: AsyncIterable<ArchiveEntry>, recordDig
     yield emit(zip64EndRecord(central.length, centralSize, centralStart));
     yield emit(zip64Locator(zip64EndOffset));
   }
-  yield emit(endRecord(needsZip64End ? 0xffff : central.length, needsZip64End ? u32 : centralSize, needsZip64End ? u32 : centralStart));
+  yield emit(
+    endRecord(
+      needsZip64End ? 0xffff : central.length,
+      needsZip64End ? u32 : centralSize,
+      needsZip64End ? u32 : centralStart,
+    ),
+  );
 }
 
 /** Deflates `source` chunk by chunk, handing each uncompressed chunk to `seen` first. */
-async function* deflated(source: Iterable<unknown> | AsyncIterable<unknown>, seen: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+async function* deflated(
+  source: Iterable<unknown> | AsyncIterable<unknown>,
+  seen: (chunk: Buffer) => void,
+): AsyncGenerator<Buffer> {
   const deflate = createDeflateRaw({ level: 6 });
   const out: Buffer[] = [];
   deflate.on('data', (b: Buffer) => out.push(b));
@@ -156,7 +203,8 @@ function centralHeader(rec: CentralRecord): Buffer {
   // The ZIP64 extra field holds, in this order, only the values that do not fit their 32-bit field.
   const big: number[] = [];
   const sizeField = rec.size >= u32 || rec.zip64 ? (big.push(rec.size), u32) : rec.size;
-  const compressedField = rec.compressedSize >= u32 || rec.zip64 ? (big.push(rec.compressedSize), u32) : rec.compressedSize;
+  const compressedField =
+    rec.compressedSize >= u32 || rec.zip64 ? (big.push(rec.compressedSize), u32) : rec.compressedSize;
   const offsetField = rec.offset >= u32 ? (big.push(rec.offset), u32) : rec.offset;
   const extra = big.length > 0 ? zip64Extra(big) : Buffer.alloc(0);
   const h = Buffer.alloc(46);

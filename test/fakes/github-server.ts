@@ -246,14 +246,23 @@ export class FakeGithub {
     if (rest === '') return withEtag(req, this.fullRepository(repo));
     let r: RegExpExecArray | null;
     if ((r = /^\/branches\/([^/]+)\/protection$/.exec(rest))) return this.protection(req, repo, dec(r[1]));
-    if ((r = /^\/rules\/branches\/([^/]+)$/.exec(rest))) return this.list(req, dec(r[1]) === repo.defaultBranch ? repo.rules : []);
+    if ((r = /^\/rules\/branches\/([^/]+)$/.exec(rest)))
+      return this.list(req, dec(r[1]) === repo.defaultBranch ? repo.rules : []);
     if (rest === '/pulls') return this.pulls(req, repo);
     if ((r = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) return this.reviews(req, repo, Number(r[1]));
     if ((r = /^\/git\/trees\/([^/]+)$/.exec(rest))) return this.tree(req, repo, dec(r[1]));
     if ((r = /^\/git\/blobs\/([0-9a-f]{40})$/.exec(rest))) return this.blob(req, repo, r[1]!);
     if (rest === '/commits') return this.commits(req, repo);
-    if (rest === '/releases') return this.list(req, [...repo.releases].sort((a, b) => cmp(b.createdAt, a.createdAt)).map((x) => this.release(repo, x)));
-    if (rest === '/tags') return this.list(req, repo.tags.map((t) => this.tag(repo, t)));
+    if (rest === '/releases')
+      return this.list(
+        req,
+        [...repo.releases].sort((a, b) => cmp(b.createdAt, a.createdAt)).map((x) => this.release(repo, x)),
+      );
+    if (rest === '/tags')
+      return this.list(
+        req,
+        repo.tags.map((t) => this.tag(repo, t)),
+      );
     if ((r = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(rest))) return this.runs(req, repo, dec(r[1]));
     if ((r = /^\/actions\/runs\/(\d+)\/artifacts$/.exec(rest))) return this.runArtifacts(req, repo, Number(r[1]));
     if (rest === '/dependabot/alerts') return this.alerts(req, repo);
@@ -270,9 +279,13 @@ export class FakeGithub {
     const jwt = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!this.app || !jwt) return notFoundish(401, 'A JSON web token could not be decoded');
     const [h, p, sig] = jwt.split('.');
-    const valid = h && p && sig && verify('sha256', Buffer.from(`${h}.${p}`), this.app.publicKeyPem, Buffer.from(sig, 'base64url'));
-    const payload = valid ? (JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as { iss?: unknown; exp?: number }) : undefined;
-    if (!payload || String(payload.iss) !== String(this.app.appId)) return notFoundish(401, 'A JSON web token could not be decoded');
+    const valid =
+      h && p && sig && verify('sha256', Buffer.from(`${h}.${p}`), this.app.publicKeyPem, Buffer.from(sig, 'base64url'));
+    const payload = valid
+      ? (JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as { iss?: unknown; exp?: number })
+      : undefined;
+    if (!payload || String(payload.iss) !== String(this.app.appId))
+      return notFoundish(401, 'A JSON web token could not be decoded');
     if (installationId !== this.app.installationId) return notFoundish(404, 'Not Found');
     const token = `ghs_${randomBytes(12).toString('hex')}`;
     this.tokens.add(token);
@@ -280,7 +293,14 @@ export class FakeGithub {
     const body: S['installation-token'] = {
       token,
       expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-      permissions: { contents: 'read', pull_requests: 'read', administration: 'read', actions: 'read', vulnerability_alerts: 'read', metadata: 'read' },
+      permissions: {
+        contents: 'read',
+        pull_requests: 'read',
+        administration: 'read',
+        actions: 'read',
+        vulnerability_alerts: 'read',
+        metadata: 'read',
+      },
       repository_selection: 'all',
     };
     return { status: 201, body };
@@ -289,8 +309,13 @@ export class FakeGithub {
   private orgRepos(req: FakeRequest, org: string): FakeResponse {
     const repos = this.orgs.get(org.toLowerCase());
     if (!repos) return notFoundish(404, 'Not Found');
-    const sorted = [...repos].sort((a, b) => cmp(`${a.owner}/${a.name}`.toLowerCase(), `${b.owner}/${b.name}`.toLowerCase()));
-    return this.list(req, sorted.map((r) => this.minimalRepository(r)));
+    const sorted = [...repos].sort((a, b) =>
+      cmp(`${a.owner}/${a.name}`.toLowerCase(), `${b.owner}/${b.name}`.toLowerCase()),
+    );
+    return this.list(
+      req,
+      sorted.map((r) => this.minimalRepository(r)),
+    );
   }
 
   private protection(req: FakeRequest, repo: FakeRepo, branch: string): FakeResponse {
@@ -341,7 +366,11 @@ export class FakeGithub {
       .sort((a, b) => (desc ? cmp(key(b), key(a)) || b.number - a.number : cmp(key(a), key(b)) || a.number - b.number));
     const { page, link } = paginate(req, items);
     const repository = this.repository(repo);
-    return withEtag(req, page.map((p) => this.pullSimple(repo, repository, p)), link ? { link } : {});
+    return withEtag(
+      req,
+      page.map((p) => this.pullSimple(repo, repository, p)),
+      link ? { link } : {},
+    );
   }
 
   private reviews(req: FakeRequest, repo: FakeRepo, number: number): FakeResponse {
@@ -357,7 +386,10 @@ export class FakeGithub {
         state: r.state,
         html_url: `https://github.example/${repo.owner}/${repo.name}/pull/${number}#pullrequestreview-${i}`,
         pull_request_url: `${this.repoUrl(repo)}/pulls/${number}`,
-        _links: { html: { href: `https://github.example/${repo.owner}/${repo.name}/pull/${number}` }, pull_request: { href: `${this.repoUrl(repo)}/pulls/${number}` } },
+        _links: {
+          html: { href: `https://github.example/${repo.owner}/${repo.name}/pull/${number}` },
+          pull_request: { href: `${this.repoUrl(repo)}/pulls/${number}` },
+        },
         submitted_at: r.submittedAt,
         commit_id: r.commitId ?? pr.headSha,
         author_association: 'MEMBER',
@@ -375,22 +407,53 @@ export class FakeGithub {
       for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     }
     const tree: S['git-tree']['tree'] = [
-      ...[...dirs].map((d) => ({ path: d, mode: '040000', type: 'tree', sha: sha1(`tree:${d}:${paths.filter((p) => p.startsWith(`${d}/`)).map((p) => gitBlobSha(repo.files[p]!.content)).join()}`) })),
+      ...[...dirs].map((d) => ({
+        path: d,
+        mode: '040000',
+        type: 'tree',
+        sha: sha1(
+          `tree:${d}:${paths
+            .filter((p) => p.startsWith(`${d}/`))
+            .map((p) => gitBlobSha(repo.files[p]!.content))
+            .join()}`,
+        ),
+      })),
       ...paths.map((p) => {
         const content = repo.files[p]!.content;
         const sha = gitBlobSha(content);
-        return { path: p, mode: '100644', type: 'blob', sha, size: Buffer.byteLength(content), url: `${this.repoUrl(repo)}/git/blobs/${sha}` };
+        return {
+          path: p,
+          mode: '100644',
+          type: 'blob',
+          sha,
+          size: Buffer.byteLength(content),
+          url: `${this.repoUrl(repo)}/git/blobs/${sha}`,
+        };
       }),
     ].sort((a, b) => cmp(a.path, b.path));
-    const body: S['git-tree'] = { sha: sha1(JSON.stringify(tree)), url: `${this.repoUrl(repo)}/git/trees/${ref}`, truncated: false, tree };
+    const body: S['git-tree'] = {
+      sha: sha1(JSON.stringify(tree)),
+      url: `${this.repoUrl(repo)}/git/trees/${ref}`,
+      truncated: false,
+      tree,
+    };
     return withEtag(req, body);
   }
 
   private blob(req: FakeRequest, repo: FakeRepo, sha: string): FakeResponse {
     const file = Object.values(repo.files).find((f) => gitBlobSha(f.content) === sha);
     if (!file) return notFoundish(404, 'Not Found');
-    const b64 = Buffer.from(file.content).toString('base64').replace(/(.{60})/g, '$1\n');
-    const body: S['blob'] = { sha, node_id: `B_${sha}`, url: `${this.repoUrl(repo)}/git/blobs/${sha}`, size: Buffer.byteLength(file.content), encoding: 'base64', content: b64 };
+    const b64 = Buffer.from(file.content)
+      .toString('base64')
+      .replace(/(.{60})/g, '$1\n');
+    const body: S['blob'] = {
+      sha,
+      node_id: `B_${sha}`,
+      url: `${this.repoUrl(repo)}/git/blobs/${sha}`,
+      size: Buffer.byteLength(file.content),
+      encoding: 'base64',
+      content: b64,
+    };
     return withEtag(req, body);
   }
 
@@ -407,7 +470,14 @@ export class FakeGithub {
           node_id: `C_${c.sha}`,
           html_url: `https://github.example/${repo.owner}/${repo.name}/commit/${c.sha}`,
           comments_url: `${this.repoUrl(repo)}/commits/${c.sha}/comments`,
-          commit: { url: `${this.repoUrl(repo)}/git/commits/${c.sha}`, author: who, committer: who, message: 'update', comment_count: 0, tree: { sha: sha1(c.sha), url: '' } },
+          commit: {
+            url: `${this.repoUrl(repo)}/git/commits/${c.sha}`,
+            author: who,
+            committer: who,
+            message: 'update',
+            comment_count: 0,
+            tree: { sha: sha1(c.sha), url: '' },
+          },
           author: this.user(c.author),
           committer: this.user(c.author),
           parents: [],
@@ -469,7 +539,9 @@ export class FakeGithub {
     const wf = repo.workflows.find((w) => w.file === workflow || String(w.id) === workflow);
     if (!wf) return notFoundish(404, 'Not Found');
     const status = req.query.get('status');
-    const runs = wf.runs.filter((r) => !status || r.status === status).sort((a, b) => cmp(b.createdAt, a.createdAt) || b.id - a.id);
+    const runs = wf.runs
+      .filter((r) => !status || r.status === status)
+      .sort((a, b) => cmp(b.createdAt, a.createdAt) || b.id - a.id);
     const { page, link } = paginate(req, runs);
     const minimal = this.minimalRepository(repo);
     const body: { total_count: number; workflow_runs: S['workflow-run'][] } = {
@@ -530,7 +602,13 @@ export class FakeGithub {
         expires_at: null,
         updated_at: run.updatedAt,
         digest: `sha256:${sha256(name)}`,
-        workflow_run: { id: runId, repository_id: repo.id, head_repository_id: repo.id, head_branch: run.headBranch, head_sha: run.headSha },
+        workflow_run: {
+          id: runId,
+          repository_id: repo.id,
+          head_repository_id: repo.id,
+          head_branch: run.headBranch,
+          head_sha: run.headSha,
+        },
       })),
     };
     return withEtag(req, body, link ? { link } : {});
@@ -543,7 +621,12 @@ export class FakeGithub {
     const { page, link } = paginateByCursor(req, items);
     const body = page.map((a): S['dependabot-alert'] => {
       const pkg = { ecosystem: a.ecosystem, name: a.package };
-      const vulnerability = { package: pkg, severity: a.severity, vulnerable_version_range: '< 2.0.0', first_patched_version: { identifier: '2.0.0' } };
+      const vulnerability = {
+        package: pkg,
+        severity: a.severity,
+        vulnerable_version_range: '< 2.0.0',
+        first_patched_version: { identifier: '2.0.0' },
+      };
       return {
         number: a.number,
         state: a.state,
@@ -595,7 +678,8 @@ export class FakeGithub {
             reviewers: e.reviewers.map((r) => ({ type: r.type, reviewer: this.user(r.login) })),
           });
         }
-        if (e.waitTimer) rules.push({ id: i * 10 + 2, node_id: `GA_${i}_2`, type: 'wait_timer', wait_timer: e.waitTimer });
+        if (e.waitTimer)
+          rules.push({ id: i * 10 + 2, node_id: `GA_${i}_2`, type: 'wait_timer', wait_timer: e.waitTimer });
         if (e.branchPolicy) rules.push({ id: i * 10 + 3, node_id: `GA_${i}_3`, type: 'branch_policy' });
         return {
           id: repo.id * 100 + i,
@@ -606,7 +690,12 @@ export class FakeGithub {
           created_at: e.createdAt,
           updated_at: e.updatedAt,
           protection_rules: rules,
-          deployment_branch_policy: e.branchPolicy ? { protected_branches: e.branchPolicy.protectedBranches, custom_branch_policies: e.branchPolicy.customBranchPolicies } : null,
+          deployment_branch_policy: e.branchPolicy
+            ? {
+                protected_branches: e.branchPolicy.protectedBranches,
+                custom_branch_policies: e.branchPolicy.customBranchPolicies,
+              }
+            : null,
         };
       }),
     };
@@ -790,7 +879,15 @@ export class FakeGithub {
       title: p.title,
       user: this.user(p.author),
       body: null,
-      labels: p.labels.map((name, i) => ({ id: i + 1, node_id: `L_${i}`, url: `${this.repoUrl(repo)}/labels/${name}`, name, description: '', color: 'ededed', default: false })),
+      labels: p.labels.map((name, i) => ({
+        id: i + 1,
+        node_id: `L_${i}`,
+        url: `${this.repoUrl(repo)}/labels/${name}`,
+        name,
+        description: '',
+        color: 'ededed',
+        default: false,
+      })),
       milestone: null,
       created_at: p.createdAt,
       updated_at: p.updatedAt,
@@ -801,8 +898,20 @@ export class FakeGithub {
       assignees: [],
       requested_reviewers: [],
       requested_teams: [],
-      head: { label: `${repo.owner}:${p.headRef}`, ref: p.headRef, repo: repository, sha: p.headSha, user: this.user(p.author) },
-      base: { label: `${repo.owner}:${p.base}`, ref: p.base, repo: repository, sha: sha1(`base:${p.number}`), user: this.user(repo.owner) },
+      head: {
+        label: `${repo.owner}:${p.headRef}`,
+        ref: p.headRef,
+        repo: repository,
+        sha: p.headSha,
+        user: this.user(p.author),
+      },
+      base: {
+        label: `${repo.owner}:${p.base}`,
+        ref: p.base,
+        repo: repository,
+        sha: sha1(`base:${p.number}`),
+        user: this.user(repo.owner),
+      },
       _links: {
         comments: link(`${u}/comments`),
         commits: link(`${u}/commits`),
@@ -822,7 +931,11 @@ export class FakeGithub {
 
 /** An error body as GitHub sends them. */
 export function notFoundish(status: number, message: string, headers: Record<string, string> = {}): FakeResponse {
-  return { status, headers, body: { message, documentation_url: 'https://docs.github.com/rest', status: String(status) } };
+  return {
+    status,
+    headers,
+    body: { message, documentation_url: 'https://docs.github.com/rest', status: String(status) },
+  };
 }
 
 /** The sha git gives a file's content (`git hash-object`). */

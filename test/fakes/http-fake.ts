@@ -116,10 +116,22 @@ export class HttpFake {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async handle(handler: Handler, req: http.IncomingMessage, body: string, res: http.ServerResponse): Promise<void> {
+  private async handle(
+    handler: Handler,
+    req: http.IncomingMessage,
+    body: string,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     const path = url.pathname.startsWith(this.prefix) ? url.pathname.slice(this.prefix.length) || '/' : url.pathname;
-    const freq: FakeRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body, url };
+    const freq: FakeRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      url,
+    };
     let answer: FakeResponse;
     const fault = this.faults.find((f) => f.remaining > 0 && f.match(freq));
     if (fault) {
@@ -178,7 +190,8 @@ export function withEtag(req: FakeRequest, body: unknown, headers: Record<string
   const json = JSON.stringify(body);
   const etag = etagOf(json);
   const sent = req.headers['if-none-match'];
-  if (typeof sent === 'string' && sent.split(/\s*,\s*/).includes(etag)) return { status: 304, headers: { ...headers, etag } };
+  if (typeof sent === 'string' && sent.split(/\s*,\s*/).includes(etag))
+    return { status: 304, headers: { ...headers, etag } };
   return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...headers, etag }, body: json };
 }
 
@@ -200,7 +213,11 @@ export function paginate<T>(req: FakeRequest, items: readonly T[], defaultPerPag
 }
 
 /** Cursor pagination (`after`), as GitHub's Dependabot and security endpoints paginate. */
-export function paginateByCursor<T>(req: FakeRequest, items: readonly T[], defaultPerPage = 30): { page: T[]; link?: string } {
+export function paginateByCursor<T>(
+  req: FakeRequest,
+  items: readonly T[],
+  defaultPerPage = 30,
+): { page: T[]; link?: string } {
   const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page') ?? defaultPerPage) || defaultPerPage));
   const after = req.query.get('after');
   const start = after ? Number(Buffer.from(after, 'base64url').toString('utf8').replace(/^i:/, '')) : 0;

@@ -123,7 +123,17 @@ const systemFields = [
   ['description', 'Description'],
 ] as const;
 
-const enhancedSearchKeys = new Set(['jql', 'nextPageToken', 'maxResults', 'fields', 'expand', 'properties', 'fieldsByKeys', 'failFast', 'reconcileIssues']);
+const enhancedSearchKeys = new Set([
+  'jql',
+  'nextPageToken',
+  'maxResults',
+  'fields',
+  'expand',
+  'properties',
+  'fieldsByKeys',
+  'failFast',
+  'reconcileIssues',
+]);
 
 export class FakeJira {
   readonly requests: RecordedRequest[] = [];
@@ -183,7 +193,13 @@ export class FakeJira {
     } catch {
       body = raw;
     }
-    const record: RecordedRequest = { method: req.method ?? 'GET', path, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+    };
     this.requests.push(record);
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.match(record));
@@ -191,12 +207,16 @@ export class FakeJira {
     if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
     if (fault?.respond === 'hang') return; // never answers; close() drops the connection
     if (fault && fault.respond !== 'truncate') {
-      res.writeHead(fault.respond.status, { 'content-type': 'application/json;charset=UTF-8', ...fault.respond.headers });
+      res.writeHead(fault.respond.status, {
+        'content-type': 'application/json;charset=UTF-8',
+        ...fault.respond.headers,
+      });
       res.end(fault.respond.body ?? '');
       return;
     }
     const answer = this.route(record);
-    let out = typeof answer.body === 'string' || Buffer.isBuffer(answer.body) ? answer.body : JSON.stringify(answer.body);
+    let out =
+      typeof answer.body === 'string' || Buffer.isBuffer(answer.body) ? answer.body : JSON.stringify(answer.body);
     if (fault) out = out.slice(0, Math.floor(out.length / 2)); // a body cut off mid-stream
     res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json;charset=UTF-8' });
     res.end(out);
@@ -204,7 +224,13 @@ export class FakeJira {
 
   private route(r: RecordedRequest): { status: number; body: unknown; contentType?: string } {
     if (!this.authorized(r.headers['authorization'])) {
-      return { status: 401, body: { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} } };
+      return {
+        status: 401,
+        body: {
+          errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
+          errors: {},
+        },
+      };
     }
     const cloud = this.opts.deployment === 'cloud';
     if (r.method === 'GET' && r.path === '/rest/api/2/field') return { status: 200, body: this.fieldList() };
@@ -212,27 +238,46 @@ export class FakeJira {
       if (cloud) {
         return {
           status: 410,
-          body: { errorMessages: ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046'], errors: {} },
+          body: {
+            errorMessages: [
+              'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046',
+            ],
+            errors: {},
+          },
         };
       }
       return this.offsetSearch(r.body);
     }
     if (r.method === 'POST' && r.path === '/rest/api/2/search/jql' && cloud) return this.tokenSearch(r.body);
     let m = /^\/rest\/api\/2\/issue\/([^/]+)\/changelog$/.exec(r.path);
-    if (m && r.method === 'GET' && cloud) return this.changelogPage(m[1]!, Number(r.query['startAt'] ?? 0), Number(r.query['maxResults'] ?? 100));
+    if (m && r.method === 'GET' && cloud)
+      return this.changelogPage(m[1]!, Number(r.query['startAt'] ?? 0), Number(r.query['maxResults'] ?? 100));
     m = /^\/rest\/api\/2\/issue\/([^/]+)$/.exec(r.path);
     if (m && r.method === 'GET') {
       const spec = this.issues.find((i) => i.key === m![1]);
       if (!spec) return notFound();
-      return { status: 200, body: this.issueJson(spec, (r.query['fields'] ?? '*all').split(','), (r.query['expand'] ?? '').includes('changelog') ? Infinity : -1) };
+      return {
+        status: 200,
+        body: this.issueJson(
+          spec,
+          (r.query['fields'] ?? '*all').split(','),
+          (r.query['expand'] ?? '').includes('changelog') ? Infinity : -1,
+        ),
+      };
     }
     m = /^\/secure\/attachment\/([^/]+)\/(.+)$/.exec(r.path);
     if (m && r.method === 'GET') {
-      const att = this.issues.flatMap((i) => i.attachments ?? []).find((a) => a.id === m![1] && encodeURI(a.filename) === m![2]);
+      const att = this.issues
+        .flatMap((i) => i.attachments ?? [])
+        .find((a) => a.id === m![1] && encodeURI(a.filename) === m![2]);
       if (!att) return notFound();
       return { status: 200, body: att.content, contentType: att.mimeType };
     }
-    return { status: 404, body: '<html><body>Oops, you&#39;ve found a dead link.</body></html>', contentType: 'text/html' };
+    return {
+      status: 404,
+      body: '<html><body>Oops, you&#39;ve found a dead link.</body></html>',
+      contentType: 'text/html',
+    };
   }
 
   private authorized(header: string | undefined): boolean {
@@ -263,7 +308,11 @@ export class FakeJira {
       navigable: true,
       searchable: true,
       clauseNames: [`cf[${c.id.replace('customfield_', '')}]`, c.name],
-      schema: { type: c.type ?? 'string', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:float', customId: Number(c.id.replace('customfield_', '')) },
+      schema: {
+        type: c.type ?? 'string',
+        custom: 'com.atlassian.jira.plugin.system.customfieldtypes:float',
+        customId: Number(c.id.replace('customfield_', '')),
+      },
     }));
     return [...sys, ...custom];
   }
@@ -308,7 +357,9 @@ export class FakeJira {
         startAt,
         maxResults,
         total: sel.issues.length,
-        issues: page.map((i) => this.issueJson(i, fields, expand.includes('changelog') ? (this.opts.changelogInSearch ?? 100) : -1)),
+        issues: page.map((i) =>
+          this.issueJson(i, fields, expand.includes('changelog') ? (this.opts.changelogInSearch ?? 100) : -1),
+        ),
       },
     };
   }
@@ -317,7 +368,10 @@ export class FakeJira {
     const b = (body ?? {}) as Record<string, unknown>;
     const unknownKeys = Object.keys(b).filter((k) => !enhancedSearchKeys.has(k));
     if (unknownKeys.length > 0 || (b['expand'] !== undefined && typeof b['expand'] !== 'string')) {
-      return { status: 400, body: { errorMessages: ['Invalid request payload. Refer to the REST API documentation and try again.'] } };
+      return {
+        status: 400,
+        body: { errorMessages: ['Invalid request payload. Refer to the REST API documentation and try again.'] },
+      };
     }
     const sel = this.select(b['jql']);
     if ('error' in sel) return { status: 400, body: { errorMessages: [sel.error], errors: {}, warningMessages: [] } };
@@ -345,9 +399,13 @@ export class FakeJira {
     return {
       status: 200,
       body: {
-        issues: page.map((i) => this.issueJson(i, fields, expand.includes('changelog') ? (this.opts.changelogInSearch ?? 100) : -1)),
+        issues: page.map((i) =>
+          this.issueJson(i, fields, expand.includes('changelog') ? (this.opts.changelogInSearch ?? 100) : -1),
+        ),
         // Like Jira Cloud, the last page carries no nextPageToken at all (JRACLOUD-92184).
-        ...(isLast ? {} : { nextPageToken: Buffer.from(JSON.stringify({ o: next, h: jqlHash })).toString('base64url') }),
+        ...(isLast
+          ? {}
+          : { nextPageToken: Buffer.from(JSON.stringify({ o: next, h: jqlHash })).toString('base64url') }),
         isLast,
       },
     };
@@ -378,25 +436,50 @@ export class FakeJira {
     const all: Record<string, unknown> = {
       summary: s.summary ?? `Summary of ${s.key}`,
       description: 'Free text that the connector must not record.',
-      issuetype: { self: `${this.url}/rest/api/2/issuetype/10001`, id: '10001', description: '', iconUrl: '', name: s.type ?? 'Task', subtask: false },
+      issuetype: {
+        self: `${this.url}/rest/api/2/issuetype/10001`,
+        id: '10001',
+        description: '',
+        iconUrl: '',
+        name: s.type ?? 'Task',
+        subtask: false,
+      },
       status: {
         self: `${this.url}/rest/api/2/status/3`,
         description: '',
         iconUrl: '',
         name: s.status ?? 'Open',
         id: '3',
-        statusCategory: { self: `${this.url}/rest/api/2/statuscategory/2`, id: 2, key: s.statusCategory ?? 'new', colorName: 'blue-gray', name: 'To Do' },
+        statusCategory: {
+          self: `${this.url}/rest/api/2/statuscategory/2`,
+          id: 2,
+          key: s.statusCategory ?? 'new',
+          colorName: 'blue-gray',
+          name: 'To Do',
+        },
       },
-      resolution: s.resolution ? { self: `${this.url}/rest/api/2/resolution/10000`, id: '10000', description: '', name: s.resolution } : null,
+      resolution: s.resolution
+        ? { self: `${this.url}/rest/api/2/resolution/10000`, id: '10000', description: '', name: s.resolution }
+        : null,
       priority: { self: `${this.url}/rest/api/2/priority/3`, iconUrl: '', name: s.priority ?? 'Medium', id: '3' },
-      project: { self: `${this.url}/rest/api/2/project/10000`, id: '10000', key: project, name: `${project} project`, projectTypeKey: 'software' },
+      project: {
+        self: `${this.url}/rest/api/2/project/10000`,
+        id: '10000',
+        key: project,
+        name: `${project} project`,
+        projectTypeKey: 'software',
+      },
       assignee: s.assignee === null ? null : this.user(s.assignee ?? 'Ada Lovelace'),
       reporter: this.user(s.reporter ?? 'Grace Hopper'),
       created: jiraTime(s.created),
       updated: jiraTime(s.updated),
       resolutiondate: s.resolved ? jiraTime(s.resolved) : null,
       labels: s.labels ?? [],
-      components: (s.components ?? []).map((name, i) => ({ self: `${this.url}/rest/api/2/component/${10000 + i}`, id: String(10000 + i), name })),
+      components: (s.components ?? []).map((name, i) => ({
+        self: `${this.url}/rest/api/2/component/${10000 + i}`,
+        id: String(10000 + i),
+        name,
+      })),
       attachment: (s.attachments ?? []).map((a) => ({
         self: `${this.url}/rest/api/2/attachment/${a.id}`,
         id: a.id,
@@ -427,10 +510,39 @@ export class FakeJira {
 
   private histories(s: IssueSpec): unknown[] {
     const entries = [
-      ...(s.statusChanges ?? []).map((c) => ({ at: c.at, by: c.by ?? 'Ada Lovelace', item: { field: 'status', fieldtype: 'jira', fieldId: 'status', from: '1', fromString: c.from, to: '3', toString: c.to } })),
-      ...(s.otherChanges ?? []).map((c) => ({ at: c.at, by: 'Ada Lovelace', item: { field: c.field, fieldtype: 'jira', fieldId: c.field, from: null, fromString: c.from, to: null, toString: c.to } })),
+      ...(s.statusChanges ?? []).map((c) => ({
+        at: c.at,
+        by: c.by ?? 'Ada Lovelace',
+        item: {
+          field: 'status',
+          fieldtype: 'jira',
+          fieldId: 'status',
+          from: '1',
+          fromString: c.from,
+          to: '3',
+          toString: c.to,
+        },
+      })),
+      ...(s.otherChanges ?? []).map((c) => ({
+        at: c.at,
+        by: 'Ada Lovelace',
+        item: {
+          field: c.field,
+          fieldtype: 'jira',
+          fieldId: c.field,
+          from: null,
+          fromString: c.from,
+          to: null,
+          toString: c.to,
+        },
+      })),
     ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-    return entries.map((e, i) => ({ id: String(20000 + i), author: this.user(e.by), created: jiraTime(e.at), items: [e.item] }));
+    return entries.map((e, i) => ({
+      id: String(20000 + i),
+      author: this.user(e.by),
+      created: jiraTime(e.at),
+      items: [e.item],
+    }));
   }
 
   private user(displayName: string): Record<string, unknown> {
@@ -443,12 +555,17 @@ export class FakeJira {
       active: true,
       timeZone: 'UTC',
     };
-    return this.opts.deployment === 'cloud' ? { ...common, accountId: `557058:${handle}`, accountType: 'atlassian' } : { ...common, name: handle, key: `JIRAUSER-${handle}` };
+    return this.opts.deployment === 'cloud'
+      ? { ...common, accountId: `557058:${handle}`, accountType: 'atlassian' }
+      : { ...common, name: handle, key: `JIRAUSER-${handle}` };
   }
 }
 
 function notFound(): { status: number; body: unknown } {
-  return { status: 404, body: { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} } };
+  return {
+    status: 404,
+    body: { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} },
+  };
 }
 
 /** Jira's rendering of an instant: milliseconds and an offset without a colon. */

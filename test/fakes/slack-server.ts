@@ -60,7 +60,8 @@ export interface FakeSlackMessage {
   params: Record<string, unknown>;
 }
 
-type Fault = { kind: 'ratelimit'; retryAfter: string } | { kind: 'error'; error: string } | { kind: 'status'; status: number };
+type Fault =
+  { kind: 'ratelimit'; retryAfter: string } | { kind: 'error'; error: string } | { kind: 'status'; status: number };
 
 interface PendingFault {
   fault: Fault;
@@ -101,7 +102,11 @@ export class FakeSlack {
 
   /** The next `times` calls (of `apiMethod`, default any) answer HTTP 429 with `Retry-After: seconds`. */
   rateLimit(seconds: number | string, times = 1, apiMethod?: string): void {
-    this.faults.push({ fault: { kind: 'ratelimit', retryAfter: String(seconds) }, remaining: times, ...(apiMethod ? { apiMethod } : {}) });
+    this.faults.push({
+      fault: { kind: 'ratelimit', retryAfter: String(seconds) },
+      remaining: times,
+      ...(apiMethod ? { apiMethod } : {}),
+    });
   }
 
   /** The next `times` calls answer `{ ok: false, error }` (HTTP 200, as Slack does). */
@@ -138,7 +143,16 @@ export class FakeSlack {
     const url = new URL(req.url ?? '/', 'http://fake');
     const apiMethod = url.pathname.startsWith('/api/') ? url.pathname.slice('/api/'.length) : '';
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const record: RecordedSlackRequest = { method: req.method ?? 'GET', apiMethod, headers: req.headers, contentType, params: {}, receivedAt: Date.now(), status: 200, response: {} };
+    const record: RecordedSlackRequest = {
+      method: req.method ?? 'GET',
+      apiMethod,
+      headers: req.headers,
+      contentType,
+      params: {},
+      receivedAt: Date.now(),
+      status: 200,
+      response: {},
+    };
     this.requests.push(record);
 
     const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
@@ -157,11 +171,14 @@ export class FakeSlack {
     }
     record.params = params;
 
-    const pending = this.faults.find((f) => f.remaining > 0 && (f.apiMethod === undefined || f.apiMethod === apiMethod));
+    const pending = this.faults.find(
+      (f) => f.remaining > 0 && (f.apiMethod === undefined || f.apiMethod === apiMethod),
+    );
     if (pending) {
       pending.remaining--;
       const f = pending.fault;
-      if (f.kind === 'ratelimit') return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': f.retryAfter });
+      if (f.kind === 'ratelimit')
+        return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': f.retryAfter });
       if (f.kind === 'status') return send(f.status, { ok: false, error: `http_${f.status}` });
       return send(200, { ok: false, error: f.error });
     }
@@ -169,14 +186,27 @@ export class FakeSlack {
     // Authentication: the Authorization header; form bodies may carry `token` instead (JSON bodies may not).
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
-    const token = bearer ?? (contentType === 'application/x-www-form-urlencoded' && typeof params['token'] === 'string' ? params['token'] : undefined);
+    const token =
+      bearer ??
+      (contentType === 'application/x-www-form-urlencoded' && typeof params['token'] === 'string'
+        ? params['token']
+        : undefined);
     if (!token) return send(200, { ok: false, error: 'not_authed' });
     if (this.opts.revokedTokens?.includes(token)) return send(200, { ok: false, error: 'token_revoked' });
     if (token !== this.opts.token) return send(200, { ok: false, error: 'invalid_auth' });
 
     switch (apiMethod) {
       case 'auth.test':
-        return send(200, { ok: true, url: 'https://fake-workspace.slack.com/', team: 'Fake Workspace', user: 'evidence-hub', team_id: teamId, user_id: botUser, bot_id: botId, is_enterprise_install: false });
+        return send(200, {
+          ok: true,
+          url: 'https://fake-workspace.slack.com/',
+          team: 'Fake Workspace',
+          user: 'evidence-hub',
+          team_id: teamId,
+          user_id: botUser,
+          bot_id: botId,
+          is_enterprise_install: false,
+        });
       case 'chat.postMessage':
         return this.postMessage(params, send);
       default:
@@ -184,7 +214,10 @@ export class FakeSlack {
     }
   }
 
-  private postMessage(params: Record<string, unknown>, send: (status: number, body: Record<string, unknown>) => void): void {
+  private postMessage(
+    params: Record<string, unknown>,
+    send: (status: number, body: Record<string, unknown>) => void,
+  ): void {
     const target = typeof params['channel'] === 'string' ? params['channel'] : '';
     if (!target) return send(200, { ok: false, error: 'channel_not_found' });
     const name = target.replace(/^#/, '');
@@ -201,13 +234,19 @@ export class FakeSlack {
     if (blocks) {
       const problems = blockProblems(blocks);
       if (problems.length > 0) {
-        return send(200, { ok: false, error: 'invalid_blocks', errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+        return send(200, {
+          ok: false,
+          error: 'invalid_blocks',
+          errors: problems,
+          response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+        });
       }
     }
 
     this.seq++;
     const ts = `${1_700_000_000 + this.seq}.${String(this.seq).padStart(6, '0')}`;
-    const threadTs = typeof params['thread_ts'] === 'string' && params['thread_ts'] !== '' ? params['thread_ts'] : undefined;
+    const threadTs =
+      typeof params['thread_ts'] === 'string' && params['thread_ts'] !== '' ? params['thread_ts'] : undefined;
     const message: FakeSlackMessage = {
       channel: channel.id,
       ts,
@@ -261,7 +300,8 @@ export function blockProblems(blocks: unknown[]): string[] {
   if (blocks.length > 50) problems.push(`no more than 50 items allowed [json-pointer:/blocks]`);
   const text = (t: unknown, max: number, where: string, plainOnly = false) => {
     const o = t as TextLike | undefined;
-    if (!o || typeof o.text !== 'string' || (o.type !== 'plain_text' && o.type !== 'mrkdwn')) return problems.push(`invalid text object [json-pointer:${where}]`);
+    if (!o || typeof o.text !== 'string' || (o.type !== 'plain_text' && o.type !== 'mrkdwn'))
+      return problems.push(`invalid text object [json-pointer:${where}]`);
     if (plainOnly && o.type !== 'plain_text') problems.push(`must be plain_text [json-pointer:${where}/type]`);
     if (o.text.length === 0) problems.push(`must be more than 0 characters [json-pointer:${where}/text]`);
     if (o.text.length > max) problems.push(`must be less than ${max + 1} characters [json-pointer:${where}/text]`);
@@ -275,11 +315,13 @@ export function blockProblems(blocks: unknown[]): string[] {
         text(block.text, 150, `${at}/text`, true);
         break;
       case 'section':
-        if (block.text === undefined && block.fields === undefined) problems.push(`must provide text or fields [json-pointer:${at}]`);
+        if (block.text === undefined && block.fields === undefined)
+          problems.push(`must provide text or fields [json-pointer:${at}]`);
         if (block.text !== undefined) text(block.text, 3000, `${at}/text`);
         break;
       case 'context':
-        if (!Array.isArray(block.elements) || block.elements.length === 0 || block.elements.length > 10) problems.push(`must have 1 to 10 elements [json-pointer:${at}/elements]`);
+        if (!Array.isArray(block.elements) || block.elements.length === 0 || block.elements.length > 10)
+          problems.push(`must have 1 to 10 elements [json-pointer:${at}/elements]`);
         else block.elements.forEach((e, j) => text(e, 3000, `${at}/elements/${j}`));
         break;
       case 'divider':

@@ -13,13 +13,18 @@ function jsonOf(stdout: string): { bundle: unknown; controls: unknown[] } {
 describe('evidence-hub command line', () => {
   it('demo sweeps the sample organisation; its store verifies, and fails verification after one flipped byte', async () => {
     const dir = await tempDir();
-    await cp(dataPath('examples', 'demo'), path.join(dir, 'demo'), { recursive: true, filter: (src) => !src.includes('.state') });
+    await cp(dataPath('examples', 'demo'), path.join(dir, 'demo'), {
+      recursive: true,
+      filter: (src) => !src.includes('.state'),
+    });
     const config = path.join(dir, 'demo', 'evidence-hub.yaml');
     const store = path.join(dir, 'demo', '.state', 'evidence-store');
 
     const demo = await runCli(['demo', '--config', config, '--json']);
     expect(demo.stderr).toContain('web UI: http://127.0.0.1:');
-    expect(demo.stderr).toMatch(/schedules: nightly-documents \(see http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/schedules\)/);
+    expect(demo.stderr).toMatch(
+      /schedules: nightly-documents \(see http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/schedules\)/,
+    );
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);
     expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 29, failedSources: [] });
@@ -27,7 +32,11 @@ describe('evidence-hub command line', () => {
 
     const status = await runCli(['status', '--config', config, '--json']);
     expect(status.code).toBe(0);
-    const controls = JSON.parse(status.stdout).controls as { control: { id: string }; status: string; reason: string }[];
+    const controls = JSON.parse(status.stdout).controls as {
+      control: { id: string };
+      status: string;
+      reason: string;
+    }[];
     expect(controls).toHaveLength(38);
     for (const c of controls) {
       expect(c.status).toMatch(/^(fresh|due-soon|stale|missing|collection-failed|not-applicable)$/);
@@ -37,11 +46,19 @@ describe('evidence-hub command line', () => {
     // Filed manual records count like any evidence; a manual rule without a record keeps its control missing.
     // (The sample records carry fixed dates, so whether they are still fresh depends on the day the test runs.)
     type Rules = { rules: { rule: string; status: string; evidence: string[] }[] };
-    const ruleOf = (id: string, rule: string) => (controls.find((c) => c.control.id === id) as unknown as Rules).rules.find((r) => r.rule === rule)!;
-    expect(ruleOf('A.4.6', 'training-records').evidence).toEqual(['records:training/2026-09-30-ai-literacy-completions.csv']);
+    const ruleOf = (id: string, rule: string) =>
+      (controls.find((c) => c.control.id === id) as unknown as Rules).rules.find((r) => r.rule === rule)!;
+    expect(ruleOf('A.4.6', 'training-records').evidence).toEqual([
+      'records:training/2026-09-30-ai-literacy-completions.csv',
+    ]);
     expect(ruleOf('A.4.6', 'training-records').status).not.toBe('missing');
-    expect(ruleOf('A.2.2', 'policy-acknowledgements').evidence).toEqual(['records:policy-acknowledgement/2026-03-02-ai-policy-acknowledgements.csv']);
-    expect(controls.find((c) => c.control.id === 'A.10.2')).toMatchObject({ status: 'missing', reason: expect.stringContaining('needs a manual upload') });
+    expect(ruleOf('A.2.2', 'policy-acknowledgements').evidence).toEqual([
+      'records:policy-acknowledgement/2026-03-02-ai-policy-acknowledgements.csv',
+    ]);
+    expect(controls.find((c) => c.control.id === 'A.10.2')).toMatchObject({
+      status: 'missing',
+      reason: expect.stringContaining('needs a manual upload'),
+    });
     expect(controls.find((c) => c.control.id === 'A.8.4')!.status).toBe('stale'); // communication plan effective 2023
 
     const table = await runCli(['status', '--config', config, '--controls', 'A.6.2.*']);
@@ -51,7 +68,22 @@ describe('evidence-hub command line', () => {
     expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 29 distinct artifact\(s\)/);
     const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
     expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
-    const inWindow = JSON.parse((await runCli(['index', 'evidence', 'A.8.4', '--from', '2023-01-01', '--to', '2023-12-31', '--config', config, '--json'])).stdout);
+    const inWindow = JSON.parse(
+      (
+        await runCli([
+          'index',
+          'evidence',
+          'A.8.4',
+          '--from',
+          '2023-01-01',
+          '--to',
+          '2023-12-31',
+          '--config',
+          config,
+          '--json',
+        ])
+      ).stdout,
+    );
     expect(inWindow.map((r: { id: string }) => r.id)).toEqual(['policies:incident-communication-plan.md']);
 
     const ok = await runCli(['verify', store]);
@@ -76,7 +108,10 @@ describe('evidence-hub command line', () => {
 
   it('a malformed config exits 2 naming the file, line and field', async () => {
     const dir = await tempDir();
-    await writeTree(dir, { 'evidence-hub.yaml': 'version: 1\nsources:\n  - id: docs\n    type: folder\n    path: ./docs\nschedules:\n  - id: nightly\n    cron: "0 2 * *"\n' });
+    await writeTree(dir, {
+      'evidence-hub.yaml':
+        'version: 1\nsources:\n  - id: docs\n    type: folder\n    path: ./docs\nschedules:\n  - id: nightly\n    cron: "0 2 * *"\n',
+    });
     const r = await runCli(['status', '--config', path.join(dir, 'evidence-hub.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${path.join(dir, 'evidence-hub.yaml')}:8:11: schedules[0].cron: expected 5 fields`);
@@ -87,17 +122,23 @@ describe('evidence-hub command line', () => {
     const dir = await tempDir();
     const mapping = path.join(dir, 'org-mappings.yaml');
     await writeTree(dir, {
-      'org-mappings.yaml': 'rules:\n  - id: drift\n    controls: [A.6.2.6, A.6.2.10]\n    select: { source: folder }\n    freshness: 30d\n',
+      'org-mappings.yaml':
+        'rules:\n  - id: drift\n    controls: [A.6.2.6, A.6.2.10]\n    select: { source: folder }\n    freshness: 30d\n',
       'evidence-hub.yaml': `version: 1\nmappings: [default, ./org-mappings.yaml]\nsources:\n  - { id: docs, type: folder, path: ./docs }\n`,
     });
     const check = await runCli(['mappings', 'check', mapping]);
     expect(check.code).toBe(2);
-    expect(check.stderr).toContain(`${mapping}:3:25: rules[0].controls[1]: unknown control id "A.6.2.10" (hint: did you mean A.6.2.2?)`);
+    expect(check.stderr).toContain(
+      `${mapping}:3:25: rules[0].controls[1]: unknown control id "A.6.2.10" (hint: did you mean A.6.2.2?)`,
+    );
     // Every command that loads mappings refuses to run on them.
     const status = await runCli(['status', '--config', path.join(dir, 'evidence-hub.yaml')]);
     expect(status.code).toBe(2);
     expect(status.stderr).toContain(`${mapping}:3:25:`);
-    await writeFile(mapping, 'rules:\n  - id: drift\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: 30d\n');
+    await writeFile(
+      mapping,
+      'rules:\n  - id: drift\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: 30d\n',
+    );
     const good = await runCli(['mappings', 'check', mapping]);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('OK: 1 rules in 1 file(s) cover 1 of 38 controls');

@@ -36,14 +36,33 @@ async function extract(archive: string, into: string): Promise<void> {
 }
 
 /** Like writeBundle, plus a Jira source that failed in the same sweep. */
-function sealWithFailedSource(store: FilesystemStore, key: SigningKey, mappings: MappingSet, bundleId: string, files: Record<string, string>, at: Date) {
+function sealWithFailedSource(
+  store: FilesystemStore,
+  key: SigningKey,
+  mappings: MappingSet,
+  bundleId: string,
+  files: Record<string, string>,
+  at: Date,
+) {
   return writeBundle(store, key, mappings, bundleId, files, at, {
     trigger: 'schedule',
-    extraOutcomes: [{ source: 'jira', sourceType: 'jira', status: 'failed', artifactCount: 0, error: { type: 'AuthError', message: 'HTTP 401 from the Jira API' } }],
+    extraOutcomes: [
+      {
+        source: 'jira',
+        sourceType: 'jira',
+        status: 'failed',
+        artifactCount: 0,
+        error: { type: 'AuthError', message: 'HTTP 401 from the Jira API' },
+      },
+    ],
   });
 }
 
-const common = (i: number) => ({ 'policies/ai-policy.md': `# AI policy v${Math.floor(i / 2)}\n`, 'raci.csv': 'system,owner\nchatbot,alice\n', [`monitoring/m${i}.md`]: `drift report ${i}\n` });
+const common = (i: number) => ({
+  'policies/ai-policy.md': `# AI policy v${Math.floor(i / 2)}\n`,
+  'raci.csv': 'system,owner\nchatbot,alice\n',
+  [`monitoring/m${i}.md`]: `drift report ${i}\n`,
+});
 const blobOf = (content: string) => sha256Hex(content);
 
 /**
@@ -55,11 +74,32 @@ async function auditStore(root: string) {
   const store = await FilesystemStore.open(root);
   const key = newKey();
   const mappings = await loadMappings(expandMappingPaths(['default'], '/', new Set(['folder'])));
-  await writeBundle(store, key, mappings, 'sweep-jan', { ...common(1), 'early/before-window.md': 'only before the window\n' }, new Date('2026-01-10T10:00:00Z'));
+  await writeBundle(
+    store,
+    key,
+    mappings,
+    'sweep-jan',
+    { ...common(1), 'early/before-window.md': 'only before the window\n' },
+    new Date('2026-01-10T10:00:00Z'),
+  );
   await writeBundle(store, key, mappings, 'sweep-feb', common(2), new Date('2026-02-10T10:00:00Z'));
   await sealWithFailedSource(store, key, mappings, 'sweep-mar', common(3), new Date('2026-03-10T10:00:00Z'));
-  await writeBundle(store, key, mappings, 'sweep-apr', { ...common(4), 'validation/eval-report.md': 'accuracy 0.93\n' }, new Date('2026-04-10T10:00:00Z'));
-  await writeBundle(store, key, mappings, 'sweep-jun', { ...common(5), 'late/after-window.md': 'only after the window\n' }, new Date('2026-06-10T10:00:00Z'));
+  await writeBundle(
+    store,
+    key,
+    mappings,
+    'sweep-apr',
+    { ...common(4), 'validation/eval-report.md': 'accuracy 0.93\n' },
+    new Date('2026-04-10T10:00:00Z'),
+  );
+  await writeBundle(
+    store,
+    key,
+    mappings,
+    'sweep-jun',
+    { ...common(5), 'late/after-window.md': 'only after the window\n' },
+    new Date('2026-06-10T10:00:00Z'),
+  );
   return { store, key, hub: { store, mappings, notApplicable } };
 }
 
@@ -83,18 +123,32 @@ describe('audit pack export', () => {
   });
 
   it('holds exactly the bundles sealed inside the window and each of their blobs once', async () => {
-    expect(result).toMatchObject({ root: 'audit-2026-q1', format: 'tar.gz', bundles: [2, 3, 4], fromSequence: 2, problems: [] });
+    expect(result).toMatchObject({
+      root: 'audit-2026-q1',
+      format: 'tar.gz',
+      bundles: [2, 3, 4],
+      fromSequence: 2,
+      problems: [],
+    });
     const listing = sh(`tar tzf '${archive}'`, dir).stdout.trim().split('\n');
     expect(listing.every((p) => p.startsWith('audit-2026-q1/'))).toBe(true);
-    expect(listing.filter((p) => p.endsWith('/'))).toEqual(['blobs/sha256/', 'keys/', 'manifests/', 'signatures/'].map((d) => `audit-2026-q1/${d}`));
+    expect(listing.filter((p) => p.endsWith('/'))).toEqual(
+      ['blobs/sha256/', 'keys/', 'manifests/', 'signatures/'].map((d) => `audit-2026-q1/${d}`),
+    );
     const files = listing.filter((p) => !p.endsWith('/')).map((p) => p.slice('audit-2026-q1/'.length));
-    expect(files.filter((p) => p.startsWith('manifests/'))).toEqual(['manifests/000000000002.json', 'manifests/000000000003.json', 'manifests/000000000004.json']);
+    expect(files.filter((p) => p.startsWith('manifests/'))).toEqual([
+      'manifests/000000000002.json',
+      'manifests/000000000003.json',
+      'manifests/000000000004.json',
+    ]);
     expect(files.filter((p) => p.startsWith('signatures/'))).toHaveLength(3);
 
     // The blobs are exactly those the three manifests reference, each once.
     const referenced = new Set<string>();
     for (const seq of [2, 3, 4]) {
-      const m = JSON.parse((await fixture.store.readManifest(seq))!.toString('utf8')) as { artifacts: { sha256: string }[] };
+      const m = JSON.parse((await fixture.store.readManifest(seq))!.toString('utf8')) as {
+        artifacts: { sha256: string }[];
+      };
       for (const a of m.artifacts) referenced.add(a.sha256);
     }
     const blobs = files.filter((p) => p.startsWith('blobs/'));
@@ -102,18 +156,34 @@ describe('audit pack export', () => {
     expect(blobs.map((p) => path.basename(p)).sort()).toEqual([...referenced].sort());
     expect(result.blobs).toBe(referenced.size);
     // raci.csv never changed: one blob for three bundles; the blobs only the outside bundles use are absent.
-    expect(blobs).toContain(`blobs/sha256/${blobOf('system,owner\nchatbot,alice\n').slice(0, 2)}/${blobOf('system,owner\nchatbot,alice\n')}`);
+    expect(blobs).toContain(
+      `blobs/sha256/${blobOf('system,owner\nchatbot,alice\n').slice(0, 2)}/${blobOf('system,owner\nchatbot,alice\n')}`,
+    );
     expect(blobs.some((p) => p.endsWith(blobOf('only before the window\n')))).toBe(false);
     expect(blobs.some((p) => p.endsWith(blobOf('only after the window\n')))).toBe(false);
     expect(blobs.some((p) => p.endsWith(blobOf('drift report 1\n')))).toBe(false);
     expect(blobs.some((p) => p.endsWith(blobOf('drift report 5\n')))).toBe(false);
 
-    for (const f of ['store.json', 'export.json', 'VERIFY.md', 'index.json', 'SHA256SUMS', 'oscal/assessment-results.json', 'report/index.html', `keys/${fixture.key.keyId}.pem`, `keys/${fixture.key.keyId}.json`]) {
+    for (const f of [
+      'store.json',
+      'export.json',
+      'VERIFY.md',
+      'index.json',
+      'SHA256SUMS',
+      'oscal/assessment-results.json',
+      'report/index.html',
+      `keys/${fixture.key.keyId}.pem`,
+      `keys/${fixture.key.keyId}.json`,
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((p) => p.startsWith('report/controls/'))).toHaveLength(38);
     // Manifests are copied byte for byte.
-    expect((await readFile(path.join(pack, 'manifests', '000000000003.json'))).equals((await fixture.store.readManifest(3))!)).toBe(true);
+    expect(
+      (await readFile(path.join(pack, 'manifests', '000000000003.json'))).equals(
+        (await fixture.store.readManifest(3))!,
+      ),
+    ).toBe(true);
   });
 
   it('verifies with the commands VERIFY.md documents: sha256sum and openssl only', async () => {
@@ -127,26 +197,41 @@ describe('audit pack export', () => {
 
     // The individual commands, one by one.
     expect(sh('sha256sum -c --quiet SHA256SUMS', pack).code).toBe(0);
-    expect(sh(`for f in blobs/sha256/*/*; do echo "$(basename "$f")  $f"; done | sha256sum -c --quiet`, pack).code).toBe(0);
+    expect(
+      sh(`for f in blobs/sha256/*/*; do echo "$(basename "$f")  $f"; done | sha256sum -c --quiet`, pack).code,
+    ).toBe(0);
     let expected = JSON.parse(await readFile(path.join(pack, 'export.json'), 'utf8')).previousDigest as string;
     expect(expected).toBe(sha256Hex((await fixture.store.readManifest(1))!)); // the anchor: manifest #1, outside the pack
     for (const seq of [2, 3, 4]) {
       const m = `manifests/${String(seq).padStart(12, '0')}.json`;
       const digest = sh(`sha256sum ${m} | cut -d' ' -f1`, pack).stdout.trim();
-      const manifest = JSON.parse(await readFile(path.join(pack, m), 'utf8')) as { previousDigest: string; signing: { keyId: string } };
-      const verified = sh(`openssl pkeyutl -verify -pubin -inkey keys/${manifest.signing.keyId}.pem -rawin -in ${m} -sigfile signatures/${digest}.sig`, pack);
+      const manifest = JSON.parse(await readFile(path.join(pack, m), 'utf8')) as {
+        previousDigest: string;
+        signing: { keyId: string };
+      };
+      const verified = sh(
+        `openssl pkeyutl -verify -pubin -inkey keys/${manifest.signing.keyId}.pem -rawin -in ${m} -sigfile signatures/${digest}.sig`,
+        pack,
+      );
       expect(verified.stdout.trim()).toBe('Signature Verified Successfully');
       expect(verified.code).toBe(0);
       expect(manifest.previousDigest).toBe(expected);
       expected = digest;
     }
-    expect(doc).toContain(`openssl pkeyutl -verify -pubin -inkey keys/${fixture.key.keyId}.pem -rawin -in manifests/000000000002.json -sigfile signatures/`);
+    expect(doc).toContain(
+      `openssl pkeyutl -verify -pubin -inkey keys/${fixture.key.keyId}.pem -rawin -in manifests/000000000002.json -sigfile signatures/`,
+    );
   });
 
   it('the extracted folder is a store that verifyStore and `evidence-hub verify` accept as a chain segment', async () => {
     const report = await verifyStore(await FilesystemStore.openExisting(pack));
     expect(report.problems).toEqual([]);
-    expect(report).toMatchObject({ ok: true, bundlesChecked: 3, blobsChecked: result.blobs, segment: { fromSequence: 2, previousDigest: result.previousDigest } });
+    expect(report).toMatchObject({
+      ok: true,
+      bundlesChecked: 3,
+      blobsChecked: result.blobs,
+      segment: { fromSequence: 2, previousDigest: result.previousDigest },
+    });
     const cli = await runCli(['verify', pack]);
     expect(cli.stdout).toMatch(/^OK: .*: 3 bundle\(s\), \d+ blob\(s\) checked/);
     expect(cli.code).toBe(0);
@@ -159,7 +244,9 @@ describe('audit pack export', () => {
     const blob = path.join(root, 'blobs', 'sha256', blobOf('accuracy 0.93\n').slice(0, 2), blobOf('accuracy 0.93\n'));
     await chmod(blob, 0o644);
     await writeFile(blob, 'accuracy 0.99\n');
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(root, 'VERIFY.md'), 'utf8'))![1]!;
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
+      await readFile(path.join(root, 'VERIFY.md'), 'utf8'),
+    )![1]!;
     const run = sh(script, root);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('FAILED');
@@ -167,8 +254,13 @@ describe('audit pack export', () => {
     const report = await verifyStore(await FilesystemStore.openExisting(root));
     expect(report.problems.map((p) => p.code)).toEqual(['blob-altered']);
     // A manifest swapped for another breaks its signature and the chain.
-    await writeFile(path.join(root, 'manifests', '000000000003.json'), (await readFile(path.join(root, 'manifests', '000000000003.json'), 'utf8')).replace('sweep-mar', 'sweep-maR'));
-    expect(sh(script, root).stdout).toMatch(/BAD SIGNATURE manifests\/000000000003\.json[\s\S]*CHAIN BROKEN at manifests\/000000000004\.json/);
+    await writeFile(
+      path.join(root, 'manifests', '000000000003.json'),
+      (await readFile(path.join(root, 'manifests', '000000000003.json'), 'utf8')).replace('sweep-mar', 'sweep-maR'),
+    );
+    expect(sh(script, root).stdout).toMatch(
+      /BAD SIGNATURE manifests\/000000000003\.json[\s\S]*CHAIN BROKEN at manifests\/000000000004\.json/,
+    );
   });
 
   it('writes OSCAL assessment results that validate against the official OSCAL 1.1.2 schema', async () => {
@@ -192,7 +284,11 @@ describe('audit pack export', () => {
     const ar = doc['assessment-results'];
     expect(ar.metadata['oscal-version']).toBe('1.1.2');
     const planRef = ar['import-ap'].href as string;
-    expect(ar['back-matter'].resources.some((r: { uuid: string; title: string }) => `#${r.uuid}` === planRef && /placeholder/i.test(r.title))).toBe(true);
+    expect(
+      ar['back-matter'].resources.some(
+        (r: { uuid: string; title: string }) => `#${r.uuid}` === planRef && /placeholder/i.test(r.title),
+      ),
+    ).toBe(true);
     const res = ar.results[0];
     expect([res.start, res.end]).toEqual([window.from.toISOString(), window.to.toISOString()]);
     expect(res['reviewed-controls']['control-selections'][0]['include-controls']).toHaveLength(37);
@@ -200,7 +296,10 @@ describe('audit pack export', () => {
     expect(res.findings).toHaveLength(37);
     const raci = res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.3.2');
     expect(raci.target).toMatchObject({ type: 'objective-id', status: { state: 'satisfied', reason: 'pass' } });
-    expect(res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.4.6').target.status.state).toBe('not-satisfied');
+    expect(
+      res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.4.6').target.status
+        .state,
+    ).toBe('not-satisfied');
     // Every observation's evidence resolves to a file in the pack whose sha256 the back-matter states.
     const hashes = new Map<string, string>();
     for (const r of ar['back-matter'].resources) for (const l of r.rlinks ?? []) hashes.set(l.href, l.hashes[0].value);
@@ -211,7 +310,10 @@ describe('audit pack export', () => {
       const bytes = await readFile(path.resolve(pack, 'oscal', href));
       expect(sha256Hex(bytes)).toBe(hashes.get(href));
     }
-    const policy = res.observations.find((o: { title: string; collected: string }) => o.title === 'docs:policies/ai-policy.md' && o.collected.startsWith('2026-04-10'));
+    const policy = res.observations.find(
+      (o: { title: string; collected: string }) =>
+        o.title === 'docs:policies/ai-policy.md' && o.collected.startsWith('2026-04-10'),
+    );
     expect(policy.expires).toBe('2027-04-10T10:00:00.000Z'); // observed + the 365d max age
 
     // Standalone, for a narrower scope: valid too.
@@ -220,7 +322,9 @@ describe('audit pack export', () => {
     expect(written.findings).toBe(9);
     const alone = JSON.parse(await readFile(standalone, 'utf8'));
     expect(validate(alone)).toBe(true);
-    expect(alone['assessment-results'].results[0].observations[0]['relevant-evidence'][0].href).toMatch(/^blobs\/sha256\//);
+    expect(alone['assessment-results'].results[0].observations[0]['relevant-evidence'][0].href).toMatch(
+      /^blobs\/sha256\//,
+    );
   });
 
   it('index.json and the report describe the window: bundles, evidence with its controls, status per control, failures, SoA', async () => {
@@ -229,12 +333,27 @@ describe('audit pack export', () => {
     expect(index.segment).toMatchObject({ fromSequence: 2, toSequence: 4, previousDigest: result.previousDigest });
     expect(index.evaluation.controls).toHaveLength(38);
     expect(index.evaluation.asOf).toBe(window.to.toISOString());
-    expect(index.timeline.points).toEqual(['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', '2026-04-30T23:59:59.999Z']);
+    expect(index.timeline.points).toEqual([
+      '2026-02-01T00:00:00.000Z',
+      '2026-03-01T00:00:00.000Z',
+      '2026-04-01T00:00:00.000Z',
+      '2026-04-30T23:59:59.999Z',
+    ]);
     const raci = index.artifacts.filter((a: { id: string }) => a.id === 'docs:raci.csv');
     expect(raci).toHaveLength(3);
     expect(raci[0]).toMatchObject({ controls: expect.arrayContaining(['A.3.2']), bundles: [4], state: 'present' });
-    expect(index.collectionFailures).toEqual([expect.objectContaining({ sequence: 3, source: 'jira', status: 'failed', error: 'AuthError: HTTP 401 from the Jira API' })]);
-    expect(index.statementOfApplicability.find((s: { control: string }) => s.control === 'A.10.4')).toMatchObject({ applicable: false, justification: notApplicable[0]!.justification });
+    expect(index.collectionFailures).toEqual([
+      expect.objectContaining({
+        sequence: 3,
+        source: 'jira',
+        status: 'failed',
+        error: 'AuthError: HTTP 401 from the Jira API',
+      }),
+    ]);
+    expect(index.statementOfApplicability.find((s: { control: string }) => s.control === 'A.10.4')).toMatchObject({
+      applicable: false,
+      justification: notApplicable[0]!.justification,
+    });
 
     const summary = await readFile(path.join(pack, 'report', 'index.html'), 'utf8');
     expect(summary.match(/<tr data-control="/g)).toHaveLength(38);
@@ -259,16 +378,32 @@ describe('audit pack export', () => {
 
     // A window from the start of the chain: the anchor is null, and the script and verify agree.
     const firstOut = path.join(dir, 'first.tar.gz');
-    const first = await exportAuditPack(fixture.hub, { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-02-28T23:59:59.999Z'), out: firstOut, now });
+    const first = await exportAuditPack(fixture.hub, {
+      from: new Date('2026-01-01T00:00:00Z'),
+      to: new Date('2026-02-28T23:59:59.999Z'),
+      out: firstOut,
+      now,
+    });
     expect(first).toMatchObject({ bundles: [1, 2], fromSequence: 1, previousDigest: null });
     await extract(firstOut, path.join(dir, 'first'));
     const firstRoot = path.join(dir, 'first', 'first');
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(firstRoot, 'VERIFY.md'), 'utf8'))![1]!;
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
+      await readFile(path.join(firstRoot, 'VERIFY.md'), 'utf8'),
+    )![1]!;
     expect(sh(script, firstRoot)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
-    expect(await verifyStore(await FilesystemStore.openExisting(firstRoot))).toMatchObject({ ok: true, bundlesChecked: 2, segment: { fromSequence: 1, previousDigest: null } });
+    expect(await verifyStore(await FilesystemStore.openExisting(firstRoot))).toMatchObject({
+      ok: true,
+      bundlesChecked: 2,
+      segment: { fromSequence: 1, previousDigest: null },
+    });
 
     const emptyOut = path.join(dir, 'may.tar.gz');
-    const empty = await exportAuditPack(fixture.hub, { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-05-31T23:59:59.999Z'), out: emptyOut, now });
+    const empty = await exportAuditPack(fixture.hub, {
+      from: new Date('2026-05-01T00:00:00Z'),
+      to: new Date('2026-05-31T23:59:59.999Z'),
+      out: emptyOut,
+      now,
+    });
     expect(empty).toMatchObject({ bundles: [], fromSequence: 5, blobs: 0 });
     await extract(emptyOut, path.join(dir, 'empty'));
     const report = await verifyStore(await FilesystemStore.openExisting(path.join(dir, 'empty', 'may')));
@@ -278,7 +413,11 @@ describe('audit pack export', () => {
   it('blobs deleted by retention travel as their signed tombstones, which verify and the script accept', async () => {
     const pruned = await auditStore(path.join(dir, 'pruned-store'));
     // Retention deletes the blobs only bundles #1 and #2 use (e.g. February's drift report), keeping manifests.
-    const report = await prune(pruned.store, pruned.key, { before: new Date('2026-03-01T00:00:00Z'), lookBackMs: 0, now: new Date('2026-03-01T00:00:00Z') });
+    const report = await prune(pruned.store, pruned.key, {
+      before: new Date('2026-03-01T00:00:00Z'),
+      lookBackMs: 0,
+      now: new Date('2026-03-01T00:00:00Z'),
+    });
     expect(report.blobsDeleted).toContain(blobOf('drift report 2\n'));
     const out = path.join(dir, 'pruned.tar.gz');
     const r = await exportAuditPack(pruned.hub, { ...window, out, now });
@@ -287,8 +426,14 @@ describe('audit pack export', () => {
     await extract(out, path.join(dir, 'pruned-x'));
     const root = path.join(dir, 'pruned-x', 'pruned');
     expect(existsSync(path.join(root, 'tombstones', `${blobOf('drift report 2\n')}.json`))).toBe(true);
-    expect(await verifyStore(await FilesystemStore.openExisting(root))).toMatchObject({ ok: true, blobsPruned: r.tombstones, problems: [] });
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(root, 'VERIFY.md'), 'utf8'))![1]!;
+    expect(await verifyStore(await FilesystemStore.openExisting(root))).toMatchObject({
+      ok: true,
+      blobsPruned: r.tombstones,
+      problems: [],
+    });
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
+      await readFile(path.join(root, 'VERIFY.md'), 'utf8'),
+    )![1]!;
     expect(sh(script, root)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
     const page = await readFile(path.join(root, 'report', 'controls', 'A.6.2.6.html'), 'utf8');
     expect(page).toContain('deleted by retention (signed tombstone)');
@@ -297,24 +442,49 @@ describe('audit pack export', () => {
   it('a .zip pack holds the same files, byte for byte, and verifies after unzipping (Python zipfile as the reader)', async () => {
     const zip = path.join(dir, 'out', 'audit-2026-q1.zip');
     const z = await exportAuditPack(fixture.hub, { ...window, out: zip, now });
-    expect(z).toMatchObject({ format: 'zip', root: 'audit-2026-q1', bundles: result.bundles, blobs: result.blobs, files: result.files });
+    expect(z).toMatchObject({
+      format: 'zip',
+      root: 'audit-2026-q1',
+      bundles: result.bundles,
+      blobs: result.blobs,
+      files: result.files,
+    });
     const into = path.join(dir, 'zip-x');
-    const py = spawnSync(process.env['EVIDENCE_HUB_PYTHON'] ?? 'python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])', zip, into], { encoding: 'utf8' });
+    const py = spawnSync(
+      process.env['EVIDENCE_HUB_PYTHON'] ?? 'python3',
+      [
+        '-c',
+        'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])',
+        zip,
+        into,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(py.stderr).toBe('');
     const root = path.join(into, 'audit-2026-q1');
     // Same tree, same bytes as the tar.gz of the same window.
-    expect(sh('find . -type f | sort | xargs sha256sum', root).stdout).toBe(sh('find . -type f | sort | xargs sha256sum', pack).stdout);
+    expect(sh('find . -type f | sort | xargs sha256sum', root).stdout).toBe(
+      sh('find . -type f | sort | xargs sha256sum', pack).stdout,
+    );
     expect(await verifyStore(await FilesystemStore.openExisting(root))).toMatchObject({ ok: true, problems: [] });
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(await readFile(path.join(root, 'VERIFY.md'), 'utf8'))![1]!;
+    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
+      await readFile(path.join(root, 'VERIFY.md'), 'utf8'),
+    )![1]!;
     expect(sh(script, root)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
   });
 
   it('refuses what it cannot do before writing anything: an unknown archive name, an inverted window, a window cut by out-of-order seal times', async () => {
     const rar = path.join(dir, 'pack.rar');
-    await expect(exportAuditPack(fixture.hub, { ...window, out: rar, now })).rejects.toThrow(/must end in \.tar\.gz, \.tgz or \.zip/);
+    await expect(exportAuditPack(fixture.hub, { ...window, out: rar, now })).rejects.toThrow(
+      /must end in \.tar\.gz, \.tgz or \.zip/,
+    );
     expect(existsSync(rar)).toBe(false);
-    await expect(exportAuditPack(fixture.hub, { from: window.to, to: window.from, out: path.join(dir, 'bad.tar.gz'), now })).rejects.toBeInstanceOf(ExportError);
-    await expect(exportAuditPack(fixture.hub, { ...window, controls: 'B.*', out: path.join(dir, 'bad.tar.gz'), now })).rejects.toThrow(/matches none/);
+    await expect(
+      exportAuditPack(fixture.hub, { from: window.to, to: window.from, out: path.join(dir, 'bad.tar.gz'), now }),
+    ).rejects.toBeInstanceOf(ExportError);
+    await expect(
+      exportAuditPack(fixture.hub, { ...window, controls: 'B.*', out: path.join(dir, 'bad.tar.gz'), now }),
+    ).rejects.toThrow(/matches none/);
 
     // Bundle #2 was sealed by a worker whose clock ran behind: it falls outside a window that holds #1 and #3.
     const skewed = await FilesystemStore.open(await tempDir());
@@ -324,7 +494,9 @@ describe('audit pack export', () => {
     await writeBundle(skewed, key, mappings, 's2', { 'raci.csv': 'b' }, new Date('2026-01-31T23:59:00Z'));
     await writeBundle(skewed, key, mappings, 's3', { 'raci.csv': 'c' }, new Date('2026-02-12T10:00:00Z'));
     const out = path.join(dir, 'skewed.tar.gz');
-    await expect(exportAuditPack({ store: skewed, mappings, notApplicable }, { ...window, out, now })).rejects.toThrow(/#1 and #3 .* #2 \(sealed 2026-01-31T23:59:00\.000Z\) between them is not/);
+    await expect(exportAuditPack({ store: skewed, mappings, notApplicable }, { ...window, out, now })).rejects.toThrow(
+      /#1 and #3 .* #2 \(sealed 2026-01-31T23:59:00\.000Z\) between them is not/,
+    );
     expect(existsSync(out)).toBe(false);
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
@@ -333,28 +505,59 @@ describe('audit pack export', () => {
     const lines: string[] = [];
     const errors: string[] = [];
     const out = path.join(dir, 'cli', 'pack.tar.gz');
-    const code = await runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out }, { out: (s) => lines.push(s), err: (s) => errors.push(s) });
+    const code = await runExport(
+      fixture.hub,
+      { from: '2026-02-01', to: '2026-04-30', out },
+      { out: (s) => lines.push(s), err: (s) => errors.push(s) },
+    );
     expect(errors).toEqual([]);
     expect(code).toBe(0);
-    expect(lines[0]).toMatch(/^wrote .*pack\.tar\.gz: bundles #2\.\.#4 \(3\), \d+ blob\(s\), \d+ file\(s\); 38 control\(s\): /);
+    expect(lines[0]).toMatch(
+      /^wrote .*pack\.tar\.gz: bundles #2\.\.#4 \(3\), \d+ blob\(s\), \d+ file\(s\); 38 control\(s\): /,
+    );
     expect(lines.join('\n')).toContain(`evidence-hub verify ${path.join(dir, 'cli', 'pack')}`);
-    await expect(runExport(fixture.hub, { from: 'yesterday', to: '2026-04-30', out }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
-    await expect(runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'x.7z') }, { out: () => {}, err: () => {} })).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      runExport(fixture.hub, { from: 'yesterday', to: '2026-04-30', out }, { out: () => {}, err: () => {} }),
+    ).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      runExport(
+        fixture.hub,
+        { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'x.7z') },
+        { out: () => {}, err: () => {} },
+      ),
+    ).rejects.toBeInstanceOf(UsageError);
     const zipLines: string[] = [];
-    expect(await runExport(fixture.hub, { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'cli', 'pack.zip') }, { out: (s) => zipLines.push(s), err: () => {} })).toBe(0);
-    expect(zipLines.join('\n')).toContain(`check it: unzip ${path.join(dir, 'cli', 'pack.zip')} -d ${path.join(dir, 'cli')} && evidence-hub verify ${path.join(dir, 'cli', 'pack')}`);
+    expect(
+      await runExport(
+        fixture.hub,
+        { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'cli', 'pack.zip') },
+        { out: (s) => zipLines.push(s), err: () => {} },
+      ),
+    ).toBe(0);
+    expect(zipLines.join('\n')).toContain(
+      `check it: unzip ${path.join(dir, 'cli', 'pack.zip')} -d ${path.join(dir, 'cli')} && evidence-hub verify ${path.join(dir, 'cli', 'pack')}`,
+    );
   });
 
-  it.skipIf(!existsSync('/usr/bin/chromium'))('prints the summary page to PDF with headless Chromium when asked', async () => {
-    const pdf = path.join(dir, 'summary.pdf');
-    const r = await exportAuditPack(fixture.hub, { ...window, out: path.join(dir, 'with-pdf.tar.gz'), pdf, now });
-    expect(r.pdfError).toBeUndefined();
-    expect(r.pdf).toBe(pdf);
-    expect((await readFile(pdf)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect((await stat(pdf)).size).toBeGreaterThan(10_000);
-    // A missing Chromium costs the PDF, never the archive.
-    const r2 = await exportAuditPack(fixture.hub, { ...window, out: path.join(dir, 'no-pdf.tar.gz'), pdf: path.join(dir, 'no.pdf'), chromium: '/nonexistent/chromium', now });
-    expect(r2.pdfError).toMatch(/needs Chromium at \/nonexistent\/chromium/);
-    expect(existsSync(path.join(dir, 'no-pdf.tar.gz'))).toBe(true);
-  });
+  it.skipIf(!existsSync('/usr/bin/chromium'))(
+    'prints the summary page to PDF with headless Chromium when asked',
+    async () => {
+      const pdf = path.join(dir, 'summary.pdf');
+      const r = await exportAuditPack(fixture.hub, { ...window, out: path.join(dir, 'with-pdf.tar.gz'), pdf, now });
+      expect(r.pdfError).toBeUndefined();
+      expect(r.pdf).toBe(pdf);
+      expect((await readFile(pdf)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect((await stat(pdf)).size).toBeGreaterThan(10_000);
+      // A missing Chromium costs the PDF, never the archive.
+      const r2 = await exportAuditPack(fixture.hub, {
+        ...window,
+        out: path.join(dir, 'no-pdf.tar.gz'),
+        pdf: path.join(dir, 'no.pdf'),
+        chromium: '/nonexistent/chromium',
+        now,
+      });
+      expect(r2.pdfError).toMatch(/needs Chromium at \/nonexistent\/chromium/);
+      expect(existsSync(path.join(dir, 'no-pdf.tar.gz'))).toBe(true);
+    },
+  );
 });

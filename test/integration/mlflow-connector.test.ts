@@ -6,7 +6,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
-import { createMlflowConnector, mlflowKinds, mlflowSourceSchema, type MlflowSourceInput } from '../../connectors/mlflow';
+import {
+  createMlflowConnector,
+  mlflowKinds,
+  mlflowSourceSchema,
+  type MlflowSourceInput,
+} from '../../connectors/mlflow';
 import type { MlflowConnectorOverrides } from '../../connectors/mlflow/mlflow-connector';
 import type { CollectionStep, Connector } from '../../connectors/types';
 import type { JsonValue } from '../../core/json';
@@ -17,7 +22,13 @@ import { loadMappings } from '../../mappings/load';
 import { mappingFileSchema } from '../../mappings/schema';
 import { sourceKinds } from '../../mappings/vocabulary';
 import { createLogger } from '../../worker/logger';
-import { ensureMlflow, seedMlflow, startMlflowServer, type MlflowServer, type SeedSummary } from '../support/mlflow-server';
+import {
+  ensureMlflow,
+  seedMlflow,
+  startMlflowServer,
+  type MlflowServer,
+  type SeedSummary,
+} from '../support/mlflow-server';
 
 const log = createLogger({ level: 'silent' });
 const defaultMappings = path.join(__dirname, '..', '..', 'mappings', 'default', '40-mlflow.yaml');
@@ -54,7 +65,10 @@ function secrets(table: Record<string, string>) {
   };
 }
 
-async function collect(input: MlflowSourceInput, opts: { previousState?: JsonValue; secrets?: Record<string, string>; overrides?: MlflowConnectorOverrides } = {}): Promise<Collected> {
+async function collect(
+  input: MlflowSourceInput,
+  opts: { previousState?: JsonValue; secrets?: Record<string, string>; overrides?: MlflowConnectorOverrides } = {},
+): Promise<Collected> {
   const connector = await createMlflowConnector(
     mlflowSourceSchema.parse(input),
     secrets(opts.secrets ?? (server ? { EH_TEST_MLFLOW_PASSWORD: server.password } : {})),
@@ -62,7 +76,10 @@ async function collect(input: MlflowSourceInput, opts: { previousState?: JsonVal
   );
   const steps: CollectionStep[] = [];
   const bodies: Buffer[] = [];
-  for await (const s of connector.collect({ log, ...(opts.previousState !== undefined ? { previousState: opts.previousState } : {}) })) {
+  for await (const s of connector.collect({
+    log,
+    ...(opts.previousState !== undefined ? { previousState: opts.previousState } : {}),
+  })) {
     steps.push(s);
     const chunks: Buffer[] = [];
     for await (const c of s.artifact.open()) chunks.push(c as Buffer);
@@ -71,8 +88,10 @@ async function collect(input: MlflowSourceInput, opts: { previousState?: JsonVal
   return { steps, bodies, connector };
 }
 
-const metaOf = (c: Collected, kind: string, externalId: string) => c.steps.find((s) => s.artifact.meta.kind === kind && s.artifact.meta.externalId === externalId)?.artifact.meta;
-const attrs = (c: Collected, kind: string, externalId: string) => metaOf(c, kind, externalId)?.attributes as Record<string, unknown> | undefined;
+const metaOf = (c: Collected, kind: string, externalId: string) =>
+  c.steps.find((s) => s.artifact.meta.kind === kind && s.artifact.meta.externalId === externalId)?.artifact.meta;
+const attrs = (c: Collected, kind: string, externalId: string) =>
+  metaOf(c, kind, externalId)?.attributes as Record<string, unknown> | undefined;
 const kinds = (c: Collected) => c.steps.map((s) => s.artifact.meta.kind);
 const countOf = (c: Collected, kind: string) => kinds(c).filter((k) => k === kind).length;
 
@@ -95,14 +114,19 @@ function indexed(runs: Collected[], at: number): IndexedArtifact[] {
 async function mlflowPost(endpoint: string, body: Record<string, string>): Promise<void> {
   const res = await fetch(`${server.url}/api/2.0/mlflow/${endpoint}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`,
+    },
     body: JSON.stringify(body),
   });
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
 /** A stand-in MLflow API on a loopback port: records request headers, answers from a script. */
-async function fakeMlflow(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; requests: http.IncomingMessage[]; close: () => Promise<void> }> {
+async function fakeMlflow(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; requests: http.IncomingMessage[]; close: () => Promise<void> }> {
   const requests: http.IncomingMessage[] = [];
   const srv = http.createServer((req, res) => {
     requests.push(req);
@@ -211,45 +235,105 @@ describe('MLflow connector against a real MLflow server', () => {
       productionBy: ['stage:Production', 'alias:champion'],
       modelCards: ['model/README.md'], // found in the version's own folder (source runs:/<run>/model)
     });
-    expect(attrs(c, 'model-version', 'models/credit-scoring/versions/1')).toMatchObject({ stage: 'Archived', production: false });
+    expect(attrs(c, 'model-version', 'models/credit-scoring/versions/1')).toMatchObject({
+      stage: 'Archived',
+      production: false,
+    });
 
     // Lineage: MLflow's own dataset digests and sources, per context.
     const seeded = seed.models['fraud-detector']!.versions['2']!;
     const lineage = attrs(c, 'dataset-lineage', 'models/fraud-detector/versions/2/lineage')!;
-    expect(lineage).toMatchObject({ modelVersion: 'fraud-detector/2', runId: seeded.runId, datasetCount: 2, allDatasetsHashed: true, contexts: ['evaluation', 'training'] });
+    expect(lineage).toMatchObject({
+      modelVersion: 'fraud-detector/2',
+      runId: seeded.runId,
+      datasetCount: 2,
+      allDatasetsHashed: true,
+      contexts: ['evaluation', 'training'],
+    });
     expect(lineage['datasets']).toEqual([
-      { name: 'fraud-detector-train', digest: seeded.datasets.training.digest, sourceType: 's3', source: 's3://datasets/fraud-detector/train-v2.parquet', context: 'training' },
-      { name: 'fraud-detector-eval', digest: seeded.datasets.evaluation.digest, sourceType: 's3', source: 's3://datasets/fraud-detector/eval.parquet', context: 'evaluation' },
+      {
+        name: 'fraud-detector-train',
+        digest: seeded.datasets.training.digest,
+        sourceType: 's3',
+        source: 's3://datasets/fraud-detector/train-v2.parquet',
+        context: 'training',
+      },
+      {
+        name: 'fraud-detector-eval',
+        digest: seeded.datasets.evaluation.digest,
+        sourceType: 's3',
+        source: 's3://datasets/fraud-detector/eval.parquet',
+        context: 'evaluation',
+      },
     ]);
     expect(seeded.datasets.training.digest).toMatch(/^[0-9a-f]{8,}$/);
 
     // Model cards: content stored as downloaded, provenance names the download.
-    const cardIdx = c.steps.findIndex((s) => s.artifact.meta.externalId === 'models/churn-predictor/versions/2/cards/run/model/README.md');
+    const cardIdx = c.steps.findIndex(
+      (s) => s.artifact.meta.externalId === 'models/churn-predictor/versions/2/cards/run/model/README.md',
+    );
     expect(cardIdx).toBeGreaterThan(-1);
     const card = c.steps[cardIdx]!.artifact.meta;
     expect(card).toMatchObject({ kind: 'model-card', mediaType: 'text/markdown' });
-    expect(card.attributes).toMatchObject({ modelVersion: 'churn-predictor/2', artifactRoot: 'run', path: 'model/README.md', contentStored: true });
+    expect(card.attributes).toMatchObject({
+      modelVersion: 'churn-predictor/2',
+      artifactRoot: 'run',
+      path: 'model/README.md',
+      contentStored: true,
+    });
     expect(card.provenance.endpoint).toContain('/get-artifact?run_id=');
     expect(card.provenance.collector).toBe('mlflow@1.0.0');
     expect(c.bodies[cardIdx]!.toString('utf8')).toContain('# Model card: churn-predictor v2');
 
     // churn-predictor/1 was registered from an MLflow 3 logged model: its card is in the model's own artifacts.
-    expect(attrs(c, 'model-version', 'models/churn-predictor/versions/1')).toMatchObject({ source: expect.stringMatching(/^models:\/m-/), modelCards: ['logged-model:README.md'] });
-    const lmIdx = c.steps.findIndex((s) => s.artifact.meta.externalId === 'models/churn-predictor/versions/1/cards/logged-model/README.md');
-    expect(c.steps[lmIdx]!.artifact.meta.attributes).toMatchObject({ artifactRoot: 'logged-model', path: 'README.md', contentStored: true });
-    expect(c.steps[lmIdx]!.artifact.meta.provenance.endpoint).toMatch(/\/logged-models\/m-[0-9a-f]+\/artifacts\/files\?artifact_file_path=README\.md$/);
+    expect(attrs(c, 'model-version', 'models/churn-predictor/versions/1')).toMatchObject({
+      source: expect.stringMatching(/^models:\/m-/),
+      modelCards: ['logged-model:README.md'],
+    });
+    const lmIdx = c.steps.findIndex(
+      (s) => s.artifact.meta.externalId === 'models/churn-predictor/versions/1/cards/logged-model/README.md',
+    );
+    expect(c.steps[lmIdx]!.artifact.meta.attributes).toMatchObject({
+      artifactRoot: 'logged-model',
+      path: 'README.md',
+      contentStored: true,
+    });
+    expect(c.steps[lmIdx]!.artifact.meta.provenance.endpoint).toMatch(
+      /\/logged-models\/m-[0-9a-f]+\/artifacts\/files\?artifact_file_path=README\.md$/,
+    );
     expect(c.bodies[lmIdx]!.toString('utf8')).toBe('# Model card: churn-predictor v1 (logged model)\n');
 
     // Transitions: stage ones are stamped by MLflow's last_updated_timestamp, aliases only by our observation.
     const transitions = c.steps.filter((s) => s.artifact.meta.kind === 'stage-transition').map((s) => s.artifact.meta);
     const prodStage = transitions.find((t) => t.attributes['modelVersion'] === 'credit-scoring/2')!;
-    expect(prodStage.attributes).toMatchObject({ designation: 'stage:Production', event: 'entered', stage: 'Production', toProduction: true, basis: 'first-observation', approvedBy: 'alice@example.com' });
+    expect(prodStage.attributes).toMatchObject({
+      designation: 'stage:Production',
+      event: 'entered',
+      stage: 'Production',
+      toProduction: true,
+      basis: 'first-observation',
+      approvedBy: 'alice@example.com',
+    });
     expect(prodStage.observedAt).toBe(v2['updatedAt']);
     const champion = transitions.find((t) => t.attributes['modelVersion'] === 'credit-scoring/3')!;
-    expect(champion.attributes).toMatchObject({ designation: 'alias:champion', alias: 'champion', toProduction: true, approvedBy: 'bob@example.com' });
-    expect(transitions.find((t) => t.attributes['stage'] === 'Staging')!.attributes).toMatchObject({ modelVersion: 'fraud-detector/3', toProduction: false });
+    expect(champion.attributes).toMatchObject({
+      designation: 'alias:champion',
+      alias: 'champion',
+      toProduction: true,
+      approvedBy: 'bob@example.com',
+    });
+    expect(transitions.find((t) => t.attributes['stage'] === 'Staging')!.attributes).toMatchObject({
+      modelVersion: 'fraud-detector/3',
+      toProduction: false,
+    });
 
-    expect(c.connector.stats!()).toMatchObject({ modelsSeen: 3, versionsSeen: 10, versionsCollected: 10, cardsDownloaded: 8, retries: 0 });
+    expect(c.connector.stats!()).toMatchObject({
+      modelsSeen: 3,
+      versionsSeen: 10,
+      versionsCollected: 10,
+      cardsDownloaded: 8,
+      retries: 0,
+    });
   });
 
   it('the mapping sweep flags exactly the missing model card and the missing validation and fairness metrics', async () => {
@@ -261,7 +345,15 @@ describe('MLflow connector against a real MLflow server', () => {
       for (const ctl of rule.controls) expect(catalogIds.has(ctl), `${rule.id}: ${ctl}`).toBe(true);
       for (const sel of [rule.select].flat()) expect(mlflowKinds as readonly string[]).toContain(sel.kind);
     }
-    expect(raw.rules.flatMap((r) => r.controls).sort()).toEqual(['A.3.2', 'A.4.2', 'A.5.4', 'A.6.2.4', 'A.6.2.5', 'A.6.2.7', 'A.7.5']);
+    expect(raw.rules.flatMap((r) => r.controls).sort()).toEqual([
+      'A.3.2',
+      'A.4.2',
+      'A.5.4',
+      'A.6.2.4',
+      'A.6.2.5',
+      'A.6.2.7',
+      'A.7.5',
+    ]);
 
     // Acceptance: the seeded registry flags exactly the controls with a gap, naming the model version.
     expect(sourceKinds['mlflow']).toEqual(mlflowKinds);
@@ -275,7 +367,15 @@ describe('MLflow connector against a real MLflow server', () => {
       now: new Date(now),
     });
     const covered = results.filter((r) => r.rules.length > 0);
-    expect(covered.map((r) => r.control.id).sort()).toEqual(['A.3.2', 'A.4.2', 'A.5.4', 'A.6.2.4', 'A.6.2.5', 'A.6.2.7', 'A.7.5']);
+    expect(covered.map((r) => r.control.id).sort()).toEqual([
+      'A.3.2',
+      'A.4.2',
+      'A.5.4',
+      'A.6.2.4',
+      'A.6.2.5',
+      'A.6.2.7',
+      'A.7.5',
+    ]);
     const flagged = Object.fromEntries(covered.filter((r) => r.status !== 'fresh').map((r) => [r.control.id, r]));
     expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.6.2.7']);
     expect(flagged['A.6.2.7']!.reason).toBe('1 of 4 change(s) have no record: credit-scoring/3');
@@ -286,16 +386,29 @@ describe('MLflow connector against a real MLflow server', () => {
 
   it('a second run collects only the version that changed; production versions with gaps are rechecked, not re-emitted', async () => {
     const first = await collect(source());
-    await mlflowPost('model-versions/set-tag', { name: 'credit-scoring', version: '4', key: 'reviewed_by', value: 'erin@example.com' });
+    await mlflowPost('model-versions/set-tag', {
+      name: 'credit-scoring',
+      version: '4',
+      key: 'reviewed_by',
+      value: 'erin@example.com',
+    });
     const second = await collect(source(), { previousState: first.connector.state!() });
     expect(second.steps.map((s) => s.artifact.meta.externalId)).toEqual([
       'models/credit-scoring/versions/4',
       'models/credit-scoring/versions/4/lineage',
       'models/credit-scoring/versions/4/cards/run/model_card.md',
     ]);
-    expect(second.steps[0]!.artifact.meta.attributes).toMatchObject({ tags: { reviewed_by: 'erin@example.com' }, observedAtFrom: 'collection' });
+    expect(second.steps[0]!.artifact.meta.attributes).toMatchObject({
+      tags: { reviewed_by: 'erin@example.com' },
+      observedAtFrom: 'collection',
+    });
     // credit-scoring/3 (no card) and fraud-detector/2 (metrics) are looked at again, cheaply, and stay quiet.
-    expect(second.connector.stats!()).toMatchObject({ versionsSeen: 10, versionsCollected: 1, versionsUnchanged: 7, versionsRechecked: 2 });
+    expect(second.connector.stats!()).toMatchObject({
+      versionsSeen: 10,
+      versionsCollected: 1,
+      versionsUnchanged: 7,
+      versionsRechecked: 2,
+    });
     const third = await collect(source(), { previousState: second.connector.state!() });
     expect(third.steps).toHaveLength(0);
   });
@@ -315,14 +428,45 @@ describe('MLflow connector against a real MLflow server', () => {
     const second = await collect(source(), { previousState: first.connector.state!() });
     const ids = second.steps.map((s) => s.artifact.meta.externalId);
     expect(ids).toContain('models/credit-scoring/versions/3/cards/run/model_card.md');
-    expect(attrs(second, 'model-version', 'models/credit-scoring/versions/3')).toMatchObject({ hasModelCard: true, gaps: [] });
-    const moved = second.steps.filter((s) => s.artifact.meta.kind === 'stage-transition' && s.artifact.meta.attributes['model'] === 'churn-predictor').map((s) => s.artifact.meta.attributes);
-    expect(moved).toContainEqual(expect.objectContaining({ modelVersion: 'churn-predictor/2', designation: 'alias:champion', event: 'left', basis: 'observed-change' }));
-    expect(moved).toContainEqual(expect.objectContaining({ modelVersion: 'churn-predictor/3', designation: 'alias:champion', event: 'entered', basis: 'observed-change', toProduction: true }));
+    expect(attrs(second, 'model-version', 'models/credit-scoring/versions/3')).toMatchObject({
+      hasModelCard: true,
+      gaps: [],
+    });
+    const moved = second.steps
+      .filter(
+        (s) => s.artifact.meta.kind === 'stage-transition' && s.artifact.meta.attributes['model'] === 'churn-predictor',
+      )
+      .map((s) => s.artifact.meta.attributes);
+    expect(moved).toContainEqual(
+      expect.objectContaining({
+        modelVersion: 'churn-predictor/2',
+        designation: 'alias:champion',
+        event: 'left',
+        basis: 'observed-change',
+      }),
+    );
+    expect(moved).toContainEqual(
+      expect.objectContaining({
+        modelVersion: 'churn-predictor/3',
+        designation: 'alias:champion',
+        event: 'entered',
+        basis: 'observed-change',
+        toProduction: true,
+      }),
+    );
     // The stage churn-predictor/2 kept is re-emitted unchanged: same id and time as in the first run.
-    const keptId = first.steps.find((s) => s.artifact.meta.attributes['modelVersion'] === 'churn-predictor/2' && s.artifact.meta.attributes['designation'] === 'stage:Production')!.artifact.meta.externalId;
-    expect(metaOf(second, 'stage-transition', keptId)?.observedAt).toBe(metaOf(first, 'stage-transition', keptId)!.observedAt);
-    expect(attrs(second, 'registered-model', 'models/churn-predictor')).toMatchObject({ aliases: { champion: '3' }, productionVersions: ['churn-predictor/2', 'churn-predictor/3'] });
+    const keptId = first.steps.find(
+      (s) =>
+        s.artifact.meta.attributes['modelVersion'] === 'churn-predictor/2' &&
+        s.artifact.meta.attributes['designation'] === 'stage:Production',
+    )!.artifact.meta.externalId;
+    expect(metaOf(second, 'stage-transition', keptId)?.observedAt).toBe(
+      metaOf(first, 'stage-transition', keptId)!.observedAt,
+    );
+    expect(attrs(second, 'registered-model', 'models/churn-predictor')).toMatchObject({
+      aliases: { champion: '3' },
+      productionVersions: ['churn-predictor/2', 'churn-predictor/3'],
+    });
   });
 
   it('resumes after a cursor, mid-version, without repeating or skipping artifacts', async () => {
@@ -332,9 +476,14 @@ describe('MLflow connector against a real MLflow server', () => {
     const ids = all.steps.map((s) => s.artifact.meta.externalId);
     const cut = ids.indexOf('models/credit-scoring/versions/2/lineage');
     expect(cut).toBeGreaterThan(0);
-    const connector = await createMlflowConnector(mlflowSourceSchema.parse(source()), secrets({ EH_TEST_MLFLOW_PASSWORD: server.password }), overrides);
+    const connector = await createMlflowConnector(
+      mlflowSourceSchema.parse(source()),
+      secrets({ EH_TEST_MLFLOW_PASSWORD: server.password }),
+      overrides,
+    );
     const rest: string[] = [];
-    for await (const s of connector.collect({ log, resumeAfter: all.steps[cut]!.cursor })) rest.push(s.artifact.meta.externalId);
+    for await (const s of connector.collect({ log, resumeAfter: all.steps[cut]!.cursor }))
+      rest.push(s.artifact.meta.externalId);
     expect([...ids.slice(0, cut + 1), ...rest]).toEqual(ids);
     // The resumed attempt's state still covers every version, so the next run stays incremental.
     const state = connector.state!() as { models: Record<string, { versions: Record<string, unknown> }> };
@@ -345,22 +494,33 @@ describe('MLflow connector against a real MLflow server', () => {
   it('unknown configured model is a configuration error naming the entry; a glob matching nothing only warns', async () => {
     const err = await collect(source({ models: ['credit-scoring', 'no-such-model'] })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceConfigError);
-    expect((err as Error).message).toContain('source "registry": models[1] "no-such-model" is not a registered model in mlflow');
+    expect((err as Error).message).toContain(
+      'source "registry": models[1] "no-such-model" is not a registered model in mlflow',
+    );
     const some = await collect(source({ models: ['fraud-*', 'nothing-*'] }));
     expect(new Set(some.steps.map((s) => s.artifact.meta.attributes['model']))).toEqual(new Set(['fraud-detector']));
   });
 
   it('a wrong password is a CredentialsError that does not leak the secret', async () => {
-    const err = await collect(source(), { secrets: { EH_TEST_MLFLOW_PASSWORD: 'wrong-password-xyz' } }).catch((e: unknown) => e);
+    const err = await collect(source(), { secrets: { EH_TEST_MLFLOW_PASSWORD: 'wrong-password-xyz' } }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CredentialsError);
-    expect((err as Error).message).toMatch(/answered 401 Unauthorized to GET \/api\/2\.0\/mlflow\/registered-models\/search.*basic credentials were sent/);
+    expect((err as Error).message).toMatch(
+      /answered 401 Unauthorized to GET \/api\/2\.0\/mlflow\/registered-models\/search.*basic credentials were sent/,
+    );
     expect((err as Error).message).not.toContain('wrong-password-xyz');
   });
 });
 
 describe('MLflow source config', () => {
   it('applies defaults, and rejects literal secrets and credentials in the URL', () => {
-    const parsed = mlflowSourceSchema.parse({ id: 'registry', type: 'mlflow', url: 'https://mlflow.example.com/prefix', metrics: { validation: ['auc'] } });
+    const parsed = mlflowSourceSchema.parse({
+      id: 'registry',
+      type: 'mlflow',
+      url: 'https://mlflow.example.com/prefix',
+      metrics: { validation: ['auc'] },
+    });
     expect(parsed).toMatchObject({
       auth: { type: 'none' },
       models: ['*'],
@@ -369,40 +529,82 @@ describe('MLflow source config', () => {
       modelCards: { maxBytes: 1024 * 1024 },
       tags: { owner: ['owner'], approvedBy: ['approved_by', 'approver'] },
     });
-    const literal = mlflowSourceSchema.safeParse({ id: 'r', type: 'mlflow', url: 'https://m.example.com', metrics: { validation: ['auc'] }, auth: { type: 'bearer', token: 'abc' } });
+    const literal = mlflowSourceSchema.safeParse({
+      id: 'r',
+      type: 'mlflow',
+      url: 'https://m.example.com',
+      metrics: { validation: ['auc'] },
+      auth: { type: 'bearer', token: 'abc' },
+    });
     expect(literal.success).toBe(false);
     expect(JSON.stringify(literal.error!.issues)).toContain('secrets are never written in the config');
-    const inUrl = mlflowSourceSchema.safeParse({ id: 'r', type: 'mlflow', url: 'https://u:p@m.example.com', metrics: { validation: ['auc'] } });
+    const inUrl = mlflowSourceSchema.safeParse({
+      id: 'r',
+      type: 'mlflow',
+      url: 'https://u:p@m.example.com',
+      metrics: { validation: ['auc'] },
+    });
     expect(JSON.stringify(inUrl.error!.issues)).toContain('credentials in the URL are not allowed');
-    const noMetrics = mlflowSourceSchema.safeParse({ id: 'r', type: 'mlflow', url: 'https://m.example.com', metrics: { validation: [] } });
+    const noMetrics = mlflowSourceSchema.safeParse({
+      id: 'r',
+      type: 'mlflow',
+      url: 'https://m.example.com',
+      metrics: { validation: [] },
+    });
     expect(JSON.stringify(noMetrics.error!.issues)).toContain('name at least one validation metric');
   });
 });
 
 describe('MLflow connector HTTP behaviour (stand-in server)', () => {
   const emptyRegistry = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (req.url!.startsWith('/api/2.0/mlflow/registered-models/search')) return json(res, 200, { registered_models: [{ name: 'm', tags: [] }] });
+    if (req.url!.startsWith('/api/2.0/mlflow/registered-models/search'))
+      return json(res, 200, { registered_models: [{ name: 'm', tags: [] }] });
     if (req.url!.startsWith('/api/2.0/mlflow/model-versions/search')) return json(res, 200, {});
     json(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'no' });
   };
 
   it('sends bearer and basic credentials, and maps 401 and 403 to CredentialsError', async () => {
     const fake = await fakeMlflow((req, res) => {
-      if (req.headers.authorization === 'Bearer tok-123' || req.headers.authorization === `Basic ${Buffer.from('svc:pa:ss').toString('base64')}`) return emptyRegistry(req, res);
+      if (
+        req.headers.authorization === 'Bearer tok-123' ||
+        req.headers.authorization === `Basic ${Buffer.from('svc:pa:ss').toString('base64')}`
+      )
+        return emptyRegistry(req, res);
       json(res, req.headers.authorization ? 403 : 401, { error_code: 'UNAUTHENTICATED', message: 'no' });
     });
     try {
-      const bearer = await collect({ id: 'registry', type: 'mlflow', url: `${fake.url}/`, auth: { type: 'bearer', token: { env: 'TOKEN' } }, metrics }, { secrets: { TOKEN: 'tok-123' } });
+      const bearer = await collect(
+        {
+          id: 'registry',
+          type: 'mlflow',
+          url: `${fake.url}/`,
+          auth: { type: 'bearer', token: { env: 'TOKEN' } },
+          metrics,
+        },
+        { secrets: { TOKEN: 'tok-123' } },
+      );
       expect(bearer.steps.map((s) => s.artifact.meta.kind)).toEqual(['registered-model']);
       expect(fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-123', 'Bearer tok-123']);
-      const basic = await collect({ id: 'registry', type: 'mlflow', url: fake.url, auth: { type: 'basic', username: 'svc', password: { file: 'pw' } }, metrics }, { secrets: { pw: 'pa:ss' } });
+      const basic = await collect(
+        {
+          id: 'registry',
+          type: 'mlflow',
+          url: fake.url,
+          auth: { type: 'basic', username: 'svc', password: { file: 'pw' } },
+          metrics,
+        },
+        { secrets: { pw: 'pa:ss' } },
+      );
       expect(basic.steps).toHaveLength(1);
 
       const unauth = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics }).catch((e: unknown) => e);
       expect(unauth).toBeInstanceOf(CredentialsError);
       expect((unauth as Error).message).toContain('answered 401 Unauthorized');
       expect((unauth as Error).message).toContain('no credentials were configured');
-      const forbidden = await collect({ id: 'registry', type: 'mlflow', url: fake.url, auth: { type: 'bearer', token: { env: 'TOKEN' } }, metrics }, { secrets: { TOKEN: 'stale' } }).catch((e: unknown) => e);
+      const forbidden = await collect(
+        { id: 'registry', type: 'mlflow', url: fake.url, auth: { type: 'bearer', token: { env: 'TOKEN' } }, metrics },
+        { secrets: { TOKEN: 'stale' } },
+      ).catch((e: unknown) => e);
       expect(forbidden).toBeInstanceOf(CredentialsError);
       expect((forbidden as Error).message).toContain('answered 403 Forbidden');
       expect((forbidden as Error).message).not.toContain('stale');
@@ -416,13 +618,17 @@ describe('MLflow connector HTTP behaviour (stand-in server)', () => {
     const fake = await fakeMlflow((req, res) => {
       calls++;
       if (calls === 1) return json(res, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
-      if (calls === 2) return json(res, 429, { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }, { 'retry-after': '2' });
+      if (calls === 2)
+        return json(res, 429, { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' }, { 'retry-after': '2' });
       if (calls === 3) return json(res, 502, 'bad gateway');
       emptyRegistry(req, res);
     });
     const sleeps: number[] = [];
     try {
-      const c = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics }, { overrides: { sleep: async (ms) => void sleeps.push(ms), retryBaseMs: 100 } });
+      const c = await collect(
+        { id: 'registry', type: 'mlflow', url: fake.url, metrics },
+        { overrides: { sleep: async (ms) => void sleeps.push(ms), retryBaseMs: 100 } },
+      );
       expect(c.steps).toHaveLength(1);
       expect(sleeps).toHaveLength(3);
       expect(sleeps[0]).toBeGreaterThanOrEqual(50); // attempt 1: 50-100 ms (full jitter over the upper half)
@@ -432,9 +638,14 @@ describe('MLflow connector HTTP behaviour (stand-in server)', () => {
       expect(sleeps[2]).toBeLessThanOrEqual(400);
       expect(c.connector.stats!()).toMatchObject({ retries: 3, throttled: 1, serverErrors: 2, requests: 5 });
 
-      const always = await fakeMlflow((_req, res) => json(res, 500, { error_code: 'INTERNAL_ERROR', message: 'db down' }));
+      const always = await fakeMlflow((_req, res) =>
+        json(res, 500, { error_code: 'INTERNAL_ERROR', message: 'db down' }),
+      );
       try {
-        const err = await collect({ id: 'registry', type: 'mlflow', url: always.url, metrics, maxAttempts: 3 }, { overrides: { sleep: async () => {} } }).catch((e: unknown) => e);
+        const err = await collect(
+          { id: 'registry', type: 'mlflow', url: always.url, metrics, maxAttempts: 3 },
+          { overrides: { sleep: async () => {} } },
+        ).catch((e: unknown) => e);
         expect((err as Error).name).toBe('RegistryUnavailableError');
         expect((err as Error).message).toContain('answered 500 after 3 attempts');
         expect(always.requests).toHaveLength(3);
@@ -448,21 +659,29 @@ describe('MLflow connector HTTP behaviour (stand-in server)', () => {
 
   it('malformed JSON is a SourceResponseError naming the endpoint', async () => {
     const fake = await fakeMlflow((req, res) => {
-      if (req.url!.startsWith('/api/2.0/mlflow/registered-models/search')) return json(res, 200, { registered_models: [{ name: 'm' }] });
-      if (req.url!.startsWith('/api/2.0/mlflow/model-versions/search')) return json(res, 200, { model_versions: [{ name: 'm', version: '1', run_id: 'r1', current_stage: 'Production' }] });
+      if (req.url!.startsWith('/api/2.0/mlflow/registered-models/search'))
+        return json(res, 200, { registered_models: [{ name: 'm' }] });
+      if (req.url!.startsWith('/api/2.0/mlflow/model-versions/search'))
+        return json(res, 200, {
+          model_versions: [{ name: 'm', version: '1', run_id: 'r1', current_stage: 'Production' }],
+        });
       if (req.url!.startsWith('/api/2.0/mlflow/runs/get')) return json(res, 200, '{"run": {"info": ');
       json(res, 404, {});
     });
     try {
       const err = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SourceResponseError);
-      expect((err as Error).message).toContain('source "registry": GET /api/2.0/mlflow/runs/get?run_id=r1 returned malformed JSON');
+      expect((err as Error).message).toContain(
+        'source "registry": GET /api/2.0/mlflow/runs/get?run_id=r1 returned malformed JSON',
+      );
 
       const shape = await fakeMlflow((_req, res) => json(res, 200, { registered_models: [{ name: 42 }] }));
       try {
         const bad = await collect({ id: 'registry', type: 'mlflow', url: shape.url, metrics }).catch((e: unknown) => e);
         expect(bad).toBeInstanceOf(SourceResponseError);
-        expect((bad as Error).message).toMatch(/GET \/api\/2\.0\/mlflow\/registered-models\/search\?max_results=200 returned JSON of an unexpected shape at registered_models\.0\.name/);
+        expect((bad as Error).message).toMatch(
+          /GET \/api\/2\.0\/mlflow\/registered-models\/search\?max_results=200 returned JSON of an unexpected shape at registered_models\.0\.name/,
+        );
       } finally {
         await shape.close();
       }
@@ -474,10 +693,18 @@ describe('MLflow connector HTTP behaviour (stand-in server)', () => {
   it('a model card over the size cap is recorded without its content', async () => {
     const fake = await fakeMlflow((req, res) => {
       const url = req.url!;
-      if (url.startsWith('/api/2.0/mlflow/registered-models/search')) return json(res, 200, { registered_models: [{ name: 'm' }] });
-      if (url.startsWith('/api/2.0/mlflow/model-versions/search')) return json(res, 200, { model_versions: [{ name: 'm', version: '1', run_id: 'r1' }] });
+      if (url.startsWith('/api/2.0/mlflow/registered-models/search'))
+        return json(res, 200, { registered_models: [{ name: 'm' }] });
+      if (url.startsWith('/api/2.0/mlflow/model-versions/search'))
+        return json(res, 200, { model_versions: [{ name: 'm', version: '1', run_id: 'r1' }] });
       if (url.startsWith('/api/2.0/mlflow/runs/get')) return json(res, 200, { run: { info: { run_id: 'r1' } } });
-      if (url.startsWith('/api/2.0/mlflow/artifacts/list')) return json(res, 200, { files: [{ path: 'README.md', is_dir: false }, { path: 'model_card.md', is_dir: false, file_size: 10_000 }] });
+      if (url.startsWith('/api/2.0/mlflow/artifacts/list'))
+        return json(res, 200, {
+          files: [
+            { path: 'README.md', is_dir: false },
+            { path: 'model_card.md', is_dir: false, file_size: 10_000 },
+          ],
+        });
       if (url.startsWith('/get-artifact')) {
         res.writeHead(200, { 'content-type': 'text/markdown' }); // chunked: no content-length to trust
         res.write('x'.repeat(600));
@@ -487,15 +714,27 @@ describe('MLflow connector HTTP behaviour (stand-in server)', () => {
       json(res, 404, {});
     });
     try {
-      const c = await collect({ id: 'registry', type: 'mlflow', url: fake.url, metrics, modelCards: { maxBytes: 1000 } });
+      const c = await collect({
+        id: 'registry',
+        type: 'mlflow',
+        url: fake.url,
+        metrics,
+        modelCards: { maxBytes: 1000 },
+      });
       const cards = c.steps.filter((s) => s.artifact.meta.kind === 'model-card').map((s) => s.artifact.meta.attributes);
       expect(cards).toEqual([
-        expect.objectContaining({ path: 'README.md', contentStored: false, reason: 'larger than modelCards.maxBytes (1000 bytes)' }),
+        expect.objectContaining({
+          path: 'README.md',
+          contentStored: false,
+          reason: 'larger than modelCards.maxBytes (1000 bytes)',
+        }),
         expect.objectContaining({ path: 'model_card.md', contentStored: false, size: 10_000 }),
       ]);
       expect(cards[0]!['size']).toBeUndefined(); // streamed past the cap: its real size is unknown
       // model_card.md was never downloaded: its listed size already exceeded the cap.
-      expect(fake.requests.filter((r) => r.url!.startsWith('/get-artifact')).map((r) => r.url)).toEqual(['/get-artifact?run_id=r1&path=README.md']);
+      expect(fake.requests.filter((r) => r.url!.startsWith('/get-artifact')).map((r) => r.url)).toEqual([
+        '/get-artifact?run_id=r1&path=README.md',
+      ]);
       expect(c.connector.stats!()).toMatchObject({ cardsTooLarge: 2, cardsDownloaded: 0 });
     } finally {
       await fake.close();

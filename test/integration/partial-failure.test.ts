@@ -50,8 +50,13 @@ describe('partial failure', () => {
       ].join('\n'),
       { 'org/monitoring/drift.md': '# drift', 'org/policies/incident-communication-plan.md': '# plan' },
     );
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
-    const result = await worker.runUntil(async () => (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult);
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    const result = await worker.runUntil(
+      async () => (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult,
+    );
 
     expect(result.sources.find((s) => s.source === 'docs')).toMatchObject({ status: 'ok', artifactCount: 2 });
     const failed = result.sources.find((s) => s.source === 'jira')!;
@@ -59,8 +64,14 @@ describe('partial failure', () => {
     expect(failed.status === 'failed' && failed.error.message).toMatch(/500/);
     expect(jira.requests.length).toBeGreaterThanOrEqual(4); // 2 connector attempts x 2 activity attempts
     const manifest = (await readManifest(hub.store, 1))!;
-    expect(manifest.artifacts.map((a) => a.id).sort()).toEqual(['docs:monitoring/drift.md', 'docs:policies/incident-communication-plan.md']);
-    expect(manifest.sources.find((s) => s.source === 'jira')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/500/) } });
+    expect(manifest.artifacts.map((a) => a.id).sort()).toEqual([
+      'docs:monitoring/drift.md',
+      'docs:policies/incident-communication-plan.md',
+    ]);
+    expect(manifest.sources.find((s) => s.source === 'jira')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringMatching(/500/) },
+    });
     expect((await verifyStore(hub.store)).ok).toBe(true);
 
     const { results } = await controlStatus(hub);
@@ -90,14 +101,21 @@ describe('partial failure', () => {
       ].join('\n'),
       { 'org/policies/logging-standard.md': '# logging', 'logs/a-good.jsonl': good, 'logs/b-bad.jsonl': bad },
     );
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
-    const result = await worker.runUntil(async () => (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult);
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    const result = await worker.runUntil(
+      async () => (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult,
+    );
     const logs = result.sources.find((s) => s.source === 'logs')!;
     expect(logs.status).toBe('partial');
     expect(logs.status === 'partial' && logs.problems[0]).toContain('b-bad.jsonl');
     const manifest = (await readManifest(hub.store, 1))!;
     const ids = manifest.artifacts.filter((a) => a.source === 'logs').map((a) => a.externalId);
-    expect(ids).toEqual(expect.arrayContaining(['export:a-good.jsonl', 'quarantine:b-bad.jsonl', 'summary:log-continuity']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['export:a-good.jsonl', 'quarantine:b-bad.jsonl', 'summary:log-continuity']),
+    );
     expect(ids).not.toContain('export:b-bad.jsonl');
     const { results } = await controlStatus(hub);
     const a628 = results.find((r) => r.control.id === 'A.6.2.8')!;

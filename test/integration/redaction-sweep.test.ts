@@ -37,18 +37,34 @@ async function allFiles(dir: string): Promise<string[]> {
 
 describe('redaction in a real sweep', () => {
   it('no secret of the corpus reaches the store, the logs or the Temporal history', async () => {
-    const corpus = JSON.parse(await readFile(path.join(corpusDir, 'corpus.json'), 'utf8')) as { files: { file: string; secrets: string[] }[] };
+    const corpus = JSON.parse(await readFile(path.join(corpusDir, 'corpus.json'), 'utf8')) as {
+      files: { file: string; secrets: string[] }[];
+    };
     const secrets = corpus.files.flatMap((f) => f.secrets);
     expect(secrets.length).toBeGreaterThan(20);
     const dir = await tempDir();
-    const { hub } = await hubIn(dir, `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: redact-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: configs, type: folder, path: ./org }\n`);
-    await cp(corpusDir, path.join(dir, 'org'), { recursive: true, filter: (src) => !src.endsWith('corpus.json') && !src.endsWith('README.md') });
+    const { hub } = await hubIn(
+      dir,
+      `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: redact-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: configs, type: folder, path: ./org }\n`,
+    );
+    await cp(corpusDir, path.join(dir, 'org'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('corpus.json') && !src.endsWith('README.md'),
+    });
 
     // Capture every log line the worker writes, at debug level.
     let logs = '';
-    const sink = new Writable({ write(chunk, _enc, done) { logs += chunk.toString(); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
     const log = createLogger({ level: 'debug' }, sink);
-    const worker = await createHubWorker(hub, await signingKey(hub), log, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const worker = await createHubWorker(hub, await signingKey(hub), log, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
     const { handle, result } = await worker.runUntil(async () => {
       const h = await startSweep(env.client, hub.config, { trigger: 'manual' });
       return { handle: h, result: (await h.result()) as SweepResult };
@@ -57,7 +73,9 @@ describe('redaction in a real sweep', () => {
     expect(outcome).toMatchObject({ status: 'ok', artifactCount: corpus.files.length });
     expect(outcome.status === 'ok' ? outcome.stats?.['redactions'] : 0).toBeGreaterThanOrEqual(secrets.length / 2);
 
-    const storeText = (await Promise.all((await allFiles(hub.store.location)).map((f) => readFile(f, 'latin1')))).join('\n');
+    const storeText = (await Promise.all((await allFiles(hub.store.location)).map((f) => readFile(f, 'latin1')))).join(
+      '\n',
+    );
     const history = await historyText(handle);
     for (const secret of secrets) {
       expect(storeText.includes(secret), `store contains ${secret.slice(0, 6)}…`).toBe(false);

@@ -20,7 +20,11 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
 
   beforeAll(async () => {
     // Playwright adds --headless itself; every other flag is the one the PDF export uses.
-    browser = await chromium.launch({ executablePath: defaultChromium, headless: true, args: chromiumFlags.filter((f) => f !== '--headless') });
+    browser = await chromium.launch({
+      executablePath: defaultChromium,
+      headless: true,
+      args: chromiumFlags.filter((f) => f !== '--headless'),
+    });
     await mkdir(artifacts, { recursive: true });
   });
   afterAll(async () => {
@@ -32,13 +36,39 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     const store = await FilesystemStore.open(path.join(dir, 'store'));
     const key = newKey();
     const mappings = await loadMappings(expandMappingPaths(['default'], '/', new Set(['folder'])));
-    await writeBundle(store, key, mappings, 'jan', { 'raci.csv': 'old\n', 'policies/ai-policy.md': '# AI policy\n' }, new Date('2026-01-10T10:00:00Z'));
-    await writeBundle(store, key, mappings, 'feb', { 'raci.csv': raci, 'policies/ai-policy.md': '# AI policy\n', 'monitoring/feb.md': 'drift ok\n' }, new Date('2026-02-10T10:00:00Z'));
-    await writeBundle(store, key, mappings, 'apr', { 'raci.csv': raci, 'monitoring/apr.md': 'drift high\n' }, new Date('2026-04-10T10:00:00Z'));
+    await writeBundle(
+      store,
+      key,
+      mappings,
+      'jan',
+      { 'raci.csv': 'old\n', 'policies/ai-policy.md': '# AI policy\n' },
+      new Date('2026-01-10T10:00:00Z'),
+    );
+    await writeBundle(
+      store,
+      key,
+      mappings,
+      'feb',
+      { 'raci.csv': raci, 'policies/ai-policy.md': '# AI policy\n', 'monitoring/feb.md': 'drift ok\n' },
+      new Date('2026-02-10T10:00:00Z'),
+    );
+    await writeBundle(
+      store,
+      key,
+      mappings,
+      'apr',
+      { 'raci.csv': raci, 'monitoring/apr.md': 'drift high\n' },
+      new Date('2026-04-10T10:00:00Z'),
+    );
     const out = path.join(dir, 'pack.tar.gz');
     await exportAuditPack(
       { store, mappings, notApplicable: [{ control: 'A.10.4', justification: 'No AI services for customers.' }] },
-      { from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-05-31T23:59:59.999Z'), out, now: new Date('2026-06-15T00:00:00Z') },
+      {
+        from: new Date('2026-02-01T00:00:00Z'),
+        to: new Date('2026-05-31T23:59:59.999Z'),
+        out,
+        now: new Date('2026-06-15T00:00:00Z'),
+      },
     );
     const x = path.join(dir, 'x');
     await mkdir(x);
@@ -54,7 +84,10 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     expect(await page.locator('#controls svg').count()).toBe(38);
     await page.screenshot({ path: path.join(artifacts, 'audit-pack-summary.png'), fullPage: true });
 
-    await Promise.all([page.waitForURL(/controls\/A\.3\.2\.html$/), page.locator('#controls a', { hasText: 'A.3.2' }).click()]);
+    await Promise.all([
+      page.waitForURL(/controls\/A\.3\.2\.html$/),
+      page.locator('#controls a', { hasText: 'A.3.2' }).click(),
+    ]);
     expect(await page.locator('h1').innerText()).toContain('A.3.2');
     expect(await page.locator('#timeline tbody tr').count()).toBe(5); // Feb 1, Mar 1, Apr 1, May 1, May 31
     const row = page.locator('#evidence tr[data-artifact="docs:raci.csv"]').first();

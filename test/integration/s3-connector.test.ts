@@ -27,9 +27,19 @@ beforeAll(() => {
 async function bucketWith(objects: Record<string, string>, options: { versioned?: boolean } = {}): Promise<string> {
   const bucket = `src-${randomBytes(4).toString('hex')}`;
   await minio.createBucket(bucket);
-  if (options.versioned) await minio.client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  if (options.versioned)
+    await minio.client.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
   for (const [key, body] of Object.entries(objects)) {
-    await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: { owner: 'compliance', 'policy-version': '3' } }));
+    await minio.client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        Metadata: { owner: 'compliance', 'policy-version': '3' },
+      }),
+    );
   }
   return bucket;
 }
@@ -51,7 +61,8 @@ function source(bucket: string, extra: Record<string, unknown> = {}, secret = mi
 async function collect(cfg: ReturnType<typeof source>, previousState?: JsonValue) {
   const connector = await createS3Connector(cfg, async (ref) => process.env[(ref as { env: string }).env]!);
   const steps: CollectionStep[] = [];
-  for await (const s of connector.collect({ log, ...(previousState !== undefined ? { previousState } : {}) })) steps.push(s);
+  for await (const s of connector.collect({ log, ...(previousState !== undefined ? { previousState } : {}) }))
+    steps.push(s);
   return { steps, state: connector.state(), stats: connector.stats() };
 }
 
@@ -63,13 +74,34 @@ async function text(step: CollectionStep): Promise<string> {
 
 describe('S3 connector on real MinIO', () => {
   it('records each object with key, version, ETag, size, last-modified and user metadata; content for configured globs', async () => {
-    const bucket = await bucketWith({ 'policies/ai-policy.md': '# AI policy v3', 'policies/scan.pdf': '%PDF-fake', 'other/x.md': 'outside the prefix' });
+    const bucket = await bucketWith({
+      'policies/ai-policy.md': '# AI policy v3',
+      'policies/scan.pdf': '%PDF-fake',
+      'other/x.md': 'outside the prefix',
+    });
     const { steps } = await collect(source(bucket));
-    expect(steps.map((s) => s.artifact.meta.externalId)).toEqual([`${bucket}/policies/ai-policy.md`, `${bucket}/policies/scan.pdf`]);
+    expect(steps.map((s) => s.artifact.meta.externalId)).toEqual([
+      `${bucket}/policies/ai-policy.md`,
+      `${bucket}/policies/scan.pdf`,
+    ]);
     const md = steps[0]!.artifact.meta;
-    expect(md).toMatchObject({ kind: 'policy-document', mediaType: expect.stringMatching(/^(text\/markdown|application\/octet-stream|binary\/octet-stream)/) });
-    expect(md.attributes).toMatchObject({ bucket, key: 'policies/ai-policy.md', path: 'ai-policy.md', size: 14, content: 'collected', metadata: { owner: 'compliance', 'policy-version': '3' } });
-    expect(md.provenance).toMatchObject({ endpoint: `s3://${bucket}/policies/ai-policy.md`, etag: expect.stringMatching(/^"[0-9a-f]+"$/), collector: 's3@1.0.0' });
+    expect(md).toMatchObject({
+      kind: 'policy-document',
+      mediaType: expect.stringMatching(/^(text\/markdown|application\/octet-stream|binary\/octet-stream)/),
+    });
+    expect(md.attributes).toMatchObject({
+      bucket,
+      key: 'policies/ai-policy.md',
+      path: 'ai-policy.md',
+      size: 14,
+      content: 'collected',
+      metadata: { owner: 'compliance', 'policy-version': '3' },
+    });
+    expect(md.provenance).toMatchObject({
+      endpoint: `s3://${bucket}/policies/ai-policy.md`,
+      etag: expect.stringMatching(/^"[0-9a-f]+"$/),
+      collector: 's3@1.0.0',
+    });
     expect(Date.parse(md.observedAt)).toBeGreaterThan(Date.now() - 120_000);
     expect(await text(steps[0]!)).toBe('# AI policy v3');
     // Not in the content globs: recorded by its metadata only.
@@ -92,7 +124,9 @@ describe('S3 connector on real MinIO', () => {
   it('records the version history of a versioned bucket', async () => {
     const bucket = await bucketWith({ 'policies/ai-policy.md': 'v1' }, { versioned: true });
     await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'policies/ai-policy.md', Body: 'v2' }));
-    const cfg = source(bucket, { scopes: [{ bucket, prefix: 'policies/', kind: 'policy-document', content: ['*.md'], versions: true }] });
+    const cfg = source(bucket, {
+      scopes: [{ bucket, prefix: 'policies/', kind: 'policy-document', content: ['*.md'], versions: true }],
+    });
     const { steps } = await collect(cfg);
     expect(steps).toHaveLength(2);
     const contents = await Promise.all(steps.map(text));
@@ -139,7 +173,10 @@ describe('S3 connector on real MinIO', () => {
       }
     };
     await walk(storeDir);
-    for (const n of names) expect(n).toMatch(/^([0-9a-f]{2}|[0-9a-f]{64}|blobs|sha256|manifests|signatures|keys|bundles|staging|state|tmp|store\.json)$/);
+    for (const n of names)
+      expect(n).toMatch(
+        /^([0-9a-f]{2}|[0-9a-f]{64}|blobs|sha256|manifests|signatures|keys|bundles|staging|state|tmp|store\.json)$/,
+      );
   });
 
   it('a missing bucket names the config entry; bad credentials are a credentials error', async () => {
@@ -156,9 +193,14 @@ describe('S3 connector on real MinIO', () => {
 describe('SIEM exports from an S3 prefix', () => {
   it('the siem connector reads export files under a prefix through the S3 location, gzip included', async () => {
     const now = Date.now();
-    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ ts: new Date(now - (from - i) * 3_600_000).toISOString(), app: 'recommender' })).join('\n');
+    const lines = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({ ts: new Date(now - (from - i) * 3_600_000).toISOString(), app: 'recommender' }),
+      ).join('\n');
     const bucket = await bucketWith({ 'exports/2026/a.jsonl': lines(100, 50), 'exports/other.txt': 'not an export' });
-    await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'exports/2026/b.jsonl.gz', Body: gzipSync(lines(50, 50)) }));
+    await minio.client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'exports/2026/b.jsonl.gz', Body: gzipSync(lines(50, 50)) }),
+    );
     process.env['EH_TEST_S3_AK'] = minio.accessKeyId;
     process.env['EH_TEST_S3_SK'] = minio.secretAccessKey;
     const source = siemSourceSchema.parse({
@@ -167,13 +209,26 @@ describe('SIEM exports from an S3 prefix', () => {
       include: ['**/*.jsonl', '**/*.jsonl.gz'],
       format: 'json',
       fields: { json: { time: 'ts', system: 'app' } },
-      s3: { bucket, prefix: 'exports/', endpoint: minio.endpoint, forcePathStyle: true, credentials: { accessKeyId: { env: 'EH_TEST_S3_AK' }, secretAccessKey: { env: 'EH_TEST_S3_SK' } } },
+      s3: {
+        bucket,
+        prefix: 'exports/',
+        endpoint: minio.endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: { env: 'EH_TEST_S3_AK' }, secretAccessKey: { env: 'EH_TEST_S3_SK' } },
+      },
     });
     const connector = await connectorFor(source as never, { baseDir: '/' });
     const steps: CollectionStep[] = [];
     for await (const s of connector.collect({ log })) steps.push(s);
     const byId = Object.fromEntries(steps.map((s) => [s.artifact.meta.externalId, s.artifact.meta]));
-    expect(Object.keys(byId)).toEqual(expect.arrayContaining(['export:2026/a.jsonl', 'export:2026/b.jsonl.gz', 'summary:event-counts', 'summary:log-continuity']));
+    expect(Object.keys(byId)).toEqual(
+      expect.arrayContaining([
+        'export:2026/a.jsonl',
+        'export:2026/b.jsonl.gz',
+        'summary:event-counts',
+        'summary:log-continuity',
+      ]),
+    );
     expect(byId['export:2026/b.jsonl.gz']!.provenance.endpoint).toBe(`s3://${bucket}/exports/2026/b.jsonl.gz`);
     expect(byId['summary:event-counts']!.attributes['totalEvents']).toBe(100);
     expect(connector.problems?.() ?? []).toEqual([]);

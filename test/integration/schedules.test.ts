@@ -20,7 +20,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const base = (queue: string) => `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: ${queue} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n  - { id: registers, type: folder, path: ./org }\n`;
+const base = (queue: string) =>
+  `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: ${queue} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n  - { id: registers, type: folder, path: ./org }\n`;
 
 describe('schedule sync on a real Temporal dev server', () => {
   it('creates, changes and deletes our schedules idempotently, and leaves foreign ones alone', async () => {
@@ -31,13 +32,28 @@ describe('schedule sync on a real Temporal dev server', () => {
       'evidence-hub.yaml': `${base(queue)}schedules:\n  - { id: nightly, cron: "0 2 * * *", timezone: Europe/Berlin, sources: [docs] }\n  - { id: hourly, every: 1h, jitter: 5m }\n`,
     });
     let config = await loadConfig(file);
-    expect(await syncSchedules(env.client, config)).toEqual({ created: ['nightly', 'hourly'], updated: [], deleted: [], unchanged: [] });
-    expect(await syncSchedules(env.client, config)).toEqual({ created: [], updated: [], deleted: [], unchanged: ['nightly', 'hourly'] });
+    expect(await syncSchedules(env.client, config)).toEqual({
+      created: ['nightly', 'hourly'],
+      updated: [],
+      deleted: [],
+      unchanged: [],
+    });
+    expect(await syncSchedules(env.client, config)).toEqual({
+      created: [],
+      updated: [],
+      deleted: [],
+      unchanged: ['nightly', 'hourly'],
+    });
 
     const nightly = await env.client.schedule.getHandle(scheduleIdFor(config, 'nightly')).describe();
     expect(nightly.spec.timezone).toBe('Europe/Berlin');
     expect(nightly.policies.overlap).toBe('SKIP');
-    expect(nightly.action).toMatchObject({ type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue: queue, args: [{ trigger: 'schedule', sources: ['docs'] }] });
+    expect(nightly.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'sweepWorkflow',
+      taskQueue: queue,
+      args: [{ trigger: 'schedule', sources: ['docs'] }],
+    });
     const rows = await listSchedules(env.client, config);
     expect(rows.map((r) => r.id)).toEqual(['nightly', 'hourly']);
     const next = new Date(rows[0]!.nextRuns[0]!);
@@ -57,10 +73,18 @@ describe('schedule sync on a real Temporal dev server', () => {
       'evidence-hub.yaml': `${base(queue)}schedules:\n  - { id: nightly, cron: "30 3 * * 1-5", timezone: Europe/Berlin, sources: [docs], paused: true }\n  - { id: weekly, cron: "0 6 * * 1" }\n`,
     });
     config = await loadConfig(file);
-    expect(await syncSchedules(env.client, config)).toEqual({ created: ['weekly'], updated: ['nightly'], deleted: ['hourly'], unchanged: [] });
+    expect(await syncSchedules(env.client, config)).toEqual({
+      created: ['weekly'],
+      updated: ['nightly'],
+      deleted: ['hourly'],
+      unchanged: [],
+    });
     const changed = await env.client.schedule.getHandle(scheduleIdFor(config, 'nightly')).describe();
     expect(changed.state.paused).toBe(true);
-    expect(changed.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3, end: 3, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+    expect(changed.spec.calendars?.[0]).toMatchObject({
+      hour: [{ start: 3, end: 3, step: 1 }],
+      minute: [{ start: 30, end: 30, step: 1 }],
+    });
     await expect(env.client.schedule.getHandle(scheduleIdFor(config, 'hourly')).describe()).rejects.toThrow();
     expect((await env.client.schedule.getHandle(foreignId).describe()).scheduleId).toBe(foreignId);
     expect(await syncSchedules(env.client, config)).toMatchObject({ created: [], updated: [], deleted: [] });
@@ -69,12 +93,28 @@ describe('schedule sync on a real Temporal dev server', () => {
   it('backfill runs the scheduled sweep once per missed time, each sealing a bundle', async () => {
     const dir = await tempDir();
     const queue = `backfill-${randomBytes(4).toString('hex')}`;
-    const { hub } = await hubIn(dir, `${base(queue)}schedules:\n  - { id: hourly, every: 1h, sources: [docs] }\n`, { 'org/policies/ai-policy.md': '# p' });
+    const { hub } = await hubIn(dir, `${base(queue)}schedules:\n  - { id: hourly, every: 1h, sources: [docs] }\n`, {
+      'org/policies/ai-policy.md': '# p',
+    });
     await syncSchedules(env.client, hub.config);
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
     await worker.runUntil(async () => {
-      await backfillSchedule(env.client, hub.config, 'hourly', new Date('2026-11-01T00:00:00Z'), new Date('2026-11-01T02:30:00Z'));
-      await waitFor('three backfilled sweeps', async () => ((await hub.store.sequences()).length >= 3 ? true : undefined), 60_000, 200);
+      await backfillSchedule(
+        env.client,
+        hub.config,
+        'hourly',
+        new Date('2026-11-01T00:00:00Z'),
+        new Date('2026-11-01T02:30:00Z'),
+      );
+      await waitFor(
+        'three backfilled sweeps',
+        async () => ((await hub.store.sequences()).length >= 3 ? true : undefined),
+        60_000,
+        200,
+      );
     });
     const manifests = await Promise.all((await hub.store.sequences()).map((s) => readManifest(hub.store, s)));
     expect(manifests).toHaveLength(3);
@@ -82,6 +122,8 @@ describe('schedule sync on a real Temporal dev server', () => {
       expect(m!.trigger.type).toBe('schedule');
       expect(m!.sources.map((x) => x.source)).toEqual(['docs']);
     }
-    await expect(backfillSchedule(env.client, hub.config, 'nope', new Date(), new Date())).rejects.toThrow(/no schedule "nope"/);
+    await expect(backfillSchedule(env.client, hub.config, 'nope', new Date(), new Date())).rejects.toThrow(
+      /no schedule "nope"/,
+    );
   });
 });

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../mappings/catalog';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker, ensureMonitor } from '../../worker/worker';
-import { collectedSignal, monitorStatusQuery, monitorWorkflowId, stalenessMonitorWorkflow, type MonitorStatus } from '../../workflows/monitor';
+import {
+  collectedSignal,
+  monitorStatusQuery,
+  monitorWorkflowId,
+  stalenessMonitorWorkflow,
+  type MonitorStatus,
+} from '../../workflows/monitor';
 import { FakeSlack } from '../fakes/slack-server';
 import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
 import { waitFor } from '../support/processes';
@@ -49,7 +55,8 @@ async function monitoredHub(queue: string, token = 'xoxb-test-token') {
       '',
     ].join('\n'),
     {
-      'm.yaml': 'rules:\n  - id: drift-reports\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: { maxAge: 30d, grace: 10d }\n',
+      'm.yaml':
+        'rules:\n  - id: drift-reports\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: { maxAge: 30d, grace: 10d }\n',
       'soa.yaml': soa,
     },
   );
@@ -72,14 +79,28 @@ describe('staleness monitor', () => {
     const t0 = await env.currentTimeMs();
     const key = newKey();
     await writeBundle(hub.store, key, hub.mappings, 'b0', { 'monitoring/drift.md': 'drift report 1' }, new Date(t0));
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
     const before = slack.messages.length;
 
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, { workflowId: monitorWorkflowId(queue), taskQueue: queue, args: [{}] });
+      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, {
+        workflowId: monitorWorkflowId(queue),
+        taskQueue: queue,
+        args: [{}],
+      });
       await env.sleep(60 * DAY);
       // New evidence arrives on day 60: a sweep seals it and signals the monitor.
-      await writeBundle(hub.store, key, hub.mappings, 'b1', { 'monitoring/drift.md': 'drift report 2' }, new Date(await env.currentTimeMs()));
+      await writeBundle(
+        hub.store,
+        key,
+        hub.mappings,
+        'b1',
+        { 'monitoring/drift.md': 'drift report 2' },
+        new Date(await env.currentTimeMs()),
+      );
       await handle.signal(collectedSignal);
       await env.sleep(29 * DAY);
       const status: MonitorStatus = await handle.query(monitorStatusQuery);
@@ -93,7 +114,17 @@ describe('staleness monitor', () => {
     expect(sent.every((m) => m.channel === 'C0AIOPS01')).toBe(true);
     // Each message names the control; the alert mentions the owners.
     expect(sent.every((m) => text(m).includes('A.6.2.6'))).toBe(true);
-    const kinds = sent.map((m) => (m.thread_ts ? 'recovery' : /stale/i.test(text(m)) ? (/remind/i.test(text(m)) ? 'reminder' : 'stale') : /due/i.test(text(m)) ? 'due-soon' : 'other'));
+    const kinds = sent.map((m) =>
+      m.thread_ts
+        ? 'recovery'
+        : /stale/i.test(text(m))
+          ? /remind/i.test(text(m))
+            ? 'reminder'
+            : 'stale'
+          : /due/i.test(text(m))
+            ? 'due-soon'
+            : 'other',
+    );
     expect(kinds).toEqual(['due-soon', 'stale', 'reminder', 'reminder', 'recovery']);
     const staleAlert = sent[1]!;
     expect(text(staleAlert)).toContain('S0MLOPS');
@@ -117,19 +148,30 @@ describe('staleness monitor: Slack problems', () => {
   it('an invalid Slack token shows as collection-failed on the monitor, with a clear message', async () => {
     const queue = `monitor-bad-${randomBytes(4).toString('hex')}`;
     const { hub } = await monitoredHub(queue, 'xoxb-revoked-or-wrong');
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
     await worker.runUntil(async () => {
       const id = await ensureMonitor(env.client, hub);
       expect(id).toBe(monitorWorkflowId(queue));
       // Idempotent: starting again attaches to the running monitor.
       expect(await ensureMonitor(env.client, hub)).toBe(id);
       const handle = env.client.workflow.getHandle(id!);
-      const status = await waitFor('the first evaluation', async () => {
-        const s: MonitorStatus = await handle.query(monitorStatusQuery);
-        return s.runs > 0 ? s : undefined;
-      }, 60_000, 200);
+      const status = await waitFor(
+        'the first evaluation',
+        async () => {
+          const s: MonitorStatus = await handle.query(monitorStatusQuery);
+          return s.runs > 0 ? s : undefined;
+        },
+        60_000,
+        200,
+      );
       expect(status.state).toBe('collection-failed');
-      expect(status.lastError).toMatchObject({ type: 'CredentialsError', message: expect.stringContaining('alerts.slack.token') });
+      expect(status.lastError).toMatchObject({
+        type: 'CredentialsError',
+        message: expect.stringContaining('alerts.slack.token'),
+      });
       await handle.terminate('test done');
     });
   });

@@ -59,7 +59,12 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
   it('streams a large artifact without holding it whole, and dedups it too', async () => {
     const store = await makeStore();
     const part = randomBytes(1024 * 1024);
-    const make = () => Readable.from((function* () { for (let i = 0; i < 12; i++) yield part; })());
+    const make = () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 12; i++) yield part;
+        })(),
+      );
     const ref = await store.putBlob(make());
     const expected = sha256Hex(Buffer.concat(Array.from({ length: 12 }, () => part)));
     expect(ref).toEqual({ sha256: expected, size: 12 * 1024 * 1024, created: true });
@@ -86,7 +91,9 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
     const store = await makeStore();
     const key = newKey();
     const mappings = await defaults();
-    await Promise.all(Array.from({ length: 8 }, (_, i) => writeBundle(store, key, mappings, `w${i}`, { [`f${i}.md`]: `content ${i}` })));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => writeBundle(store, key, mappings, `w${i}`, { [`f${i}.md`]: `content ${i}` })),
+    );
     expect(await store.sequences()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect((await verifyStore(store)).problems).toEqual([]);
   });
@@ -117,9 +124,13 @@ describe('S3 store specifics', () => {
     const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
     await writeBundle(store, newKey(), mappings, 'locked', { 'a.md': 'locked evidence' });
     const bucket = store.location.slice('s3://'.length).split('/')[0]!;
-    const versions = await minio.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'evidence/manifests/' }));
+    const versions = await minio.client.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'evidence/manifests/' }),
+    );
     const v = versions.Versions![0]!;
-    const err = await minio.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! })).catch((e: unknown) => e);
+    const err = await minio.client
+      .send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBeGreaterThanOrEqual(400);
     expect((await verifyStore(store)).ok).toBe(true);
@@ -130,7 +141,11 @@ describe('S3 store specifics', () => {
     const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
     const key = newKey();
     await writeBundle(store, key, mappings, 'old', { 'a.md': 'locked and old' }, new Date('2025-01-01T00:00:00Z'));
-    const err = await prune(store, key, { before: new Date('2026-01-01T00:00:00Z'), lookBackMs: threeYearsMs, now: new Date('2030-01-01T00:00:00Z') }).catch((e: unknown) => e);
+    const err = await prune(store, key, {
+      before: new Date('2026-01-01T00:00:00Z'),
+      lookBackMs: threeYearsMs,
+      now: new Date('2030-01-01T00:00:00Z'),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetentionRefused);
     expect((err as Error).message).toMatch(/1 blob\(s\) are under an active Object Lock.*nothing was deleted/);
     expect(await store.listBlobs()).toHaveLength(1);
@@ -143,7 +158,11 @@ describe('S3 store specifics', () => {
     const key = newKey();
     await writeBundle(store, key, mappings, 'old', { 'a.md': 'old' }, new Date('2025-01-01T00:00:00Z'));
     await writeBundle(store, key, mappings, 'new', { 'b.md': 'new' }, new Date('2029-06-01T00:00:00Z'));
-    const report = await prune(store, key, { before: new Date('2026-01-01T00:00:00Z'), lookBackMs: threeYearsMs, now: new Date('2030-01-01T00:00:00Z') });
+    const report = await prune(store, key, {
+      before: new Date('2026-01-01T00:00:00Z'),
+      lookBackMs: threeYearsMs,
+      now: new Date('2030-01-01T00:00:00Z'),
+    });
     expect(report.blobsDeleted).toEqual([sha256Hex('old')]);
     expect(await verifyStore(store)).toMatchObject({ ok: true, blobsPruned: 1, blobsChecked: 1 });
   });
@@ -154,7 +173,13 @@ describe('S3 store specifics', () => {
     await writeBundle(store, newKey(), mappings, 't', { 'a.md': 'original' });
     const bucket = store.location.slice('s3://'.length).split('/')[0]!;
     const sha = sha256Hex('original');
-    await minio.client.send(new PutObjectCommand({ Bucket: bucket, Key: `evidence/blobs/sha256/${sha.slice(0, 2)}/${sha}`, Body: 'originaL' }));
+    await minio.client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `evidence/blobs/sha256/${sha.slice(0, 2)}/${sha}`,
+        Body: 'originaL',
+      }),
+    );
     const report = await verifyStore(store);
     expect(report.problems.map((p) => p.code)).toEqual(['blob-altered']);
   });

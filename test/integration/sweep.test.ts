@@ -47,7 +47,10 @@ describe('sweep workflow on a real Temporal dev server', () => {
       },
     );
     const key = await signingKey(hub);
-    const worker = await createHubWorker(hub, key, quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const worker = await createHubWorker(hub, key, quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
 
     const { handle, result } = await worker.runUntil(async () => {
       const h = await startSweep(env.client, hub.config, { trigger: 'manual' });
@@ -57,20 +60,40 @@ describe('sweep workflow on a real Temporal dev server', () => {
     // The workflow result: one ok source, one failed source with a non-retryable config error.
     expect(result.sources).toEqual([
       { source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 3, stats: {} },
-      { source: 'broken', sourceType: 'folder', status: 'failed', artifactCount: 0, error: { type: 'SourceConfigError', message: expect.stringContaining('source "broken": folder') } },
+      {
+        source: 'broken',
+        sourceType: 'folder',
+        status: 'failed',
+        artifactCount: 0,
+        error: { type: 'SourceConfigError', message: expect.stringContaining('source "broken": folder') },
+      },
     ]);
     expect(result.bundle).toMatchObject({ sequence: 1, artifactCount: 3, failedSources: ['broken'] });
 
     // The manifest as an auditor reads it.
     const manifest = (await readManifest(hub.store, 1))!;
     expect(manifest.bundleId).toBe(result.bundle.bundleId);
-    expect(manifest.trigger).toEqual({ type: 'manual', workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
+    expect(manifest.trigger).toEqual({
+      type: 'manual',
+      workflowId: handle.workflowId,
+      runId: handle.firstExecutionRunId,
+    });
     expect(manifest.previousDigest).toBeNull();
     expect(manifest.signing.keyId).toBe(key.keyId);
     expect(manifest.mappingDigest).toBe(hub.mappings.digest);
-    expect(manifest.artifacts.map((a) => a.id).sort()).toEqual(['docs:monitoring/drift-2026-11.md', 'docs:policies/ai-policy.md', 'docs:registers/raci.csv']);
+    expect(manifest.artifacts.map((a) => a.id).sort()).toEqual([
+      'docs:monitoring/drift-2026-11.md',
+      'docs:policies/ai-policy.md',
+      'docs:registers/raci.csv',
+    ]);
     const policy = manifest.artifacts.find((a) => a.id === 'docs:policies/ai-policy.md')!;
-    expect(policy).toMatchObject({ source: 'docs', sourceType: 'folder', kind: 'document', observedAt: '2026-02-01T00:00:00.000Z', mediaType: 'text/markdown' });
+    expect(policy).toMatchObject({
+      source: 'docs',
+      sourceType: 'folder',
+      kind: 'document',
+      observedAt: '2026-02-01T00:00:00.000Z',
+      mediaType: 'text/markdown',
+    });
     expect(Date.parse(policy.collectedAt)).toBeGreaterThanOrEqual(Date.parse(manifest.startedAt));
     expect(Date.parse(manifest.finishedAt)).toBeGreaterThanOrEqual(Date.parse(policy.collectedAt));
     expect(manifest.controls).toMatchObject({
@@ -86,7 +109,10 @@ describe('sweep workflow on a real Temporal dev server', () => {
     // The healthy source's evidence counts; controls that only the failed source could feed say so.
     const { results } = await controlStatus(hub);
     expect(results).toHaveLength(38);
-    expect(results.find((r) => r.control.id === 'A.6.2.6')).toMatchObject({ status: 'fresh', evidence: ['docs:monitoring/drift-2026-11.md'] });
+    expect(results.find((r) => r.control.id === 'A.6.2.6')).toMatchObject({
+      status: 'fresh',
+      evidence: ['docs:monitoring/drift-2026-11.md'],
+    });
     const computeInventory = results.find((r) => r.control.id === 'A.4.5')!;
     expect(computeInventory.status).toBe('collection-failed');
     expect(computeInventory.reason).toContain('source "broken" failed');
@@ -102,12 +128,19 @@ describe('sweep workflow on a real Temporal dev server', () => {
 
   it('chains a second sweep onto the first and reuses unchanged blobs', async () => {
     const dir = await tempDir();
-    const { hub } = await hubIn(dir, `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: chain-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n`, {
-      'org/a.md': 'A',
-      'org/b.md': 'B',
-    });
+    const { hub } = await hubIn(
+      dir,
+      `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: chain-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n`,
+      {
+        'org/a.md': 'A',
+        'org/b.md': 'B',
+      },
+    );
     const key = await signingKey(hub);
-    const worker = await createHubWorker(hub, key, quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+    const worker = await createHubWorker(hub, key, quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
     const [r1, r2] = await worker.runUntil(async () => {
       const a = (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult;
       const b = (await (await startSweep(env.client, hub.config, { trigger: 'schedule' })).result()) as SweepResult;
@@ -121,9 +154,13 @@ describe('sweep workflow on a real Temporal dev server', () => {
 
   it('`sweep --wait` on a running worker shows per-source progress and prints the bundle id', async () => {
     const dir = await tempDir();
-    const { configFile } = await hubIn(dir, `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: cli-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n  - { id: gone, type: folder, path: ./missing }\n`, {
-      'org/policies/ai-policy.md': '# policy',
-    });
+    const { configFile } = await hubIn(
+      dir,
+      `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: cli-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n  - { id: gone, type: folder, path: ./missing }\n`,
+      {
+        'org/policies/ai-policy.md': '# policy',
+      },
+    );
     const worker = spawnCli(['worker', '--config', configFile], { TEMPORAL_ADDRESS: env.address });
     try {
       const r = await runCli(['sweep', '--config', configFile, '--wait'], { TEMPORAL_ADDRESS: env.address });
@@ -133,12 +170,16 @@ describe('sweep workflow on a real Temporal dev server', () => {
       expect(r.stdout).toMatch(/^bundle sweep-\S+ \(#1\): 1 artifacts, manifest .*manifests\/000000000001\.json/);
       expect(r.stdout).toContain('source gone FAILED');
       expect(r.code).toBe(1); // a failed source makes the command fail, after sealing everything else
-      const json = await runCli(['sweep', '--config', configFile, '--wait', '--json', '--sources', 'docs'], { TEMPORAL_ADDRESS: env.address });
+      const json = await runCli(['sweep', '--config', configFile, '--wait', '--json', '--sources', 'docs'], {
+        TEMPORAL_ADDRESS: env.address,
+      });
       expect(json.code).toBe(0);
-      expect(JSON.parse(json.stdout)).toMatchObject({ bundle: { sequence: 2, artifactCount: 1 }, sources: [{ source: 'docs', status: 'ok' }] });
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        bundle: { sequence: 2, artifactCount: 1 },
+        sources: [{ source: 'docs', status: 'ok' }],
+      });
     } finally {
       worker.child.kill('SIGKILL');
     }
   });
 });
-

@@ -29,7 +29,8 @@ describe('worker killed during a sweep', () => {
     const dir = await tempDir();
     const fileCount = 2500;
     const files: Record<string, Buffer> = {};
-    for (let i = 0; i < fileCount; i++) files[`org/batch-${i % 10}/doc-${String(i).padStart(5, '0')}.txt`] = randomBytes(2048);
+    for (let i = 0; i < fileCount; i++)
+      files[`org/batch-${i % 10}/doc-${String(i).padStart(5, '0')}.txt`] = randomBytes(2048);
     const { hub, configFile } = await hubIn(
       dir,
       `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: crash-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n`,
@@ -68,7 +69,11 @@ describe('worker killed during a sweep', () => {
     expect(manifest.bundleId).toBe(result.bundle.bundleId);
     const ids = manifest.artifacts.map((a) => a.externalId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.sort()).toEqual(Object.keys(files).map((f) => f.slice('org/'.length)).sort());
+    expect(ids.sort()).toEqual(
+      Object.keys(files)
+        .map((f) => f.slice('org/'.length))
+        .sort(),
+    );
     // No duplicate blobs: one blob per distinct content.
     const blobs = await hub.store.listBlobs();
     expect(blobs).toHaveLength(fileCount);
@@ -79,6 +84,10 @@ describe('worker killed during a sweep', () => {
     // The retry resumed at a checkpoint instead of starting over.
     const [collect] = await activityResults(handle, 'collectSource');
     expect(collect!.attempt).toBeGreaterThanOrEqual(2);
-    expect(collect!.result).toMatchObject({ source: 'docs', artifactCount: fileCount, resumedAfter: expect.stringMatching(/^batch-\d\/doc-\d{5}\.txt$/) });
+    expect(collect!.result).toMatchObject({
+      source: 'docs',
+      artifactCount: fileCount,
+      resumedAfter: expect.stringMatching(/^batch-\d\/doc-\d{5}\.txt$/),
+    });
   });
 });

@@ -47,15 +47,24 @@ import { suiteDir, tempDir, writeTree } from '../support/tmp';
  * (any integer, or `random`) to explore other inputs, and add what they find as regression cases.
  */
 const seed = process.env['FC_SEED'] === 'random' ? Date.now() : Number(process.env['FC_SEED'] ?? 20261123);
-const budget = (runs: number, ms: number) => ({ numRuns: runs, interruptAfterTimeLimit: ms, markInterruptAsFailure: false, seed });
+const budget = (runs: number, ms: number) => ({
+  numRuns: runs,
+  interruptAfterTimeLimit: ms,
+  markInterruptAsFailure: false,
+  seed,
+});
 
 /** Secret-shaped values the redaction rules know (assembled, so this file holds no credential-looking literal). */
 const secretArb = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9]{36}$/).map((s) => `gh${'p'}_${s}`),
   fc.stringMatching(/^[A-Z0-9]{16}$/).map((s) => `AK${'IA'}${s}`),
-  fc.tuple(fc.stringMatching(/^[A-Za-z0-9_-]{12,24}$/), fc.stringMatching(/^[A-Za-z0-9_-]{12,24}$/), fc.stringMatching(/^[A-Za-z0-9_-]{20,40}$/)).map(
-    ([a, b, c]) => `ey${'J'}${a}.ey${'J'}${b}.${c}`,
-  ),
+  fc
+    .tuple(
+      fc.stringMatching(/^[A-Za-z0-9_-]{12,24}$/),
+      fc.stringMatching(/^[A-Za-z0-9_-]{12,24}$/),
+      fc.stringMatching(/^[A-Za-z0-9_-]{20,40}$/),
+    )
+    .map(([a, b, c]) => `ey${'J'}${a}.ey${'J'}${b}.${c}`),
 );
 
 function captureLogs() {
@@ -100,11 +109,43 @@ const validConfig = [
   '',
 ].join('\n');
 
-const yamlNoise = fc.constantFrom(':', '-', '[', ']', '{', '}', '&a', '*a', '!', '|', '>', "'", '"', '#', '%', '@', '`', '\n', '\t', ' ', ',', '?', '<<: *a', '\u0000', '\uFEFF', 'version: 2', '  ', ': :');
+const yamlNoise = fc.constantFrom(
+  ':',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&a',
+  '*a',
+  '!',
+  '|',
+  '>',
+  "'",
+  '"',
+  '#',
+  '%',
+  '@',
+  '`',
+  '\n',
+  '\t',
+  ' ',
+  ',',
+  '?',
+  '<<: *a',
+  '\u0000',
+  '\uFEFF',
+  'version: 2',
+  '  ',
+  ': :',
+);
 
 /** A valid config with random edits: inserted YAML syntax, deleted ranges. */
 const mutatedConfig = fc
-  .array(fc.tuple(fc.nat({ max: validConfig.length }), fc.nat({ max: 12 }), fc.array(yamlNoise, { maxLength: 4 })), { minLength: 1, maxLength: 6 })
+  .array(fc.tuple(fc.nat({ max: validConfig.length }), fc.nat({ max: 12 }), fc.array(yamlNoise, { maxLength: 4 })), {
+    minLength: 1,
+    maxLength: 6,
+  })
   .map((edits) => {
     let text = validConfig;
     for (const [at, del, ins] of edits) {
@@ -118,14 +159,33 @@ const randomYaml = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 400 }),
   fc.array(fc.oneof(yamlNoise, fc.string({ maxLength: 8 })), { maxLength: 60 }).map((parts) => parts.join('')),
   fc.jsonValue({ maxDepth: 4 }).map((v) => toYaml(v)),
-  fc.dictionary(fc.constantFrom('version', 'store', 'signing', 'temporal', 'sources', 'schedules', 'mappings', 'redaction', 'retention', 'alerts', 'soa', 'extra'), fc.jsonValue({ maxDepth: 3 })).map((v) => toYaml(v)),
+  fc
+    .dictionary(
+      fc.constantFrom(
+        'version',
+        'store',
+        'signing',
+        'temporal',
+        'sources',
+        'schedules',
+        'mappings',
+        'redaction',
+        'retention',
+        'alerts',
+        'soa',
+        'extra',
+      ),
+      fc.jsonValue({ maxDepth: 3 }),
+    )
+    .map((v) => toYaml(v)),
   mutatedConfig,
 );
 
 /** A "billion laughs" document: `depth` levels, each a list of `width` aliases to the level below. */
 function yamlBomb(depth: number, width: number): string {
   const lines = ['a0: &a0 "lol"'];
-  for (let d = 1; d <= depth; d++) lines.push(`a${d}: &a${d} [${Array.from({ length: width }, () => `*a${d - 1}`).join(', ')}]`);
+  for (let d = 1; d <= depth; d++)
+    lines.push(`a${d}: &a${d} [${Array.from({ length: width }, () => `*a${d - 1}`).join(', ')}]`);
   return `${lines.join('\n')}\nversion: 1\nsources: *a${depth}\n`;
 }
 
@@ -162,12 +222,19 @@ describe('config and mapping YAML', () => {
   it('a secret written into the config where a reference belongs is never echoed in the error', async () => {
     const file = path.join(dir, 'secret.yaml');
     const placements = [
-      (s: string) => validConfig.replace('{ personalAccessToken: { env: JIRA_PAT } }', `{ personalAccessToken: "${s}" }`),
-      (s: string) => validConfig.replace('{ personalAccessToken: { env: JIRA_PAT } }', `{ email: a@example.com, apiToken: ${s} }`),
+      (s: string) =>
+        validConfig.replace('{ personalAccessToken: { env: JIRA_PAT } }', `{ personalAccessToken: "${s}" }`),
+      (s: string) =>
+        validConfig.replace('{ personalAccessToken: { env: JIRA_PAT } }', `{ email: a@example.com, apiToken: ${s} }`),
       (s: string) => validConfig.replace('signing: { key: { file: ./k.pem } }', `signing: { key: "${s}" }`),
-      (s: string) => validConfig.replace('store: { path: ./store }', `store: { s3: { bucket: evidence, credentials: { accessKeyId: ${s}, secretAccessKey: { env: X } } } }`),
+      (s: string) =>
+        validConfig.replace(
+          'store: { path: ./store }',
+          `store: { s3: { bucket: evidence, credentials: { accessKeyId: ${s}, secretAccessKey: { env: X } } } }`,
+        ),
       (s: string) => `${validConfig}token: ${s}\n`,
-      (s: string) => validConfig.replace('{ personalAccessToken: { env: JIRA_PAT } }', `{ personalAccessToken: { env: "${s}" } }`),
+      (s: string) =>
+        validConfig.replace('{ personalAccessToken: { env: JIRA_PAT } }', `{ personalAccessToken: { env: "${s}" } }`),
     ];
     await fc.assert(
       fc.asyncProperty(secretArb, fc.nat({ max: placements.length - 1 }), async (secret, i) => {
@@ -193,19 +260,24 @@ describe('config and mapping YAML', () => {
     expect(expectLocated(fixed, file).message).toMatch(/alias/i);
     expect(Date.now() - t0).toBeLessThan(2_000);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 2, max: 12 }), fc.boolean(), async (depth, width, merge) => {
-        const text = merge
-          ? `base: &b { ${Array.from({ length: width }, (_, i) => `k${i}: x`).join(', ')} }\n${Array.from({ length: depth * width }, (_, i) => `m${i}: { <<: *b, own: ${i} }`).join('\n')}\nversion: 1\n`
-          : yamlBomb(depth, width);
-        await writeFile(file, text);
-        const started = Date.now();
-        const err = await loadConfig(file).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expectLocated(err, file);
-        expect(Date.now() - started).toBeLessThan(2_000);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 2, max: 12 }),
+        fc.boolean(),
+        async (depth, width, merge) => {
+          const text = merge
+            ? `base: &b { ${Array.from({ length: width }, (_, i) => `k${i}: x`).join(', ')} }\n${Array.from({ length: depth * width }, (_, i) => `m${i}: { <<: *b, own: ${i} }`).join('\n')}\nversion: 1\n`
+            : yamlBomb(depth, width);
+          await writeFile(file, text);
+          const started = Date.now();
+          const err = await loadConfig(file).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expectLocated(err, file);
+          expect(Date.now() - started).toBeLessThan(2_000);
+        },
+      ),
       budget(60, 5_000),
     );
     // The same guard in mapping files.
@@ -220,7 +292,10 @@ describe('config and mapping YAML', () => {
     const e1 = expectLocated(await loadConfig(config).catch((e: unknown) => e), config);
     expect(e1.message).toContain(`larger than ${YamlSource.maxBytes} bytes`);
     const mapping = path.join(dir, 'huge-mapping.yaml');
-    await writeFile(mapping, `rules:\n${'  - { id: r, controls: [A.2.2], select: { source: folder }, freshness: 1d }\n'.repeat(70_000)}`);
+    await writeFile(
+      mapping,
+      `rules:\n${'  - { id: r, controls: [A.2.2], select: { source: folder }, freshness: 1d }\n'.repeat(70_000)}`,
+    );
     const e2 = expectLocated(await loadMappings([mapping]).catch((e: unknown) => e), mapping);
     expect(e2.message).toContain('larger than');
   });
@@ -230,22 +305,42 @@ describe('config and mapping YAML', () => {
     const validMapping =
       'rules:\n  - id: ai-policy\n    controls: [A.2.2, A.2.4]\n    evidence: design\n    select:\n      source: folder\n      where: { path: { glob: "policies/*" }, size: { gt: 10 }, name: { regex: "^a" } }\n    freshness: { maxAge: 365d, grace: 30d }\nextend:\n  - rule: ai-policy\n    select: { source: s3 }\n';
     const mutated = fc
-      .array(fc.tuple(fc.nat({ max: validMapping.length }), fc.nat({ max: 10 }), fc.array(fc.oneof(yamlNoise, fc.constantFrom('(', '[a-', '*+', 'A.99', 'regex: "("')), { maxLength: 3 })), {
-        minLength: 1,
-        maxLength: 5,
-      })
-      .map((edits) => edits.reduce((t, [at, del, ins]) => t.slice(0, Math.min(at, t.length)) + ins.join('') + t.slice(Math.min(at, t.length) + del), validMapping));
+      .array(
+        fc.tuple(
+          fc.nat({ max: validMapping.length }),
+          fc.nat({ max: 10 }),
+          fc.array(fc.oneof(yamlNoise, fc.constantFrom('(', '[a-', '*+', 'A.99', 'regex: "("')), { maxLength: 3 }),
+        ),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      )
+      .map((edits) =>
+        edits.reduce(
+          (t, [at, del, ins]) =>
+            t.slice(0, Math.min(at, t.length)) + ins.join('') + t.slice(Math.min(at, t.length) + del),
+          validMapping,
+        ),
+      );
     let rejected = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(mutated, fc.string({ unit: 'binary', maxLength: 300 }), fc.jsonValue({ maxDepth: 4 }).map((v) => toYaml({ rules: v }))), async (text) => {
-        await writeFile(file, text);
-        try {
-          await loadMappings([file]);
-        } catch (err) {
-          rejected++;
-          expectLocated(err, file);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          mutated,
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.jsonValue({ maxDepth: 4 }).map((v) => toYaml({ rules: v })),
+        ),
+        async (text) => {
+          await writeFile(file, text);
+          try {
+            await loadMappings([file]);
+          } catch (err) {
+            rejected++;
+            expectLocated(err, file);
+          }
+        },
+      ),
       budget(300, 6_000),
     );
     expect(rejected).toBeGreaterThan(20);
@@ -256,9 +351,20 @@ describe('config and mapping YAML', () => {
 
 describe('SIEM export lines', () => {
   it('hostile lines are parsed or quarantined: no crash, and no secret in logs, results or the store', async () => {
-    const formats = ['auto', 'splunk-json', 'splunk-csv', 'elastic-ndjson', 'elastic-search', 'cef', 'ocsf', 'json'] as const;
+    const formats = [
+      'auto',
+      'splunk-json',
+      'splunk-csv',
+      'elastic-ndjson',
+      'elastic-search',
+      'cef',
+      'ocsf',
+      'json',
+    ] as const;
     const ts = fc.oneof(
-      fc.date({ min: new Date('1969-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc
+        .date({ min: new Date('1969-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
       fc.integer().map(String),
       fc.string({ maxLength: 12 }),
     );
@@ -266,17 +372,33 @@ describe('SIEM export lines', () => {
       fc.oneof(
         fc.string({ unit: 'binary', maxLength: 200 }),
         fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-        fc.tuple(ts, fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 })).map(([t, host, extra]) =>
-          JSON.stringify({ '@timestamp': t, host: { name: host }, event: { severity: extra }, password: secret, message: `Authorization: Bearer ${secret}` }),
-        ),
-        fc.tuple(ts, fc.string({ maxLength: 10 })).map(([t, h]) => JSON.stringify({ result: { _time: t, host: h, api_key: secret }, preview: false })),
-        fc.tuple(fc.array(fc.string({ maxLength: 8 }), { maxLength: 9 }), fc.string({ maxLength: 20 })).map(([fields, ext]) => `CEF:0|${fields.join('|')}|rt=${ext} suser=admin pwd=${secret}`),
-        fc.tuple(ts, fc.string({ maxLength: 10 })).map(([t, h]) => `"${t}","${h}","token=${secret}",${'"'.repeat(t.length % 3)}`),
+        fc
+          .tuple(ts, fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }))
+          .map(([t, host, extra]) =>
+            JSON.stringify({
+              '@timestamp': t,
+              host: { name: host },
+              event: { severity: extra },
+              password: secret,
+              message: `Authorization: Bearer ${secret}`,
+            }),
+          ),
+        fc
+          .tuple(ts, fc.string({ maxLength: 10 }))
+          .map(([t, h]) => JSON.stringify({ result: { _time: t, host: h, api_key: secret }, preview: false })),
+        fc
+          .tuple(fc.array(fc.string({ maxLength: 8 }), { maxLength: 9 }), fc.string({ maxLength: 20 }))
+          .map(([fields, ext]) => `CEF:0|${fields.join('|')}|rt=${ext} suser=admin pwd=${secret}`),
+        fc
+          .tuple(ts, fc.string({ maxLength: 10 }))
+          .map(([t, h]) => `"${t}","${h}","token=${secret}",${'"'.repeat(t.length % 3)}`),
         fc.jsonValue({ maxDepth: 3 }).map((v) => {
           const s = JSON.stringify({ hits: { hits: [{ _source: v, secret }] } });
           return s.slice(0, Math.max(1, s.length - 7));
         }),
-        fc.constant(`{"class_uid": 3002, "time": 1767225600000, "metadata": {"product": {"name": "x"}}, "api_key": "${secret}", "msg": "${'A'.repeat(70_000)}"}`),
+        fc.constant(
+          `{"class_uid": 3002, "time": 1767225600000, "metadata": {"product": {"name": "x"}}, "api_key": "${secret}", "msg": "${'A'.repeat(70_000)}"}`,
+        ),
       );
     const fileArb = secretArb.chain((secret) =>
       fc.record({
@@ -298,11 +420,23 @@ describe('SIEM export lines', () => {
         if (wrap === 'truncated-gzip') bytes = bytes.subarray(0, Math.max(10, bytes.length - 9));
         await writeTree(dir, { 'exports/events.log': bytes });
         const store = await FilesystemStore.open(path.join(dir, 'store'));
-        const parsedSource = siemSourceSchema.parse({ id: 'logs', type: 'siem', path: path.join(dir, 'exports'), format }) as unknown as SourceConfig;
+        const parsedSource = siemSourceSchema.parse({
+          id: 'logs',
+          type: 'siem',
+          path: path.join(dir, 'exports'),
+          format,
+        }) as unknown as SourceConfig;
         const { log, text } = captureLogs();
         let result;
         try {
-          result = await collectInto(store, { baseDir: dir, redaction: redactionConfigSchema.parse({}) }, parsedSource, { bundleId: 'fuzz', source: 'logs' }, log, () => new Date());
+          result = await collectInto(
+            store,
+            { baseDir: dir, redaction: redactionConfigSchema.parse({}) },
+            parsedSource,
+            { bundleId: 'fuzz', source: 'logs' },
+            log,
+            () => new Date(),
+          );
         } catch (err) {
           // A whole-source failure must be one of the connector's own, clearly worded errors.
           expect(err, (err as Error)?.stack).toBeInstanceOf(ConnectorError);
@@ -330,7 +464,11 @@ describe('SIEM export lines', () => {
 // ---------------------------------------------------------------------------------------------------
 
 /** A loopback server whose answer is set per request by the test. */
-async function hostileServer(): Promise<{ url: string; answer: (fn: http.RequestListener) => void; close: () => Promise<void> }> {
+async function hostileServer(): Promise<{
+  url: string;
+  answer: (fn: http.RequestListener) => void;
+  close: () => Promise<void>;
+}> {
   let handler: http.RequestListener = (_req, res) => res.end();
   const server = http.createServer((req, res) => handler(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -364,20 +502,23 @@ function hostileBody(valid: unknown) {
     fc.string({ unit: 'binary', maxLength: 200 }), // not JSON
     fc.constantFrom('', 'null', '[]', '{}', '<html>502 Bad Gateway</html>', '{"a":1}{"b":2}'),
     // the right shape with values of the wrong types
-    fc.array(fc.tuple(fc.nat({ max: 50 }), fc.jsonValue({ maxDepth: 2 })), { minLength: 1, maxLength: 4 }).map((edits) => {
-      const copy = JSON.parse(text) as unknown;
-      const slots: { obj: Record<string, unknown>; key: string }[] = [];
-      const walk = (v: unknown) => {
-        if (!v || typeof v !== 'object') return;
-        for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-          slots.push({ obj: v as Record<string, unknown>, key: k });
-          walk(x);
-        }
-      };
-      walk(copy);
-      for (const [i, value] of edits) if (slots.length) slots[i % slots.length]!.obj[slots[i % slots.length]!.key] = value;
-      return JSON.stringify(copy);
-    }),
+    fc
+      .array(fc.tuple(fc.nat({ max: 50 }), fc.jsonValue({ maxDepth: 2 })), { minLength: 1, maxLength: 4 })
+      .map((edits) => {
+        const copy = JSON.parse(text) as unknown;
+        const slots: { obj: Record<string, unknown>; key: string }[] = [];
+        const walk = (v: unknown) => {
+          if (!v || typeof v !== 'object') return;
+          for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+            slots.push({ obj: v as Record<string, unknown>, key: k });
+            walk(x);
+          }
+        };
+        walk(copy);
+        for (const [i, value] of edits)
+          if (slots.length) slots[i % slots.length]!.obj[slots[i % slots.length]!.key] = value;
+        return JSON.stringify(copy);
+      }),
   );
 }
 
@@ -388,7 +529,15 @@ describe('API responses', () => {
       deployment: 'datacenter',
       auth: { bearer: token },
       projects: ['RISK'],
-      issues: [{ key: 'RISK-1', type: 'Risk', summary: 'model drift', created: '2026-01-01T00:00:00.000Z', updated: '2026-02-01T00:00:00.000Z' }],
+      issues: [
+        {
+          key: 'RISK-1',
+          type: 'Risk',
+          summary: 'model drift',
+          created: '2026-01-01T00:00:00.000Z',
+          updated: '2026-02-01T00:00:00.000Z',
+        },
+      ],
     });
     try {
       const source = jiraSourceSchema.parse({
@@ -404,22 +553,44 @@ describe('API responses', () => {
       const connect = () => createJiraConnector(source, async () => token, { sleep: async () => undefined });
       // The undisturbed run works, and gives the shape of a real search page.
       expect(await drain(await connect())).toBeGreaterThan(0);
-      const validPage = { startAt: 0, maxResults: 50, total: 1, issues: [{ id: '10001', key: 'RISK-1', fields: { summary: 'x', status: { name: 'Open' }, created: '2026-01-01T00:00:00.000+0000', updated: '2026-02-01T00:00:00.000+0000' } }] };
+      const validPage = {
+        startAt: 0,
+        maxResults: 50,
+        total: 1,
+        issues: [
+          {
+            id: '10001',
+            key: 'RISK-1',
+            fields: {
+              summary: 'x',
+              status: { name: 'Open' },
+              created: '2026-01-01T00:00:00.000+0000',
+              updated: '2026-02-01T00:00:00.000+0000',
+            },
+          },
+        ],
+      };
       const isSearch = (r: { path: string }) => r.path.startsWith('/rest/api/2/search');
       let failures = 0;
       await fc.assert(
-        fc.asyncProperty(fc.oneof(hostileBody(validPage).map((body) => ({ body })), fc.constant('truncate' as const)), async (fault) => {
-          // One answer (a parse failure is not retried by the client, so it is consumed by this run).
-          fake.fail(isSearch, fault === 'truncate' ? 'truncate' : { status: 200, body: fault.body }, 1);
-          try {
-            await drain(await connect());
-          } catch (err) {
-            failures++;
-            expect(err, (err as Error)?.stack).toBeInstanceOf(ConnectorError);
-            expect((err as Error).message).toContain('source "jira"');
-            expect((err as Error).message).not.toContain(token);
-          }
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            hostileBody(validPage).map((body) => ({ body })),
+            fc.constant('truncate' as const),
+          ),
+          async (fault) => {
+            // One answer (a parse failure is not retried by the client, so it is consumed by this run).
+            fake.fail(isSearch, fault === 'truncate' ? 'truncate' : { status: 200, body: fault.body }, 1);
+            try {
+              await drain(await connect());
+            } catch (err) {
+              failures++;
+              expect(err, (err as Error)?.stack).toBeInstanceOf(ConnectorError);
+              expect((err as Error).message).toContain('source "jira"');
+              expect((err as Error).message).not.toContain(token);
+            }
+          },
+        ),
         budget(150, 6_000),
       );
       // The run count depends on the machine's speed (a time budget): at least some answers must fail.
@@ -438,9 +609,25 @@ describe('API responses', () => {
   it('MLflow: truncated, mistyped, random and huge answers give a clear connector error, never a crash', async () => {
     const server = await hostileServer();
     try {
-      const source = mlflowSourceSchema.parse({ id: 'registry', type: 'mlflow', url: server.url, auth: { type: 'bearer', token: { env: 'UNUSED' } }, metrics: { validation: ['accuracy'] }, maxAttempts: 1 });
+      const source = mlflowSourceSchema.parse({
+        id: 'registry',
+        type: 'mlflow',
+        url: server.url,
+        auth: { type: 'bearer', token: { env: 'UNUSED' } },
+        metrics: { validation: ['accuracy'] },
+        maxAttempts: 1,
+      });
       const token = `mlf-${randomBytes(12).toString('hex')}`;
-      const validSearch = { registered_models: [{ name: 'fraud', creation_timestamp: 1767225600000, last_updated_timestamp: 1767225600000, latest_versions: [{ name: 'fraud', version: '1', current_stage: 'Production', run_id: 'r1' }] }] };
+      const validSearch = {
+        registered_models: [
+          {
+            name: 'fraud',
+            creation_timestamp: 1767225600000,
+            last_updated_timestamp: 1767225600000,
+            latest_versions: [{ name: 'fraud', version: '1', current_stage: 'Production', run_id: 'r1' }],
+          },
+        ],
+      };
       // No next_page_token in the template: a server that repeats one is covered by its own test below.
       let failures = 0;
       await fc.assert(
@@ -467,7 +654,11 @@ describe('API responses', () => {
       // Regression (found by this property): a timestamp beyond what a Date holds is a clear error.
       server.answer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ registered_models: [{ ...validSearch.registered_models[0], creation_timestamp: 8640000000000001 }] }));
+        res.end(
+          JSON.stringify({
+            registered_models: [{ ...validSearch.registered_models[0], creation_timestamp: 8640000000000001 }],
+          }),
+        );
       });
       const farFuture = await drain(await createMlflowConnector(source, async () => token)).catch((e: unknown) => e);
       expect(farFuture).toBeInstanceOf(SourceResponseError);
@@ -499,13 +690,26 @@ describe('API responses', () => {
       res.end(JSON.stringify({ registered_models: [], next_page_token: 'same-token' }));
     });
     const abort = new AbortController();
-    const source = mlflowSourceSchema.parse({ id: 'registry', type: 'mlflow', url: server.url, metrics: { validation: ['accuracy'] }, maxAttempts: 1 });
+    const source = mlflowSourceSchema.parse({
+      id: 'registry',
+      type: 'mlflow',
+      url: server.url,
+      metrics: { validation: ['accuracy'] },
+      maxAttempts: 1,
+    });
     const connector = await createMlflowConnector(source, async () => 'unused');
     const run = (async () => {
-      for await (const step of connector.collect({ log: createLogger({ level: 'silent' }), signal: abort.signal })) void step;
+      for await (const step of connector.collect({ log: createLogger({ level: 'silent' }), signal: abort.signal }))
+        void step;
     })();
     try {
-      const outcome = await Promise.race([run.then(() => 'finished', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still paging'), 3_000))]);
+      const outcome = await Promise.race([
+        run.then(
+          () => 'finished',
+          (e: unknown) => e,
+        ),
+        new Promise((r) => setTimeout(() => r('still paging'), 3_000)),
+      ]);
       expect(outcome, `${requests} requests for the same page`).toBeInstanceOf(SourceResponseError);
       expect((outcome as Error).message).toContain('same next_page_token');
       expect(requests).toBeLessThan(10);
@@ -554,7 +758,10 @@ describe('odd S3 object keys', () => {
       '*',
       '%00null-escape.md',
     ];
-    const generated = fc.sample(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), { numRuns: 30, seed: 42 });
+    const generated = fc.sample(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), {
+      numRuns: 30,
+      seed: 42,
+    });
     const accepted: string[] = [];
     const rejected: string[] = [];
     for (const [i, key] of [...fixed, ...generated].entries()) {
@@ -581,12 +788,26 @@ describe('odd S3 object keys', () => {
     }) as unknown as SourceConfig;
     const storeRoot = path.join(dir, 'store');
     const store = await FilesystemStore.open(storeRoot);
-    const result = await collectInto(store, { baseDir: dir, redaction: redactionConfigSchema.parse({}) }, source, { bundleId: 'keys', source: 'bucket' }, createLogger({ level: 'silent' }), () => new Date());
+    const result = await collectInto(
+      store,
+      { baseDir: dir, redaction: redactionConfigSchema.parse({}) },
+      source,
+      { bundleId: 'keys', source: 'bucket' },
+      createLogger({ level: 'silent' }),
+      () => new Date(),
+    );
     expect(result.artifactCount).toBe(accepted.length);
-    const mappings = await mappingsFrom('rules:\n  - id: objects\n    controls: [A.2.2]\n    select: { source: s3 }\n    freshness: 365d\n');
+    const mappings = await mappingsFrom(
+      'rules:\n  - id: objects\n    controls: [A.2.2]\n    select: { source: s3 }\n    freshness: 365d\n',
+    );
     const key = newKey();
     const at = new Date().toISOString();
-    await sealBundle(store, key, mappings, { bundleId: 'keys', startedAt: at, trigger: { type: 'manual', workflowId: 'keys', runId: 'r' }, outcomes: [{ source: 'bucket', sourceType: 's3', status: 'ok', artifactCount: accepted.length }] });
+    await sealBundle(store, key, mappings, {
+      bundleId: 'keys',
+      startedAt: at,
+      trigger: { type: 'manual', workflowId: 'keys', runId: 'r' },
+      outcomes: [{ source: 'bucket', sourceType: 's3', status: 'ok', artifactCount: accepted.length }],
+    });
 
     // Every key verbatim in the manifest, every object's bytes under their hash.
     const manifest = (await readManifest(store, 1))!;
@@ -594,7 +815,8 @@ describe('odd S3 object keys', () => {
     expect(manifest.artifacts.every((a) => a.attributes['key'] === a.externalId.slice(bucket.length + 1))).toBe(true);
     expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 1, blobsChecked: accepted.length });
     // Nothing was written under a name derived from a key: only the store's own layout exists.
-    const layout = /^(store\.json|blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|manifests\/\d{12}\.json|signatures\/[0-9a-f]{64}\.sig|keys\/[0-9a-f]{16}\.(json|pem)|bundles\/keys\.json|state\/bucket\.json)$/;
+    const layout =
+      /^(store\.json|blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|manifests\/\d{12}\.json|signatures\/[0-9a-f]{64}\.sig|keys\/[0-9a-f]{16}\.(json|pem)|bundles\/keys\.json|state\/bucket\.json)$/;
     expect((await filesUnder(storeRoot)).filter((f) => !layout.test(f))).toEqual([]);
     expect(await filesUnder(dir).then((all) => all.filter((f) => !f.startsWith('store/')))).toEqual([]);
   });

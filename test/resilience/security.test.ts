@@ -64,7 +64,9 @@ async function storeText(dir: string): Promise<string> {
 
 describe('secrets in logs and workflow history', () => {
   it('a sweep with a Jira token from the environment and secret-laden documents logs and records no secret', async () => {
-    const corpus = JSON.parse(await readFile(path.join(corpusDir, 'corpus.json'), 'utf8')) as { files: { file: string; secrets: string[] }[] };
+    const corpus = JSON.parse(await readFile(path.join(corpusDir, 'corpus.json'), 'utf8')) as {
+      files: { file: string; secrets: string[] }[];
+    };
     const documentSecrets = corpus.files.flatMap((f) => f.secrets);
     const pat = `pat-${randomBytes(16).toString('hex')}`;
     const wrongPat = `pat-${randomBytes(16).toString('hex')}`;
@@ -75,8 +77,20 @@ describe('secrets in logs and workflow history', () => {
       auth: { bearer: pat },
       projects: ['RISK'],
       issues: [
-        { key: 'RISK-1', type: 'Risk', summary: `rotate the leaked token ${ticketSecret}`, created: '2026-01-01T00:00:00.000Z', updated: '2026-02-01T00:00:00.000Z' },
-        { key: 'RISK-2', type: 'Risk', summary: 'model drift', created: '2026-01-02T00:00:00.000Z', updated: '2026-02-02T00:00:00.000Z' },
+        {
+          key: 'RISK-1',
+          type: 'Risk',
+          summary: `rotate the leaked token ${ticketSecret}`,
+          created: '2026-01-01T00:00:00.000Z',
+          updated: '2026-02-01T00:00:00.000Z',
+        },
+        {
+          key: 'RISK-2',
+          type: 'Risk',
+          summary: 'model drift',
+          created: '2026-01-02T00:00:00.000Z',
+          updated: '2026-02-02T00:00:00.000Z',
+        },
       ],
     });
     try {
@@ -99,9 +113,15 @@ describe('secrets in logs and workflow history', () => {
           '',
         ].join('\n'),
       );
-      await cp(corpusDir, path.join(dir, 'org'), { recursive: true, filter: (src) => !src.endsWith('corpus.json') && !src.endsWith('README.md') });
+      await cp(corpusDir, path.join(dir, 'org'), {
+        recursive: true,
+        filter: (src) => !src.endsWith('corpus.json') && !src.endsWith('README.md'),
+      });
 
-      const worker = await createHubWorker(hub, await signingKey(hub), capturedLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+      const worker = await createHubWorker(hub, await signingKey(hub), capturedLog, {
+        connection: env.nativeConnection,
+        workflowBundle: await workflowBundle(),
+      });
       const { handle, result } = await worker.runUntil(async () => {
         const h = await startSweep(env.client, hub.config, { trigger: 'manual' });
         return { handle: h, result: (await h.result()) as SweepResult };
@@ -112,7 +132,10 @@ describe('secrets in logs and workflow history', () => {
         ['tickets-expired', 'failed'],
       ]);
       const expired = result.sources[2]!;
-      expect(expired.status === 'failed' && expired.error).toMatchObject({ type: 'CredentialsError', message: expect.stringContaining('401') });
+      expect(expired.status === 'failed' && expired.error).toMatchObject({
+        type: 'CredentialsError',
+        message: expect.stringContaining('401'),
+      });
       const configs = result.sources[0]!;
       expect(configs.status === 'ok' && configs.stats?.['redactions']).toBeGreaterThan(documentSecrets.length / 2);
 
@@ -163,7 +186,10 @@ async function recorder(host: string): Promise<Recorder> {
 }
 
 /** A server that answers every request with a redirect to `target()` plus the same path. */
-async function redirector(status: number, target: () => string): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+async function redirector(
+  status: number,
+  target: () => string,
+): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
   let hits = 0;
   const server = http.createServer((req, res) => {
     hits++;
@@ -183,7 +209,8 @@ async function redirector(status: number, target: () => string): Promise<{ url: 
 }
 
 async function drain(connector: Connector): Promise<void> {
-  for await (const step of connector.collect({ log: createLogger({ level: 'silent' }) })) for await (const _c of step.artifact.open()) void _c;
+  for await (const step of connector.collect({ log: createLogger({ level: 'silent' }) }))
+    for await (const _c of step.artifact.open()) void _c;
 }
 
 describe('HTTP clients and redirects to another host or port', () => {
@@ -192,9 +219,24 @@ describe('HTTP clients and redirects to another host or port', () => {
       name: 'Jira (postman-request)',
       says: /30[27]/,
       run: async (url, secret) => {
-        const basic = jiraSourceSchema.parse({ id: 'jira', type: 'jira', url, deployment: 'cloud', auth: { email: 'bot@example.com', apiToken: { env: 'X' } }, queries: [{ name: 'risks', kind: 'risk', jql: 'project = RISK' }], timeZone: 'UTC', retry: { maxAttempts: 1 } });
-        await drain(await createJiraConnector(basic, async () => secret, { sleep: async () => undefined })).catch(() => undefined);
-        const bearer = jiraSourceSchema.parse({ ...basic, deployment: 'datacenter', auth: { personalAccessToken: { env: 'X' } } });
+        const basic = jiraSourceSchema.parse({
+          id: 'jira',
+          type: 'jira',
+          url,
+          deployment: 'cloud',
+          auth: { email: 'bot@example.com', apiToken: { env: 'X' } },
+          queries: [{ name: 'risks', kind: 'risk', jql: 'project = RISK' }],
+          timeZone: 'UTC',
+          retry: { maxAttempts: 1 },
+        });
+        await drain(await createJiraConnector(basic, async () => secret, { sleep: async () => undefined })).catch(
+          () => undefined,
+        );
+        const bearer = jiraSourceSchema.parse({
+          ...basic,
+          deployment: 'datacenter',
+          auth: { personalAccessToken: { env: 'X' } },
+        });
         return drain(await createJiraConnector(bearer, async () => secret, { sleep: async () => undefined }));
       },
     },
@@ -202,7 +244,14 @@ describe('HTTP clients and redirects to another host or port', () => {
       name: 'MLflow (fetch)',
       says: /answered 30[27], a redirect to http:\/\/127\.0\.0\.[12]:\d+; requests and credentials go only to/,
       run: async (url, secret) => {
-        const basic = mlflowSourceSchema.parse({ id: 'registry', type: 'mlflow', url, auth: { type: 'basic', username: 'ml', password: { env: 'X' } }, metrics: { validation: ['accuracy'] }, maxAttempts: 1 });
+        const basic = mlflowSourceSchema.parse({
+          id: 'registry',
+          type: 'mlflow',
+          url,
+          auth: { type: 'basic', username: 'ml', password: { env: 'X' } },
+          metrics: { validation: ['accuracy'] },
+          maxAttempts: 1,
+        });
         await drain(await createMlflowConnector(basic, async () => secret)).catch(() => undefined);
         const bearer = mlflowSourceSchema.parse({ ...basic, auth: { type: 'bearer', token: { env: 'X' } } });
         return drain(await createMlflowConnector(bearer, async () => secret));
@@ -212,11 +261,16 @@ describe('HTTP clients and redirects to another host or port', () => {
       name: 'GitHub (Octokit over fetch)',
       says: /answered 30[27], a redirect to http:\/\/127\.0\.0\.[12]:\d+; requests and credentials go only to/,
       run: (url, secret) =>
-        new GithubClient({ sourceId: 'github', baseUrl: url, auth: { token: secret }, retries: 0, concurrency: 1, maxRateLimitWaitSeconds: 0, retryAfterBaseMs: 1, log: () => createLogger({ level: 'silent' }) }).get(
-          '/repos/acme/models/branches/main/protection',
-          z.unknown(),
-          { entry: 'repositories[0] "acme/models"' },
-        ),
+        new GithubClient({
+          sourceId: 'github',
+          baseUrl: url,
+          auth: { token: secret },
+          retries: 0,
+          concurrency: 1,
+          maxRateLimitWaitSeconds: 0,
+          retryAfterBaseMs: 1,
+          log: () => createLogger({ level: 'silent' }),
+        }).get('/repos/acme/models/branches/main/protection', z.unknown(), { entry: 'repositories[0] "acme/models"' }),
     },
   ];
 
@@ -241,7 +295,10 @@ describe('HTTP clients and redirects to another host or port', () => {
               expect(target.requests.map((r) => r.path)).toEqual([]);
               expect(err!.message).toMatch(client.says);
               for (const r of target.requests) {
-                expect(r.headers.authorization, `${client.name}: ${status} to ${target.url}${r.path} carried credentials`).toBeUndefined();
+                expect(
+                  r.headers.authorization,
+                  `${client.name}: ${status} to ${target.url}${r.path} carried credentials`,
+                ).toBeUndefined();
                 expect(JSON.stringify(r.headers)).not.toContain(secret);
                 expect(JSON.stringify(r.headers)).not.toContain(Buffer.from(secret).toString('base64').slice(0, 16));
               }
@@ -267,97 +324,147 @@ function filesWrittenBy(uid: number, marker: string): string[] {
   const roots = ['/', '/tmp', '/var/tmp', '/dev/shm', '/run'];
   const out = new Set<string>();
   for (const root of roots) {
-    const r = spawnSync('find', [root, '-xdev', '(', '-path', '/proc', '-o', '-path', '/sys', ')', '-prune', '-o', '-uid', String(uid), '-newer', marker, '-print'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(
+      'find',
+      [
+        root,
+        '-xdev',
+        '(',
+        '-path',
+        '/proc',
+        '-o',
+        '-path',
+        '/sys',
+        ')',
+        '-prune',
+        '-o',
+        '-uid',
+        String(uid),
+        '-newer',
+        marker,
+        '-print',
+      ],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     for (const line of r.stdout.split('\n')) if (line) out.add(line);
   }
   return [...out].sort();
 }
 
 describe('the worker needs no write access outside its store', () => {
-  it.skipIf(process.getuid?.() !== 0)('a worker running as nobody (owning only its store and a temp dir) completes a sweep, and writes nowhere else', async () => {
-    // Layout: everything root-owned and read-only for the worker, except the store and its TMPDIR.
-    const base = await mkdtemp(path.join(os.tmpdir(), 'eh-nobody-'));
-    try {
-      await chmod(base, 0o755);
-      const pat = `pat-${randomBytes(16).toString('hex')}`;
-      const fake = await FakeJira.start({
-        deployment: 'datacenter',
-        auth: { bearer: pat },
-        projects: ['RISK'],
-        issues: [{ key: 'RISK-1', type: 'Risk', summary: 'bias review', created: '2026-01-01T00:00:00.000Z', updated: '2026-02-01T00:00:00.000Z' }],
-      });
+  it.skipIf(process.getuid?.() !== 0)(
+    'a worker running as nobody (owning only its store and a temp dir) completes a sweep, and writes nowhere else',
+    async () => {
+      // Layout: everything root-owned and read-only for the worker, except the store and its TMPDIR.
+      const base = await mkdtemp(path.join(os.tmpdir(), 'eh-nobody-'));
       try {
-        const conf = path.join(base, 'conf');
-        const store = path.join(base, 'store');
-        const workerTmp = path.join(base, 'worker-tmp');
-        await mkdir(path.join(conf, 'org', 'policies'), { recursive: true });
-        await writeFile(path.join(conf, 'org', 'policies', 'ai-policy.md'), '---\ntype: ai-policy\neffective_date: 2026-02-01\n---\n# AI policy\ndb_password = "Tr0ub4dor&3-horse"\n');
-        await writeFile(path.join(conf, 'org', 'registers.csv'), 'activity,responsible\n');
-        const queue = `nobody-${randomBytes(4).toString('hex')}`;
-        await writeFile(
-          path.join(conf, 'evidence-hub.yaml'),
-          [
-            'version: 1',
-            `store: { path: "${store}" }`,
-            'signing: { key: { file: ./signing.pem } }',
-            `temporal: { taskQueue: ${queue} }`,
-            'sources:',
-            '  - { id: docs, type: folder, path: ./org }',
-            `  - { id: tickets, type: jira, url: "${fake.url}", deployment: datacenter, auth: { personalAccessToken: { env: EH_SEC_NOBODY_PAT } }, queries: [{ name: risks, kind: risk, jql: "project = RISK" }], timeZone: UTC }`,
-            '',
-          ].join('\n'),
-        );
-        // The private key exists (readable by the worker only); the worker has nothing to create beside it.
-        await loadOrCreateKeyFile(path.join(conf, 'signing.pem'));
-        await chown(path.join(conf, 'signing.pem'), nobody.uid, nobody.gid);
-        await chmod(path.join(conf, 'signing.pem'), 0o600);
-        for (const d of [store, workerTmp]) {
-          await mkdir(d, { mode: 0o700 });
-          await chown(d, nobody.uid, nobody.gid);
-        }
-        // Sanity: as nobody, the repository and the config folder are not writable.
-        for (const target of [path.join(__dirname, '..', '..', '.probe'), path.join(conf, '.probe')]) {
-          const probe = spawnSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(target)}, 'x')`], { ...nobody, encoding: 'utf8' });
-          expect(probe.status, `nobody could write ${target}`).not.toBe(0);
-          expect(probe.stderr).toContain('EACCES');
-        }
+        await chmod(base, 0o755);
+        const pat = `pat-${randomBytes(16).toString('hex')}`;
+        const fake = await FakeJira.start({
+          deployment: 'datacenter',
+          auth: { bearer: pat },
+          projects: ['RISK'],
+          issues: [
+            {
+              key: 'RISK-1',
+              type: 'Risk',
+              summary: 'bias review',
+              created: '2026-01-01T00:00:00.000Z',
+              updated: '2026-02-01T00:00:00.000Z',
+            },
+          ],
+        });
+        try {
+          const conf = path.join(base, 'conf');
+          const store = path.join(base, 'store');
+          const workerTmp = path.join(base, 'worker-tmp');
+          await mkdir(path.join(conf, 'org', 'policies'), { recursive: true });
+          await writeFile(
+            path.join(conf, 'org', 'policies', 'ai-policy.md'),
+            '---\ntype: ai-policy\neffective_date: 2026-02-01\n---\n# AI policy\ndb_password = "Tr0ub4dor&3-horse"\n',
+          );
+          await writeFile(path.join(conf, 'org', 'registers.csv'), 'activity,responsible\n');
+          const queue = `nobody-${randomBytes(4).toString('hex')}`;
+          await writeFile(
+            path.join(conf, 'evidence-hub.yaml'),
+            [
+              'version: 1',
+              `store: { path: "${store}" }`,
+              'signing: { key: { file: ./signing.pem } }',
+              `temporal: { taskQueue: ${queue} }`,
+              'sources:',
+              '  - { id: docs, type: folder, path: ./org }',
+              `  - { id: tickets, type: jira, url: "${fake.url}", deployment: datacenter, auth: { personalAccessToken: { env: EH_SEC_NOBODY_PAT } }, queries: [{ name: risks, kind: risk, jql: "project = RISK" }], timeZone: UTC }`,
+              '',
+            ].join('\n'),
+          );
+          // The private key exists (readable by the worker only); the worker has nothing to create beside it.
+          await loadOrCreateKeyFile(path.join(conf, 'signing.pem'));
+          await chown(path.join(conf, 'signing.pem'), nobody.uid, nobody.gid);
+          await chmod(path.join(conf, 'signing.pem'), 0o600);
+          for (const d of [store, workerTmp]) {
+            await mkdir(d, { mode: 0o700 });
+            await chown(d, nobody.uid, nobody.gid);
+          }
+          // Sanity: as nobody, the repository and the config folder are not writable.
+          for (const target of [path.join(__dirname, '..', '..', '.probe'), path.join(conf, '.probe')]) {
+            const probe = spawnSync(
+              process.execPath,
+              ['-e', `require('fs').writeFileSync(${JSON.stringify(target)}, 'x')`],
+              { ...nobody, encoding: 'utf8' },
+            );
+            expect(probe.status, `nobody could write ${target}`).not.toBe(0);
+            expect(probe.stderr).toContain('EACCES');
+          }
 
-        const marker = path.join(base, 'marker');
-        await writeFile(marker, '');
-        // Timestamps have a granularity: let the marker be strictly older than anything the worker writes.
-        await new Promise((r) => setTimeout(r, 1_100));
-        const worker = spawnWorker(
-          path.join(conf, 'evidence-hub.yaml'),
-          { TEMPORAL_ADDRESS: env.address, TMPDIR: workerTmp, HOME: '/nonexistent', LOG_LEVEL: 'debug', EH_SEC_NOBODY_PAT: pat, XDG_CACHE_HOME: path.join(workerTmp, 'cache') },
-          nobody,
-        );
-        workers.push(worker);
-        await worker.ready;
-        const hub = await loadHub(path.join(conf, 'evidence-hub.yaml'));
-        const handle = await startSweep(env.client, hub.config, { trigger: 'manual' });
-        const result = (await handle.result()) as SweepResult;
-        await killHard(worker);
-        expect(result.sources.map((s) => [s.source, s.status])).toEqual([
-          ['docs', 'ok'],
-          ['tickets', 'ok'],
-        ]);
-        expect((await verifyStore(hub.store)).ok).toBe(true);
+          const marker = path.join(base, 'marker');
+          await writeFile(marker, '');
+          // Timestamps have a granularity: let the marker be strictly older than anything the worker writes.
+          await new Promise((r) => setTimeout(r, 1_100));
+          const worker = spawnWorker(
+            path.join(conf, 'evidence-hub.yaml'),
+            {
+              TEMPORAL_ADDRESS: env.address,
+              TMPDIR: workerTmp,
+              HOME: '/nonexistent',
+              LOG_LEVEL: 'debug',
+              EH_SEC_NOBODY_PAT: pat,
+              XDG_CACHE_HOME: path.join(workerTmp, 'cache'),
+            },
+            nobody,
+          );
+          workers.push(worker);
+          await worker.ready;
+          const hub = await loadHub(path.join(conf, 'evidence-hub.yaml'));
+          const handle = await startSweep(env.client, hub.config, { trigger: 'manual' });
+          const result = (await handle.result()) as SweepResult;
+          await killHard(worker);
+          expect(result.sources.map((s) => [s.source, s.status])).toEqual([
+            ['docs', 'ok'],
+            ['tickets', 'ok'],
+          ]);
+          expect((await verifyStore(hub.store)).ok).toBe(true);
 
-        // Everything the worker (uid nobody) created or modified lies in its store or its temp dir.
-        const written = filesWrittenBy(nobody.uid, marker);
-        const outside = written.filter((f) => !(f === store || f.startsWith(`${store}/`) || f === workerTmp || f.startsWith(`${workerTmp}/`)));
-        console.log(`files written by the nobody worker: ${written.filter((f) => f.startsWith(`${store}/`)).length} in the store, ${written.filter((f) => f.startsWith(`${workerTmp}/`)).length} in its TMPDIR, ${outside.length} elsewhere`);
-        expect(outside).toEqual([]);
-        expect(written.some((f) => f.startsWith(`${store}/manifests/`))).toBe(true);
-        // And its own logs (debug level, stderr) hold neither the token nor the document's password.
-        expect(worker.output()).toContain('worker started');
-        expect(leaks(worker.output(), [...forms('', pat), 'Tr0ub4dor&3-horse'])).toEqual([]);
+          // Everything the worker (uid nobody) created or modified lies in its store or its temp dir.
+          const written = filesWrittenBy(nobody.uid, marker);
+          const outside = written.filter(
+            (f) => !(f === store || f.startsWith(`${store}/`) || f === workerTmp || f.startsWith(`${workerTmp}/`)),
+          );
+          console.log(
+            `files written by the nobody worker: ${written.filter((f) => f.startsWith(`${store}/`)).length} in the store, ${written.filter((f) => f.startsWith(`${workerTmp}/`)).length} in its TMPDIR, ${outside.length} elsewhere`,
+          );
+          expect(outside).toEqual([]);
+          expect(written.some((f) => f.startsWith(`${store}/manifests/`))).toBe(true);
+          // And its own logs (debug level, stderr) hold neither the token nor the document's password.
+          expect(worker.output()).toContain('worker started');
+          expect(leaks(worker.output(), [...forms('', pat), 'Tr0ub4dor&3-horse'])).toEqual([]);
+        } finally {
+          await fake.close();
+        }
       } finally {
-        await fake.close();
+        // The worker's files belong to nobody; root removes them.
+        await rm(base, { recursive: true, force: true });
       }
-    } finally {
-      // The worker's files belong to nobody; root removes them.
-      await rm(base, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

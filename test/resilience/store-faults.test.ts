@@ -21,7 +21,13 @@ import type { SweepInput, SweepResult } from '../../workflows';
 import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
 import { mappingsFrom } from '../support/mapping-fixture';
 import { waitFor } from '../support/processes';
-import { activityOutcomes, auditFsBlobs, sleep, startRestartableMinio, type RestartableMinio } from '../support/resilience';
+import {
+  activityOutcomes,
+  auditFsBlobs,
+  sleep,
+  startRestartableMinio,
+  type RestartableMinio,
+} from '../support/resilience';
 import { newKey } from '../support/store-fixture';
 import { suiteDir, tempDir } from '../support/tmp';
 
@@ -54,10 +60,15 @@ async function bucketObjects(bucket: string, prefix: string): Promise<{ key: str
   const out: { key: string; sha256: string }[] = [];
   let token: string | undefined;
   do {
-    const res = await minio.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+    const res = await minio.client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+    );
     for (const o of res.Contents ?? []) {
       const body = await minio.client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
-      out.push({ key: o.Key!.slice(prefix.length + 1), sha256: sha256(Buffer.from(await body.Body!.transformToByteArray())) });
+      out.push({
+        key: o.Key!.slice(prefix.length + 1),
+        sha256: sha256(Buffer.from(await body.Body!.transformToByteArray())),
+      });
     }
     token = res.IsTruncated ? res.NextContinuationToken : undefined;
   } while (token);
@@ -66,11 +77,16 @@ async function bucketObjects(bucket: string, prefix: string): Promise<{ key: str
 
 /** Blob objects whose bytes do not hash to their name (must be none). */
 function misnamedBlobs(objects: { key: string; sha256: string }[]): string[] {
-  return objects.filter((o) => o.key.startsWith('blobs/') && o.key.slice(o.key.lastIndexOf('/') + 1) !== o.sha256).map((o) => o.key);
+  return objects
+    .filter((o) => o.key.startsWith('blobs/') && o.key.slice(o.key.lastIndexOf('/') + 1) !== o.sha256)
+    .map((o) => o.key);
 }
 
 async function sweepOutcome(hub: Hub, input: Omit<SweepInput, 'trigger'> = {}) {
-  const worker = await createHubWorker(hub, await signingKey(hub), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
+  const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+    connection: env.nativeConnection,
+    workflowBundle: await workflowBundle(),
+  });
   return worker.runUntil(async () => {
     const startedAt = Date.now();
     const handle: WorkflowHandle = await startSweep(env.client, hub.config, { trigger: 'manual', ...input });
@@ -104,7 +120,11 @@ describe('MinIO stopped mid-upload', () => {
     // Stop once the multipart upload is in progress with parts sent, well before the end.
     await waitFor(
       'a multipart upload in progress',
-      async () => ((await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length && fed >= 12 << 20 ? true : undefined),
+      async () =>
+        (await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length &&
+        fed >= 12 << 20
+          ? true
+          : undefined,
       60_000,
       50,
     );
@@ -115,7 +135,9 @@ describe('MinIO stopped mid-upload', () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    console.log(`putBlob failed ${Date.now() - stoppedAt} ms after MinIO stopped, ${fed >> 20} MiB fed: ${err?.name}: ${err?.message}`);
+    console.log(
+      `putBlob failed ${Date.now() - stoppedAt} ms after MinIO stopped, ${fed >> 20} MiB fed: ${err?.name}: ${err?.message}`,
+    );
     expect(err).toBeInstanceOf(Error);
     await minio.start();
 
@@ -124,7 +146,9 @@ describe('MinIO stopped mid-upload', () => {
 
     const objects = await bucketObjects(bucket, 'evidence');
     expect(misnamedBlobs(objects)).toEqual([]);
-    expect(objects.filter((o) => o.key.startsWith('blobs/')).map((o) => o.key)).toEqual([`blobs/sha256/${retried.sha256.slice(0, 2)}/${retried.sha256}`]);
+    expect(objects.filter((o) => o.key.startsWith('blobs/')).map((o) => o.key)).toEqual([
+      `blobs/sha256/${retried.sha256.slice(0, 2)}/${retried.sha256}`,
+    ]);
     // The failed attempt never completed an object; the retry removed its own temp object.
     expect(objects.filter((o) => o.key.startsWith('tmp/'))).toEqual([]);
     expect(await store.listBlobs()).toEqual([retried.sha256]);
@@ -149,7 +173,9 @@ describe('MinIO stopped mid-upload', () => {
       provenance: { endpoint: 'file:///model.bin', collector: 'folder@1.0.0' },
     });
     await staging.close();
-    const mappings = await mappingsFrom('rules:\n  - id: docs\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: 365d\n');
+    const mappings = await mappingsFrom(
+      'rules:\n  - id: docs\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: 365d\n',
+    );
     await sealBundle(store, newKey(), mappings, {
       bundleId: 'faults-b1',
       startedAt: at,
@@ -183,23 +209,26 @@ describe('MinIO stopped mid-upload', () => {
     );
     // Stop MinIO as soon as a multipart upload is in progress, or a first batch of blobs is in.
     const stopper = waitFor(
-        'collection into S3 under way',
-        async () => {
-          const mpu = (await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length ?? 0;
-          const blobs = (await minio.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'ev/blobs/' }))).KeyCount ?? 0;
-          return mpu > 0 || blobs >= 40 ? { mpu, blobs } : undefined;
-        },
-        120_000,
-        25,
-      ).then(async (at) => {
-        await minio.stop();
-        await sleep(3_000);
-        await minio.start();
-        return at;
-      });
+      'collection into S3 under way',
+      async () => {
+        const mpu = (await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length ?? 0;
+        const blobs =
+          (await minio.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'ev/blobs/' }))).KeyCount ?? 0;
+        return mpu > 0 || blobs >= 40 ? { mpu, blobs } : undefined;
+      },
+      120_000,
+      25,
+    ).then(async (at) => {
+      await minio.stop();
+      await sleep(3_000);
+      await minio.start();
+      return at;
+    });
     const run = await sweepOutcome(hub);
     const at = await stopper;
-    console.log(`MinIO stopped with ${at.mpu} multipart upload(s) in progress and ${at.blobs} blobs; sweep done in ${run.ms} ms`);
+    console.log(
+      `MinIO stopped with ${at.mpu} multipart upload(s) in progress and ${at.blobs} blobs; sweep done in ${run.ms} ms`,
+    );
     expect(run.error).toBeUndefined();
     expect(run.result!.sources.map((s) => [s.source, s.status, s.artifactCount])).toEqual([
       ['big', 'ok', 3],
@@ -220,7 +249,11 @@ describe('MinIO stopped mid-upload', () => {
     // Temp objects (none expected, but an outage between upload and copy could leave one) never count as blobs.
     console.log(`tmp/ objects left behind (not blobs): ${tmpLeft.length}`);
     expect(objects.filter((o) => o.key.startsWith('staging/'))).toEqual([]);
-    expect(await verifyStore(hub.store)).toMatchObject({ ok: true, bundlesChecked: 1, blobsChecked: expectedBlobs.length });
+    expect(await verifyStore(hub.store)).toMatchObject({
+      ok: true,
+      bundlesChecked: 1,
+      blobsChecked: expectedBlobs.length,
+    });
   });
 });
 
@@ -282,7 +315,8 @@ async function injectedDisk(sizeBytes: number): Promise<SmallDisk> {
   const original = { write: proto.write, writeFile: proto.writeFile };
   let used = 0;
   let full = false;
-  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+  const enospc = () =>
+    Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
   const charge = (data: unknown) => {
     const n = typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : 0;
     if (full || used + n > sizeBytes) throw enospc();
@@ -317,7 +351,8 @@ async function injectedDisk(sizeBytes: number): Promise<SmallDisk> {
 function storeFullCause(error: unknown): { type?: string; message: string } | undefined {
   let e = error as { cause?: unknown; type?: string; message?: string; name?: string } | undefined;
   while (e) {
-    if (e.type === 'StoreFullError' || e.name === 'StoreFullError') return { type: 'StoreFullError', message: e.message ?? '' };
+    if (e.type === 'StoreFullError' || e.name === 'StoreFullError')
+      return { type: 'StoreFullError', message: e.message ?? '' };
     e = e.cause as typeof e;
   }
   return undefined;
@@ -337,7 +372,8 @@ describe('filesystem store on a full disk', () => {
     const storeDir = path.join(disk.dir, 'store');
     await mkdir(storeDir);
     const files: Record<string, Buffer> = {};
-    for (let i = 0; i < 5; i++) files[`docs/policy-${i}.md`] = Buffer.from(`# Policy ${i}\n${randomBytes(512).toString('hex')}\n`);
+    for (let i = 0; i < 5; i++)
+      files[`docs/policy-${i}.md`] = Buffer.from(`# Policy ${i}\n${randomBytes(512).toString('hex')}\n`);
     const { hub } = await hubIn(
       dir,
       [
@@ -364,7 +400,11 @@ describe('filesystem store on a full disk', () => {
     const outcomes2 = await activityOutcomes(second.handle);
     const bulk = outcomes2.filter((o) => o.type === 'collectSource' && o.outcome === 'failed');
     expect(bulk).toHaveLength(1);
-    expect(bulk[0]).toMatchObject({ attempt: 1, failureType: 'StoreFullError', failureMessage: expect.stringContaining('no space left on device') });
+    expect(bulk[0]).toMatchObject({
+      attempt: 1,
+      failureType: 'StoreFullError',
+      failureMessage: expect.stringContaining('no space left on device'),
+    });
     if (second.error) {
       // Sealing could not write either: the sweep fails with StoreFullError, nothing committed.
       expect(second.error).toBeInstanceOf(WorkflowFailedError);
@@ -372,7 +412,10 @@ describe('filesystem store on a full disk', () => {
     } else {
       // The bundle records the failure (the healthy source's evidence is sealed).
       const failed = second.result!.sources.find((s) => s.source === 'bulk')!;
-      expect(failed).toMatchObject({ status: 'failed', error: { type: 'StoreFullError', message: expect.stringContaining('free space or move the store') } });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        error: { type: 'StoreFullError', message: expect.stringContaining('free space or move the store') },
+      });
     }
     expect(second.ms).toBeLessThan(60_000);
 

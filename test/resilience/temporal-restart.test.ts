@@ -10,7 +10,16 @@ import { listSchedules, scheduleIdFor, syncSchedules } from '../../worker/schedu
 import type { SweepResult } from '../../workflows';
 import { hubIn } from '../support/hub-fixture';
 import { waitFor } from '../support/processes';
-import { auditFsBlobs, killHard, sleep, spawnWorker, stagedLines, startTemporalProcess, type TemporalProcess, type WorkerProcess } from '../support/resilience';
+import {
+  auditFsBlobs,
+  killHard,
+  sleep,
+  spawnWorker,
+  stagedLines,
+  startTemporalProcess,
+  type TemporalProcess,
+  type WorkerProcess,
+} from '../support/resilience';
 import { suiteDir } from '../support/tmp';
 
 /**
@@ -46,7 +55,8 @@ describe('Temporal dev server restarted mid-sweep (SQLite persistence)', () => {
     const sourceCount = 3;
     const perSource = 400;
     const files: Record<string, Buffer> = {};
-    for (let s = 0; s < sourceCount; s++) for (let i = 0; i < perSource; i++) files[`org/s${s}/doc-${String(i).padStart(4, '0')}.txt`] = randomBytes(256);
+    for (let s = 0; s < sourceCount; s++)
+      for (let i = 0; i < perSource; i++) files[`org/s${s}/doc-${String(i).padStart(4, '0')}.txt`] = randomBytes(256);
     const queue = `restart-${randomBytes(4).toString('hex')}`;
     const { hub, configFile } = await hubIn(
       path.join(dir, 'hub'),
@@ -67,8 +77,15 @@ describe('Temporal dev server restarted mid-sweep (SQLite persistence)', () => {
     );
 
     let conn = await clientFor(srv.address);
-    expect(await syncSchedules(conn.client, hub.config)).toEqual({ created: ['leap-day', 'hourly'], updated: [], deleted: [], unchanged: [] });
-    const before = await Promise.all(hub.config.schedules.map((s) => conn.client.schedule.getHandle(scheduleIdFor(hub.config, s.id)).describe()));
+    expect(await syncSchedules(conn.client, hub.config)).toEqual({
+      created: ['leap-day', 'hourly'],
+      updated: [],
+      deleted: [],
+      unchanged: [],
+    });
+    const before = await Promise.all(
+      hub.config.schedules.map((s) => conn.client.schedule.getHandle(scheduleIdFor(hub.config, s.id)).describe()),
+    );
 
     worker = spawnWorker(configFile, { TEMPORAL_ADDRESS: srv.address });
     await worker.ready;
@@ -80,7 +97,12 @@ describe('Temporal dev server restarted mid-sweep (SQLite persistence)', () => {
       return n;
     };
     // Collection under way, far from done.
-    const atStop = await waitFor('collection under way', async () => ((await staged()) >= 150 ? staged() : undefined), 120_000, 50);
+    const atStop = await waitFor(
+      'collection under way',
+      async () => ((await staged()) >= 150 ? staged() : undefined),
+      120_000,
+      50,
+    );
     expect(atStop).toBeLessThan(sourceCount * perSource - 300);
     await conn.close();
 
@@ -92,27 +114,42 @@ describe('Temporal dev server restarted mid-sweep (SQLite persistence)', () => {
     conn = await clientFor(srv.address);
     try {
       // The same run, found in the restarted server's database, completes.
-      const result = (await conn.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).result()) as SweepResult;
-      console.log(`server down ${downMs} ms with ${atStop} artifacts staged; sweep done ${Date.now() - downAt} ms after the stop`);
+      const result = (await conn.client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .result()) as SweepResult;
+      console.log(
+        `server down ${downMs} ms with ${atStop} artifacts staged; sweep done ${Date.now() - downAt} ms after the stop`,
+      );
       // The worker rode out the outage: no restart of the worker was needed.
       expect(worker.child.exitCode).toBeNull();
 
-      expect(result.sources.map((s) => [s.source, s.status, s.artifactCount])).toEqual(hub.config.sources.map((s) => [s.id, 'ok', perSource]));
+      expect(result.sources.map((s) => [s.source, s.status, s.artifactCount])).toEqual(
+        hub.config.sources.map((s) => [s.id, 'ok', perSource]),
+      );
       expect(await hub.store.sequences()).toEqual([1]);
       const manifest = (await readManifest(hub.store, 1))!;
       expect(manifest.bundleId).toBe(result.bundle.bundleId);
-      expect(manifest.artifacts.map((a) => `org/${a.source}/${a.externalId}`).sort()).toEqual(Object.keys(files).sort());
+      expect(manifest.artifacts.map((a) => `org/${a.source}/${a.externalId}`).sort()).toEqual(
+        Object.keys(files).sort(),
+      );
       expect(await hub.store.listBlobs()).toHaveLength(Object.keys(files).length);
       expect((await auditFsBlobs(hub.store.location)).problems).toEqual([]);
       expect((await verifyStore(hub.store)).problems).toEqual([]);
       expect(await readdir(path.join(hub.store.location, 'staging'))).toEqual([]);
 
       // The schedules survived the restart as they were, and sync has nothing to do.
-      const after = await Promise.all(hub.config.schedules.map((s) => conn.client.schedule.getHandle(scheduleIdFor(hub.config, s.id)).describe()));
+      const after = await Promise.all(
+        hub.config.schedules.map((s) => conn.client.schedule.getHandle(scheduleIdFor(hub.config, s.id)).describe()),
+      );
       expect(after.map((d) => [d.scheduleId, d.state.paused, d.state.note, d.spec, d.action, d.memo])).toEqual(
         before.map((d) => [d.scheduleId, d.state.paused, d.state.note, d.spec, d.action, d.memo]),
       );
-      expect(await syncSchedules(conn.client, hub.config)).toEqual({ created: [], updated: [], deleted: [], unchanged: ['leap-day', 'hourly'] });
+      expect(await syncSchedules(conn.client, hub.config)).toEqual({
+        created: [],
+        updated: [],
+        deleted: [],
+        unchanged: ['leap-day', 'hourly'],
+      });
       const rows = await listSchedules(conn.client, hub.config);
       expect(rows.map((r) => [r.id, r.paused])).toEqual([
         ['leap-day', false],

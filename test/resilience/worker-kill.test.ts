@@ -14,7 +14,17 @@ import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
 import type { SweepResult } from '../../workflows';
 import { activityResults, hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
-import { auditFsBlobs, killHard, pendingActivityTypes, runningActivities, seededRandom, sleep, spawnWorker, stagedLines, type WorkerProcess } from '../support/resilience';
+import {
+  auditFsBlobs,
+  killHard,
+  pendingActivityTypes,
+  runningActivities,
+  seededRandom,
+  sleep,
+  spawnWorker,
+  stagedLines,
+  type WorkerProcess,
+} from '../support/resilience';
 import { tempDir } from '../support/tmp';
 
 /**
@@ -56,7 +66,10 @@ function configYaml(store: string, queue: string): string {
     // Generous attempts: one source may be interrupted several times; quick first retry.
     `temporal: { taskQueue: ${queue}, concurrency: 6, collectRetry: { maximumAttempts: 40, initialInterval: 500ms } }`,
     'sources:',
-    ...Array.from({ length: sourceCount }, (_, i) => `  - { id: s${String(i).padStart(2, '0')}, type: folder, path: ./org/s${String(i).padStart(2, '0')} }`),
+    ...Array.from(
+      { length: sourceCount },
+      (_, i) => `  - { id: s${String(i).padStart(2, '0')}, type: folder, path: ./org/s${String(i).padStart(2, '0')} }`,
+    ),
     '',
   ].join('\n');
 }
@@ -76,17 +89,27 @@ describe('worker SIGKILLed at random points of a sweep', () => {
       for (let i = 0; i < filesPerSource; i++) {
         // Every 10th document is the same in every source: content addressing must store it once.
         const content = i % 10 === 0 ? Buffer.from(`shared document ${i}\n`) : randomBytes(512);
-        files[`org/s${String(s).padStart(2, '0')}/d${String(Math.floor(i / 50))}/doc-${String(i).padStart(4, '0')}.txt`] = content;
+        files[
+          `org/s${String(s).padStart(2, '0')}/d${String(Math.floor(i / 50))}/doc-${String(i).padStart(4, '0')}.txt`
+        ] = content;
       }
     }
     const distinctContents = new Set(Object.values(files).map((b) => createHash('sha256').update(b).digest('hex')));
     const suffix = randomBytes(4).toString('hex');
-    const { hub, configFile } = await hubIn(dir, configYaml('store', `kill-${suffix}`), { ...files, 'reference.yaml': configYaml('ref-store', `ref-${suffix}`) });
+    const { hub, configFile } = await hubIn(dir, configYaml('store', `kill-${suffix}`), {
+      ...files,
+      'reference.yaml': configYaml('ref-store', `ref-${suffix}`),
+    });
 
     // The uninterrupted run of the same sources, in-process, into its own store.
     const ref = await loadHub(path.join(dir, 'reference.yaml'));
-    const refWorker = await createHubWorker(ref, await signingKey(ref), quietLog, { connection: env.nativeConnection, workflowBundle: await workflowBundle() });
-    const refResult = await refWorker.runUntil(async () => (await (await startSweep(env.client, ref.config, { trigger: 'manual' })).result()) as SweepResult);
+    const refWorker = await createHubWorker(ref, await signingKey(ref), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    const refResult = await refWorker.runUntil(
+      async () => (await (await startSweep(env.client, ref.config, { trigger: 'manual' })).result()) as SweepResult,
+    );
     const reference = essence((await readManifest(ref.store, refResult.bundle.sequence))!);
     expect(reference).toHaveLength(sourceCount * filesPerSource);
     const refBlobs = await ref.store.listBlobs();
@@ -126,8 +149,12 @@ describe('worker SIGKILLed at random points of a sweep', () => {
       let slot = -1;
       let running: Awaited<ReturnType<typeof runningActivities>> = [];
       for (const until = Date.now() + 3_000; slot < 0 && !sweep.done && Date.now() < until; await sleep(150)) {
-        const collecting = (await runningActivities(sweep.handle)).filter((a) => a.type === 'collectSource' && (!wantCheckpoint || (a.details?.count ?? 0) > 0));
-        const busy = slots.map((_, i) => i).filter((i) => slots[i]!.isReady() && collecting.some((a) => a.identity === slots[i]!.identity));
+        const collecting = (await runningActivities(sweep.handle)).filter(
+          (a) => a.type === 'collectSource' && (!wantCheckpoint || (a.details?.count ?? 0) > 0),
+        );
+        const busy = slots
+          .map((_, i) => i)
+          .filter((i) => slots[i]!.isReady() && collecting.some((a) => a.identity === slots[i]!.identity));
         if (busy.length > 0) {
           slot = busy[Math.floor(random() * busy.length)]!;
           running = collecting.filter((a) => a.identity === slots[slot]!.identity);
@@ -145,11 +172,19 @@ describe('worker SIGKILLed at random points of a sweep', () => {
       const pending = await pendingActivityTypes(sweep.handle);
       if (!pending.includes('collectSource') || pending.some((t) => t !== 'collectSource')) continue;
       let remaining = 0;
-      for (const s of hub.config.sources) remaining += filesPerSource - (await stagedLines(hub.store.location, sweep.bundleId, s.id));
+      for (const s of hub.config.sources)
+        remaining += filesPerSource - (await stagedLines(hub.store.location, sweep.bundleId, s.id));
       if (remaining < 60) continue;
 
       await killHard(victim);
-      killLog.push({ sweep: sweeps.length, slot, afterMs: Date.now() - started, ...(running.length ? { hit: running.map((a) => `${a.details?.source ?? '?'}@${a.details?.count ?? 0}#${a.attempt}`).join(' ') } : {}) });
+      killLog.push({
+        sweep: sweeps.length,
+        slot,
+        afterMs: Date.now() - started,
+        ...(running.length
+          ? { hit: running.map((a) => `${a.details?.source ?? '?'}@${a.details?.count ?? 0}#${a.attempt}`).join(' ') }
+          : {}),
+      });
       const replacement = spawnWorker(configFile, workerEnv);
       workers.push(replacement);
       slots[slot] = replacement;
@@ -158,12 +193,17 @@ describe('worker SIGKILLed at random points of a sweep', () => {
     const results = (await Promise.all(sweeps.map((h) => h.result()))) as SweepResult[];
     const elapsed = Date.now() - started;
     const hits = killLog.filter((k) => k.hit).length;
-    console.log(`seed ${seed}: ${killLog.length} kills (${hits} while the worker was collecting) over ${sweeps.length} sweep(s); kills took ${Math.round(killLog.at(-1)!.afterMs / 1000)} s, all sweeps done after ${Math.round(elapsed / 1000)} s`, JSON.stringify(killLog));
+    console.log(
+      `seed ${seed}: ${killLog.length} kills (${hits} while the worker was collecting) over ${sweeps.length} sweep(s); kills took ${Math.round(killLog.at(-1)!.afterMs / 1000)} s, all sweeps done after ${Math.round(elapsed / 1000)} s`,
+      JSON.stringify(killLog),
+    );
 
     // Every sweep completed with every source ok, one bundle each, chained 1..n.
     expect(await hub.store.sequences()).toEqual(results.map((_, i) => i + 1));
     expect(new Set(results.map((r) => r.bundle.bundleId)).size).toBe(results.length);
-    expect((await readdir(path.join(hub.store.location, 'bundles'))).sort()).toEqual(results.map((r) => `${r.bundle.bundleId}.json`).sort());
+    expect((await readdir(path.join(hub.store.location, 'bundles'))).sort()).toEqual(
+      results.map((r) => `${r.bundle.bundleId}.json`).sort(),
+    );
     for (const [i, r] of results.entries()) {
       expect(r.sources.map((s) => s.status)).toEqual(hub.config.sources.map(() => 'ok'));
       const manifest = (await readManifest(hub.store, i + 1))!;
@@ -183,7 +223,9 @@ describe('worker SIGKILLed at random points of a sweep', () => {
     const collects = (await Promise.all(sweeps.map((h) => activityResults(h, 'collectSource')))).flat();
     const extraAttempts = collects.reduce((n, c) => n + c.attempt - 1, 0);
     const resumed = collects.filter((c) => (c.result as { resumedAfter?: string }).resumedAfter !== undefined);
-    console.log(`collections: ${collects.length}, extra attempts after kills: ${extraAttempts}, resumed from a checkpoint: ${resumed.length}, ${os.cpus().length} cpus`);
+    console.log(
+      `collections: ${collects.length}, extra attempts after kills: ${extraAttempts}, resumed from a checkpoint: ${resumed.length}, ${os.cpus().length} cpus`,
+    );
     expect(hits).toBeGreaterThanOrEqual(5);
     expect(extraAttempts).toBeGreaterThanOrEqual(hits);
     expect(resumed.length).toBeGreaterThan(0);

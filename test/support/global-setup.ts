@@ -8,7 +8,14 @@ import path from 'node:path';
 export default function setup(): void {
   const scripts = path.join(__dirname, '..', '..', 'scripts');
   const ensure = (script: string) =>
-    execFileSync('bash', [path.join(scripts, script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 }).trim().split('\n').at(-1)!;
+    execFileSync('bash', [path.join(scripts, script)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 30 * 60_000,
+    })
+      .trim()
+      .split('\n')
+      .at(-1)!;
   process.env['TEMPORAL_CLI_PATH'] = ensure('ensure-temporal.sh');
   process.env['MINIO_PATH'] = ensure('ensure-minio.sh');
   process.env['TEMPORAL_TEST_SERVER_PATH'] = ensure('ensure-temporal-test-server.sh');

@@ -13,7 +13,10 @@ installTemporalLogging(quietLog);
 let bundle: Promise<{ code: string }> | undefined;
 /** One workflow bundle per test file: bundling takes seconds, and the code does not change. */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
   return bundle;
 }
 
@@ -24,7 +27,11 @@ export interface HubFixture {
 }
 
 /** Writes a config (plus extra files) into `dir` and loads it exactly as the CLI would. */
-export async function hubIn(dir: string, configYaml: string, files: Record<string, string | Buffer> = {}): Promise<HubFixture> {
+export async function hubIn(
+  dir: string,
+  configYaml: string,
+  files: Record<string, string | Buffer> = {},
+): Promise<HubFixture> {
   await writeTree(dir, { 'evidence-hub.yaml': configYaml, ...files });
   const configFile = path.join(dir, 'evidence-hub.yaml');
   return { dir, configFile, hub: await loadHub(configFile) };
@@ -57,19 +64,30 @@ export async function historyText(handle: WorkflowHandle): Promise<string> {
 }
 
 /** Decoded results of completed activities of one type, with the attempt that completed them. */
-export async function activityResults(handle: WorkflowHandle, activityType: string): Promise<{ attempt: number; result: unknown }[]> {
+export async function activityResults(
+  handle: WorkflowHandle,
+  activityType: string,
+): Promise<{ attempt: number; result: unknown }[]> {
   const history = await handle.fetchHistory();
   const scheduled = new Map<string, string>();
   const started = new Map<string, number>();
   const out: { attempt: number; result: unknown }[] = [];
   for (const e of history.events ?? []) {
     const id = String(e.eventId);
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
-    if (e.activityTaskStartedEventAttributes) started.set(String(e.activityTaskStartedEventAttributes.scheduledEventId), e.activityTaskStartedEventAttributes.attempt ?? 0);
+    if (e.activityTaskScheduledEventAttributes)
+      scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+    if (e.activityTaskStartedEventAttributes)
+      started.set(
+        String(e.activityTaskStartedEventAttributes.scheduledEventId),
+        e.activityTaskStartedEventAttributes.attempt ?? 0,
+      );
     const done = e.activityTaskCompletedEventAttributes;
     if (done && scheduled.get(String(done.scheduledEventId)) === activityType) {
       const data = done.result?.payloads?.[0]?.data;
-      out.push({ attempt: started.get(String(done.scheduledEventId)) ?? 0, result: data ? JSON.parse(Buffer.from(data).toString('utf8')) : undefined });
+      out.push({
+        attempt: started.get(String(done.scheduledEventId)) ?? 0,
+        result: data ? JSON.parse(Buffer.from(data).toString('utf8')) : undefined,
+      });
     }
   }
   return out;

@@ -21,7 +21,14 @@ export interface MinioServer {
 export function minioBinary(): string {
   if (process.env['MINIO_PATH']) return process.env['MINIO_PATH'];
   const script = path.join(__dirname, '..', '..', 'scripts', 'ensure-minio.sh');
-  return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60_000 }).trim().split('\n').at(-1)!;
+  return execFileSync('bash', [script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 20 * 60_000,
+  })
+    .trim()
+    .split('\n')
+    .at(-1)!;
 }
 
 export async function freePort(): Promise<number> {
@@ -46,10 +53,20 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
   const endpoint = `http://127.0.0.1:${port}`;
 
   const start = async () => {
-    child = spawn(binary, ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'], {
-      env: { ...process.env, MINIO_ROOT_USER: accessKeyId, MINIO_ROOT_PASSWORD: secretAccessKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn(
+      binary,
+      ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'],
+      {
+        env: {
+          ...process.env,
+          MINIO_ROOT_USER: accessKeyId,
+          MINIO_ROOT_PASSWORD: secretAccessKey,
+          MINIO_BROWSER: 'off',
+          MINIO_UPDATE: 'off',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const deadline = Date.now() + 60_000;
@@ -73,7 +90,12 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
   };
 
   await start();
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId, secretAccessKey },
+  });
   return {
     endpoint,
     accessKeyId,
@@ -81,9 +103,13 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
     client,
     dataDir,
     async createBucket(name, options = {}) {
-      await client.send(new CreateBucketCommand({ Bucket: name, ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
+      await client.send(
+        new CreateBucketCommand({ Bucket: name, ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }),
+      );
       if (options.versioned && !options.objectLock) {
-        await client.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+        await client.send(
+          new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }),
+        );
       }
     },
     stop,
@@ -93,4 +119,3 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
     },
   };
 }
-

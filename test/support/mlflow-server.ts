@@ -13,7 +13,11 @@ const root = path.join(__dirname, '..', '..');
  */
 export function ensureMlflow(): string {
   const script = path.join(root, 'scripts', 'ensure-mlflow.sh');
-  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60_000 });
+  const out = execFileSync('bash', [script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 20 * 60_000,
+  });
   return out.trim().split('\n').at(-1)!;
 }
 
@@ -75,13 +79,19 @@ export async function startMlflowServer(mlflow: string): Promise<MlflowServer> {
   );
   const args = [
     'server',
-    '--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`,
-    '--artifacts-destination', path.join(dir, 'artifacts'),
+    '--backend-store-uri',
+    `sqlite:///${path.join(dir, 'mlflow.db')}`,
+    '--artifacts-destination',
+    path.join(dir, 'artifacts'),
     '--serve-artifacts',
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--workers', '1',
-    '--app-name', 'basic-auth',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '1',
+    '--app-name',
+    'basic-auth',
   ];
   const child: ChildProcess = spawn(mlflow, args, {
     cwd: dir,
@@ -103,7 +113,10 @@ export async function startMlflowServer(mlflow: string): Promise<MlflowServer> {
       } catch {
         // already gone
       }
-      const killed = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000))]);
+      const killed = await Promise.race([
+        exit.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 3_000)),
+      ]);
       if (!killed) {
         try {
           process.kill(-child.pid, 'SIGKILL');
@@ -136,7 +149,16 @@ export async function startMlflowServer(mlflow: string): Promise<MlflowServer> {
     await stop();
     throw err;
   }
-  return { url, username, password, mlflow, python: path.join(path.dirname(mlflow), 'python'), dir, output: () => out, stop };
+  return {
+    url,
+    username,
+    password,
+    mlflow,
+    python: path.join(path.dirname(mlflow), 'python'),
+    dir,
+    output: () => out,
+    stop,
+  };
 }
 
 export interface SeedSummary {
@@ -161,7 +183,11 @@ export async function seedMlflow(server: MlflowServer): Promise<SeedSummary> {
   return new Promise((resolve, reject) => {
     const child = spawn(server.python, [script], {
       cwd: server.dir,
-      env: mlflowEnv({ MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_USERNAME: server.username, MLFLOW_TRACKING_PASSWORD: server.password }),
+      env: mlflowEnv({
+        MLFLOW_TRACKING_URI: server.url,
+        MLFLOW_TRACKING_USERNAME: server.username,
+        MLFLOW_TRACKING_PASSWORD: server.password,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -174,7 +200,9 @@ export async function seedMlflow(server: MlflowServer): Promise<SeedSummary> {
       try {
         resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as SeedSummary);
       } catch (err) {
-        reject(new Error(`seed-mlflow.py printed no JSON summary (${(err as Error).message}):\n${stdout.slice(-2_000)}`));
+        reject(
+          new Error(`seed-mlflow.py printed no JSON summary (${(err as Error).message}):\n${stdout.slice(-2_000)}`),
+        );
       }
     });
   });

@@ -54,7 +54,19 @@ export async function startTemporalProcess(options: { dbFilename: string; port?:
   const address = `127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let out = '';
-  const args = ['server', 'start-dev', '--db-filename', options.dbFilename, '--port', String(port), '--ip', '127.0.0.1', '--headless', '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFilename,
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--headless',
+    '--log-level',
+    'error',
+  ];
 
   const start = async () => {
     const c = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,16 +128,27 @@ export async function startRestartableMinio(dataDir: string): Promise<Restartabl
   let child: ChildProcess | undefined;
   let stderr = '';
   const start = async () => {
-    const c = spawn(binary, ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'], {
-      env: { ...process.env, MINIO_ROOT_USER: base.accessKeyId, MINIO_ROOT_PASSWORD: base.secretAccessKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const c = spawn(
+      binary,
+      ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--quiet'],
+      {
+        env: {
+          ...process.env,
+          MINIO_ROOT_USER: base.accessKeyId,
+          MINIO_ROOT_PASSWORD: base.secretAccessKey,
+          MINIO_BROWSER: 'off',
+          MINIO_UPDATE: 'off',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     child = c;
     c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-10_000)));
     await waitFor(
       'minio ready',
       async () => {
-        if (c.exitCode !== null || c.signalCode !== null) throw new Error(`minio exited (${c.exitCode ?? c.signalCode}): ${stderr}`);
+        if (c.exitCode !== null || c.signalCode !== null)
+          throw new Error(`minio exited (${c.exitCode ?? c.signalCode}): ${stderr}`);
         try {
           return (await fetch(`${base.endpoint}/minio/health/ready`)).ok ? true : undefined;
         } catch {
@@ -144,7 +167,12 @@ export async function startRestartableMinio(dataDir: string): Promise<Restartabl
     await exited;
   };
   await start();
-  const client = new S3Client({ endpoint: base.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey } });
+  const client = new S3Client({
+    endpoint: base.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: base.accessKeyId, secretAccessKey: base.secretAccessKey },
+  });
   return {
     ...base,
     client,
@@ -178,7 +206,11 @@ export interface WorkerProcess {
  * `evidence-hub worker --config FILE` from the sources, as a real process (like test/support/processes.ts
  * spawnCli), logging at info so readiness can be seen; optionally as another user (uid/gid).
  */
-export function spawnWorker(configFile: string, env: Record<string, string>, options: { uid?: number; gid?: number; cwd?: string } = {}): WorkerProcess {
+export function spawnWorker(
+  configFile: string,
+  env: Record<string, string>,
+  options: { uid?: number; gid?: number; cwd?: string } = {},
+): WorkerProcess {
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd ?? root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -186,7 +218,11 @@ export function spawnWorker(configFile: string, env: Record<string, string>, opt
     ...(options.uid !== undefined ? { uid: options.uid } : {}),
     ...(options.gid !== undefined ? { gid: options.gid } : {}),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'support', 'cli-process.ts'), 'worker', '--config', configFile], spawnOptions);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'test', 'support', 'cli-process.ts'), 'worker', '--config', configFile],
+    spawnOptions,
+  );
   let out = '';
   let ready = false;
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -196,7 +232,10 @@ export function spawnWorker(configFile: string, env: Record<string, string>, opt
     'worker started',
     async () => {
       if (out.includes('"msg":"worker started"')) return true;
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited before it started (${child.exitCode ?? child.signalCode}):\n${out.slice(-4_000)}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(
+          `worker exited before it started (${child.exitCode ?? child.signalCode}):\n${out.slice(-4_000)}`,
+        );
       return undefined;
     },
     120_000,
@@ -205,7 +244,15 @@ export function spawnWorker(configFile: string, env: Record<string, string>, opt
     ready = true;
   });
   readyP.catch(() => undefined);
-  return { child, pid: child.pid!, identity: `${child.pid}@${os.hostname()}`, output: () => out, exited, ready: readyP, isReady: () => ready };
+  return {
+    child,
+    pid: child.pid!,
+    identity: `${child.pid}@${os.hostname()}`,
+    output: () => out,
+    exited,
+    ready: readyP,
+    isReady: () => ready,
+  };
 }
 
 export async function killHard(w: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> {
@@ -269,8 +316,10 @@ export async function auditFsBlobs(storeRoot: string): Promise<{ blobs: string[]
   for (const prefix of await readdir(base)) {
     for (const name of await readdir(path.join(base, prefix))) {
       blobs.push(name);
-      if (!/^[0-9a-f]{64}$/.test(name) || name.slice(0, 2) !== prefix) problems.push(`${prefix}/${name}: not a content address`);
-      else if ((await sha256File(path.join(base, prefix, name))) !== name) problems.push(`${prefix}/${name}: bytes do not match the name`);
+      if (!/^[0-9a-f]{64}$/.test(name) || name.slice(0, 2) !== prefix)
+        problems.push(`${prefix}/${name}: not a content address`);
+      else if ((await sha256File(path.join(base, prefix, name))) !== name)
+        problems.push(`${prefix}/${name}: bytes do not match the name`);
     }
   }
   return { blobs: blobs.sort(), problems };
@@ -315,7 +364,8 @@ export async function activityOutcomes(handle: WorkflowHandle): Promise<Activity
     if (scheduled) byId.set(id, { type: scheduled.activityType?.name ?? '', attempt: 0, outcome: 'pending' });
     const started = e.activityTaskStartedEventAttributes;
     if (started) byId.get(String(started.scheduledEventId))!.attempt = started.attempt ?? 0;
-    if (e.activityTaskCompletedEventAttributes) byId.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId))!.outcome = 'completed';
+    if (e.activityTaskCompletedEventAttributes)
+      byId.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId))!.outcome = 'completed';
     const failed = e.activityTaskFailedEventAttributes;
     if (failed) {
       const o = byId.get(String(failed.scheduledEventId))!;
@@ -323,7 +373,8 @@ export async function activityOutcomes(handle: WorkflowHandle): Promise<Activity
       o.failureType = failed.failure?.applicationFailureInfo?.type ?? undefined;
       o.failureMessage = failed.failure?.message ?? undefined;
     }
-    if (e.activityTaskTimedOutEventAttributes) byId.get(String(e.activityTaskTimedOutEventAttributes.scheduledEventId))!.outcome = 'timed-out';
+    if (e.activityTaskTimedOutEventAttributes)
+      byId.get(String(e.activityTaskTimedOutEventAttributes.scheduledEventId))!.outcome = 'timed-out';
   }
   return [...byId.values()];
 }

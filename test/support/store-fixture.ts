@@ -54,7 +54,10 @@ export async function writeBundle(
       bundleId,
       startedAt: at.toISOString(),
       trigger: { type: options.trigger ?? 'manual', workflowId: bundleId, runId: 'r' },
-      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length }, ...(options.extraOutcomes ?? [])],
+      outcomes: [
+        { source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: Object.keys(files).length },
+        ...(options.extraOutcomes ?? []),
+      ],
     },
     () => at,
   );
@@ -63,8 +66,17 @@ export async function writeBundle(
 /** A minimal valid staged record of a folder source `docs` (content: the id itself). */
 export function stagedRecord(id: string): ArtifactRecord {
   return {
-    id: `docs:${id}`, source: 'docs', sourceType: 'folder', kind: 'document', externalId: id,
-    observedAt: '2026-01-01T00:00:00.000Z', collectedAt: '2026-01-01T00:00:00.000Z', sha256: sha256Hex(id), size: 1,
-    mediaType: 'text/plain', attributes: {}, provenance: { endpoint: 'x', collector: 'c' },
+    id: `docs:${id}`,
+    source: 'docs',
+    sourceType: 'folder',
+    kind: 'document',
+    externalId: id,
+    observedAt: '2026-01-01T00:00:00.000Z',
+    collectedAt: '2026-01-01T00:00:00.000Z',
+    sha256: sha256Hex(id),
+    size: 1,
+    mediaType: 'text/plain',
+    attributes: {},
+    provenance: { endpoint: 'x', collector: 'c' },
   };
 }

@@ -10,6 +10,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const wrapper =
     process.env['TEMPORAL_TEST_SERVER_PATH'] ??
-    execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-temporal-test-server.sh')], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: wrapper } } });
+    execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'ensure-temporal-test-server.sh')], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: wrapper } },
+  });
 }

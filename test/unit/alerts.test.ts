@@ -36,7 +36,13 @@ function result(id: string, status: ControlStatus, extra: Partial<ControlResult>
   };
 }
 
-const basePolicy: AlertPolicy = { defaultChannel: '#compliance', routes: [], digest: false, reminderEveryMs: 7 * DAY, dueSoonNotice: true };
+const basePolicy: AlertPolicy = {
+  defaultChannel: '#compliance',
+  routes: [],
+  digest: false,
+  reminderEveryMs: 7 * DAY,
+  dueSoonNotice: true,
+};
 const policy = (p: Partial<AlertPolicy> = {}): AlertPolicy => ({ ...basePolicy, ...p });
 
 /** Stands in for Slack in the pure tests: assigns ts, turns names into ids, fails on any key posted twice. */
@@ -50,7 +56,15 @@ class PretendSlack {
   deliver(messages: readonly PlannedMessage[], state: AlertState): Delivery[] {
     return messages.map((m) => {
       const rec = state.posted[m.key];
-      if (rec) return { key: m.key, channel: rec.channel, ts: rec.ts, skipped: true, itemKeys: m.items.map((i) => i.key), at: rec.at };
+      if (rec)
+        return {
+          key: m.key,
+          channel: rec.channel,
+          ts: rec.ts,
+          skipped: true,
+          itemKeys: m.items.map((i) => i.key),
+          at: rec.at,
+        };
       if (this.keys.has(m.key)) throw new Error(`message ${m.key} posted twice`);
       for (const i of m.items) {
         if (this.items.has(i.key)) throw new Error(`item ${i.kind} ${i.control} (${i.key}) posted twice`);
@@ -59,7 +73,12 @@ class PretendSlack {
       this.keys.add(m.key);
       this.posted.push(m);
       this.n++;
-      const channel = m.channel.startsWith('#') ? `C${m.channel.slice(1).toUpperCase().replace(/[^A-Z0-9]/g, '')}` : m.channel;
+      const channel = m.channel.startsWith('#')
+        ? `C${m.channel
+            .slice(1)
+            .toUpperCase()
+            .replace(/[^A-Z0-9]/g, '')}`
+        : m.channel;
       const ts = `${1_700_000_000 + this.n}.000100`;
       this.tsByKey.set(m.key, ts);
       return { key: m.key, channel, ts, skipped: false, itemKeys: m.items.map((i) => i.key), at: m.at };
@@ -79,7 +98,13 @@ function run(state: AlertState, results: ControlResult[], now: number, pol: Aler
 }
 
 const allTexts = (blocks: Block[]): string[] =>
-  blocks.flatMap((b) => (b.type === 'header' || b.type === 'section' ? [b.text.text] : b.type === 'context' ? b.elements.map((e) => e.text) : []));
+  blocks.flatMap((b) =>
+    b.type === 'header' || b.type === 'section'
+      ? [b.text.text]
+      : b.type === 'context'
+        ? b.elements.map((e) => e.text)
+        : [],
+  );
 const blockText = (m: PlannedMessage) => allTexts(m.blocks).join('\n');
 
 function expectWithinSlackLimits(m: PlannedMessage) {
@@ -91,19 +116,39 @@ function expectWithinSlackLimits(m: PlannedMessage) {
 describe('alerts: transitions', () => {
   it('no previous state: problems are announced once, fresh and not-applicable controls are quiet', () => {
     const slack = new PretendSlack();
-    const r = run(emptyAlertState(), [result('A.2.2', 'fresh'), result('A.2.3', 'stale'), result('A.2.4', 'missing'), result('A.3.2', 'not-applicable')], t0, policy(), slack);
+    const r = run(
+      emptyAlertState(),
+      [
+        result('A.2.2', 'fresh'),
+        result('A.2.3', 'stale'),
+        result('A.2.4', 'missing'),
+        result('A.3.2', 'not-applicable'),
+      ],
+      t0,
+      policy(),
+      slack,
+    );
     expect(r.plan.messages.map((m) => [m.kind, m.controls, m.items[0]!.to])).toEqual([
       ['alert', ['A.2.3'], 'stale'],
       ['alert', ['A.2.4'], 'missing'],
     ]);
     expect(Object.keys(r.state.controls)).toEqual(['A.2.2', 'A.2.3', 'A.2.4', 'A.3.2']);
-    expect(r.state.controls['A.2.3']).toMatchObject({ status: 'stale', since: at(t0).toISOString(), thread: { channel: 'CCOMPLIANCE', ts: r.deliveries[0]!.ts } });
+    expect(r.state.controls['A.2.3']).toMatchObject({
+      status: 'stale',
+      since: at(t0).toISOString(),
+      thread: { channel: 'CCOMPLIANCE', ts: r.deliveries[0]!.ts },
+    });
     for (const m of r.plan.messages) expectWithinSlackLimits(m);
   });
 
   it('no message when nothing changed', () => {
     const slack = new PretendSlack();
-    const results = [result('A.2.2', 'fresh'), result('A.2.3', 'stale'), result('A.2.4', 'due-soon'), result('A.3.2', 'not-applicable')];
+    const results = [
+      result('A.2.2', 'fresh'),
+      result('A.2.3', 'stale'),
+      result('A.2.4', 'due-soon'),
+      result('A.3.2', 'not-applicable'),
+    ];
     const first = run(emptyAlertState(), results, t0, policy(), slack);
     for (let h = 1; h < 7 * 24; h++) {
       const again = planAlerts(first.state, results, at(t0 + h * HOUR), policy());
@@ -114,24 +159,56 @@ describe('alerts: transitions', () => {
   it('fresh -> due-soon is a notice when dueSoonNotice is on, silent when off', () => {
     const slack = new PretendSlack();
     const s0 = run(emptyAlertState(), [result('A.2.2', 'fresh')], t0, policy(), slack).state;
-    const due = result('A.2.2', 'due-soon', { dueAt: at(t0 + 20 * DAY).toISOString(), reason: 'newest evidence is past its max age of 365d; grace ends 2026-01-25' });
+    const due = result('A.2.2', 'due-soon', {
+      dueAt: at(t0 + 20 * DAY).toISOString(),
+      reason: 'newest evidence is past its max age of 365d; grace ends 2026-01-25',
+    });
     const on = planAlerts(s0, [due], at(t0 + DAY), policy());
     expect(on.messages).toHaveLength(1);
     expect(on.messages[0]!.items[0]).toMatchObject({ kind: 'alert', from: 'fresh', to: 'due-soon' });
-    expect(on.messages[0]!.blocks[0]).toMatchObject({ type: 'header', text: { text: ':large_yellow_circle: Evidence due soon: A.2.2 AI policy' } });
+    expect(on.messages[0]!.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':large_yellow_circle: Evidence due soon: A.2.2 AI policy' },
+    });
     expect(blockText(on.messages[0]!)).toContain('(in 19d)');
     expect(planAlerts(s0, [due], at(t0 + DAY), policy({ dueSoonNotice: false })).messages).toEqual([]);
   });
 
   it('any -> stale and any -> missing alert; a change between problems alerts again', () => {
     const slack = new PretendSlack();
-    let s = run(emptyAlertState(), [result('A.2.2', 'fresh'), result('A.2.3', 'due-soon'), result('A.2.4', 'not-applicable')], t0, policy({ dueSoonNotice: false }), slack).state;
-    const r1 = run(s, [result('A.2.2', 'stale'), result('A.2.3', 'stale'), result('A.2.4', 'missing')], t0 + DAY, policy(), slack);
-    expect(r1.plan.messages.map((m) => `${m.controls[0]} ${m.items[0]!.from}->${m.items[0]!.to}`)).toEqual(['A.2.2 fresh->stale', 'A.2.3 due-soon->stale', 'A.2.4 not-applicable->missing']);
-    expect(r1.plan.messages[0]!.blocks[0]).toMatchObject({ text: { text: ':red_circle: Evidence stale: A.2.2 AI policy' } });
+    let s = run(
+      emptyAlertState(),
+      [result('A.2.2', 'fresh'), result('A.2.3', 'due-soon'), result('A.2.4', 'not-applicable')],
+      t0,
+      policy({ dueSoonNotice: false }),
+      slack,
+    ).state;
+    const r1 = run(
+      s,
+      [result('A.2.2', 'stale'), result('A.2.3', 'stale'), result('A.2.4', 'missing')],
+      t0 + DAY,
+      policy(),
+      slack,
+    );
+    expect(r1.plan.messages.map((m) => `${m.controls[0]} ${m.items[0]!.from}->${m.items[0]!.to}`)).toEqual([
+      'A.2.2 fresh->stale',
+      'A.2.3 due-soon->stale',
+      'A.2.4 not-applicable->missing',
+    ]);
+    expect(r1.plan.messages[0]!.blocks[0]).toMatchObject({
+      text: { text: ':red_circle: Evidence stale: A.2.2 AI policy' },
+    });
     s = r1.state;
-    const r2 = run(s, [result('A.2.2', 'missing'), result('A.2.3', 'stale'), result('A.2.4', 'missing')], t0 + 2 * DAY, policy(), slack);
-    expect(r2.plan.messages.map((m) => `${m.controls[0]} ${m.items[0]!.from}->${m.items[0]!.to}`)).toEqual(['A.2.2 stale->missing']);
+    const r2 = run(
+      s,
+      [result('A.2.2', 'missing'), result('A.2.3', 'stale'), result('A.2.4', 'missing')],
+      t0 + 2 * DAY,
+      policy(),
+      slack,
+    );
+    expect(r2.plan.messages.map((m) => `${m.controls[0]} ${m.items[0]!.from}->${m.items[0]!.to}`)).toEqual([
+      'A.2.2 stale->missing',
+    ]);
     // The newest alert is the one a recovery answers.
     expect(r2.state.controls['A.2.2']!.thread!.ts).toBe(r2.deliveries[0]!.ts);
   });
@@ -139,7 +216,13 @@ describe('alerts: transitions', () => {
   it('any -> collection-failed: one message per failing source, saying how soon the controls go stale', () => {
     const slack = new PretendSlack();
     const ids = ['A.6.2.2', 'A.6.2.3', 'A.6.2.4', 'A.6.2.5', 'A.6.2.6', 'A.6.2.7'];
-    const s = run(emptyAlertState(), [...ids, 'A.2.2'].map((id) => result(id, 'fresh')), t0, policy(), slack).state;
+    const s = run(
+      emptyAlertState(),
+      [...ids, 'A.2.2'].map((id) => result(id, 'fresh')),
+      t0,
+      policy(),
+      slack,
+    ).state;
     const failedAt = at(t0 + DAY - HOUR).toISOString();
     const gh = ids.map((id, i) =>
       result(id, 'collection-failed', {
@@ -147,50 +230,110 @@ describe('alerts: transitions', () => {
         dueAt: at(t0 + DAY + (4 + i) * DAY).toISOString(),
       }),
     );
-    const jira = result('A.2.2', 'collection-failed', { reason: `source "jira" collected with problems at ${failedAt}: 2 of 40 issues unreadable; evidence is already stale`, dueAt: at(t0 - DAY).toISOString() });
+    const jira = result('A.2.2', 'collection-failed', {
+      reason: `source "jira" collected with problems at ${failedAt}: 2 of 40 issues unreadable; evidence is already stale`,
+      dueAt: at(t0 - DAY).toISOString(),
+    });
     const r = run(s, [...gh, jira], t0 + DAY, policy(), slack);
     expect(r.plan.messages).toHaveLength(2);
     const [jiraMsg, ghMsg] = r.plan.messages; // sorted by channel, then first control: A.2.2 before A.6
     expect(jiraMsg!.controls).toEqual(['A.2.2']);
     expect(ghMsg!.controls).toEqual(ids);
-    expect(ghMsg!.blocks[0]).toMatchObject({ type: 'header', text: { text: ':warning: Collection failed: source "github"' } });
-    expect(blockText(ghMsg!)).toContain('CredentialsError: GitHub token expired\n*6 controls will go stale, the first in 4d (');
-    expect(ghMsg!.text).toBe('CredentialsError: GitHub token expired: 6 controls will go stale, the first in 4d (2026-01-10) (source github: A.6.2.2, A.6.2.3, A.6.2.4, A.6.2.5, A.6.2.6, A.6.2.7)');
+    expect(ghMsg!.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':warning: Collection failed: source "github"' },
+    });
+    expect(blockText(ghMsg!)).toContain(
+      'CredentialsError: GitHub token expired\n*6 controls will go stale, the first in 4d (',
+    );
+    expect(ghMsg!.text).toBe(
+      'CredentialsError: GitHub token expired: 6 controls will go stale, the first in 4d (2026-01-10) (source github: A.6.2.2, A.6.2.3, A.6.2.4, A.6.2.5, A.6.2.6, A.6.2.7)',
+    );
     expect(blockText(jiraMsg!)).toContain('Source *jira* collected with problems');
     expect(blockText(jiraMsg!)).toContain('1 control already stale or missing');
     // A second run with the same failure is quiet; the source recovering is a recovery in each thread.
     expect(planAlerts(r.state, [...gh, jira], at(t0 + DAY + HOUR), policy()).messages).toEqual([]);
-    const back = planAlerts(r.state, [...ids, 'A.2.2'].map((id) => result(id, 'fresh')), at(t0 + 2 * DAY), policy());
+    const back = planAlerts(
+      r.state,
+      [...ids, 'A.2.2'].map((id) => result(id, 'fresh')),
+      at(t0 + 2 * DAY),
+      policy(),
+    );
     expect(back.messages.map((m) => [m.kind, m.threadTs, m.controls.length])).toEqual([
       ['recovery', r.deliveries[0]!.ts, 1],
       ['recovery', r.deliveries[1]!.ts, 6],
     ]);
   });
 
-  it('the failing source is read from the evaluator\'s own wording', async () => {
-    const m = await mappingsFrom(`rules:\n  - id: ai-policy\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 365d, grace: 30d }\n`);
-    const runs: SourceRun[] = [{ source: 'docs', sourceType: 'folder', at: t0 - DAY, status: 'failed', error: 'CredentialsError: token expired' }];
-    const evaluated = (r: SourceRun[]) => evaluate({ artifacts: [doc('p.md', t0 - 361 * DAY)], sourceRuns: r, mappings: m, notApplicable: [], now: at(t0) }).find((x) => x.control.id === 'A.2.2')!;
-    expect(failingSource(evaluated(runs).reason)).toEqual({ source: 'docs', outcome: 'failed', at: at(t0 - DAY).toISOString(), error: 'CredentialsError: token expired' });
-    const partial: SourceRun[] = [{ source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' }];
-    expect(failingSource(evaluated(partial).reason)).toMatchObject({ outcome: 'collected with problems', error: '1 of 3 export file(s) failed' });
-    expect(failingSource('rule-x: source "a b" failed at 2026-01-01T00:00:00.000Z: x: y; z; evidence is already stale')).toMatchObject({ source: 'a b', error: 'x: y; z' });
+  it("the failing source is read from the evaluator's own wording", async () => {
+    const m = await mappingsFrom(
+      `rules:\n  - id: ai-policy\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 365d, grace: 30d }\n`,
+    );
+    const runs: SourceRun[] = [
+      {
+        source: 'docs',
+        sourceType: 'folder',
+        at: t0 - DAY,
+        status: 'failed',
+        error: 'CredentialsError: token expired',
+      },
+    ];
+    const evaluated = (r: SourceRun[]) =>
+      evaluate({
+        artifacts: [doc('p.md', t0 - 361 * DAY)],
+        sourceRuns: r,
+        mappings: m,
+        notApplicable: [],
+        now: at(t0),
+      }).find((x) => x.control.id === 'A.2.2')!;
+    expect(failingSource(evaluated(runs).reason)).toEqual({
+      source: 'docs',
+      outcome: 'failed',
+      at: at(t0 - DAY).toISOString(),
+      error: 'CredentialsError: token expired',
+    });
+    const partial: SourceRun[] = [
+      { source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' },
+    ];
+    expect(failingSource(evaluated(partial).reason)).toMatchObject({
+      outcome: 'collected with problems',
+      error: '1 of 3 export file(s) failed',
+    });
+    expect(
+      failingSource('rule-x: source "a b" failed at 2026-01-01T00:00:00.000Z: x: y; z; evidence is already stale'),
+    ).toMatchObject({ source: 'a b', error: 'x: y; z' });
     expect(failingSource('newest evidence is 400d old')).toBeUndefined();
   });
 
   it('recovery to fresh is a reply in the thread of the alert, never broadcast; to not-applicable as well', () => {
     const slack = new PretendSlack();
     const r1 = run(emptyAlertState(), [result('A.2.2', 'stale'), result('A.2.3', 'missing')], t0, policy(), slack);
-    const r2 = run(r1.state, [result('A.2.2', 'fresh'), result('A.2.3', 'not-applicable')], t0 + 3 * DAY, policy(), slack);
-    expect(r2.plan.messages.map((m) => ({ kind: m.kind, channel: m.channel, threadTs: m.threadTs, controls: m.controls }))).toEqual([
+    const r2 = run(
+      r1.state,
+      [result('A.2.2', 'fresh'), result('A.2.3', 'not-applicable')],
+      t0 + 3 * DAY,
+      policy(),
+      slack,
+    );
+    expect(
+      r2.plan.messages.map((m) => ({ kind: m.kind, channel: m.channel, threadTs: m.threadTs, controls: m.controls })),
+    ).toEqual([
       { kind: 'recovery', channel: 'CCOMPLIANCE', threadTs: r1.deliveries[0]!.ts, controls: ['A.2.2'] },
       { kind: 'recovery', channel: 'CCOMPLIANCE', threadTs: r1.deliveries[1]!.ts, controls: ['A.2.3'] },
     ]);
-    expect(r2.plan.messages[0]!.blocks[0]).toMatchObject({ text: { text: ':white_check_mark: Recovered: A.2.2 AI policy' } });
+    expect(r2.plan.messages[0]!.blocks[0]).toMatchObject({
+      text: { text: ':white_check_mark: Recovered: A.2.2 AI policy' },
+    });
     expect(blockText(r2.plan.messages[0]!)).toContain('*A.2.2* is *fresh* now, after 3d stale.');
     // The episode is closed: no more reminders, and going stale again is a new alert with a new thread.
     expect(r2.state.controls['A.2.2']).toEqual({ status: 'fresh', since: at(t0 + 3 * DAY).toISOString() });
-    const r3 = run(r2.state, [result('A.2.2', 'stale'), result('A.2.3', 'not-applicable')], t0 + 4 * DAY, policy(), slack);
+    const r3 = run(
+      r2.state,
+      [result('A.2.2', 'stale'), result('A.2.3', 'not-applicable')],
+      t0 + 4 * DAY,
+      policy(),
+      slack,
+    );
     expect(r3.plan.messages.map((m) => [m.kind, m.threadTs])).toEqual([['alert', undefined]]);
   });
 
@@ -221,13 +364,26 @@ describe('alerts: reminders', () => {
       for (let h = 0; h < 90 * 24; h += stepHours) {
         const now = t0 + h * HOUR;
         const d = Math.floor(h / 24);
-        const results = [result('A.6.2.8', script(d), { dueAt: at(t0 + 45 * DAY).toISOString() }), result('A.2.2', 'fresh')];
+        const results = [
+          result('A.6.2.8', script(d), { dueAt: at(t0 + 45 * DAY).toISOString() }),
+          result('A.2.2', 'fresh'),
+        ];
         const r = run(state, results, now, policy(), slack);
-        r.plan.messages.forEach((m, i) => log.push({ day: d + (h % 24) / 24, kind: m.kind, status: m.items[0]!.to, ...(m.threadTs ? { threadTs: m.threadTs } : {}), ts: r.deliveries[i]!.ts }));
+        r.plan.messages.forEach((m, i) =>
+          log.push({
+            day: d + (h % 24) / 24,
+            kind: m.kind,
+            status: m.items[0]!.to,
+            ...(m.threadTs ? { threadTs: m.threadTs } : {}),
+            ts: r.deliveries[i]!.ts,
+          }),
+        );
         state = r.state;
       }
       const staleAlert = log.find((l) => l.kind === 'alert' && l.status === 'stale')!;
-      expect(log.map(({ day, kind, status, threadTs }) => ({ day, kind, status, ...(threadTs ? { threadTs } : {}) }))).toEqual([
+      expect(
+        log.map(({ day, kind, status, threadTs }) => ({ day, kind, status, ...(threadTs ? { threadTs } : {}) })),
+      ).toEqual([
         { day: 30, kind: 'alert', status: 'due-soon' },
         { day: 45, kind: 'alert', status: 'stale' },
         { day: 52, kind: 'reminder', status: 'stale' },
@@ -237,14 +393,24 @@ describe('alerts: reminders', () => {
         { day: 80, kind: 'reminder', status: 'stale' },
         { day: 85, kind: 'recovery', status: 'fresh', threadTs: staleAlert.ts },
       ]);
-      expect(slack.posted.filter((m) => m.kind === 'reminder').every((m) => m.text.startsWith('Reminder: still Evidence stale: A.6.2.8'))).toBe(true);
+      expect(
+        slack.posted
+          .filter((m) => m.kind === 'reminder')
+          .every((m) => m.text.startsWith('Reminder: still Evidence stale: A.6.2.8')),
+      ).toBe(true);
       expect(state.controls['A.6.2.8']).toEqual({ status: 'fresh', since: at(t0 + 85 * DAY).toISOString() });
     }
   });
 
   it('the cadence counts from the last reminder, whatever the run times; never more often', () => {
     const slack = new PretendSlack();
-    let state = run(emptyAlertState(), [result('A.2.2', 'missing')], t0, policy({ reminderEveryMs: 3 * DAY }), slack).state;
+    let state = run(
+      emptyAlertState(),
+      [result('A.2.2', 'missing')],
+      t0,
+      policy({ reminderEveryMs: 3 * DAY }),
+      slack,
+    ).state;
     const times: number[] = [];
     // Irregular runs: every 5 to 29 hours.
     let now = t0;
@@ -265,7 +431,11 @@ describe('alerts: reminders', () => {
 
   it('collection-failed reminders stay grouped by source', () => {
     const slack = new PretendSlack();
-    const failed = (id: string) => result(id, 'collection-failed', { reason: `source "github" failed at ${at(t0).toISOString()}: HTTP 401; evidence goes stale in 9d (x)`, dueAt: at(t0 + 9 * DAY).toISOString() });
+    const failed = (id: string) =>
+      result(id, 'collection-failed', {
+        reason: `source "github" failed at ${at(t0).toISOString()}: HTTP 401; evidence goes stale in 9d (x)`,
+        dueAt: at(t0 + 9 * DAY).toISOString(),
+      });
     const s = run(emptyAlertState(), [failed('A.6.2.2'), failed('A.6.2.3')], t0, policy(), slack).state;
     const r = planAlerts(s, [failed('A.6.2.2'), failed('A.6.2.3')], at(t0 + 7 * DAY), policy());
     expect(r.messages.map((m) => [m.kind, m.controls])).toEqual([['reminder', ['A.6.2.2', 'A.6.2.3']]]);
@@ -290,7 +460,12 @@ describe('alerts: digest and routing', () => {
     expect(routeFor('A.10.2', pol)).toEqual({ channel: '#compliance', mention: '<@U0LEAD>' });
     // Order in the config does not matter, only specificity.
     expect(routeFor('A.6.2.8', policy({ routes: [...routes].reverse() }))).toMatchObject({ channel: 'C0LOGS99' });
-    const plan = planAlerts(emptyAlertState(), ['A.2.2', 'A.6.2.6', 'A.6.2.8', 'A.10.2'].map((id) => result(id, 'stale')), at(t0), pol);
+    const plan = planAlerts(
+      emptyAlertState(),
+      ['A.2.2', 'A.6.2.6', 'A.6.2.8', 'A.10.2'].map((id) => result(id, 'stale')),
+      at(t0),
+      pol,
+    );
     expect(plan.messages.map((m) => [m.channel, m.controls[0], m.text.split(' ')[0]])).toEqual([
       ['#compliance', 'A.10.2', '<@U0LEAD>'],
       ['#ml-platform', 'A.6.2.6', '<!subteam^S0ML>'],
@@ -298,21 +473,42 @@ describe('alerts: digest and routing', () => {
       ['C0LOGS99', 'A.6.2.8', '<@U0LOGS>'],
     ]);
     // Mentions are in a section too (they notify from blocks), unescaped.
-    expect(plan.messages[1]!.blocks[1]).toMatchObject({ type: 'section', text: { text: '<!subteam^S0ML> *A.6.2.6* is *stale*.' } });
+    expect(plan.messages[1]!.blocks[1]).toMatchObject({
+      type: 'section',
+      text: { text: '<!subteam^S0ML> *A.6.2.6* is *stale*.' },
+    });
   });
 
   it('digest: all alerts and reminders for a channel in one run become one message; recoveries stay threaded', () => {
     const slack = new PretendSlack();
     const pol = policy({ routes, digest: true });
-    const s = run(emptyAlertState(), [result('A.6.1.2', 'stale'), result('A.6.1.3', 'fresh'), result('A.2.2', 'missing'), result('A.6.2.8', 'stale')], t0, pol, slack);
+    const s = run(
+      emptyAlertState(),
+      [result('A.6.1.2', 'stale'), result('A.6.1.3', 'fresh'), result('A.2.2', 'missing'), result('A.6.2.8', 'stale')],
+      t0,
+      pol,
+      slack,
+    );
     // Three channels, one control each: single messages, no digest wrapper needed.
     expect(s.plan.messages.map((m) => [m.kind, m.channel])).toEqual([
       ['alert', '#ml-platform'],
       ['alert', '#policy'],
       ['alert', 'C0LOGS99'],
     ]);
-    const failed = (id: string) => result(id, 'collection-failed', { reason: `source "mlflow" failed at ${at(t0).toISOString()}: connect ECONNREFUSED; evidence goes stale in 3d (x)`, dueAt: at(t0 + 10 * DAY).toISOString() });
-    const later = [result('A.6.1.2', 'stale'), result('A.6.1.3', 'due-soon'), failed('A.6.2.2'), failed('A.6.2.3'), result('A.6.2.4', 'missing'), result('A.2.2', 'fresh'), result('A.6.2.8', 'stale')];
+    const failed = (id: string) =>
+      result(id, 'collection-failed', {
+        reason: `source "mlflow" failed at ${at(t0).toISOString()}: connect ECONNREFUSED; evidence goes stale in 3d (x)`,
+        dueAt: at(t0 + 10 * DAY).toISOString(),
+      });
+    const later = [
+      result('A.6.1.2', 'stale'),
+      result('A.6.1.3', 'due-soon'),
+      failed('A.6.2.2'),
+      failed('A.6.2.3'),
+      result('A.6.2.4', 'missing'),
+      result('A.2.2', 'fresh'),
+      result('A.6.2.8', 'stale'),
+    ];
     const r = run(s.state, later, t0 + 7 * DAY, pol, slack);
     // Ordered by channel: the recovery goes to the channel id Slack answered for #policy.
     expect(r.plan.messages.map((m) => [m.kind, m.channel, m.controls, m.threadTs])).toEqual([
@@ -321,7 +517,10 @@ describe('alerts: digest and routing', () => {
       ['recovery', 'CPOLICY', ['A.2.2'], s.deliveries[1]!.ts],
     ]);
     const digest = r.plan.messages[0]!;
-    expect(digest.blocks[0]).toMatchObject({ type: 'header', text: { text: ':rotating_light: Evidence alerts: 4 new, 1 still open' } });
+    expect(digest.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':rotating_light: Evidence alerts: 4 new, 1 still open' },
+    });
     const text = blockText(digest);
     expect(text).toContain('*New: 1 control stale or missing*');
     expect(text).toContain('Source *mlflow* failed');
@@ -329,9 +528,16 @@ describe('alerts: digest and routing', () => {
     expect(text).toContain(':alarm_clock: *Still open: 1 control* (reminder every 7d)');
     // A section per control, with id, title, emoji, reason, due date and evidence count.
     const sec = digest.blocks.find((b) => b.type === 'section' && b.text.text.startsWith('*A.6.2.4*'));
-    expect(sec).toMatchObject({ text: { type: 'mrkdwn', text: '*A.6.2.4* AI system verification and validation\n:black_circle: *missing* · 0 evidence records\n>A.6.2.4 is missing' } });
+    expect(sec).toMatchObject({
+      text: {
+        type: 'mrkdwn',
+        text: '*A.6.2.4* AI system verification and validation\n:black_circle: *missing* · 0 evidence records\n>A.6.2.4 is missing',
+      },
+    });
     expect(digest.blocks.at(-2)).toMatchObject({ type: 'context' });
-    expect(allTexts([digest.blocks.at(-2)!])[0]).toMatch(/^Evaluated <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-01-12 09:00 UTC>$/);
+    expect(allTexts([digest.blocks.at(-2)!])[0]).toMatch(
+      /^Evaluated <!date\^\d+\^\{date_short_pretty\} \{time\}\|2026-01-12 09:00 UTC>$/,
+    );
     expect(digest.text.startsWith('<!subteam^S0ML> Evidence alerts (4 new, 1 still open)')).toBe(true);
     for (const m of r.plan.messages) expectWithinSlackLimits(m);
     // Every control's alert thread is the digest it was announced in.
@@ -339,20 +545,40 @@ describe('alerts: digest and routing', () => {
   });
 
   it('Slack limits: 80 controls fit in 50 blocks, long and hostile text is cut and escaped', () => {
-    const many = Array.from({ length: 80 }, (_, i) => ({ id: `A.99.${i + 1}`, title: 'x'.repeat(300), status: 'stale' as const, reason: `<!channel> & ${'r'.repeat(5000)}`, evidenceCount: i }));
-    const { blocks, text } = buildMessage({ header: 'h'.repeat(400), sections: [{ heading: '*group*', lines: many }], at: at(t0), summary: 's <b> '.repeat(2000), mentions: ['<@U1>'] });
+    const many = Array.from({ length: 80 }, (_, i) => ({
+      id: `A.99.${i + 1}`,
+      title: 'x'.repeat(300),
+      status: 'stale' as const,
+      reason: `<!channel> & ${'r'.repeat(5000)}`,
+      evidenceCount: i,
+    }));
+    const { blocks, text } = buildMessage({
+      header: 'h'.repeat(400),
+      sections: [{ heading: '*group*', lines: many }],
+      at: at(t0),
+      summary: 's <b> '.repeat(2000),
+      mentions: ['<@U1>'],
+    });
     expect(blocks).toHaveLength(50);
     expect(blockProblems(blocks)).toEqual([]);
     expect(allTexts(blocks).join('\n')).not.toContain('<!channel>');
     expect(allTexts(blocks).join('\n')).toContain('&lt;!channel&gt; &amp; rrr');
-    expect(blocks.at(-3)).toMatchObject({ type: 'section', text: { text: expect.stringMatching(/^…and 36 more controls: A\.99\.45, A\.99\.46, .*, A\.99\.80$/) } });
+    expect(blocks.at(-3)).toMatchObject({
+      type: 'section',
+      text: { text: expect.stringMatching(/^…and 36 more controls: A\.99\.45, A\.99\.46, .*, A\.99\.80$/) },
+    });
     expect(text.length).toBeLessThanOrEqual(slackLimits.fallbackText);
     expect(text.startsWith('<@U1> s &lt;b&gt;')).toBe(true);
     for (const t of allTexts(blocks)) expect(t.length).toBeLessThanOrEqual(3000);
   });
 
   it('a digest of every control of the catalog stays within Slack limits', () => {
-    const plan = planAlerts(emptyAlertState(), catalog.controls.map((c) => result(c.id, 'stale', { reason: 'y'.repeat(4000) })), at(t0), policy({ digest: true }));
+    const plan = planAlerts(
+      emptyAlertState(),
+      catalog.controls.map((c) => result(c.id, 'stale', { reason: 'y'.repeat(4000) })),
+      at(t0),
+      policy({ digest: true }),
+    );
     expect(plan.messages).toHaveLength(1);
     expect(plan.messages[0]!.controls).toHaveLength(38);
     expectWithinSlackLimits(plan.messages[0]!);
@@ -369,10 +595,19 @@ describe('alerts: idempotency', () => {
     const retry = planAlerts(emptyAlertState(), results, at(t0 + 17 * 60_000), policy());
     expect(retry.messages.map((m) => m.key)).toEqual(a.messages.map((m) => m.key));
     // The key format is part of the persisted state: changing it re-posts after an upgrade.
-    expect(itemKey('alert', '#compliance', 'A.2.2', 'fresh', '2026-01-01T00:00:00.000Z', 'stale')).toBe('e5a1ba67c9637e622a277211a2f40ef2e413b204a1fdacf18b09090168ed282f');
+    expect(itemKey('alert', '#compliance', 'A.2.2', 'fresh', '2026-01-01T00:00:00.000Z', 'stale')).toBe(
+      'e5a1ba67c9637e622a277211a2f40ef2e413b204a1fdacf18b09090168ed282f',
+    );
     // Different channel, transition or episode: a different key.
-    const k = (ch: string, from: ControlStatus, since: string, to: ControlStatus) => itemKey('alert', ch, 'A.2.2', from, since, to);
-    const keys = new Set([k('#a', 'fresh', 's1', 'stale'), k('#b', 'fresh', 's1', 'stale'), k('#a', 'due-soon', 's1', 'stale'), k('#a', 'fresh', 's2', 'stale'), k('#a', 'fresh', 's1', 'missing')]);
+    const k = (ch: string, from: ControlStatus, since: string, to: ControlStatus) =>
+      itemKey('alert', ch, 'A.2.2', from, since, to);
+    const keys = new Set([
+      k('#a', 'fresh', 's1', 'stale'),
+      k('#b', 'fresh', 's1', 'stale'),
+      k('#a', 'due-soon', 's1', 'stale'),
+      k('#a', 'fresh', 's2', 'stale'),
+      k('#a', 'fresh', 's1', 'missing'),
+    ]);
     expect(keys.size).toBe(5);
   });
 
@@ -402,7 +637,9 @@ describe('alerts: idempotency', () => {
     const stored = recordDeliveries(prev, slack.deliver(plan.messages, prev)); // next was never stored
     const later = run(stored, [...results, result('A.2.4', 'missing')], t0 + HOUR, pol, slack);
     expect(later.plan.messages.map((m) => [m.kind, m.controls])).toEqual([['alert', ['A.2.4']]]);
-    expect(later.state.controls['A.2.2']!.thread!.ts).toBe(slack.posted[0] && later.state.posted[plan.messages[0]!.key]!.ts);
+    expect(later.state.controls['A.2.2']!.thread!.ts).toBe(
+      slack.posted[0] && later.state.posted[plan.messages[0]!.key]!.ts,
+    );
   });
 
   it('posted keys are pruned by age and count; the state is small, plain, versioned JSON', () => {
@@ -410,7 +647,13 @@ describe('alerts: idempotency', () => {
     let state = emptyAlertState();
     for (let d = 0; d < 120; d++) {
       const flip: ControlStatus = d % 2 === 0 ? 'stale' : 'fresh';
-      const r = run(state, catalog.controls.map((c) => result(c.id, flip)), t0 + d * DAY, policy({ digest: true, keyRetentionMs: 10 * DAY, maxPostedKeys: 300 }), slack);
+      const r = run(
+        state,
+        catalog.controls.map((c) => result(c.id, flip)),
+        t0 + d * DAY,
+        policy({ digest: true, keyRetentionMs: 10 * DAY, maxPostedKeys: 300 }),
+        slack,
+      );
       // At most maxPostedKeys are carried into a plan; one run's deliveries (here 38 items + 1 digest) come on top.
       expect(Object.keys(r.plan.next.posted).length).toBeLessThanOrEqual(300);
       expect(Object.keys(r.state.posted).length).toBeLessThanOrEqual(300 + 39);
@@ -422,59 +665,91 @@ describe('alerts: idempotency', () => {
     expect(parseAlertState(JSON.parse(json))).toEqual(state);
     expect(json.length).toBeLessThan(120_000);
     expect(() => parseAlertState({ ...state, version: 2 })).toThrow(/unsupported version 2/);
-    expect(() => parseAlertState({ version: 1, controls: { 'A.2.2': { status: 'bogus', since: 'x' } }, posted: {} })).toThrow(/controls.A.2.2.status/);
+    expect(() =>
+      parseAlertState({ version: 1, controls: { 'A.2.2': { status: 'bogus', since: 'x' } }, posted: {} }),
+    ).toThrow(/controls.A.2.2.status/);
     expect(parseAlertState(undefined)).toEqual(emptyAlertState());
   });
 
   it('property: replaying the same inputs gives the same plan, nothing is posted twice, no alert is lost', () => {
     const ids = ['A.2.2', 'A.6.2.6', 'A.6.2.8', 'A.7.2'];
-    const statusArb = fc.constantFrom<ControlStatus>('fresh', 'due-soon', 'stale', 'missing', 'collection-failed', 'not-applicable');
+    const statusArb = fc.constantFrom<ControlStatus>(
+      'fresh',
+      'due-soon',
+      'stale',
+      'missing',
+      'collection-failed',
+      'not-applicable',
+    );
     const stepArb = fc.record({
       hours: fc.integer({ min: 1, max: 10 * 24 }),
       statuses: fc.array(statusArb, { minLength: ids.length, maxLength: ids.length }),
       source: fc.constantFrom('github', 'jira'),
       // A crash after k posts: only their keys reach the store. Then either the activity is retried a
       // little later with the same inputs, or the run is abandoned and the next scheduled one goes on.
-      crash: fc.option(fc.record({ after: fc.nat({ max: 3 }), retry: fc.boolean(), delayMin: fc.integer({ min: 0, max: 90 }) }), { nil: undefined }),
+      crash: fc.option(
+        fc.record({ after: fc.nat({ max: 3 }), retry: fc.boolean(), delayMin: fc.integer({ min: 0, max: 90 }) }),
+        { nil: undefined },
+      ),
     });
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 25 }), fc.boolean(), fc.boolean(), (steps, digest, dueSoonNotice) => {
-        // Keys are remembered for keyRetentionMs (30d by default): a transition a crashed run posted and
-        // that is seen again after that is news again and is posted again. The property holds within it.
-        const pol = policy({ digest, dueSoonNotice, reminderEveryMs: 3 * DAY, routes: [{ match: 'A.6', channel: '#ml' }], keyRetentionMs: 400 * DAY });
-        const slack = new PretendSlack();
-        let state = emptyAlertState();
-        let now = t0;
-        for (const step of steps) {
-          now += step.hours * HOUR;
-          const results = ids.map((id, i) =>
-            result(id, step.statuses[i]!, step.statuses[i] === 'collection-failed' ? { reason: `source "${step.source}" failed at ${at(now).toISOString()}: boom`, dueAt: at(now + DAY).toISOString() } : {}),
-          );
-          let plan = planAlerts(state, results, at(now), pol);
-          expect(planAlerts(structuredClone(state), structuredClone(results), at(now), pol)).toEqual(plan);
-          const before = slack.posted.length;
-          if (step.crash && step.crash.after < plan.messages.length) {
-            state = recordDeliveries(state, slack.deliver(plan.messages.slice(0, step.crash.after), state));
-            if (!step.crash.retry) continue;
-            plan = planAlerts(state, results, at(now + step.crash.delayMin * 60_000), pol);
-          }
-          state = recordDeliveries(plan.next, slack.deliver(plan.messages, state)); // PretendSlack throws on any repost
-          // Stored state + the same inputs: nothing more to post.
-          expect(planAlerts(state, results, at(now), pol).messages).toEqual([]);
-          // No alert lost: every open episode's alert reached Slack, and its thread is known.
-          for (const id of ids) {
-            const c = state.controls[id]!;
-            expect(c.status).toBe(step.statuses[ids.indexOf(id)]);
-            if (c.status === 'stale' || c.status === 'missing' || c.status === 'collection-failed') {
-              expect(c.alertKey).toBeDefined();
-              const alert = slack.posted.find((m) => m.items.some((i) => i.key === c.alertKey));
-              expect(alert).toBeDefined();
-              expect(c.thread?.ts).toBe(slack.tsOf(alert!.key));
+      fc.property(
+        fc.array(stepArb, { minLength: 1, maxLength: 25 }),
+        fc.boolean(),
+        fc.boolean(),
+        (steps, digest, dueSoonNotice) => {
+          // Keys are remembered for keyRetentionMs (30d by default): a transition a crashed run posted and
+          // that is seen again after that is news again and is posted again. The property holds within it.
+          const pol = policy({
+            digest,
+            dueSoonNotice,
+            reminderEveryMs: 3 * DAY,
+            routes: [{ match: 'A.6', channel: '#ml' }],
+            keyRetentionMs: 400 * DAY,
+          });
+          const slack = new PretendSlack();
+          let state = emptyAlertState();
+          let now = t0;
+          for (const step of steps) {
+            now += step.hours * HOUR;
+            const results = ids.map((id, i) =>
+              result(
+                id,
+                step.statuses[i]!,
+                step.statuses[i] === 'collection-failed'
+                  ? {
+                      reason: `source "${step.source}" failed at ${at(now).toISOString()}: boom`,
+                      dueAt: at(now + DAY).toISOString(),
+                    }
+                  : {},
+              ),
+            );
+            let plan = planAlerts(state, results, at(now), pol);
+            expect(planAlerts(structuredClone(state), structuredClone(results), at(now), pol)).toEqual(plan);
+            const before = slack.posted.length;
+            if (step.crash && step.crash.after < plan.messages.length) {
+              state = recordDeliveries(state, slack.deliver(plan.messages.slice(0, step.crash.after), state));
+              if (!step.crash.retry) continue;
+              plan = planAlerts(state, results, at(now + step.crash.delayMin * 60_000), pol);
             }
+            state = recordDeliveries(plan.next, slack.deliver(plan.messages, state)); // PretendSlack throws on any repost
+            // Stored state + the same inputs: nothing more to post.
+            expect(planAlerts(state, results, at(now), pol).messages).toEqual([]);
+            // No alert lost: every open episode's alert reached Slack, and its thread is known.
+            for (const id of ids) {
+              const c = state.controls[id]!;
+              expect(c.status).toBe(step.statuses[ids.indexOf(id)]);
+              if (c.status === 'stale' || c.status === 'missing' || c.status === 'collection-failed') {
+                expect(c.alertKey).toBeDefined();
+                const alert = slack.posted.find((m) => m.items.some((i) => i.key === c.alertKey));
+                expect(alert).toBeDefined();
+                expect(c.thread?.ts).toBe(slack.tsOf(alert!.key));
+              }
+            }
+            for (const m of slack.posted.slice(before)) expect(blockProblems(m.blocks)).toEqual([]);
           }
-          for (const m of slack.posted.slice(before)) expect(blockProblems(m.blocks)).toEqual([]);
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -482,12 +757,36 @@ describe('alerts: idempotency', () => {
 
 describe('alerts: config', () => {
   it('parses the alerts section with defaults and turns it into a policy', () => {
-    const cfg = alertsConfigSchema.parse({ slack: { token: { env: 'SLACK_BOT_TOKEN' }, defaultChannel: '#compliance', routes: [{ match: 'A.6', channel: 'C0123ML99', mention: '<!subteam^S0123>' }] } });
+    const cfg = alertsConfigSchema.parse({
+      slack: {
+        token: { env: 'SLACK_BOT_TOKEN' },
+        defaultChannel: '#compliance',
+        routes: [{ match: 'A.6', channel: 'C0123ML99', mention: '<!subteam^S0123>' }],
+      },
+    });
     expect(cfg.slack).toMatchObject({ digest: true, reminderEvery: '7d', dueSoonNotice: true });
-    expect(alertPolicyFromConfig(cfg)).toEqual({ defaultChannel: '#compliance', routes: [{ match: 'A.6', channel: 'C0123ML99', mention: '<!subteam^S0123>' }], digest: true, reminderEveryMs: 7 * DAY, dueSoonNotice: true });
-    expect(unknownRouteMatches(cfg, catalog.controls.map((c) => c.id))).toEqual([]);
-    const typo = alertsConfigSchema.parse({ slack: { token: { file: 't' }, defaultChannel: 'C0123ABCD', routes: [{ match: 'A.6.2.88', channel: '#x' }] } });
-    expect(unknownRouteMatches(typo, catalog.controls.map((c) => c.id))).toEqual(['alerts.slack.routes[0].match: A.6.2.88 matches no control; did you mean A.6.2.8?']);
+    expect(alertPolicyFromConfig(cfg)).toEqual({
+      defaultChannel: '#compliance',
+      routes: [{ match: 'A.6', channel: 'C0123ML99', mention: '<!subteam^S0123>' }],
+      digest: true,
+      reminderEveryMs: 7 * DAY,
+      dueSoonNotice: true,
+    });
+    expect(
+      unknownRouteMatches(
+        cfg,
+        catalog.controls.map((c) => c.id),
+      ),
+    ).toEqual([]);
+    const typo = alertsConfigSchema.parse({
+      slack: { token: { file: 't' }, defaultChannel: 'C0123ABCD', routes: [{ match: 'A.6.2.88', channel: '#x' }] },
+    });
+    expect(
+      unknownRouteMatches(
+        typo,
+        catalog.controls.map((c) => c.id),
+      ),
+    ).toEqual(['alerts.slack.routes[0].match: A.6.2.88 matches no control; did you mean A.6.2.8?']);
   });
 
   it('rejects literal tokens, bad channels, mentions, matches, durations and duplicate routes', () => {
@@ -497,11 +796,20 @@ describe('alerts: config', () => {
     };
     expect(bad({ token: 'xoxb-123' })[0]).toContain('secrets are never written in the config');
     expect(bad({ defaultChannel: 'compliance' })[0]).toContain('expected a channel id');
-    expect(bad({ routes: [{ match: 'A.6', channel: '#x', mention: '@ml-team' }] })[0]).toContain('expected a user mention');
+    expect(bad({ routes: [{ match: 'A.6', channel: '#x', mention: '@ml-team' }] })[0]).toContain(
+      'expected a user mention',
+    );
     expect(bad({ routes: [{ match: 'A6', channel: '#x' }] })[0]).toContain('expected a control group');
     expect(bad({ reminderEvery: '1 week' })[0]).toContain('not a positive duration');
     expect(bad({ reminderEvery: '0d' })[0]).toContain('not a positive duration');
     expect(bad({ apiUrl: 'not a url' })[0]).toMatch(/^slack\.apiUrl/);
-    expect(bad({ routes: [{ match: 'A.6', channel: '#x' }, { match: 'A.6', channel: '#y' }] })).toEqual(['slack.routes.1.match: duplicate route for A.6 (also routes[0])']);
+    expect(
+      bad({
+        routes: [
+          { match: 'A.6', channel: '#x' },
+          { match: 'A.6', channel: '#y' },
+        ],
+      }),
+    ).toEqual(['slack.routes.1.match: duplicate route for A.6 (also routes[0])']);
   });
 });

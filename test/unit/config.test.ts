@@ -52,7 +52,9 @@ describe('config loading', () => {
   });
 
   it('rejects a secret written inline and says how to reference it', async () => {
-    const { message, file } = await configError(`version: 1\nsigning:\n  key: "-----BEGIN PRIVATE KEY----- abc"\n${validSources}`);
+    const { message, file } = await configError(
+      `version: 1\nsigning:\n  key: "-----BEGIN PRIVATE KEY----- abc"\n${validSources}`,
+    );
     expect(message).toContain(`${file}:3:8: signing.key:`);
     expect(message).toContain('secrets are never written in the config');
     expect(message).not.toContain('abc');
@@ -64,7 +66,9 @@ describe('config loading', () => {
     expect(unknownKey.message).toContain('sourcez');
 
     const badType = await configError('version: 1\nsources:\n  - id: gh\n    type: gitlab\n    path: x\n');
-    expect(badType.message).toContain(`${badType.file}:4:11: sources[0].type: unknown source type; expected one of: folder`);
+    expect(badType.message).toContain(
+      `${badType.file}:4:11: sources[0].type: unknown source type; expected one of: folder`,
+    );
     expect(badType.message).toContain('unknown source type');
 
     const dup = await configError(`version: 1\n${validSources}  - id: docs\n    type: folder\n    path: ./other\n`);
@@ -78,7 +82,9 @@ describe('config loading', () => {
   });
 
   it('rejects schedules naming sources that do not exist', async () => {
-    const { message, file } = await configError(`version: 1\n${validSources}schedules:\n  - { id: n, cron: "@daily", sources: [docs, jira] }\n`);
+    const { message, file } = await configError(
+      `version: 1\n${validSources}schedules:\n  - { id: n, cron: "@daily", sources: [docs, jira] }\n`,
+    );
     expect(message).toContain(`${file}:7:`);
     expect(message).toContain('schedules[0].sources[1]: unknown source "jira"');
   });
@@ -89,9 +95,19 @@ describe('config loading', () => {
       'e.yaml': `version: 1\nstore:\n  s3:\n    bucket: acme-evidence\n    endpoint: http://127.0.0.1:9000\n    forcePathStyle: true\n    credentials: { accessKeyId: { env: AK }, secretAccessKey: { file: sk.txt } }\n    objectLock: { days: 1095 }\n${validSources}`,
     });
     const cfg = await loadConfig(path.join(dir, 'e.yaml'));
-    expect(cfg.store).toMatchObject({ s3: { bucket: 'acme-evidence', prefix: '', region: 'us-east-1', forcePathStyle: true, objectLock: { mode: 'COMPLIANCE', days: 1095 } } });
+    expect(cfg.store).toMatchObject({
+      s3: {
+        bucket: 'acme-evidence',
+        prefix: '',
+        region: 'us-east-1',
+        forcePathStyle: true,
+        objectLock: { mode: 'COMPLIANCE', days: 1095 },
+      },
+    });
     const over = await loadConfig(path.join(dir, 'e.yaml'), { store: 's3://other-bucket/audit/2026' });
-    expect(over.store).toMatchObject({ s3: { bucket: 'other-bucket', prefix: 'audit/2026', endpoint: 'http://127.0.0.1:9000' } });
+    expect(over.store).toMatchObject({
+      s3: { bucket: 'other-bucket', prefix: 'audit/2026', endpoint: 'http://127.0.0.1:9000' },
+    });
     const local = await loadConfig(path.join(dir, 'e.yaml'), { store: 'some/folder' });
     expect(local.store).toEqual({ path: path.resolve('some/folder') });
     const bad = await configError(`version: 1\nstore: { s3: { bucket: Bad_Bucket } }\n${validSources}`);
@@ -110,7 +126,15 @@ describe('config loading', () => {
   });
 
   it('refuses a YAML alias bomb instead of expanding it', async () => {
-    const bomb = ['version: 1', 'a: &a ["x","x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]', validSources].join('\n');
+    const bomb = [
+      'version: 1',
+      'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      validSources,
+    ].join('\n');
     const { message } = await configError(bomb);
     expect(message).toMatch(/alias/i);
   });
@@ -128,6 +152,8 @@ describe('secret references', () => {
     }
     expect(await resolveSecret({ file: 'token.txt' }, dir, 'x')).toBe('s3cr3t');
     await expect(resolveSecret({ env: 'EH_TEST_MISSING' }, dir, 'sources[0].token')).rejects.toThrow(CredentialsError);
-    await expect(resolveSecret({ env: 'EH_TEST_MISSING' }, dir, 'sources[0].token')).rejects.toThrow(/sources\[0\]\.token: environment variable EH_TEST_MISSING is not set/);
+    await expect(resolveSecret({ env: 'EH_TEST_MISSING' }, dir, 'sources[0].token')).rejects.toThrow(
+      /sources\[0\]\.token: environment variable EH_TEST_MISSING is not set/,
+    );
   });
 });

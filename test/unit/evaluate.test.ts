@@ -12,8 +12,16 @@ const policyRule = `rules:
     freshness: { maxAge: 365d, grace: 30d }
 `;
 
-function statusOf(mappings: MappingSet, artifacts: IndexedArtifact[], now: number, runs: SourceRun[] = [], control = 'A.2.2') {
-  return evaluate({ artifacts, sourceRuns: runs, mappings, notApplicable: [], now: new Date(now) }).find((r) => r.control.id === control)!;
+function statusOf(
+  mappings: MappingSet,
+  artifacts: IndexedArtifact[],
+  now: number,
+  runs: SourceRun[] = [],
+  control = 'A.2.2',
+) {
+  return evaluate({ artifacts, sourceRuns: runs, mappings, notApplicable: [], now: new Date(now) }).find(
+    (r) => r.control.id === control,
+  )!;
 }
 
 const t0 = Date.parse('2026-01-01T00:00:00Z');
@@ -35,7 +43,11 @@ describe('evaluator: max age and grace', () => {
 
   it('the newest matching artifact decides, and non-matching ones are ignored', async () => {
     const m = await mappingsFrom(policyRule);
-    const r = statusOf(m, [doc('policies/old.md', t0 - 800 * DAY), doc('policies/new.md', t0 - 10 * DAY), doc('other/x.md', t0)], t0);
+    const r = statusOf(
+      m,
+      [doc('policies/old.md', t0 - 800 * DAY), doc('policies/new.md', t0 - 10 * DAY), doc('other/x.md', t0)],
+      t0,
+    );
     expect(r.status).toBe('fresh');
     expect(r.newest).toEqual({ id: 'docs:policies/new.md', observedAt: new Date(t0 - 10 * DAY).toISOString() });
     expect(r.evidence).toEqual(['docs:policies/new.md']);
@@ -62,7 +74,9 @@ describe('evaluator: max age and grace', () => {
   });
 
   it('minimum count: the Nth newest record must be fresh', async () => {
-    const m = await mappingsFrom(`rules:\n  - id: reviews\n    controls: [A.2.4]\n    select: { source: folder }\n    freshness: 90d\n    minCount: 2\n`);
+    const m = await mappingsFrom(
+      `rules:\n  - id: reviews\n    controls: [A.2.4]\n    select: { source: folder }\n    freshness: 90d\n    minCount: 2\n`,
+    );
     const one = statusOf(m, [doc('a.md', t0)], t0, [], 'A.2.4');
     expect(one.status).toBe('stale');
     expect(one.reason).toContain('1 of 2 required records');
@@ -71,7 +85,10 @@ describe('evaluator: max age and grace', () => {
   });
 
   it('a control needs every rule that targets it; the worst rule decides', async () => {
-    const m = await mappingsFrom(policyRule + `  - id: acknowledgements\n    controls: [A.2.2]\n    select: { source: manual, kind: record }\n    freshness: 365d\n    description: Staff acknowledgements\n`);
+    const m = await mappingsFrom(
+      policyRule +
+        `  - id: acknowledgements\n    controls: [A.2.2]\n    select: { source: manual, kind: record }\n    freshness: 365d\n    description: Staff acknowledgements\n`,
+    );
     const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0);
     expect(r.status).toBe('missing');
     expect(r.reason).toBe('acknowledgements: needs a manual upload: Staff acknowledgements');
@@ -80,10 +97,22 @@ describe('evaluator: max age and grace', () => {
 
   it('controls without any rule are missing, and not-applicable ones carry their justification', async () => {
     const m = await mappingsFrom(policyRule);
-    const results = evaluate({ artifacts: [], sourceRuns: [], mappings: m, notApplicable: [{ control: 'A.10.4', justification: 'internal use only, no customers' }], now: new Date(t0) });
+    const results = evaluate({
+      artifacts: [],
+      sourceRuns: [],
+      mappings: m,
+      notApplicable: [{ control: 'A.10.4', justification: 'internal use only, no customers' }],
+      now: new Date(t0),
+    });
     expect(results).toHaveLength(38);
-    expect(results.find((r) => r.control.id === 'A.9.4')).toMatchObject({ status: 'missing', reason: expect.stringContaining('no mapping rule') });
-    expect(results.find((r) => r.control.id === 'A.10.4')).toMatchObject({ status: 'not-applicable', reason: expect.stringContaining('internal use only') });
+    expect(results.find((r) => r.control.id === 'A.9.4')).toMatchObject({
+      status: 'missing',
+      reason: expect.stringContaining('no mapping rule'),
+    });
+    expect(results.find((r) => r.control.id === 'A.10.4')).toMatchObject({
+      status: 'not-applicable',
+      reason: expect.stringContaining('internal use only'),
+    });
   });
 });
 
@@ -93,7 +122,13 @@ describe('evaluator: collection failures', () => {
     const a = [doc('policies/ai-policy.md', t0 - 361 * DAY)];
     const runs: SourceRun[] = [
       { source: 'docs', sourceType: 'folder', at: t0 - 2 * DAY, status: 'ok' },
-      { source: 'docs', sourceType: 'folder', at: t0 - DAY, status: 'failed', error: 'CredentialsError: token expired' },
+      {
+        source: 'docs',
+        sourceType: 'folder',
+        at: t0 - DAY,
+        status: 'failed',
+        error: 'CredentialsError: token expired',
+      },
     ];
     const r = statusOf(m, a, t0, runs);
     expect(r.status).toBe('collection-failed');
@@ -112,7 +147,10 @@ describe('evaluator: collection failures', () => {
     ];
     expect(statusOf(m, a, t0, runs).status).toBe('fresh');
     // Another folder source that fails, but never supplied this rule's evidence, does not raise an alarm.
-    const otherFailed: SourceRun[] = [...runs, { source: 'scratch', sourceType: 'folder', at: t0, status: 'failed', error: 'gone' }];
+    const otherFailed: SourceRun[] = [
+      ...runs,
+      { source: 'scratch', sourceType: 'folder', at: t0, status: 'failed', error: 'gone' },
+    ];
     expect(statusOf(m, a, t0, otherFailed).status).toBe('fresh');
     // ...but it does where the rule has no evidence at all: the failed source may be where it comes from.
     expect(statusOf(m, [], t0, otherFailed).status).toBe('collection-failed');
@@ -142,12 +180,21 @@ describe('evaluator: collection failures behind newer evidence', () => {
 describe('evaluator: sources collected with problems', () => {
   it('a partial run keeps its evidence counting but flags the controls it feeds', async () => {
     const m = await mappingsFrom(policyRule);
-    const runs: SourceRun[] = [{ source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' }];
+    const runs: SourceRun[] = [
+      { source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' },
+    ];
     const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0, runs);
     expect(r.status).toBe('collection-failed');
-    expect(r.reason).toMatch(/^source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed; evidence goes stale in 365d/);
+    expect(r.reason).toMatch(
+      /^source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed; evidence goes stale in 365d/,
+    );
     expect(r.evidence).toEqual(['docs:policies/ai-policy.md']);
-    expect(statusOf(m, [doc('policies/ai-policy.md', t0)], t0 + 1, [...runs, { source: 'docs', sourceType: 'folder', at: t0 + 1, status: 'ok' }]).status).toBe('fresh');
+    expect(
+      statusOf(m, [doc('policies/ai-policy.md', t0)], t0 + 1, [
+        ...runs,
+        { source: 'docs', sourceType: 'folder', at: t0 + 1, status: 'ok' },
+      ]).status,
+    ).toBe('fresh');
   });
 });
 
@@ -163,8 +210,10 @@ describe('evaluator: per change', () => {
         window: 365d
       grace: 7d
 `;
-  const release = (v: string, at: number) => doc(`releases/${v}.md`, at, { attributes: { path: `releases/${v}.md`, version: v } });
-  const card = (v: string, at: number) => doc(`cards/${v}.md`, at, { attributes: { path: `cards/${v}.md`, version: v } });
+  const release = (v: string, at: number) =>
+    doc(`releases/${v}.md`, at, { attributes: { path: `releases/${v}.md`, version: v } });
+  const card = (v: string, at: number) =>
+    doc(`cards/${v}.md`, at, { attributes: { path: `cards/${v}.md`, version: v } });
 
   it('every change in the window needs its own record; a missing one is named', async () => {
     const m = await mappingsFrom(perChange);
@@ -192,7 +241,10 @@ describe('evaluator: per change', () => {
 
 describe('evaluator: properties', () => {
   it('is deterministic and independent of artifact and run order', async () => {
-    const m = await mappingsFrom(policyRule + `  - id: any-doc\n    controls: [A.4.2, A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 90d, grace: 10d }\n    minCount: 2\n`);
+    const m = await mappingsFrom(
+      policyRule +
+        `  - id: any-doc\n    controls: [A.4.2, A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 90d, grace: 10d }\n    minCount: 2\n`,
+    );
     const artifact = fc.record({
       p: fc.constantFrom('policies/a.md', 'policies/b.md', 'other/c.md', 'policies/d.md'),
       observedDay: fc.integer({ min: -900, max: 10 }),
@@ -200,24 +252,43 @@ describe('evaluator: properties', () => {
     });
     const run = fc.record({ at: fc.integer({ min: -30, max: 5 }), failed: fc.boolean() });
     await fc.assert(
-      fc.asyncProperty(fc.array(artifact, { maxLength: 25 }), fc.array(run, { maxLength: 5 }), fc.integer({ min: -100, max: 100 }), async (specs, runSpecs, nowDay) => {
-        const arts = specs.map((s) => doc(s.p, t0 + s.observedDay * DAY, { collectedAt: t0 + (s.observedDay + s.lagDays) * DAY }));
-        const runs: SourceRun[] = runSpecs.map((r) => ({ source: 'docs', sourceType: 'folder', at: t0 + r.at * DAY, status: r.failed ? 'failed' : 'ok', ...(r.failed ? { error: 'boom' } : {}) }));
-        const now = new Date(t0 + nowDay * DAY);
-        const a = evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now });
-        const b = evaluate({ artifacts: [...arts].reverse(), sourceRuns: [...runs].reverse(), mappings: m, notApplicable: [], now });
-        const shuffled = [...arts].sort((x, y) => x.sha256.localeCompare(y.sha256) * (nowDay % 2 === 0 ? 1 : -1));
-        const c = evaluate({ artifacts: shuffled, sourceRuns: runs, mappings: m, notApplicable: [], now });
-        expect(b).toEqual(a);
-        expect(c).toEqual(a);
-        // Buckets prepared once answer like the plain list, and stay reusable for another date.
-        const buckets = ArtifactBuckets.of(shuffled);
-        expect(evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now })).toEqual(a);
-        const later = new Date(now.getTime() + 40 * DAY);
-        expect(evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now: later })).toEqual(
-          evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now: later }),
-        );
-      }),
+      fc.asyncProperty(
+        fc.array(artifact, { maxLength: 25 }),
+        fc.array(run, { maxLength: 5 }),
+        fc.integer({ min: -100, max: 100 }),
+        async (specs, runSpecs, nowDay) => {
+          const arts = specs.map((s) =>
+            doc(s.p, t0 + s.observedDay * DAY, { collectedAt: t0 + (s.observedDay + s.lagDays) * DAY }),
+          );
+          const runs: SourceRun[] = runSpecs.map((r) => ({
+            source: 'docs',
+            sourceType: 'folder',
+            at: t0 + r.at * DAY,
+            status: r.failed ? 'failed' : 'ok',
+            ...(r.failed ? { error: 'boom' } : {}),
+          }));
+          const now = new Date(t0 + nowDay * DAY);
+          const a = evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now });
+          const b = evaluate({
+            artifacts: [...arts].reverse(),
+            sourceRuns: [...runs].reverse(),
+            mappings: m,
+            notApplicable: [],
+            now,
+          });
+          const shuffled = [...arts].sort((x, y) => x.sha256.localeCompare(y.sha256) * (nowDay % 2 === 0 ? 1 : -1));
+          const c = evaluate({ artifacts: shuffled, sourceRuns: runs, mappings: m, notApplicable: [], now });
+          expect(b).toEqual(a);
+          expect(c).toEqual(a);
+          // Buckets prepared once answer like the plain list, and stay reusable for another date.
+          const buckets = ArtifactBuckets.of(shuffled);
+          expect(evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now })).toEqual(a);
+          const later = new Date(now.getTime() + 40 * DAY);
+          expect(
+            evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now: later }),
+          ).toEqual(evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now: later }));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -31,13 +31,21 @@ describe('streaming tar.gz writer', () => {
         { path: longBase, data: Buffer.from([0, 1, 2]) },
         { path: 'déjà vu/ünïcode.md', data: 'unicode\n' },
         { path: 'zero', data: '' },
-        { path: 'streamed.bin', size: big.length, open: () => Readable.from([big.subarray(0, 1000), big.subarray(1000)]) },
+        {
+          path: 'streamed.bin',
+          size: big.length,
+          open: () => Readable.from([big.subarray(0, 1000), big.subarray(1000)]),
+        },
       ]),
       digests,
       new Date('2026-01-01T00:00:00Z'),
     );
     const x = path.join(dir, 'x');
-    const r = spawnSync('sh', ['-c', `mkdir -p '${x}' && tar xzf '${out}' -C '${x}' && find '${x}/root/empty' -type d`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      ['-c', `mkdir -p '${x}' && tar xzf '${out}' -C '${x}' && find '${x}/root/empty' -type d`],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(await readFile(path.join(x, 'root', 'a.txt'), 'utf8')).toBe('hello\n');
@@ -55,7 +63,14 @@ describe('streaming tar.gz writer', () => {
     const dir = await tempDir();
     const out = path.join(dir, 'bad.tar.gz');
     await expect(
-      writeArchive(out, 'tar.gz', 'root', entries([{ path: 'short', size: 10, open: () => Readable.from([Buffer.from('abc')]) }]), new Map(), new Date()),
+      writeArchive(
+        out,
+        'tar.gz',
+        'root',
+        entries([{ path: 'short', size: 10, open: () => Readable.from([Buffer.from('abc')]) }]),
+        new Map(),
+        new Date(),
+      ),
     ).rejects.toThrow(/3 bytes read, 10 announced/);
     expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).toBe('');
   });

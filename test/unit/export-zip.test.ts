@@ -22,7 +22,16 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
  */
 function readWithPython(file: string): {
   bad: string | null;
-  entries: { name: string; dir: boolean; size: number; flags: number; extract: number; zip64: boolean; sha256: string | null; date: number[] }[];
+  entries: {
+    name: string;
+    dir: boolean;
+    size: number;
+    flags: number;
+    extract: number;
+    zip64: boolean;
+    sha256: string | null;
+    date: number[];
+  }[];
 } {
   const script = `
 import hashlib, json, struct, sys, zipfile
@@ -39,7 +48,10 @@ with zipfile.ZipFile(sys.argv[1]) as z:
             "sha256": None if i.is_dir() else hashlib.sha256(z.read(i)).hexdigest()})
 print(json.dumps(out))
 `;
-  const r = spawnSync(process.env['EVIDENCE_HUB_PYTHON'] ?? 'python3', ['-c', script, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.env['EVIDENCE_HUB_PYTHON'] ?? 'python3', ['-c', script, file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`python zipfile could not read ${file}: ${r.stderr}`);
   return JSON.parse(r.stdout) as ReturnType<typeof readWithPython>;
 }
@@ -62,10 +74,23 @@ describe('streaming zip writer', () => {
     await writeArchive(out, 'zip', 'root', entries(list()), digests, new Date('2026-03-04T05:06:08Z'));
     const z = readWithPython(out);
     expect(z.bad).toBeNull();
-    expect(z.entries.map((e) => e.name)).toEqual(['root/empty/', 'root/a.txt', `root/${'deep/'.repeat(30)}${'n'.repeat(90)}.txt`, 'root/déjà vu/ünïcode.md', 'root/zero', 'root/streamed.bin']);
+    expect(z.entries.map((e) => e.name)).toEqual([
+      'root/empty/',
+      'root/a.txt',
+      `root/${'deep/'.repeat(30)}${'n'.repeat(90)}.txt`,
+      'root/déjà vu/ünïcode.md',
+      'root/zero',
+      'root/streamed.bin',
+    ]);
     const byName = new Map(z.entries.map((e) => [e.name, e]));
     expect(byName.get('root/empty/')).toMatchObject({ dir: true });
-    expect(byName.get('root/a.txt')).toMatchObject({ size: 6, sha256: sha('hello\n'), zip64: false, extract: 20, date: [2026, 3, 4, 5, 6, 8] });
+    expect(byName.get('root/a.txt')).toMatchObject({
+      size: 6,
+      sha256: sha('hello\n'),
+      zip64: false,
+      extract: 20,
+      date: [2026, 3, 4, 5, 6, 8],
+    });
     expect(byName.get('root/déjà vu/ünïcode.md')!.flags & 0x800).toBe(0x800); // names are flagged UTF-8
     expect(byName.get('root/zero')).toMatchObject({ size: 0, sha256: sha('') });
     expect(byName.get('root/streamed.bin')).toMatchObject({ size: big.length, sha256: sha(big) });
@@ -77,7 +102,12 @@ describe('streaming zip writer', () => {
   it('ZIP64 sizes, offsets and end records (forced small) are read back correctly', async () => {
     const dir = await tempDir();
     const out = path.join(dir, 'zip64.zip');
-    await pipeline(Readable.from(zipStream(entries(list()), () => undefined, new Date('2026-01-01T00:00:00Z'), { zip64Threshold: 0 })), createWriteStream(out));
+    await pipeline(
+      Readable.from(
+        zipStream(entries(list()), () => undefined, new Date('2026-01-01T00:00:00Z'), { zip64Threshold: 0 }),
+      ),
+      createWriteStream(out),
+    );
     const z = readWithPython(out);
     expect(z.bad).toBeNull();
     const files = z.entries.filter((e) => !e.dir);
@@ -101,8 +131,17 @@ describe('streaming zip writer', () => {
   it('a file that changes size while it is archived fails the export and leaves no archive', async () => {
     const dir = await tempDir();
     const out = path.join(dir, 'pack.zip');
-    const err = await writeArchive(out, 'zip', 'root', entries([{ path: 'x.bin', size: 10, open: () => Readable.from([Buffer.alloc(12)]) }]), new Map(), new Date()).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('root/x.bin: more than the 10 bytes announced (the file changed while it was archived)');
+    const err = await writeArchive(
+      out,
+      'zip',
+      'root',
+      entries([{ path: 'x.bin', size: 10, open: () => Readable.from([Buffer.alloc(12)]) }]),
+      new Map(),
+      new Date(),
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      'root/x.bin: more than the 10 bytes announced (the file changed while it was archived)',
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

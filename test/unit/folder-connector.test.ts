@@ -10,8 +10,16 @@ import { tempDir, writeTree } from '../support/tmp';
 
 const log = createLogger({ level: 'silent' });
 
-async function collect(root: string, opts: { include?: string[]; exclude?: string[]; resumeAfter?: string } = {}): Promise<CollectionStep[]> {
-  const c = new FolderConnector({ sourceId: 'docs', root, include: opts.include ?? [], exclude: opts.exclude ?? ['**/.*', '**/.*/**'] });
+async function collect(
+  root: string,
+  opts: { include?: string[]; exclude?: string[]; resumeAfter?: string } = {},
+): Promise<CollectionStep[]> {
+  const c = new FolderConnector({
+    sourceId: 'docs',
+    root,
+    include: opts.include ?? [],
+    exclude: opts.exclude ?? ['**/.*', '**/.*/**'],
+  });
   const out: CollectionStep[] = [];
   for await (const s of c.collect({ log, ...(opts.resumeAfter ? { resumeAfter: opts.resumeAfter } : {}) })) out.push(s);
   return out;
@@ -38,12 +46,24 @@ describe('folder connector', () => {
     const steps = await collect(dir);
     expect(steps.map((s) => s.cursor)).toEqual(['a-b.md', 'a/z.md', 'registers/raci.csv']);
     const [plain, policy, csv] = steps.map((s) => s.artifact.meta);
-    expect(plain).toMatchObject({ externalId: 'a-b.md', kind: 'document', mediaType: 'text/markdown', observedAt: mtime.toISOString() });
+    expect(plain).toMatchObject({
+      externalId: 'a-b.md',
+      kind: 'document',
+      mediaType: 'text/markdown',
+      observedAt: mtime.toISOString(),
+    });
     expect(plain!.attributes).toMatchObject({ path: 'a-b.md', observedAtFrom: 'mtime', mtime: mtime.toISOString() });
     expect(policy!.observedAt).toBe('2026-02-10T00:00:00.000Z');
-    expect(policy!.attributes).toMatchObject({ observedAtFrom: 'front-matter:effective_date', directory: 'a', frontMatter: { type: 'ai-policy', owner: 'Risk: Office', effective_date: '2026-02-10' } });
+    expect(policy!.attributes).toMatchObject({
+      observedAtFrom: 'front-matter:effective_date',
+      directory: 'a',
+      frontMatter: { type: 'ai-policy', owner: 'Risk: Office', effective_date: '2026-02-10' },
+    });
     expect(csv!.mediaType).toBe('text/csv');
-    expect(policy!.provenance).toEqual({ endpoint: `file://${path.join(dir, 'a', 'z.md')}`, collector: 'folder@1.0.0' });
+    expect(policy!.provenance).toEqual({
+      endpoint: `file://${path.join(dir, 'a', 'z.md')}`,
+      collector: 'folder@1.0.0',
+    });
     expect(await contentOf(steps[1]!)).toBe(await readFile(path.join(dir, 'a', 'z.md'), 'utf8'));
   });
 
@@ -81,10 +101,19 @@ describe('folder connector', () => {
     pdf.setTitle('Supplier review');
     pdf.setAuthor('Procurement');
     pdf.setModificationDate(new Date('2026-03-03T00:00:00Z'));
-    await writeTree(dir, { 'review.pdf': Buffer.from(await pdf.save()), 'broken.pdf': 'not a pdf', 'bad.md': '---\n: [\n---\n' });
+    await writeTree(dir, {
+      'review.pdf': Buffer.from(await pdf.save()),
+      'broken.pdf': 'not a pdf',
+      'bad.md': '---\n: [\n---\n',
+    });
     const steps = await collect(dir);
     const byPath = Object.fromEntries(steps.map((s) => [s.cursor, s.artifact.meta.attributes]));
-    expect(byPath['review.pdf']!['pdf']).toMatchObject({ title: 'Supplier review', author: 'Procurement', modificationDate: '2026-03-03T00:00:00.000Z', pageCount: 1 });
+    expect(byPath['review.pdf']!['pdf']).toMatchObject({
+      title: 'Supplier review',
+      author: 'Procurement',
+      modificationDate: '2026-03-03T00:00:00.000Z',
+      pageCount: 1,
+    });
     expect(byPath['broken.pdf']!['metadataError']).toMatch(/PDF metadata unreadable/);
     expect(byPath['bad.md']!['metadataError']).toMatch(/front matter is not valid YAML/);
   });

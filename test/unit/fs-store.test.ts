@@ -15,7 +15,11 @@ import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
 
 const defaults = () => loadMappings(expandMappingPaths(['default'], '/'));
-const files = { 'policies/ai-policy.md': '# AI policy\n', 'monitoring/q4.md': '# drift\n', 'copy-of-policy.md': '# AI policy\n' };
+const files = {
+  'policies/ai-policy.md': '# AI policy\n',
+  'monitoring/q4.md': '# drift\n',
+  'copy-of-policy.md': '# AI policy\n',
+};
 
 describe('filesystem store', () => {
   it('stores blobs content-addressed and deduplicated', async () => {
@@ -39,7 +43,11 @@ describe('filesystem store', () => {
     const m2 = (await readManifest(store, 2))!;
     expect(m1.previousDigest).toBeNull();
     expect(m2.previousDigest).toBe(first.digest);
-    expect(m1.artifacts.map((a) => a.id)).toEqual(['docs:policies/ai-policy.md', 'docs:monitoring/q4.md', 'docs:copy-of-policy.md']);
+    expect(m1.artifacts.map((a) => a.id)).toEqual([
+      'docs:policies/ai-policy.md',
+      'docs:monitoring/q4.md',
+      'docs:copy-of-policy.md',
+    ]);
     expect(m1.controls['A.2.2']).toEqual(['docs:policies/ai-policy.md']);
     expect(m1.controls['A.6.2.6']).toEqual(['docs:monitoring/q4.md']);
     expect(m1.merkleRoot).toBe(merkleRoot(m1.artifacts.map((a) => a.sha256)));
@@ -100,7 +108,11 @@ describe('filesystem store', () => {
     const mappings = await defaults();
     // Two store instances on one folder stand in for two workers.
     const [s1, s2] = [await FilesystemStore.open(root), await FilesystemStore.open(root)];
-    await Promise.all(Array.from({ length: 12 }, (_, i) => writeBundle(i % 2 ? s1 : s2, key, mappings, `c${i}`, { [`f${i}.md`]: `content ${i}` })));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        writeBundle(i % 2 ? s1 : s2, key, mappings, `c${i}`, { [`f${i}.md`]: `content ${i}` }),
+      ),
+    );
     expect(await s1.sequences()).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     const report = await verifyStore(s1);
     expect(report.problems).toEqual([]);
@@ -167,7 +179,10 @@ describe('filesystem store', () => {
         await writer.append(record).catch((e: unknown) => e),
         await writer.checkpoint().catch((e: unknown) => e),
         await store.stageSourceState('b1', 'docs', { cursor: 'x' }).catch((e: unknown) => e),
-        await store.openStaging('b2', 'docs', 0).then((w) => w.append(record)).catch((e: unknown) => e),
+        await store
+          .openStaging('b2', 'docs', 0)
+          .then((w) => w.append(record))
+          .catch((e: unknown) => e),
       ];
       for (const err of failures) expect((err as Error).name).toBe('StoreFullError');
     } finally {
@@ -175,7 +190,9 @@ describe('filesystem store', () => {
     }
     // Nothing half-written is left behind: the staged file still holds exactly the record written before.
     await writer.close();
-    expect((await readFile(path.join(store.root, 'staging', 'b1', 'docs.jsonl'), 'utf8')).split('\n').filter(Boolean)).toEqual(['{"id":"docs:a.md"}']);
+    expect(
+      (await readFile(path.join(store.root, 'staging', 'b1', 'docs.jsonl'), 'utf8')).split('\n').filter(Boolean),
+    ).toEqual(['{"id":"docs:a.md"}']);
     expect(await readdir(path.join(store.root, 'tmp'))).toEqual([]);
   });
 });
@@ -185,10 +202,12 @@ describe('verify: tamper suite', () => {
     const store = await FilesystemStore.open(await tempDir());
     const key = newKey();
     const mappings = await defaults();
-    for (let i = 1; i <= 3; i++) await writeBundle(store, key, mappings, `t${i}`, { [`doc${i}.md`]: `content ${i}`, 'shared.md': 'shared' });
+    for (let i = 1; i <= 3; i++)
+      await writeBundle(store, key, mappings, `t${i}`, { [`doc${i}.md`]: `content ${i}`, 'shared.md': 'shared' });
     return { store, key, mappings };
   }
-  const codes = async (store: FilesystemStore) => (await verifyStore(store)).problems.map((p) => `${p.code}@${p.sequence}`);
+  const codes = async (store: FilesystemStore) =>
+    (await verifyStore(store)).problems.map((p) => `${p.code}@${p.sequence}`);
 
   it('a clean store verifies', async () => {
     const { store } = await sealedStore();
@@ -205,7 +224,9 @@ describe('verify: tamper suite', () => {
     await writeFile(blob, bytes);
     const report = await verifyStore(store);
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ code: 'blob-altered', sequence: 2, artifact: 'docs:doc2.md' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ code: 'blob-altered', sequence: 2, artifact: 'docs:doc2.md' }),
+    ]);
   });
 
   it('a removed blob is named in every bundle that uses it', async () => {
@@ -249,7 +270,12 @@ describe('verify: tamper suite', () => {
     await staging.close();
     const original = store.registerKey.bind(store);
     store.registerKey = async () => undefined; // the attacker cannot add their key through us
-    await sealBundle(store, other, mappings, { bundleId: 'evil', startedAt: '2026-06-01T00:00:00.000Z', trigger: { type: 'manual', workflowId: 'e', runId: 'e' }, outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 0 }] });
+    await sealBundle(store, other, mappings, {
+      bundleId: 'evil',
+      startedAt: '2026-06-01T00:00:00.000Z',
+      trigger: { type: 'manual', workflowId: 'e', runId: 'e' },
+      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 0 }],
+    });
     store.registerKey = original;
     expect(await codes(store)).toEqual(['key-unknown@4']);
   });
@@ -271,7 +297,11 @@ describe('verify: tamper suite', () => {
     await writeBundle(store, k2, mappings, 'r2', { 'b.md': 'b' }, new Date('2026-02-01T00:00:00Z'));
     const keys = await store.listKeys();
     expect(keys).toEqual([
-      expect.objectContaining({ keyId: k1.keyId, validFrom: '2026-01-01T00:00:00.000Z', validUntil: '2026-02-01T00:00:00.000Z' }),
+      expect.objectContaining({
+        keyId: k1.keyId,
+        validFrom: '2026-01-01T00:00:00.000Z',
+        validUntil: '2026-02-01T00:00:00.000Z',
+      }),
       expect.objectContaining({ keyId: k2.keyId, validFrom: '2026-02-01T00:00:00.000Z' }),
     ]);
     expect(keys[1]!.validUntil).toBeUndefined();
@@ -292,7 +322,10 @@ describe('verify: tamper suite', () => {
     for (const [i, day] of ['2026-01-10', '2026-02-10', '2026-03-10'].entries()) {
       await writeBundle(store, key, mappings, `d${i}`, { [`f${i}.md`]: String(i) }, new Date(`${day}T12:00:00Z`));
     }
-    const feb = await verifyStore(store, { from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-02-28T23:59:59Z') });
+    const feb = await verifyStore(store, {
+      from: new Date('2026-02-01T00:00:00Z'),
+      to: new Date('2026-02-28T23:59:59Z'),
+    });
     expect(feb).toMatchObject({ ok: true, bundlesChecked: 1, blobsChecked: 1 });
     // Tampering outside the range is not reported by a range check, but is by a full one.
     const jan = (await readManifest(store, 1))!;

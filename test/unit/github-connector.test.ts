@@ -17,7 +17,15 @@ import { mappingFileSchema } from '../../mappings/schema';
 import { compileSelectors } from '../../mappings/select';
 import { createLogger } from '../../worker/logger';
 import type { FakeResponse } from '../fakes/http-fake';
-import { FakeGithub, gitBlobSha, sha1, type FakeAlert, type FakePull, type FakeRepo, type FakeRun } from '../fakes/github-server';
+import {
+  FakeGithub,
+  gitBlobSha,
+  sha1,
+  type FakeAlert,
+  type FakePull,
+  type FakeRepo,
+  type FakeRun,
+} from '../fakes/github-server';
 import { tempDir } from '../support/tmp';
 
 const log = createLogger({ level: 'silent' });
@@ -48,7 +56,12 @@ interface Collected {
 
 type Overrides = Omit<Partial<GithubSourceInput>, 'id' | 'type'>;
 
-async function makeConnector(fake: FakeGithub, overrides: Overrides = {}, token = 'ghp_test', retryAfterBaseMs = 1): Promise<GithubConnector> {
+async function makeConnector(
+  fake: FakeGithub,
+  overrides: Overrides = {},
+  token = 'ghp_test',
+  retryAfterBaseMs = 1,
+): Promise<GithubConnector> {
   const source = githubSourceSchema.parse({
     id: 'gh',
     type: 'github',
@@ -94,7 +107,10 @@ const byId = (steps: CollectionStep[]) => new Map(steps.map((s) => [s.artifact.m
 const ofKind = (steps: CollectionStep[], kind: string) => steps.filter((s) => s.artifact.meta.kind === kind);
 
 /** Merged pull requests numbered from `from`, each approved by `bob` unless listed in `unapproved`. */
-function mergedPulls(count: number, opts: { from?: number; daysAgoStart?: number; unapproved?: number[] } = {}): FakePull[] {
+function mergedPulls(
+  count: number,
+  opts: { from?: number; daysAgoStart?: number; unapproved?: number[] } = {},
+): FakePull[] {
   const from = opts.from ?? 1;
   return Array.from({ length: count }, (_, i) => {
     const n = from + i;
@@ -112,7 +128,9 @@ function mergedPulls(count: number, opts: { from?: number; daysAgoStart?: number
       headRef: `feature-${n}`,
       headSha: sha1(`head-${n}`),
       labels: [],
-      reviews: opts.unapproved?.includes(n) ? [] : [{ user: 'bob', state: 'APPROVED', submittedAt: ago(opts.daysAgoStart ?? 30, -i * 3 + 1) }],
+      reviews: opts.unapproved?.includes(n)
+        ? []
+        : [{ user: 'bob', state: 'APPROVED', submittedAt: ago(opts.daysAgoStart ?? 30, -i * 3 + 1) }],
     };
   });
 }
@@ -124,8 +142,25 @@ function standardRepo(fake: FakeGithub, owner: string, name: string, pulls: numb
     topics: ['ai'],
     protection: { requiredApprovingReviewCount: 1, requireCodeOwnerReviews: true, requiredStatusChecks: ['ci/test'] },
     pulls: mergedPulls(pulls),
-    files: { '.github/CODEOWNERS': { content: codeowners, commits: [{ sha: sha1(`co-${name}`), date: ago(100), author: 'carol' }] } },
-    releases: [{ id: fake.id(), tag: 'v1.0.0', name: 'v1.0.0', createdAt: ago(20), publishedAt: ago(20), draft: false, prerelease: false, author: 'alice', assets: [] }],
+    files: {
+      '.github/CODEOWNERS': {
+        content: codeowners,
+        commits: [{ sha: sha1(`co-${name}`), date: ago(100), author: 'carol' }],
+      },
+    },
+    releases: [
+      {
+        id: fake.id(),
+        tag: 'v1.0.0',
+        name: 'v1.0.0',
+        createdAt: ago(20),
+        publishedAt: ago(20),
+        draft: false,
+        prerelease: false,
+        author: 'alice',
+        assets: [],
+      },
+    ],
     tags: [{ name: 'v1.0.0', sha: sha1(`tag-${name}`) }],
     workflows: [
       {
@@ -153,11 +188,28 @@ function standardRepo(fake: FakeGithub, owner: string, name: string, pulls: numb
     dependabot: {
       enabled: true,
       alerts: [
-        { number: 1, state: 'open', severity: 'high', ecosystem: 'pip', package: 'requests', manifestPath: 'requirements.txt', ghsaId: 'GHSA-aaaa-bbbb-cccc', cveId: null, summary: 'leak', createdAt: ago(12) },
+        {
+          number: 1,
+          state: 'open',
+          severity: 'high',
+          ecosystem: 'pip',
+          package: 'requests',
+          manifestPath: 'requirements.txt',
+          ghsaId: 'GHSA-aaaa-bbbb-cccc',
+          cveId: null,
+          summary: 'leak',
+          createdAt: ago(12),
+        },
       ],
     },
     environments: [
-      { name: 'production', createdAt: ago(300), updatedAt: ago(30), reviewers: [{ type: 'User', login: 'alice' }], branchPolicy: { protectedBranches: true, customBranchPolicies: false } },
+      {
+        name: 'production',
+        createdAt: ago(300),
+        updatedAt: ago(30),
+        reviewers: [{ type: 'User', login: 'alice' }],
+        branchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      },
     ],
   });
 }
@@ -208,7 +260,10 @@ describe('GitHub connector', () => {
     expect(observed).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
     expect(observed).toBeLessThanOrEqual(Date.now());
     const bpBytes = await content(bp);
-    expect(JSON.parse(bpBytes.toString('utf8'))).toMatchObject({ protected: true, effective: { requiredApprovingReviewCount: 2 } });
+    expect(JSON.parse(bpBytes.toString('utf8'))).toMatchObject({
+      protected: true,
+      effective: { requiredApprovingReviewCount: 2 },
+    });
     expect(bp.artifact.meta.mediaType).toBe('application/json');
 
     // Pull requests: only merged ones in the window; approval judged at merge time.
@@ -218,35 +273,80 @@ describe('GitHub connector', () => {
     expect(approved).toEqual({ 1: true, 2: false, 3: false, 5: false, 6: false });
     expect(ids.get('acme/model-service/pull/1')!.artifact.meta).toMatchObject({
       observedAt: new Date(fakeRepoPull(fake, 1).mergedAt!).toISOString(),
-      attributes: { approvers: ['bob'], reviewers: ['bob'], author: 'alice', baseBranch: 'main', toDefaultBranch: true, observedAtFrom: 'merged_at' },
+      attributes: {
+        approvers: ['bob'],
+        reviewers: ['bob'],
+        author: 'alice',
+        baseBranch: 'main',
+        toDefaultBranch: true,
+        observedAtFrom: 'merged_at',
+      },
     });
-    expect(ids.get('acme/model-service/pull/3')!.artifact.meta.attributes).toMatchObject({ approvers: [], reviewers: ['carol'] });
+    expect(ids.get('acme/model-service/pull/3')!.artifact.meta.attributes).toMatchObject({
+      approvers: [],
+      reviewers: ['carol'],
+    });
     const summary = ids.get('acme/model-service/pull-request-summary')!.artifact.meta.attributes;
-    expect(summary).toMatchObject({ merged: 5, mergedWithoutApproval: 4, allApproved: false, unapprovedPullRequests: [2, 3, 5, 6], window: '90d' });
+    expect(summary).toMatchObject({
+      merged: 5,
+      mergedWithoutApproval: 4,
+      allApproved: false,
+      unapprovedPullRequests: [2, 3, 5, 6],
+      window: '90d',
+    });
 
     // CODEOWNERS: the file itself, and what it says.
     const co = ids.get('acme/model-service/codeowners')!;
     expect((await content(co)).toString('utf8')).toBe('# owners\n* @acme/ml-leads\n/models/ @acme/ml\n');
     expect(co.artifact.meta).toMatchObject({ mediaType: 'text/plain' });
-    expect(co.artifact.meta.attributes).toMatchObject({ present: true, path: '.github/CODEOWNERS', ruleCount: 2, owners: ['@acme/ml', '@acme/ml-leads'], hasDefaultOwner: true, lastCommitAt: '2026-01-10T08:00:00.000Z' });
+    expect(co.artifact.meta.attributes).toMatchObject({
+      present: true,
+      path: '.github/CODEOWNERS',
+      ruleCount: 2,
+      owners: ['@acme/ml', '@acme/ml-leads'],
+      hasDefaultOwner: true,
+      lastCommitAt: '2026-01-10T08:00:00.000Z',
+    });
 
     // Files by glob, with their last commit as observedAt and front matter read.
-    expect(ofKind(steps, 'file').map((s) => s.artifact.meta.attributes['path'])).toEqual(['docs/policies/ai-policy.md', 'model-cards/fraud.md']);
+    expect(ofKind(steps, 'file').map((s) => s.artifact.meta.attributes['path'])).toEqual([
+      'docs/policies/ai-policy.md',
+      'model-cards/fraud.md',
+    ]);
     const policy = ids.get('acme/model-service/file/docs/policies/ai-policy.md')!;
     expect(policy.artifact.meta).toMatchObject({ observedAt: '2026-02-01T09:30:00.000Z', mediaType: 'text/markdown' });
-    expect(policy.artifact.meta.attributes).toMatchObject({ lastCommitAuthor: 'dave', frontMatter: { type: 'ai-policy', owner: 'Risk Office' }, blobSha: gitBlobSha('---\ntype: ai-policy\nowner: Risk Office\n---\n# AI policy\n') });
+    expect(policy.artifact.meta.attributes).toMatchObject({
+      lastCommitAuthor: 'dave',
+      frontMatter: { type: 'ai-policy', owner: 'Risk Office' },
+      blobSha: gitBlobSha('---\ntype: ai-policy\nowner: Risk Office\n---\n# AI policy\n'),
+    });
     expect((await content(policy)).toString('utf8')).toContain('# AI policy');
 
     // Releases (drafts are not releases yet) and tags.
-    expect(ofKind(steps, 'release').map((s) => s.artifact.meta.attributes['tag']).sort()).toEqual(['v1.0.0', 'v1.1.0-rc1']);
-    expect(ids.get('acme/model-service/release/v1.0.0')!.artifact.meta).toMatchObject({ observedAt: new Date(published).toISOString(), attributes: { assets: ['model.onnx'], prerelease: false } });
-    const tags = JSON.parse((await content(ids.get('acme/model-service/tags')!)).toString('utf8')) as { tags: { name: string }[] };
+    expect(
+      ofKind(steps, 'release')
+        .map((s) => s.artifact.meta.attributes['tag'])
+        .sort(),
+    ).toEqual(['v1.0.0', 'v1.1.0-rc1']);
+    expect(ids.get('acme/model-service/release/v1.0.0')!.artifact.meta).toMatchObject({
+      observedAt: new Date(published).toISOString(),
+      attributes: { assets: ['model.onnx'], prerelease: false },
+    });
+    const tags = JSON.parse((await content(ids.get('acme/model-service/tags')!)).toString('utf8')) as {
+      tags: { name: string }[];
+    };
     expect(tags.tags.map((t) => t.name)).toEqual(['v1.0.0', 'v1.1.0-rc1']);
 
     // Workflow runs: completed ones in the window, with their artifact names; a missing workflow is skipped.
     const runs = ofKind(steps, 'workflow-run').map((s) => s.artifact.meta.attributes);
     expect(runs.map((r) => r['runId']).sort()).toEqual(['901', '902']);
-    expect(runs.find((r) => r['runId'] === '901')).toMatchObject({ conclusion: 'success', success: true, artifactNames: ['eval-report', 'metrics'], workflow: 'evaluate.yml', workflowPath: '.github/workflows/evaluate.yml' });
+    expect(runs.find((r) => r['runId'] === '901')).toMatchObject({
+      conclusion: 'success',
+      success: true,
+      artifactNames: ['eval-report', 'metrics'],
+      workflow: 'evaluate.yml',
+      workflowPath: '.github/workflows/evaluate.yml',
+    });
 
     // Dependabot: open alerts by severity, with ages.
     expect(ids.get('acme/model-service/dependabot-alerts')!.artifact.meta.attributes).toMatchObject({
@@ -270,9 +370,17 @@ describe('GitHub connector', () => {
       waitTimerMinutes: 10,
       branchPolicy: 'protected-branches',
     });
-    expect(ids.get('acme/model-service/environment/staging')!.artifact.meta.attributes).toMatchObject({ protected: false, branchPolicy: 'any' });
+    expect(ids.get('acme/model-service/environment/staging')!.artifact.meta.attributes).toMatchObject({
+      protected: false,
+      branchPolicy: 'any',
+    });
 
-    expect(stats).toMatchObject({ requests: fake.http.requests.length, billableRequests: fake.billable(), notModified: 0, rateLimitRemaining: fake.rateLimitRemaining });
+    expect(stats).toMatchObject({
+      requests: fake.http.requests.length,
+      billableRequests: fake.billable(),
+      notModified: 0,
+      rateLimitRemaining: fake.rateLimitRemaining,
+    });
   });
 
   it('scopes organisations by name glob, topic and exclusion, plus named repositories', async () => {
@@ -287,10 +395,20 @@ describe('GitHub connector', () => {
     const connector = await makeConnector(fake, {
       orgs: [{ name: 'acme', repositories: ['ml-*'], topics: ['AI'], exclude: ['*-sandbox'] }],
       repositories: ['partner/shared-model'],
-      collect: { pullRequests: false, releases: false, tags: false, dependabotAlerts: false, environments: false, codeowners: false },
+      collect: {
+        pullRequests: false,
+        releases: false,
+        tags: false,
+        dependabotAlerts: false,
+        environments: false,
+        codeowners: false,
+      },
     });
     const { steps } = await collect(connector);
-    expect(steps.map((s) => s.artifact.meta.attributes['repository'])).toEqual(['acme/ml-alpha', 'partner/shared-model']);
+    expect(steps.map((s) => s.artifact.meta.attributes['repository'])).toEqual([
+      'acme/ml-alpha',
+      'partner/shared-model',
+    ]);
   });
 
   it('follows Link pagination across many pages (page numbers and cursors)', async () => {
@@ -299,21 +417,35 @@ describe('GitHub connector', () => {
     const big = fake.repo('acme/repo-3');
     big.pulls = mergedPulls(23);
     big.dependabot.alerts = Array.from({ length: 5 }, (_, i) => alert(i + 1, 'medium', ago(i + 1)));
-    big.environments = Array.from({ length: 5 }, (_, i) => ({ name: `env-${i}`, createdAt: ago(9), updatedAt: ago(9), reviewers: [], branchPolicy: null }));
+    big.environments = Array.from({ length: 5 }, (_, i) => ({
+      name: `env-${i}`,
+      createdAt: ago(9),
+      updatedAt: ago(9),
+      reviewers: [],
+      branchPolicy: null,
+    }));
     big.tags = Array.from({ length: 9 }, (_, i) => ({ name: `v0.${i}`, sha: sha1(`t${i}`) }));
     const connector = await makeConnector(fake, { requests: { perPage: 2, concurrency: 2 } });
     const { steps } = await collect(connector);
 
     expect(new Set(steps.map((s) => s.artifact.meta.attributes['repository'])).size).toBe(7);
-    expect(fake.http.requestsTo(/^\/orgs\/acme\/repos\?/).map((r) => new URLSearchParams(r.query).get('page') ?? '1')).toEqual(['1', '2', '3', '4']);
-    expect(ofKind(steps, 'pull-request').filter((s) => s.artifact.meta.attributes['repository'] === 'acme/repo-3')).toHaveLength(23);
+    expect(
+      fake.http.requestsTo(/^\/orgs\/acme\/repos\?/).map((r) => new URLSearchParams(r.query).get('page') ?? '1'),
+    ).toEqual(['1', '2', '3', '4']);
+    expect(
+      ofKind(steps, 'pull-request').filter((s) => s.artifact.meta.attributes['repository'] === 'acme/repo-3'),
+    ).toHaveLength(23);
     expect(fake.http.requestsTo(/^\/repos\/acme\/repo-3\/pulls\?/)).toHaveLength(12);
     const alerts = fake.http.requestsTo(/^\/repos\/acme\/repo-3\/dependabot\/alerts/);
     expect(alerts).toHaveLength(3);
     expect(alerts.slice(1).every((r) => new URLSearchParams(r.query).has('after'))).toBe(true);
     expect(byId(steps).get('acme/repo-3/dependabot-alerts')!.artifact.meta.attributes['openCount']).toBe(5);
-    expect(ofKind(steps, 'environment').filter((s) => s.artifact.meta.attributes['repository'] === 'acme/repo-3')).toHaveLength(5);
-    const tags = JSON.parse((await content(byId(steps).get('acme/repo-3/tags')!)).toString('utf8')) as { tags: unknown[] };
+    expect(
+      ofKind(steps, 'environment').filter((s) => s.artifact.meta.attributes['repository'] === 'acme/repo-3'),
+    ).toHaveLength(5);
+    const tags = JSON.parse((await content(byId(steps).get('acme/repo-3/tags')!)).toString('utf8')) as {
+      tags: unknown[];
+    };
     expect(tags.tags).toHaveLength(9);
   });
 
@@ -321,7 +453,9 @@ describe('GitHub connector', () => {
     const fake = await startFake();
     standardRepo(fake, 'acme', 'svc', 3);
     const store = await FilesystemStore.open(await tempDir());
-    const overrides: Overrides = { collect: { workflowRuns: { workflows: ['evaluate.yml'] }, files: { include: ['**/*.md'] } } };
+    const overrides: Overrides = {
+      collect: { workflowRuns: { workflows: ['evaluate.yml'] }, files: { include: ['**/*.md'] } },
+    };
     const first = await collect(await makeConnector(fake, overrides), { store });
     fake.http.resetLog();
     await new Promise((r) => setTimeout(r, 1100)); // a later Date header
@@ -335,7 +469,13 @@ describe('GitHub connector', () => {
 
     const before = byId(first.steps);
     const after = byId(second.steps);
-    for (const id of ['acme/svc/branch-protection', 'acme/svc/codeowners', 'acme/svc/tags', 'acme/svc/dependabot-alerts', 'acme/svc/environment/production']) {
+    for (const id of [
+      'acme/svc/branch-protection',
+      'acme/svc/codeowners',
+      'acme/svc/tags',
+      'acme/svc/dependabot-alerts',
+      'acme/svc/environment/production',
+    ]) {
       const a = before.get(id)!;
       const b = after.get(id)!;
       expect(b, id).toBeDefined();
@@ -358,7 +498,9 @@ describe('GitHub connector', () => {
       '/repos/acme/svc/rules/branches/main',
     ]);
     expect(third.created).toHaveLength(1);
-    expect(byId(third.steps).get('acme/svc/branch-protection')!.artifact.meta.attributes['forcePushesBlocked']).toBe(false);
+    expect(byId(third.steps).get('acme/svc/branch-protection')!.artifact.meta.attributes['forcePushesBlocked']).toBe(
+      false,
+    );
   });
 
   it('backs off on secondary rate limits (403 and 429) honouring Retry-After', async () => {
@@ -392,17 +534,43 @@ describe('GitHub connector', () => {
     expect(fake.http.requestsTo(/protection$/).map((r) => r.status)).toEqual([403, 404]);
 
     fake.http.fail('/repos/acme/svc/branches/main/protection', exhausted(3600));
-    const err = await collect(await makeConnector(fake, { requests: { maxRateLimitWaitSeconds: 60 } })).catch((e: unknown) => e);
+    const err = await collect(await makeConnector(fake, { requests: { maxRateLimitWaitSeconds: 60 } })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).retryable).toBe(true);
-    expect((err as Error).message).toMatch(/primary rate limit is exhausted \(GET \/repos\/acme\/svc\/branches\/main\/protection\); it resets at \d{4}-/);
+    expect((err as Error).message).toMatch(
+      /primary rate limit is exhausted \(GET \/repos\/acme\/svc\/branches\/main\/protection\); it resets at \d{4}-/,
+    );
   });
 
   it('retries 5xx and plain 429 with backoff honouring Retry-After, then gives up retryably', async () => {
     const fake = await startFake();
-    fake.addRepo('acme', 'svc', { releases: [{ id: 5, tag: 'v1', name: 'v1', createdAt: ago(1), publishedAt: ago(1), draft: false, prerelease: false, author: 'a', assets: [] }] });
-    fake.http.fail(/^\/repos\/acme\/svc\/releases/, { status: 502, headers: { 'retry-after': '2' }, body: { message: 'Server Error' } }, 2);
-    fake.http.fail(/^\/repos\/acme\/svc\/tags/, { status: 429, headers: { 'retry-after': '1' }, body: { message: 'Too Many Requests' } });
+    fake.addRepo('acme', 'svc', {
+      releases: [
+        {
+          id: 5,
+          tag: 'v1',
+          name: 'v1',
+          createdAt: ago(1),
+          publishedAt: ago(1),
+          draft: false,
+          prerelease: false,
+          author: 'a',
+          assets: [],
+        },
+      ],
+    });
+    fake.http.fail(
+      /^\/repos\/acme\/svc\/releases/,
+      { status: 502, headers: { 'retry-after': '2' }, body: { message: 'Server Error' } },
+      2,
+    );
+    fake.http.fail(/^\/repos\/acme\/svc\/tags/, {
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { message: 'Too Many Requests' },
+    });
     const { steps, stats } = await collect(await makeConnector(fake, {}, 'ghp_test', 15));
     expect(ofKind(steps, 'release')).toHaveLength(1);
     const attempts = fake.http.requestsTo(/^\/repos\/acme\/svc\/releases/);
@@ -417,7 +585,9 @@ describe('GitHub connector', () => {
     const err = await collect(failing).catch((e: unknown) => e);
     expect(failing.stats()['retries']).toBe(2);
     expect(err).toBeInstanceOf(SourceUnavailableError);
-    expect((err as Error).message).toMatch(/GET \/repos\/acme\/svc\/releases kept failing after 2 retries \(503 Service Unavailable\)/);
+    expect((err as Error).message).toMatch(
+      /GET \/repos\/acme\/svc\/releases kept failing after 2 retries \(503 Service Unavailable\)/,
+    );
     expect(fake.http.requestsTo(/^\/repos\/acme\/svc\/releases/).filter((r) => r.status === 503)).toHaveLength(1 + 2);
   });
 
@@ -442,7 +612,9 @@ describe('GitHub connector', () => {
       fake.addRepo('acme', 'svc', {});
       const err = await collect(await makeConnector(fake, {}, 'ghp_expired')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CredentialsError);
-      expect((err as Error).message).toMatch(/source "gh": GitHub rejected the credentials \(401 Bad credentials\) at GET \/orgs\/acme\/repos: the token from auth.token is invalid, expired or revoked/);
+      expect((err as Error).message).toMatch(
+        /source "gh": GitHub rejected the credentials \(401 Bad credentials\) at GET \/orgs\/acme\/repos: the token from auth.token is invalid, expired or revoked/,
+      );
     });
 
     it('403: names the missing fine-grained permission or OAuth scope', async () => {
@@ -455,7 +627,9 @@ describe('GitHub connector', () => {
       });
       const err = await collect(await makeConnector(fake)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CredentialsError);
-      expect((err as Error).message).toContain('GitHub refused GET /repos/acme/svc/dependabot/alerts (403 Resource not accessible by personal access token)');
+      expect((err as Error).message).toContain(
+        'GitHub refused GET /repos/acme/svc/dependabot/alerts (403 Resource not accessible by personal access token)',
+      );
       expect((err as Error).message).toContain('the token lacks the fine-grained permission vulnerability_alerts=read');
 
       fake.http.fail('/repos/acme/svc/branches/main/protection', {
@@ -465,17 +639,25 @@ describe('GitHub connector', () => {
       });
       const err2 = await collect(await makeConnector(fake)).catch((e: unknown) => e);
       expect(err2).toBeInstanceOf(CredentialsError);
-      expect((err2 as Error).message).toContain('this endpoint accepts one of the OAuth scopes [repo]; the token has [read:org]');
+      expect((err2 as Error).message).toContain(
+        'this endpoint accepts one of the OAuth scopes [repo]; the token has [read:org]',
+      );
     });
 
     it('404 on a configured repository or organisation is a SourceConfigError naming the config entry', async () => {
       const fake = await startFake();
       fake.addRepo('acme', 'svc', {});
-      const err = await collect(await makeConnector(fake, { orgs: [], repositories: ['acme/svc', 'acme/nope'] })).catch((e: unknown) => e);
+      const err = await collect(await makeConnector(fake, { orgs: [], repositories: ['acme/svc', 'acme/nope'] })).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(SourceConfigError);
-      expect((err as Error).message).toMatch(/source "gh": repositories\[1\] "acme\/nope" was not found \(404 at GET \/repos\/acme\/nope\)/);
+      expect((err as Error).message).toMatch(
+        /source "gh": repositories\[1\] "acme\/nope" was not found \(404 at GET \/repos\/acme\/nope\)/,
+      );
 
-      const err2 = await collect(await makeConnector(fake, { orgs: [{ name: 'acme' }, { name: 'ghost' }] })).catch((e: unknown) => e);
+      const err2 = await collect(await makeConnector(fake, { orgs: [{ name: 'acme' }, { name: 'ghost' }] })).catch(
+        (e: unknown) => e,
+      );
       expect(err2).toBeInstanceOf(SourceConfigError);
       expect((err2 as Error).message).toMatch(/orgs\[1\] "ghost" was not found \(404 at GET \/orgs\/ghost\/repos\)/);
     });
@@ -484,11 +666,29 @@ describe('GitHub connector', () => {
       const fake = await startFake();
       fake.addRepo('acme', 'svc', { pulls: mergedPulls(3) });
       const cases: [FakeResponse, RegExp][] = [
-        [{ status: 200, headers: { 'content-type': 'application/json' }, body: '[{"number": 1, "title": "unterminated' }, /returned a body that is not JSON \(.*\) \(malformed or truncated response\)/],
-        [{ status: 200, body: { unexpected: true } }, /returned JSON of an unexpected shape \(malformed or truncated response\): \(body\): /],
-        [{ status: 200, body: [{ number: 'one' }] }, /returned JSON of an unexpected shape \(malformed or truncated response\): 0\.number: /],
         [
-          { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(mergedPulls(40)), truncate: true },
+          {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: '[{"number": 1, "title": "unterminated',
+          },
+          /returned a body that is not JSON \(.*\) \(malformed or truncated response\)/,
+        ],
+        [
+          { status: 200, body: { unexpected: true } },
+          /returned JSON of an unexpected shape \(malformed or truncated response\): \(body\): /,
+        ],
+        [
+          { status: 200, body: [{ number: 'one' }] },
+          /returned JSON of an unexpected shape \(malformed or truncated response\): 0\.number: /,
+        ],
+        [
+          {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(mergedPulls(40)),
+            truncate: true,
+          },
           /returned a body cut off after \d+ bytes of \d+ \(truncated response: /,
         ],
       ];
@@ -507,7 +707,11 @@ describe('GitHub connector', () => {
       fake.addRepo('acme', 'svc', {});
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      fake.app = { appId: 42, installationId: 7, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+      fake.app = {
+        appId: 42,
+        installationId: 7,
+        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      };
       const source = githubSourceSchema.parse({
         id: 'gh',
         type: 'github',
@@ -519,7 +723,9 @@ describe('GitHub connector', () => {
       const c1 = await createGithubConnector(source, async () => wrongKey, { retryAfterBaseMs: 1 });
       const err = await collect(c1).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CredentialsError);
-      expect((err as Error).message).toMatch(/GitHub refused an installation token \(401 .*\): the App JWT was rejected/);
+      expect((err as Error).message).toMatch(
+        /GitHub refused an installation token \(401 .*\): the App JWT was rejected/,
+      );
 
       const c2 = await createGithubConnector(
         { ...source, auth: { app: { appId: 42, privateKey: { file: 'app.pem' }, installationId: 8 } } },
@@ -536,7 +742,11 @@ describe('GitHub connector', () => {
     const fake = await startFake({ prefix: '/api/v3' });
     standardRepo(fake, 'acme', 'svc', 2);
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    fake.app = { appId: 42, installationId: 7, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    fake.app = {
+      appId: 42,
+      installationId: 7,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    };
     const source = githubSourceSchema.parse({
       id: 'ghes',
       type: 'github',
@@ -556,16 +766,23 @@ describe('GitHub connector', () => {
     expect(fake.installationTokensIssued).toBe(1);
     expect(fake.baseUrl).toMatch(/\/api\/v3$/);
     expect(ofKind(steps, 'pull-request')).toHaveLength(2);
-    expect(steps.every((s) => s.artifact.meta.provenance.endpoint.startsWith(`${fake.baseUrl}/repos/acme/svc`))).toBe(true);
+    expect(steps.every((s) => s.artifact.meta.provenance.endpoint.startsWith(`${fake.baseUrl}/repos/acme/svc`))).toBe(
+      true,
+    );
     expect(fake.http.requests.every((r) => r.path !== '/' && !r.path.startsWith('/api/v3'))).toBe(true);
   });
 
   it('resumes mid-pagination from a cursor instead of starting over', async () => {
     const fake = await startFake();
     fake.addRepo('acme', 'a-first', { pulls: mergedPulls(3) });
-    fake.addRepo('acme', 'big', { pulls: mergedPulls(250, { daysAgoStart: 60, unapproved: [7, 180] }), protection: { requiredApprovingReviewCount: 1 } });
+    fake.addRepo('acme', 'big', {
+      pulls: mergedPulls(250, { daysAgoStart: 60, unapproved: [7, 180] }),
+      protection: { requiredApprovingReviewCount: 1 },
+    });
     fake.addRepo('acme', 'z-last', { pulls: mergedPulls(4) });
-    const overrides: Overrides = { collect: { releases: false, tags: false, dependabotAlerts: false, environments: false, codeowners: false } };
+    const overrides: Overrides = {
+      collect: { releases: false, tags: false, dependabotAlerts: false, environments: false, codeowners: false },
+    };
 
     const reference = await collect(await makeConnector(fake, overrides));
     const allIds = reference.steps.map((s) => s.artifact.meta.externalId);
@@ -586,23 +803,34 @@ describe('GitHub connector', () => {
     // No page before the cursor's page is asked again, and no review of an already collected PR.
     expect(fake.http.requestsTo(/^\/orgs/)).toHaveLength(1);
     expect(fake.http.requestsTo(/^\/repos\/acme\/a-first/)).toHaveLength(0);
-    expect(fake.http.requestsTo(/^\/repos\/acme\/big\/pulls\?/).map((r) => new URLSearchParams(r.query).get('page'))).toEqual(['2', '3']);
+    expect(
+      fake.http.requestsTo(/^\/repos\/acme\/big\/pulls\?/).map((r) => new URLSearchParams(r.query).get('page')),
+    ).toEqual(['2', '3']);
     expect(fake.http.requestsTo(/^\/repos\/acme\/big\/pulls\/\d+\/reviews/)).toHaveLength(99);
     // The summary counts the PRs of both attempts.
-    expect(byId(resumed.steps).get('acme/big/pull-request-summary')!.artifact.meta.attributes).toMatchObject({ merged: 250, mergedWithoutApproval: 2, unapprovedPullRequests: [7, 180] });
+    expect(byId(resumed.steps).get('acme/big/pull-request-summary')!.artifact.meta.attributes).toMatchObject({
+      merged: 250,
+      mergedWithoutApproval: 2,
+      unapprovedPullRequests: [7, 180],
+    });
 
     // The resumed run's state makes the next run cheap for the resumed repository.
     fake.http.resetLog();
     const next = await collect(await makeConnector(fake, overrides), { previousState: resumed.state });
     expect(fake.http.requestsTo(/^\/repos\/acme\/big\/pulls\?/).map((r) => r.status)).toEqual([304]);
-    expect(byId(next.steps).get('acme/big/pull-request-summary')!.artifact.meta.attributes).toMatchObject({ merged: 250 });
+    expect(byId(next.steps).get('acme/big/pull-request-summary')!.artifact.meta.attributes).toMatchObject({
+      merged: 250,
+    });
   });
 
   it('acceptance: 50 repositories and 5,000 pull requests, then one new PR costs <5% of the billable requests and one new blob plus the changed summary', async () => {
     const fake = await startFake();
     for (let i = 0; i < 50; i++) standardRepo(fake, 'acme', `service-${String(i).padStart(2, '0')}`, 100);
     const store = await FilesystemStore.open(await tempDir());
-    const overrides: Overrides = { collect: { workflowRuns: { workflows: ['evaluate.yml'] } }, requests: { concurrency: 8 } };
+    const overrides: Overrides = {
+      collect: { workflowRuns: { workflows: ['evaluate.yml'] } },
+      requests: { concurrency: 8 },
+    };
 
     const first = await collect(await makeConnector(fake, overrides), { store });
     expect(ofKind(first.steps, 'pull-request')).toHaveLength(5000);
@@ -621,7 +849,10 @@ describe('GitHub connector', () => {
     const secondBillable = second.stats['billableRequests']!;
     expect(secondBillable).toBe(fake.billable());
     expect(secondBillable).toBeLessThan(0.05 * firstBillable);
-    expect(fake.http.requests.filter((r) => r.status !== 304).map((r) => r.path)).toEqual(['/repos/acme/service-17/pulls', '/repos/acme/service-17/pulls/101/reviews']);
+    expect(fake.http.requests.filter((r) => r.status !== 304).map((r) => r.path)).toEqual([
+      '/repos/acme/service-17/pulls',
+      '/repos/acme/service-17/pulls/101/reviews',
+    ]);
     expect(second.stats['notModified']).toBeGreaterThan(400);
 
     const newPr = byId(second.steps).get('acme/service-17/pull/101')!;
@@ -637,10 +868,13 @@ describe('GitHub connector', () => {
   }, 150_000);
 
   it('proposes default mappings that are valid and select what the connector produces', async () => {
-    const raw: unknown = parseYaml(await readFile(path.join(__dirname, '../../mappings/default/25-github.yaml'), 'utf8'));
+    const raw: unknown = parseYaml(
+      await readFile(path.join(__dirname, '../../mappings/default/25-github.yaml'), 'utf8'),
+    );
     const file = mappingFileSchema.parse(raw);
     const controls = new Set(loadCatalog().controls.map((c) => c.id));
-    const selectorsOf = (rule: (typeof file.rules)[number]) => (Array.isArray(rule.select) ? rule.select : [rule.select]);
+    const selectorsOf = (rule: (typeof file.rules)[number]) =>
+      Array.isArray(rule.select) ? rule.select : [rule.select];
     for (const rule of file.rules) {
       expect(rule.id).toMatch(/^github-/);
       for (const c of rule.controls) expect(controls.has(c), `${rule.id}: ${c}`).toBe(true);
@@ -653,9 +887,17 @@ describe('GitHub connector', () => {
     const fake = await startFake();
     richRepo(fake, ago(19), sha1('head'));
     standardRepo(fake, 'acme', 'clean', 2);
-    const connector = await makeConnector(fake, { collect: { workflowRuns: { workflows: ['evaluate.yml'] }, files: { include: ['**/*.md'] } } });
+    const connector = await makeConnector(fake, {
+      collect: { workflowRuns: { workflows: ['evaluate.yml'] }, files: { include: ['**/*.md'] } },
+    });
     const { steps } = await collect(connector);
-    const artifacts = steps.map((s) => ({ source: 'gh', sourceType: 'github', kind: s.artifact.meta.kind, attributes: s.artifact.meta.attributes, id: s.artifact.meta.externalId }));
+    const artifacts = steps.map((s) => ({
+      source: 'gh',
+      sourceType: 'github',
+      kind: s.artifact.meta.kind,
+      attributes: s.artifact.meta.attributes,
+      id: s.artifact.meta.externalId,
+    }));
     const matched = (ruleId: string) => {
       const rule = file.rules.find((r) => r.id === ruleId)!;
       const test = compileSelectors(selectorsOf(rule));
@@ -670,27 +912,54 @@ describe('GitHub connector', () => {
     expect(matched('github-model-cards')).toEqual(['acme/model-service/file/model-cards/fraud.md']);
     expect(matched('github-design-records')).toEqual(['acme/model-service/file/docs/adr/0001-use-onnx.md']);
     expect(matched('github-ai-policy')).toEqual(['acme/model-service/file/docs/policies/ai-policy.md']);
-    expect(matched('github-protected-deployments')).toEqual(['acme/clean/environment/production', 'acme/model-service/environment/production']);
+    expect(matched('github-protected-deployments')).toEqual([
+      'acme/clean/environment/production',
+      'acme/model-service/environment/production',
+    ]);
   });
 
   it('validates its configuration: secrets only by reference, and some scope', () => {
-    const parsed = githubSourceSchema.parse({ id: 'gh', type: 'github', auth: { token: { env: 'GITHUB_TOKEN' } }, repositories: ['acme/x'] });
+    const parsed = githubSourceSchema.parse({
+      id: 'gh',
+      type: 'github',
+      auth: { token: { env: 'GITHUB_TOKEN' } },
+      repositories: ['acme/x'],
+    });
     expect(parsed).toMatchObject({
       baseUrl: 'https://api.github.com',
       orgs: [],
       collect: { branchProtection: true, pullRequests: { window: '90d' }, workflowRuns: false, files: false },
       requests: { perPage: 100, retries: 3, concurrency: 2 },
     });
-    const literal = githubSourceSchema.safeParse({ id: 'gh', type: 'github', auth: { token: 'ghp_literal' }, repositories: ['acme/x'] });
-    expect(literal.error!.issues[0]).toMatchObject({ path: ['auth', 'token'], message: expect.stringMatching(/secrets are never written in the config/) });
-    const literalKey = githubSourceSchema.safeParse({ id: 'gh', type: 'github', auth: { app: { appId: 1, privateKey: '-----BEGIN', installationId: 2 } }, repositories: ['acme/x'] });
+    const literal = githubSourceSchema.safeParse({
+      id: 'gh',
+      type: 'github',
+      auth: { token: 'ghp_literal' },
+      repositories: ['acme/x'],
+    });
+    expect(literal.error!.issues[0]).toMatchObject({
+      path: ['auth', 'token'],
+      message: expect.stringMatching(/secrets are never written in the config/),
+    });
+    const literalKey = githubSourceSchema.safeParse({
+      id: 'gh',
+      type: 'github',
+      auth: { app: { appId: 1, privateKey: '-----BEGIN', installationId: 2 } },
+      repositories: ['acme/x'],
+    });
     expect(literalKey.error!.issues[0]).toMatchObject({ path: ['auth', 'app', 'privateKey'] });
     const both = githubSourceSchema.safeParse({ id: 'gh', type: 'github', auth: {}, repositories: ['acme/x'] });
     expect(both.error!.issues[0]!.message).toMatch(/exactly one of auth.token/);
     const noScope = githubSourceSchema.safeParse({ id: 'gh', type: 'github', auth: { token: { env: 'T' } } });
     expect(noScope.success).toBe(false);
     expect(noScope.error!.issues[0]!.message).toMatch(/orgs or repositories/);
-    const badWindow = githubSourceSchema.safeParse({ id: 'gh', type: 'github', auth: { token: { env: 'T' } }, orgs: [{ name: 'acme' }], collect: { pullRequests: { window: '3 months' } } });
+    const badWindow = githubSourceSchema.safeParse({
+      id: 'gh',
+      type: 'github',
+      auth: { token: { env: 'T' } },
+      orgs: [{ name: 'acme' }],
+      collect: { pullRequests: { window: '3 months' } },
+    });
     expect(badWindow.success).toBe(false);
   });
 });
@@ -699,7 +968,13 @@ describe('GitHub connector', () => {
 function richRepo(fake: FakeGithub, published: string, head: string): FakeRepo {
   return fake.addRepo('acme', 'model-service', {
     topics: ['ai'],
-    protection: { requiredApprovingReviewCount: 1, requireCodeOwnerReviews: true, requiredStatusChecks: ['ci/test'], strict: true, enforceAdmins: true },
+    protection: {
+      requiredApprovingReviewCount: 1,
+      requireCodeOwnerReviews: true,
+      requiredStatusChecks: ['ci/test'],
+      strict: true,
+      enforceAdmins: true,
+    },
     rules: [
       {
         type: 'pull_request',
@@ -716,7 +991,10 @@ function richRepo(fake: FakeGithub, published: string, head: string): FakeRepo {
       },
       {
         type: 'required_status_checks',
-        parameters: { required_status_checks: [{ context: 'eval/model' }], strict_required_status_checks_policy: false },
+        parameters: {
+          required_status_checks: [{ context: 'eval/model' }],
+          strict_required_status_checks_policy: false,
+        },
         ruleset_id: 7,
         ruleset_source: 'acme',
         ruleset_source_type: 'Organization',
@@ -726,27 +1004,80 @@ function richRepo(fake: FakeGithub, published: string, head: string): FakeRepo {
     pulls: [
       pull(1, { reviews: [{ user: 'bob', state: 'APPROVED', submittedAt: ago(5, 10) }] }),
       pull(2, { reviews: [] }),
-      pull(3, { headSha: head, reviews: [{ user: 'alice', state: 'APPROVED', submittedAt: ago(5, 10) }, { user: 'carol', state: 'COMMENTED', submittedAt: ago(5, 9) }] }),
+      pull(3, {
+        headSha: head,
+        reviews: [
+          { user: 'alice', state: 'APPROVED', submittedAt: ago(5, 10) },
+          { user: 'carol', state: 'COMMENTED', submittedAt: ago(5, 9) },
+        ],
+      }),
       pull(4, { mergedAt: null }),
-      pull(5, { reviews: [{ user: 'bob', state: 'APPROVED', submittedAt: ago(5, 20) }, { user: 'bob', state: 'CHANGES_REQUESTED', submittedAt: ago(5, 10) }] }),
+      pull(5, {
+        reviews: [
+          { user: 'bob', state: 'APPROVED', submittedAt: ago(5, 20) },
+          { user: 'bob', state: 'CHANGES_REQUESTED', submittedAt: ago(5, 10) },
+        ],
+      }),
       pull(6, { reviews: [{ user: 'bob', state: 'APPROVED', submittedAt: ago(4) }] }),
       pull(7, { state: 'open', mergedAt: null, closedAt: null }),
       pull(8, { mergedAt: ago(200), updatedAt: ago(200), reviews: [] }),
     ],
     files: {
-      '.github/CODEOWNERS': { content: '# owners\n* @acme/ml-leads\n/models/ @acme/ml\n', commits: [{ sha: sha1('c1'), date: '2026-01-10T08:00:00Z', author: 'carol' }] },
+      '.github/CODEOWNERS': {
+        content: '# owners\n* @acme/ml-leads\n/models/ @acme/ml\n',
+        commits: [{ sha: sha1('c1'), date: '2026-01-10T08:00:00Z', author: 'carol' }],
+      },
       'docs/policies/ai-policy.md': {
         content: '---\ntype: ai-policy\nowner: Risk Office\n---\n# AI policy\n',
         commits: [{ sha: sha1('c2'), date: '2026-02-01T09:30:00Z', author: 'dave' }],
       },
-      'model-cards/fraud.md': { content: '# Fraud model card\n', commits: [{ sha: sha1('c3'), date: '2026-03-03T10:00:00Z', author: 'erin' }] },
-      'docs/adr/0001-use-onnx.md': { content: '# Use ONNX for serving\n', commits: [{ sha: sha1('c5'), date: '2026-02-20T10:00:00Z', author: 'erin' }] },
-      'src/app.py': { content: 'print(1)\n', commits: [{ sha: sha1('c4'), date: '2026-03-04T10:00:00Z', author: 'erin' }] },
+      'model-cards/fraud.md': {
+        content: '# Fraud model card\n',
+        commits: [{ sha: sha1('c3'), date: '2026-03-03T10:00:00Z', author: 'erin' }],
+      },
+      'docs/adr/0001-use-onnx.md': {
+        content: '# Use ONNX for serving\n',
+        commits: [{ sha: sha1('c5'), date: '2026-02-20T10:00:00Z', author: 'erin' }],
+      },
+      'src/app.py': {
+        content: 'print(1)\n',
+        commits: [{ sha: sha1('c4'), date: '2026-03-04T10:00:00Z', author: 'erin' }],
+      },
     },
     releases: [
-      { id: 11, tag: 'v1.0.0', name: 'First', createdAt: ago(20), publishedAt: published, draft: false, prerelease: false, author: 'alice', assets: ['model.onnx'] },
-      { id: 12, tag: 'v1.1.0-rc1', name: 'RC', createdAt: ago(3), publishedAt: ago(3), draft: false, prerelease: true, author: 'alice', assets: [] },
-      { id: 13, tag: 'v2.0.0', name: 'Draft', createdAt: ago(1), publishedAt: null, draft: true, prerelease: false, author: 'alice', assets: [] },
+      {
+        id: 11,
+        tag: 'v1.0.0',
+        name: 'First',
+        createdAt: ago(20),
+        publishedAt: published,
+        draft: false,
+        prerelease: false,
+        author: 'alice',
+        assets: ['model.onnx'],
+      },
+      {
+        id: 12,
+        tag: 'v1.1.0-rc1',
+        name: 'RC',
+        createdAt: ago(3),
+        publishedAt: ago(3),
+        draft: false,
+        prerelease: true,
+        author: 'alice',
+        assets: [],
+      },
+      {
+        id: 13,
+        tag: 'v2.0.0',
+        name: 'Draft',
+        createdAt: ago(1),
+        publishedAt: null,
+        draft: true,
+        prerelease: false,
+        author: 'alice',
+        assets: [],
+      },
     ],
     tags: [
       { name: 'v1.1.0-rc1', sha: sha1('t2') },
@@ -758,7 +1089,12 @@ function richRepo(fake: FakeGithub, published: string, head: string): FakeRepo {
         file: 'evaluate.yml',
         name: 'Model evaluation',
         runs: [
-          run(901, { conclusion: 'success', artifacts: ['eval-report', 'metrics'], createdAt: ago(2), updatedAt: ago(2, -30) }),
+          run(901, {
+            conclusion: 'success',
+            artifacts: ['eval-report', 'metrics'],
+            createdAt: ago(2),
+            updatedAt: ago(2, -30),
+          }),
           run(902, { conclusion: 'failure', artifacts: [], createdAt: ago(1), updatedAt: ago(1, -5) }),
           run(903, { status: 'in_progress', conclusion: null, createdAt: ago(0, 10), updatedAt: ago(0, 5) }),
           run(904, { conclusion: 'success', createdAt: ago(120), updatedAt: ago(120) }),

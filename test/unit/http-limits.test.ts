@@ -11,9 +11,17 @@ let b: http.Server;
 let originA: string;
 let originB: string;
 
-function server(name: string, handle: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<http.Server> {
+function server(
+  name: string,
+  handle: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<http.Server> {
   const s = http.createServer((req, res) => {
-    seen.push({ server: name, method: req.method ?? '', path: req.url ?? '', ...(req.headers.authorization ? { auth: req.headers.authorization } : {}) });
+    seen.push({
+      server: name,
+      method: req.method ?? '',
+      path: req.url ?? '',
+      ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
+    });
     req.resume();
     handle(req, res);
   });
@@ -60,9 +68,16 @@ describe('sameOriginFetch', () => {
     const res = await f(`${originA}/away`, { headers: { authorization: 'Bearer t' } });
     expect(res.status).toBe(307);
     expect(seen.map((s) => s.server)).toEqual(['a']);
-    const err = redirectError('source "x": GET /away', res.status, res.headers.get('location'), new URL(`${originA}/away`));
+    const err = redirectError(
+      'source "x": GET /away',
+      res.status,
+      res.headers.get('location'),
+      new URL(`${originA}/away`),
+    );
     expect(err).toBeInstanceOf(SourceConfigError);
-    expect(err.message).toBe(`source "x": GET /away answered 307, a redirect to ${originB}; requests and credentials go only to ${originA}: set the source's URL to the address the server redirects to`);
+    expect(err.message).toBe(
+      `source "x": GET /away answered 307, a redirect to ${originB}; requests and credentials go only to ${originA}: set the source's URL to the address the server redirects to`,
+    );
   });
 
   it('stops after 5 hops of a redirect loop and hands back the redirect', async () => {
@@ -93,6 +108,8 @@ describe('readUpTo', () => {
     expect((await readUpTo(null, 10))?.length).toBe(0);
     const err = tooLargeError('source "x": GET /x', 64 * 1048576);
     expect(err).toBeInstanceOf(SourceConfigError);
-    expect(err.message).toBe('source "x": GET /x returned more than 64 MB, far more than one API page; is the source\'s URL its API endpoint?');
+    expect(err.message).toBe(
+      'source "x": GET /x returned more than 64 MB, far more than one API page; is the source\'s URL its API endpoint?',
+    );
   });
 });

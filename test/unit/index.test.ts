@@ -14,7 +14,18 @@ async function populated() {
   const days = ['2026-01-05', '2026-02-05', '2026-03-05', '2026-04-05'];
   // Load the index after every sweep, as `status` does, so the cache is built incrementally.
   for (const [i, d] of days.entries()) {
-    await writeBundle(store, key, mappings, `b${i}`, { 'policies/ai-policy.md': `policy v${Math.floor(i / 2)}`, [`monitoring/m${i}.md`]: `drift ${i}`, 'raci.csv': 'same' }, new Date(`${d}T10:00:00Z`));
+    await writeBundle(
+      store,
+      key,
+      mappings,
+      `b${i}`,
+      {
+        'policies/ai-policy.md': `policy v${Math.floor(i / 2)}`,
+        [`monitoring/m${i}.md`]: `drift ${i}`,
+        'raci.csv': 'same',
+      },
+      new Date(`${d}T10:00:00Z`),
+    );
     await loadIndex(store);
   }
   return store;
@@ -31,7 +42,9 @@ describe('evidence index', () => {
       expect(newestPerControl(rebuilt, asOf)).toEqual(newestPerControl(incremental, asOf));
     }
     const window = [new Date('2026-01-01T00:00:00Z'), new Date('2026-12-31T00:00:00Z')] as const;
-    expect(evidenceForControl(rebuilt, 'A.6.2.6', ...window)).toEqual(evidenceForControl(incremental, 'A.6.2.6', ...window));
+    expect(evidenceForControl(rebuilt, 'A.6.2.6', ...window)).toEqual(
+      evidenceForControl(incremental, 'A.6.2.6', ...window),
+    );
   });
 
   it('answers newest evidence per control, evidence in a window, and what was known as of a date', async () => {
@@ -41,7 +54,11 @@ describe('evidence index', () => {
     const raci = index.artifacts.filter((a) => a.id === 'docs:raci.csv');
     expect(raci).toHaveLength(4); // observedAt differs per sweep in this fixture (collected as new observations)
     const newest = newestPerControl(index);
-    expect(newest['A.6.2.6']).toMatchObject({ id: 'docs:monitoring/m3.md', observedAt: '2026-04-05T10:00:00.000Z', bundle: 4 });
+    expect(newest['A.6.2.6']).toMatchObject({
+      id: 'docs:monitoring/m3.md',
+      observedAt: '2026-04-05T10:00:00.000Z',
+      bundle: 4,
+    });
     expect(newest['A.2.2']).toMatchObject({ id: 'docs:policies/ai-policy.md', bundle: 4 });
     const asOfFeb = newestPerControl(index, new Date('2026-02-28T00:00:00Z'));
     expect(asOfFeb['A.6.2.6']).toMatchObject({ id: 'docs:monitoring/m1.md', bundle: 2 });

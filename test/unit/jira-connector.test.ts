@@ -33,7 +33,11 @@ const cloudAuth = { basic: { user: 'bot@example.com', token: 'cloud-token-1' } }
 const dcAuth = { bearer: 'pat-123' };
 
 async function startJira(opts: Partial<FakeJiraOptions> & Pick<FakeJiraOptions, 'deployment'>): Promise<FakeJira> {
-  const fake = await FakeJira.start({ auth: opts.deployment === 'cloud' ? cloudAuth : dcAuth, projects: ['RISK', 'INC', 'AIA'], ...opts });
+  const fake = await FakeJira.start({
+    auth: opts.deployment === 'cloud' ? cloudAuth : dcAuth,
+    projects: ['RISK', 'INC', 'AIA'],
+    ...opts,
+  });
   fakes.push(fake);
   return fake;
 }
@@ -45,7 +49,9 @@ function sourceFor(fake: FakeJira, over: Partial<JiraSourceInput> = {}): JiraSou
     type: 'jira',
     url: fake.url,
     deployment: fake.opts.deployment,
-    auth: cloud ? { email: 'bot@example.com', apiToken: { env: 'JIRA_API_TOKEN' } } : { personalAccessToken: { env: 'JIRA_PAT' } },
+    auth: cloud
+      ? { email: 'bot@example.com', apiToken: { env: 'JIRA_API_TOKEN' } }
+      : { personalAccessToken: { env: 'JIRA_PAT' } },
     queries: [{ name: 'risks', kind: 'risk', jql: 'project = RISK' }],
     timeZone: 'UTC',
     retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 20 },
@@ -107,7 +113,13 @@ function hoursAfter(start: string, h: number): string {
 function risks(n: number, over: (i: number) => Partial<IssueSpec> = () => ({})): IssueSpec[] {
   return Array.from({ length: n }, (_, k) => {
     const i = k + 1;
-    return { key: `RISK-${i}`, type: 'Risk', created: hoursAfter('2026-01-01T00:00:00Z', i), updated: hoursAfter('2026-02-01T00:00:00Z', i), ...over(i) };
+    return {
+      key: `RISK-${i}`,
+      type: 'Risk',
+      created: hoursAfter('2026-01-01T00:00:00Z', i),
+      updated: hoursAfter('2026-02-01T00:00:00Z', i),
+      ...over(i),
+    };
   });
 }
 
@@ -132,11 +144,17 @@ describe('jira connector: search and pagination', () => {
     expect(searches).toHaveLength(6); // ceil(23 / 4): the server's cap, not the 10 asked for
     expect(searches.every((s) => s.method === 'POST' && s.path === '/rest/api/2/search/jql')).toBe(true);
     const bodies = searches.map((s) => s.body as Record<string, unknown>);
-    expect(bodies[0]).toMatchObject({ jql: '(project = RISK) ORDER BY created ASC, key ASC', maxResults: 10, expand: 'changelog' });
+    expect(bodies[0]).toMatchObject({
+      jql: '(project = RISK) ORDER BY created ASC, key ASC',
+      maxResults: 10,
+      expand: 'changelog',
+    });
     expect(bodies[0]!['nextPageToken']).toBeUndefined();
     expect(bodies.slice(1).every((b) => typeof b['nextPageToken'] === 'string')).toBe(true);
     expect(bodies.every((b) => !('startAt' in b))).toBe(true);
-    expect(bodies[0]!['fields']).toEqual(expect.arrayContaining(['status', 'resolution', 'resolutiondate', 'labels', 'components', 'attachment']));
+    expect(bodies[0]!['fields']).toEqual(
+      expect.arrayContaining(['status', 'resolution', 'resolutiondate', 'labels', 'components', 'attachment']),
+    );
 
     const basic = `Basic ${Buffer.from('bot@example.com:cloud-token-1').toString('base64')}`;
     expect(fake.requests.every((r) => r.headers['authorization'] === basic)).toBe(true);
@@ -145,7 +163,12 @@ describe('jira connector: search and pagination', () => {
   });
 
   it('Data Center: pages with startAt by what the server returned, bearer token, context path', async () => {
-    const fake = await startJira({ deployment: 'datacenter', basePath: '/jira', issues: risks(8), serverMaxResults: 3 });
+    const fake = await startJira({
+      deployment: 'datacenter',
+      basePath: '/jira',
+      issues: risks(8),
+      serverMaxResults: 3,
+    });
     const { connector } = await connect(sourceFor(fake, { pageSize: 5 }));
     const steps = await collect(connector);
 
@@ -155,7 +178,11 @@ describe('jira connector: search and pagination', () => {
     expect(searches.map((s) => (s.body as { startAt: number }).startAt)).toEqual([0, 3, 6]);
     expect(searches[0]!.body).toMatchObject({ maxResults: 5, expand: ['changelog'] });
     expect(fake.requests.every((r) => r.headers['authorization'] === 'Bearer pat-123')).toBe(true);
-    expect(steps[0]!.artifact.meta.provenance).toEqual({ endpoint: `${fake.url}/rest/api/2/issue/RISK-1`, apiVersion: '2', collector: 'jira@1.0.0' });
+    expect(steps[0]!.artifact.meta.provenance).toEqual({
+      endpoint: `${fake.url}/rest/api/2/issue/RISK-1`,
+      apiVersion: '2',
+      collector: 'jira@1.0.0',
+    });
   });
 
   it('runs each configured query in order, one kind per query, and records an issue matched twice by one kind once', async () => {
@@ -217,7 +244,15 @@ describe('jira connector: the normalized record', () => {
       { at: '2026-02-20T16:30:00Z', from: 'Communicated', to: 'Closed' },
     ],
     otherChanges: [{ at: '2026-02-03T00:00:00Z', field: 'assignee', from: 'Grace Hopper', to: 'Ada Lovelace' }],
-    attachments: [{ id: '30001', filename: 'post-mortem.pdf', mimeType: 'application/pdf', created: '2026-02-19T00:00:00Z', content: Buffer.from('%PDF-1.7 ...') }],
+    attachments: [
+      {
+        id: '30001',
+        filename: 'post-mortem.pdf',
+        mimeType: 'application/pdf',
+        created: '2026-02-19T00:00:00Z',
+        content: Buffer.from('%PDF-1.7 ...'),
+      },
+    ],
   };
 
   it('maps custom fields by name, the status history from the changelog (paged when the search cut it), and attachment metadata', async () => {
@@ -231,10 +266,17 @@ describe('jira connector: the normalized record', () => {
     const [step] = await collect(connector);
     const meta = step!.artifact.meta;
 
-    expect((fake.searches()[0]!.body as { fields: string[] }).fields).toEqual(expect.arrayContaining(['customfield_10042', 'customfield_10043', 'customfield_10044']));
+    expect((fake.searches()[0]!.body as { fields: string[] }).fields).toEqual(
+      expect.arrayContaining(['customfield_10042', 'customfield_10043', 'customfield_10044']),
+    );
     // The search expanded 2 of 4 histories; the rest came from the issue's changelog endpoint.
     expect(fake.requests.filter((r) => r.path === '/rest/api/2/issue/INC-7/changelog')).toHaveLength(1);
-    expect(meta).toMatchObject({ externalId: 'incident/INC-7', kind: 'incident', mediaType: 'application/json', observedAt: '2026-02-20T16:30:00.000Z' });
+    expect(meta).toMatchObject({
+      externalId: 'incident/INC-7',
+      kind: 'incident',
+      mediaType: 'application/json',
+      observedAt: '2026-02-20T16:30:00.000Z',
+    });
     expect(meta.attributes).toMatchObject({
       key: 'INC-7',
       project: 'INC',
@@ -275,7 +317,16 @@ describe('jira connector: the normalized record', () => {
         { at: '2026-02-10T09:00:00.000Z', from: 'Investigating', to: 'Communicated', by: 'Ada Lovelace' },
         { at: '2026-02-20T16:30:00.000Z', from: 'Communicated', to: 'Closed', by: 'Ada Lovelace' },
       ],
-      attachments: [{ id: '30001', filename: 'post-mortem.pdf', size: 12, mimeType: 'application/pdf', created: '2026-02-19T00:00:00.000Z', author: 'Grace Hopper' }],
+      attachments: [
+        {
+          id: '30001',
+          filename: 'post-mortem.pdf',
+          size: 12,
+          mimeType: 'application/pdf',
+          created: '2026-02-19T00:00:00.000Z',
+          author: 'Grace Hopper',
+        },
+      ],
     });
     // No free text, no email addresses, no links back into the API.
     expect(bytes.toString('utf8')).not.toMatch(/Free text|@example\.com|avatar|"self"/);
@@ -285,7 +336,14 @@ describe('jira connector: the normalized record', () => {
     const fake = await startJira({
       deployment: 'cloud',
       issues: [
-        { key: 'RISK-1', type: 'Risk', created: '2026-01-01T00:00:00Z', updated: '2026-03-01T00:00:00Z', resolved: '2026-02-01T00:00:00Z', resolution: 'Done' },
+        {
+          key: 'RISK-1',
+          type: 'Risk',
+          created: '2026-01-01T00:00:00Z',
+          updated: '2026-03-01T00:00:00Z',
+          resolved: '2026-02-01T00:00:00Z',
+          resolution: 'Done',
+        },
         { key: 'INC-1', type: 'Incident', created: '2026-01-01T00:00:00Z', updated: '2026-03-02T00:00:00Z' },
       ],
     });
@@ -298,15 +356,28 @@ describe('jira connector: the normalized record', () => {
       }),
     );
     const steps = await collect(connector);
-    expect(steps.map((s) => [s.artifact.meta.externalId, s.artifact.meta.observedAt, s.artifact.meta.attributes['observedAtFrom']])).toEqual([
+    expect(
+      steps.map((s) => [
+        s.artifact.meta.externalId,
+        s.artifact.meta.observedAt,
+        s.artifact.meta.attributes['observedAtFrom'],
+      ]),
+    ).toEqual([
       ['risk/RISK-1', '2026-03-01T00:00:00.000Z', 'updated'],
       ['incident/INC-1', '2026-03-02T00:00:00.000Z', 'updated'],
     ]);
   });
 
   it('Data Center: reads a changelog the search cut short from the issue itself', async () => {
-    const fake = await startJira({ deployment: 'datacenter', issues: [{ ...incident, attachments: [] }], customFields, changelogInSearch: 1 });
-    const { connector } = await connect(sourceFor(fake, { queries: [{ name: 'incidents', kind: 'incident', jql: 'project = INC' }] }));
+    const fake = await startJira({
+      deployment: 'datacenter',
+      issues: [{ ...incident, attachments: [] }],
+      customFields,
+      changelogInSearch: 1,
+    });
+    const { connector } = await connect(
+      sourceFor(fake, { queries: [{ name: 'incidents', kind: 'incident', jql: 'project = INC' }] }),
+    );
     const [step] = await collect(connector);
     const full = fake.requests.find((r) => r.path === '/rest/api/2/issue/INC-7');
     expect(full?.query['expand']).toBe('changelog');
@@ -332,7 +403,9 @@ describe('jira connector: incremental runs', () => {
     const second = await connect(source, { now: '2026-03-11T08:00:00Z' });
     const before = fake.searches().length;
     const steps = await collect(second.connector, { previousState: state });
-    expect((fake.searches()[before]!.body as { jql: string }).jql).toBe('(project = RISK) AND updated >= "2026-03-10 11:55" ORDER BY created ASC, key ASC');
+    expect((fake.searches()[before]!.body as { jql: string }).jql).toBe(
+      '(project = RISK) AND updated >= "2026-03-10 11:55" ORDER BY created ASC, key ASC',
+    );
     expect(keys(steps)).toEqual(['risk/RISK-2', 'risk/RISK-3']);
     expect(steps.map((s) => s.artifact.meta.attributes['status'])).toEqual(['Accepted', 'Mitigated']);
     expect(second.connector.state()).toMatchObject({ queries: { risks: { since: '2026-03-11T08:00:00.000Z' } } });
@@ -357,9 +430,13 @@ describe('jira connector: incremental runs', () => {
     await collect(first.connector);
     const state = first.connector.state();
 
-    const changed = await connect(sourceFor(fake, { queries: [{ name: 'risks', kind: 'risk', jql: 'project = RISK AND labels = ai' }] }));
+    const changed = await connect(
+      sourceFor(fake, { queries: [{ name: 'risks', kind: 'risk', jql: 'project = RISK AND labels = ai' }] }),
+    );
     await collect(changed.connector, { previousState: state });
-    expect((fake.searches().at(-1)!.body as { jql: string }).jql).toBe('(project = RISK AND labels = ai) ORDER BY created ASC, key ASC');
+    expect((fake.searches().at(-1)!.body as { jql: string }).jql).toBe(
+      '(project = RISK AND labels = ai) ORDER BY created ASC, key ASC',
+    );
 
     const incomplete = { v: 1, queries: {} } as JsonValue; // nothing to go on: a full run
     const unfinished = await connect(sourceFor(fake), { now: '2026-04-01T00:00:00Z' });
@@ -370,29 +447,41 @@ describe('jira connector: incremental runs', () => {
 
 describe('jira connector: errors', () => {
   it('401 is a CredentialsError naming the expired credential (Cloud and Data Center)', async () => {
-    const cloud = await startJira({ deployment: 'cloud', auth: { basic: { user: 'bot@example.com', token: 'rotated' } } });
+    const cloud = await startJira({
+      deployment: 'cloud',
+      auth: { basic: { user: 'bot@example.com', token: 'rotated' } },
+    });
     const c = await connect(sourceFor(cloud));
     const err = await failure(collect(c.connector));
     expect(err).toBeInstanceOf(CredentialsError);
     expect(err.message).toContain('source "jira": Jira answered 401 Unauthorized to GET /rest/api/2/field');
-    expect(err.message).toContain('the API token of bot@example.com (auth.apiToken, from env JIRA_API_TOKEN) is invalid, expired or revoked');
+    expect(err.message).toContain(
+      'the API token of bot@example.com (auth.apiToken, from env JIRA_API_TOKEN) is invalid, expired or revoked',
+    );
     expect(err.message).not.toContain('cloud-token-1');
 
     const dc = await startJira({ deployment: 'datacenter', auth: { bearer: 'another' } });
     const d = await connect(sourceFor(dc));
     const dErr = await failure(collect(d.connector));
     expect(dErr).toBeInstanceOf(CredentialsError);
-    expect(dErr.message).toContain('the personal access token (auth.personalAccessToken, from env JIRA_PAT) is invalid, expired or revoked');
+    expect(dErr.message).toContain(
+      'the personal access token (auth.personalAccessToken, from env JIRA_PAT) is invalid, expired or revoked',
+    );
   });
 
   it('403 is a CredentialsError naming the missing permission and the query', async () => {
     const fake = await startJira({ deployment: 'cloud', issues: risks(2) });
-    fake.fail((r) => r.path === '/rest/api/2/search/jql', { status: 403, body: JSON.stringify({ errorMessages: ['You do not have permission to view these issues.'] }) });
+    fake.fail((r) => r.path === '/rest/api/2/search/jql', {
+      status: 403,
+      body: JSON.stringify({ errorMessages: ['You do not have permission to view these issues.'] }),
+    });
     const { connector } = await connect(sourceFor(fake));
     const err = await failure(collect(connector));
     expect(err).toBeInstanceOf(CredentialsError);
     expect(err.message).toContain('403 Forbidden to POST /rest/api/2/search/jql (queries[0] "risks", first page)');
-    expect(err.message).toContain('bot@example.com lacks a permission: "Browse projects" on every project the JQL of queries[0] "risks" reads');
+    expect(err.message).toContain(
+      'bot@example.com lacks a permission: "Browse projects" on every project the JQL of queries[0] "risks" reads',
+    );
     expect(err.message).toContain('Jira said: You do not have permission to view these issues.');
   });
 
@@ -426,10 +515,14 @@ describe('jira connector: errors', () => {
     expect(err.message).toContain('GET /jira/rest/api/2/field (url) answered 404 Not Found: check url');
 
     fake.fail((r) => r.path === '/rest/api/2/search/jql', { status: 404, body: '' });
-    const { connector } = await connect(sourceFor(fake, { queries: [{ name: 'vendors', kind: 'vendor-review', jql: 'project = RISK' }] }));
+    const { connector } = await connect(
+      sourceFor(fake, { queries: [{ name: 'vendors', kind: 'vendor-review', jql: 'project = RISK' }] }),
+    );
     const err2 = await failure(collect(connector));
     expect(err2).toBeInstanceOf(SourceConfigError);
-    expect(err2.message).toContain('POST /rest/api/2/search/jql (queries[0] "vendors", first page) answered 404 Not Found');
+    expect(err2.message).toContain(
+      'POST /rest/api/2/search/jql (queries[0] "vendors", first page) answered 404 Not Found',
+    );
   });
 
   it('a Cloud site configured as Data Center gets a SourceConfigError saying so (410 on POST /search)', async () => {
@@ -438,14 +531,25 @@ describe('jira connector: errors', () => {
     const { connector } = await connect(source);
     const err = await failure(collect(connector));
     expect(err).toBeInstanceOf(SourceConfigError);
-    expect(err.message).toContain('is gone (HTTP 410); this looks like Jira Cloud, which removed it: set deployment: cloud');
+    expect(err.message).toContain(
+      'is gone (HTTP 410); this looks like Jira Cloud, which removed it: set deployment: cloud',
+    );
   });
 
   it('429 waits as long as Retry-After says (seconds or a date), then continues', async () => {
     const fake = await startJira({ deployment: 'cloud', issues: risks(3), serverMaxResults: 2 });
-    fake.fail((r) => r.path === '/rest/api/2/search/jql' && r.body !== undefined && 'nextPageToken' in (r.body as object), { status: 429, headers: { 'Retry-After': '3' }, body: '' });
-    fake.fail((r) => r.path === '/rest/api/2/field', { status: 429, headers: { 'Retry-After': 'Tue, 10 Mar 2026 12:00:07 GMT' }, body: '' });
-    const { connector, sleeps } = await connect(sourceFor(fake, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000 } }));
+    fake.fail(
+      (r) => r.path === '/rest/api/2/search/jql' && r.body !== undefined && 'nextPageToken' in (r.body as object),
+      { status: 429, headers: { 'Retry-After': '3' }, body: '' },
+    );
+    fake.fail((r) => r.path === '/rest/api/2/field', {
+      status: 429,
+      headers: { 'Retry-After': 'Tue, 10 Mar 2026 12:00:07 GMT' },
+      body: '',
+    });
+    const { connector, sleeps } = await connect(
+      sourceFor(fake, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 60_000 } }),
+    );
     const steps = await collect(connector);
     expect(keys(steps)).toHaveLength(3);
     expect(sleeps).toEqual([7000, 3000]);
@@ -465,7 +569,9 @@ describe('jira connector: errors', () => {
     const down = await connect(sourceFor(fake, { retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 250 } }));
     const err = await failure(collect(down.connector));
     expect(err).not.toBeInstanceOf(ConnectorError); // not non-retryable: Temporal tries the activity again later
-    expect(err.message).toContain('POST /rest/api/2/search (queries[0] "risks", startAt 0) failed after 3 attempt(s): HTTP 502');
+    expect(err.message).toContain(
+      'POST /rest/api/2/search (queries[0] "risks", startAt 0) failed after 3 attempt(s): HTTP 502',
+    );
     expect(down.sleeps).toEqual([75, 150]); // 100 then 200, half of each jittered (random is 0.5 here)
   });
 
@@ -494,7 +600,10 @@ describe('jira connector: errors', () => {
 
   it('a truncated JSON page fails that page with a SourceResponseError naming the endpoint', async () => {
     const fake = await startJira({ deployment: 'cloud', issues: risks(5), serverMaxResults: 2 });
-    fake.fail((r) => r.path === '/rest/api/2/search/jql' && r.body !== undefined && 'nextPageToken' in (r.body as object), 'truncate');
+    fake.fail(
+      (r) => r.path === '/rest/api/2/search/jql' && r.body !== undefined && 'nextPageToken' in (r.body as object),
+      'truncate',
+    );
     const { connector } = await connect(sourceFor(fake));
     const steps: CollectionStep[] = [];
     const err = await failure(
@@ -504,16 +613,23 @@ describe('jira connector: errors', () => {
     );
     expect(keys(steps)).toEqual(['risk/RISK-1', 'risk/RISK-2']);
     expect(err).toBeInstanceOf(SourceResponseError);
-    expect(err.message).toMatch(/POST \/rest\/api\/2\/search\/jql \(queries\[0\] "risks", next page\) returned a body that is not valid JSON \(\d+ bytes, truncated\?\)/);
+    expect(err.message).toMatch(
+      /POST \/rest\/api\/2\/search\/jql \(queries\[0\] "risks", next page\) returned a body that is not valid JSON \(\d+ bytes, truncated\?\)/,
+    );
   });
 
   it('a body of the wrong shape is a SourceResponseError with the path that is wrong, never a TypeError', async () => {
     const fake = await startJira({ deployment: 'cloud', issues: risks(1) });
-    fake.fail((r) => r.path === '/rest/api/2/search/jql', { status: 200, body: JSON.stringify({ issues: [{ key: 'RISK-1', fields: { status: 'Open' } }] }) });
+    fake.fail((r) => r.path === '/rest/api/2/search/jql', {
+      status: 200,
+      body: JSON.stringify({ issues: [{ key: 'RISK-1', fields: { status: 'Open' } }] }),
+    });
     const a = await connect(sourceFor(fake));
     const err = await failure(collect(a.connector));
     expect(err).toBeInstanceOf(SourceResponseError);
-    expect(err.message).toContain('POST /rest/api/2/search/jql (queries[0] "risks", first page) returned an unexpected body: issues.0.id:');
+    expect(err.message).toContain(
+      'POST /rest/api/2/search/jql (queries[0] "risks", first page) returned an unexpected body: issues.0.id:',
+    );
 
     fake.fail((r) => r.path === '/rest/api/2/field', { status: 200, body: JSON.stringify({ fields: [] }) });
     const b = await connect(sourceFor(fake));
@@ -523,7 +639,9 @@ describe('jira connector: errors', () => {
 
     fake.fail((r) => r.path === '/rest/api/2/search/jql', {
       status: 200,
-      body: JSON.stringify({ issues: [{ id: '1', key: 'RISK-1', fields: { created: 'yesterday', updated: '2026-01-01T00:00:00.000+0000' } }] }),
+      body: JSON.stringify({
+        issues: [{ id: '1', key: 'RISK-1', fields: { created: 'yesterday', updated: '2026-01-01T00:00:00.000+0000' } }],
+      }),
     });
     const c = await connect(sourceFor(fake));
     const err3 = await failure(collect(c.connector));
@@ -531,15 +649,26 @@ describe('jira connector: errors', () => {
   });
 
   it('a configured custom field this Jira does not have is a SourceConfigError naming the entry', async () => {
-    const fake = await startJira({ deployment: 'cloud', customFields: [{ id: 'customfield_10042', name: 'Risk Score' }, { id: 'customfield_10050', name: 'Owner' }, { id: 'customfield_10051', name: 'Owner' }] });
+    const fake = await startJira({
+      deployment: 'cloud',
+      customFields: [
+        { id: 'customfield_10042', name: 'Risk Score' },
+        { id: 'customfield_10050', name: 'Owner' },
+        { id: 'customfield_10051', name: 'Owner' },
+      ],
+    });
     const missing = await connect(sourceFor(fake, { customFields: { riskScore: 'Risk Scor' } }));
     const err = await failure(collect(missing.connector));
     expect(err).toBeInstanceOf(SourceConfigError);
-    expect(err.message).toContain('customFields.riskScore: this Jira has no field named "Risk Scor" (GET /rest/api/2/field); similar: "Risk Score" (customfield_10042)');
+    expect(err.message).toContain(
+      'customFields.riskScore: this Jira has no field named "Risk Scor" (GET /rest/api/2/field); similar: "Risk Score" (customfield_10042)',
+    );
 
     const ambiguous = await connect(sourceFor(fake, { customFields: { owner: 'Owner' } }));
     const err2 = await failure(collect(ambiguous.connector));
-    expect(err2.message).toContain('customFields.owner: "Owner" names 2 fields (customfield_10050, customfield_10051); write the field id instead');
+    expect(err2.message).toContain(
+      'customFields.owner: "Owner" names 2 fields (customfield_10050, customfield_10051); write the field id instead',
+    );
   });
 });
 
@@ -547,7 +676,12 @@ describe('jira connector: resume', () => {
   for (const deployment of ['cloud', 'datacenter'] as const) {
     it(`${deployment}: continues mid-pagination from the cursor, without reading earlier pages again`, async () => {
       const fake = await startJira({ deployment, issues: risks(12), serverMaxResults: 5 });
-      const source = sourceFor(fake, { queries: [{ name: 'incidents', kind: 'incident', jql: 'project = INC' }, { name: 'risks', kind: 'risk', jql: 'project = RISK' }] });
+      const source = sourceFor(fake, {
+        queries: [
+          { name: 'incidents', kind: 'incident', jql: 'project = INC' },
+          { name: 'risks', kind: 'risk', jql: 'project = RISK' },
+        ],
+      });
       const all = keys(await collect((await connect(source)).connector));
       expect(all).toHaveLength(12);
 
@@ -559,12 +693,17 @@ describe('jira connector: resume', () => {
       const retried = await connect(source, { now: '2026-03-10T12:45:00Z' });
       const rest = await collect(retried.connector, { resumeAfter: cursor });
       expect([...keys(firstPart), ...keys(rest)]).toEqual(all);
-      const resumedSearches = fake.searches().slice(before).map((s) => s.body as Record<string, unknown>);
+      const resumedSearches = fake
+        .searches()
+        .slice(before)
+        .map((s) => s.body as Record<string, unknown>);
       expect(resumedSearches).toHaveLength(2); // pages 2 and 3 of "risks"; "incidents" was already done
       if (deployment === 'cloud') expect(typeof resumedSearches[0]!['nextPageToken']).toBe('string');
       else expect(resumedSearches.map((b) => b['startAt'])).toEqual([5, 10]);
       // The next run's bound is when the interrupted run started, not when the retry did.
-      expect(retried.connector.state()).toMatchObject({ queries: { risks: { since: '2026-03-10T12:00:00.000Z' }, incidents: { since: '2026-03-10T12:00:00.000Z' } } });
+      expect(retried.connector.state()).toMatchObject({
+        queries: { risks: { since: '2026-03-10T12:00:00.000Z' }, incidents: { since: '2026-03-10T12:00:00.000Z' } },
+      });
     });
   }
 
@@ -580,14 +719,29 @@ describe('jira connector: resume', () => {
   });
 
   it('resumes between the attachments of one issue, and starts over on a cursor that is not its own', async () => {
-    const att = (id: string, name: string) => ({ id, filename: name, mimeType: 'text/plain', created: '2026-02-01T00:00:00Z', content: Buffer.from(`content of ${name}`) });
+    const att = (id: string, name: string) => ({
+      id,
+      filename: name,
+      mimeType: 'text/plain',
+      created: '2026-02-01T00:00:00Z',
+      content: Buffer.from(`content of ${name}`),
+    });
     const fake = await startJira({
       deployment: 'cloud',
-      issues: [...risks(1, () => ({ attachments: [att('3', 'a.txt'), att('11', 'b.txt'), att('20', 'c d.txt')] })), ...risks(2).slice(1)],
+      issues: [
+        ...risks(1, () => ({ attachments: [att('3', 'a.txt'), att('11', 'b.txt'), att('20', 'c d.txt')] })),
+        ...risks(2).slice(1),
+      ],
     });
     const source = sourceFor(fake, { attachments: { download: true, maxBytes: 1000 } });
     const all = keys(await collect((await connect(source)).connector));
-    expect(all).toEqual(['risk/RISK-1', 'risk/RISK-1/attachments/3', 'risk/RISK-1/attachments/11', 'risk/RISK-1/attachments/20', 'risk/RISK-2']);
+    expect(all).toEqual([
+      'risk/RISK-1',
+      'risk/RISK-1/attachments/3',
+      'risk/RISK-1/attachments/11',
+      'risk/RISK-1/attachments/20',
+      'risk/RISK-2',
+    ]);
 
     const firstPart = await collect((await connect(source)).connector, { stopAfter: 2 });
     const rest = await collect((await connect(source)).connector, { resumeAfter: firstPart.at(-1)!.cursor });
@@ -604,7 +758,9 @@ describe('jira connector: attachments', () => {
     const seen: IncomingHttpHeaders[] = [];
     const media = http.createServer((req, res) => {
       seen.push(req.headers);
-      res.writeHead(req.url === '/file/501?token=short-lived' ? 200 : 404, { 'content-type': 'application/pdf' }).end(req.url === '/file/501?token=short-lived' ? Buffer.alloc(300, 7) : '');
+      res
+        .writeHead(req.url === '/file/501?token=short-lived' ? 200 : 404, { 'content-type': 'application/pdf' })
+        .end(req.url === '/file/501?token=short-lived' ? Buffer.alloc(300, 7) : '');
     });
     await new Promise<void>((r) => media.listen(0, '127.0.0.1', r));
     const mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
@@ -617,12 +773,26 @@ describe('jira connector: attachments', () => {
             type: 'Assessment',
             created: '2026-01-01T00:00:00Z',
             updated: '2026-03-01T00:00:00Z',
-            attachments: [{ id: '501', filename: 'assessment.pdf', mimeType: 'application/pdf', created: '2026-01-02T00:00:00Z', content: Buffer.alloc(300, 1) }],
+            attachments: [
+              {
+                id: '501',
+                filename: 'assessment.pdf',
+                mimeType: 'application/pdf',
+                created: '2026-01-02T00:00:00Z',
+                content: Buffer.alloc(300, 1),
+              },
+            ],
           },
         ],
       });
-      fake.fail((r) => r.path.startsWith('/secure/attachment/501/'), { status: 303, headers: { location: `${mediaUrl}/file/501?token=short-lived` } });
-      const source = sourceFor(fake, { queries: [{ name: 'assessments', kind: 'impact-assessment', jql: 'project = AIA' }], attachments: { download: true, maxBytes: 1000 } });
+      fake.fail((r) => r.path.startsWith('/secure/attachment/501/'), {
+        status: 303,
+        headers: { location: `${mediaUrl}/file/501?token=short-lived` },
+      });
+      const source = sourceFor(fake, {
+        queries: [{ name: 'assessments', kind: 'impact-assessment', jql: 'project = AIA' }],
+        attachments: { download: true, maxBytes: 1000 },
+      });
       const steps = await collect((await connect(source)).connector);
       expect(keys(steps)).toEqual(['impact-assessment/AIA-1', 'impact-assessment/AIA-1/attachments/501']);
       expect(await bytesOf(steps[1]!)).toEqual(Buffer.alloc(300, 7));
@@ -650,25 +820,61 @@ describe('jira connector: attachments', () => {
           created: '2026-01-01T00:00:00Z',
           updated: '2026-03-01T00:00:00Z',
           attachments: [
-            { id: '501', filename: 'assessment v1.pdf', mimeType: 'application/pdf', created: '2026-01-02T00:00:00Z', content: Buffer.alloc(300, 1) },
-            { id: '502', filename: 'recording.mp4', mimeType: 'video/mp4', created: '2026-01-03T00:00:00Z', content: Buffer.alloc(2000, 2) },
-            { id: '503', filename: 'lies.bin', mimeType: 'application/octet-stream', created: '2026-01-04T00:00:00Z', content: Buffer.alloc(200_000, 3), declaredSize: 10 },
+            {
+              id: '501',
+              filename: 'assessment v1.pdf',
+              mimeType: 'application/pdf',
+              created: '2026-01-02T00:00:00Z',
+              content: Buffer.alloc(300, 1),
+            },
+            {
+              id: '502',
+              filename: 'recording.mp4',
+              mimeType: 'video/mp4',
+              created: '2026-01-03T00:00:00Z',
+              content: Buffer.alloc(2000, 2),
+            },
+            {
+              id: '503',
+              filename: 'lies.bin',
+              mimeType: 'application/octet-stream',
+              created: '2026-01-04T00:00:00Z',
+              content: Buffer.alloc(200_000, 3),
+              declaredSize: 10,
+            },
           ],
         },
       ],
     });
-    const source = sourceFor(fake, { queries: [{ name: 'assessments', kind: 'impact-assessment', jql: 'project = AIA' }], attachments: { download: true, maxBytes: 1000 } });
+    const source = sourceFor(fake, {
+      queries: [{ name: 'assessments', kind: 'impact-assessment', jql: 'project = AIA' }],
+      attachments: { download: true, maxBytes: 1000 },
+    });
     const first = await connect(source);
     const steps = await collect(first.connector);
     expect(keys(steps)).toEqual(['impact-assessment/AIA-1', 'impact-assessment/AIA-1/attachments/501']);
     const attachment = steps[1]!.artifact.meta;
-    expect(attachment).toMatchObject({ kind: 'attachment', mediaType: 'application/pdf', observedAt: '2026-01-02T00:00:00.000Z' });
-    expect(attachment.attributes).toMatchObject({ issueKey: 'AIA-1', issueKind: 'impact-assessment', filename: 'assessment v1.pdf', size: 300, author: 'Grace Hopper' });
+    expect(attachment).toMatchObject({
+      kind: 'attachment',
+      mediaType: 'application/pdf',
+      observedAt: '2026-01-02T00:00:00.000Z',
+    });
+    expect(attachment.attributes).toMatchObject({
+      issueKey: 'AIA-1',
+      issueKind: 'impact-assessment',
+      filename: 'assessment v1.pdf',
+      size: 300,
+      author: 'Grace Hopper',
+    });
     expect(attachment.provenance.endpoint).toBe(`${fake.url}/secure/attachment/501/assessment%20v1.pdf`);
     expect(await bytesOf(steps[1]!)).toEqual(Buffer.alloc(300, 1));
     // The issue record still lists all three.
     expect(((await recordOf(steps[0]!))['attachments'] as unknown[]).length).toBe(3);
-    expect(first.connector.stats()).toMatchObject({ attachmentsDownloaded: 1, attachmentsSkipped: 2, attachmentBytes: 300 });
+    expect(first.connector.stats()).toMatchObject({
+      attachmentsDownloaded: 1,
+      attachmentsSkipped: 2,
+      attachmentBytes: 300,
+    });
     expect(fake.requests.filter((r) => r.path.startsWith('/secure/attachment/502'))).toHaveLength(0); // declared too large: not asked
 
     fake.putIssues({
@@ -677,8 +883,20 @@ describe('jira connector: attachments', () => {
       created: '2026-01-01T00:00:00Z',
       updated: '2026-03-12T00:00:00Z',
       attachments: [
-        { id: '501', filename: 'assessment v1.pdf', mimeType: 'application/pdf', created: '2026-01-02T00:00:00Z', content: Buffer.alloc(300, 1) },
-        { id: '504', filename: 'assessment v2.pdf', mimeType: 'application/pdf', created: '2026-03-12T00:00:00Z', content: Buffer.alloc(400, 4) },
+        {
+          id: '501',
+          filename: 'assessment v1.pdf',
+          mimeType: 'application/pdf',
+          created: '2026-01-02T00:00:00Z',
+          content: Buffer.alloc(300, 1),
+        },
+        {
+          id: '504',
+          filename: 'assessment v2.pdf',
+          mimeType: 'application/pdf',
+          created: '2026-03-12T00:00:00Z',
+          content: Buffer.alloc(400, 4),
+        },
       ],
     });
     const second = await connect(source, { now: '2026-03-13T00:00:00Z' });
@@ -699,8 +917,18 @@ describe('jira connector: configuration', () => {
 
   it('accepts both auth modes and fills defaults', () => {
     const cloud = jiraSourceSchema.parse(base);
-    expect(cloud).toMatchObject({ overlapMinutes: 5, pageSize: 50, attachments: { download: false, maxBytes: 10 * 1024 * 1024 }, customFields: {} });
-    const dc = jiraSourceSchema.parse({ ...base, url: 'https://jira.example.com:8443/jira', deployment: 'datacenter', auth: { personalAccessToken: { file: '/run/secrets/jira-pat' } } });
+    expect(cloud).toMatchObject({
+      overlapMinutes: 5,
+      pageSize: 50,
+      attachments: { download: false, maxBytes: 10 * 1024 * 1024 },
+      customFields: {},
+    });
+    const dc = jiraSourceSchema.parse({
+      ...base,
+      url: 'https://jira.example.com:8443/jira',
+      deployment: 'datacenter',
+      auth: { personalAccessToken: { file: '/run/secrets/jira-pat' } },
+    });
     expect(dc.auth).toEqual({ personalAccessToken: { file: '/run/secrets/jira-pat' } });
   });
 
@@ -709,19 +937,32 @@ describe('jira connector: configuration', () => {
       const r = jiraSourceSchema.safeParse(input);
       return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     };
-    expect(problems({ ...base, auth: { email: 'bot@example.com', apiToken: 'ATATT3x...' } }).join('\n')).toContain('personalAccessToken');
-    expect(problems({ ...base, queries: [base.queries[0], base.queries[0]] })).toContain('queries.1.name: duplicate query name "risks" (also queries[0])');
-    expect(problems({ ...base, queries: [{ name: 'x', kind: 'issue', jql: 'project = X' }] }).join()).toContain('expected one of: risk, impact-assessment');
-    expect(problems({ ...base, queries: [{ name: 'x', kind: 'risk', jql: 'ORDER BY created' }] }).join()).toContain('needs a condition');
+    expect(problems({ ...base, auth: { email: 'bot@example.com', apiToken: 'ATATT3x...' } }).join('\n')).toContain(
+      'personalAccessToken',
+    );
+    expect(problems({ ...base, queries: [base.queries[0], base.queries[0]] })).toContain(
+      'queries.1.name: duplicate query name "risks" (also queries[0])',
+    );
+    expect(problems({ ...base, queries: [{ name: 'x', kind: 'issue', jql: 'project = X' }] }).join()).toContain(
+      'expected one of: risk, impact-assessment',
+    );
+    expect(problems({ ...base, queries: [{ name: 'x', kind: 'risk', jql: 'ORDER BY created' }] }).join()).toContain(
+      'needs a condition',
+    );
     expect(problems({ ...base, timeZone: 'Mars/Olympus' }).join()).toContain('not an IANA time zone');
     expect(problems({ ...base, url: 'ftp://jira' }).join()).toContain('expected an http(s) URL');
-    expect(problems({ ...base, customFields: { 'risk score': 'Risk Score' } }).join()).toContain('"risk score" is not usable as an attribute name');
+    expect(problems({ ...base, customFields: { 'risk score': 'Risk Score' } }).join()).toContain(
+      '"risk score" is not usable as an attribute name',
+    );
   });
 });
 
 describe('jira connector: JQL and dates', () => {
   it('replaces only a top-level ORDER BY', () => {
-    expect(splitOrderBy('project = A AND summary ~ "order by" ORDER BY rank')).toEqual({ where: 'project = A AND summary ~ "order by"', orderBy: 'ORDER BY rank' });
+    expect(splitOrderBy('project = A AND summary ~ "order by" ORDER BY rank')).toEqual({
+      where: 'project = A AND summary ~ "order by"',
+      orderBy: 'ORDER BY rank',
+    });
     expect(splitOrderBy("text ~ 'x\\' order by y'")).toEqual({ where: "text ~ 'x\\' order by y'" });
     expect(buildJql('project = A OR project = B order by key', new Date('2026-01-01T00:07:59Z'), 'Europe/Berlin')).toBe(
       '(project = A OR project = B) AND updated >= "2026-01-01 01:07" ORDER BY created ASC, key ASC',
@@ -741,32 +982,59 @@ describe('jira connector: proposed default mappings', () => {
   it('are valid mapping rules over jira kinds and catalog controls, and keep the folder selectors they extend', async () => {
     const text = await readFile(path.join(root, 'mappings', 'default', '20-jira.yaml'), 'utf8');
     const file = mappingFileSchema.parse(parseYaml(text));
-    const catalog = JSON.parse(await readFile(path.join(root, 'mappings', 'catalog', 'iso42001-2023.json'), 'utf8')) as { controls: { id: string }[] };
+    const catalog = JSON.parse(
+      await readFile(path.join(root, 'mappings', 'catalog', 'iso42001-2023.json'), 'utf8'),
+    ) as { controls: { id: string }[] };
     const controls = new Set(catalog.controls.map((c) => c.id));
-    const folder = mappingFileSchema.parse(parseYaml(await readFile(path.join(root, 'mappings', 'default', '10-documents.yaml'), 'utf8')));
+    const folder = mappingFileSchema.parse(
+      parseYaml(await readFile(path.join(root, 'mappings', 'default', '10-documents.yaml'), 'utf8')),
+    );
     for (const rule of file.rules) {
       for (const c of rule.controls) expect(controls.has(c), `${rule.id}: ${c}`).toBe(true);
       const selects = Array.isArray(rule.select) ? rule.select : [rule.select];
-      for (const s of selects.filter((x) => x.source === 'jira')) expect(jiraKinds as readonly string[]).toContain(s.kind);
+      for (const s of selects.filter((x) => x.source === 'jira'))
+        expect(jiraKinds as readonly string[]).toContain(s.kind);
       const original = folder.rules.find((r) => r.id === rule.id);
       if (original) {
         expect(rule.controls).toEqual(original.controls);
         expect(selects).toContainEqual(original.select);
       }
     }
-    expect(file.rules.flatMap((r) => r.controls)).toEqual(expect.arrayContaining(['A.5.3', 'A.5.4', 'A.8.4', 'A.6.2.5', 'A.3.3', 'A.10.3', 'A.6.2.2']));
+    expect(file.rules.flatMap((r) => r.controls)).toEqual(
+      expect.arrayContaining(['A.5.3', 'A.5.4', 'A.8.4', 'A.6.2.5', 'A.3.3', 'A.10.3', 'A.6.2.2']),
+    );
   });
 
   it('select the artifacts the connector produces', async () => {
     const fake = await startJira({
       deployment: 'cloud',
-      issues: [{ key: 'INC-1', type: 'Incident', status: 'Done', statusCategory: 'done', resolution: 'Done', created: '2026-01-01T00:00:00Z', updated: '2026-01-05T00:00:00Z', resolved: '2026-01-04T00:00:00Z' }],
+      issues: [
+        {
+          key: 'INC-1',
+          type: 'Incident',
+          status: 'Done',
+          statusCategory: 'done',
+          resolution: 'Done',
+          created: '2026-01-01T00:00:00Z',
+          updated: '2026-01-05T00:00:00Z',
+          resolved: '2026-01-04T00:00:00Z',
+        },
+      ],
     });
-    const { connector } = await connect(sourceFor(fake, { queries: [{ name: 'incidents', kind: 'incident', jql: 'project = INC' }] }));
+    const { connector } = await connect(
+      sourceFor(fake, { queries: [{ name: 'incidents', kind: 'incident', jql: 'project = INC' }] }),
+    );
     const [step] = await collect(connector);
     const text = await readFile(path.join(root, 'mappings', 'default', '20-jira.yaml'), 'utf8');
     const rule = mappingFileSchema.parse(parseYaml(text)).rules.find((r) => r.id === 'jira-incident-handling')!;
     const select = compileSelector(Array.isArray(rule.select) ? rule.select[0]! : rule.select);
-    expect(select({ source: 'jira', sourceType: 'jira', kind: step!.artifact.meta.kind, attributes: step!.artifact.meta.attributes })).toBe(true);
+    expect(
+      select({
+        source: 'jira',
+        sourceType: 'jira',
+        kind: step!.artifact.meta.kind,
+        attributes: step!.artifact.meta.attributes,
+      }),
+    ).toBe(true);
   });
 });

@@ -27,11 +27,18 @@ describe('generated JSON Schemas', () => {
       const ok = mapping(parse(readFileSync(dataPath('mappings', 'default', f), 'utf8')));
       expect(ok, `${f}: ${JSON.stringify(mapping.errors)}`).toBe(true);
     }
-    expect(mapping({ rules: [{ id: 'x', controls: ['A.2.2'], select: { source: 'folder' }, freshnes: '30d' }] })).toBe(false);
+    expect(mapping({ rules: [{ id: 'x', controls: ['A.2.2'], select: { source: 'folder' }, freshnes: '30d' }] })).toBe(
+      false,
+    );
 
     const config = ajv.compile(schemas['config.schema.json'] as object);
-    expect(config(parse(readFileSync(dataPath('examples', 'demo', 'evidence-hub.yaml'), 'utf8'))), JSON.stringify(config.errors)).toBe(true);
+    expect(
+      config(parse(readFileSync(dataPath('examples', 'demo', 'evidence-hub.yaml'), 'utf8'))),
+      JSON.stringify(config.errors),
+    ).toBe(true);
     const catalog = ajv.compile(schemas['catalog.schema.json'] as object);
-    expect(catalog(JSON.parse(readFileSync(path.join(dataPath('mappings', 'catalog'), 'iso42001-2023.json'), 'utf8')))).toBe(true);
+    expect(
+      catalog(JSON.parse(readFileSync(path.join(dataPath('mappings', 'catalog'), 'iso42001-2023.json'), 'utf8'))),
+    ).toBe(true);
   });
 });

@@ -23,8 +23,19 @@ describe('manual evidence: filing records', () => {
   it('files a copy under <topic>/<effective>-<name> with a sidecar; the same bytes again are a no-op, other bytes are refused', async () => {
     const root = await tempDir();
     const src = await tempDir();
-    await writeTree(src, { 'lms-export.csv': 'name,course,completed\nAda,AI literacy,2026-09-30\n', 'other.csv': 'different\n' });
-    const req = { root, file: path.join(src, 'lms-export.csv'), topic: 'training', effective: '2026-09-30', uploadedBy: 'grace', uploadedAt: new Date('2026-10-01T08:00:00Z'), note: 'Q3 LMS export' };
+    await writeTree(src, {
+      'lms-export.csv': 'name,course,completed\nAda,AI literacy,2026-09-30\n',
+      'other.csv': 'different\n',
+    });
+    const req = {
+      root,
+      file: path.join(src, 'lms-export.csv'),
+      topic: 'training',
+      effective: '2026-09-30',
+      uploadedBy: 'grace',
+      uploadedAt: new Date('2026-10-01T08:00:00Z'),
+      note: 'Q3 LMS export',
+    };
     const first = await fileRecord(req);
     expect(first).toMatchObject({ kind: 'filed', path: path.join(root, 'training', '2026-09-30-lms-export.csv') });
     expect(await readFile(first.path, 'utf8')).toContain('Ada,AI literacy');
@@ -33,7 +44,9 @@ describe('manual evidence: filing records', () => {
     );
     expect(await fileRecord(req)).toMatchObject({ kind: 'already-filed', sha256: first.sha256 });
     await writeFile(path.join(src, 'lms-export.csv'), 'tampered\n');
-    await expect(fileRecord(req)).rejects.toThrow(/already exists with different content; evidence is never overwritten/);
+    await expect(fileRecord(req)).rejects.toThrow(
+      /already exists with different content; evidence is never overwritten/,
+    );
     await expect(fileRecord({ ...req, topic: 'Training Records' })).rejects.toBeInstanceOf(RecordError);
   });
 });
@@ -43,7 +56,14 @@ describe('manual connector', () => {
     const root = await tempDir();
     const src = await tempDir();
     await writeTree(src, { 'signed.pdf': '%PDF-1.4 fake' });
-    await fileRecord({ root, file: path.join(src, 'signed.pdf'), topic: 'contract-clauses', effective: '2026-03-15', uploadedBy: 'legal', uploadedAt: new Date('2026-03-16T00:00:00Z') });
+    await fileRecord({
+      root,
+      file: path.join(src, 'signed.pdf'),
+      topic: 'contract-clauses',
+      effective: '2026-03-15',
+      uploadedBy: 'legal',
+      uploadedAt: new Date('2026-03-16T00:00:00Z'),
+    });
     await writeTree(root, {
       'training/roster.md': '---\neffective_date: 2026-06-01\n---\n# Roster\n',
       'acks/2026.md': '---\ntopic: policy-acknowledgement\n---\n# Acks\n',
@@ -60,7 +80,11 @@ describe('manual connector', () => {
       ['loose.txt', 'record', undefined, '2026-01-01T00:00:00.000Z'],
       ['training/roster.md', 'record', 'training', '2026-06-01T00:00:00.000Z'],
     ]);
-    expect(metas[1]!.attributes).toMatchObject({ uploadedBy: 'legal', uploadedAt: '2026-03-16T00:00:00.000Z', observedAtFrom: 'sidecar:effective_date' });
+    expect(metas[1]!.attributes).toMatchObject({
+      uploadedBy: 'legal',
+      uploadedAt: '2026-03-16T00:00:00.000Z',
+      observedAtFrom: 'sidecar:effective_date',
+    });
     expect(metas[1]!.provenance.collector).toBe('manual@1.0.0');
     expect(connector.problems()).toEqual([expect.stringMatching(/^loose\.txt has no topic, so no rule can use it/)]);
     expect(connector.stats()).toEqual({ records: 4, withSidecar: 1, withoutTopic: 1 });
@@ -74,10 +98,18 @@ describe('manual connector', () => {
 
   it('a sidecar that is not valid YAML or names a bad date shape is reported, and the record still counts', async () => {
     const root = await tempDir();
-    await writeTree(root, { 'training/a.csv': 'x', 'training/a.csv.meta.yaml': 'topic: [unclosed', 'training/b.csv': 'y', 'training/b.csv.meta.yaml': 'sha256: nope\n' });
+    await writeTree(root, {
+      'training/a.csv': 'x',
+      'training/a.csv.meta.yaml': 'topic: [unclosed',
+      'training/b.csv': 'y',
+      'training/b.csv.meta.yaml': 'sha256: nope\n',
+    });
     const { steps, connector } = await collect(root);
     expect(steps.map((s) => s.artifact.meta.attributes['topic'])).toEqual(['training', 'training']);
-    expect(connector.problems()).toEqual([expect.stringMatching(/^a\.csv\.meta\.yaml is not valid YAML/), expect.stringMatching(/^b\.csv\.meta\.yaml: sha256: /)]);
+    expect(connector.problems()).toEqual([
+      expect.stringMatching(/^a\.csv\.meta\.yaml is not valid YAML/),
+      expect.stringMatching(/^b\.csv\.meta\.yaml: sha256: /),
+    ]);
   });
 
   it("with the default mappings, a filed training record turns A.4.6's training rule from missing to fresh", async () => {
@@ -98,17 +130,28 @@ describe('manual connector', () => {
         collectedAt: now.getTime() - 1000,
         sha256: String(i).padStart(64, '0'),
       }));
-      return evaluate({ artifacts, sourceRuns: [], mappings, notApplicable: [], now }).find((r) => r.control.id === 'A.4.6')!;
+      return evaluate({ artifacts, sourceRuns: [], mappings, notApplicable: [], now }).find(
+        (r) => r.control.id === 'A.4.6',
+      )!;
     };
     const training = async () => (await status()).rules.find((r) => r.rule === 'training-records')!;
     expect(await training()).toMatchObject({
       status: 'missing',
-      reason: 'needs a manual upload: Training and competence records of people in AI roles (HR/LMS export) (evidence-hub upload FILE --topic training)',
+      reason:
+        'needs a manual upload: Training and competence records of people in AI roles (HR/LMS export) (evidence-hub upload FILE --topic training)',
     });
-    await fileRecord({ root, file: path.join(src, 'lms.csv'), topic: 'training', effective: '2026-09-30', uploadedBy: 'grace', uploadedAt: now });
+    await fileRecord({
+      root,
+      file: path.join(src, 'lms.csv'),
+      topic: 'training',
+      effective: '2026-09-30',
+      uploadedBy: 'grace',
+      uploadedAt: now,
+    });
     expect(await training()).toMatchObject({
       status: 'fresh',
-      reason: 'newest evidence records:training/2026-09-30-lms.csv observed 2026-09-30, fresh until 2027-09-30 (max age 365d)',
+      reason:
+        'newest evidence records:training/2026-09-30-lms.csv observed 2026-09-30, fresh until 2027-09-30 (max age 365d)',
     });
   });
 });
@@ -122,7 +165,11 @@ describe('evidence-hub upload', () => {
     });
     const out: string[] = [];
     const err: string[] = [];
-    const run = (...args: string[]) => main(['upload', '--config', path.join(dir, 'evidence-hub.yaml'), ...args], { out: (s) => out.push(s), err: (s) => err.push(s) });
+    const run = (...args: string[]) =>
+      main(['upload', '--config', path.join(dir, 'evidence-hub.yaml'), ...args], {
+        out: (s) => out.push(s),
+        err: (s) => err.push(s),
+      });
     return { dir, out, err, run };
   }
 
@@ -132,15 +179,25 @@ describe('evidence-hub upload', () => {
     expect(err.join('\n')).toContain('no mapping rule reads manual records of topic "trainig"; did you mean training?');
     expect(await run(path.join(dir, 'lms.csv'), '--topic', 'training', '--date', '2999-01-01')).toBe(2);
     expect(err.join('\n')).toContain('--date 2999-01-01 is in the future');
-    expect(await run(path.join(dir, 'lms.csv'), '--topic', 'training', '--date', '2026-09-30', '--by', 'grace')).toBe(0);
-    expect(out.join('\n')).toMatch(/filed: .*records\/training\/2026-09-30-lms\.csv \(topic training, effective 2026-09-30, sha256 [0-9a-f]{12}…\)/);
-    expect(out.at(-1)).toBe('the next sweep of "records" seals it; to seal now: evidence-hub sweep --sources records --wait');
-    expect(await readFile(path.join(dir, 'records', 'training', '2026-09-30-lms.csv.meta.yaml'), 'utf8')).toContain('uploaded_by: grace');
+    expect(await run(path.join(dir, 'lms.csv'), '--topic', 'training', '--date', '2026-09-30', '--by', 'grace')).toBe(
+      0,
+    );
+    expect(out.join('\n')).toMatch(
+      /filed: .*records\/training\/2026-09-30-lms\.csv \(topic training, effective 2026-09-30, sha256 [0-9a-f]{12}…\)/,
+    );
+    expect(out.at(-1)).toBe(
+      'the next sweep of "records" seals it; to seal now: evidence-hub sweep --sources records --wait',
+    );
+    expect(await readFile(path.join(dir, 'records', 'training', '2026-09-30-lms.csv.meta.yaml'), 'utf8')).toContain(
+      'uploaded_by: grace',
+    );
   });
 
   it('without a manual source, says how to configure one', async () => {
     const { dir, err, run } = await setup('  - { id: docs, type: folder, path: ./docs }\n');
     expect(await run(path.join(dir, 'lms.csv'), '--topic', 'training')).toBe(2);
-    expect(err.join('\n')).toContain('configures no manual source; add one under sources, e.g. "- { id: records, type: manual, path: ./records }"');
+    expect(err.join('\n')).toContain(
+      'configures no manual source; add one under sources, e.g. "- { id: records, type: manual, path: ./records }"',
+    );
   });
 });

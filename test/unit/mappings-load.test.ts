@@ -42,14 +42,22 @@ describe('mapping files', () => {
     expect(r1.matches({ source: 'b', sourceType: 's3', kind: 'policy-document', attributes: {} })).toBe(true);
     expect(r1.matches({ source: 'a', sourceType: 'folder', kind: 'document', attributes: {} })).toBe(true);
     const err = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'c.yaml')]).catch((e: unknown) => e);
-    expect((err as Error).message).toContain(`${path.join(dir, 'c.yaml')}:2:11: extend[0].rule: extends rule "r9", which no earlier mapping file defines`);
+    expect((err as Error).message).toContain(
+      `${path.join(dir, 'c.yaml')}:2:11: extend[0].rule: extends rule "r9", which no earlier mapping file defines`,
+    );
   });
 
   it('default includes a connector pack only when that source type is configured', () => {
-    const names = (types?: string[]) => expandMappingPaths(['default'], '/', types ? new Set(types) : undefined).map((p) => path.basename(p));
+    const names = (types?: string[]) =>
+      expandMappingPaths(['default'], '/', types ? new Set(types) : undefined).map((p) => path.basename(p));
     expect(names(['folder'])).toEqual(['10-documents.yaml', '90-manual.yaml']);
     expect(names(['folder', 'siem'])).toEqual(['10-documents.yaml', '30-siem.yaml', '90-manual.yaml']);
-    expect(names(['folder', 's3', 'mlflow'])).toEqual(['10-documents.yaml', '40-mlflow.yaml', '50-s3.yaml', '90-manual.yaml']);
+    expect(names(['folder', 's3', 'mlflow'])).toEqual([
+      '10-documents.yaml',
+      '40-mlflow.yaml',
+      '50-s3.yaml',
+      '90-manual.yaml',
+    ]);
     expect(names()).toContain('20-jira.yaml');
   });
 
@@ -74,21 +82,31 @@ describe('mapping files', () => {
     });
     const set = await loadMappings([path.join(dir, 'm.yaml')]);
     expect(set.rules.map((r) => r.id)).toEqual(['ai-policy-document', 'monitoring-alerts']);
-    expect(set.rules[0]!.freshness).toMatchObject({ type: 'maxAge', maxAgeMs: 365 * 86_400_000, graceMs: 30 * 86_400_000 });
+    expect(set.rules[0]!.freshness).toMatchObject({
+      type: 'maxAge',
+      maxAgeMs: 365 * 86_400_000,
+      graceMs: 30 * 86_400_000,
+    });
     expect(set.rules[1]!.freshness).toMatchObject({ type: 'maxAge', maxAgeMs: 30 * 86_400_000, graceMs: 0 });
     expect(set.rules[0]!.origin.line).toBe(2);
   });
 
   it('unknown control id: file:line:col and a did-you-mean', async () => {
     const { message, file } = await mappingError(rule('').replace('[A.6.2.6]', '[A.6.2.66]'));
-    expect(message).toContain(`${file}:3:16: rules[0].controls[0]: unknown control id "A.6.2.66" (hint: did you mean A.6.2.6?)`);
+    expect(message).toContain(
+      `${file}:3:16: rules[0].controls[0]: unknown control id "A.6.2.66" (hint: did you mean A.6.2.6?)`,
+    );
   });
 
   it('unknown source type and unknown kind', async () => {
     const src = await mappingError(rule('').replace('source: folder', 'source: foldr'));
-    expect(src.message).toContain(`${src.file}:4:23: rules[0].select.source: unknown source type "foldr" (hint: did you mean folder?)`);
+    expect(src.message).toContain(
+      `${src.file}:4:23: rules[0].select.source: unknown source type "foldr" (hint: did you mean folder?)`,
+    );
     const kind = await mappingError(rule('').replace('kind: document', 'kind: documnet'));
-    expect(kind.message).toContain(`${kind.file}:4:37: rules[0].select.kind: source type "folder" has no kind "documnet" (hint: did you mean document?)`);
+    expect(kind.message).toContain(
+      `${kind.file}:4:37: rules[0].select.kind: source type "folder" has no kind "documnet" (hint: did you mean document?)`,
+    );
   });
 
   it('bad duration', async () => {
@@ -98,17 +116,23 @@ describe('mapping files', () => {
   });
 
   it('bad regex', async () => {
-    const { message, file } = await mappingError(rule('').replace('kind: document }', 'kind: document, where: { path: { regex: "([a-z" } } }'));
+    const { message, file } = await mappingError(
+      rule('').replace('kind: document }', 'kind: document, where: { path: { regex: "([a-z" } } }'),
+    );
     expect(message).toContain(`${file}:4:71: rules[0].select.where.path.regex: bad regular expression`);
   });
 
   it('duplicate rule id in one file', async () => {
-    const { message, file } = await mappingError(rule('  - id: r1\n    controls: [A.2.2]\n    select: { source: manual }\n    freshness: 365d\n'));
+    const { message, file } = await mappingError(
+      rule('  - id: r1\n    controls: [A.2.2]\n    select: { source: manual }\n    freshness: 365d\n'),
+    );
     expect(message).toContain(`${file}:6:9: rules[1].id: duplicate rule id "r1" (also rules[0] in this file)`);
   });
 
   it('reports every problem of every file in one error', async () => {
-    const { message } = await mappingError(rule('  - id: r2\n    controls: [A.9.9]\n    select: { source: nope }\n    freshness: 1w\n'));
+    const { message } = await mappingError(
+      rule('  - id: r2\n    controls: [A.9.9]\n    select: { source: nope }\n    freshness: 1w\n'),
+    );
     expect(message.split('\n')).toHaveLength(2);
     expect(message).toContain('unknown control id "A.9.9"');
     expect(message).toContain('unknown source type "nope"');
@@ -118,7 +142,8 @@ describe('mapping files', () => {
     const dir = await tempDir();
     await writeTree(dir, {
       'a.yaml': rule('  - id: r2\n    controls: [A.2.2]\n    select: { source: manual }\n    freshness: 365d\n'),
-      'b.yaml': 'rules:\n  - id: r1\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: 7d\nremove: [r2]\n',
+      'b.yaml':
+        'rules:\n  - id: r1\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: 7d\nremove: [r2]\n',
     });
     const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')]);
     expect(set.rules.map((r) => r.id)).toEqual(['r1']);
@@ -128,9 +153,14 @@ describe('mapping files', () => {
 
   it('statement of applicability: unknown control and missing justification are located', async () => {
     const dir = await tempDir();
-    await writeTree(dir, { 'soa.yaml': 'notApplicable:\n  - control: A.10.5\n    justification: We have no customers for AI output at all.\n  - control: A.10.4\n    justification: n/a\n' });
+    await writeTree(dir, {
+      'soa.yaml':
+        'notApplicable:\n  - control: A.10.5\n    justification: We have no customers for AI output at all.\n  - control: A.10.4\n    justification: n/a\n',
+    });
     const err = await loadSoa(path.join(dir, 'soa.yaml'), loadCatalog()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toContain('soa.yaml:5:20: notApplicable[1].justification: auditors expect a real justification');
+    expect((err as Error).message).toContain(
+      'soa.yaml:5:20: notApplicable[1].justification: auditors expect a real justification',
+    );
   });
 });

@@ -55,7 +55,8 @@ async function viaStream(r: Redactor, input: Buffer, sizes: number[] | undefined
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const hitsOf = (report: RedactionReport) => Object.fromEntries(report.byRule.map((h) => [h.rule, { count: h.count, lines: h.lines }]));
+const hitsOf = (report: RedactionReport) =>
+  Object.fromEntries(report.byRule.map((h) => [h.rule, { count: h.count, lines: h.lines }]));
 const lines = (b: Buffer) => b.toString('latin1').split('\n');
 
 describe('redaction corpus', () => {
@@ -106,36 +107,81 @@ describe('redaction corpus', () => {
 
   it('has a corpus with every kind of secret the rules cover', () => {
     const rules = new Set(corpus.flatMap((f) => Object.keys(f.byRule)));
-    for (const rule of ['private-key', 'aws-access-key-id', 'aws-secret-access-key', 'github-token', 'slack-token', 'slack-webhook', 'jwt', 'url-credentials', 'bearer-token', 'basic-auth', 'secret-assignment', 'csv-secret-column']) {
+    for (const rule of [
+      'private-key',
+      'aws-access-key-id',
+      'aws-secret-access-key',
+      'github-token',
+      'slack-token',
+      'slack-webhook',
+      'jwt',
+      'url-credentials',
+      'bearer-token',
+      'basic-auth',
+      'secret-assignment',
+      'csv-secret-column',
+    ]) {
       expect(rules).toContain(rule);
     }
     const all = corpus.flatMap((f) => f.secrets).join('\n');
-    for (const prefix of ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'xoxb-', 'xoxp-', 'xoxa-', 'xapp-', 'AKIA', 'ASIA']) expect(all).toContain(prefix);
+    for (const prefix of [
+      'ghp_',
+      'gho_',
+      'ghu_',
+      'ghs_',
+      'ghr_',
+      'github_pat_',
+      'xoxb-',
+      'xoxp-',
+      'xoxa-',
+      'xapp-',
+      'AKIA',
+      'ASIA',
+    ])
+      expect(all).toContain(prefix);
   });
 
   it('keeps JSON valid JSON, YAML valid YAML and CSV records and columns intact', async () => {
     const byName = (n: string) => corpus.find((f) => f.file === n)!;
-    const json = r.redactBuffer(await load(byName('service-config.json')), 'application/json', 'c.json').output.toString('utf8');
+    const json = r
+      .redactBuffer(await load(byName('service-config.json')), 'application/json', 'c.json')
+      .output.toString('utf8');
     const parsed = JSON.parse(json) as Record<string, Record<string, string>>;
     expect(parsed['github']!['token']).toBe('[REDACTED:github-token]');
     expect(parsed['database']!['password']).toBe('[REDACTED:secret-assignment]');
-    expect(parsed['database']!['url']).toBe('postgresql://registry:[REDACTED:url-credentials]@db.internal:5432/registry?sslmode=require');
-    expect(parsed['serviceAccount']!['private_key']).toBe('-----BEGIN PRIVATE KEY-----[REDACTED:private-key]-----END PRIVATE KEY-----\n');
+    expect(parsed['database']!['url']).toBe(
+      'postgresql://registry:[REDACTED:url-credentials]@db.internal:5432/registry?sslmode=require',
+    );
+    expect(parsed['serviceAccount']!['private_key']).toBe(
+      '-----BEGIN PRIVATE KEY-----[REDACTED:private-key]-----END PRIVATE KEY-----\n',
+    );
 
     const yamlIn = await load(byName('deployment.yaml'));
     const yamlOut = r.redactBuffer(yamlIn, 'application/yaml', 'd.yaml').output.toString('utf8');
-    const docsIn = yamlIn.toString('utf8').split(/^---$/m).map((d) => parseYaml(d) as Record<string, unknown>);
+    const docsIn = yamlIn
+      .toString('utf8')
+      .split(/^---$/m)
+      .map((d) => parseYaml(d) as Record<string, unknown>);
     const docsOut = yamlOut.split(/^---$/m).map((d) => parseYaml(d) as Record<string, unknown>);
     expect(docsOut.map((d) => Object.keys(d))).toEqual(docsIn.map((d) => Object.keys(d)));
     const auth = (docsOut[1]!['app'] as Record<string, Record<string, string>>)['auth']!;
     expect(auth['password']).toBe('[REDACTED:secret-assignment]');
     expect(auth['token']).toBe('${{ secrets.DEPLOY_TOKEN }}');
-    expect((docsOut[0]!['stringData'] as Record<string, string>)['tls.key']).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n(\[REDACTED:private-key\]\n)+-----END EC PRIVATE KEY-----\n$/);
+    expect((docsOut[0]!['stringData'] as Record<string, string>)['tls.key']).toMatch(
+      /^-----BEGIN EC PRIVATE KEY-----\n(\[REDACTED:private-key\]\n)+-----END EC PRIVATE KEY-----\n$/,
+    );
 
     const csvOut = r.redactBuffer(await load(byName('user-export.csv')), 'text/csv', 'u.csv').output.toString('utf8');
     const records = parseCsv(csvOut);
     expect(records.map((rec) => rec.length)).toEqual([7, 7, 7, 7, 7, 7]);
-    expect(records.map((rec) => rec[3])).toEqual(['password', '[REDACTED:csv-secret-column]', '[REDACTED:csv-secret-column]', '', 'null', '']);
+    expect(records.map((rec) => rec[3])).toEqual([
+      'password',
+      '[REDACTED:csv-secret-column]',
+      '[REDACTED:csv-secret-column]',
+      '',
+      'null',
+      '',
+    ]);
     expect(records[2]![6]).toBe('multi\r\nline note, with a comma');
     expect(csvOut.split('\r\n')).toHaveLength(8); // CRLF kept on every line
   });
@@ -176,12 +222,16 @@ describe('streaming', () => {
     const inputs = await Promise.all(corpus.map(async (f) => ({ f, input: await load(f) })));
     const expected = inputs.map(({ f, input }) => r.redactBuffer(input, f.mediaType, f.file));
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: inputs.length - 1 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 16 }), async (i, sizes) => {
-        const { f, input } = inputs[i]!;
-        const got = await viaStream(r, input, sizes, f.mediaType, f.file);
-        expect(got.output.toString('latin1')).toBe(expected[i]!.output.toString('latin1'));
-        expect(got.report).toEqual(expected[i]!.report);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: inputs.length - 1 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 16 }),
+        async (i, sizes) => {
+          const { f, input } = inputs[i]!;
+          const got = await viaStream(r, input, sizes, f.mediaType, f.file);
+          expect(got.output.toString('latin1')).toBe(expected[i]!.output.toString('latin1'));
+          expect(got.report).toEqual(expected[i]!.report);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -190,7 +240,9 @@ describe('streaming', () => {
     const token = 'ghp_' + 'Z'.repeat(20) + '0123456789abcdef';
     const input = Buffer.from(`a=1\r\ntoken ${token}\r\nlast password=hunter2x`);
     const whole = r.redactBuffer(input, 'text/plain', 't.txt');
-    expect(whole.output.toString()).toBe('a=1\r\ntoken [REDACTED:github-token]\r\nlast password=[REDACTED:secret-assignment]');
+    expect(whole.output.toString()).toBe(
+      'a=1\r\ntoken [REDACTED:github-token]\r\nlast password=[REDACTED:secret-assignment]',
+    );
     for (let cut = 1; cut < input.length; cut++) {
       const got = await viaStream(r, input, [cut, input.length], 'text/plain', 't.txt');
       expect(got.output.equals(whole.output), `split at ${cut}`).toBe(true);
@@ -198,9 +250,17 @@ describe('streaming', () => {
   });
 
   it('writes back untouched bytes exactly, whatever the encoding', () => {
-    const input = Buffer.concat([Buffer.from('caf\u00e9 \u2713 '), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from(' secret=abc123def\n\u00fcber\n')]);
+    const input = Buffer.concat([
+      Buffer.from('caf\u00e9 \u2713 '),
+      Buffer.from([0xff, 0xfe, 0x80]),
+      Buffer.from(' secret=abc123def\n\u00fcber\n'),
+    ]);
     const { output } = r.redactBuffer(input, 'text/plain', 'mixed.txt');
-    const expected = Buffer.concat([Buffer.from('caf\u00e9 \u2713 '), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from(' secret=[REDACTED:secret-assignment]\n\u00fcber\n')]);
+    const expected = Buffer.concat([
+      Buffer.from('caf\u00e9 \u2713 '),
+      Buffer.from([0xff, 0xfe, 0x80]),
+      Buffer.from(' secret=[REDACTED:secret-assignment]\n\u00fcber\n'),
+    ]);
     expect(output.equals(expected)).toBe(true);
   });
 
@@ -228,7 +288,9 @@ describe('streaming', () => {
       },
     });
     const store = await FilesystemStore.open(await tempDir());
-    await expect(store.putBlob(r.redact(source, 'text/plain', 'x.txt').stream)).rejects.toThrow(/connector lost the connection/);
+    await expect(store.putBlob(r.redact(source, 'text/plain', 'x.txt').stream)).rejects.toThrow(
+      /connector lost the connection/,
+    );
   });
 
   it('summarizes a report for the manifest without repeating the record', () => {
@@ -255,7 +317,20 @@ describe('long lines', () => {
   const maxLineBytes = 1024;
   const r = createRedactor({ maxLineBytes });
   const filler = (n: number) => {
-    const words = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'model', 'drift', '0.934', 'eval', 'run-42', 'consectetur', 'adipiscing'];
+    const words = [
+      'lorem',
+      'ipsum',
+      'dolor',
+      'sit',
+      'amet',
+      'model',
+      'drift',
+      '0.934',
+      'eval',
+      'run-42',
+      'consectetur',
+      'adipiscing',
+    ];
     let s = '';
     for (let i = 0; s.length < n; i++) s += words[(i * 7) % words.length] + ' ';
     return s.slice(0, n);
@@ -274,7 +349,13 @@ describe('long lines', () => {
   it('catches a secret at every offset around the window edges', () => {
     const base = filler(5000);
     for (const s of secrets) {
-      for (const at of [...range(0, 40), ...range(440, 620), ...range(900, 1100), ...range(1400, 1560), ...range(2000, 2100)]) {
+      for (const at of [
+        ...range(0, 40),
+        ...range(440, 620),
+        ...range(900, 1100),
+        ...range(1400, 1560),
+        ...range(2000, 2100),
+      ]) {
         const line = base.slice(0, at) + ' ' + s.text + ' ' + base.slice(at);
         const { output, report } = r.redactBuffer(line + '\n', 'text/plain', 'long.txt');
         const out = output.toString('latin1');
@@ -296,11 +377,16 @@ describe('long lines', () => {
           const line = base.slice(0, at) + ' ' + s.text + ' ' + base.slice(at);
           const input = Buffer.from(`short line\r\n${line}\r\nafter password=p4ssw0rd-x\r\n`, 'latin1');
           const got = await viaStream(r, input, sizes, 'text/plain', 'long.txt');
-          expect(got.output.toString('latin1')).toBe(`short line\r\n${redacted(line, s)}\r\nafter password=[REDACTED:secret-assignment]\r\n`);
-          const expectedHits = s.rule === 'secret-assignment' ? [{ rule: s.rule, count: 2, lines: [2, 3] }] : [
-            { rule: s.rule, count: 1, lines: [2] },
-            { rule: 'secret-assignment', count: 1, lines: [3] },
-          ].sort((a, b) => (a.rule < b.rule ? -1 : 1));
+          expect(got.output.toString('latin1')).toBe(
+            `short line\r\n${redacted(line, s)}\r\nafter password=[REDACTED:secret-assignment]\r\n`,
+          );
+          const expectedHits =
+            s.rule === 'secret-assignment'
+              ? [{ rule: s.rule, count: 2, lines: [2, 3] }]
+              : [
+                  { rule: s.rule, count: 1, lines: [2] },
+                  { rule: 'secret-assignment', count: 1, lines: [3] },
+                ].sort((a, b) => (a.rule < b.rule ? -1 : 1));
           expect(got.report.byRule).toEqual(expectedHits);
           expect(got.report.notes.join(' ')).toMatch(/1 line\(s\) longer than maxLineBytes \(1024\)/);
         },
@@ -322,13 +408,18 @@ describe('long lines', () => {
 
   it('redacts many secrets on one very long line and leaves the rest of it intact', () => {
     const parts: string[] = [];
-    for (let i = 0; i < 300; i++) parts.push(`{"id":${i},"sha":"${sha256(String(i)).slice(0, 40)}","token":"tok-${i}-fake-secret"}`);
+    for (let i = 0; i < 300; i++)
+      parts.push(`{"id":${i},"sha":"${sha256(String(i)).slice(0, 40)}","token":"tok-${i}-fake-secret"}`);
     const line = `[${parts.join(',')}]`;
     expect(line.length).toBeGreaterThan(20 * maxLineBytes);
     const { output, report } = r.redactBuffer(line, 'application/json', 'records.json');
     const parsed = JSON.parse(output.toString()) as { id: number; sha: string; token: string }[];
     expect(parsed).toHaveLength(300);
-    expect(parsed.every((p, i) => p.id === i && p.sha === sha256(String(i)).slice(0, 40) && p.token === '[REDACTED:secret-assignment]')).toBe(true);
+    expect(
+      parsed.every(
+        (p, i) => p.id === i && p.sha === sha256(String(i)).slice(0, 40) && p.token === '[REDACTED:secret-assignment]',
+      ),
+    ).toBe(true);
     expect(report.byRule).toEqual([{ rule: 'secret-assignment', count: 300, lines: [1] }]);
   });
 });
@@ -349,7 +440,14 @@ describe('JSON paths', () => {
     'odd key': 'value with spaces',
     commit: '3f786850e387550fdab836ed7e6dc881de23001b',
   };
-  const paths = ['$.credentials.session', '$..pin', '$.users[*].ssn', "$['odd key']", '$.users[0].name', '$.absent.path'];
+  const paths = [
+    '$.credentials.session',
+    '$..pin',
+    '$.users[*].ssn',
+    "$['odd key']",
+    '$.users[0].name',
+    '$.absent.path',
+  ];
 
   it('replaces the selected values, keeps the document valid and counts per path', () => {
     const r = createRedactor({ jsonPaths: paths });
@@ -402,7 +500,9 @@ describe('JSON paths', () => {
     const r = createRedactor({ jsonPaths: ['$.pässwort', '$.sp'] });
     const input = '{"p\\u00e4sswort": "geheim", "\\u0073p": 1, "x": "ok"}';
     const { output, report } = r.redactBuffer(Buffer.from(input), 'application/json; charset=utf-8', 'd.json');
-    expect(output.toString()).toBe('{"p\\u00e4sswort": "[REDACTED:json-path]", "\\u0073p": "[REDACTED:json-path]", "x": "ok"}');
+    expect(output.toString()).toBe(
+      '{"p\\u00e4sswort": "[REDACTED:json-path]", "\\u0073p": "[REDACTED:json-path]", "x": "ok"}',
+    );
     expect(report.jsonPaths.map((p) => p.count)).toEqual([1, 1]);
   });
 
@@ -410,7 +510,9 @@ describe('JSON paths', () => {
     const r = createRedactor({ jsonPaths: ['$..pin'], maxJsonBytes: 64 });
     const input = JSON.stringify({ pin: '4711', padding: 'x'.repeat(100), password: 'hunter2-fake' });
     const { output, report } = r.redactBuffer(input, 'application/json', 'big.json');
-    expect(output.toString()).toBe(JSON.stringify({ pin: '4711', padding: 'x'.repeat(100), password: '[REDACTED:secret-assignment]' }));
+    expect(output.toString()).toBe(
+      JSON.stringify({ pin: '4711', padding: 'x'.repeat(100), password: '[REDACTED:secret-assignment]' }),
+    );
     expect(report.jsonPaths).toEqual([]);
     expect(report.notes).toEqual(['JSON paths not applied: document larger than maxJsonBytes (64); patterns only']);
     expect(report.total).toBe(1);
@@ -428,7 +530,13 @@ describe('JSON paths', () => {
 
   it('parses the supported JSONPath subset and rejects the rest clearly', () => {
     expect(parseJsonPath('$..password')).toEqual([{ deep: true, name: 'password' }]);
-    expect(parseJsonPath("$.a[2]['b.c'][*].*")).toEqual([{ deep: false, name: 'a' }, { deep: false, index: 2 }, { deep: false, name: 'b.c' }, { deep: false }, { deep: false }]);
+    expect(parseJsonPath("$.a[2]['b.c'][*].*")).toEqual([
+      { deep: false, name: 'a' },
+      { deep: false, index: 2 },
+      { deep: false, name: 'b.c' },
+      { deep: false },
+      { deep: false },
+    ]);
     expect(() => parseJsonPath('credentials.token')).toThrow(/must start with "\$"/);
     expect(() => parseJsonPath('$')).toThrow(/selects the whole document/);
     expect(() => parseJsonPath('$.users[?(@.admin)]')).toThrow(/filters, slices and unions are not supported/);
@@ -439,25 +547,43 @@ describe('binary artifacts', () => {
   const r = createRedactor();
   const secretish = Buffer.from(' password=hunter2-fake ghp_' + 'a'.repeat(36) + ' ');
   const cases: [string, string, Buffer][] = [
-    ['image/png', 'logo.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), secretish])],
+    [
+      'image/png',
+      'logo.png',
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), secretish]),
+    ],
     ['application/pdf', 'policy.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), secretish, Buffer.from('\n%%EOF\n')])],
     ['application/zip', 'bundle.zip', Buffer.concat([Buffer.from('PK\x03\x04'), secretish])],
     ['application/gzip', 'logs.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), secretish])],
-    ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'policy.docx', Buffer.concat([Buffer.from('PK\x03\x04'), secretish])],
+    [
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'policy.docx',
+      Buffer.concat([Buffer.from('PK\x03\x04'), secretish]),
+    ],
     ['application/vnd.ms-excel', 'register.xls', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), secretish])],
   ];
 
   it.each(cases)('passes %s through unchanged and says it was not scanned', async (mediaType, id, input) => {
     const got = await viaStream(r, input, [5, 3], mediaType, id);
     expect(got.output.equals(input)).toBe(true);
-    expect(got.report).toMatchObject({ scanned: false, reason: `binary media type ${mediaType}`, total: 0, byRule: [], bytesIn: input.length, bytesOut: input.length });
+    expect(got.report).toMatchObject({
+      scanned: false,
+      reason: `binary media type ${mediaType}`,
+      total: 0,
+      byRule: [],
+      bytesIn: input.length,
+      bytesOut: input.length,
+    });
   });
 
   it('sniffs application/octet-stream: NUL bytes mean binary, otherwise it is scanned as text', async () => {
     const binary = Buffer.concat([Buffer.from([0x00, 0x01, 0x02]), secretish]);
     const b = await viaStream(r, binary, [2], 'application/octet-stream', 'blob.bin');
     expect(b.output.equals(binary)).toBe(true);
-    expect(b.report).toMatchObject({ scanned: false, reason: 'binary content (NUL bytes) in application/octet-stream' });
+    expect(b.report).toMatchObject({
+      scanned: false,
+      reason: 'binary content (NUL bytes) in application/octet-stream',
+    });
     const text = await viaStream(r, Buffer.from('TOKEN=abc123-fake\n'), [1], 'application/octet-stream', 'service.env');
     expect(text.output.toString()).toBe('TOKEN=[REDACTED:secret-assignment]\n');
     expect(text.report.scanned).toBe(true);
@@ -530,18 +656,39 @@ describe('rules in detail', () => {
   it.each([
     ['Authorization: Bearer abc.def-ghi_123', 'Authorization: Bearer [REDACTED:bearer-token]'],
     ['"authorization": "Basic dXNlcjpwYXNz"', '"authorization": "Basic [REDACTED:basic-auth]"'],
-    ['proxy-authorization=Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag', 'proxy-authorization=Negotiate [REDACTED:authorization-header]'],
-    ['curl -H "X-Api-Key: 9f8e7d6c5b4a39281706" https://x', 'curl -H "X-Api-Key: [REDACTED:secret-assignment]" https://x'],
+    [
+      'proxy-authorization=Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag',
+      'proxy-authorization=Negotiate [REDACTED:authorization-header]',
+    ],
+    [
+      'curl -H "X-Api-Key: 9f8e7d6c5b4a39281706" https://x',
+      'curl -H "X-Api-Key: [REDACTED:secret-assignment]" https://x',
+    ],
     ['x-api-key: 9f8e7d6c5b4a39281706', 'x-api-key: [REDACTED:secret-assignment]'],
-    ['mysql://root:pw123@localhost/db and redis://:s3cret@cache:6379', 'mysql://root:[REDACTED:url-credentials]@localhost/db and redis://:[REDACTED:url-credentials]@cache:6379'],
+    [
+      'mysql://root:pw123@localhost/db and redis://:s3cret@cache:6379',
+      'mysql://root:[REDACTED:url-credentials]@localhost/db and redis://:[REDACTED:url-credentials]@cache:6379',
+    ],
     ['spring.datasource.password=hunter2 with spaces', 'spring.datasource.password=[REDACTED:secret-assignment]'],
     ['  - password: s3cret-Value # note', '  - password: [REDACTED:secret-assignment] # note'],
-    ['config = {"client_secret": "abc\\"def", "x": 1}', 'config = {"client_secret": "[REDACTED:secret-assignment]", "x": 1}'],
+    [
+      'config = {"client_secret": "abc\\"def", "x": 1}',
+      'config = {"client_secret": "[REDACTED:secret-assignment]", "x": 1}',
+    ],
     ['log: {\\"password\\":\\"hunter2x\\"}', 'log: {\\"password\\":\\"[REDACTED:secret-assignment]\\"}'],
     ['opts(password="p@ss w0rd", user="bob")', 'opts(password="[REDACTED:secret-assignment]", user="bob")'],
-    ['https://api.example.com/v1?access_token=abc123xyz&page=2', 'https://api.example.com/v1?access_token=[REDACTED:secret-assignment]&page=2'],
-    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key = [REDACTED:aws-secret-access-key]'],
-    ['hooks https://hooks.slack.com/workflows/T0AAA/A0BBB/123/abcDEF', 'hooks https://hooks.slack.com/workflows/[REDACTED:slack-webhook]'],
+    [
+      'https://api.example.com/v1?access_token=abc123xyz&page=2',
+      'https://api.example.com/v1?access_token=[REDACTED:secret-assignment]&page=2',
+    ],
+    [
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws_secret_access_key = [REDACTED:aws-secret-access-key]',
+    ],
+    [
+      'hooks https://hooks.slack.com/workflows/T0AAA/A0BBB/123/abcDEF',
+      'hooks https://hooks.slack.com/workflows/[REDACTED:slack-webhook]',
+    ],
     ['xoxe.xoxp-1-Mi0yLTEyMzQ1Njc4OTAxMi0xMjM0NTY3ODkw', '[REDACTED:slack-token]'],
   ])('%s', (input, expected) => {
     expect(red(input + '\n')).toBe(expected + '\n');
@@ -550,7 +697,9 @@ describe('rules in detail', () => {
   it('redacts YAML block scalars under secret keys until the indentation ends', () => {
     const input = 'db:\n  password: |\n    line one of it\n\n    line two\n  user: bob\n';
     const { output, report } = r.redactBuffer(input, 'application/yaml', 'x.yaml');
-    expect(output.toString()).toBe('db:\n  password: |\n    [REDACTED:secret-assignment]\n\n    [REDACTED:secret-assignment]\n  user: bob\n');
+    expect(output.toString()).toBe(
+      'db:\n  password: |\n    [REDACTED:secret-assignment]\n\n    [REDACTED:secret-assignment]\n  user: bob\n',
+    );
     expect(report.byRule).toEqual([{ rule: 'secret-assignment', count: 1, lines: [2] }]);
   });
 
@@ -563,7 +712,9 @@ describe('rules in detail', () => {
   it('lists at most the first line numbers but counts every hit', () => {
     const input = Array.from({ length: 150 }, (_, i) => `line ${i} token=t0k3n-${i}`).join('\n');
     const { report } = r.redactBuffer(input, 'text/plain', 'x');
-    expect(report.byRule).toEqual([{ rule: 'secret-assignment', count: 150, lines: range(1, maxReportedLines + 1), linesTruncated: true }]);
+    expect(report.byRule).toEqual([
+      { rule: 'secret-assignment', count: 150, lines: range(1, maxReportedLines + 1), linesTruncated: true },
+    ]);
   });
 });
 
@@ -595,7 +746,9 @@ describe('configuration', () => {
   it('switches off disabled rules', () => {
     const r = createRedactor({ disable: ['secret-assignment', 'jwt'] });
     const input = 'password=hunter2x ghp_' + 'b'.repeat(36) + '\n';
-    expect(r.redactBuffer(input, 'text/plain', 'x').output.toString()).toBe('password=hunter2x [REDACTED:github-token]\n');
+    expect(r.redactBuffer(input, 'text/plain', 'x').output.toString()).toBe(
+      'password=hunter2x [REDACTED:github-token]\n',
+    );
     expect(r.rules).not.toContain('secret-assignment');
     expect(createRedactor().ruleset).not.toBe(r.ruleset);
   });
@@ -613,12 +766,24 @@ describe('configuration', () => {
     expect(bad({ patterns: [{ name: 'broken', regex: 'ACME-(' }] })).toBe(
       'invalid redaction config:\n  redaction.patterns.0.regex: invalid regular expression "ACME-(": Unterminated group',
     );
-    expect(bad({ patterns: [{ name: 'everything', regex: 'x*' }] })).toMatch(/redaction\.patterns\.0\.regex: regular expression "x\*" matches the empty string/);
-    expect(bad({ patterns: [{ name: 'github-token', regex: 'x' }] })).toMatch(/patterns\.0\.name: "github-token" is a built-in rule name/);
-    expect(bad({ patterns: [{ name: 'Bad Name', regex: 'x' }] })).toMatch(/patterns\.0\.name: must be 1-63 lowercase letters/);
-    expect(bad({ patterns: [{ name: 'x', regex: 'y', flags: 'g' }] })).toMatch(/patterns\.0\.flags: only the flags i, m, s and u/);
-    expect(bad({ disable: ['github'] })).toMatch(/redaction\.disable\.0: unknown rule "github"; built-in rules: private-key, /);
-    expect(bad({ jsonPaths: ['credentials.token'] })).toMatch(/redaction\.jsonPaths\.0: JSON path "credentials.token": must start with "\$"/);
+    expect(bad({ patterns: [{ name: 'everything', regex: 'x*' }] })).toMatch(
+      /redaction\.patterns\.0\.regex: regular expression "x\*" matches the empty string/,
+    );
+    expect(bad({ patterns: [{ name: 'github-token', regex: 'x' }] })).toMatch(
+      /patterns\.0\.name: "github-token" is a built-in rule name/,
+    );
+    expect(bad({ patterns: [{ name: 'Bad Name', regex: 'x' }] })).toMatch(
+      /patterns\.0\.name: must be 1-63 lowercase letters/,
+    );
+    expect(bad({ patterns: [{ name: 'x', regex: 'y', flags: 'g' }] })).toMatch(
+      /patterns\.0\.flags: only the flags i, m, s and u/,
+    );
+    expect(bad({ disable: ['github'] })).toMatch(
+      /redaction\.disable\.0: unknown rule "github"; built-in rules: private-key, /,
+    );
+    expect(bad({ jsonPaths: ['credentials.token'] })).toMatch(
+      /redaction\.jsonPaths\.0: JSON path "credentials.token": must start with "\$"/,
+    );
     expect(bad({ maxLineBytes: 10 })).toMatch(/redaction\.maxLineBytes/);
     expect(bad({ extra: true })).toMatch(/Unrecognized key/);
   });

@@ -14,7 +14,8 @@ function handle(outcomes: (Error | ScheduleDescription)[]) {
     },
   };
 }
-const grpcError = (code: number) => Object.assign(new Error('Failed to describe schedule'), { cause: Object.assign(new Error(`${code}`), { code }) });
+const grpcError = (code: number) =>
+  Object.assign(new Error('Failed to describe schedule'), { cause: Object.assign(new Error(`${code}`), { code }) });
 const description = { scheduleId: 's' } as unknown as ScheduleDescription;
 
 describe('describing a schedule', () => {

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import type { Predicate, Where } from '../../mappings/schema';
-import { compilePredicate, compileSelector, compileSelectorGroup, compileSelectors, compileWhere, MatcherContext, requiredLiteral } from '../../mappings/select';
+import {
+  compilePredicate,
+  compileSelector,
+  compileSelectorGroup,
+  compileSelectors,
+  compileWhere,
+  MatcherContext,
+  requiredLiteral,
+} from '../../mappings/select';
 
 describe('attribute predicates', () => {
   const attrs = {
@@ -71,7 +79,6 @@ describe('attribute predicates', () => {
 
 describe('glob pre-check', () => {
   it('only uses a literal every match must contain', async () => {
-    
     expect(requiredLiteral('**/*development-process*')).toBe('development-process');
     expect(requiredLiteral('policies/ai-policy.*')).toBe('policies/ai-policy.');
     expect(requiredLiteral('**/*.{md,pdf}')).toBeUndefined();
@@ -106,33 +113,69 @@ describe('generated matchers agree with the reference semantics', () => {
       if (pred.eq !== undefined) checks.push(any((x) => x === pred.eq));
       if (pred.ne !== undefined) checks.push(!any((x) => x === pred.ne));
       if (pred.in !== undefined) checks.push(any((x) => pred.in!.includes(x as never)));
-      if (pred.glob !== undefined) checks.push(any((x) => typeof x === 'string' && picomatch.isMatch(x, pred.glob!, { dot: true })));
-      if (pred.regex !== undefined) checks.push(any((x) => typeof x === 'string' && new RegExp(pred.regex!, 'u').test(x)));
+      if (pred.glob !== undefined)
+        checks.push(any((x) => typeof x === 'string' && picomatch.isMatch(x, pred.glob!, { dot: true })));
+      if (pred.regex !== undefined)
+        checks.push(any((x) => typeof x === 'string' && new RegExp(pred.regex!, 'u').test(x)));
       for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
         const b = pred[op];
         if (b === undefined) continue;
-        const cmp = (x: number, y: number) => (op === 'gt' ? x > y : op === 'gte' ? x >= y : op === 'lt' ? x < y : x <= y);
-        checks.push(any((x) => (typeof b === 'number' ? typeof x === 'number' && cmp(x, b) : typeof x === 'string' && cmp(Date.parse(x), Date.parse(b)))));
+        const cmp = (x: number, y: number) =>
+          op === 'gt' ? x > y : op === 'gte' ? x >= y : op === 'lt' ? x < y : x <= y;
+        checks.push(
+          any((x) =>
+            typeof b === 'number'
+              ? typeof x === 'number' && cmp(x, b)
+              : typeof x === 'string' && cmp(Date.parse(x), Date.parse(b)),
+          ),
+        );
       }
       return checks.every(Boolean);
     },
     where(w: Where, attrs: Record<string, unknown>): boolean {
       if ('all' in w && Array.isArray(w.all)) return (w.all as Where[]).every((x) => reference.where(x, attrs));
       if ('any' in w && Array.isArray(w.any)) return (w.any as Where[]).some((x) => reference.where(x, attrs));
-      if ('not' in w && typeof w.not === 'object' && !Array.isArray(w.not)) return !reference.where(w.not as Where, attrs);
+      if ('not' in w && typeof w.not === 'object' && !Array.isArray(w.not))
+        return !reference.where(w.not as Where, attrs);
       return Object.entries(w as Record<string, Predicate>).every(([path, pred]) => {
         let cur: unknown = attrs;
-        for (const k of path.split('.')) cur = cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>)[k] : undefined;
+        for (const k of path.split('.'))
+          cur =
+            cur !== null && typeof cur === 'object' && !Array.isArray(cur)
+              ? (cur as Record<string, unknown>)[k]
+              : undefined;
         return reference.value(pred, cur);
       });
     },
   };
 
-  const words = ['policies/ai-policy.md', 'ops/monitoring/drift.md', 'raci.md', 'q4', 'ai-risk', '2026-03-01', 'x"y', 'a\\b'];
+  const words = [
+    'policies/ai-policy.md',
+    'ops/monitoring/drift.md',
+    'raci.md',
+    'q4',
+    'ai-risk',
+    '2026-03-01',
+    'x"y',
+    'a\\b',
+  ];
   const scalarArb = fc.oneof(fc.constantFrom(...words), fc.integer({ min: -3, max: 5 }), fc.boolean());
-  const valueArb = fc.oneof(scalarArb, fc.constant(null), fc.array(scalarArb, { maxLength: 3 }), fc.dictionary(fc.constantFrom('owner', 'type'), scalarArb, { maxKeys: 2 }));
+  const valueArb = fc.oneof(
+    scalarArb,
+    fc.constant(null),
+    fc.array(scalarArb, { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('owner', 'type'), scalarArb, { maxKeys: 2 }),
+  );
   const attrsArb = fc.dictionary(fc.constantFrom('path', 'version', 'labels', 'frontMatter'), valueArb, { maxKeys: 4 });
-  const pathArb = fc.constantFrom('path', 'version', 'labels', 'frontMatter', 'frontMatter.type', 'frontMatter.owner', 'missing.deep');
+  const pathArb = fc.constantFrom(
+    'path',
+    'version',
+    'labels',
+    'frontMatter',
+    'frontMatter.type',
+    'frontMatter.owner',
+    'missing.deep',
+  );
   const predArb: fc.Arbitrary<Predicate> = fc.oneof(
     scalarArb,
     fc
@@ -141,7 +184,15 @@ describe('generated matchers agree with the reference semantics', () => {
           eq: scalarArb,
           ne: scalarArb,
           in: fc.array(scalarArb, { minLength: 1, maxLength: 3 }),
-          glob: fc.constantFrom('**/*policy*', 'policies/*', '**/monitoring/**', '*.md', 'q*', '**/*.{md,pdf}', '**/*raci*'),
+          glob: fc.constantFrom(
+            '**/*policy*',
+            'policies/*',
+            '**/monitoring/**',
+            '*.md',
+            'q*',
+            '**/*.{md,pdf}',
+            '**/*raci*',
+          ),
           regex: fc.constantFrom('^ai', 'md$', '\\d'),
           gt: fc.oneof(fc.integer({ min: -2, max: 4 }), fc.constantFrom('2026-01-01', '2027-01-01')),
           lte: fc.oneof(fc.integer({ min: -2, max: 4 }), fc.constantFrom('2026-03-01', 'not a date')),
@@ -163,31 +214,55 @@ describe('generated matchers agree with the reference semantics', () => {
 
   it('compileWhere and compileSelectorGroup give the reference answer (property)', () => {
     fc.assert(
-      fc.property(fc.array(whereArb, { minLength: 1, maxLength: 4 }), fc.array(attrsArb, { minLength: 1, maxLength: 6 }), (wheres, attrsList) => {
-        const ctx = new MatcherContext();
-        const selectors = wheres.map((where) => [{ source: 'folder', where }]);
-        const singles = wheres.map((w) => compileWhere(w, ctx));
-        const group = compileSelectorGroup(selectors, ctx);
-        for (const attributes of attrsList) {
-          const expected = wheres.map((w) => reference.where(w, attributes));
-          expect(singles.map((t) => t(attributes))).toEqual(expected);
-          const active = new Uint8Array(wheres.length).fill(1);
-          active[0] = 0; // an inactive rule is never reported
-          const hits = new Uint8Array(wheres.length);
-          const n = group({ source: 'docs', sourceType: 'folder', kind: 'document', attributes }, active, hits);
-          expect([...hits].map(Boolean)).toEqual(expected.map((e, i) => e && i !== 0));
-          expect(n).toBe(expected.filter((e, i) => e && i !== 0).length);
-        }
-      }),
+      fc.property(
+        fc.array(whereArb, { minLength: 1, maxLength: 4 }),
+        fc.array(attrsArb, { minLength: 1, maxLength: 6 }),
+        (wheres, attrsList) => {
+          const ctx = new MatcherContext();
+          const selectors = wheres.map((where) => [{ source: 'folder', where }]);
+          const singles = wheres.map((w) => compileWhere(w, ctx));
+          const group = compileSelectorGroup(selectors, ctx);
+          for (const attributes of attrsList) {
+            const expected = wheres.map((w) => reference.where(w, attributes));
+            expect(singles.map((t) => t(attributes))).toEqual(expected);
+            const active = new Uint8Array(wheres.length).fill(1);
+            active[0] = 0; // an inactive rule is never reported
+            const hits = new Uint8Array(wheres.length);
+            const n = group({ source: 'docs', sourceType: 'folder', kind: 'document', attributes }, active, hits);
+            expect([...hits].map(Boolean)).toEqual(expected.map((e, i) => e && i !== 0));
+            expect(n).toBe(expected.filter((e, i) => e && i !== 0).length);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('values from a mapping file are data, never code', () => {
-    const hostile = ['"; throw new Error("injected"); "', '\\', '${process.exit(1)}', '*/ }) || true; //', 'line\nbreak', '\u2028', "')"];
+    const hostile = [
+      '"; throw new Error("injected"); "',
+      '\\',
+      '${process.exit(1)}',
+      '*/ }) || true; //',
+      'line\nbreak',
+      '\u2028',
+      "')",
+    ];
     for (const value of hostile) {
-      const test = compileSelectors([{ source: value, kind: value, sourceId: value, where: { [`frontMatter.x`]: value, path: { in: [value], ne: `${value}!` } } }]);
-      const a = { source: value, sourceType: value, kind: value, attributes: { path: value, frontMatter: { x: value } } };
+      const test = compileSelectors([
+        {
+          source: value,
+          kind: value,
+          sourceId: value,
+          where: { [`frontMatter.x`]: value, path: { in: [value], ne: `${value}!` } },
+        },
+      ]);
+      const a = {
+        source: value,
+        sourceType: value,
+        kind: value,
+        attributes: { path: value, frontMatter: { x: value } },
+      };
       expect(test(a)).toBe(true);
       expect(test({ ...a, attributes: { path: `${value} `, frontMatter: { x: value } } })).toBe(false);
     }

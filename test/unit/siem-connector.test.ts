@@ -46,7 +46,12 @@ function fixtureEvents(): Ev[] {
   }
   for (let t = T0; t <= T0 + 72 * H; t += 15 * 60_000) out.push({ t, system: 'chat-bot' });
   out.sort((a, b) => a.t - b.t || (a.system < b.system ? -1 : 1));
-  return out.map((e, i) => ({ ...e, i, critical: i % 97 === 50, name: i % 97 === 50 ? 'Prompt injection blocked' : 'inference' }));
+  return out.map((e, i) => ({
+    ...e,
+    i,
+    critical: i % 97 === 50,
+    name: i % 97 === 50 ? 'Prompt injection blocked' : 'inference',
+  }));
 }
 
 const events = fixtureEvents();
@@ -86,7 +91,13 @@ const cases: FormatCase[] = [
       JSON.stringify({
         preview: false,
         offset: e.i,
-        result: { _time: isoOf(e.t).replace('Z', '+00:00'), host: e.system, severity: e.critical ? 'critical' : 'informational', signature: e.name, _raw: `req=${e.i}` },
+        result: {
+          _time: isoOf(e.t).replace('Z', '+00:00'),
+          host: e.system,
+          severity: e.critical ? 'critical' : 'informational',
+          signature: e.name,
+          _raw: `req=${e.i}`,
+        },
       }),
     ),
     footer: '{"preview":false,"lastrow":true}',
@@ -114,7 +125,16 @@ const cases: FormatCase[] = [
     format: 'elastic-ndjson',
     file: 'elastic/hits.ndjson',
     records: events.map((e) =>
-      JSON.stringify({ _index: 'ai-logs', _id: String(e.i), _source: { '@timestamp': isoOf(e.t), host: { name: e.system }, log: { level: e.critical ? 'critical' : 'info' }, rule: { name: e.name } } }),
+      JSON.stringify({
+        _index: 'ai-logs',
+        _id: String(e.i),
+        _source: {
+          '@timestamp': isoOf(e.t),
+          host: { name: e.system },
+          log: { level: e.critical ? 'critical' : 'info' },
+          rule: { name: e.name },
+        },
+      }),
     ),
     malformed: [
       ['{"_source":{"host":{"name":"fraud-scorer"}}}', 'missing-timestamp'],
@@ -141,7 +161,13 @@ const cases: FormatCase[] = [
     format: 'ocsf',
     file: 'ocsf/events.jsonl',
     records: events.map((e) =>
-      JSON.stringify({ time: e.t, class_uid: 6003, severity_id: e.critical ? 5 : 1, metadata: { product: { name: e.system, vendor_name: 'Acme' }, version: '1.1.0' }, finding_info: { title: e.name } }),
+      JSON.stringify({
+        time: e.t,
+        class_uid: 6003,
+        severity_id: e.critical ? 5 : 1,
+        metadata: { product: { name: e.system, vendor_name: 'Acme' }, version: '1.1.0' },
+        finding_info: { title: e.name },
+      }),
     ),
     malformed: [
       ['{"time":1767225600000,"severity_id":1,"metadata":{"product":{"name":"fraud-scorer"}}}', 'missing-class-uid'],
@@ -153,7 +179,15 @@ const cases: FormatCase[] = [
     format: 'json',
     file: 'json/app.log',
     config: { fields: { json: { time: 'ts', system: 'app', severity: 'lvl', name: 'evt' } } },
-    records: events.map((e) => JSON.stringify({ ts: isoOf(e.t), app: e.system, lvl: e.critical ? 'fatal' : 'info', evt: e.name, latency_ms: e.i % 300 })),
+    records: events.map((e) =>
+      JSON.stringify({
+        ts: isoOf(e.t),
+        app: e.system,
+        lvl: e.critical ? 'fatal' : 'info',
+        evt: e.name,
+        latency_ms: e.i % 300,
+      }),
+    ),
     malformed: [
       ['{"app":"fraud-scorer"}', 'missing-timestamp'],
       ['{"ts":"2026-01-01T00:00:00Z"}', 'missing-system'],
@@ -166,7 +200,12 @@ const cases: FormatCase[] = [
 function render(c: FormatCase): { text: string; lines: number[] } {
   const recs = [...c.records];
   [10, 200, 400].slice(0, c.malformed.length).forEach((at, k) => recs.splice(at + k, 0, c.malformed[k]![0]));
-  const all = [...(c.header ? [c.header] : []), ...recs, ...(c.footer ? [c.footer] : []), ...(c.malformedLast ? [c.malformedLast[0]] : [])];
+  const all = [
+    ...(c.header ? [c.header] : []),
+    ...recs,
+    ...(c.footer ? [c.footer] : []),
+    ...(c.malformedLast ? [c.malformedLast[0]] : []),
+  ];
   const text = all.join('\n') + '\n';
   const markers = [...c.malformed.map((m) => m[0]), ...(c.malformedLast ? [c.malformedLast[0]] : [])];
   const lines = markers.map((m) => text.slice(0, text.indexOf(m)).split('\n').length);
@@ -214,7 +253,9 @@ async function jsonOf(step: CollectionStep): Promise<Record<string, unknown>> {
 }
 
 function one(steps: CollectionStep[], kind: string, path?: string): CollectionStep {
-  const found = steps.filter((s) => s.artifact.meta.kind === kind && (path === undefined || s.artifact.meta.attributes['path'] === path));
+  const found = steps.filter(
+    (s) => s.artifact.meta.kind === kind && (path === undefined || s.artifact.meta.attributes['path'] === path),
+  );
   expect(found, `${kind} ${path ?? ''}`).toHaveLength(1);
   return found[0]!;
 }
@@ -258,7 +299,15 @@ describe('siem connector: formats', () => {
     const badCount = c.malformed.length + (c.malformedLast ? 1 : 0);
 
     const raw = attrs(steps, 'log-export', c.file);
-    expect(raw).toMatchObject({ format: c.format, compression: 'none', events: events.length, malformed: badCount, firstEvent: isoOf(T0), lastEvent: isoOf(T0 + 72 * H), observedAtFrom: 'last-event' });
+    expect(raw).toMatchObject({
+      format: c.format,
+      compression: 'none',
+      events: events.length,
+      malformed: badCount,
+      firstEvent: isoOf(T0),
+      lastEvent: isoOf(T0 + 72 * H),
+      observedAtFrom: 'last-event',
+    });
     expect(one(steps, 'log-export').artifact.meta.observedAt).toBe(isoOf(T0 + 72 * H));
     expect((await bytesOf(one(steps, 'log-export'))).toString('utf8')).toBe(text);
 
@@ -273,17 +322,43 @@ describe('siem connector: formats', () => {
 
     const cont = attrs(steps, 'log-continuity');
     expect(cont['maxGapHours']).toBe(30);
-    expect(cont['maxGap']).toEqual({ system: 'fraud-scorer', hours: 30, from: gapFrom, to: gapTo, kind: 'between-events' });
-    expect(cont).toMatchObject({ continuous: false, gapsOverThreshold: 1, productionSystems: ['chat-bot', 'fraud-scorer'], productionFrom: 'observed' });
+    expect(cont['maxGap']).toEqual({
+      system: 'fraud-scorer',
+      hours: 30,
+      from: gapFrom,
+      to: gapTo,
+      kind: 'between-events',
+    });
+    expect(cont).toMatchObject({
+      continuous: false,
+      gapsOverThreshold: 1,
+      productionSystems: ['chat-bot', 'fraud-scorer'],
+      productionFrom: 'observed',
+    });
     expect((cont['systems'] as Record<string, { maxGapHours: number }>)['chat-bot']!.maxGapHours).toBe(0.25);
 
     const counts = attrs(steps, 'event-counts');
-    expect(counts).toMatchObject({ totalEvents: events.length, systemCount: 2, firstDay: '2026-01-01', lastDay: '2026-01-04', daysWithEvents: 4 });
+    expect(counts).toMatchObject({
+      totalEvents: events.length,
+      systemCount: 2,
+      firstDay: '2026-01-01',
+      lastDay: '2026-01-04',
+      daysWithEvents: 4,
+    });
     expect((counts['systems'] as Record<string, { events: number }>)['fraud-scorer']!.events).toBe(fraudEvents);
     expect((counts['categories'] as Record<string, number>)['guardrail']).toBe(criticalEvents);
 
-    expect(attrs(steps, 'retention')).toMatchObject({ firstEvent: isoOf(T0), lastEvent: isoOf(T0 + 72 * H), retainedDays: 3, calendarDays: 4 });
-    expect(attrs(steps, 'incident-list')).toMatchObject({ incidentCount: criticalEvents, listed: criticalEvents, byRule: { 'high-severity': criticalEvents } });
+    expect(attrs(steps, 'retention')).toMatchObject({
+      firstEvent: isoOf(T0),
+      lastEvent: isoOf(T0 + 72 * H),
+      retainedDays: 3,
+      calendarDays: 4,
+    });
+    expect(attrs(steps, 'incident-list')).toMatchObject({
+      incidentCount: criticalEvents,
+      listed: criticalEvents,
+      byRule: { 'high-severity': criticalEvents },
+    });
     for (const kind of ['event-counts', 'log-continuity', 'retention', 'incident-list']) {
       expect(one(steps, kind).artifact.meta.observedAt).toBe(isoOf(T0 + 72 * H));
     }
@@ -308,9 +383,17 @@ describe('siem connector: formats', () => {
     const dir = await tempDir();
     const fixture = await readFile(path.join(__dirname, '..', 'fixtures', 'siem', 'llm-gateway.cef'));
     await writeTree(dir, { 'gw.cef': fixture });
-    const { steps, error } = await collect(config(dir, { maxMalformedRatio: 0.5, incidents: [{ id: 'prompt-injection', signatureIds: ['PI-001'] }] }));
+    const { steps, error } = await collect(
+      config(dir, { maxMalformedRatio: 0.5, incidents: [{ id: 'prompt-injection', signatureIds: ['PI-001'] }] }),
+    );
     expect(error).toBeUndefined();
-    expect(attrs(steps, 'log-export')).toMatchObject({ format: 'cef', events: 6, malformed: 2, firstEvent: '2026-02-01T07:10:00.250Z', lastEvent: '2026-02-01T08:30:00.000Z' });
+    expect(attrs(steps, 'log-export')).toMatchObject({
+      format: 'cef',
+      events: 6,
+      malformed: 2,
+      firstEvent: '2026-02-01T07:10:00.250Z',
+      lastEvent: '2026-02-01T08:30:00.000Z',
+    });
     const q = await jsonOf(one(steps, 'quarantine'));
     expect((q['entries'] as { line: number; reason: string }[]).map((e) => [e.line, e.reason])).toEqual([
       [6, 'invalid-cef'],
@@ -318,10 +401,25 @@ describe('siem connector: formats', () => {
     ]);
     const incidents = (await jsonOf(one(steps, 'incident-list')))['incidents'] as Record<string, unknown>[];
     expect(incidents).toEqual([
-      expect.objectContaining({ time: '2026-02-01T08:00:00.000Z', system: 'LLM Gateway', name: 'Prompt injection blocked | jailbreak', signatureId: 'PI-001', severity: 'critical', line: 1 }),
-      expect.objectContaining({ time: '2026-02-01T08:20:00.000Z', name: 'Content filter triggered', severity: 'high', line: 5 }),
+      expect.objectContaining({
+        time: '2026-02-01T08:00:00.000Z',
+        system: 'LLM Gateway',
+        name: 'Prompt injection blocked | jailbreak',
+        signatureId: 'PI-001',
+        severity: 'critical',
+        line: 1,
+      }),
+      expect.objectContaining({
+        time: '2026-02-01T08:20:00.000Z',
+        name: 'Content filter triggered',
+        severity: 'high',
+        line: 5,
+      }),
     ]);
-    expect(attrs(steps, 'event-counts')).toMatchObject({ systemNames: ['LLM Gateway', 'Model Registry'], categories: { guardrail: 2 } });
+    expect(attrs(steps, 'event-counts')).toMatchObject({
+      systemNames: ['LLM Gateway', 'Model Registry'],
+      categories: { guardrail: 2 },
+    });
   });
 });
 
@@ -331,13 +429,23 @@ describe('siem connector: _search responses', () => {
       _index: 'ai-logs-2026.01',
       _id: `id-${e.i}`,
       _score: null,
-      _source: { '@timestamp': isoOf(e.t), service: { name: e.system }, 'log.level': e.critical ? 'critical' : 'info', message: `quote " backslash \\ brace } bracket ] ${e.i}` },
+      _source: {
+        '@timestamp': isoOf(e.t),
+        service: { name: e.system },
+        'log.level': e.critical ? 'critical' : 'info',
+        message: `quote " backslash \\ brace } bracket ] ${e.i}`,
+      },
       sort: [e.t],
     }));
     hits.splice(100, 0, 'not a hit');
     hits.splice(300, 0, 4242424);
     hits.splice(500, 0, { _index: 'ai-logs', _id: 'bad-no-time', _source: { service: { name: 'fraud-scorer' } } });
-    const response = { took: 31, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { total: { value: hits.length, relation: 'eq' }, max_score: null, hits } };
+    const response = {
+      took: 31,
+      timed_out: false,
+      _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+      hits: { total: { value: hits.length, relation: 'eq' }, max_score: null, hits },
+    };
     const text = JSON.stringify(response, null, 2);
     const lineOf = (marker: string) => text.slice(0, text.indexOf(marker)).split('\n').length;
     return { text, badLines: [lineOf('"not a hit"'), lineOf('4242424'), lineOf('"_id": "bad-no-time"') - 2] };
@@ -361,19 +469,32 @@ describe('siem connector: _search responses', () => {
       [badLines[1], 'not-an-object'],
       [badLines[2], 'missing-timestamp'],
     ]);
-    expect(attrs(steps, 'log-continuity')['maxGap']).toEqual({ system: 'fraud-scorer', hours: 30, from: gapFrom, to: gapTo, kind: 'between-events' });
+    expect(attrs(steps, 'log-continuity')['maxGap']).toEqual({
+      system: 'fraud-scorer',
+      hours: 30,
+      from: gapFrom,
+      to: gapTo,
+      kind: 'between-events',
+    });
   });
 
   it('gives the same result whatever the chunk boundaries (escapes and keys split across chunks)', async () => {
     // Keys written with escapes (\u0068its = hits) must still be recognised.
-    const doc = '\uFEFF{"took":1,"h\\u0069ts":{"total":2,"hits":[{"_source":{"@timestamp":"2026-01-01T00:00:00Z","host":{"name":"a\\"b"}}},{"_source":{"@timestamp":"2026-01-01T06:00:00Z","host":{"name":"a\\"b"}}}]}}\n{"hits":{"hits":[{"_source":{"@timestamp":"2026-01-02T00:00:00Z","host":{"name":"a\\"b"}}}]}}';
-    const reference = await collect(config('/unused', { format: 'elastic-search' }), { location: new MemoryLocation({ 'r.json': Buffer.from(doc) }, 1 << 20) });
+    const doc =
+      '\uFEFF{"took":1,"h\\u0069ts":{"total":2,"hits":[{"_source":{"@timestamp":"2026-01-01T00:00:00Z","host":{"name":"a\\"b"}}},{"_source":{"@timestamp":"2026-01-01T06:00:00Z","host":{"name":"a\\"b"}}}]}}\n{"hits":{"hits":[{"_source":{"@timestamp":"2026-01-02T00:00:00Z","host":{"name":"a\\"b"}}}]}}';
+    const reference = await collect(config('/unused', { format: 'elastic-search' }), {
+      location: new MemoryLocation({ 'r.json': Buffer.from(doc) }, 1 << 20),
+    });
     expect(attrs(reference.steps, 'log-export')).toMatchObject({ events: 3, malformed: 0 });
     expect(attrs(reference.steps, 'log-continuity')['maxGapHours']).toBe(18);
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (chunk) => {
-        const r = await collect(config('/unused', { format: 'elastic-search' }), { location: new MemoryLocation({ 'r.json': Buffer.from(doc) }, chunk) });
-        expect(r.steps.map((s) => s.artifact.meta.attributes)).toEqual(reference.steps.map((s) => s.artifact.meta.attributes));
+        const r = await collect(config('/unused', { format: 'elastic-search' }), {
+          location: new MemoryLocation({ 'r.json': Buffer.from(doc) }, chunk),
+        });
+        expect(r.steps.map((s) => s.artifact.meta.attributes)).toEqual(
+          reference.steps.map((s) => s.artifact.meta.attributes),
+        );
       }),
       { numRuns: 40 },
     );
@@ -404,7 +525,13 @@ describe('siem connector: gzip, ratio, resume, state', () => {
     expect(error).toBeUndefined();
     const raw = one(steps, 'log-export');
     expect(raw.artifact.meta.mediaType).toBe('application/gzip');
-    expect(raw.artifact.meta.attributes).toMatchObject({ compression: 'gzip', format: 'elastic-ndjson', events: events.length, malformed: 3, size: gz.length });
+    expect(raw.artifact.meta.attributes).toMatchObject({
+      compression: 'gzip',
+      format: 'elastic-ndjson',
+      events: events.length,
+      malformed: 3,
+      size: gz.length,
+    });
     expect((await bytesOf(raw)).equals(gz)).toBe(true);
     const q = await jsonOf(one(steps, 'quarantine'));
     expect((q['entries'] as { line: number }[]).map((e) => e.line)).toEqual(lines);
@@ -426,7 +553,11 @@ describe('siem connector: gzip, ratio, resume, state', () => {
     const dir = await tempDir();
     const good = events.slice(0, 200).map((e) => JSON.stringify({ ts: isoOf(e.t), app: e.system }));
     const bad = [...good.slice(0, 98), '{broken', 'also broken'];
-    await writeTree(dir, { 'a-good.jsonl': good.join('\n'), 'b-bad.jsonl': bad.join('\n'), 'c-edge.jsonl': [...good.slice(0, 99), '{1 in 100'].join('\n') });
+    await writeTree(dir, {
+      'a-good.jsonl': good.join('\n'),
+      'b-bad.jsonl': bad.join('\n'),
+      'c-edge.jsonl': [...good.slice(0, 99), '{1 in 100'].join('\n'),
+    });
     const fields = { json: { time: 'ts', system: 'app' } };
     const { steps, error, stats } = await collect(config(dir, { fields }));
     expect(error).toBeInstanceOf(SourceResponseError);
@@ -444,7 +575,11 @@ describe('siem connector: gzip, ratio, resume, state', () => {
       'summary:retention',
       'summary:incident-list',
     ]);
-    expect(attrs(steps, 'quarantine', 'b-bad.jsonl')).toMatchObject({ failed: true, malformedRatio: 0.02, failure: '2.00% of records malformed (2 of 100; limit 1.00%)' });
+    expect(attrs(steps, 'quarantine', 'b-bad.jsonl')).toMatchObject({
+      failed: true,
+      malformedRatio: 0.02,
+      failure: '2.00% of records malformed (2 of 100; limit 1.00%)',
+    });
     expect(attrs(steps, 'event-counts')).toMatchObject({ totalEvents: 200 + 99, files: 2, failedFiles: 1 });
     expect(stats).toMatchObject({ files: 3, failedFiles: 1, malformed: 3 });
 
@@ -464,7 +599,9 @@ describe('siem connector: gzip, ratio, resume, state', () => {
     for (let k = 0; k < cursors.length; k++) {
       const rest = await collect(cfg, { resumeAfter: cursors[k]! });
       expect(rest.steps.map((s) => s.cursor)).toEqual(cursors.slice(k + 1));
-      expect(rest.steps.map((s) => s.artifact.meta.attributes)).toEqual(full.steps.slice(k + 1).map((s) => s.artifact.meta.attributes));
+      expect(rest.steps.map((s) => s.artifact.meta.attributes)).toEqual(
+        full.steps.slice(k + 1).map((s) => s.artifact.meta.attributes),
+      );
     }
   });
 
@@ -478,7 +615,10 @@ describe('siem connector: gzip, ratio, resume, state', () => {
     await rm(path.join(dir, 'b.ndjson'));
     await appendFile(path.join(dir, 'a.ndjson'), text.split('\n')[0] + '\n');
     const second = await collect(config(dir), { previousState: first.state! });
-    expect(attrs(second.steps, 'retention')).toMatchObject({ filesRemovedSinceLastRun: 1, filesChangedSinceLastRun: 1 });
+    expect(attrs(second.steps, 'retention')).toMatchObject({
+      filesRemovedSinceLastRun: 1,
+      filesChangedSinceLastRun: 1,
+    });
     expect(second.stats).toMatchObject({ filesNew: 0, filesRemoved: 1, filesChanged: 1 });
   });
 
@@ -509,21 +649,41 @@ describe('siem connector: production periods, incidents, limits', () => {
     // vector-db is declared but never logged: the whole coverage is its gap.
     const cfg = config(dir, {
       production: {
-        systems: [{ system: 'fraud-scorer', from: '2026-01-02' }, { system: 'chat-bot', to: '2026-01-02' }, 'vector-db'],
+        systems: [
+          { system: 'fraud-scorer', from: '2026-01-02' },
+          { system: 'chat-bot', to: '2026-01-02' },
+          'vector-db',
+        ],
         gapThresholdHours: 12,
         recentWindowDays: 1,
       },
     });
     const { steps } = await collect(cfg);
     const cont = attrs(steps, 'log-continuity');
-    expect(cont).toMatchObject({ productionFrom: 'config', productionSystems: ['chat-bot', 'fraud-scorer', 'vector-db'], systemsWithoutEvents: ['vector-db'] });
-    expect(cont['maxGap']).toEqual({ system: 'vector-db', hours: 72, from: isoOf(T0), to: isoOf(T0 + 72 * H), kind: 'no-events' });
+    expect(cont).toMatchObject({
+      productionFrom: 'config',
+      productionSystems: ['chat-bot', 'fraud-scorer', 'vector-db'],
+      systemsWithoutEvents: ['vector-db'],
+    });
+    expect(cont['maxGap']).toEqual({
+      system: 'vector-db',
+      hours: 72,
+      from: isoOf(T0),
+      to: isoOf(T0 + 72 * H),
+      kind: 'no-events',
+    });
     const systems = cont['systems'] as Record<string, Record<string, unknown>>;
     expect(systems['fraud-scorer']).toMatchObject({ inProduction: true, maxGapHours: 26, recentMaxGapHours: 2 });
     expect(systems['chat-bot']).toMatchObject({ inProduction: true, maxGapHours: 0.25 });
     expect(cont['gapsOverThreshold']).toBe(2);
     const body = await jsonOf(one(steps, 'log-continuity'));
-    expect((body['systems'] as Record<string, { maxGap: unknown }>)['fraud-scorer']!.maxGap).toEqual({ system: 'fraud-scorer', hours: 26, from: isoOf(T0 + 24 * H), to: gapTo, kind: 'between-events' });
+    expect((body['systems'] as Record<string, { maxGap: unknown }>)['fraud-scorer']!.maxGap).toEqual({
+      system: 'fraud-scorer',
+      hours: 26,
+      from: isoOf(T0 + 24 * H),
+      to: gapTo,
+      kind: 'between-events',
+    });
   });
 
   it('counts a production system that stops logging before the others as a trailing gap', async () => {
@@ -537,16 +697,46 @@ describe('siem connector: production periods, incidents, limits', () => {
     const implicit = await collect(config(dir, { fields }));
     expect(attrs(implicit.steps, 'log-continuity')['maxGapHours']).toBe(1);
     const declared = await collect(config(dir, { fields, production: { systems: ['a', 'b'] } }));
-    expect(attrs(declared.steps, 'log-continuity')['maxGap']).toEqual({ system: 'a', hours: 30, from: isoOf(T0 + 9 * H), to: isoOf(T0 + 39 * H), kind: 'after-last-event' });
+    expect(attrs(declared.steps, 'log-continuity')['maxGap']).toEqual({
+      system: 'a',
+      hours: 30,
+      from: isoOf(T0 + 9 * H),
+      to: isoOf(T0 + 39 * H),
+      kind: 'after-last-event',
+    });
   });
 
   it('selects incidents by severity, names, regex, signature id, class and system; caps the list but counts all', async () => {
     const dir = await tempDir();
     const lines = [
-      { time: T0, class_uid: 2004, severity_id: 4, metadata: { product: { name: 'fraud-scorer' }, event_code: 'D-1' }, finding_info: { title: 'Model drift detected' } },
-      { time: T0 + 1000, class_uid: 6003, severity_id: 2, metadata: { product: { name: 'chat-bot' } }, finding_info: { title: 'PII leak suspected' } },
-      { time: T0 + 2000, class_uid: 6003, severity_id: 1, metadata: { product: { name: 'chat-bot' }, event_code: 'G-7' }, finding_info: { title: 'routine' } },
-      { time: T0 + 3000, class_uid: 6003, severity_id: 6, metadata: { product: { name: 'chat-bot' } }, finding_info: { title: 'Service down' } },
+      {
+        time: T0,
+        class_uid: 2004,
+        severity_id: 4,
+        metadata: { product: { name: 'fraud-scorer' }, event_code: 'D-1' },
+        finding_info: { title: 'Model drift detected' },
+      },
+      {
+        time: T0 + 1000,
+        class_uid: 6003,
+        severity_id: 2,
+        metadata: { product: { name: 'chat-bot' } },
+        finding_info: { title: 'PII leak suspected' },
+      },
+      {
+        time: T0 + 2000,
+        class_uid: 6003,
+        severity_id: 1,
+        metadata: { product: { name: 'chat-bot' }, event_code: 'G-7' },
+        finding_info: { title: 'routine' },
+      },
+      {
+        time: T0 + 3000,
+        class_uid: 6003,
+        severity_id: 6,
+        metadata: { product: { name: 'chat-bot' } },
+        finding_info: { title: 'Service down' },
+      },
     ].map((o) => JSON.stringify(o));
     await writeTree(dir, { 'o.jsonl': lines.join('\n') });
     const cfg = config(dir, {
@@ -578,7 +768,9 @@ describe('siem connector: production periods, incidents, limits', () => {
     const dir = await tempDir();
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ ts: isoOf(T0 + i * 60_000), app: `sys-${i}` }));
     await writeTree(dir, { 'x.jsonl': lines.join('\n') });
-    const { steps } = await collect(config(dir, { fields: { json: { time: 'ts', system: 'app' } }, limits: { maxSystems: 5 } }));
+    const { steps } = await collect(
+      config(dir, { fields: { json: { time: 'ts', system: 'app' } }, limits: { maxSystems: 5 } }),
+    );
     const counts = attrs(steps, 'event-counts');
     expect(counts).toMatchObject({ systemCount: 6, systemsCapped: true, totalEvents: 50 });
     expect((counts['systems'] as Record<string, { events: number }>)['(other)']!.events).toBe(45);
@@ -588,8 +780,16 @@ describe('siem connector: production periods, incidents, limits', () => {
   it('never copies secrets from malformed lines into the quarantine, and skips overlong lines without holding them', async () => {
     const dir = await tempDir();
     const secret = 'sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c';
-    const good = events.slice(0, 300).map((e) => JSON.stringify({ '@timestamp': isoOf(e.t), host: { name: e.system } }));
-    const lines = [...good.slice(0, 100), `{"auth": "Bearer ${secret}"`, `${secret} trailing`, `{"x":"${'y'.repeat(5000)}"}`, ...good.slice(100)];
+    const good = events
+      .slice(0, 300)
+      .map((e) => JSON.stringify({ '@timestamp': isoOf(e.t), host: { name: e.system } }));
+    const lines = [
+      ...good.slice(0, 100),
+      `{"auth": "Bearer ${secret}"`,
+      `${secret} trailing`,
+      `{"x":"${'y'.repeat(5000)}"}`,
+      ...good.slice(100),
+    ];
     await writeTree(dir, { 'e.ndjson': lines.join('\n') });
     const { steps } = await collect(config(dir, { limits: { maxRecordBytes: 4096 } }));
     const bytes = (await bytesOf(one(steps, 'quarantine'))).toString('utf8');
@@ -610,12 +810,35 @@ describe('siem parsing: properties and details', () => {
   const lineFormats: SiemFormat[] = ['splunk-json', 'splunk-csv', 'elastic-ndjson', 'cef', 'ocsf', 'json'];
 
   const cefish = fc
-    .tuple(fc.constantFrom('', '<134>1 2026-01-01T00:00:00Z h a - - - ', '<13>Jan  1 00:00:00 h '), fc.array(fc.string({ maxLength: 12 }), { maxLength: 9 }), fc.string({ maxLength: 40 }))
+    .tuple(
+      fc.constantFrom('', '<134>1 2026-01-01T00:00:00Z h a - - - ', '<13>Jan  1 00:00:00 h '),
+      fc.array(fc.string({ maxLength: 12 }), { maxLength: 9 }),
+      fc.string({ maxLength: 40 }),
+    )
     .map(([p, parts, ext]) => `${p}CEF:${parts.join('|')}${ext}`);
   const jsonish = fc
-    .record({ '@timestamp': fc.oneof(fc.string(), fc.integer(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), host: fc.oneof(fc.string(), fc.record({ name: fc.string() })), result: fc.jsonValue() }, { requiredKeys: [] })
+    .record(
+      {
+        '@timestamp': fc.oneof(
+          fc.string(),
+          fc.integer(),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+        host: fc.oneof(fc.string(), fc.record({ name: fc.string() })),
+        result: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    )
     .map((o) => JSON.stringify(o) ?? 'null');
-  const anyLine = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.json({ maxDepth: 3 }), jsonish, cefish, fc.constant('"a,b'), fc.constant(''));
+  const anyLine = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.json({ maxDepth: 3 }),
+    jsonish,
+    cefish,
+    fc.constant('"a,b'),
+    fc.constant(''),
+  );
 
   function isBlank(l: string): boolean {
     return l.length === 0 || (l.charCodeAt(0) <= 32 && l.trim().length === 0);
@@ -633,7 +856,9 @@ describe('siem parsing: properties and details', () => {
         expect(error).toBeUndefined();
         expect(one(steps, 'log-export').cursor).toBe(`export:${file}`);
         // What the parser saw: the file's lines as bytes decoded (lone surrogates became U+FFFD on writing).
-        const seen = (await readFile(path.join(dir, file), 'utf8')).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+        const seen = (await readFile(path.join(dir, file), 'utf8'))
+          .split('\n')
+          .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
         const nonBlank = seen.filter((l) => !isBlank(l)).length;
         const outcomes = stats['events']! + stats['malformed']! + stats['skipped']!;
         if (format === 'splunk-csv') expect(outcomes).toBeLessThanOrEqual(nonBlank);
@@ -648,14 +873,23 @@ describe('siem parsing: properties and details', () => {
   it('arbitrary bytes never crash the _search tokenizer', () => {
     const builder = new EventBuilder(resolveFields('elastic', undefined), undefined, false);
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.json().map((s) => new Uint8Array(Buffer.from(s)))), { maxLength: 8 }), (chunks) => {
-        let count = 0;
-        const sink: RecordSink = { event: () => count++, malformed: () => count++, skipped: () => count++ };
-        const p = new SearchResponseParser(builder, sink, 4096);
-        for (const c of chunks) p.push(Buffer.from(c));
-        p.end();
-        expect(count).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            fc.json().map((s) => new Uint8Array(Buffer.from(s))),
+          ),
+          { maxLength: 8 },
+        ),
+        (chunks) => {
+          let count = 0;
+          const sink: RecordSink = { event: () => count++, malformed: () => count++, skipped: () => count++ };
+          const p = new SearchResponseParser(builder, sink, 4096);
+          for (const c of chunks) p.push(Buffer.from(c));
+          p.end();
+          expect(count).toBeGreaterThanOrEqual(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -686,7 +920,13 @@ describe('siem parsing: properties and details', () => {
       exclude: ['**/.*', '**/.*/**'],
       production: { systems: [], gapThresholdHours: 24, recentWindowDays: 30 },
       incidents: [{ id: 'high-severity', minSeverity: 'high' }],
-      limits: { maxRecordBytes: 1048576, maxSystems: 1000, maxIncidents: 1000, maxQuarantineEntries: 1000, quarantinePrefixChars: 16 },
+      limits: {
+        maxRecordBytes: 1048576,
+        maxSystems: 1000,
+        maxIncidents: 1000,
+        maxQuarantineEntries: 1000,
+        quarantinePrefixChars: 16,
+      },
     });
     const bad = siemSourceSchema.safeParse({
       id: 'x',

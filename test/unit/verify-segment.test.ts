@@ -15,10 +15,18 @@ async function segmentCopy() {
   const key = newKey();
   const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
   for (let i = 1; i <= 4; i++) {
-    await writeBundle(store, key, mappings, `b${i}`, { [`monitoring/m${i}.md`]: `drift ${i}` }, new Date(`2026-0${i}-05T10:00:00Z`));
+    await writeBundle(
+      store,
+      key,
+      mappings,
+      `b${i}`,
+      { [`monitoring/m${i}.md`]: `drift ${i}` },
+      new Date(`2026-0${i}-05T10:00:00Z`),
+    );
   }
   const copy = await tempDir();
-  for (const part of ['store.json', 'keys', 'blobs', 'signatures']) await cp(path.join(store.root, part), path.join(copy, part), { recursive: true });
+  for (const part of ['store.json', 'keys', 'blobs', 'signatures'])
+    await cp(path.join(store.root, part), path.join(copy, part), { recursive: true });
   await mkdir(path.join(copy, 'manifests'));
   for (const seq of [3, 4]) await cp(store.manifestPath(seq), path.join(copy, 'manifests', `${seqName(seq)}.json`));
   const anchor = sha256Hex((await store.readManifest(2))!);
@@ -26,7 +34,12 @@ async function segmentCopy() {
 }
 
 const marker = (fromSequence: number, previousDigest: string | null) =>
-  JSON.stringify({ format: 'evidence-hub/export@1', fromSequence, previousDigest, window: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-30T23:59:59.999Z' } });
+  JSON.stringify({
+    format: 'evidence-hub/export@1',
+    fromSequence,
+    previousDigest,
+    window: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-30T23:59:59.999Z' },
+  });
 
 describe('verify a chain segment (audit pack)', () => {
   it('without a marker, the bundles before the segment are reported missing', async () => {
@@ -41,10 +54,21 @@ describe('verify a chain segment (audit pack)', () => {
     await writeFile(path.join(copy, 'export.json'), marker(3, anchor));
     const report = await verifyStore(await FilesystemStore.openExisting(copy));
     expect(report.problems).toEqual([]);
-    expect(report).toMatchObject({ ok: true, bundlesChecked: 2, blobsChecked: 2, segment: { fromSequence: 3, previousDigest: anchor } });
+    expect(report).toMatchObject({
+      ok: true,
+      bundlesChecked: 2,
+      blobsChecked: 2,
+      segment: { fromSequence: 3, previousDigest: anchor },
+    });
     // The same, passed as an option instead of a file.
     await rm(path.join(copy, 'export.json'));
-    expect((await verifyStore(await FilesystemStore.openExisting(copy), { segment: { fromSequence: 3, previousDigest: anchor } })).ok).toBe(true);
+    expect(
+      (
+        await verifyStore(await FilesystemStore.openExisting(copy), {
+          segment: { fromSequence: 3, previousDigest: anchor },
+        })
+      ).ok,
+    ).toBe(true);
   });
 
   it('a wrong anchor breaks the chain; a segment missing its first bundle is reported; a bad marker is a problem', async () => {

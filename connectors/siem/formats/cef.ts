@@ -2,7 +2,15 @@ import type { EventBuilder, FieldPath, RecordSink } from '../event';
 import type { LineParser } from './line-parser';
 
 /** Names of the seven CEF header fields after `CEF:`, usable in `fields.cef`. */
-export const cefHeaderFields = ['version', 'deviceVendor', 'deviceProduct', 'deviceVersion', 'signatureId', 'name', 'severity'] as const;
+export const cefHeaderFields = [
+  'version',
+  'deviceVendor',
+  'deviceProduct',
+  'deviceVersion',
+  'signatureId',
+  'name',
+  'severity',
+] as const;
 
 export interface CefRecord {
   header: string[];

@@ -34,7 +34,13 @@ export class SplunkCsvParser implements LineParser {
     }
     if (total % 2 === 1) {
       if (record.length > this.maxRecordBytes) {
-        sink.malformed(start, 'csv-unterminated', 'quoted field not closed within the record size limit', spanned, record);
+        sink.malformed(
+          start,
+          'csv-unterminated',
+          'quoted field not closed within the record size limit',
+          spanned,
+          record,
+        );
         return;
       }
       this.carry = record;
@@ -48,7 +54,13 @@ export class SplunkCsvParser implements LineParser {
 
   end(sink: RecordSink): void {
     if (this.carry === undefined) return;
-    sink.malformed(this.carryStart, 'csv-unterminated', 'quoted field not closed at end of file', this.carryLines, this.carry);
+    sink.malformed(
+      this.carryStart,
+      'csv-unterminated',
+      'quoted field not closed at end of file',
+      this.carryLines,
+      this.carry,
+    );
     this.carry = undefined;
   }
 
@@ -66,7 +78,13 @@ export class SplunkCsvParser implements LineParser {
     }
     if (!cells) return sink.malformed(lineNo, 'csv-columns', 'invalid CSV quoting', spanned, text);
     if (cells.length !== this.columnCount) {
-      return sink.malformed(lineNo, 'csv-columns', `row has ${cells.length} columns, header has ${this.columnCount}`, spanned, text);
+      return sink.malformed(
+        lineNo,
+        'csv-columns',
+        `row has ${cells.length} columns, header has ${this.columnCount}`,
+        spanned,
+        text,
+      );
     }
     const columns = this.columns;
     this.builder.build(

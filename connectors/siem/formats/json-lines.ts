@@ -14,7 +14,8 @@ export class SplunkJsonParser implements LineParser {
     if (result === undefined) {
       // Rows exported without the wrapper carry _time themselves; preview/lastrow/messages rows are control rows.
       if (hasOwn.call(obj, '_time')) return this.builder.build((f) => getField(obj, f), lineNo, sink, text);
-      if (['preview', 'lastrow', 'messages', 'init_offset', 'fields'].some((k) => hasOwn.call(obj, k))) return sink.skipped();
+      if (['preview', 'lastrow', 'messages', 'init_offset', 'fields'].some((k) => hasOwn.call(obj, k)))
+        return sink.skipped();
       return sink.malformed(lineNo, 'missing-result', 'no "result" object', 1, text);
     }
     if (!isObject(result)) return sink.malformed(lineNo, 'not-an-object', '"result" is not an object', 1, text);

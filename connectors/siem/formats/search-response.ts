@@ -156,7 +156,12 @@ export class SearchResponseParser {
           const target =
             c === 91 &&
             !this.capturing &&
-            (stack.length === 0 || (stack.length === 2 && stack[0]!.obj && stack[0]!.key === 'hits' && stack[1]!.obj && stack[1]!.key === 'hits'));
+            (stack.length === 0 ||
+              (stack.length === 2 &&
+                stack[0]!.obj &&
+                stack[0]!.key === 'hits' &&
+                stack[1]!.obj &&
+                stack[1]!.key === 'hits'));
           if (target) this.foundTarget = true;
           stack.push({ obj: c === 123, expectKey: c === 123, key: undefined, target });
           break;
@@ -211,12 +216,17 @@ export class SearchResponseParser {
   end(): void {
     if (this.broken) return;
     if (this.capturing || this.inString || this.stack.length > 0) {
-      this.sink.malformed(this.capturing ? this.captureLine : this.lineNo, 'truncated-json', 'JSON document ends early');
+      this.sink.malformed(
+        this.capturing ? this.captureLine : this.lineNo,
+        'truncated-json',
+        'JSON document ends early',
+      );
       this.capturing = false;
       this.captureParts = [];
       return;
     }
-    if (!this.foundTarget && this.documents > 0) this.sink.malformed(1, 'no-hits-array', 'no hits.hits array in the JSON document');
+    if (!this.foundTarget && this.documents > 0)
+      this.sink.malformed(1, 'no-hits-array', 'no hits.hits array in the JSON document');
   }
 
   private appendCapture(slice: Buffer): void {
