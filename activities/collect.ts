@@ -5,6 +5,7 @@ import { artifactId, type ArtifactRecord } from '../evidence/manifest';
 import { createRedactor, summarizeRedaction } from '../evidence/redaction';
 import type { EvidenceStore } from '../evidence/store';
 import type { LoadedConfig, SourceConfig } from '../config/config';
+import type { CollectCheckpoint } from './collect-checkpoint';
 
 export interface CollectRequest {
   bundleId: string;
@@ -24,18 +25,6 @@ export interface CollectResult {
   blobsCreated: number;
   bytesWritten: number;
   resumedAfter?: string;
-}
-
-/**
- * Heartbeat details: enough to resume a retried attempt at its last durable checkpoint, plus the
- * connector's counters, which `sweep --wait` shows as live progress.
- */
-export interface CollectCheckpoint {
-  source: string;
-  cursor: string;
-  offset: number;
-  count: number;
-  stats?: Record<string, number>;
 }
 
 const checkpointEvery = { artifacts: 100, ms: 2_000 };

@@ -10,19 +10,20 @@ import { InputError } from '../core/yaml-source';
 import type { LoadedConfig } from '../config/config';
 import { collectInto, type CollectRequest, type CollectResult } from './collect';
 import { Context } from '@temporalio/activity';
-import type { JsonValue } from '../core/json';
 import { evaluateStore } from '../evidence/index';
 import type { NotApplicable } from '../mappings/load';
 import { alertPolicyFromConfig } from '../alerts/config';
-import { parseAlertState, planAlerts, recordDeliveries } from '../alerts/engine';
+import { countStatuses, deliverAlerts } from '../alerts/delivery';
+import { AlertDeliveryError } from '../alerts/errors';
 import type { SlackNotifier } from '../alerts/slack-notifier';
+import type { AlertStateStore } from '../evidence/alert-state';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
 
 export interface ActivityDeps {
   config: LoadedConfig;
-  store: EvidenceStore;
+  store: EvidenceStore & AlertStateStore;
   key: SigningKey;
   mappings: MappingSet;
   notApplicable: NotApplicable[];
@@ -97,34 +98,24 @@ export function createActivities(deps: ActivityDeps) {
 
     /**
      * Evaluates every control as of `now` (the monitor workflow's time, so a retry plans the same
-     * instant) and posts the transitions to Slack. The alert state is saved after every post, so a
-     * retry never posts a message twice; see docs/alerts.md for the remaining at-least-once window.
+     * instant) and posts the transitions to Slack (alerts/delivery.ts).
      */
     async runAlerts(req: { now: string }): Promise<AlertRunResult> {
       const now = new Date(req.now);
       const results = await evaluateStore(deps.store, deps.mappings, deps.notApplicable, now);
-      const counts: Record<string, number> = {};
-      for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+      const counts = countStatuses(results);
       if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
-      const ctx = activityContext();
-      const keepAlive = setInterval(() => ctx?.heartbeat(), 5_000);
+      const stop = keepAlive();
       try {
-        const previous = parseAlertState(await deps.store.readAlertState());
-        const plan = planAlerts(previous, results, now, alertPolicyFromConfig(deps.config.alerts));
-        let progress = previous;
-        const deliveries = await deps.notifier.deliver(plan.messages, previous, async (d) => {
-          progress = recordDeliveries(progress, [d]);
-          await deps.store.writeAlertState(progress as unknown as JsonValue);
-        });
-        await deps.store.writeAlertState(recordDeliveries(plan.next, deliveries) as unknown as JsonValue);
-        const posted = deliveries.filter((d) => !d.skipped).length;
-        deps.log.info({ posted, skipped: deliveries.length - posted, counts }, 'alerts evaluated');
-        return { posted, skipped: deliveries.length - posted, counts };
+        const policy = alertPolicyFromConfig(deps.config.alerts);
+        const sent = await deliverAlerts({ results, now, policy, notifier: deps.notifier, store: deps.store });
+        deps.log.info({ ...sent, counts }, 'alerts evaluated');
+        return { ...sent, counts };
       } catch (err) {
         deps.log.error({ err: describe(err) }, 'alerting failed');
         throw toFailure(err);
       } finally {
-        clearInterval(keepAlive);
+        stop();
       }
     },
 
@@ -151,7 +142,7 @@ export type Activities = ReturnType<typeof createActivities>;
 
 /** Known error classes keep their name as the failure type; the retry policy decides from it. */
 function toFailure(err: unknown): unknown {
-  if (err instanceof ConnectorError) {
+  if (err instanceof ConnectorError || err instanceof AlertDeliveryError) {
     return err.retryable
       ? ApplicationFailure.retryable(err.message, err.name)
       : ApplicationFailure.nonRetryable(err.message, err.name);

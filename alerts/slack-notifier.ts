@@ -11,22 +11,11 @@ import {
   type RetryOptions,
 } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { ConnectorError, CredentialsError, SourceConfigError } from '../core/errors';
+import { CredentialsError, SourceConfigError } from '../core/errors';
 import { resolveSecret, type SecretRef } from '../core/secrets';
 import type { AlertsConfig } from './config';
+import { SlackMessageError, SlackUnavailableError } from './errors';
 import type { AlertState, Delivery, PlannedMessage } from './types';
-
-/** Slack refused the message itself (invalid_blocks, msg_too_long...): a bug here, retrying cannot help. */
-export class SlackMessageError extends ConnectorError {
-  override readonly name = 'SlackMessageError';
-  readonly retryable = false;
-}
-
-/** Slack could not be reached or kept failing (network, 5xx, rate limit after every retry): retry later. */
-export class SlackUnavailableError extends ConnectorError {
-  override readonly name = 'SlackUnavailableError';
-  readonly retryable = true;
-}
 
 /**
  * Production retries: up to 5 attempts with backoff from 1s to 30s. A 429 is waited out inside the

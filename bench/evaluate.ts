@@ -3,12 +3,13 @@
 import { ArtifactBuckets } from '../mappings/buckets';
 import { evaluate, type IndexedArtifact, type SourceRun } from '../mappings/evaluate';
 import { expandMappingPaths, loadMappings } from '../mappings/load';
+import { mappingVocabulary } from '../connectors';
 
 const DAY = 86_400_000;
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 1_000_000);
-  const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+  const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
   const now = Date.parse('2026-11-23T00:00:00Z');
   const mix = process.argv[4] ?? 'mixed';
   // Paths spread over the folders the default rules look at, plus noise no rule matches.

@@ -3,11 +3,8 @@ import { z } from 'zod';
 import { InputError, YamlSource } from '../core/yaml-source';
 import { cronProblem } from './cron';
 import { durationHint, parseDuration } from '../core/duration';
-import { githubSourceSchema } from '../connectors/github/config';
-import { jiraSourceSchema } from '../connectors/jira/config';
-import { mlflowSourceSchema } from '../connectors/mlflow/config';
-import { s3SourceSchema } from '../connectors/s3/config';
-import { siemSourceSchema } from '../connectors/siem/config';
+import { sourceConfigSchemas, sourceTypes } from '../connectors';
+import { sourceIdSchema } from '../connectors/source-id';
 import { alertsConfigSchema } from '../alerts/config';
 import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from '../core/secrets';
@@ -16,47 +13,14 @@ import { secretRefSchema } from '../core/secrets';
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
  * folders it names can move together.
  */
-const idSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
-  );
+/** Schedule ids follow the rule of source ids: both end up in workflow ids. */
+const idSchema = sourceIdSchema;
 
-const folderSourceSchema = z.strictObject({
-  id: idSchema,
-  type: z.literal('folder'),
-  path: z.string().min(1),
-  include: z.array(z.string().min(1)).default([]),
-  exclude: z.array(z.string().min(1)).default(['**/.*', '**/.*/**']),
+// Each connector owns its config schema (connectors/<type>/config.ts); the list is connectors/index.ts.
+const sourceSchema = z.discriminatedUnion('type', sourceConfigSchemas, {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
 });
-
-/** Evidence only people can supply, filed by topic (`evidence-hub upload`); see connectors/manual/. */
-const manualSourceSchema = z.strictObject({
-  id: idSchema,
-  type: z.literal('manual'),
-  path: z.string().min(1),
-});
-
-export const sourceTypes = ['folder', 'manual', 'github', 'jira', 'siem', 'mlflow', 's3'] as const;
-
-// Each connector owns its config schema (connectors/<type>/config.ts); the id rule is the config's.
-const sourceSchema = z.discriminatedUnion(
-  'type',
-  [
-    folderSourceSchema,
-    manualSourceSchema,
-    githubSourceSchema.safeExtend({ id: idSchema }),
-    jiraSourceSchema.safeExtend({ id: idSchema }),
-    siemSourceSchema.safeExtend({ id: idSchema }),
-    mlflowSourceSchema.safeExtend({ id: idSchema }),
-    s3SourceSchema.safeExtend({ id: idSchema }),
-  ],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union' ? `unknown source type; expected one of: ${sourceTypes.join(', ')}` : undefined,
-  },
-);
 
 const scheduleSchema = z.strictObject({
   id: idSchema,
@@ -157,7 +121,7 @@ export const configSchema = z
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub', concurrency: 4 }),
     /** Slack alerts on status transitions (activities/alerts, docs/alerts.md). */
     alerts: alertsConfigSchema.optional(),
-    /** Secrets removed from evidence before it is hashed and stored (evidence/redaction.ts). */
+    /** Secrets removed from evidence before it is hashed and stored (evidence/redaction/). */
     redaction: redactionConfigSchema.prefault({}),
     retention: z
       .strictObject({

@@ -19,9 +19,9 @@ export function sameOriginFetch(fetchImpl: typeof fetch = fetch, maxRedirects = 
     if (input instanceof Request) return fetchImpl(input, init);
     let url = new URL(input);
     let method = (init?.method ?? 'GET').toUpperCase();
-    let body = init?.body;
+    let body = init?.body ?? null;
     for (let hop = 0; ; hop++) {
-      const res = await fetchImpl(url, { ...init, method, body, redirect: 'manual' });
+      const res = await fetchImpl(url, { ...init, method, body: body ?? null, redirect: 'manual' });
       const location = isRedirect(res.status) ? res.headers.get('location') : null;
       if (!location) return res;
       const next = new URL(location, url);
@@ -30,7 +30,7 @@ export function sameOriginFetch(fetchImpl: typeof fetch = fetch, maxRedirects = 
       // As fetch itself does: 303, and 301/302 after a POST, continue as a GET without a body.
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
         method = 'GET';
-        body = undefined;
+        body = null;
       }
       url = next;
     }

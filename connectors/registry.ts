@@ -1,54 +1,24 @@
-import type { LoadedConfig, SourceConfig } from '../config/config';
 import { resolveSecret } from '../core/secrets';
-import { FolderConnector } from './folder/folder-connector';
-import { createGithubConnector } from './github';
-import { createJiraConnector } from './jira/jira-connector';
-import { ManualConnector } from './manual/manual-connector';
-import { createMlflowConnector } from './mlflow';
-import { S3ExportLocation } from './s3/export-location';
-import { createS3Connector, s3ClientFor } from './s3/s3-connector';
-import { createSiemConnector } from './siem';
+import type { ConnectorDescriptor } from './descriptor';
+import { connectorDescriptors, type SourceConfig } from './index';
 import type { Connector } from './types';
 
+const byType = new Map<string, ConnectorDescriptor>(connectorDescriptors.map((d) => [d.type, d]));
+
+/** The descriptor of a source type; the config schema admits only listed types, so a miss is a bug. */
+export function descriptorFor(type: string): ConnectorDescriptor {
+  const descriptor = byType.get(type);
+  if (!descriptor) throw new Error(`no connector for source type "${type}"`);
+  return descriptor;
+}
+
 /**
- * Builds the connector for one configured source: the only place that knows every connector type.
- * Secrets are resolved here, at collection time, and handed straight to the client.
+ * Builds the connector for one configured source. Secrets are resolved at collection time and handed
+ * straight to the client; their labels read `sources.<id>.<field>` (`sources.gh.auth.token`), the
+ * connector naming only the field.
  */
-export async function connectorFor(source: SourceConfig, config: Pick<LoadedConfig, 'baseDir'>): Promise<Connector> {
-  const secret = (ref: Parameters<typeof resolveSecret>[0], what: string) =>
-    resolveSecret(ref, config.baseDir, `sources.${source.id}.${what}`);
-  switch (source.type) {
-    case 'folder':
-      return new FolderConnector({
-        sourceId: source.id,
-        root: source.path,
-        include: source.include,
-        exclude: source.exclude,
-      });
-    case 'manual':
-      return new ManualConnector({ sourceId: source.id, root: source.path });
-    case 'github':
-      return createGithubConnector(source, secret);
-    case 'jira':
-      return createJiraConnector(source, secret);
-    case 'siem': {
-      if (!source.s3) return createSiemConnector(source);
-      const { bucket, prefix, ...conn } = source.s3;
-      const client = await s3ClientFor(conn, (ref, what) => secret(ref, `s3.${what}`));
-      return createSiemConnector(source, {
-        location: new S3ExportLocation({
-          sourceId: source.id,
-          client,
-          bucket,
-          prefix,
-          include: source.include,
-          exclude: source.exclude,
-        }),
-      });
-    }
-    case 'mlflow':
-      return createMlflowConnector(source, secret);
-    case 's3':
-      return createS3Connector(source, secret);
-  }
+export async function connectorFor(source: SourceConfig, config: { baseDir: string }): Promise<Connector> {
+  return descriptorFor(source.type).create(source, {
+    resolveSecret: (ref, what) => resolveSecret(ref, config.baseDir, `sources.${source.id}.${what}`),
+  });
 }

@@ -6,9 +6,9 @@ import type { JsonValue } from '../core/json';
 export interface Provenance {
   /** Endpoint, query or path the artifact was read from. */
   endpoint: string;
-  apiVersion?: string;
-  etag?: string;
-  versionId?: string;
+  apiVersion?: string | undefined;
+  etag?: string | undefined;
+  versionId?: string | undefined;
   /** `<connector>@<version>`: which collector code produced the artifact. */
   collector: string;
 }

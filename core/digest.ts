@@ -21,6 +21,15 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value), null, 2) + '\n';
 }
 
+/**
+ * A short, stable id for a JSON-able value: the first `hexChars` hex digits of the sha256 of its
+ * canonical JSON. Each caller keeps the length it has always used (GitHub 16, Jira and the model
+ * registry 32): fingerprints are stored in checkpoints, so a new length would read as a changed config.
+ */
+export function fingerprint(value: unknown, hexChars: 16 | 32): string {
+  return sha256Hex(canonicalJson(value)).slice(0, hexChars);
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 // Only the formats people keep policies, procedures, registers and inventories in. Anything else is
 // stored as-is with the generic type, which is honest and still verifiable.
-const byExtension: Record<string, string> = {
+const byExtension = {
   '.md': 'text/markdown',
   '.markdown': 'text/markdown',
   '.txt': 'text/plain',
@@ -29,8 +29,19 @@ const byExtension: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.zip': 'application/zip',
   '.gz': 'application/gzip',
-};
+} as const satisfies Record<string, string>;
 
-export function mediaTypeFor(file: string): string {
-  return byExtension[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+export type KnownExtension = keyof typeof byExtension;
+
+function isKnown(ext: string): ext is KnownExtension {
+  return Object.hasOwn(byExtension, ext);
+}
+
+/**
+ * The media type for a file name, by its extension. With `only`, extensions outside that list get the
+ * generic type too (a connector that has always typed just a few formats keeps doing so).
+ */
+export function mediaTypeFor(file: string, only?: readonly KnownExtension[]): string {
+  const ext = path.extname(file).toLowerCase();
+  return isKnown(ext) && (!only || only.includes(ext)) ? byExtension[ext] : 'application/octet-stream';
 }

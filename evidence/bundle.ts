@@ -1,6 +1,6 @@
 import type { MappingSet } from '../mappings/load';
 import { canonicalJson } from '../core/digest';
-import { bundleFormat, manifestSchema, type ArtifactRecord, type Manifest } from './manifest';
+import { bundleFormat, parseManifest, type ArtifactRecord, type Manifest } from './manifest';
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { merkleRoot } from './merkle';
 import { signBytes, type SigningKey } from './signing';
@@ -54,7 +54,7 @@ export async function sealBundle(
   const existing = await store.findBundle(req.bundleId);
   if (existing) {
     const bytes = (await store.readManifest(existing.sequence))!;
-    const manifest = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+    const manifest = parseManifest(bytes);
     await finish(store, req.bundleId, okSources);
     return {
       ...existing,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../core/digest';
-import { manifestSchema } from './manifest';
+import { parseManifest, type Manifest } from './manifest';
 import type { SigningKey } from './signing';
 import type { ChainHead, CommittedBundle, KeyRecord } from './store';
 
@@ -68,13 +68,13 @@ export async function findBundle(ops: ChainOps, bundleId: string): Promise<Commi
   for (const seq of seqs.slice(-findScanDepth).reverse()) {
     const bytes = await ops.readManifest(seq);
     if (!bytes) continue;
-    let parsed;
+    let parsed: Manifest;
     try {
-      parsed = manifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+      parsed = parseManifest(bytes);
     } catch {
-      continue;
+      continue; // not a manifest: not the bundle looked for
     }
-    if (parsed.success && parsed.data.bundleId === bundleId) {
+    if (parsed.bundleId === bundleId) {
       const found = { bundleId, sequence: seq, digest: sha256Hex(bytes) };
       await ops.writePointer(bundleId, Buffer.from(canonicalJson(found)));
       return { ...found, location: ops.manifestLocation(seq) };

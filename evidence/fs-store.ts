@@ -10,6 +10,7 @@ import { canonicalJson } from '../core/digest';
 import { asStoreError, publishExclusive, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
+import type { AlertStateStore } from './alert-state';
 import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, StagingWriter } from './store';
 
 /**
@@ -29,7 +30,7 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  */
 const storeFormat = 'evidence-hub/store@1';
 
-export class FilesystemStore implements EvidenceStore {
+export class FilesystemStore implements EvidenceStore, AlertStateStore {
   private constructor(readonly root: string) {}
 
   get location(): string {

@@ -1,7 +1,8 @@
 import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../mappings/evaluate';
 import type { MappingSet, NotApplicable } from '../mappings/load';
 import { sha256Hex } from '../core/digest';
-import { manifestSchema, type Manifest } from './manifest';
+import { codeUnitOrder } from '../core/order';
+import { parseManifest, type Manifest } from './manifest';
 import type { EvidenceStore } from './store';
 
 /** An artifact in the index: what the evaluator needs, plus the controls its bundles mapped it to. */
@@ -98,8 +99,7 @@ function addManifest(
 
 function sortIndex(index: EvidenceIndex): void {
   index.artifacts.sort(
-    (a, b) =>
-      b.observedAt - a.observedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.sha256.localeCompare(b.sha256),
+    (a, b) => b.observedAt - a.observedAt || codeUnitOrder(a.id, b.id) || a.sha256.localeCompare(b.sha256),
   );
 }
 
@@ -112,7 +112,7 @@ async function appendManifests(store: EvidenceStore, index: EvidenceIndex, seque
   for (const seq of sequences) {
     const bytes = await store.readManifest(seq);
     if (!bytes) continue; // a gap: verify reports it; the index holds what exists
-    addManifest(index, seen, seq, sha256Hex(bytes), manifestSchema.parse(JSON.parse(bytes.toString('utf8'))));
+    addManifest(index, seen, seq, sha256Hex(bytes), parseManifest(bytes));
   }
   sortIndex(index);
 }
@@ -210,7 +210,7 @@ export function evidenceForControl(index: EvidenceIndex, control: string, from: 
 export async function readManifest(store: EvidenceStore, sequence: number): Promise<Manifest | undefined> {
   const bytes = await store.readManifest(sequence);
   if (!bytes) return undefined;
-  return manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+  return parseManifest(bytes);
 }
 
 /** Every control's status from what the store holds, as known at `now`. Nothing outside the store is read. */

@@ -80,6 +80,11 @@ export const manifestSchema = z.strictObject({
 export type ArtifactRecord = z.infer<typeof artifactRecordSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 
+/** A manifest from its stored bytes; throws when they are not JSON or not a v1 manifest. */
+export function parseManifest(bytes: Buffer): Manifest {
+  return manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+}
+
 export function artifactId(source: string, externalId: string): string {
   return `${source}:${externalId}`;
 }

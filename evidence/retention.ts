@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../core/digest';
-import { manifestSchema, type Manifest } from './manifest';
+import { parseManifest, type Manifest } from './manifest';
 import { signBytes, verifyBytes, type SigningKey } from './signing';
 import type { EvidenceStore, KeyRecord } from './store';
 
@@ -60,7 +60,7 @@ export async function prune(store: EvidenceStore, key: SigningKey, options: Prun
   for (const seq of await store.sequences()) {
     const bytes = await store.readManifest(seq);
     if (!bytes) continue;
-    const m: Manifest = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+    const m: Manifest = parseManifest(bytes);
     const isOld = Date.parse(m.finishedAt) < options.before.getTime();
     if (isOld) bundles.push(seq);
     for (const a of m.artifacts) {

@@ -18,6 +18,7 @@ import { seqName, seqPattern, type ChainOps } from './chain';
 import { canonicalJson } from '../core/digest';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
+import type { AlertStateStore } from './alert-state';
 import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, StagingWriter } from './store';
 
 export interface S3StoreOptions {
@@ -41,7 +42,7 @@ const defaultSinglePut = 8 * 1024 * 1024;
  * The evidence store in S3 (or any S3-compatible service). Same layout and chain as the filesystem
  * store; the chain's exclusive create is a conditional PutObject (`If-None-Match: *`).
  */
-export class S3Store implements EvidenceStore {
+export class S3Store implements EvidenceStore, AlertStateStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;

@@ -29,7 +29,7 @@ export interface KeyRecord {
   publicKeyPem: string;
   validFrom: string;
   /** Set when the key was rotated out; signatures made after it are invalid. */
-  validUntil?: string;
+  validUntil?: string | undefined;
 }
 
 /** Records staged for one source of one bundle; appended as collection goes, checkpointed by offset. */
@@ -42,7 +42,7 @@ export interface StagingWriter {
 
 /**
  * Everything the collection and verification paths need from a store. Filesystem is the embedded
- * default; S3 implements the same contract.
+ * default; S3 implements the same contract. Both also keep the alert state (alert-state.ts).
  */
 export interface EvidenceStore {
   readonly location: string;
@@ -72,10 +72,6 @@ export interface EvidenceStore {
   /** A signed record that a blob was deleted on purpose (evidence/retention.ts). */
   writeTombstone(sha256: string, body: Buffer, signature: Buffer): Promise<void>;
   readTombstone(sha256: string): Promise<{ body: Buffer; signature: Buffer } | undefined>;
-
-  /** The staleness monitor's alert state (what was announced, thread ids): operational, not evidence. */
-  readAlertState(): Promise<JsonValue | undefined>;
-  writeAlertState(state: JsonValue): Promise<void>;
 
   /** The derived index (evidence/index.ts); not evidence, never verified, always rebuildable. */
   readIndexCache(): Promise<Buffer | undefined>;

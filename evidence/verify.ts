@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { sha256Hex, sha256OfStream } from '../core/digest';
 import { FilesystemStore } from './fs-store';
-import { manifestSchema, type Manifest } from './manifest';
+import { parseManifest, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
 import { tombstoneValid } from './retention';
 import { verifyBytes } from './signing';
@@ -114,7 +114,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     let manifest: Manifest | undefined;
     let unreadable: string | undefined;
     try {
-      manifest = manifestSchema.parse(JSON.parse(bytes!.toString('utf8')));
+      manifest = parseManifest(bytes!);
     } catch (err) {
       unreadable = (err as Error).message.split('\n')[0];
     }

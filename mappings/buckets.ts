@@ -1,4 +1,4 @@
-import type { IndexedArtifact } from './evaluate';
+import type { IndexedArtifact } from './indexed-artifact';
 
 /** Newest first, ties broken by id so the answer never depends on input order. */
 function newestFirst(a: IndexedArtifact, b: IndexedArtifact): number {

@@ -1,20 +1,17 @@
 import type { Control } from './catalog';
-import { formatDuration } from '../core/duration';
+import type { ControlCause, EvidenceCause, FailureConsequence, RuleCause } from './causes';
 import type { MappingSet, NotApplicable, Rule } from './load';
-import type { GroupTest, MatcherContext, SelectableArtifact } from './select';
+import { controlReason, ruleReason } from './reasons';
+import type { IndexedArtifact } from './indexed-artifact';
+import type { GroupTest, MatcherContext } from './select';
 import { ArtifactBuckets } from './buckets';
+
+export type { ControlCause, RuleCause } from './causes';
 
 export const statuses = ['fresh', 'due-soon', 'stale', 'missing', 'collection-failed', 'not-applicable'] as const;
 export type ControlStatus = (typeof statuses)[number];
 
-/** An artifact as the evaluator sees it: metadata plus the two times that matter, as epoch ms. */
-export interface IndexedArtifact extends SelectableArtifact {
-  id: string;
-  observedAt: number;
-  /** When we first collected it: evaluation as of a date ignores what was not yet known then. */
-  collectedAt: number;
-  sha256: string;
-}
+export type { IndexedArtifact } from './indexed-artifact';
 
 /** The outcome of one source in one sweep. */
 export interface SourceRun {
@@ -38,6 +35,9 @@ export interface EvaluationInput {
 export interface RuleResult {
   rule: string;
   status: Exclude<ControlStatus, 'not-applicable'>;
+  /** Why, as data: read facts from here. */
+  cause: RuleCause;
+  /** The cause as one English sentence (reasons.ts), for people; never parsed. */
   reason: string;
   dueAt?: string;
   newest?: { id: string; observedAt: string };
@@ -48,6 +48,9 @@ export interface RuleResult {
 export interface ControlResult {
   control: Pick<Control, 'id' | 'title' | 'group' | 'groupTitle'>;
   status: ControlStatus;
+  /** Why, as data: read facts from here. */
+  cause: ControlCause;
+  /** The cause as one English sentence (reasons.ts), for people; never parsed. */
   reason: string;
   dueAt?: string;
   newest?: { id: string; observedAt: string };
@@ -89,23 +92,13 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     const control = { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle };
     const justification = na.get(c.id);
     if (justification !== undefined) {
-      return {
-        control,
-        status: 'not-applicable',
-        reason: `not applicable (Statement of Applicability): ${justification}`,
-        evidence: [],
-        rules: [],
-      };
+      const cause: ControlCause = { kind: 'not-applicable', justification };
+      return { control, status: 'not-applicable', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
     const rules = rulesByControl.get(c.id) ?? [];
     if (rules.length === 0) {
-      return {
-        control,
-        status: 'missing',
-        reason: 'no mapping rule covers this control; add one to a mapping file',
-        evidence: [],
-        rules: [],
-      };
+      const cause: ControlCause = { kind: 'unmapped' };
+      return { control, status: 'missing', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
     const results = rules.map((r) => ruleResults.get(r.id)!);
     const worst = [...results].sort(
@@ -119,10 +112,12 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       .map((r) => r.newest)
       .filter((n): n is NonNullable<typeof n> => n !== undefined)
       .sort((a, b) => b.observedAt.localeCompare(a.observedAt) || a.id.localeCompare(b.id))[0];
+    const cause: ControlCause = { kind: 'rule', rule: worst.rule, rules: results.length, cause: worst.cause };
     return {
       control,
       status: worst.status,
-      reason: results.length > 1 ? `${worst.rule}: ${worst.reason}` : worst.reason,
+      cause,
+      reason: controlReason(cause),
       ...(dueAts[0] ? { dueAt: dueAts[0] } : {}),
       ...(newest ? { newest } : {}),
       evidence: [...new Set(results.flatMap((r) => r.evidence))].sort(),
@@ -145,7 +140,6 @@ function latestRuns(runs: readonly SourceRun[], now: number): Map<string, Source
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const day = (ms: number) => iso(ms).slice(0, 10);
 
 /** The rules some applicable control needs, each once (a rule may serve several controls). */
 function rulesInUse(
@@ -287,6 +281,13 @@ function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly Indexe
   }
 }
 
+/** A rule's outcome before its sentence is written: `reason` always comes from `cause`, in reasons.ts. */
+type Judgement = Omit<RuleResult, 'reason' | 'cause'> & { cause: EvidenceCause };
+
+function withReason<C extends RuleCause>(j: Omit<RuleResult, 'reason' | 'cause'> & { cause: C }): RuleResult {
+  return { ...j, reason: ruleReason(j.cause) };
+}
+
 function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult {
   const { rule } = scan;
   const base =
@@ -299,35 +300,43 @@ function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult
   const failed = scan.failedRuns
     .filter((r) => scan.newest.length === 0 || scan.suppliers.has(r.source))
     .sort((a, b) => a.source.localeCompare(b.source));
-  if (failed.length === 0) return base;
+  if (failed.length === 0) return withReason(base);
   const f = failed[0]!;
-  const consequence =
+  const consequence: FailureConsequence =
     base.status === 'fresh' || base.status === 'due-soon'
       ? base.dueAt
-        ? `; evidence goes stale in ${formatDuration(Date.parse(base.dueAt) - now)} (${day(Date.parse(base.dueAt))})`
-        : ''
-      : `; evidence is already ${base.status}`;
-  const what = f.status === 'partial' ? 'collected with problems' : 'failed';
-  return {
+        ? { kind: 'goes-stale', at: base.dueAt, inMs: Date.parse(base.dueAt) - now }
+        : { kind: 'no-due-date' }
+      : { kind: 'already', status: base.status === 'missing' ? 'missing' : 'stale' };
+  return withReason({
     ...base,
     status: 'collection-failed',
-    reason: `source "${f.source}" ${what} at ${iso(f.at)}: ${f.error ?? 'unknown error'}${consequence}`,
-  };
+    cause: {
+      kind: 'collection-failed',
+      source: f.source,
+      sourceType: f.sourceType,
+      outcome: f.status === 'partial' ? 'partial' : 'failed',
+      at: iso(f.at),
+      ...(f.error !== undefined ? { error: f.error } : {}),
+      consequence,
+      evidence: base.cause,
+    },
+  });
 }
 
-function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
+function maxAgeResult(rule: Rule, scan: Scan, now: number): Judgement {
   const matched = scan.newest;
   if (rule.freshness.type !== 'maxAge') throw new Error('unreachable');
   const { maxAgeMs, graceMs, text } = rule.freshness;
   const newest = matched[0];
   if (!newest) {
-    const manual = rule.sourceTypes.includes('manual');
+    const description = rule.description ? { description: rule.description } : {};
     return {
       rule: rule.id,
       status: 'missing',
-      reason: manual
-        ? `needs a manual upload${rule.description ? `: ${rule.description}` : ''}${rule.uploadTopics.length > 0 ? ` (evidence-hub upload FILE --topic ${rule.uploadTopics.join('|')})` : ''}`
-        : `no evidence matches rule "${rule.id}"${rule.description ? ` (${rule.description})` : ''}`,
+      cause: rule.sourceTypes.includes('manual')
+        ? { kind: 'needs-upload', rule: rule.id, ...description, uploadTopics: [...rule.uploadTopics] }
+        : { kind: 'no-evidence', rule: rule.id, ...description },
       evidence: [],
     };
   }
@@ -338,7 +347,7 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
     return {
       rule: rule.id,
       status: 'stale',
-      reason: `${scan.total} of ${rule.minCount} required records exist`,
+      cause: { kind: 'too-few', found: scan.total, required: rule.minCount },
       newest: newestInfo,
       evidence: matched.map((a) => a.id),
     };
@@ -346,13 +355,14 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
   const decidingSet = matched.slice(0, rule.minCount).map((a) => a.id);
   const expiresAt = deciding.observedAt + maxAgeMs;
   const age = now - deciding.observedAt;
-  const what = rule.minCount > 1 ? `the ${rule.minCount} newest records` : `newest evidence ${deciding.id}`;
+  const record = { id: deciding.id, observedAt: iso(deciding.observedAt), count: rule.minCount };
+  const maxAge = { ms: maxAgeMs, text };
   // Boundary: evidence exactly maxAge old is still fresh (the due date is the last good day).
   if (age <= maxAgeMs) {
     return {
       rule: rule.id,
       status: 'fresh',
-      reason: `${what} observed ${day(deciding.observedAt)}, fresh until ${day(expiresAt)} (max age ${text})`,
+      cause: { kind: 'fresh', deciding: record, maxAge, freshUntil: iso(expiresAt) },
       dueAt: iso(expiresAt),
       newest: newestInfo,
       evidence: decidingSet,
@@ -363,7 +373,7 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
     return {
       rule: rule.id,
       status: 'due-soon',
-      reason: `${what} is past its max age of ${text} (observed ${day(deciding.observedAt)}); grace ends ${day(graceEnd)}`,
+      cause: { kind: 'in-grace', deciding: record, maxAge, graceEndsAt: iso(graceEnd) },
       dueAt: iso(graceEnd),
       newest: newestInfo,
       evidence: decidingSet,
@@ -372,7 +382,7 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): RuleResult {
   return {
     rule: rule.id,
     status: 'stale',
-    reason: `${what} is ${formatDuration(age)} old (observed ${day(deciding.observedAt)}); max age ${text}`,
+    cause: { kind: 'too-old', deciding: record, maxAge, ageMs: age },
     dueAt: iso(expiresAt + graceMs),
     newest: newestInfo,
     evidence: decidingSet,
@@ -384,7 +394,7 @@ function perChangeResult(
   matched: IndexedArtifact[],
   firstSeen: ReadonlyMap<string, IndexedArtifact>,
   now: number,
-): RuleResult {
+): Judgement {
   if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
   const { key, windowMs, graceMs, text } = rule.freshness;
   // The newest record of each change; only changes in the window need one, and once all have it, older
@@ -399,7 +409,7 @@ function perChangeResult(
     return {
       rule: rule.id,
       status: 'fresh',
-      reason: `no changes in the last ${formatDuration(windowMs)}; nothing needs a record (${text})`,
+      cause: { kind: 'no-changes', windowMs, requirement: text },
       ...(newest ? { newest } : {}),
       evidence: [],
     };
@@ -411,7 +421,7 @@ function perChangeResult(
     return {
       rule: rule.id,
       status: 'fresh',
-      reason: `all ${keys.length} changes in the last ${formatDuration(windowMs)} have a record (${text})`,
+      cause: { kind: 'changes-recorded', changes: keys.length, windowMs, requirement: text },
       ...(newest ? { newest } : {}),
       evidence,
     };
@@ -419,7 +429,6 @@ function perChangeResult(
   const isInGrace = (k: string) => now - firstSeen.get(k)!.observedAt <= graceMs;
   const inGrace = lacking.filter(isInGrace);
   const overdue = lacking.filter((k) => !isInGrace(k));
-  const list = (ks: string[]) => ks.slice(0, 5).join(', ') + (ks.length > 5 ? ` and ${ks.length - 5} more` : '');
   if (overdue.length === 0) {
     // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
     let due = Number.POSITIVE_INFINITY;
@@ -427,7 +436,7 @@ function perChangeResult(
     return {
       rule: rule.id,
       status: 'due-soon',
-      reason: `${inGrace.length} change(s) without a record yet, inside grace: ${list(inGrace)}`,
+      cause: { kind: 'changes-in-grace', inGrace },
       dueAt: iso(due),
       ...(newest ? { newest } : {}),
       evidence,
@@ -437,7 +446,7 @@ function perChangeResult(
   return {
     rule: rule.id,
     status,
-    reason: `${overdue.length} of ${keys.length} change(s) have no record: ${list(overdue)}`,
+    cause: { kind: 'changes-overdue', changes: keys.length, overdue, inGrace },
     ...(newest ? { newest } : {}),
     evidence,
   };

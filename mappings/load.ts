@@ -8,7 +8,7 @@ import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Se
 import type { Scope } from './buckets';
 import { compileSelectors, MatcherContext, type ArtifactTest } from './select';
 import { uploadTopics } from './upload-topics';
-import { knownSourceTypes, sourceKinds } from './vocabulary';
+import type { MappingVocabulary } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
 
 export type Freshness =
@@ -59,33 +59,30 @@ export interface MappingSet {
 export const defaultPackDir = dataPath('mappings', 'default');
 
 /**
- * `default` stands for the shipped pack, in name order. A pack file named after a source type
- * (`30-siem.yaml`) is included only when such a source is configured: an organisation without a SIEM
- * is not told that SIEM evidence is missing. Without a list of configured types, every file is included.
+ * `default` stands for the shipped pack: the files the vocabulary's source types contribute, in name order.
+ * A type's `configured` files are included only when such a source is configured: an organisation without
+ * a SIEM is not told that SIEM evidence is missing. Without a list of configured types, every file is included.
  */
 export function expandMappingPaths(
   entries: string[],
   baseDir: string,
+  vocabulary: MappingVocabulary,
   configuredTypes?: ReadonlySet<string>,
 ): string[] {
-  return entries.flatMap((e) =>
-    e === 'default'
-      ? readdirSync(defaultPackDir)
-          .filter((n) => n.endsWith('.yaml'))
-          .filter((n) => {
-            const type = /^\d+-([a-z0-9-]+)\.yaml$/.exec(n)?.[1];
-            return (
-              !configuredTypes ||
-              !type ||
-              type === 'manual' ||
-              !knownSourceTypes.includes(type) ||
-              configuredTypes.has(type)
-            );
-          })
-          .sort()
-          .map((n) => path.join(defaultPackDir, n))
-      : [path.resolve(baseDir, e)],
-  );
+  const pack = Object.entries(vocabulary)
+    .filter(([type, v]) => !configuredTypes || v.defaultMappings.when === 'always' || configuredTypes.has(type))
+    .flatMap(([, v]) => v.defaultMappings.files)
+    .sort()
+    .map((n) => path.join(defaultPackDir, n));
+  return entries.flatMap((e) => (e === 'default' ? pack : [path.resolve(baseDir, e)]));
+}
+
+/** Files in mappings/default/ that no source type of the vocabulary claims (they would never be loaded). */
+export function unclaimedPackFiles(vocabulary: MappingVocabulary): string[] {
+  const claimed = new Set(Object.values(vocabulary).flatMap((v) => v.defaultMappings.files));
+  return readdirSync(defaultPackDir)
+    .filter((n) => n.endsWith('.yaml') && !claimed.has(n))
+    .sort();
 }
 
 /**
@@ -93,7 +90,11 @@ export function expandMappingPaths(
  * how an organisation overrides one default without copying the pack. Within one file ids must be unique.
  * All problems of all files are collected before failing, so one run shows everything to fix.
  */
-export async function loadMappings(files: string[], catalog: Catalog = loadCatalog()): Promise<MappingSet> {
+export async function loadMappings(
+  files: string[],
+  vocabulary: MappingVocabulary,
+  catalog: Catalog = loadCatalog(),
+): Promise<MappingSet> {
   const controlIds = new Set(catalog.controls.map((c) => c.id));
   const merged = new Map<string, { raw: RawRule; rule: Rule }>();
   const problems: FileProblem[] = [];
@@ -125,6 +126,7 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
           src,
           sel,
           (...p) => (Array.isArray(ext.select) ? ['extend', i, 'select', k, ...p] : ['extend', i, 'select', ...p]),
+          vocabulary,
           problems,
         ),
       );
@@ -165,7 +167,7 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
       const selectors = Array.isArray(raw.select) ? raw.select : [raw.select];
       const selPath = (k: number, ...p: PropertyKey[]) =>
         Array.isArray(raw.select) ? at('select', k, ...p) : at('select', ...p);
-      selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => selPath(k, ...p), problems));
+      selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => selPath(k, ...p), vocabulary, problems));
       const fresh = raw.freshness;
       if (typeof fresh === 'object' && 'perChange' in fresh) {
         const changes = Array.isArray(fresh.perChange.changes) ? fresh.perChange.changes : [fresh.perChange.changes];
@@ -177,6 +179,7 @@ export async function loadMappings(files: string[], catalog: Catalog = loadCatal
               Array.isArray(fresh.perChange.changes)
                 ? at('freshness', 'perChange', 'changes', k, ...p)
                 : at('freshness', 'perChange', 'changes', ...p),
+            vocabulary,
             problems,
           ),
         );
@@ -221,9 +224,11 @@ function checkSelector(
   src: YamlSource,
   sel: Selector,
   at: (...p: PropertyKey[]) => PropertyKey[],
+  vocabulary: MappingVocabulary,
   problems: FileProblem[],
 ): void {
-  const kinds = sourceKinds[sel.source];
+  const knownSourceTypes = Object.keys(vocabulary);
+  const kinds = Object.hasOwn(vocabulary, sel.source) ? vocabulary[sel.source]!.kinds : undefined;
   if (!kinds) {
     const near = closestIds(sel.source, knownSourceTypes);
     problems.push(

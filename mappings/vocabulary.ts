@@ -1,23 +1,29 @@
-import { githubKinds } from '../connectors/github/kinds';
-import { jiraKinds } from '../connectors/jira/kinds';
-import { mlflowKinds } from '../connectors/mlflow/kinds';
-import { s3Kinds } from '../connectors/s3/kinds';
-import { siemKinds } from '../connectors/siem/kinds';
-
 /**
- * Source types and the artifact kinds their connectors produce. Mapping files are checked against this,
- * so a typo in `kind: documnet` is an error at load time instead of a control that is silently missing.
- * `manual` is evidence only a person can supply (training records, signed contracts): rules on it keep
- * the control visible as `missing` until someone uploads it.
+ * What mapping files are checked against: the source types, the artifact kinds their connectors produce,
+ * and which files of the shipped pack (mappings/default/) belong to which type. A typo in
+ * `kind: documnet` is an error at load time instead of a control that is silently missing.
+ *
+ * mappings/ sits below connectors/ and does not know them: the caller builds the vocabulary from the
+ * connector descriptors (`mappingVocabulary()` in connectors/index.ts) and passes it to `loadMappings`.
  */
-export const sourceKinds: Record<string, readonly string[]> = {
-  folder: ['document'],
-  manual: ['record'],
-  github: githubKinds,
-  jira: jiraKinds,
-  siem: siemKinds,
-  mlflow: mlflowKinds,
-  s3: s3Kinds,
-};
 
-export const knownSourceTypes = Object.keys(sourceKinds);
+/** The files a source type contributes to the shipped pack (`mappings: [default]` in evidence-hub.yaml). */
+export interface DefaultMappings {
+  /** File names in mappings/default/; the pack is read in file-name order across all types. */
+  readonly files: readonly string[];
+  /**
+   * `configured`: only when a source of this type is configured, so an organisation without a SIEM is not
+   * told that SIEM evidence is missing. `always`: the controls are required either way and stay visibly
+   * `missing` until a source supplies them (policy documents; records only people can file).
+   */
+  readonly when: 'configured' | 'always';
+}
+
+/** One source type as mapping files see it. */
+export interface SourceVocabulary {
+  readonly kinds: readonly string[];
+  readonly defaultMappings: DefaultMappings;
+}
+
+/** Source type → its kinds and default pack files. */
+export type MappingVocabulary = Readonly<Record<string, SourceVocabulary>>;

@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { FilesystemStore } from '../evidence/fs-store';
 import { loadOrCreateKeyFile, signingKeyFromPem, type SigningKey } from '../evidence/signing';
+import type { AlertStateStore } from '../evidence/alert-state';
 import type { EvidenceStore } from '../evidence/store';
+import { mappingVocabulary } from '../connectors';
 import { loadCatalog } from '../mappings/catalog';
 import { expandMappingPaths, loadMappings, loadSoa, type MappingSet, type NotApplicable } from '../mappings/load';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +15,7 @@ import { resolveSecret } from '../core/secrets';
 /** Everything a command or a worker needs, loaded and validated once. */
 export interface Hub {
   config: LoadedConfig;
-  store: EvidenceStore;
+  store: EvidenceStore & AlertStateStore;
   mappings: MappingSet;
   notApplicable: NotApplicable[];
 }
@@ -26,14 +28,19 @@ export async function loadHub(configFile: string, overrides: ConfigOverrides = {
   const config = await loadConfig(configFile, overrides);
   const catalog = loadCatalog();
   const configuredTypes = new Set(config.sources.map((s) => s.type));
-  const mappings = await loadMappings(expandMappingPaths(config.mappings, config.baseDir, configuredTypes), catalog);
+  const vocabulary = mappingVocabulary();
+  const mappings = await loadMappings(
+    expandMappingPaths(config.mappings, config.baseDir, vocabulary, configuredTypes),
+    vocabulary,
+    catalog,
+  );
   const notApplicable = config.soa ? await loadSoa(path.resolve(config.baseDir, config.soa), catalog) : [];
   const store = await openStore(config.store, config.baseDir);
   return { config, store, mappings, notApplicable };
 }
 
 /** The configured store: a folder, or an S3 bucket (credentials resolved here, never logged). */
-export async function openStore(store: StoreConfig, baseDir: string): Promise<EvidenceStore> {
+export async function openStore(store: StoreConfig, baseDir: string): Promise<EvidenceStore & AlertStateStore> {
   if ('path' in store) return FilesystemStore.open(store.path);
   const { s3 } = store;
   const credentials = s3.credentials

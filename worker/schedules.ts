@@ -5,9 +5,11 @@ import {
   type ScheduleDescription,
   type ScheduleHandle,
   type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
   type ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import type { LoadedConfig, ScheduleConfig } from '../config/config';
+import { sweepWorkflow } from '../workflows';
 
 /**
  * Temporal Schedules from the config. Ours are recognised by their memo (managedBy + task queue), so
@@ -28,7 +30,11 @@ export function scheduleIdFor(config: LoadedConfig, id: string): string {
   return `evidence-hub.${config.temporal.taskQueue}.${id}`;
 }
 
-function desired(config: LoadedConfig, s: ScheduleConfig): ScheduleOptions {
+/** The action is typed by the workflow function, so its arguments are checked against `SweepInput`. */
+function desired(
+  config: LoadedConfig,
+  s: ScheduleConfig,
+): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof sweepWorkflow>> {
   const spec = s.cron
     ? { cronExpressions: [s.cron], timezone: s.timezone, ...(s.jitter ? { jitter: s.jitter as `${number}s` } : {}) }
     : {
@@ -41,7 +47,7 @@ function desired(config: LoadedConfig, s: ScheduleConfig): ScheduleOptions {
     spec,
     action: {
       type: 'startWorkflow',
-      workflowType: 'sweepWorkflow',
+      workflowType: sweepWorkflow,
       taskQueue: config.temporal.taskQueue,
       workflowId: `sweep-${s.id}`,
       args: [

@@ -10,6 +10,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/common';
 import type { Activities, BundleSummary, SourcePlan } from '../activities';
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { collectOptions, storeOptions } from './activity-options';
@@ -33,8 +34,8 @@ export interface SweepInput {
 }
 
 export interface CollectRetry {
-  maximumAttempts?: number;
-  initialInterval?: string;
+  maximumAttempts?: number | undefined;
+  initialInterval?: string | undefined;
 }
 
 export interface SweepResult {
@@ -68,8 +69,16 @@ export interface BatchInput {
 
 /** The collection activity, with the declared options (activity-options.ts) and any per-sweep retry override. */
 function collector(retry: CollectRetry | undefined) {
-  const options = retry
-    ? { ...collectOptions, retry: { ...collectOptions.retry, ...retry } as typeof collectOptions.retry }
+  // Only the fields the sweep sets override the declared policy: an absent field keeps the default.
+  const options: ActivityOptions = retry
+    ? {
+        ...collectOptions,
+        retry: {
+          ...collectOptions.retry,
+          ...(retry.maximumAttempts !== undefined ? { maximumAttempts: retry.maximumAttempts } : {}),
+          ...(retry.initialInterval !== undefined ? { initialInterval: retry.initialInterval } : {}),
+        },
+      }
     : collectOptions;
   return proxyActivities<Activities>(options).collectSource;
 }

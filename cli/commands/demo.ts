@@ -1,13 +1,16 @@
 import path from 'node:path';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { dataPath } from '../../core/data-files';
 import { loadHub, loadSigningKey, localStateDir } from '../../worker/hub';
 import { syncSchedules } from '../../worker/schedules';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker, installTemporalLogging } from '../../worker/worker';
+import { storeOption, type CommandContext } from '../command-kit';
 import { renderCounts, renderStatusTable } from '../status-table';
+import { waitForSweep } from '../sweep-progress';
 import { controlStatus } from './status';
-import { startSweep, waitForSweep } from './sweep';
+import { startSweep } from './sweep';
 
 export interface DemoOptions {
   config?: string;
@@ -78,4 +81,18 @@ export async function runDemo(
 function uiAddress(address: string): string {
   const m = /^(.*):(\d+)$/.exec(address);
   return m ? `${m[1]}:${Number(m[2]) + 1000}` : address;
+}
+
+/** `evidence-hub demo`: see runDemo. */
+export function registerDemo(program: Command, { io, log, setExitCode }: CommandContext): void {
+  program
+    .command('demo')
+    .description('start an embedded Temporal dev server and worker, sweep the sample organisation, print the summary')
+    .addOption(new Option('-c, --config <file>', 'config file (default: the shipped examples/demo config)'))
+    .addOption(storeOption())
+    .option('--serve', 'keep the dev server, web UI and worker running until Ctrl-C')
+    .option('--json', 'print the result as JSON')
+    .action(async (o) => {
+      setExitCode(await runDemo(o, log, io.out, io.err));
+    });
 }

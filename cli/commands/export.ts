@@ -1,6 +1,16 @@
 import path from 'node:path';
+import type { Command } from 'commander';
 import { ExportError, exportAuditPack, type ExportHub, type ExportResult } from '../../evidence/export';
-import { parseDateArg, UsageError } from './status';
+import { loadHub } from '../../worker/hub';
+import {
+  configOption,
+  parseDateArg,
+  storeOption,
+  storeOverrides,
+  UsageError,
+  type CommandContext,
+  type Io,
+} from '../command-kit';
 
 export interface ExportCommandOptions {
   /** Window start: YYYY-MM-DD (start of that UTC day) or an RFC 3339 time. */
@@ -16,17 +26,12 @@ export interface ExportCommandOptions {
   json?: boolean;
 }
 
-export interface ExportIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
 /**
  * `evidence-hub export --from DATE --to DATE [--controls GLOB] --out FILE [--pdf FILE]`: the audit pack for an
  * observation window. Exit code 0 when written cleanly; 1 when it was written but the store had problems
  * (or the PDF failed); bad input throws UsageError (exit 2).
  */
-export async function runExport(hub: ExportHub, options: ExportCommandOptions, io: ExportIo): Promise<number> {
+export async function runExport(hub: ExportHub, options: ExportCommandOptions, io: Io): Promise<number> {
   const from = parseDateArg(options.from, 'start', '--from');
   const to = parseDateArg(options.to, 'end', '--to');
   let result: ExportResult;
@@ -72,4 +77,23 @@ function describe(r: ExportResult): string[] {
   lines.push(`check it: ${unpack} && evidence-hub verify ${dir}   (or by hand: ${path.join(dir, 'VERIFY.md')})`);
   if (r.pdf) lines.push(`summary PDF: ${r.pdf}`);
   return lines;
+}
+
+/** `evidence-hub export`: see runExport. */
+export function registerExport(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('export')
+    .description('write the audit pack for an observation window (bundles, blobs, keys, HTML report, OSCAL, VERIFY.md)')
+    .requiredOption('--from <date>', 'window start (YYYY-MM-DD = start of that UTC day)')
+    .requiredOption('--to <date>', 'window end (YYYY-MM-DD = end of that UTC day)')
+    .option('--controls <glob>', 'only these controls in the report and OSCAL, e.g. "A.6.*"')
+    .requiredOption('--out <file>', 'archive to write: .zip, .tar.gz or .tgz')
+    .option('--pdf <file>', 'also print the summary page to PDF (headless Chromium)')
+    .option('--json', 'print the result as JSON')
+    .addOption(configOption())
+    .addOption(storeOption())
+    .action(async (o) => {
+      const hub = await loadHub(o.config, storeOverrides(o));
+      setExitCode(await runExport(hub, o, io));
+    });
 }

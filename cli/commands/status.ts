@@ -1,7 +1,10 @@
+import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import { evaluateStore } from '../../evidence/index';
 import type { ControlResult } from '../../mappings/evaluate';
-import type { Hub } from '../../worker/hub';
+import { loadHub, type Hub } from '../../worker/hub';
+import { configOption, parseAsOf, storeOption, storeOverrides, type CommandContext } from '../command-kit';
+import { renderCounts, renderStatusTable } from '../status-table';
 
 export interface StatusOptions {
   asOf?: string;
@@ -22,20 +25,26 @@ export async function controlStatus(
   return { asOf: now.toISOString(), results };
 }
 
-/** `2026-01-31` means the end of that day (UTC): what was known by then. */
-export function parseAsOf(text: string): Date {
-  return parseDateArg(text, 'end', '--as-of');
-}
-
-/** A command-line date: a bare YYYY-MM-DD means the start or the end of that UTC day. */
-export function parseDateArg(text: string, edge: 'start' | 'end', flag = 'date'): Date {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const t = Date.parse(dateOnly ? `${text}T${edge === 'start' ? '00:00:00.000' : '23:59:59.999'}Z` : text);
-  if (Number.isNaN(t)) throw new UsageError(`${flag} "${text}" is not a date; use YYYY-MM-DD or an RFC 3339 time`);
-  return new Date(t);
-}
-
-/** A command-line mistake: reported without a stack trace, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** `evidence-hub status`: every control with its status, newest evidence, due date and reason. */
+export function registerStatus(program: Command, { io }: CommandContext): void {
+  program
+    .command('status')
+    .description('show every control with its status, newest evidence, due date and reason')
+    .addOption(configOption())
+    .addOption(storeOption())
+    .option('--as-of <date>', 'evaluate as of a past date (YYYY-MM-DD or RFC 3339): only what was known then')
+    .option('--controls <glob>', 'only controls matching this glob, e.g. "A.6.*"')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const hub = await loadHub(o.config, storeOverrides(o));
+      const { asOf, results } = await controlStatus(hub, {
+        ...(o.asOf ? { asOf: o.asOf } : {}),
+        ...(o.controls ? { controls: o.controls } : {}),
+      });
+      if (o.json) io.out(JSON.stringify({ asOf, controls: results }, null, 2));
+      else {
+        io.out(renderStatusTable(results));
+        io.out(`\nas of ${asOf}: ${renderCounts(results)}`);
+      }
+    });
 }

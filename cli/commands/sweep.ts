@@ -1,28 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import {
-  Client,
-  Connection,
-  WorkflowFailedError,
-  type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
-} from '@temporalio/client';
+import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Command } from 'commander';
 import picomatch from 'picomatch';
-import type { Hub } from '../../worker/hub';
-import { UsageError } from './status';
 import type { LoadedConfig } from '../../config/config';
-import { progressQuery, type SweepInput, type SweepProgress, type SweepResult } from '../../workflows';
-
-export async function connectClient(config: LoadedConfig): Promise<Client> {
-  try {
-    const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
-    return new Client({ connection, namespace: config.temporal.namespace });
-  } catch (err) {
-    throw new Error(
-      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}); is the worker's server running? (set TEMPORAL_ADDRESS or temporal.address)`,
-    );
-  }
-}
+import { loadHub, type Hub } from '../../worker/hub';
+import { sweepWorkflow, type SweepInput } from '../../workflows';
+import {
+  configOption,
+  exitCodes,
+  parseDateArg,
+  storeOption,
+  storeOverrides,
+  UsageError,
+  type CommandContext,
+} from '../command-kit';
+import { connectClient } from '../connect';
+import { renderCounts, renderStatusTable } from '../status-table';
+import { onInterrupt, waitForSweep } from '../sweep-progress';
+import { controlStatus } from './status';
 
 export function sweepWorkflowId(now = new Date()): string {
   return `sweep-${now
@@ -36,9 +31,9 @@ export async function startSweep(
   client: Client,
   config: LoadedConfig,
   input: SweepInput,
-): Promise<WorkflowHandleWithFirstExecutionRunId> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof sweepWorkflow>> {
   const { collectRetry, concurrency } = config.temporal;
-  return client.workflow.start('sweepWorkflow', {
+  return client.workflow.start(sweepWorkflow, {
     taskQueue: config.temporal.taskQueue,
     workflowId: sweepWorkflowId(),
     args: [{ concurrency, ...(collectRetry ? { collectRetry } : {}), ...input }],
@@ -59,136 +54,71 @@ export function sourcesForControls(hub: Hub, glob: string): string[] {
   return hub.config.sources.filter((s) => types.has(s.type)).map((s) => s.id);
 }
 
-interface LiveCount {
-  count: number;
-  stats?: Record<string, number>;
-}
-
-/** Heartbeat details of running collection activities: artifacts (and requests) so far, per source. */
-async function liveCounts(client: Client, workflowIds: string[]): Promise<Map<string, LiveCount>> {
-  const out = new Map<string, LiveCount>();
-  for (const id of workflowIds) {
-    try {
-      const d = await client.workflow.getHandle(id).describe();
-      for (const a of d.raw.pendingActivities ?? []) {
-        const data = a.heartbeatDetails?.payloads?.[0]?.data;
-        if (!data) continue;
-        const details = JSON.parse(Buffer.from(data).toString('utf8')) as {
-          source?: string;
-          count?: number;
-          stats?: Record<string, number>;
-        };
-        if (details.source && typeof details.count === 'number')
-          out.set(details.source, { count: details.count, ...(details.stats ? { stats: details.stats } : {}) });
+/** `evidence-hub sweep`: starts a sweep on a running worker; with --wait, shows its progress and the readiness table. */
+export function registerSweep(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('sweep')
+    .description('start a sweep on a running worker')
+    .addOption(configOption())
+    .addOption(storeOption())
+    .option('--controls <glob>', 'collect exactly the sources that feed these controls, e.g. "A.6.*"')
+    .option('--sources <ids>', 'comma-separated source ids (default: all)')
+    .option('--since <date>', 'collect only what changed since this date, where the source supports it')
+    .option('--concurrency <n>', 'sources collected at once', (v) => Number(v))
+    .option('--wait', 'wait for the sweep, showing progress, then print the readiness table')
+    .option('--json', 'print the result as JSON')
+    .action(async (o) => {
+      const hub = await loadHub(o.config, storeOverrides(o));
+      const client = await connectClient(hub.config);
+      let sources: string[] | undefined = o.sources
+        ? String(o.sources)
+            .split(',')
+            .map((s: string) => s.trim())
+            .filter(Boolean)
+        : undefined;
+      if (o.controls) {
+        const feeding = sourcesForControls(hub, o.controls);
+        sources = sources ? sources.filter((s) => feeding.includes(s)) : feeding;
+        if (sources.length === 0) throw new UsageError(`no configured source feeds controls "${o.controls}"`);
       }
-    } catch {
-      // finished or not started yet
-    }
-  }
-  return out;
-}
-
-/**
- * Waits for the sweep, reporting each source's progress as it changes: states from the workflow query
- * (no history events), live artifact counts from the running activities' heartbeats.
- */
-export async function waitForSweep(
-  handle: WorkflowHandle,
-  report: (line: string) => void,
-  pollMs = 500,
-  client?: Client,
-): Promise<SweepResult> {
-  const last = new Map<string, string>();
-  let done = false;
-  const poll = async () => {
-    while (!done) {
-      try {
-        const p: SweepProgress = await handle.query(progressQuery);
-        const sources = { ...p.sources };
-        for (const batch of p.batches) {
-          try {
-            Object.assign(sources, (await handle.client.getHandle(batch).query(progressQuery)).sources);
-          } catch {
-            // batch not started yet
-          }
-        }
-        const live = client
-          ? await liveCounts(client, [handle.workflowId, ...p.batches])
-          : new Map<string, LiveCount>();
-        if (last.get('\u0000phase') !== p.phase) {
-          last.set('\u0000phase', p.phase);
-          report(`sweep ${p.bundleId}: ${p.phase}`);
-        }
-        for (const [id, s] of Object.entries(sources)) {
-          const l = live.get(id);
-          const text =
-            s.state === 'done'
-              ? `done, ${s.artifactCount} artifacts${s.problems ? ` (with problems: ${s.problems.join('; ')})` : ''}`
-              : s.state === 'failed'
-                ? `FAILED: ${s.error}`
-                : s.state === 'running' && l
-                  ? `running, ${l.count} artifacts${l.stats?.['requests'] !== undefined ? `, ${l.stats['requests']} requests` : ''}`
-                  : s.state;
-          if (last.get(id) !== text) {
-            last.set(id, text);
-            report(`  [${id}] ${text}`);
-          }
-        }
-      } catch {
-        // The workflow may not have been picked up yet, or has just finished.
-      }
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
-  };
-  const poller = poll();
-  try {
-    const result = (await handle.result()) as SweepResult;
-    done = true;
-    await poller;
-    // A fast sweep can finish between two polls: report every source's final state from the result.
-    for (const s of result.sources) {
-      const text =
-        s.status === 'failed'
-          ? `FAILED: ${s.error.type}: ${s.error.message}`
-          : `done, ${s.artifactCount} artifacts${s.status === 'partial' ? ` (with problems: ${s.problems.join('; ')})` : ''}`;
-      if (last.get(s.source) !== text) report(`  [${s.source}] ${text}`);
-    }
-    if (last.get('\u0000phase') !== 'done') report(`sweep ${result.bundle.bundleId}: done`);
-    return result;
-  } catch (err) {
-    if (err instanceof WorkflowFailedError)
-      throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
-    throw err;
-  } finally {
-    done = true;
-    await poller;
-  }
-}
-
-/**
- * Ctrl-C while waiting: ask whether to cancel the sweep (nothing is sealed, staging is discarded) or
- * to detach and leave it running. Without a terminal there is nobody to ask: detach.
- */
-export function onInterrupt(handle: WorkflowHandle, report: (line: string) => void): () => void {
-  const listener = () => {
-    if (!process.stdin.isTTY) {
-      report(`detached; sweep ${handle.workflowId} keeps running`);
-      process.exit(130);
-    }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    rl.question(`\ncancel sweep ${handle.workflowId} (c) or detach and leave it running (d)? [d] `, (answer) => {
-      rl.close();
-      if (answer.trim().toLowerCase().startsWith('c')) {
-        handle.cancel().then(
-          () => report('cancellation requested; no bundle will be sealed for this sweep'),
-          (err: unknown) => report(`could not cancel: ${(err as Error).message}`),
+      const since = o.since ? parseDateArg(o.since, 'start', '--since').toISOString() : undefined;
+      if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency > 0))
+        throw new UsageError('--concurrency must be a positive whole number');
+      const handle = await startSweep(client, hub.config, {
+        trigger: 'manual',
+        ...(sources ? { sources } : {}),
+        ...(since ? { since } : {}),
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      });
+      if (!o.wait) {
+        io.out(
+          o.json
+            ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })
+            : `started sweep ${handle.workflowId}`,
         );
-      } else {
-        report(`detached; sweep ${handle.workflowId} keeps running`);
-        process.exit(130);
+        return;
       }
+      const stopListening = onInterrupt(handle, io.err);
+      let result;
+      try {
+        result = await waitForSweep(handle, o.json ? () => undefined : io.err, 500, client);
+      } finally {
+        stopListening();
+      }
+      const { results } = await controlStatus(hub, o.controls ? { controls: o.controls } : {});
+      if (o.json) io.out(JSON.stringify({ ...result, controls: results }, null, 2));
+      else {
+        io.out(
+          `bundle ${result.bundle.bundleId} (#${result.bundle.sequence}): ${result.bundle.artifactCount} artifacts, manifest ${result.bundle.location}`,
+        );
+        for (const s of result.sources) {
+          if (s.status === 'failed') io.out(`source ${s.source} FAILED: ${s.error.message}`);
+          if (s.status === 'partial') io.out(`source ${s.source} collected with problems: ${s.problems.join('; ')}`);
+        }
+        io.out('');
+        io.out(renderStatusTable(results));
+        io.out(`\nreadiness: ${renderCounts(results)}`);
+      }
+      if (result.sources.some((s) => s.status !== 'ok')) setExitCode(exitCodes.failure);
     });
-  };
-  process.on('SIGINT', listener);
-  return () => process.off('SIGINT', listener);
 }

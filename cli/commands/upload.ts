@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
+import { mappingVocabulary } from '../../connectors';
 import { fileRecord, RecordError } from '../../connectors/manual/layout';
 import { closestIds, loadCatalog } from '../../mappings/catalog';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { loadConfig, type SourceConfig } from '../../config/config';
-import { UsageError } from './status';
+import { configOption, UsageError, type CommandContext } from '../command-kit';
 
 export interface UploadOptions {
   config: string;
@@ -41,8 +43,10 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
   }
 
   if (!o.anyTopic) {
+    const vocabulary = mappingVocabulary();
     const mappings = await loadMappings(
-      expandMappingPaths(config.mappings, config.baseDir, new Set(config.sources.map((s) => s.type))),
+      expandMappingPaths(config.mappings, config.baseDir, vocabulary, new Set(config.sources.map((s) => s.type))),
+      vocabulary,
       loadCatalog(),
     );
     const topics = new Set(mappings.rules.flatMap((r) => r.uploadTopics));
@@ -87,4 +91,27 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
   out(
     `the next sweep of "${source.id}" seals ${files.length === 1 ? 'it' : 'them'}; to seal now: evidence-hub sweep --sources ${source.id} --wait`,
   );
+}
+
+/** `evidence-hub upload`: see runUpload. */
+export function registerUpload(program: Command, { io }: CommandContext): void {
+  program
+    .command('upload')
+    .description(
+      'file records only people can supply (training records, signed clauses) into the manual source, by topic',
+    )
+    .argument('<files...>', 'files to file as records')
+    .requiredOption(
+      '-t, --topic <topic>',
+      'what the records evidence, as the mappings name it (e.g. training, contract-clauses)',
+    )
+    .option('--source <id>', 'the manual source (needed when several are configured)')
+    .option('--date <yyyy-mm-dd>', 'when the records took effect (default: today); freshness counts from it')
+    .option('--note <text>', 'a note kept with the record')
+    .option('--by <name>', 'who files them (default: the OS user)')
+    .option('--any-topic', 'file under a topic no mapping rule reads by name')
+    .addOption(configOption())
+    .action(async (files: string[], o) => {
+      await runUpload(files, o, new Date(), io.out);
+    });
 }

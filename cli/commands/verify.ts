@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Option, type Command } from 'commander';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { existsSync } from 'node:fs';
 import { parseS3Url } from '../../evidence/s3-store';
 import { verifyStore, type VerifyOptions, type VerifyReport } from '../../evidence/verify';
 import { loadConfig } from '../../config/config';
 import { openStore } from '../../worker/hub';
-import { UsageError } from './status';
+import { defaultConfig, exitCodes, parseDateArg, UsageError, type CommandContext } from '../command-kit';
 
 /**
  * `target` is a store folder, one manifest file inside a store's manifests/ folder, or an
@@ -57,4 +58,27 @@ function parseS3(url: string): { bucket: string; prefix: string } {
   const parsed = parseS3Url(url);
   if (!parsed) throw new UsageError(`${url} is not an s3://bucket/prefix URL`);
   return parsed;
+}
+
+/** `evidence-hub verify`: exit code 1 when any check fails. */
+export function registerVerify(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('verify')
+    .description('verify a store or one bundle: blob hashes, Merkle roots, signatures, chain')
+    .argument('<path>', 'store folder, <store>/manifests/<sequence>.json, or s3://bucket/prefix')
+    .option('--from <date>', 'only bundles sealed on or after this date')
+    .option('--to <date>', 'only bundles sealed on or before this date (a date means the end of that day)')
+    .addOption(
+      new Option('-c, --config <file>', 'config for S3 settings (endpoint, credentials)').default(defaultConfig),
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (target: string, o) => {
+      const report = await verifyTarget(target, {
+        config: o.config,
+        ...(o.from ? { from: parseDateArg(o.from, 'start') } : {}),
+        ...(o.to ? { to: parseDateArg(o.to, 'end') } : {}),
+      });
+      io.out(o.json ? JSON.stringify(report, null, 2) : renderVerify(report));
+      if (!report.ok) setExitCode(exitCodes.failure);
+    });
 }

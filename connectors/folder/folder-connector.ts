@@ -7,6 +7,7 @@ import type { CollectOptions, CollectionStep, Connector } from '../types';
 import type { JsonValue } from '../../core/json';
 import { effectiveDate, readFrontMatter, readPdfMetadata, type DocumentMetadata } from './document-metadata';
 import { mediaTypeFor } from '../../core/media-types';
+import { codeUnitOrder } from '../../core/order';
 
 export const folderCollector = 'folder@1.0.0';
 
@@ -52,7 +53,7 @@ export class FolderConnector implements Connector {
     // per-directory sort would visit "a/z.md" before "a-b.md" although "a-b.md" < "a/z.md".
     const paths: string[] = [];
     for await (const rel of this.walk(root, '')) paths.push(rel);
-    paths.sort(byteOrder);
+    paths.sort(codeUnitOrder);
     for (const rel of paths) {
       options.signal?.throwIfAborted();
       if (options.resumeAfter !== undefined && rel <= options.resumeAfter) continue;
@@ -111,9 +112,4 @@ export class FolderConnector implements Connector {
       else if (entry.isFile() && this.isIncluded(childRel)) yield childRel;
     }
   }
-}
-
-/** Code-unit order, the same order as the `<=` used on resume cursors (localeCompare would differ). */
-function byteOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -186,7 +186,7 @@ export class GithubClient {
         method: 'GET',
         url: absolute,
         headers,
-        request: { signal: spec.signal, parseSuccessResponseBody: false },
+        request: { ...(spec.signal ? { signal: spec.signal } : {}), parseSuccessResponseBody: false },
       });
       const status = res.status as number;
       if (isRedirect(status)) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationHint, parseDuration } from '../../core/duration';
 import { secretRefSchema } from '../../core/secrets';
+import { sourceIdSchema } from '../source-id';
 
 /**
  * `type: github` in evidence-hub.yaml. Which organisations and repositories to read, which evidence kinds
@@ -94,12 +95,7 @@ const requestsSchema = z.strictObject({
 
 export const githubSourceSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9_-]{0,62}$/,
-        'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
-      ),
+    id: sourceIdSchema,
     type: z.literal('github'),
     /** REST API root. GitHub Enterprise Server: `https://ghe.example.com/api/v3`. */
     baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),

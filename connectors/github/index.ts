@@ -1,3 +1,13 @@
-export { githubSourceSchema, type GithubSourceConfig, type GithubSourceInput } from './config';
-export { createGithubConnector, GithubConnector, githubCollector, type GithubTuning } from './github-connector';
-export { githubKinds, type GithubKind } from './kinds';
+import { defineConnector } from '../descriptor';
+import { githubSourceSchema } from './config';
+import { createGithubConnector } from './github-connector';
+import { githubKinds } from './kinds';
+
+/** Repositories on GitHub or GitHub Enterprise Server: branch protection, reviews, releases, workflow runs. */
+export const githubConnector = defineConnector({
+  type: 'github',
+  configSchema: githubSourceSchema,
+  kinds: githubKinds,
+  create: (source, { resolveSecret }) => createGithubConnector(source, resolveSecret),
+  defaultMappings: { files: ['25-github.yaml'], when: 'configured' },
+});

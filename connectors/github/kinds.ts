@@ -1,5 +1,5 @@
 /**
- * Artifact kinds the GitHub connector produces (`sourceKinds.github` in mappings/vocabulary.ts).
+ * Artifact kinds the GitHub connector produces (the descriptor's `kinds`, connectors/github/index.ts).
  * Attributes of each kind are documented in connectors/github/README.md.
  */
 export const githubKinds = [

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { ArtifactMeta } from '../types';
-import type { JsonValue } from '../../core/json';
+import { jsonValueSchema as json } from '../../core/json';
 
 /**
  * What the connector hands to its next run (`state()` → `previousState`): ETags, `since` watermarks and,
  * for evidence that is re-emitted on a 304, the stored blob's sha256 plus the artifact metadata. Never
  * response bodies. Parsed defensively: a state that does not match is ignored (a full, correct refetch).
  */
-const json: z.ZodType<JsonValue> = z.json() as z.ZodType<JsonValue>;
 
 const metaSchema = z.object({
   externalId: z.string(),

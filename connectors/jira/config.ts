@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../../core/secrets';
+import { sourceIdSchema } from '../source-id';
 import { isTimeZone, splitOrderBy } from './jql';
 import { jiraIssueKinds } from './kinds';
 
@@ -46,7 +47,7 @@ const attributeName = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
 export const jiraSourceSchema = z
   .strictObject({
-    id: z.string().min(1),
+    id: sourceIdSchema,
     type: z.literal('jira'),
     /** Base URL of the site, with any context path: https://example.atlassian.net, https://jira.example.com:8443/jira */
     url: z

@@ -1,10 +1,10 @@
 import { maxJsonBytes } from '../http-limits';
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import JiraApi from 'jira-client';
 import type { Logger } from 'pino';
-import { canonicalJson } from '../../core/digest';
+import { canonicalJson, fingerprint } from '../../core/digest';
 import type { SecretRef } from '../../core/secrets';
+import type { ResolveSecret } from '../descriptor';
 import { SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
@@ -221,7 +221,7 @@ export class JiraConnector implements Connector {
       attachments: this.source.attachments.download,
       collector: jiraCollector,
     };
-    return createHash('sha256').update(canonicalJson(shape)).digest('hex').slice(0, 32);
+    return fingerprint(shape, 32);
   }
 
   private observedAtRule(query: JiraQueryConfig): 'updated' | 'resolved' {
@@ -566,12 +566,12 @@ function describeSecret(ref: SecretRef): string {
  */
 export async function createJiraConnector(
   source: JiraSourceConfig,
-  resolveSecret: (ref: SecretRef, what: string) => Promise<string>,
+  resolveSecret: ResolveSecret,
   deps?: Partial<ClientDeps>,
 ): Promise<JiraConnector> {
   const auth = source.auth;
   if ('email' in auth) {
-    const apiToken = await resolveSecret(auth.apiToken, `source "${source.id}": auth.apiToken`);
+    const apiToken = await resolveSecret(auth.apiToken, 'auth.apiToken');
     return new JiraConnector({
       source,
       auth: { scheme: 'basic', email: auth.email, apiToken },
@@ -583,7 +583,7 @@ export async function createJiraConnector(
       ...(deps ? { deps } : {}),
     });
   }
-  const token = await resolveSecret(auth.personalAccessToken, `source "${source.id}": auth.personalAccessToken`);
+  const token = await resolveSecret(auth.personalAccessToken, 'auth.personalAccessToken');
   return new JiraConnector({
     source,
     auth: { scheme: 'bearer', token },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../../core/secrets';
+import { sourceIdSchema } from '../source-id';
 
 /**
  * One `type: mlflow` entry of `sources:` in evidence-hub.yaml. Every field has a default except the
@@ -15,13 +16,6 @@ import { secretRefSchema } from '../../core/secrets';
  *   metrics: { validation: [accuracy, f1], fairness: [demographic_parity_difference] }
  * ```
  */
-const sourceId = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
-  );
-
 const nonEmpty = z.string().min(1);
 /** A tag key, or several keys tried in order (the first present wins). */
 const tagKeys = z.union([nonEmpty, z.array(nonEmpty).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
@@ -50,7 +44,7 @@ export const mlflowAuthSchema = z.discriminatedUnion('type', [
 export type MlflowAuth = z.infer<typeof mlflowAuthSchema>;
 
 export const mlflowSourceSchema = z.strictObject({
-  id: sourceId,
+  id: sourceIdSchema,
   type: z.literal('mlflow'),
   /** Tracking server base URL (the UI address); a path prefix such as https://host/mlflow is kept. */
   url: serverUrl,

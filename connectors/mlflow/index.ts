@@ -1,3 +1,13 @@
-export { mlflowSourceSchema, type MlflowSourceConfig, type MlflowSourceInput } from './config';
-export { createMlflowConnector, mlflowCollector, type ResolveSecret } from './mlflow-connector';
-export { mlflowKinds } from './kinds';
+import { defineConnector } from '../descriptor';
+import { mlflowSourceSchema } from './config';
+import { mlflowKinds } from './kinds';
+import { createMlflowConnector } from './mlflow-connector';
+
+/** An MLflow model registry: registered models, versions, model cards, lineage and stage transitions. */
+export const mlflowConnector = defineConnector({
+  type: 'mlflow',
+  configSchema: mlflowSourceSchema,
+  kinds: mlflowKinds,
+  create: (source, { resolveSecret }) => createMlflowConnector(source, resolveSecret),
+  defaultMappings: { files: ['40-mlflow.yaml'], when: 'configured' },
+});

@@ -1,14 +1,11 @@
-import type { SecretRef } from '../../core/secrets';
 import { ModelRegistryConnector } from '../model-registry/registry-connector';
+import type { ResolveSecret } from '../descriptor';
 import type { Connector } from '../types';
 import { MlflowRegistryClient } from './client';
 import type { MlflowSourceConfig } from './config';
 import { MlflowHttp, type MlflowHttpOptions } from './http';
 
 export const mlflowCollector = 'mlflow@1.0.0';
-
-/** Resolves a secret reference from the config (worker/secrets.ts resolveSecret with the config's folder). */
-export type ResolveSecret = (ref: SecretRef, what: string) => Promise<string>;
 
 /** Test seams: a fake fetch, no real sleeping between retries, a pinned clock. */
 export interface MlflowConnectorOverrides {
@@ -27,16 +24,15 @@ export async function createMlflowConnector(
   resolveSecret: ResolveSecret,
   overrides: MlflowConnectorOverrides = {},
 ): Promise<Connector> {
-  const what = `source "${source.id}"`;
   let authorization: string | undefined;
   const auth = source.auth;
   if (auth.type === 'basic') {
     const username =
-      typeof auth.username === 'string' ? auth.username : await resolveSecret(auth.username, `${what} auth.username`);
-    const password = await resolveSecret(auth.password, `${what} auth.password`);
+      typeof auth.username === 'string' ? auth.username : await resolveSecret(auth.username, 'auth.username');
+    const password = await resolveSecret(auth.password, 'auth.password');
     authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   } else if (auth.type === 'bearer') {
-    authorization = `Bearer ${await resolveSecret(auth.token, `${what} auth.token`)}`;
+    authorization = `Bearer ${await resolveSecret(auth.token, 'auth.token')}`;
   }
   const http = new MlflowHttp({
     sourceId: source.id,

@@ -139,3 +139,10 @@ export interface ModelRegistryClient {
   /** Request accounting (requests, retries, throttled answers). */
   stats(): ConnectorStats;
 }
+
+/** What one version's details fetch found: its run (lineage) and the model cards among its artifacts. */
+export interface VersionDetails {
+  run?: RegistryRun;
+  cards: RegistryArtifactFile[];
+  content: string;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../../core/secrets';
+import { sourceIdSchema } from '../source-id';
 import { s3Kinds } from './kinds';
 
 const scopeSchema = z.strictObject({
@@ -39,7 +40,7 @@ export const s3ConnectionShape = {
 export type S3Connection = z.infer<z.ZodObject<typeof s3ConnectionShape>>;
 
 export const s3SourceSchema = z.strictObject({
-  id: z.string().min(1),
+  id: sourceIdSchema,
   type: z.literal('s3'),
   ...s3ConnectionShape,
   /** Fetch each listed object's user metadata with HeadObject (one request per object). */

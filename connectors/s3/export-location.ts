@@ -39,7 +39,7 @@ export class S3ExportLocation implements ExportLocation {
       try {
         res = await this.opts.client.send(
           new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: this.opts.prefix, ContinuationToken: token }),
-          { abortSignal: signal },
+          signal ? { abortSignal: signal } : {},
         );
       } catch (err) {
         throw this.classify(err);

@@ -10,8 +10,9 @@ import {
 import { PassThrough, Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import type { SecretRef } from '../../core/secrets';
+import type { ResolveSecret } from '../descriptor';
 import { canonicalJson } from '../../core/digest';
+import { codeUnitOrder } from '../../core/order';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
@@ -58,7 +59,7 @@ export class S3Connector implements Connector {
     for (const [i, scope] of this.cfg.scopes.entries()) {
       const listed = await this.list(i, scope, options.signal);
       // Sorted so the cursor (scope index + key + version) resumes an interrupted run exactly.
-      listed.sort((a, b) => cmp(cursorOf(a), cursorOf(b)));
+      listed.sort((a, b) => codeUnitOrder(cursorOf(a), cursorOf(b)));
       for (const obj of listed) {
         options.signal?.throwIfAborted();
         const cursor = cursorOf(obj);
@@ -113,7 +114,7 @@ export class S3Connector implements Connector {
               KeyMarker: keyMarker,
               VersionIdMarker: versionMarker,
             }),
-            { abortSignal: signal },
+            signal ? { abortSignal: signal } : {},
           ),
         );
         for (const v of res.Versions ?? []) {
@@ -136,7 +137,7 @@ export class S3Connector implements Connector {
         const res = await this.send('ListObjectsV2', scope, () =>
           this.client.send(
             new ListObjectsV2Command({ Bucket: scope.bucket, Prefix: scope.prefix, ContinuationToken: token }),
-            { abortSignal: signal },
+            signal ? { abortSignal: signal } : {},
           ),
         );
         for (const o of res.Contents ?? []) {
@@ -248,10 +249,6 @@ function cursorOf(o: Listed): string {
   return `${String(o.scope).padStart(3, '0')}\u0000${o.key}\u0000${o.versionId ?? ''}`;
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** S3 errors as the connector error classes: credentials fail fast, unknown buckets name the scope. */
 function classify(err: unknown, sourceId: string, scope: S3Scope, what: string): unknown {
   if (!(err instanceof S3ServiceException)) return err;
@@ -286,10 +283,7 @@ function classify(err: unknown, sourceId: string, scope: S3Scope, what: string):
 }
 
 /** An S3 client for configured connection settings; secrets are resolved now, at collection time. */
-export async function s3ClientFor(
-  conn: S3Connection,
-  resolveSecret: (ref: SecretRef, what: string) => Promise<string>,
-): Promise<S3Client> {
+export async function s3ClientFor(conn: S3Connection, resolveSecret: ResolveSecret): Promise<S3Client> {
   const credentials = conn.credentials
     ? {
         accessKeyId: await resolveSecret(conn.credentials.accessKeyId, 'credentials.accessKeyId'),
@@ -309,9 +303,6 @@ export async function s3ClientFor(
   return new S3Client(config);
 }
 
-export async function createS3Connector(
-  source: S3SourceConfig,
-  resolveSecret: (ref: SecretRef, what: string) => Promise<string>,
-): Promise<S3Connector> {
+export async function createS3Connector(source: S3SourceConfig, resolveSecret: ResolveSecret): Promise<S3Connector> {
   return new S3Connector(source, await s3ClientFor(source, resolveSecret));
 }

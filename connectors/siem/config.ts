@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { s3ConnectionShape } from '../s3/config';
+import { sourceIdSchema } from '../source-id';
 import { parseTimestamp } from './timestamps';
 
 /**
@@ -37,13 +38,6 @@ export const formatFieldGroup: Record<SiemFormat, FieldGroup> = {
 /** Normalised severities, lowest first. Rules compare on this scale whatever the source format. */
 export const severityNames = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type SeverityName = (typeof severityNames)[number];
-
-const idSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    'must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
-  );
 
 const fieldList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
@@ -131,7 +125,7 @@ export const defaultGuardrailRegex =
 
 export const siemSourceSchema = z
   .strictObject({
-    id: idSchema,
+    id: sourceIdSchema,
     type: z.literal('siem'),
     /** Folder holding the export files (relative paths resolve against the config file). */
     path: z.string().min(1).optional(),

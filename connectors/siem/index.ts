@@ -1,5 +1,33 @@
-// The siem connector's public surface, for the registry, the config schema and the mapping vocabulary.
-export { siemSourceSchema, siemFormats, type SiemSourceConfig, type SiemSourceInput, type SiemFormat } from './config';
-export { siemKinds, type SiemKind } from './kinds';
-export { createSiemConnector, SiemConnector, siemCollector } from './siem-connector';
-export { LocalFolderLocation, type ExportFile, type ExportLocation } from './location';
+import { defineConnector, type ConnectorContext } from '../descriptor';
+import { S3ExportLocation } from '../s3/export-location';
+import { s3ClientFor } from '../s3/s3-connector';
+import type { Connector } from '../types';
+import { siemSourceSchema, type SiemSourceConfig } from './config';
+import { siemKinds } from './kinds';
+import { createSiemConnector } from './siem-connector';
+
+/** Exported event logs of AI systems (Splunk, Elastic, CEF, OCSF, JSON lines) in a folder or an S3 prefix. */
+export const siemConnector = defineConnector({
+  type: 'siem',
+  configSchema: siemSourceSchema,
+  kinds: siemKinds,
+  create: createSiem,
+  defaultMappings: { files: ['30-siem.yaml'], when: 'configured' },
+});
+
+/** A folder location is built by the connector itself; an S3 prefix needs a client with the source's secrets. */
+async function createSiem(source: SiemSourceConfig, { resolveSecret }: ConnectorContext): Promise<Connector> {
+  if (!source.s3) return createSiemConnector(source);
+  const { bucket, prefix, ...conn } = source.s3;
+  const client = await s3ClientFor(conn, (ref, what) => resolveSecret(ref, `s3.${what}`));
+  return createSiemConnector(source, {
+    location: new S3ExportLocation({
+      sourceId: source.id,
+      client,
+      bucket,
+      prefix,
+      include: source.include,
+      exclude: source.exclude,
+    }),
+  });
+}

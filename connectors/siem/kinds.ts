@@ -1,5 +1,5 @@
 /**
- * Artifact kinds of the `siem` source type, for `mappings/vocabulary.ts` (`siem: siemKinds`):
+ * Artifact kinds of the `siem` source type (the descriptor's `kinds`, connectors/siem/index.ts):
  * - `log-export`: a raw export file, bytes as found (gzip stays gzip)
  * - `quarantine`: the malformed records of one export file (line numbers and reasons, no content)
  * - `event-counts`: events per system per UTC day, severities, categories

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import picomatch from 'picomatch';
 import { SourceConfigError } from '../../core/errors';
+import { codeUnitOrder } from '../../core/order';
 
 /** One export file at a location. */
 export interface ExportFile {
@@ -73,7 +74,7 @@ export class LocalFolderLocation implements ExportLocation {
     }
     const rels: string[] = [];
     await this.walk('', rels, signal);
-    rels.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    rels.sort(codeUnitOrder);
     const files: ExportFile[] = [];
     for (const rel of rels) {
       const abs = path.join(this.root, ...rel.split('/'));

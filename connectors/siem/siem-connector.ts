@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { canonicalJson } from '../../core/digest';
 import type { CollectedArtifact, CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
+import { codeUnitOrder } from '../../core/order';
 import { Aggregate, compileRules, SystemNames, type CompiledRules } from './aggregate';
 import type { SiemFormat, SiemSourceConfig } from './config';
 import { FileReader, type FileOutcome } from './ingest';
@@ -269,7 +270,7 @@ export class SiemConnector implements Connector {
       maxMalformedRatio: this.cfg.maxMalformedRatio,
       failed: out.failure !== undefined,
       failure: out.failure ?? null,
-      reasons: Object.fromEntries([...q.byReason].sort(([a], [b]) => (a < b ? -1 : 1))),
+      reasons: Object.fromEntries([...q.byReason].sort(([a], [b]) => codeUnitOrder(a, b))),
       listed: q.entries.length,
       truncated: q.truncated,
     };
@@ -335,7 +336,7 @@ function compareStates(prev: SiemState, now: SiemState): { new: number; removed:
 export function createSiemConnector(source: SiemSourceConfig, deps: { location?: ExportLocation } = {}): Connector {
   if (!deps.location && source.path === undefined)
     throw new SourceConfigError(
-      `source "${source.id}": no folder (path) configured; an s3 location is built by connectors/registry.ts`,
+      `source "${source.id}": no folder (path) configured; an s3 location is built by connectors/siem/index.ts`,
     );
   const location =
     deps.location ??

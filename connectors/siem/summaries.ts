@@ -1,4 +1,5 @@
 import type { JsonValue } from '../../core/json';
+import { codeUnitOrder } from '../../core/order';
 import { otherSystem, type Aggregate, type SystemStats } from './aggregate';
 import type { ProductionEntry, SiemSourceConfig } from './config';
 import type { SummaryKind } from './kinds';
@@ -356,7 +357,7 @@ function incidentList(agg: Aggregate, ctx: SummaryContext, observedAt: string): 
     rules: ctx.cfg.incidents.map((r) => r.id),
     byRule: Object.fromEntries(ctx.cfg.incidents.map((r) => [r.id, agg.incidentsByRule.get(r.id) ?? 0])),
     bySeverity: severityCounts(agg.incidentSeverities),
-    systems: Object.fromEntries([...agg.incidentSystems].sort(([a], [b]) => (a < b ? -1 : 1))),
+    systems: Object.fromEntries([...agg.incidentSystems].sort(([a], [b]) => codeUnitOrder(a, b))),
     firstIncident: agg.incidentTotal > 0 ? iso(agg.incidentFirst) : null,
     lastIncident: agg.incidentTotal > 0 ? iso(agg.incidentLast) : null,
     recentWindowDays: ctx.cfg.production.recentWindowDays,

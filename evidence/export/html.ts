@@ -1,4 +1,6 @@
-import { statuses, type ControlStatus } from '../../mappings/evaluate';
+import { decidingRuleCause } from '../../mappings/causes';
+import { statuses, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
+import { failureOutcomeText } from '../../mappings/reasons';
 import type { ControlView, PackModel, TimelinePoint } from './model';
 
 /**
@@ -135,7 +137,7 @@ function segmentText(model: PackModel): string {
 export function renderSummary(model: PackModel): string {
   const rows = model.controls
     .map(
-      (c) => `<tr data-control="${esc(c.id)}" data-status="${c.result.status}">
+      (c) => `<tr data-control="${esc(c.id)}" data-status="${c.result.status}"${failedSourceAttr(c.result)}>
 <td><a href="controls/${esc(c.id)}.html">${esc(c.id)}</a></td><td>${esc(c.title)}<div class="small">${esc(c.groupTitle)}</div></td>
 <td>${badge(c.result.status)}</td><td>${c.result.dueAt ? esc(day(c.result.dueAt)) : '&ndash;'}</td><td class="num">${c.evidence.length}</td>
 <td>${timelineSvg(model, c.timeline, 180, 12, false)}</td></tr>`,
@@ -218,6 +220,19 @@ ${c.evidence
 </tbody></table>`;
 }
 
+/** The failing source of a collection-failed control, from its cause: the row names it for scripts. */
+function failedSourceAttr(r: ControlResult): string {
+  const cause = decidingRuleCause(r.cause);
+  return cause?.kind === 'collection-failed' ? ` data-failed-source="${esc(cause.source)}"` : '';
+}
+
+/** On a collection-failed control's page: which source, when, and where the summary lists the failures. */
+function failedSourceNote(r: ControlResult): string {
+  const cause = decidingRuleCause(r.cause);
+  if (cause?.kind !== 'collection-failed') return '';
+  return `\n<p class="small" id="failed-source">Source <b>${esc(cause.source)}</b> (${esc(cause.sourceType)}) ${failureOutcomeText(cause.outcome)} at ${esc(time(cause.at))}; see the collection failures on the <a href="../index.html">summary</a>.</p>`;
+}
+
 export function renderControlPage(model: PackModel, c: ControlView): string {
   const r = c.result;
   const points = c.timeline
@@ -248,7 +263,7 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
 <h1>${esc(c.id)} ${esc(c.title)}</h1>
 <p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${esc(time(model.window.from))} to ${esc(time(model.window.to))}.</p>
 <p>Status at ${esc(time(model.evaluatedAt))}: ${badge(r.status)}${r.dueAt ? ` &middot; due <b>${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
-<p class="reason" id="reason">${esc(r.reason)}</p>
+<p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}
 ${c.justification !== undefined ? `<p><b>Statement of Applicability:</b> not applicable: ${esc(c.justification)}</p>` : ''}
 <h2>Freshness over the window</h2>
 ${timelineSvg(model, c.timeline, 720, 24, true)}

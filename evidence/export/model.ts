@@ -1,7 +1,7 @@
 import { ArtifactBuckets } from '../../mappings/buckets';
 import picomatch from 'picomatch';
 import { formatDuration } from '../../core/duration';
-import { evaluate, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
+import { evaluate, type ControlCause, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
 import type { MappingSet, NotApplicable, Rule } from '../../mappings/load';
 import { loadIndex, type EvidenceIndex, type IndexEntry } from '../index';
 import type { ArtifactRecord } from '../manifest';
@@ -52,6 +52,8 @@ export interface PackArtifact {
 export interface TimelinePoint {
   at: string;
   status: ControlStatus;
+  cause: ControlCause;
+  /** The cause as a sentence (mappings/reasons.ts). */
   reason: string;
   dueAt?: string;
 }
@@ -197,7 +199,13 @@ export async function buildPackModel(
       result,
       timeline: points.map((at, i) => {
         const r = evaluations[i]!.get(c.id)!;
-        return { at: at.toISOString(), status: r.status, reason: r.reason, ...(r.dueAt ? { dueAt: r.dueAt } : {}) };
+        return {
+          at: at.toISOString(),
+          status: r.status,
+          cause: r.cause,
+          reason: r.reason,
+          ...(r.dueAt ? { dueAt: r.dueAt } : {}),
+        };
       }),
       evidence: artifacts.filter((a) => a.controls.includes(c.id)),
       decidedBy: result.evidence.flatMap((id) => {

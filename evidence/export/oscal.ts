@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { decidingRuleCause } from '../../mappings/causes';
 import type { ControlResult } from '../../mappings/evaluate';
 import { buildPackModel, type ExportHub, type PackModel, type PackWindowOptions } from './model';
 
@@ -106,6 +107,7 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
       props: [
         { name: 'evidence-status', ns, value: c.result.status },
         ...(c.result.dueAt ? [{ name: 'due', ns, value: c.result.dueAt }] : []),
+        ...failedSourceProps(c.result),
       ],
       target: {
         type: 'objective-id',
@@ -168,6 +170,16 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
       'back-matter': { resources },
     },
   };
+}
+
+/** For a failed collection: which source, so an assessor can match the finding to the failure. */
+function failedSourceProps(r: ControlResult): Json[] {
+  const cause = decidingRuleCause(r.cause);
+  if (cause?.kind !== 'collection-failed') return [];
+  return [
+    { name: 'failed-source', ns, value: cause.source },
+    { name: 'failed-source-at', ns, value: cause.at },
+  ];
 }
 
 /** fresh and due-soon satisfy the objective; stale, missing and a failed collection do not. */

@@ -4,8 +4,8 @@ export const packFormat = 'evidence-hub/audit-pack@1';
 
 /**
  * index.json: the pack for machines. Bundles and artifacts (with the controls each bundle mapped them to)
- * describe what the pack holds; `evaluation` is each selected control's status at the evaluation end, and
- * `timeline` its status at every evaluation point.
+ * describe what the pack holds; `evaluation` is each selected control's status at the evaluation end, with
+ * its cause as data (mappings/causes.ts) and as a sentence, and `timeline` its status at every evaluation point.
  */
 export function packIndex(model: PackModel): string {
   const doc = {
@@ -37,6 +37,7 @@ export function packIndex(model: PackModel): string {
         title: c.title,
         group: c.group,
         status: c.result.status,
+        cause: c.result.cause,
         reason: c.result.reason,
         ...(c.result.dueAt ? { dueAt: c.result.dueAt } : {}),
         ...(c.result.newest ? { newest: c.result.newest } : {}),
@@ -45,6 +46,7 @@ export function packIndex(model: PackModel): string {
         rules: c.result.rules.map((r) => ({
           rule: r.rule,
           status: r.status,
+          cause: r.cause,
           reason: r.reason,
           ...(r.dueAt ? { dueAt: r.dueAt } : {}),
         })),

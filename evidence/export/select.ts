@@ -1,6 +1,6 @@
 import { sha256Hex } from '../../core/digest';
 import type { EvidenceIndex } from '../index';
-import { manifestSchema, type Manifest } from '../manifest';
+import { parseManifest, type Manifest } from '../manifest';
 import type { EvidenceStore, KeyRecord } from '../store';
 import { ExportError } from './archive';
 
@@ -57,7 +57,7 @@ export async function selectWindow(
       problems.push(`bundle #${sequence} is listed in the index but its manifest is gone`);
       continue;
     }
-    const manifest = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
+    const manifest = parseManifest(bytes);
     if (!inWindow(manifest.finishedAt)) continue; // the index cache disagreed with the manifest: the manifest wins
     const digest = sha256Hex(bytes);
     const signature = await store.readSignature(digest);

@@ -72,6 +72,7 @@ export class HttpFake {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        // Fire-and-forget on purpose: an 'end' listener cannot be async; handle() turns handler errors into 500s.
         void self.fake!.handle(handler, req, Buffer.concat(chunks).toString('utf8'), res);
       });
     });

@@ -6,7 +6,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExport } from '../../cli/commands/export';
-import { UsageError } from '../../cli/commands/status';
+import { UsageError } from '../../cli/command-kit';
 import { sha256Hex } from '../../core/digest';
 import { ExportError, exportAuditPack, exportOscal } from '../../evidence/export';
 import { FilesystemStore } from '../../evidence/fs-store';
@@ -17,6 +17,7 @@ import { expandMappingPaths, loadMappings, type MappingSet } from '../../mapping
 import { runCli } from '../support/processes';
 import { newKey, writeBundle } from '../support/store-fixture';
 import { suiteDir, tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 const window = { from: new Date('2026-02-01T00:00:00.000Z'), to: new Date('2026-04-30T23:59:59.999Z') };
 const now = new Date('2026-07-01T00:00:00.000Z');
@@ -73,7 +74,10 @@ const blobOf = (content: string) => sha256Hex(content);
 async function auditStore(root: string) {
   const store = await FilesystemStore.open(root);
   const key = newKey();
-  const mappings = await loadMappings(expandMappingPaths(['default'], '/', new Set(['folder'])));
+  const mappings = await loadMappings(
+    expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(['folder'])),
+    mappingVocabulary(),
+  );
   await writeBundle(
     store,
     key,

@@ -6,13 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
-import {
-  createMlflowConnector,
-  mlflowKinds,
-  mlflowSourceSchema,
-  type MlflowSourceInput,
-} from '../../connectors/mlflow';
-import type { MlflowConnectorOverrides } from '../../connectors/mlflow/mlflow-connector';
+import { mlflowSourceSchema, type MlflowSourceInput } from '../../connectors/mlflow/config';
+import { mlflowKinds } from '../../connectors/mlflow/kinds';
+import { createMlflowConnector, type MlflowConnectorOverrides } from '../../connectors/mlflow/mlflow-connector';
 import type { CollectionStep, Connector } from '../../connectors/types';
 import type { JsonValue } from '../../core/json';
 import { artifactId } from '../../evidence/manifest';
@@ -20,7 +16,6 @@ import { loadCatalog } from '../../mappings/catalog';
 import { evaluate, type IndexedArtifact } from '../../mappings/evaluate';
 import { loadMappings } from '../../mappings/load';
 import { mappingFileSchema } from '../../mappings/schema';
-import { sourceKinds } from '../../mappings/vocabulary';
 import { createLogger } from '../../worker/logger';
 import {
   ensureMlflow,
@@ -29,6 +24,7 @@ import {
   type MlflowServer,
   type SeedSummary,
 } from '../support/mlflow-server';
+import { mappingVocabulary } from '../../connectors';
 
 const log = createLogger({ level: 'silent' });
 const defaultMappings = path.join(__dirname, '..', '..', 'mappings', 'default', '40-mlflow.yaml');
@@ -356,8 +352,8 @@ describe('MLflow connector against a real MLflow server', () => {
     ]);
 
     // Acceptance: the seeded registry flags exactly the controls with a gap, naming the model version.
-    expect(sourceKinds['mlflow']).toEqual(mlflowKinds);
-    const mappings = await loadMappings([defaultMappings]);
+    expect(mappingVocabulary()['mlflow']?.kinds).toEqual(mlflowKinds);
+    const mappings = await loadMappings([defaultMappings], mappingVocabulary());
     const now = Date.now();
     const results = evaluate({
       artifacts: indexed([c], now),

@@ -10,6 +10,7 @@ import { FilesystemStore } from '../../evidence/fs-store';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
 const raci = 'system,owner\nchatbot,alice\nrecommender,bob\n';
@@ -35,7 +36,10 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     const dir = await tempDir();
     const store = await FilesystemStore.open(path.join(dir, 'store'));
     const key = newKey();
-    const mappings = await loadMappings(expandMappingPaths(['default'], '/', new Set(['folder'])));
+    const mappings = await loadMappings(
+      expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(['folder'])),
+      mappingVocabulary(),
+    );
     await writeBundle(
       store,
       key,

@@ -3,16 +3,14 @@ import path from 'node:path';
 import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsConfigSchema } from '../../alerts/config';
-import { emptyAlertState, parseAlertState, planAlerts, recordDeliveries } from '../../alerts/engine';
-import {
-  SlackMessageError,
-  SlackNotifier,
-  SlackUnavailableError,
-  type SlackNotifierOptions,
-} from '../../alerts/slack-notifier';
+import { planAlerts } from '../../alerts/engine';
+import { emptyAlertState, parseAlertState, recordDeliveries } from '../../alerts/state';
+import { SlackMessageError, SlackUnavailableError } from '../../alerts/errors';
+import { SlackNotifier, type SlackNotifierOptions } from '../../alerts/slack-notifier';
 import type { AlertPolicy, AlertState, Delivery, PlannedMessage } from '../../alerts/types';
 import { CredentialsError, SourceConfigError } from '../../core/errors';
 import { loadCatalog } from '../../mappings/catalog';
+import { causeFor } from '../support/causes';
 import type { ControlResult, ControlStatus } from '../../mappings/evaluate';
 import { FakeSlack } from '../fakes/slack-server';
 import { tempDir } from '../support/tmp';
@@ -27,6 +25,7 @@ function result(id: string, status: ControlStatus, extra: Partial<ControlResult>
   return {
     control: { id, title: c.title, group: c.group, groupTitle: c.groupTitle },
     status,
+    cause: causeFor(status),
     reason: `${id} evidence is ${status}`,
     evidence: ['ev:1'],
     rules: [],

@@ -14,6 +14,7 @@ import type { MinioServer } from '../support/minio';
 import { useMinio } from '../support/minio-suite';
 import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 const server = useMinio();
 let minio: MinioServer;
@@ -40,7 +41,7 @@ const stores: [string, () => Promise<EvidenceStore>][] = [
 ];
 
 describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
-  const defaults = () => loadMappings(expandMappingPaths(['default'], '/'));
+  const defaults = () => loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
 
   it('stores blobs by content, deduplicated, and reads them back', async () => {
     const store = await makeStore();
@@ -121,7 +122,7 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
 describe('S3 store specifics', () => {
   it('with Object Lock (compliance mode), deleting a locked version of evidence fails', async () => {
     const store = await s3Store({ objectLock: true });
-    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
     await writeBundle(store, newKey(), mappings, 'locked', { 'a.md': 'locked evidence' });
     const bucket = store.location.slice('s3://'.length).split('/')[0]!;
     const versions = await minio.client.send(
@@ -138,7 +139,7 @@ describe('S3 store specifics', () => {
 
   it('prune refuses to delete anything under an active Object Lock', async () => {
     const store = await s3Store({ objectLock: true });
-    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
     const key = newKey();
     await writeBundle(store, key, mappings, 'old', { 'a.md': 'locked and old' }, new Date('2025-01-01T00:00:00Z'));
     const err = await prune(store, key, {
@@ -154,7 +155,7 @@ describe('S3 store specifics', () => {
 
   it('prune on S3 without a lock leaves tombstones that verify accepts', async () => {
     const store = await s3Store();
-    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
     const key = newKey();
     await writeBundle(store, key, mappings, 'old', { 'a.md': 'old' }, new Date('2025-01-01T00:00:00Z'));
     await writeBundle(store, key, mappings, 'new', { 'b.md': 'new' }, new Date('2029-06-01T00:00:00Z'));
@@ -169,7 +170,7 @@ describe('S3 store specifics', () => {
 
   it('notices a tampered blob in S3', async () => {
     const store = await s3Store();
-    const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
     await writeBundle(store, newKey(), mappings, 't', { 'a.md': 'original' });
     const bucket = store.location.slice('s3://'.length).split('/')[0]!;
     const sha = sha256Hex('original');

@@ -15,7 +15,8 @@ import { createJiraConnector } from '../../connectors/jira/jira-connector';
 import { jiraSourceSchema } from '../../connectors/jira/config';
 import { s3SourceSchema } from '../../connectors/s3/config';
 import { siemSourceSchema } from '../../connectors/siem/config';
-import { createMlflowConnector, mlflowSourceSchema } from '../../connectors/mlflow';
+import { mlflowSourceSchema } from '../../connectors/mlflow/config';
+import { createMlflowConnector } from '../../connectors/mlflow/mlflow-connector';
 import { RegistryUnavailableError } from '../../connectors/mlflow/http';
 import type { Connector } from '../../connectors/types';
 import { sealBundle } from '../../evidence/bundle';
@@ -33,6 +34,7 @@ import { startMinio, type MinioServer } from '../support/minio';
 import { filesUnder } from '../support/resilience';
 import { newKey } from '../support/store-fixture';
 import { suiteDir, tempDir, writeTree } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 /**
  * Issue 9, resilience: hostile inputs, fuzzed with fast-check for a bounded time each. Whatever comes
@@ -283,7 +285,9 @@ describe('config and mapping YAML', () => {
     // The same guard in mapping files.
     const mapping = path.join(dir, 'bomb-mapping.yaml');
     await writeFile(mapping, yamlBomb(8, 10).replace('version: 1\nsources:', 'rules:'));
-    expect(expectLocated(await loadMappings([mapping]).catch((e: unknown) => e), mapping).message).toMatch(/alias/i);
+    expect(
+      expectLocated(await loadMappings([mapping], mappingVocabulary()).catch((e: unknown) => e), mapping).message,
+    ).toMatch(/alias/i);
   });
 
   it('files over the size limit are refused before parsing, with a location', async () => {
@@ -296,7 +300,7 @@ describe('config and mapping YAML', () => {
       mapping,
       `rules:\n${'  - { id: r, controls: [A.2.2], select: { source: folder }, freshness: 1d }\n'.repeat(70_000)}`,
     );
-    const e2 = expectLocated(await loadMappings([mapping]).catch((e: unknown) => e), mapping);
+    const e2 = expectLocated(await loadMappings([mapping], mappingVocabulary()).catch((e: unknown) => e), mapping);
     expect(e2.message).toContain('larger than');
   });
 
@@ -334,7 +338,7 @@ describe('config and mapping YAML', () => {
         async (text) => {
           await writeFile(file, text);
           try {
-            await loadMappings([file]);
+            await loadMappings([file], mappingVocabulary());
           } catch (err) {
             rejected++;
             expectLocated(err, file);
@@ -372,17 +376,15 @@ describe('SIEM export lines', () => {
       fc.oneof(
         fc.string({ unit: 'binary', maxLength: 200 }),
         fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-        fc
-          .tuple(ts, fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }))
-          .map(([t, host, extra]) =>
-            JSON.stringify({
-              '@timestamp': t,
-              host: { name: host },
-              event: { severity: extra },
-              password: secret,
-              message: `Authorization: Bearer ${secret}`,
-            }),
-          ),
+        fc.tuple(ts, fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 })).map(([t, host, extra]) =>
+          JSON.stringify({
+            '@timestamp': t,
+            host: { name: host },
+            event: { severity: extra },
+            password: secret,
+            message: `Authorization: Bearer ${secret}`,
+          }),
+        ),
         fc
           .tuple(ts, fc.string({ maxLength: 10 }))
           .map(([t, h]) => JSON.stringify({ result: { _time: t, host: h, api_key: secret }, preview: false })),

@@ -2,11 +2,12 @@ import path from 'node:path';
 import type { IndexedArtifact } from '../../mappings/evaluate';
 import { loadMappings, type MappingSet } from '../../mappings/load';
 import { tempDir, writeTree } from './tmp';
+import { mappingVocabulary } from '../../connectors';
 
 export async function mappingsFrom(yaml: string): Promise<MappingSet> {
   const dir = await tempDir();
   await writeTree(dir, { 'm.yaml': yaml });
-  return loadMappings([path.join(dir, 'm.yaml')]);
+  return loadMappings([path.join(dir, 'm.yaml')], mappingVocabulary());
 }
 
 export const DAY = 86_400_000;

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Connection, type WorkflowHandle } from '@temporalio/client';
+import { checkpointFromHeartbeat } from '../../activities/collect-checkpoint';
 import { findTemporalCli } from '../../worker/temporal-server';
 import { freePort, minioBinary, startMinio, type MinioServer } from './minio';
 import { waitFor } from './processes';
@@ -280,12 +281,12 @@ export async function runningActivities(handle: WorkflowHandle): Promise<Running
   return (d.raw.pendingActivities ?? [])
     .filter((a) => Number(a.state) === pendingActivityStarted)
     .map((a) => {
-      const data = a.heartbeatDetails?.payloads?.[0]?.data;
+      const details = checkpointFromHeartbeat(a.heartbeatDetails?.payloads);
       return {
         type: a.activityType?.name ?? '',
         identity: a.lastWorkerIdentity ?? '',
         attempt: a.attempt ?? 0,
-        ...(data ? { details: parseDetails(data) as RunningActivity['details'] } : {}),
+        ...(details ? { details } : {}),
       };
     });
 }
@@ -350,8 +351,8 @@ export interface ActivityOutcome {
   /** The attempt that ended the activity (Temporal records one started event, for the last attempt). */
   attempt: number;
   outcome: 'completed' | 'failed' | 'timed-out' | 'pending';
-  failureType?: string;
-  failureMessage?: string;
+  failureType?: string | undefined;
+  failureMessage?: string | undefined;
 }
 
 /** Every activity a workflow scheduled, how many attempts it took, and how it ended. */
@@ -377,13 +378,4 @@ export async function activityOutcomes(handle: WorkflowHandle): Promise<Activity
       byId.get(String(e.activityTaskTimedOutEventAttributes.scheduledEventId))!.outcome = 'timed-out';
   }
   return [...byId.values()];
-}
-
-/** Heartbeat details as JSON, or undefined: store activities heartbeat without details. */
-function parseDetails(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

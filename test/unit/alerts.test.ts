@@ -2,19 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildMessage, slackLimits } from '../../alerts/blocks';
 import { alertPolicyFromConfig, alertsConfigSchema, unknownRouteMatches } from '../../alerts/config';
-import {
-  emptyAlertState,
-  failingSource,
-  itemKey,
-  parseAlertState,
-  planAlerts,
-  recordDeliveries,
-  routeFor,
-} from '../../alerts/engine';
+import { planAlerts } from '../../alerts/engine';
+import { AlertDeliveryError, SlackMessageError, SlackUnavailableError } from '../../alerts/errors';
+import { failingSource } from '../../alerts/grouping';
+import { itemKey } from '../../alerts/keys';
+import { routeFor } from '../../alerts/routing';
+import { emptyAlertState, parseAlertState, recordDeliveries } from '../../alerts/state';
 import type { AlertPolicy, AlertState, Block, Delivery, PlannedMessage } from '../../alerts/types';
+import { ConnectorError } from '../../core/errors';
 import { loadCatalog } from '../../mappings/catalog';
 import { evaluate, type ControlResult, type ControlStatus, type SourceRun } from '../../mappings/evaluate';
+import { alertOptions } from '../../workflows/activity-options';
 import { blockProblems } from '../fakes/slack-server';
+import { causeFor, sourceFailure } from '../support/causes';
 import { DAY, doc, mappingsFrom } from '../support/mapping-fixture';
 
 const HOUR = 3_600_000;
@@ -29,6 +29,7 @@ function result(id: string, status: ControlStatus, extra: Partial<ControlResult>
   return {
     control: { id, title: c.title, group: c.group, groupTitle: c.groupTitle },
     status,
+    cause: causeFor(status),
     reason: `${id} is ${status}`,
     evidence: status === 'missing' ? [] : [`ev:${id}:1`, `ev:${id}:2`],
     rules: [],
@@ -226,11 +227,13 @@ describe('alerts: transitions', () => {
     const failedAt = at(t0 + DAY - HOUR).toISOString();
     const gh = ids.map((id, i) =>
       result(id, 'collection-failed', {
+        cause: sourceFailure({ source: 'github', at: failedAt, error: 'CredentialsError: GitHub token expired' }),
         reason: `source "github" failed at ${failedAt}: CredentialsError: GitHub token expired; evidence goes stale in ${4 + i}d (2026-01-1${i})`,
         dueAt: at(t0 + DAY + (4 + i) * DAY).toISOString(),
       }),
     );
     const jira = result('A.2.2', 'collection-failed', {
+      cause: sourceFailure({ source: 'jira', at: failedAt, error: '2 of 40 issues unreadable', outcome: 'partial' }),
       reason: `source "jira" collected with problems at ${failedAt}: 2 of 40 issues unreadable; evidence is already stale`,
       dueAt: at(t0 - DAY).toISOString(),
     });
@@ -265,7 +268,7 @@ describe('alerts: transitions', () => {
     ]);
   });
 
-  it("the failing source is read from the evaluator's own wording", async () => {
+  it("the failing source is read from the evaluator's cause", async () => {
     const m = await mappingsFrom(
       `rules:\n  - id: ai-policy\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 365d, grace: 30d }\n`,
     );
@@ -286,7 +289,7 @@ describe('alerts: transitions', () => {
         notApplicable: [],
         now: at(t0),
       }).find((x) => x.control.id === 'A.2.2')!;
-    expect(failingSource(evaluated(runs).reason)).toEqual({
+    expect(failingSource(evaluated(runs))).toEqual({
       source: 'docs',
       outcome: 'failed',
       at: at(t0 - DAY).toISOString(),
@@ -295,14 +298,16 @@ describe('alerts: transitions', () => {
     const partial: SourceRun[] = [
       { source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' },
     ];
-    expect(failingSource(evaluated(partial).reason)).toMatchObject({
+    expect(failingSource(evaluated(partial))).toMatchObject({
       outcome: 'collected with problems',
       error: '1 of 3 export file(s) failed',
     });
     expect(
-      failingSource('rule-x: source "a b" failed at 2026-01-01T00:00:00.000Z: x: y; z; evidence is already stale'),
+      failingSource({
+        cause: sourceFailure({ source: 'a b', at: '2026-01-01T00:00:00.000Z', error: 'x: y; z', rules: 2 }),
+      }),
     ).toMatchObject({ source: 'a b', error: 'x: y; z' });
-    expect(failingSource('newest evidence is 400d old')).toBeUndefined();
+    expect(failingSource(result('A.2.2', 'stale'))).toBeUndefined();
   });
 
   it('recovery to fresh is a reply in the thread of the alert, never broadcast; to not-applicable as well', () => {
@@ -429,10 +434,50 @@ describe('alerts: reminders', () => {
     }
   });
 
+  it('failures are grouped by the source in the cause: rewording the reason sentence changes nothing', () => {
+    const failedAt = at(t0 - HOUR).toISOString();
+    const failed = (id: string, source: string, reason: string) =>
+      result(id, 'collection-failed', {
+        cause: sourceFailure({ source, at: failedAt, error: 'HTTP 401', rules: 2 }),
+        reason,
+        dueAt: at(t0 + 5 * DAY).toISOString(),
+      });
+    const plan = (reasons: (id: string) => string) =>
+      planAlerts(
+        emptyAlertState(),
+        [
+          failed('A.6.2.2', 'github', reasons('A.6.2.2')),
+          failed('A.6.2.3', 'github', reasons('A.6.2.3')),
+          failed('A.6.2.4', 'jira', reasons('A.6.2.4')),
+        ],
+        at(t0),
+        policy(),
+      );
+    // Sentences that share no wording with the evaluator's, and one that names a different source.
+    const reworded = plan((id) => `Quelle für ${id} ist ausgefallen`);
+    const misleading = plan(() => 'source "jira" failed at 2020-01-01T00:00:00.000Z: not this one');
+    for (const p of [reworded, misleading]) {
+      expect(p.messages.map((m) => [m.controls, m.blocks[0]])).toEqual([
+        [
+          ['A.6.2.2', 'A.6.2.3'],
+          { type: 'header', text: expect.objectContaining({ text: ':warning: Collection failed: source "github"' }) },
+        ],
+        [
+          ['A.6.2.4'],
+          { type: 'header', text: expect.objectContaining({ text: ':warning: Collection failed: source "jira"' }) },
+        ],
+      ]);
+      expect(p.messages[0]!.text).toContain('HTTP 401: 2 controls will go stale in 5d');
+    }
+    // Same causes, same plan: only the quoted sentences differ.
+    expect(reworded.messages.map((m) => m.key)).toEqual(misleading.messages.map((m) => m.key));
+  });
+
   it('collection-failed reminders stay grouped by source', () => {
     const slack = new PretendSlack();
     const failed = (id: string) =>
       result(id, 'collection-failed', {
+        cause: sourceFailure({ source: 'github', at: at(t0).toISOString(), error: 'HTTP 401' }),
         reason: `source "github" failed at ${at(t0).toISOString()}: HTTP 401; evidence goes stale in 9d (x)`,
         dueAt: at(t0 + 9 * DAY).toISOString(),
       });
@@ -497,6 +542,7 @@ describe('alerts: digest and routing', () => {
     ]);
     const failed = (id: string) =>
       result(id, 'collection-failed', {
+        cause: sourceFailure({ source: 'mlflow', at: at(t0).toISOString(), error: 'connect ECONNREFUSED' }),
         reason: `source "mlflow" failed at ${at(t0).toISOString()}: connect ECONNREFUSED; evidence goes stale in 3d (x)`,
         dueAt: at(t0 + 10 * DAY).toISOString(),
       });
@@ -718,6 +764,7 @@ describe('alerts: idempotency', () => {
                 step.statuses[i]!,
                 step.statuses[i] === 'collection-failed'
                   ? {
+                      cause: sourceFailure({ source: step.source, at: at(now).toISOString(), error: 'boom' }),
                       reason: `source "${step.source}" failed at ${at(now).toISOString()}: boom`,
                       dueAt: at(now + DAY).toISOString(),
                     }
@@ -811,5 +858,20 @@ describe('alerts: config', () => {
         ],
       }),
     ).toEqual(['slack.routes.1.match: duplicate route for A.6 (also routes[0])']);
+  });
+});
+
+describe('alerts: errors', () => {
+  it('Slack errors are alert errors, not connector errors, and keep the names retry policies match', () => {
+    const refused = new SlackMessageError('invalid_blocks');
+    const down = new SlackUnavailableError('503');
+    for (const e of [refused, down]) {
+      expect(e).toBeInstanceOf(AlertDeliveryError);
+      expect(e).not.toBeInstanceOf(ConnectorError);
+    }
+    expect(refused).toMatchObject({ name: 'SlackMessageError', retryable: false });
+    expect(down).toMatchObject({ name: 'SlackUnavailableError', retryable: true });
+    expect(alertOptions.retry?.nonRetryableErrorTypes).toContain(refused.name);
+    expect(alertOptions.retry?.nonRetryableErrorTypes).not.toContain(down.name);
   });
 });

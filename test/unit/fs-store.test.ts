@@ -13,8 +13,9 @@ import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
-const defaults = () => loadMappings(expandMappingPaths(['default'], '/'));
+const defaults = () => loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
 const files = {
   'policies/ai-policy.md': '# AI policy\n',
   'monitoring/q4.md': '# drift\n',

@@ -762,7 +762,8 @@ describe('GitHub connector', () => {
       return pem;
     });
     const { steps } = await collect(connector);
-    expect(asked).toEqual(['{"env":"APP_KEY"} source "ghes" auth.app.privateKey']);
+    // The connector names the field only; the registry prefixes `sources.ghes.` (no double label).
+    expect(asked).toEqual(['{"env":"APP_KEY"} auth.app.privateKey']);
     expect(fake.installationTokensIssued).toBe(1);
     expect(fake.baseUrl).toMatch(/\/api\/v3$/);
     expect(ofKind(steps, 'pull-request')).toHaveLength(2);

@@ -6,11 +6,12 @@ import { FilesystemStore } from '../../evidence/fs-store';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 async function populated() {
   const store = await FilesystemStore.open(await tempDir());
   const key = newKey();
-  const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+  const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
   const days = ['2026-01-05', '2026-02-05', '2026-03-05', '2026-04-05'];
   // Load the index after every sweep, as `status` does, so the cache is built incrementally.
   for (const [i, d] of days.entries()) {

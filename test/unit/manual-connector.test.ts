@@ -9,6 +9,7 @@ import { evaluate, type IndexedArtifact } from '../../mappings/evaluate';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { createLogger } from '../../worker/logger';
 import { tempDir, writeTree } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 const log = createLogger({ level: 'silent' });
 
@@ -116,7 +117,10 @@ describe('manual connector', () => {
     const root = await tempDir();
     const src = await tempDir();
     await writeTree(src, { 'lms.csv': 'done\n' });
-    const mappings = await loadMappings(expandMappingPaths(['default'], '/', new Set(['folder', 'manual'])));
+    const mappings = await loadMappings(
+      expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(['folder', 'manual'])),
+      mappingVocabulary(),
+    );
     const now = new Date('2026-11-23T00:00:00Z');
     const status = async () => {
       const { steps } = await collect(root);

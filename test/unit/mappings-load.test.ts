@@ -4,12 +4,13 @@ import { loadCatalog } from '../../mappings/catalog';
 import { expandMappingPaths, loadMappings, loadSoa } from '../../mappings/load';
 import { InputError } from '../../core/yaml-source';
 import { tempDir, writeTree } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 async function mappingError(yaml: string): Promise<{ message: string; file: string }> {
   const dir = await tempDir();
   await writeTree(dir, { 'm.yaml': yaml });
   const file = path.join(dir, 'm.yaml');
-  const err = await loadMappings([file]).then(
+  const err = await loadMappings([file], mappingVocabulary()).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -24,7 +25,11 @@ describe('mapping files', () => {
   it('the shipped default pack loads and covers all 38 controls of the catalog', async () => {
     const catalog = loadCatalog();
     expect(catalog.controls).toHaveLength(38);
-    const set = await loadMappings(expandMappingPaths(['default'], '/'), catalog);
+    const set = await loadMappings(
+      expandMappingPaths(['default'], '/', mappingVocabulary()),
+      mappingVocabulary(),
+      catalog,
+    );
     const covered = new Set(set.rules.flatMap((r) => r.controls));
     expect([...covered].sort()).toEqual(catalog.controls.map((c) => c.id).sort());
   });
@@ -36,12 +41,14 @@ describe('mapping files', () => {
       'b.yaml': 'extend:\n  - rule: r1\n    select: { source: s3, kind: policy-document }\n',
       'c.yaml': 'extend:\n  - rule: r9\n    select: { source: s3 }\n',
     });
-    const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')]);
+    const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')], mappingVocabulary());
     const r1 = set.rules.find((r) => r.id === 'r1')!;
     expect(r1.sourceTypes.sort()).toEqual(['folder', 's3']);
     expect(r1.matches({ source: 'b', sourceType: 's3', kind: 'policy-document', attributes: {} })).toBe(true);
     expect(r1.matches({ source: 'a', sourceType: 'folder', kind: 'document', attributes: {} })).toBe(true);
-    const err = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'c.yaml')]).catch((e: unknown) => e);
+    const err = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'c.yaml')], mappingVocabulary()).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toContain(
       `${path.join(dir, 'c.yaml')}:2:11: extend[0].rule: extends rule "r9", which no earlier mapping file defines`,
     );
@@ -49,7 +56,9 @@ describe('mapping files', () => {
 
   it('default includes a connector pack only when that source type is configured', () => {
     const names = (types?: string[]) =>
-      expandMappingPaths(['default'], '/', types ? new Set(types) : undefined).map((p) => path.basename(p));
+      expandMappingPaths(['default'], '/', mappingVocabulary(), types ? new Set(types) : undefined).map((p) =>
+        path.basename(p),
+      );
     expect(names(['folder'])).toEqual(['10-documents.yaml', '90-manual.yaml']);
     expect(names(['folder', 'siem'])).toEqual(['10-documents.yaml', '30-siem.yaml', '90-manual.yaml']);
     expect(names(['folder', 's3', 'mlflow'])).toEqual([
@@ -80,7 +89,7 @@ describe('mapping files', () => {
         '    freshness: 30d',
       ].join('\n'),
     });
-    const set = await loadMappings([path.join(dir, 'm.yaml')]);
+    const set = await loadMappings([path.join(dir, 'm.yaml')], mappingVocabulary());
     expect(set.rules.map((r) => r.id)).toEqual(['ai-policy-document', 'monitoring-alerts']);
     expect(set.rules[0]!.freshness).toMatchObject({
       type: 'maxAge',
@@ -145,7 +154,7 @@ describe('mapping files', () => {
       'b.yaml':
         'rules:\n  - id: r1\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: 7d\nremove: [r2]\n',
     });
-    const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')]);
+    const set = await loadMappings([path.join(dir, 'a.yaml'), path.join(dir, 'b.yaml')], mappingVocabulary());
     expect(set.rules.map((r) => r.id)).toEqual(['r1']);
     expect(set.rules[0]!.freshness).toMatchObject({ maxAgeMs: 7 * 86_400_000 });
     expect(set.rules[0]!.origin.file).toBe(path.join(dir, 'b.yaml'));

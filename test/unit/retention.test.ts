@@ -7,13 +7,14 @@ import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 const now = new Date('2030-06-01T00:00:00Z');
 
 async function agedStore() {
   const store = await FilesystemStore.open(await tempDir());
   const key = newKey();
-  const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+  const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
   await writeBundle(
     store,
     key,

@@ -8,12 +8,13 @@ import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { mappingVocabulary } from '../../connectors';
 
 /** A store with four bundles, and a copy that holds only bundles 3 and 4 (as an audit pack does). */
 async function segmentCopy() {
   const store = await FilesystemStore.open(await tempDir());
   const key = newKey();
-  const mappings = await loadMappings(expandMappingPaths(['default'], '/'));
+  const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
   for (let i = 1; i <= 4; i++) {
     await writeBundle(
       store,

@@ -1,0 +1,79 @@
+import { decidingRuleCause } from '../mappings/causes';
+import type { ControlResult } from '../mappings/evaluate';
+import { failureOutcomeText } from '../mappings/reasons';
+import type { Route } from './routing';
+import type { ControlAlertState, ItemKind, PlannedItem, SlackThread } from './types';
+
+/** The source whose failed collection made a control collection-failed, as the alert shows it. */
+export interface FailingSource {
+  source: string;
+  outcome: 'failed' | 'collected with problems';
+  at: string;
+  error: string;
+}
+
+/** The failing source behind a collection-failed result, read from its cause (never from the sentence). */
+export function failingSource(result: Pick<ControlResult, 'cause'>): FailingSource | undefined {
+  const cause = decidingRuleCause(result.cause);
+  if (cause?.kind !== 'collection-failed') return undefined;
+  return {
+    source: cause.source,
+    outcome: failureOutcomeText(cause.outcome),
+    at: cause.at,
+    error: cause.error ?? 'unknown error',
+  };
+}
+
+/** One control's planned item with what the message needs to show it. */
+export interface Entry {
+  item: PlannedItem;
+  result: ControlResult;
+  prev?: ControlAlertState;
+  route: Route;
+  /** For recoveries: the thread of the alert they answer. */
+  thread?: SlackThread;
+  failing?: FailingSource;
+}
+
+/** What one message holds when not digesting. */
+export interface Unit {
+  kind: ItemKind;
+  channel: string;
+  threadTs?: string;
+  /** Collection-failed alerts and reminders are grouped by the failing source. */
+  source?: FailingSource;
+  entries: Entry[];
+}
+
+/**
+ * Groups entries into units: recoveries by the thread they answer, collection failures by source and
+ * channel, everything else one control per unit.
+ */
+export function groupUnits(entries: Entry[]): Unit[] {
+  const units = new Map<string, Unit>();
+  for (const e of entries) {
+    const { kind } = e.item;
+    let key: string;
+    let unit: Omit<Unit, 'entries'>;
+    if (kind === 'recovery') {
+      const channel = e.thread?.channel ?? e.route.channel;
+      key = `recovery\u0000${channel}\u0000${e.thread?.ts ?? `top:${e.item.control}`}`;
+      unit = { kind, channel, ...(e.thread ? { threadTs: e.thread.ts } : {}) };
+    } else if (e.item.to === 'collection-failed') {
+      const source = e.failing?.source ?? '(unknown source)';
+      key = `${kind}\u0000${e.route.channel}\u0000source:${source}`;
+      unit = {
+        kind,
+        channel: e.route.channel,
+        source: e.failing ?? { source, outcome: 'failed', at: '', error: e.result.reason },
+      };
+    } else {
+      key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}`;
+      unit = { kind, channel: e.route.channel };
+    }
+    const u = units.get(key);
+    if (u) u.entries.push(e);
+    else units.set(key, { ...unit, entries: [e] });
+  }
+  return [...units.values()];
+}

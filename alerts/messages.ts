@@ -1,0 +1,292 @@
+import { formatDuration } from '../core/duration';
+import { codeUnitOrder } from '../core/order';
+import type { ControlStatus } from '../mappings/evaluate';
+import {
+  buildMessage,
+  escapeMrkdwn,
+  recoveryEmoji,
+  slackDate,
+  statusEmoji,
+  type ControlLine,
+  type MessageSection,
+  type MessageSpec,
+} from './blocks';
+import type { Entry, FailingSource, Unit } from './grouping';
+import { messageKey } from './keys';
+import { compareControlIds } from './routing';
+import type { AlertPolicy, ItemKind, MessageKind, PlannedMessage } from './types';
+
+/**
+ * The messages of a plan: one per unit (an alert, a reminder, a recovery reply), or per channel one digest
+ * of every alert and reminder. Wording and layout live here; what to say was decided by the engine.
+ */
+
+const kindOrder: Record<ItemKind, number> = { alert: 0, reminder: 1, recovery: 2 };
+
+export function buildMessages(units: Unit[], policy: AlertPolicy, now: Date): PlannedMessage[] {
+  const sorted = [...units].sort(
+    (a, b) =>
+      codeUnitOrder(a.channel, b.channel) ||
+      kindOrder[a.kind] - kindOrder[b.kind] ||
+      compareControlIds(a.entries[0]!.item.control, b.entries[0]!.item.control) ||
+      (a.threadTs ?? '').localeCompare(b.threadTs ?? ''),
+  );
+  const out: PlannedMessage[] = [];
+  if (!policy.digest) {
+    for (const u of sorted) out.push(unitMessage(u, policy, now));
+    return out;
+  }
+  // Digest: per channel, every alert and reminder unit in one message; recoveries stay threaded.
+  const byChannel = new Map<string, Unit[]>();
+  for (const u of sorted) {
+    if (u.kind === 'recovery') continue;
+    byChannel.set(u.channel, [...(byChannel.get(u.channel) ?? []), u]);
+  }
+  for (const u of sorted) {
+    if (u.kind === 'recovery') {
+      out.push(unitMessage(u, policy, now));
+      continue;
+    }
+    const group = byChannel.get(u.channel);
+    if (!group) continue; // already emitted
+    byChannel.delete(u.channel);
+    out.push(group.length === 1 ? unitMessage(group[0]!, policy, now) : digestMessage(u.channel, group, policy, now));
+  }
+  return out;
+}
+
+const statusLabel: Record<ControlStatus, string> = {
+  fresh: 'fresh',
+  'due-soon': 'due soon',
+  stale: 'stale',
+  missing: 'missing',
+  'collection-failed': 'collection failed',
+  'not-applicable': 'not applicable',
+};
+
+const alertHeading: Partial<Record<ControlStatus, string>> = {
+  stale: 'Evidence stale',
+  missing: 'Evidence missing',
+  'due-soon': 'Evidence due soon',
+};
+
+function line(e: Entry, now: Date): ControlLine {
+  const r = e.result;
+  const note = noteFor(e, now);
+  return {
+    id: r.control.id,
+    title: r.control.title,
+    status: r.status,
+    reason: r.reason,
+    ...(r.dueAt ? { dueAt: r.dueAt } : {}),
+    evidenceCount: r.evidence.length,
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
+function noteFor(e: Entry, now: Date): string | undefined {
+  const prev = e.prev;
+  if (!prev) return undefined;
+  const span = formatDuration(now.getTime() - Date.parse(prev.since));
+  if (e.item.kind === 'reminder') return `${statusLabel[prev.status]} since ${prev.since.slice(0, 10)} (${span})`;
+  return `was ${statusLabel[prev.status]} since ${prev.since.slice(0, 10)} (${span})`;
+}
+
+function mentionsOf(entries: Entry[]): string[] {
+  return [...new Set(entries.map((e) => e.route.mention).filter((m): m is string => m !== undefined))].sort();
+}
+
+/** "6 controls will go stale in 4d (2026-03-05); 1 control already stale or missing". */
+function failureConsequence(entries: Entry[], now: Date, plain: boolean): string {
+  const nowMs = now.getTime();
+  const dues = entries
+    .map((e) => e.result.dueAt)
+    .filter((d): d is string => d !== undefined && Date.parse(d) > nowMs)
+    .sort();
+  const already = entries.length - dues.length;
+  const n = (k: number) => `${k} control${k === 1 ? '' : 's'}`;
+  const date = (iso: string) => (plain ? iso.slice(0, 10) : slackDate(iso));
+  const first = dues[0];
+  const parts: string[] = [];
+  if (first !== undefined) {
+    const inText = `in ${formatDuration(Date.parse(first) - nowMs)} (${date(first)})`;
+    parts.push(
+      dues.every((d) => d === first)
+        ? `${n(dues.length)} will go stale ${inText}`
+        : `${n(dues.length)} will go stale, the first ${inText}`,
+    );
+  }
+  if (already > 0) parts.push(`${n(already)} already stale or missing`);
+  return parts.join('; ');
+}
+
+/** The collection-failed group heading: "Source github failed: <error>" and what it means for the controls. */
+function failureHeading(source: FailingSource, entries: Entry[], now: Date, reminder: boolean): string {
+  const when = source.at ? ` at ${slackDate(source.at, '{date_short_pretty} {time}')}` : '';
+  const lead = reminder
+    ? `:alarm_clock: Still failing: source *${escapeMrkdwn(source.source)}*`
+    : `${statusEmoji['collection-failed']} Source *${escapeMrkdwn(source.source)}* ${source.outcome}${when}`;
+  return `${lead}: ${escapeMrkdwn(source.error)}\n*${failureConsequence(entries, now, false)}*`;
+}
+
+function failureSummary(source: FailingSource, entries: Entry[], now: Date): string {
+  return `${source.error}: ${failureConsequence(entries, now, true)} (source ${source.source}: ${entries.map((e) => e.item.control).join(', ')})`;
+}
+
+function finish(
+  kind: MessageKind,
+  channel: string,
+  threadTs: string | undefined,
+  entries: Entry[],
+  spec: Omit<MessageSpec, 'at'>,
+  now: Date,
+): PlannedMessage {
+  const items = entries.map((e) => e.item);
+  const { text, blocks } = buildMessage({ ...spec, at: now });
+  return {
+    key: messageKey(
+      channel,
+      threadTs,
+      kind,
+      items.map((i) => i.key),
+    ),
+    kind,
+    channel,
+    ...(threadTs ? { threadTs } : {}),
+    controls: [...new Set(items.map((i) => i.control))].sort(compareControlIds),
+    items,
+    text,
+    blocks,
+    at: now.toISOString(),
+  };
+}
+
+function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
+  const entries = [...u.entries].sort((a, b) => compareControlIds(a.item.control, b.item.control));
+  const first = entries[0]!;
+  const title = `${first.item.control} ${first.result.control.title}`;
+  if (u.kind === 'recovery') {
+    const header =
+      entries.length === 1
+        ? `${recoveryEmoji} Recovered: ${title}`
+        : `${recoveryEmoji} Recovered: ${entries.length} controls`;
+    const intro = entries
+      .map(
+        (e) =>
+          `*${escapeMrkdwn(e.item.control)}* is *${statusLabel[e.item.to]}* now, after ${formatDuration(now.getTime() - Date.parse(e.prev!.since))} ${statusLabel[e.item.from!]}.`,
+      )
+      .join('\n');
+    const summary = `Recovered: ${entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`).join(', ')}`;
+    return finish(
+      'recovery',
+      u.channel,
+      u.threadTs,
+      entries,
+      { header, intro, sections: [{ lines: entries.map((e) => line(e, now)) }], summary },
+      now,
+    );
+  }
+  const mentions = mentionsOf(entries);
+  const reminder = u.kind === 'reminder';
+  if (u.source) {
+    const header = reminder
+      ? `:alarm_clock: Still failing: source "${u.source.source}"`
+      : `${statusEmoji['collection-failed']} Collection failed: source "${u.source.source}"`;
+    const sections: MessageSection[] = [
+      { heading: failureHeading(u.source, entries, now, reminder), lines: entries.map((e) => line(e, now)) },
+    ];
+    return finish(
+      u.kind,
+      u.channel,
+      undefined,
+      entries,
+      {
+        header,
+        sections,
+        mentions,
+        summary: `${reminder ? 'Reminder: ' : ''}${failureSummary(u.source, entries, now)}`,
+      },
+      now,
+    );
+  }
+  const status = first.item.to;
+  const header = reminder
+    ? `:alarm_clock: Still ${statusLabel[status]}: ${title}`
+    : `${statusEmoji[status]} ${alertHeading[status] ?? statusLabel[status]}: ${title}`;
+  const intro = reminder
+    ? `Reminder: *${escapeMrkdwn(first.item.control)}* has been *${statusLabel[status]}* since ${slackDate(first.prev!.since)}. Next reminder in ${formatDuration(policy.reminderEveryMs)} unless it recovers.`
+    : `*${escapeMrkdwn(first.item.control)}* ${first.prev ? `went from ${statusLabel[first.prev.status]} to` : 'is'} *${statusLabel[status]}*.`;
+  return finish(
+    u.kind,
+    u.channel,
+    undefined,
+    entries,
+    {
+      header,
+      intro,
+      sections: [{ lines: entries.map((e) => line(e, now)) }],
+      mentions,
+      summary: `${reminder ? 'Reminder: still ' : ''}${alertHeading[status] ?? statusLabel[status]}: ${title}`,
+    },
+    now,
+  );
+}
+
+function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now: Date): PlannedMessage {
+  const entries = units.flatMap((u) => u.entries);
+  const newOnes = units.filter((u) => u.kind === 'alert');
+  const reminders = units.filter((u) => u.kind === 'reminder');
+  const count = (us: Unit[]) => us.reduce((n, u) => n + u.entries.length, 0);
+  const sections: MessageSection[] = [];
+  const byControl = (us: Unit[]) =>
+    us.flatMap((u) => u.entries).sort((a, b) => compareControlIds(a.item.control, b.item.control));
+  const plainNew = newOnes.filter((u) => !u.source);
+  const problems = byControl(plainNew).filter((e) => e.item.to !== 'due-soon');
+  const dueSoon = byControl(plainNew).filter((e) => e.item.to === 'due-soon');
+  if (problems.length > 0)
+    sections.push({
+      heading: `*New: ${problems.length} control${problems.length === 1 ? '' : 's'} stale or missing*`,
+      lines: problems.map((e) => line(e, now)),
+    });
+  for (const u of newOnes.filter((x) => x.source))
+    sections.push({
+      heading: failureHeading(u.source!, u.entries, now, false),
+      lines: u.entries.map((e) => line(e, now)),
+    });
+  if (dueSoon.length > 0)
+    sections.push({
+      heading: `*Due soon: ${dueSoon.length} control${dueSoon.length === 1 ? '' : 's'} in the grace window*`,
+      lines: dueSoon.map((e) => line(e, now)),
+    });
+  const plainReminders = byControl(reminders.filter((u) => !u.source));
+  if (plainReminders.length > 0) {
+    sections.push({
+      heading: `:alarm_clock: *Still open: ${plainReminders.length} control${plainReminders.length === 1 ? '' : 's'}* (reminder every ${formatDuration(policy.reminderEveryMs)})`,
+      lines: plainReminders.map((e) => line(e, now)),
+    });
+  }
+  for (const u of reminders.filter((x) => x.source))
+    sections.push({
+      heading: failureHeading(u.source!, u.entries, now, true),
+      lines: u.entries.map((e) => line(e, now)),
+    });
+  const parts = [
+    ...(count(newOnes) > 0 ? [`${count(newOnes)} new`] : []),
+    ...(count(reminders) > 0 ? [`${count(reminders)} still open`] : []),
+  ];
+  const header = `:rotating_light: Evidence alerts: ${parts.join(', ')}`;
+  const ids = entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`);
+  return finish(
+    'digest',
+    channel,
+    undefined,
+    entries,
+    {
+      header,
+      sections,
+      mentions: mentionsOf(entries),
+      summary: `Evidence alerts (${parts.join(', ')}): ${ids.join(', ')}`,
+    },
+    now,
+  );
+}

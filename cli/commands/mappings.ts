@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config';
+import { mappingVocabulary } from '../../connectors';
+import { loadCatalog } from '../../mappings/catalog';
+import { expandMappingPaths, loadMappings } from '../../mappings/load';
+import { configOption, type CommandContext } from '../command-kit';
+
+/** `evidence-hub mappings check`: validates mapping files and says which controls they leave uncovered. */
+export function registerMappings(program: Command, { io }: CommandContext): void {
+  const mappings = program.command('mappings').description('work with mapping files');
+  mappings
+    .command('check')
+    .description('validate mapping files (default: those the config names) without running anything')
+    .argument('[files...]', 'mapping files to check, in override order')
+    .addOption(configOption())
+    .action(async (files: string[], o) => {
+      const vocabulary = mappingVocabulary();
+      const paths =
+        files.length > 0
+          ? files
+          : expandMappingPaths(
+              ...(await loadConfig(o.config).then(
+                (c) => [c.mappings, c.baseDir, vocabulary, new Set(c.sources.map((s) => s.type))] as const,
+              )),
+            );
+      const set = await loadMappings(paths, vocabulary, loadCatalog());
+      const covered = new Set(set.rules.flatMap((r) => r.controls));
+      io.out(
+        `OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${covered.size} of ${set.catalog.controls.length} controls`,
+      );
+      const uncovered = set.catalog.controls.filter((c) => !covered.has(c.id)).map((c) => c.id);
+      if (uncovered.length > 0) io.out(`not covered (they will show as missing): ${uncovered.join(', ')}`);
+    });
+}

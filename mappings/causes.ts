@@ -1,0 +1,89 @@
+/**
+ * Why a rule or a control has its status, as data. The evaluator decides these; the English `reason`
+ * sentence is written from them in one place (reasons.ts), and everything that needs a fact (the
+ * failing source, the overdue changes) reads it here, never from the sentence. Plain JSON: causes
+ * travel in index.json and through Temporal. Times are ISO strings, spans are milliseconds.
+ */
+
+/** The record(s) a max-age rule is judged by: the newest one, or the minCount-th newest. */
+export interface DecidingRecord {
+  /** The artifact id of the minCount-th newest record (the newest with minCount 1). */
+  id: string;
+  observedAt: string;
+  /** The rule's minCount: how many of the newest records must be fresh. */
+  count: number;
+}
+
+/** A max age as the mapping file wrote it, and in milliseconds. */
+export interface MaxAge {
+  ms: number;
+  text: string;
+}
+
+/** What the evidence alone says about a rule, before any collection failure is taken into account. */
+export type EvidenceCause =
+  // Max-age rules.
+  | {
+      /** No record matches and the rule expects a manual upload. */
+      kind: 'needs-upload';
+      rule: string;
+      description?: string;
+      /** `evidence-hub upload --topic` values that satisfy the rule. */
+      uploadTopics: string[];
+    }
+  | { kind: 'no-evidence'; rule: string; description?: string }
+  | { kind: 'too-few'; found: number; required: number }
+  | { kind: 'fresh'; deciding: DecidingRecord; maxAge: MaxAge; freshUntil: string }
+  | { kind: 'in-grace'; deciding: DecidingRecord; maxAge: MaxAge; graceEndsAt: string }
+  | { kind: 'too-old'; deciding: DecidingRecord; maxAge: MaxAge; ageMs: number }
+  // Per-change rules: `requirement` is the rule's freshness text, `windowMs` how far back changes count.
+  | { kind: 'no-changes'; windowMs: number; requirement: string }
+  | { kind: 'changes-recorded'; changes: number; windowMs: number; requirement: string }
+  /** Every change lacking a record is still inside its grace period (keys sorted). */
+  | { kind: 'changes-in-grace'; inGrace: string[] }
+  /** Some changes are past their grace period without a record (keys sorted; `inGrace` may be empty). */
+  | { kind: 'changes-overdue'; changes: number; overdue: string[]; inGrace: string[] };
+
+/** What a collection failure means for a rule's evidence. */
+export type FailureConsequence =
+  /** The evidence is fresh or in grace and stops being so at `at`, `inMs` after the evaluation. */
+  | { kind: 'goes-stale'; at: string; inMs: number }
+  /** The evidence is fresh and nothing makes it go stale (a per-change rule with no open change). */
+  | { kind: 'no-due-date' }
+  | { kind: 'already'; status: 'stale' | 'missing' };
+
+/**
+ * The last run of a source that feeds the rule failed, or collected with problems. It wins over what
+ * the evidence says (`evidence`), because that evidence may no longer be current.
+ */
+export interface CollectionFailedCause {
+  kind: 'collection-failed';
+  source: string;
+  sourceType: string;
+  outcome: 'failed' | 'partial';
+  /** When the run ended. */
+  at: string;
+  /** The error or problems the run reported; absent when it reported none. */
+  error?: string;
+  consequence: FailureConsequence;
+  evidence: EvidenceCause;
+}
+
+/** Why a rule has its status. */
+export type RuleCause = EvidenceCause | CollectionFailedCause;
+
+/** Why a control has its status. */
+export type ControlCause =
+  | { kind: 'not-applicable'; justification: string }
+  /** No mapping rule covers the control. */
+  | { kind: 'unmapped' }
+  /**
+   * The cause of the control's most urgent rule. `rules` is how many rules the control has: with
+   * several, the sentence names the deciding one.
+   */
+  | { kind: 'rule'; rule: string; rules: number; cause: RuleCause };
+
+/** The rule cause behind a control's status, if a rule decided it. */
+export function decidingRuleCause(cause: ControlCause): RuleCause | undefined {
+  return cause.kind === 'rule' ? cause.cause : undefined;
+}

@@ -1,0 +1,42 @@
+import type { ControlCause, EvidenceCause } from '../../mappings/causes';
+import type { ControlStatus } from '../../mappings/evaluate';
+
+/** Causes for hand-made ControlResults: plausible for the status, nothing the tests depend on. */
+const ruleCauses: Record<Exclude<ControlStatus, 'not-applicable' | 'collection-failed'>, EvidenceCause> = {
+  fresh: { kind: 'no-changes', windowMs: 30 * 86_400_000, requirement: 'a record per change' },
+  'due-soon': { kind: 'changes-in-grace', inGrace: ['v1'] },
+  stale: { kind: 'changes-overdue', changes: 1, overdue: ['v1'], inGrace: [] },
+  missing: { kind: 'no-evidence', rule: 'fixture-rule' },
+};
+
+/** The cause of a collection failure of `source`, as the evaluator describes one. */
+export function sourceFailure(f: {
+  source: string;
+  at: string;
+  error?: string;
+  outcome?: 'failed' | 'partial';
+  rules?: number;
+}): ControlCause {
+  return {
+    kind: 'rule',
+    rule: 'fixture-rule',
+    rules: f.rules ?? 1,
+    cause: {
+      kind: 'collection-failed',
+      source: f.source,
+      sourceType: 'fixture',
+      outcome: f.outcome ?? 'failed',
+      at: f.at,
+      ...(f.error !== undefined ? { error: f.error } : {}),
+      consequence: { kind: 'no-due-date' },
+      evidence: ruleCauses.fresh,
+    },
+  };
+}
+
+export function causeFor(status: ControlStatus): ControlCause {
+  if (status === 'not-applicable') return { kind: 'not-applicable', justification: 'out of scope' };
+  if (status === 'collection-failed')
+    return sourceFailure({ source: 'fixture-source', at: '2026-01-01T00:00:00.000Z', error: 'boom' });
+  return { kind: 'rule', rule: 'fixture-rule', rules: 1, cause: ruleCauses[status] };
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { ControlCause, RuleCause } from '../../mappings/causes';
+import { controlReason, ruleReason } from '../../mappings/reasons';
+
+const DAY = 86_400_000;
+const deciding = { id: 'docs:policy.md', observedAt: '2025-01-10T08:00:00.000Z', count: 1 };
+const maxAge = { ms: 365 * DAY, text: '365d' };
+const fresh: RuleCause = { kind: 'fresh', deciding, maxAge, freshUntil: '2026-01-10T08:00:00.000Z' };
+
+/** One row per cause kind (the Record makes a new kind without a row a type error). */
+const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, string][] } = {
+  'needs-upload': [
+    [
+      { kind: 'needs-upload', rule: 'r', description: 'the AI policy', uploadTopics: ['ai-policy', 'policy'] },
+      'needs a manual upload: the AI policy (evidence-hub upload FILE --topic ai-policy|policy)',
+    ],
+    [{ kind: 'needs-upload', rule: 'r', uploadTopics: [] }, 'needs a manual upload'],
+  ],
+  'no-evidence': [
+    [
+      { kind: 'no-evidence', rule: 'ai-policy', description: 'approved policy' },
+      'no evidence matches rule "ai-policy" (approved policy)',
+    ],
+    [{ kind: 'no-evidence', rule: 'ai-policy' }, 'no evidence matches rule "ai-policy"'],
+  ],
+  'too-few': [[{ kind: 'too-few', found: 1, required: 3 }, '1 of 3 required records exist']],
+  fresh: [
+    [
+      fresh as Extract<RuleCause, { kind: 'fresh' }>,
+      'newest evidence docs:policy.md observed 2025-01-10, fresh until 2026-01-10 (max age 365d)',
+    ],
+    [
+      { kind: 'fresh', deciding: { ...deciding, count: 3 }, maxAge, freshUntil: '2026-01-10T08:00:00.000Z' },
+      'the 3 newest records observed 2025-01-10, fresh until 2026-01-10 (max age 365d)',
+    ],
+  ],
+  'in-grace': [
+    [
+      { kind: 'in-grace', deciding, maxAge, graceEndsAt: '2026-02-09T08:00:00.000Z' },
+      'newest evidence docs:policy.md is past its max age of 365d (observed 2025-01-10); grace ends 2026-02-09',
+    ],
+  ],
+  'too-old': [
+    [
+      { kind: 'too-old', deciding, maxAge, ageMs: 400 * DAY },
+      'newest evidence docs:policy.md is 400d old (observed 2025-01-10); max age 365d',
+    ],
+  ],
+  'no-changes': [
+    [
+      { kind: 'no-changes', windowMs: 30 * DAY, requirement: 'a model card per version' },
+      'no changes in the last 30d; nothing needs a record (a model card per version)',
+    ],
+  ],
+  'changes-recorded': [
+    [
+      { kind: 'changes-recorded', changes: 4, windowMs: 30 * DAY, requirement: 'a model card per version' },
+      'all 4 changes in the last 30d have a record (a model card per version)',
+    ],
+  ],
+  'changes-in-grace': [
+    [{ kind: 'changes-in-grace', inGrace: ['m@1', 'm@2'] }, '2 change(s) without a record yet, inside grace: m@1, m@2'],
+  ],
+  'changes-overdue': [
+    [
+      { kind: 'changes-overdue', changes: 9, overdue: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], inGrace: ['h'] },
+      '7 of 9 change(s) have no record: a, b, c, d, e and 2 more',
+    ],
+  ],
+  'collection-failed': [
+    [
+      {
+        kind: 'collection-failed',
+        source: 'gh',
+        sourceType: 'github',
+        outcome: 'failed',
+        at: '2026-01-04T09:00:00.000Z',
+        error: 'CredentialsError: token expired',
+        consequence: { kind: 'goes-stale', at: '2026-01-10T08:00:00.000Z', inMs: 6 * DAY },
+        evidence: fresh,
+      },
+      'source "gh" failed at 2026-01-04T09:00:00.000Z: CredentialsError: token expired; evidence goes stale in 6d (2026-01-10)',
+    ],
+    [
+      {
+        kind: 'collection-failed',
+        source: 'jira',
+        sourceType: 'jira',
+        outcome: 'partial',
+        at: '2026-01-04T09:00:00.000Z',
+        consequence: { kind: 'already', status: 'stale' },
+        evidence: { kind: 'too-old', deciding, maxAge, ageMs: 400 * DAY },
+      },
+      'source "jira" collected with problems at 2026-01-04T09:00:00.000Z: unknown error; evidence is already stale',
+    ],
+    [
+      {
+        kind: 'collection-failed',
+        source: 'ml',
+        sourceType: 'mlflow',
+        outcome: 'failed',
+        at: '2026-01-04T09:00:00.000Z',
+        error: 'ECONNREFUSED',
+        consequence: { kind: 'no-due-date' },
+        evidence: { kind: 'no-changes', windowMs: 30 * DAY, requirement: 'x' },
+      },
+      'source "ml" failed at 2026-01-04T09:00:00.000Z: ECONNREFUSED',
+    ],
+  ],
+};
+
+const controlRows: [ControlCause, string][] = [
+  [
+    { kind: 'not-applicable', justification: 'no third parties' },
+    'not applicable (Statement of Applicability): no third parties',
+  ],
+  [{ kind: 'unmapped' }, 'no mapping rule covers this control; add one to a mapping file'],
+  [
+    { kind: 'rule', rule: 'ai-policy', rules: 1, cause: { kind: 'too-few', found: 0, required: 2 } },
+    '0 of 2 required records exist',
+  ],
+  [
+    { kind: 'rule', rule: 'ai-policy', rules: 2, cause: { kind: 'too-few', found: 0, required: 2 } },
+    'ai-policy: 0 of 2 required records exist',
+  ],
+];
+
+describe('reasons: each cause kind has its sentence', () => {
+  it.each(Object.values(ruleRows).flat() as [RuleCause, string][])('%j', (cause, sentence) => {
+    expect(ruleReason(cause)).toBe(sentence);
+    // Causes are plain JSON: what index.json stores gives the same sentence back.
+    expect(ruleReason(JSON.parse(JSON.stringify(cause)) as RuleCause)).toBe(sentence);
+  });
+
+  it.each(controlRows)('control %j', (cause, sentence) => {
+    expect(controlReason(cause)).toBe(sentence);
+  });
+});
