@@ -186,29 +186,35 @@ function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
       now,
     );
   }
-  const mentions = mentionsOf(entries);
   const reminder = u.kind === 'reminder';
-  if (u.source) {
-    const header = reminder
-      ? `:alarm_clock: Still failing: source "${u.source.source}"`
-      : `${statusEmoji['collection-failed']} Collection failed: source "${u.source.source}"`;
-    const sections: MessageSection[] = [
-      { heading: failureHeading(u.source, entries, now, reminder), lines: entries.map((e) => line(e, now)) },
-    ];
-    return finish(
-      u.kind,
-      u.channel,
-      undefined,
-      entries,
-      {
-        header,
-        sections,
-        mentions,
-        summary: `${reminder ? 'Reminder: ' : ''}${failureSummary(u.source, entries, now)}`,
-      },
-      now,
-    );
-  }
+  const spec = u.source
+    ? sourceFailureSpec(u.source, entries, reminder, now)
+    : controlAlertSpec(first, title, entries, reminder, policy, now);
+  return finish(u.kind, u.channel, undefined, entries, { ...spec, mentions: mentionsOf(entries) }, now);
+}
+
+type UnitSpec = Omit<MessageSpec, 'at' | 'mentions'>;
+
+/** An alert or reminder for the controls a failing source leaves without fresh evidence. */
+function sourceFailureSpec(source: FailingSource, entries: Entry[], reminder: boolean, now: Date): UnitSpec {
+  const header = reminder
+    ? `:alarm_clock: Still failing: source "${source.source}"`
+    : `${statusEmoji['collection-failed']} Collection failed: source "${source.source}"`;
+  const sections: MessageSection[] = [
+    { heading: failureHeading(source, entries, now, reminder), lines: entries.map((e) => line(e, now)) },
+  ];
+  return { header, sections, summary: `${reminder ? 'Reminder: ' : ''}${failureSummary(source, entries, now)}` };
+}
+
+/** An alert or reminder for controls that went stale, missing or due soon on their own. */
+function controlAlertSpec(
+  first: Entry,
+  title: string,
+  entries: Entry[],
+  reminder: boolean,
+  policy: AlertPolicy,
+  now: Date,
+): UnitSpec {
   const status = first.item.to;
   const header = reminder
     ? `:alarm_clock: Still ${statusLabel[status]}: ${title}`
@@ -216,20 +222,12 @@ function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
   const intro = reminder
     ? `Reminder: *${escapeMrkdwn(first.item.control)}* has been *${statusLabel[status]}* since ${slackDate(first.prev!.since)}. Next reminder in ${formatDuration(policy.reminderEveryMs)} unless it recovers.`
     : `*${escapeMrkdwn(first.item.control)}* ${first.prev ? `went from ${statusLabel[first.prev.status]} to` : 'is'} *${statusLabel[status]}*.`;
-  return finish(
-    u.kind,
-    u.channel,
-    undefined,
-    entries,
-    {
-      header,
-      intro,
-      sections: [{ lines: entries.map((e) => line(e, now)) }],
-      mentions,
-      summary: `${reminder ? 'Reminder: still ' : ''}${alertHeading[status] ?? statusLabel[status]}: ${title}`,
-    },
-    now,
-  );
+  return {
+    header,
+    intro,
+    sections: [{ lines: entries.map((e) => line(e, now)) }],
+    summary: `${reminder ? 'Reminder: still ' : ''}${alertHeading[status] ?? statusLabel[status]}: ${title}`,
+  };
 }
 
 function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now: Date): PlannedMessage {

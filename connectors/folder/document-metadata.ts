@@ -1,10 +1,8 @@
 import { open } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
-import { parse as parseYaml } from 'yaml';
+import { frontMatterScanBytes, parseFrontMatter } from '../../core/front-matter';
 import type { JsonValue } from '../../core/json';
 
-/** Front matter is only looked for in the first bytes of a text document. */
-const frontMatterScanBytes = 64 * 1024;
 /** pdf-lib parses the whole file in memory, so metadata is read only from PDFs up to this size. */
 export const pdfMetadataMaxBytes = 64 * 1024 * 1024;
 
@@ -20,21 +18,9 @@ export async function readFrontMatter(file: string): Promise<DocumentMetadata> {
   try {
     const buf = Buffer.alloc(frontMatterScanBytes);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const head = buf
-      .subarray(0, bytesRead)
-      .toString('utf8')
-      .replace(/^\uFEFF/, '');
-    const m = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/.exec(head);
-    if (!m) return {};
-    try {
-      const value: unknown = parseYaml(m[1] ?? '', { maxAliasCount: 10 });
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        return { metadataError: 'front matter is not a key/value map' };
-      }
-      return { frontMatter: toJson(value) as Record<string, JsonValue> };
-    } catch (err) {
-      return { metadataError: `front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
-    }
+    const fm = parseFrontMatter(buf.subarray(0, bytesRead));
+    if (fm.error !== undefined) return { metadataError: fm.error };
+    return fm.frontMatter ? { frontMatter: fm.frontMatter } : {};
   } finally {
     await fh.close();
   }
@@ -71,21 +57,6 @@ export async function readPdfMetadata(file: string, size: number): Promise<Docum
   } finally {
     await fh.close();
   }
-}
-
-/** YAML dates become Dates; everything stored must be plain JSON. */
-function toJson(value: unknown): JsonValue {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toJson(v);
-    return out;
-  }
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  if (typeof value === 'bigint') return value.toString();
-  if (value === undefined) return null;
-  return value as JsonValue;
 }
 
 const effectiveDateKeys = ['effective_date', 'effectiveDate', 'effective', 'approved_date', 'approvedDate'];

@@ -33,6 +33,36 @@ interface Listed {
   storageClass?: string;
 }
 
+/** The fields ListObjectsV2 and ListObjectVersions both return for an entry. */
+interface ListedEntry {
+  ETag?: string | undefined;
+  Size?: number | undefined;
+  LastModified?: Date | undefined;
+  StorageClass?: string | undefined;
+}
+
+/** One listed entry; `versionId` "null" is what S3 lists for an object written before versioning was on. */
+function listed(
+  scope: number,
+  bucket: string,
+  key: string,
+  entry: ListedEntry,
+  versionId: string | undefined,
+  isLatest: boolean,
+): Listed {
+  return {
+    scope,
+    bucket,
+    key,
+    ...(versionId && versionId !== 'null' ? { versionId } : {}),
+    isLatest,
+    etag: entry.ETag ?? '',
+    size: entry.Size ?? 0,
+    lastModified: entry.LastModified ?? new Date(0),
+    ...(entry.StorageClass ? { storageClass: entry.StorageClass } : {}),
+  };
+}
+
 /** What a previous run saw of each object: enough to skip it when its ETag/version is unchanged. */
 const stateSchema = z.object({ v: z.literal(1), seen: z.record(z.string(), z.string()) });
 
@@ -119,17 +149,7 @@ export class S3Connector implements Connector {
         );
         for (const v of res.Versions ?? []) {
           if (!v.Key || !wanted(v.Key)) continue;
-          out.push({
-            scope: index,
-            bucket: scope.bucket,
-            key: v.Key,
-            ...(v.VersionId && v.VersionId !== 'null' ? { versionId: v.VersionId } : {}),
-            isLatest: v.IsLatest ?? false,
-            etag: v.ETag ?? '',
-            size: v.Size ?? 0,
-            lastModified: v.LastModified ?? new Date(0),
-            ...(v.StorageClass ? { storageClass: v.StorageClass } : {}),
-          });
+          out.push(listed(index, scope.bucket, v.Key, v, v.VersionId, v.IsLatest ?? false));
         }
         keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
         versionMarker = res.IsTruncated ? res.NextVersionIdMarker : undefined;
@@ -142,16 +162,7 @@ export class S3Connector implements Connector {
         );
         for (const o of res.Contents ?? []) {
           if (!o.Key || !wanted(o.Key)) continue;
-          out.push({
-            scope: index,
-            bucket: scope.bucket,
-            key: o.Key,
-            isLatest: true,
-            etag: o.ETag ?? '',
-            size: o.Size ?? 0,
-            lastModified: o.LastModified ?? new Date(0),
-            ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
-          });
+          out.push(listed(index, scope.bucket, o.Key, o, undefined, true));
         }
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       }

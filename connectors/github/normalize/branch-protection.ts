@@ -1,7 +1,7 @@
 import { codeUnitOrder } from '../../../core/order';
-import type { JsonValue } from '../../../core/json';
+import { toJson, type JsonValue } from '../../../core/json';
 import type { BranchProtection, BranchRule } from '../api-schemas';
-import { bool, sortedUnique, toJson, type Normalized } from './normalized';
+import { bool, sortedUnique, type Normalized } from './normalized';
 
 /**
  * Classic protection and the ruleset rules that apply to the default branch, and the effective

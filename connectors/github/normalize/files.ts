@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import type { JsonValue } from '../../../core/json';
-import { sortedUnique, toJson, type Attributes, type Normalized } from './normalized';
+import { parseFrontMatter } from '../../../core/front-matter';
+import { sortedUnique, type Attributes, type Normalized } from './normalized';
 
 // CODEOWNERS and the policy files collected by glob from the default branch.
 
@@ -78,26 +77,8 @@ export function fileAttributes(
     lastCommitAuthor: last.author,
     observedAtFrom: 'last-commit',
   };
-  const fm = frontMatter(content);
+  const fm = parseFrontMatter(content);
   if (fm.frontMatter) attrs['frontMatter'] = fm.frontMatter;
   if (fm.error) attrs['metadataError'] = fm.error;
   return attrs;
-}
-
-/** YAML front matter at the top of a text file, as the folder connector reads it. */
-export function frontMatter(content: Buffer): { frontMatter?: Record<string, JsonValue>; error?: string } {
-  const head = content
-    .subarray(0, 64 * 1024)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
-  const m = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/.exec(head);
-  if (!m) return {};
-  try {
-    const value: unknown = parseYaml(m[1] ?? '', { maxAliasCount: 10 });
-    if (value === null || typeof value !== 'object' || Array.isArray(value))
-      return { error: 'front matter is not a key/value map' };
-    return { frontMatter: toJson(value) as Record<string, JsonValue> };
-  } catch (err) {
-    return { error: `front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
-  }
 }

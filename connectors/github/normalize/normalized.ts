@@ -17,11 +17,3 @@ export const bool = (v: boolean | undefined | null): boolean => v === true;
 export function iso(s: string): string {
   return new Date(s).toISOString();
 }
-
-export function toJson(value: unknown): JsonValue {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) =>
-      v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v,
-    ),
-  ) as JsonValue;
-}

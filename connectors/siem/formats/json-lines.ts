@@ -3,13 +3,23 @@ import { isObject, parseJsonObject, type LineParser } from './line-parser';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Splunk search export (`output_mode=json`): one `{"preview":..,"result":{..}}` per line. */
-export class SplunkJsonParser implements LineParser {
-  constructor(private readonly builder: EventBuilder) {}
+/** A format with one JSON object per line: `line` parses it (or reports it malformed), `object` reads it. */
+abstract class JsonObjectLineParser implements LineParser {
+  constructor(protected readonly builder: EventBuilder) {}
 
   line(text: string, lineNo: number, sink: RecordSink): void {
     const obj = parseJsonObject(text, lineNo, sink);
-    if (!obj) return;
+    if (obj) this.object(obj, text, lineNo, sink);
+  }
+
+  protected abstract object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void;
+
+  end(): void {}
+}
+
+/** Splunk search export (`output_mode=json`): one `{"preview":..,"result":{..}}` per line. */
+export class SplunkJsonParser extends JsonObjectLineParser {
+  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
     const result = obj['result'];
     if (result === undefined) {
       // Rows exported without the wrapper carry _time themselves; preview/lastrow/messages rows are control rows.
@@ -21,8 +31,6 @@ export class SplunkJsonParser implements LineParser {
     if (!isObject(result)) return sink.malformed(lineNo, 'not-an-object', '"result" is not an object', 1, text);
     this.builder.build((f) => getField(result, f), lineNo, sink, text);
   }
-
-  end(): void {}
 }
 
 /** Field lookup in an Elasticsearch/OpenSearch hit: `_source`, then `fields`, then top-level `_index`, `_id`, ... */
@@ -49,12 +57,8 @@ function isBulkAction(obj: Record<string, unknown>): boolean {
  * Elastic/OpenSearch NDJSON: one hit (`_source`, `@timestamp`) or plain document per line. A line that is a
  * whole `_search` response gives each of its hits; bulk action lines are skipped.
  */
-export class ElasticNdjsonParser implements LineParser {
-  constructor(private readonly builder: EventBuilder) {}
-
-  line(text: string, lineNo: number, sink: RecordSink): void {
-    const obj = parseJsonObject(text, lineNo, sink);
-    if (!obj) return;
+export class ElasticNdjsonParser extends JsonObjectLineParser {
+  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
     if (isBulkAction(obj)) return sink.skipped();
     const outer = obj['hits'];
     const hits = isObject(outer) ? outer['hits'] : undefined;
@@ -68,36 +72,22 @@ export class ElasticNdjsonParser implements LineParser {
     }
     this.builder.build(elasticHitLookup(obj), lineNo, sink, text);
   }
-
-  end(): void {}
 }
 
 /** OCSF events, one JSON object per line: `time` (epoch ms), `class_uid`, `severity_id`, `metadata.product`. */
-export class OcsfParser implements LineParser {
-  constructor(private readonly builder: EventBuilder) {}
-
-  line(text: string, lineNo: number, sink: RecordSink): void {
-    const obj = parseJsonObject(text, lineNo, sink);
-    if (!obj) return;
+export class OcsfParser extends JsonObjectLineParser {
+  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
     const classUid = obj['class_uid'];
     if (typeof classUid !== 'number' || !Number.isInteger(classUid)) {
       return sink.malformed(lineNo, 'missing-class-uid', 'no integer class_uid', 1, text);
     }
     this.builder.build((f) => getField(obj, f), lineNo, sink, text, classUid);
   }
-
-  end(): void {}
 }
 
 /** Any JSON lines with a configured timestamp field (and optional system field). */
-export class GenericJsonParser implements LineParser {
-  constructor(private readonly builder: EventBuilder) {}
-
-  line(text: string, lineNo: number, sink: RecordSink): void {
-    const obj = parseJsonObject(text, lineNo, sink);
-    if (!obj) return;
+export class GenericJsonParser extends JsonObjectLineParser {
+  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
     this.builder.build((f) => getField(obj, f), lineNo, sink, text);
   }
-
-  end(): void {}
 }
