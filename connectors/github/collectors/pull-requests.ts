@@ -50,6 +50,20 @@ export async function* collectPulls(
     `${ctx.base}/pulls?state=closed&sort=updated&direction=desc&per_page=${cx.cfg.requests.perPage}`,
   );
   const resume = at === undefined ? undefined : pullResumeSchema.parse(at);
+  // The window's summary closes every run, whether the list was unchanged (304) or paged through; it is
+  // dated by the list answer's Date header (kept in acc) so an unchanged list re-emits identical bytes.
+  const summaryStep = (done: PullAcc): Step => {
+    const summary = summarizePulls(full, cfg.window, windowStart, done.tally);
+    const e = cx.emitJson(
+      'pull-request-summary',
+      `${full}/pull-request-summary`,
+      cx.dateOf(done.date, run),
+      first,
+      done.etag,
+      summary,
+    );
+    return { artifact: e.artifact, at: { phase: 'done', acc: done } };
+  };
   let acc: PullAcc;
   let url: string | undefined;
   let page: GetResult<Pull[]> | undefined;
@@ -75,16 +89,7 @@ export async function* collectPulls(
       // Sorted by last update: an unchanged first page means no pull request changed since the last run.
       acc.etag = prev!.etag;
       if (page.date) acc.date = page.date;
-      const s = summarizePulls(full, cfg.window, windowStart, acc.tally);
-      const e = cx.emitJson(
-        'pull-request-summary',
-        `${full}/pull-request-summary`,
-        cx.dateOf(page.date, run),
-        first,
-        acc.etag,
-        s,
-      );
-      yield { artifact: e.artifact, at: { phase: 'done', acc } };
+      yield summaryStep(acc);
       return pullsState(acc, windowStart);
     }
     const okPage = ok(page);
@@ -143,16 +148,7 @@ export async function* collectPulls(
     }
     url = stop ? undefined : res.next;
   }
-  const s = summarizePulls(full, cfg.window, windowStart, acc.tally);
-  const e = cx.emitJson(
-    'pull-request-summary',
-    `${full}/pull-request-summary`,
-    cx.dateOf(acc.date, run),
-    first,
-    acc.etag,
-    s,
-  );
-  yield { artifact: e.artifact, at: { phase: 'done', acc } };
+  yield summaryStep(acc);
   return pullsState(acc, windowStart);
 }
 
