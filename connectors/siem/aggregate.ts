@@ -7,25 +7,69 @@ import { dayMs } from './timestamps';
 export const otherSystem = '(other)';
 
 const minutesPerDay = 1440;
+const none = 0xffff;
+/** In `inner`: events of the minute arrived out of order, so its largest inner gap is bounded by its span. */
+const unordered = 0xffff;
 
 /**
- * One UTC day of one system: the event count, and per minute the first and last second that had an event.
- * That is 2,880 bytes per system-day whatever the number of events, and it gives every gap between
- * consecutive events to the second once the gap is a minute or longer (shorter gaps never matter).
+ * One UTC day of one system: the event count and, per minute, the first and last event (milliseconds into
+ * the minute) and the largest gap between consecutive events inside the minute. 8,640 bytes per
+ * system-day whatever the number of events. Gaps across minutes are exact to the millisecond (the events
+ * at a minute's edges are kept exactly); a gap inside a minute is exact when the minute's events arrive in
+ * time order (or reverse order, as newest-first exports), and otherwise bounded by the minute's span: never
+ * shorter than the real gap.
  */
 export class DayBucket {
   count = 0;
-  /** [0, 1440): first second + 0 (255 = no event); [1440, 2880): last second + 1 (0 = no event). */
-  readonly marks = new Uint8Array(2 * minutesPerDay).fill(255, 0, minutesPerDay);
+  /** [0, 1440): first ms (0xffff = no event); [1440, 2880): last ms; [2880, 4320): largest inner gap ms. */
+  readonly marks = new Uint16Array(3 * minutesPerDay).fill(none, 0, minutesPerDay);
+
+  add(minute: number, ms: number): void {
+    const m = this.marks;
+    const f = m[minute]!;
+    const l = minutesPerDay + minute;
+    const g = 2 * minutesPerDay + minute;
+    this.count++;
+    if (f === none) {
+      m[minute] = ms;
+      m[l] = ms;
+      return;
+    }
+    const last = m[l]!;
+    if (m[g] === unordered) {
+      if (ms < f) m[minute] = ms;
+      if (ms > last) m[l] = ms;
+    } else if (ms >= last) {
+      m[g] = Math.max(m[g]!, ms - last);
+      m[l] = ms;
+    } else if (ms <= f) {
+      m[g] = Math.max(m[g]!, f - ms);
+      m[minute] = ms;
+    } else m[g] = unordered; // between two events already seen: the gap it splits is unknown
+  }
 
   mergeFrom(o: DayBucket): void {
     this.count += o.count;
     const a = this.marks;
     const b = o.marks;
     for (let m = 0; m < minutesPerDay; m++) {
-      if (b[m]! < a[m]!) a[m] = b[m]!;
-      const k = m + minutesPerDay;
-      if (b[k]! > a[k]!) a[k] = b[k]!;
+      const bf = b[m]!;
+      if (bf === none) continue;
+      const l = minutesPerDay + m;
+      const g = 2 * minutesPerDay + m;
+      const af = a[m]!;
+      if (af === none) {
+        a[m] = bf;
+        a[l] = b[l]!;
+        a[g] = b[g]!;
+        continue;
+      }
+      const ordered = a[g] !== unordered && b[g] !== unordered;
+      if (ordered && a[l]! <= bf) a[g] = Math.max(a[g]!, b[g]!, bf - a[l]!);
+      else if (ordered && b[l]! <= af) a[g] = Math.max(a[g]!, b[g]!, af - b[l]!);
+      else a[g] = unordered;
+      a[m] = Math.min(af, bf);
+      a[l] = Math.max(a[l]!, b[l]!);
     }
   }
 }
@@ -48,13 +92,9 @@ export class SystemStats {
     }
     this.lastIndex = d;
     this.lastDay = day;
-    day.count++;
     const rem = t - d * dayMs;
     const minute = Math.floor(rem / 60_000);
-    const sec = Math.floor((rem - minute * 60_000) / 1000);
-    const marks = day.marks;
-    if (sec < marks[minute]!) marks[minute] = sec;
-    if (sec + 1 > marks[minutesPerDay + minute]!) marks[minutesPerDay + minute] = sec + 1;
+    day.add(minute, rem - minute * 60_000);
     this.events++;
     if (t < this.first) this.first = t;
     if (t > this.last) this.last = t;
@@ -74,17 +114,22 @@ export class SystemStats {
     this.lastDay = undefined;
   }
 
-  /** Occupied minutes in time order: [first event ms, last event ms] of each, to the second. */
-  *minutes(): Generator<[number, number]> {
+  /**
+   * Occupied minutes in time order: the first and last event (epoch ms) and the largest gap between
+   * consecutive events inside the minute (exact when `ordered`; else the minute's span, an upper bound).
+   */
+  *minutes(): Generator<[number, number, number, boolean]> {
     const days = [...this.days.keys()].sort((a, b) => a - b);
     for (const d of days) {
       const marks = this.days.get(d)!.marks;
       const base = d * dayMs;
       for (let m = 0; m < minutesPerDay; m++) {
         const lo = marks[m]!;
-        if (lo === 255) continue;
+        if (lo === none) continue;
+        const hi = marks[minutesPerDay + m]!;
+        const inner = marks[2 * minutesPerDay + m]!;
         const start = base + m * 60_000;
-        yield [start + lo * 1000, start + (marks[minutesPerDay + m]! - 1) * 1000];
+        yield [start + lo, start + hi, inner === unordered ? hi - lo : inner, inner !== unordered];
       }
     }
   }

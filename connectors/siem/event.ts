@@ -82,7 +82,13 @@ export interface ResolvedFields {
   signatureId: FieldPath[];
 }
 
-/** Defaults per field group; a configured entry replaces the default list for that property. */
+/**
+ * Defaults per field group; a configured entry replaces the default list for that property. The lists
+ * cover the common shippers so their exports read without configuration: Winlogbeat/Filebeat (ECS
+ * `@timestamp`), Windows event JSON (`TimeCreated`, or its `SystemTime` from the event XML), Sysmon
+ * (`UtcTime`), Zeek (`ts`, epoch seconds with a fraction), Suricata EVE (`timestamp`), AWS CloudTrail
+ * (`eventTime`, read from its `Records` array).
+ */
 export const defaultFields: Record<FieldGroup, Required<Record<keyof FieldNames, string[]>>> = {
   splunk: {
     time: ['_time'],
@@ -92,32 +98,54 @@ export const defaultFields: Record<FieldGroup, Required<Record<keyof FieldNames,
     signatureId: ['signature_id', 'rule_id'],
   },
   elastic: {
-    time: ['@timestamp'],
-    system: ['service.name', 'host.name', 'host.hostname', 'host', 'agent.name'],
+    time: ['@timestamp', 'timestamp'],
+    system: ['service.name', 'host.name', 'host.hostname', 'host', 'agent.name', 'agent.hostname'],
     severity: ['event.severity', 'log.level'],
     name: ['rule.name', 'event.action'],
     signatureId: ['rule.id', 'event.code'],
   },
   cef: {
-    time: ['rt', 'end', 'start', 'syslog.timestamp'],
+    time: ['rt', 'deviceReceiptTime', 'end', 'start', 'syslog.timestamp'],
     system: ['deviceProduct'],
     severity: ['severity'],
     name: ['name'],
     signatureId: ['signatureId'],
   },
   ocsf: {
-    time: ['time'],
+    time: ['time', 'time_dt'],
     system: ['metadata.product.name'],
     severity: ['severity_id'],
     name: ['finding_info.title', 'type_name', 'activity_name', 'class_name'],
     signatureId: ['metadata.event_code', 'finding_info.uid'],
   },
   json: {
-    time: ['timestamp', '@timestamp', 'time'],
-    system: ['system', 'service', 'service.name', 'host', 'host.name'],
-    severity: ['severity', 'level', 'log.level'],
-    name: ['event', 'name', 'action'],
-    signatureId: ['rule_id', 'signature_id', 'code'],
+    time: [
+      'timestamp',
+      '@timestamp',
+      'time',
+      'TimeCreated',
+      'TimeCreated.SystemTime',
+      'Event.System.TimeCreated.SystemTime',
+      'UtcTime',
+      'ts',
+      'eventTime',
+    ],
+    system: [
+      'system',
+      'service',
+      'service.name',
+      'host',
+      'host.name',
+      'Computer',
+      'MachineName',
+      'Event.System.Computer',
+      'Hostname',
+      'eventSource',
+      '_system_name',
+    ],
+    severity: ['severity', 'level', 'log.level', 'LevelDisplayName'],
+    name: ['event', 'name', 'action', 'alert.signature', 'eventName', 'event_type', 'TaskDisplayName'],
+    signatureId: ['rule_id', 'signature_id', 'code', 'alert.signature_id', 'EventID', 'Id', 'Event.System.EventID'],
   },
 };
 

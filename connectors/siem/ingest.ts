@@ -6,9 +6,18 @@ import { EventBuilder, resolveFields, type RecordSink } from './event';
 import { CefParser } from './formats/cef';
 import { SplunkCsvParser } from './formats/csv';
 import { detectFormat, sniffBytes } from './formats/detect';
-import { ElasticNdjsonParser, GenericJsonParser, OcsfParser, SplunkJsonParser } from './formats/json-lines';
+import { JsonDocumentParser } from './formats/json-document';
+import { documentOptions, isJsonLineFormat, jsonLayout, type JsonLayout } from './formats/json-layout';
+import {
+  ElasticNdjsonParser,
+  GenericJsonParser,
+  OcsfParser,
+  SplunkJsonParser,
+  type JsonObjectLineParser,
+} from './formats/json-lines';
 import type { LineParser } from './formats/line-parser';
 import { SearchResponseParser } from './formats/search-response';
+import { ratioFailure, type FileErrorCode } from './failures';
 import type { ExportFile, ExportLocation } from './location';
 import { Quarantine } from './quarantine';
 
@@ -16,6 +25,8 @@ import { Quarantine } from './quarantine';
 export interface FileOutcome {
   file: ExportFile;
   format: SiemFormat | undefined;
+  /** `document` for JSON arrays, pretty-printed JSON and wrappers; `lines` otherwise. */
+  layout: JsonLayout;
   compressed: boolean;
   /** Decompressed bytes read. */
   bytes: number;
@@ -30,6 +41,7 @@ export interface FileOutcome {
   quarantine: Quarantine;
   /** Why the whole file could not be read (unknown format, corrupt gzip, I/O error). */
   fileError: string | undefined;
+  fileErrorCode: FileErrorCode | undefined;
   /** Set when the file's evidence is not used: the file error, or the malformed ratio over the limit. */
   failure: string | undefined;
 }
@@ -81,6 +93,8 @@ export class FileReader {
     let bytes = 0;
     let lines = 0;
     let fileError: string | undefined;
+    let fileErrorCode: FileErrorCode | undefined;
+    let layout: JsonLayout = format === 'elastic-search' ? 'document' : 'lines';
     let empty = false;
     const stream = location.open(file);
     try {
@@ -88,7 +102,8 @@ export class FileReader {
       const head: Buffer[] = [];
       let headLen = 0;
       let done = false;
-      if (format === undefined) {
+      // The first bytes tell the format (when not configured) and, for JSON, the layout.
+      if (format === undefined || isJsonLineFormat(format)) {
         while (headLen < sniffBytes) {
           const r = await it.next();
           if (r.done) {
@@ -99,7 +114,9 @@ export class FileReader {
           headLen += r.value.length;
         }
         const sniffed = Buffer.concat(head, headLen);
-        format = detectFormat(sniffed, done);
+        format ??= detectFormat(sniffed, done);
+        if (format !== undefined && isJsonLineFormat(format)) layout = jsonLayout(sniffed, done);
+        else if (format === 'elastic-search') layout = 'document';
         // An empty (or blank) export is a valid export of a quiet period: no format needed, no events.
         if (format === undefined && done && sniffed.toString('utf8').trim() === '') empty = true;
       }
@@ -107,9 +124,10 @@ export class FileReader {
         bytes = headLen;
       } else if (format === undefined) {
         fileError = 'format not recognised (set `format`, or a `formats` entry matching this file)';
+        fileErrorCode = 'format-not-recognised';
         await it.return(undefined);
       } else {
-        const feed = this.feeder(format, sink);
+        const feed = this.feeder(format, layout, sink, file.mtime.getTime());
         const push = (b: Buffer) => {
           bytes += b.length;
           feed.push(b);
@@ -124,10 +142,12 @@ export class FileReader {
         feed.end();
         lines = feed.lines();
         fileError = feed.fatal();
+        if (fileError !== undefined) fileErrorCode = 'invalid-json-structure';
       }
     } catch (err) {
       if (signal?.aborted) throw err;
       fileError = `cannot read: ${describeReadError(err)}`;
+      fileErrorCode = 'unreadable';
     } finally {
       stream.destroy();
     }
@@ -135,11 +155,13 @@ export class FileReader {
     const ratio = events + malformed === 0 ? 0 : malformed / (events + malformed);
     let failure = fileError;
     if (failure === undefined && ratio > this.cfg.maxMalformedRatio) {
-      failure = `${percent(ratio)} of records malformed (${malformed} of ${events + malformed}; limit ${percent(this.cfg.maxMalformedRatio)})`;
+      const unit = layout === 'document' ? 'records' : 'lines';
+      failure = ratioFailure(quarantine, events + malformed, unit, percent(ratio), percent(this.cfg.maxMalformedRatio));
     }
     return {
       file,
       format,
+      layout,
       compressed,
       bytes,
       lines,
@@ -150,21 +172,35 @@ export class FileReader {
       aggregate,
       quarantine,
       fileError,
+      fileErrorCode,
       failure,
     };
   }
 
   private feeder(
     format: SiemFormat,
+    layout: JsonLayout,
     sink: RecordSink,
+    mtimeMs: number,
   ): { push(b: Buffer): void; end(): void; lines(): number; fatal(): string | undefined } {
     const builder = this.builders[format];
     const max = this.cfg.limits.maxRecordBytes;
-    if (format === 'elastic-search') {
-      const p = new SearchResponseParser(builder, sink, max);
+    if (format === 'elastic-search' || (layout === 'document' && isJsonLineFormat(format))) {
+      // Arrays and pretty-printed JSON are streamed record by record, never parsed whole.
+      let p: JsonDocumentParser;
+      if (format === 'elastic-search') p = new SearchResponseParser(builder, sink, max);
+      else {
+        const objects = lineParser(format, builder, max, mtimeMs) as JsonObjectLineParser;
+        p = new JsonDocumentParser(
+          (o, line) => objects.object(o, undefined, line, sink),
+          sink,
+          max,
+          documentOptions[format],
+        );
+      }
       return { push: (b) => p.push(b), end: () => p.end(), lines: () => p.lines, fatal: () => p.fatal };
     }
-    const parser = lineParser(format, builder, max);
+    const parser = lineParser(format, builder, max, mtimeMs);
     const splitter = new LineSplitter(
       max,
       (text, n) => {
@@ -189,6 +225,7 @@ function lineParser(
   format: Exclude<SiemFormat, 'elastic-search'>,
   builder: EventBuilder,
   maxRecordBytes: number,
+  mtimeMs: number,
 ): LineParser {
   switch (format) {
     case 'splunk-json':
@@ -198,7 +235,7 @@ function lineParser(
     case 'elastic-ndjson':
       return new ElasticNdjsonParser(builder);
     case 'cef':
-      return new CefParser(builder);
+      return new CefParser(builder, mtimeMs);
     case 'ocsf':
       return new OcsfParser(builder);
     case 'json':

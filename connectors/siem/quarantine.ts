@@ -10,7 +10,8 @@ export interface QuarantineEntry {
   prefix?: string;
 }
 
-const maxDetail = 160;
+/** Long enough for the list of timestamp fields a record was searched for. */
+const maxDetail = 400;
 const secretWord = /pass|pwd|secret|token|key|auth|bearer|cookie|session|credential|signature|private/i;
 const longToken = /[A-Za-z0-9+/_=-]{12,}/g;
 
@@ -33,6 +34,8 @@ export function redactedPrefix(raw: string, chars: number): string | undefined {
 export class Quarantine {
   readonly entries: QuarantineEntry[] = [];
   readonly byReason = new Map<MalformedReason, number>();
+  /** The detail of the first record per reason (it names e.g. the timestamp fields that were tried). */
+  readonly firstDetail = new Map<MalformedReason, string>();
   /** Malformed units (lines, or hits): what the malformed ratio counts. */
   total = 0;
   /** Malformed records (a multi-line record is one). */
@@ -47,6 +50,7 @@ export class Quarantine {
     this.total += lines;
     this.records++;
     this.byReason.set(reason, (this.byReason.get(reason) ?? 0) + lines);
+    if (!this.firstDetail.has(reason)) this.firstDetail.set(reason, detail);
     if (this.entries.length >= this.maxEntries) return;
     const entry: QuarantineEntry = {
       line,

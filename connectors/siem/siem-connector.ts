@@ -8,7 +8,8 @@ import { Aggregate, compileRules, SystemNames, type CompiledRules } from './aggr
 import type { SiemFormat, SiemSourceConfig } from './config';
 import { FileReader, type FileOutcome } from './ingest';
 import { summaryKinds, type SiemKind } from './kinds';
-import { SourceConfigError } from '../../core/errors';
+import { SourceConfigError, SourceResponseError } from '../../core/errors';
+import { fileProblems, nothingUsable, type FailedFile } from './failures';
 import { LocalFolderLocation, type ExportFile, type ExportLocation } from './location';
 import { buildSummaries, type SummaryContext } from './summaries';
 import { iso } from './timestamps';
@@ -26,7 +27,6 @@ const mediaTypes: Record<SiemFormat, string> = {
 };
 
 const maxListedSystems = 100;
-const maxListedFailures = 10;
 
 /** Carried to the next run: size and mtime per file, to report export files removed or rewritten since. */
 interface SiemState {
@@ -68,8 +68,9 @@ function isAfter(p: Position, resume: Position | undefined): boolean {
  * summaries over the accepted files: `event-counts`, `log-continuity`, `retention`, `incident-list`.
  *
  * A file with more malformed records than `maxMalformedRatio` (or unreadable) is failed: its events stay
- * out of the summaries, the other files' evidence is still yielded, and collection ends with a
- * `SourceResponseError` naming each failed file and its ratio.
+ * out of the summaries and the other files' evidence is still yielded. The run is then partial, with one
+ * problem per failed file (counts and reason codes); only when every file failed does collection end
+ * with a `SourceResponseError` leading with the top reason codes.
  *
  * Resume: the summaries need every file, so a resumed attempt reads the files before the cursor again
  * without yielding them, and yields from the step after the cursor.
@@ -108,7 +109,7 @@ export class SiemConnector implements Connector {
 
     const names = new SystemNames(this.cfg.limits.maxSystems);
     const total = new Aggregate(this.rules, names, this.cfg.limits.maxIncidents);
-    const failures: { path: string; failure: string }[] = [];
+    const failures: FailedFile[] = [];
     let accepted = 0;
     for (const file of files) {
       signal?.throwIfAborted();
@@ -120,7 +121,12 @@ export class SiemConnector implements Connector {
         total.mergeFrom(out.aggregate);
         accepted++;
       } else {
-        failures.push({ path: file.path, failure: out.failure });
+        failures.push({
+          path: file.path,
+          failure: out.failure,
+          fileErrorCode: out.fileErrorCode,
+          quarantine: out.quarantine,
+        });
         log.warn({ file: file.path, failure: out.failure, format: out.format }, 'export file failed');
       }
       if (out.malformed > 0)
@@ -165,15 +171,13 @@ export class SiemConnector implements Connector {
     }
     this.finalState = state;
 
-    // A failed file does not fail the source: the other files' evidence is sealed, and the problem is
-    // reported so the controls fed by this source show collection-failed until a clean run.
-    if (failures.length > 0) {
-      const listed = failures.slice(0, maxListedFailures).map((f) => `${f.path}: ${f.failure}`);
-      const more = failures.length > maxListedFailures ? `; and ${failures.length - maxListedFailures} more` : '';
-      this.problemList = [
-        `source "${this.cfg.id}": ${failures.length} of ${files.length} export file(s) failed (evidence of the others was collected): ${listed.join('; ')}${more}`,
-      ];
+    // A failed file does not fail the source: the good files are sealed, the bad one is quarantined, and
+    // the run is partial with one problem per failed file (name, counts, reason codes). Only a source
+    // that yielded nothing usable, every file failed, fails the run, with the top reason codes.
+    if (failures.length > 0 && accepted === 0) {
+      throw new SourceResponseError(nothingUsable(this.cfg.id, failures, files.length));
     }
+    this.problemList = fileProblems(failures);
   }
 
   problems(): string[] {
@@ -228,6 +232,7 @@ export class SiemConnector implements Connector {
       path: file.path,
       name: path.posix.basename(file.path),
       format: out.format ?? null,
+      layout: out.layout,
       compression: out.compressed ? 'gzip' : 'none',
       size: file.size,
       mtime: file.mtime.toISOString(),
@@ -250,7 +255,9 @@ export class SiemConnector implements Connector {
         mediaType: out.compressed
           ? 'application/gzip'
           : out.format
-            ? mediaTypes[out.format]
+            ? out.layout === 'document'
+              ? 'application/json'
+              : mediaTypes[out.format]
             : 'application/octet-stream',
         attributes,
         provenance: this.provenance(file),

@@ -29,7 +29,8 @@ interface Interval {
   to: number;
 }
 
-type GapKind = 'between-events' | 'before-first-event' | 'after-last-event' | 'no-events';
+/** `within-minute`: between two events of one minute; `from`/`to` are that minute's first and last event. */
+type GapKind = 'between-events' | 'within-minute' | 'before-first-event' | 'after-last-event' | 'no-events';
 
 interface Gap {
   ms: number;
@@ -178,13 +179,14 @@ function analyseGaps(
   const res: GapAnalysis = { max: undefined, recentMax: undefined, over: [], overCount: 0 };
   let maxMs = 0;
   let recentMaxMs = 0;
-  const consider = (a: number, b: number, kind: GapKind) => {
-    const len = b - a;
+  // `bound`: a gap somewhere in [a, b] no longer than this (inside a minute, where only its length is known).
+  const consider = (a: number, b: number, kind: GapKind, bound = Infinity) => {
+    const len = Math.min(b - a, bound);
     if (len <= 0 || (len <= maxMs && len <= recentMaxMs && len <= thresholdMs)) return;
     for (const iv of allowed) {
       const from = Math.max(a, iv.from);
       const to = Math.min(b, iv.to);
-      const ms = to - from;
+      const ms = Math.min(to - from, bound);
       if (ms <= 0) continue;
       if (ms > maxMs) {
         maxMs = ms;
@@ -198,7 +200,7 @@ function analyseGaps(
     for (const iv of recentAllowed) {
       const from = Math.max(a, iv.from);
       const to = Math.min(b, iv.to);
-      const ms = to - from;
+      const ms = Math.min(to - from, bound);
       if (ms > recentMaxMs) {
         recentMaxMs = ms;
         res.recentMax = { ms, from, to, kind };
@@ -211,8 +213,10 @@ function analyseGaps(
   }
   if (edges) consider(coverage.from, s.first, 'before-first-event');
   let prev: number | undefined;
-  for (const [lo, hi] of s.minutes()) {
+  for (const [lo, hi, inner, ordered] of s.minutes()) {
     if (prev !== undefined) consider(prev, lo, 'between-events');
+    // Two events alone in their minute: the gap is exactly [lo, hi]. Otherwise only its length is known.
+    if (inner > 0) consider(lo, hi, ordered && inner === hi - lo ? 'between-events' : 'within-minute', inner);
     prev = hi;
   }
   if (edges) consider(s.last, coverage.to, 'after-last-event');
@@ -299,7 +303,7 @@ function continuity(agg: Aggregate, ctx: SummaryContext, observedAt: string): Su
     kind: 'log-continuity',
     observedAt,
     attributes,
-    body: { ...attributes, systems: bodySystems, gaps: listed, gapsListed: listed.length, resolution: '1s' },
+    body: { ...attributes, systems: bodySystems, gaps: listed, gapsListed: listed.length, resolution: '1ms' },
   };
 }
 

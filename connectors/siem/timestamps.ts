@@ -13,6 +13,8 @@ const isoRe =
 const cefRe =
   /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?(?: (Z|UTC|GMT|[+-]\d{2}:?\d{2}))?$/;
 const numericRe = /^\d{1,20}(?:\.\d{1,9})?$/;
+/** .NET / PowerShell `ConvertTo-Json` dates (Windows `TimeCreated`): `/Date(1767225600000)/`, optionally `+0100`; the number is UTC. */
+const dotNetDateRe = /^\/Date\((\d{1,15})(?:[+-]\d{4})?\)\/$/;
 const explicitZoneRe = /(?:\b(?:GMT|UTC)|Z|[+-]\d{2}:?\d{2})$/;
 const months: Record<string, number> = {
   Jan: 0,
@@ -39,6 +41,8 @@ export function parseTimestamp(value: unknown): number {
   const s = value.trim();
   if (s.length === 0 || s.length > 64) return NaN;
   if (numericRe.test(s)) return fromEpoch(Number(s));
+  const dotNet = dotNetDateRe.exec(s);
+  if (dotNet) return Number(dotNet[1]);
   let m = isoRe.exec(s);
   if (m) {
     const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
@@ -89,6 +93,24 @@ function zoneOffsetMs(zone: string | undefined): number {
   const hours = Number(digits.slice(0, 2));
   const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
   return sign * (hours * 60 + minutes) * 60_000;
+}
+
+const bsdRe = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+
+/**
+ * An RFC 3164 (BSD syslog) time, `Dec 12 16:52:41`, has no year and no zone. The year is the one that puts
+ * the time at or before `referenceMs` (the export file's mtime: a log line is not written after its file),
+ * allowing a day of clock skew; the zone is UTC, like every zone-less time here. NaN when not that shape.
+ */
+export function parseBsdSyslogTime(text: string, referenceMs: number): number {
+  const m = bsdRe.exec(text);
+  const month = m ? months[m[1]!] : undefined;
+  if (!m || month === undefined || !Number.isFinite(referenceMs)) return NaN;
+  const at = (year: number) =>
+    utc(year, month, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] ? Number(m[6].slice(0, 3).padEnd(3, '0')) : 0, undefined);
+  const year = new Date(referenceMs).getUTCFullYear();
+  const t = at(year);
+  return Number.isNaN(t) || t <= referenceMs + dayMs ? t : at(year - 1);
 }
 
 export function inEventRange(t: number): boolean {

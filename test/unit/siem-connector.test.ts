@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +10,7 @@ import { siemSourceSchema, type SiemFormat, type SiemSourceInput } from '../../c
 import type { MalformedReason, RecordSink } from '../../connectors/siem/event';
 import { EventBuilder, resolveFields } from '../../connectors/siem/event';
 import { SearchResponseParser } from '../../connectors/siem/formats/search-response';
+import { jsonLayout } from '../../connectors/siem/formats/json-layout';
 import { siemKinds } from '../../connectors/siem/kinds';
 import type { ExportFile, ExportLocation } from '../../connectors/siem/location';
 import { redactedPrefix } from '../../connectors/siem/quarantine';
@@ -560,9 +561,10 @@ describe('siem connector: gzip, ratio, resume, state', () => {
     });
     const fields = { json: { time: 'ts', system: 'app' } };
     const { steps, error, stats } = await collect(config(dir, { fields }));
+    // The run is partial (a problem per failed file, naming counts and reason codes), not failed.
     expect(error).toBeInstanceOf(SourceResponseError);
     expect((error as Error).message).toBe(
-      'source "logs": 1 of 3 export file(s) failed (evidence of the others was collected): b-bad.jsonl: 2.00% of records malformed (2 of 100; limit 1.00%)',
+      'b-bad.jsonl: 2 of 100 lines not valid JSON (invalid-json); 2.00% malformed, limit 1.00%',
     );
     // 1 malformed in 100 is exactly the limit: not failed.
     expect(steps.map((s) => s.cursor)).toEqual([
@@ -578,7 +580,7 @@ describe('siem connector: gzip, ratio, resume, state', () => {
     expect(attrs(steps, 'quarantine', 'b-bad.jsonl')).toMatchObject({
       failed: true,
       malformedRatio: 0.02,
-      failure: '2.00% of records malformed (2 of 100; limit 1.00%)',
+      failure: '2 of 100 lines not valid JSON (invalid-json); 2.00% malformed, limit 1.00%',
     });
     expect(attrs(steps, 'event-counts')).toMatchObject({ totalEvents: 200 + 99, files: 2, failedFiles: 1 });
     expect(stats).toMatchObject({ files: 3, failedFiles: 1, malformed: 3 });
@@ -853,6 +855,9 @@ describe('siem parsing: properties and details', () => {
         const file = `f${n++}.log`;
         await writeTree(dir, { [file]: text });
         const { steps, error, stats } = await collect(config(dir, { format, include: [file], maxMalformedRatio: 1 }));
+        // A JSON file starting with `[` (or pretty-printed) is read as a document, record by record, not
+        // line by line (its structure can break the file): its own property is further below.
+        if (format !== 'splunk-csv' && format !== 'cef' && jsonLayout(Buffer.from(text), true) === 'document') return;
         expect(error).toBeUndefined();
         expect(one(steps, 'log-export').cursor).toBe(`export:${file}`);
         // What the parser saw: the file's lines as bytes decoded (lone surrogates became U+FFFD on writing).
@@ -966,5 +971,365 @@ describe('siem parsing: properties and details', () => {
       }
     }
     expect([...controls].sort()).toEqual(['A.6.2.6', 'A.6.2.8', 'A.8.4', 'A.9.4']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Shapes of real shippers (small synthetic fixtures in test/fixtures/siem), bad files beside good ones,
+// exact gaps.
+// ---------------------------------------------------------------------------------------------------
+
+const fixture = (name: string) => readFile(path.join(__dirname, '..', 'fixtures', 'siem', name));
+
+describe('siem connector: shapes of common shippers', () => {
+  const shapes: {
+    file: string;
+    format: string;
+    layout: string;
+    events: number;
+    first: string;
+    last: string;
+    systems: string[];
+    config?: Partial<SiemSourceInput>;
+    mtime?: string;
+  }[] = [
+    {
+      file: 'ocsf-array.json',
+      format: 'ocsf',
+      layout: 'document',
+      events: 3,
+      first: '2026-03-01T08:00:00.000Z',
+      last: '2026-03-01T10:00:00.000Z',
+      systems: ['Inference Gateway'],
+    },
+    {
+      file: 'ocsf-pretty.json',
+      format: 'ocsf',
+      layout: 'document',
+      events: 2,
+      first: '2026-03-01T08:00:00.000Z',
+      last: '2026-03-01T09:00:00.000Z',
+      systems: ['Model Router'],
+    },
+    {
+      file: 'cef-rfc5424-nopri.cef',
+      format: 'cef',
+      layout: 'lines',
+      events: 3,
+      first: '2018-12-12T15:57:41.000Z',
+      last: '2018-12-12T17:02:41.000Z',
+      systems: ['LLM Gateway'],
+    },
+    {
+      // BSD syslog has no year: it comes from the file's mtime (a line is not written after its file).
+      file: 'cef-rfc3164.cef',
+      format: 'cef',
+      layout: 'lines',
+      events: 3,
+      first: '2018-12-12T16:52:41.000Z',
+      last: '2018-12-12T16:54:41.000Z',
+      systems: ['LLM Gateway'],
+      mtime: '2019-01-10T00:00:00Z',
+    },
+    {
+      file: 'windows-events.json',
+      format: 'json',
+      layout: 'lines',
+      events: 4,
+      first: '2026-03-01T10:00:00.123Z',
+      last: '2026-03-01T10:15:00.123Z',
+      systems: ['win-ai-1'],
+    },
+    {
+      file: 'zeek-conn.ndjson',
+      format: 'json',
+      layout: 'lines',
+      events: 2,
+      first: '2026-03-01T08:00:00.123Z',
+      last: '2026-03-01T08:01:00.500Z',
+      systems: ['zeek-1'],
+      // Zeek names no sensor (its `service` is the protocol, which the default system list would take).
+      config: { fields: { json: { system: '_system_name' } }, defaultSystem: 'zeek-1' },
+    },
+    {
+      file: 'suricata-eve.json',
+      format: 'json',
+      layout: 'lines',
+      events: 2,
+      first: '2026-03-01T10:00:00.123Z',
+      last: '2026-03-01T11:00:00.000Z',
+      systems: ['sensor-1'],
+    },
+    {
+      file: 'cloudtrail.json',
+      format: 'json',
+      layout: 'document',
+      events: 3,
+      first: '2026-03-01T10:00:00.000Z',
+      last: '2026-03-01T11:00:00.000Z',
+      systems: ['bedrock.amazonaws.com', 'sagemaker.amazonaws.com'],
+    },
+  ];
+
+  it.each(shapes)('$file: read with default fields, every event timed', async (c) => {
+    const dir = await tempDir();
+    await writeTree(dir, { [c.file]: await fixture(c.file) });
+    if (c.mtime) await utimes(path.join(dir, c.file), new Date(c.mtime), new Date(c.mtime));
+    const { steps, error } = await collect(config(dir, c.config ?? {}));
+    expect(error).toBeUndefined();
+    expect(steps.filter((s) => s.artifact.meta.kind === 'quarantine')).toEqual([]);
+    expect(attrs(steps, 'log-export', c.file)).toMatchObject({
+      format: c.format,
+      layout: c.layout,
+      events: c.events,
+      malformed: 0,
+      firstEvent: c.first,
+      lastEvent: c.last,
+      systems: c.systems,
+    });
+  });
+
+  it('forcing `format: ocsf` reads an OCSF array and pretty-printed OCSF too', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, { 'a.json': await fixture('ocsf-array.json'), 'b.json': await fixture('ocsf-pretty.json') });
+    const { steps, error } = await collect(config(dir, { format: 'ocsf' }));
+    expect(error).toBeUndefined();
+    expect(attrs(steps, 'log-export', 'a.json')).toMatchObject({ events: 3, malformed: 0 });
+    expect(attrs(steps, 'log-export', 'b.json')).toMatchObject({ events: 2, malformed: 0 });
+    expect(attrs(steps, 'incident-list')).toMatchObject({ incidentCount: 1 });
+  });
+
+  it('streams a large OCSF array record by record (the array is far larger than one record may be)', async () => {
+    const record = (i: number) =>
+      JSON.stringify({
+        class_uid: 6003,
+        time: T0 + i * 60_000,
+        metadata: { product: { name: 'gw' } },
+        pad: 'x'.repeat(200),
+      });
+    const body = `[\n${Array.from({ length: 2000 }, (_, i) => record(i)).join(',\n')}\n]\n`;
+    expect(body.length).toBeGreaterThan(400 * 1024);
+    const location = new MemoryLocation({ 'big.json': Buffer.from(body) }, 777);
+    const cfg = config('/unused', { limits: { maxRecordBytes: 1024 } });
+    const { steps, error } = await collect(cfg, { location });
+    expect(error).toBeUndefined();
+    expect(attrs(steps, 'log-export')).toMatchObject({
+      format: 'ocsf',
+      layout: 'document',
+      events: 2000,
+      malformed: 0,
+    });
+  });
+
+  it('says in the quarantine which time fields were tried', async () => {
+    const dir = await tempDir();
+    const good = Array.from({ length: 200 }, (_, i) => JSON.stringify({ ts: T0 + i * 1000, host: 'h' }));
+    await writeTree(dir, { 'a.jsonl': [...good, '{"host":"h","when":"2026-01-01"}'].join('\n') });
+    const { steps } = await collect(config(dir));
+    const entries = (await jsonOf(one(steps, 'quarantine')))['entries'] as { reason: string; detail: string }[];
+    expect(entries).toEqual([
+      expect.objectContaining({
+        reason: 'missing-timestamp',
+        detail: expect.stringContaining(
+          'TimeCreated, TimeCreated.SystemTime, Event.System.TimeCreated.SystemTime, UtcTime, ts, eventTime',
+        ) as string,
+      }),
+    ]);
+  });
+});
+
+describe('siem connector: a bad file beside good ones', () => {
+  it('seals the good files, quarantines the bad one, and names file, counts and reason code in the problem', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'checkpoint.log': await fixture('checkpoint-sample.cef'),
+      'gw.cef': await fixture('cef-rfc5424-nopri.cef'),
+    });
+    const c = createSiemConnector(config(dir));
+    const steps: CollectionStep[] = [];
+    for await (const s of c.collect({ log })) steps.push(s);
+    expect(steps.map((s) => s.cursor)).toEqual([
+      'quarantine:checkpoint.log',
+      'export:gw.cef',
+      'summary:event-counts',
+      'summary:log-continuity',
+      'summary:retention',
+      'summary:incident-list',
+    ]);
+    const problems = c.problems?.() ?? [];
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^checkpoint\.log: 1 of 3 lines without timestamp \(missing-timestamp\); 33\.33% malformed, limit 1\.00%; no timestamp in rt, /,
+    );
+    expect(attrs(steps, 'quarantine', 'checkpoint.log')).toMatchObject({
+      failed: true,
+      reasons: { 'missing-timestamp': 1 },
+    });
+    expect(attrs(steps, 'event-counts')).toMatchObject({ totalEvents: 3, files: 1, failedFiles: 1 });
+  });
+
+  it('fails the source only when nothing is usable, with the top reason codes in the message', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'checkpoint.log': await fixture('checkpoint-sample.cef'),
+      'junk.jsonl': '{"ts":1}\n{broken\n{broken\n',
+      'notes.txt': 'hello\n',
+    });
+    const c = createSiemConnector(config(dir));
+    let error: unknown;
+    try {
+      for await (const _ of c.collect({ log })) void _;
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SourceResponseError);
+    expect((error as Error).message).toMatch(
+      /^source "logs": nothing usable, 3 of 3 export file\(s\) failed \(invalid-json ×2, format-not-recognised ×1, missing-timestamp ×1\): checkpoint\.log: 1 of 3 lines/,
+    );
+    expect((error as Error).message).toContain('notes.txt: format not recognised');
+  });
+
+  it('a file with k malformed lines never changes the counts of the other files of the source', async () => {
+    const dir = await tempDir();
+    const goodA = Array.from({ length: 50 }, (_, i) => JSON.stringify({ ts: isoOf(T0 + i * 90_000), host: 'a' }));
+    const goodC = Array.from({ length: 30 }, (_, i) => `CEF:0|V|P|1|S|N|3|rt=${T0 + i * 61_500}`);
+    const badLine = fc.oneof(
+      fc.constant('{"host":"b"}'),
+      fc.constant('{"ts":"not a time","host":"b"}'),
+      fc.constant('{truncated'),
+      fc.string({ maxLength: 30 }).filter((s) => s.trim().length > 0 && !s.includes('\n')),
+    );
+    let n = 0;
+    const fields = ['events', 'malformed', 'firstEvent', 'lastEvent', 'systems', 'lines'];
+    const pick = (a: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, a[f]]));
+    const alone = await tempDir();
+    await writeTree(alone, { 'a.jsonl': goodA.join('\n'), 'c.cef': goodC.join('\n') });
+    const base = await collect(config(alone));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 1 }),
+        fc.array(badLine, { minLength: 0, maxLength: 12 }),
+        async (goodB, bad) => {
+          const sub = `run${n++}`;
+          const bLines = [
+            ...Array.from({ length: goodB[0] ?? 0 }, (_, i) =>
+              JSON.stringify({ ts: isoOf(T0 + i * 7_000), host: 'b' }),
+            ),
+            ...bad,
+          ];
+          await writeTree(path.join(dir, sub), {
+            'a.jsonl': goodA.join('\n'),
+            'b.jsonl': bLines.join('\n'),
+            'c.cef': goodC.join('\n'),
+          });
+          const { steps } = await collect(config(path.join(dir, sub)));
+          for (const f of ['a.jsonl', 'c.cef']) {
+            expect(pick(attrs(steps, 'log-export', f))).toEqual(pick(attrs(base.steps, 'log-export', f)));
+          }
+          const bSealed = steps.some((s) => s.cursor === 'export:b.jsonl');
+          const bEvents = bSealed ? (attrs(steps, 'log-export', 'b.jsonl')['events'] as number) : 0;
+          expect(attrs(steps, 'event-counts')['totalEvents']).toBe(50 + 30 + bEvents);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('siem connector: exact gaps', () => {
+  async function continuityOf(files: Record<string, string>) {
+    const dir = await tempDir();
+    await writeTree(dir, files);
+    const { steps, error } = await collect(config(dir));
+    expect(error).toBeUndefined();
+    return attrs(steps, 'log-continuity');
+  }
+  const line = (t: number, host: string) => JSON.stringify({ ts: isoOf(t), host });
+  const t10 = T0 + 10 * H;
+
+  it('reports a 45.5 s gap as 0.02 h, inside a minute and across a minute edge, in either order', async () => {
+    for (const [a, b] of [
+      [t10 + 5_000, t10 + 50_500], // inside one minute
+      [t10 + 30_000, t10 + 75_500], // across the minute edge
+      [t10 + 59_900, t10 + 105_400],
+    ] as const) {
+      for (const order of [
+        [a, b],
+        [b, a],
+      ]) {
+        const cont = await continuityOf({ 'a.jsonl': order.map((t) => line(t, 'h')).join('\n') });
+        expect(cont['maxGapHours'], isoOf(a)).toBe(0.02);
+        expect(cont['maxGap']).toEqual({
+          system: 'h',
+          hours: 0.02,
+          from: isoOf(a),
+          to: isoOf(b),
+          kind: 'between-events',
+        });
+      }
+    }
+  });
+
+  it('a gap inside a minute is exact for ordered events and never shorter than the real one otherwise', async () => {
+    const ts = [0, 10_000, 55_500, 57_000].map((d) => t10 + d);
+    const ordered = await continuityOf({ 'a.jsonl': ts.map((t) => line(t, 'h')).join('\n') });
+    expect(ordered['maxGapHours']).toBe(0.02); // 45.5 s
+    expect((ordered['maxGap'] as { kind: string }).kind).toBe('within-minute');
+    // Interleaved files: only the minute's span is known, an upper bound (57 s -> 0.02 h, never less).
+    const mixed = await continuityOf({
+      'a.jsonl': [ts[0]!, ts[2]!].map((t) => line(t, 'h')).join('\n'),
+      'b.jsonl': [ts[1]!, ts[3]!].map((t) => line(t, 'h')).join('\n'),
+    });
+    expect(mixed['maxGapHours']).toBeGreaterThanOrEqual(0.02);
+    expect(mixed['maxGapHours']).toBeLessThanOrEqual(0.02);
+    // Files that do not overlap inside the minute stay exact: 10 s then 45.5 s apart.
+    const split = await continuityOf({
+      'a.jsonl': [ts[0]!, ts[1]!].map((t) => line(t, 'h')).join('\n'),
+      'b.jsonl': [ts[2]!, ts[3]!].map((t) => line(t, 'h')).join('\n'),
+    });
+    expect(split['maxGapHours']).toBe(0.02);
+  });
+
+  it('property: the reported largest gap is never shorter than the real one, and exact across minutes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 4 * 60_000 }), { minLength: 2, maxLength: 12 }),
+        async (offs) => {
+          const times = offs.map((o) => t10 + o);
+          const sorted = [...times].sort((x, y) => x - y);
+          let real = 0;
+          for (let i = 1; i < sorted.length; i++) real = Math.max(real, sorted[i]! - sorted[i - 1]!);
+          const cont = await continuityOf({ 'a.jsonl': times.map((t) => line(t, 'h')).join('\n') });
+          const reported = cont['maxGapHours'] as number;
+          expect(reported).toBeGreaterThanOrEqual(Math.ceil((real / H) * 100 - 1e-9) / 100);
+          // Any gap of a minute or more is measured exactly.
+          if (real >= 60_000) expect(reported).toBe(Math.ceil((real / H) * 100 - 1e-9) / 100);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('siem parsing: JSON documents', () => {
+  it('an array of k JSON values gives k outcomes (objects read, others not-an-object), whatever the chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ time: T0, class_uid: 1 })), { maxLength: 15 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (values, chunk) => {
+          const body = Buffer.from(JSON.stringify(values, null, values.length % 2 === 0 ? 2 : undefined));
+          const location = new MemoryLocation({ 'x.json': body }, chunk);
+          const { stats } = await collect(
+            config('/unused', { format: 'json', defaultSystem: 's', maxMalformedRatio: 1 }),
+            {
+              location,
+            },
+          );
+          expect(stats['events']! + stats['malformed']! + stats['skipped']!).toBe(values.length);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type { EventBuilder, FieldPath, RecordSink } from '../event';
+import { parseBsdSyslogTime } from '../timestamps';
 import type { LineParser } from './line-parser';
 
 /** Names of the seven CEF header fields after `CEF:`, usable in `fields.cef`. */
@@ -23,15 +24,25 @@ const headerIndex = new Map<string, number>(cefHeaderFields.map((f, i) => [f, i]
 headerIndex.set('deviceEventClassId', 4);
 
 const extensionKeyRe = /(?:^|\s)([A-Za-z0-9_.[\]-]+)=/g;
-const rfc5424Re = /^<\d{1,3}>\d{1,2} (\S+) (\S+)/;
-const isoSyslogRe = /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\S+) (\S+)/;
-const bsdSyslogRe = /^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} (\S+)/;
+/*
+ * Syslog headers in front of `CEF:`, each with or without `<PRI>` (relays and files written by rsyslog or
+ * syslog-ng often drop it): RFC 5424 (`1 2018-12-12T16:52:41.520759+00:00 HOST ...`, `-` for no time), an
+ * ISO time then the host (rsyslog's high-precision RFC 3164), a time with a year (`Dec 12 2018 16:52:41`),
+ * and BSD RFC 3164 (`Dec 12 16:52:41 HOST`, no year: completed from the file's mtime).
+ */
+const pri = '(?:<\\d{1,3}>)?';
+const rfc5424Re = new RegExp(`^${pri}\\d{1,2} (\\S+) (\\S+)`);
+const isoSyslogRe = new RegExp(`^${pri}(\\d{4}-\\d{2}-\\d{2}T\\S+) (\\S+)`);
+const yearSyslogRe = new RegExp(
+  `^${pri}([A-Z][a-z]{2} {1,2}\\d{1,2} \\d{4} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,3})?) (\\S+)`,
+);
+const bsdSyslogRe = new RegExp(`^${pri}([A-Z][a-z]{2} {1,2}\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,6})?) (\\S+)`);
 
 /**
  * `CEF:Version|Device Vendor|Device Product|Device Version|Signature ID|Name|Severity|Extension`, optionally
  * behind a syslog prefix. Header fields escape `|` and `\`; extension values escape `=`, `\`, newlines.
  */
-export function parseCef(line: string): CefRecord | string {
+export function parseCef(line: string, referenceMs = NaN): CefRecord | string {
   const at = line.indexOf('CEF:');
   if (at === -1) return 'no "CEF:" header';
   const header: string[] = [];
@@ -59,12 +70,17 @@ export function parseCef(line: string): CefRecord | string {
   let syslogTime: string | undefined;
   if (at > 0) {
     const prefix = line.slice(0, at);
-    const m = rfc5424Re.exec(prefix) ?? isoSyslogRe.exec(prefix);
+    const m = rfc5424Re.exec(prefix) ?? isoSyslogRe.exec(prefix) ?? yearSyslogRe.exec(prefix);
     if (m) {
-      syslogTime = m[1];
-      syslogHost = m[2];
+      syslogTime = m[1] === '-' ? undefined : m[1];
+      syslogHost = m[2] === '-' ? undefined : m[2];
     } else {
-      syslogHost = bsdSyslogRe.exec(prefix)?.[1]; // BSD syslog time has no year: not used
+      const bsd = bsdSyslogRe.exec(prefix);
+      if (bsd) {
+        const t = parseBsdSyslogTime(bsd[1]!, referenceMs);
+        syslogTime = Number.isNaN(t) ? bsd[1] : new Date(t).toISOString();
+        syslogHost = bsd[2];
+      }
     }
   }
   return { header, extension: parseExtension(line.slice(i)), syslogHost, syslogTime };
@@ -100,10 +116,14 @@ export function cefLookup(rec: CefRecord): (f: FieldPath) => unknown {
 }
 
 export class CefParser implements LineParser {
-  constructor(private readonly builder: EventBuilder) {}
+  /** `referenceMs`: the file's mtime, to complete the year of BSD syslog times. */
+  constructor(
+    private readonly builder: EventBuilder,
+    private readonly referenceMs = NaN,
+  ) {}
 
   line(text: string, lineNo: number, sink: RecordSink): void {
-    const rec = parseCef(text);
+    const rec = parseCef(text, this.referenceMs);
     if (typeof rec === 'string') return sink.malformed(lineNo, 'invalid-cef', rec, 1, text);
     this.builder.build(cefLookup(rec), lineNo, sink, text);
   }

@@ -3,8 +3,11 @@ import { isObject, parseJsonObject, type LineParser } from './line-parser';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** A format with one JSON object per line: `line` parses it (or reports it malformed), `object` reads it. */
-abstract class JsonObjectLineParser implements LineParser {
+/**
+ * A format read from JSON objects: `line` parses one line (or reports it malformed), `object` reads an
+ * object, whether from a line or cut out of an array or pretty-printed document (`text` undefined then).
+ */
+export abstract class JsonObjectLineParser implements LineParser {
   constructor(protected readonly builder: EventBuilder) {}
 
   line(text: string, lineNo: number, sink: RecordSink): void {
@@ -12,14 +15,14 @@ abstract class JsonObjectLineParser implements LineParser {
     if (obj) this.object(obj, text, lineNo, sink);
   }
 
-  protected abstract object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void;
+  abstract object(obj: Record<string, unknown>, text: string | undefined, lineNo: number, sink: RecordSink): void;
 
   end(): void {}
 }
 
 /** Splunk search export (`output_mode=json`): one `{"preview":..,"result":{..}}` per line. */
 export class SplunkJsonParser extends JsonObjectLineParser {
-  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
+  object(obj: Record<string, unknown>, text: string | undefined, lineNo: number, sink: RecordSink): void {
     const result = obj['result'];
     if (result === undefined) {
       // Rows exported without the wrapper carry _time themselves; preview/lastrow/messages rows are control rows.
@@ -58,7 +61,7 @@ function isBulkAction(obj: Record<string, unknown>): boolean {
  * whole `_search` response gives each of its hits; bulk action lines are skipped.
  */
 export class ElasticNdjsonParser extends JsonObjectLineParser {
-  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
+  object(obj: Record<string, unknown>, text: string | undefined, lineNo: number, sink: RecordSink): void {
     if (isBulkAction(obj)) return sink.skipped();
     const outer = obj['hits'];
     const hits = isObject(outer) ? outer['hits'] : undefined;
@@ -76,7 +79,7 @@ export class ElasticNdjsonParser extends JsonObjectLineParser {
 
 /** OCSF events, one JSON object per line: `time` (epoch ms), `class_uid`, `severity_id`, `metadata.product`. */
 export class OcsfParser extends JsonObjectLineParser {
-  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
+  object(obj: Record<string, unknown>, text: string | undefined, lineNo: number, sink: RecordSink): void {
     const classUid = obj['class_uid'];
     if (typeof classUid !== 'number' || !Number.isInteger(classUid)) {
       return sink.malformed(lineNo, 'missing-class-uid', 'no integer class_uid', 1, text);
@@ -87,7 +90,7 @@ export class OcsfParser extends JsonObjectLineParser {
 
 /** Any JSON lines with a configured timestamp field (and optional system field). */
 export class GenericJsonParser extends JsonObjectLineParser {
-  protected object(obj: Record<string, unknown>, text: string, lineNo: number, sink: RecordSink): void {
+  object(obj: Record<string, unknown>, text: string | undefined, lineNo: number, sink: RecordSink): void {
     this.builder.build((f) => getField(obj, f), lineNo, sink, text);
   }
 }
