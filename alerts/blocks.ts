@@ -1,4 +1,5 @@
 import type { ControlStatus } from '../mappings/evaluate';
+import type { DueLabel } from '../mappings/due';
 import { formatDuration } from '../core/duration';
 import type { Block, TextObject } from './types';
 
@@ -32,7 +33,9 @@ export interface ControlLine {
   title: string;
   status: ControlStatus;
   reason: string;
+  /** When the deciding rule's evidence goes (went) stale, and which of the two (mappings/due.ts). */
   dueAt?: string;
+  dueLabel?: DueLabel;
   evidenceCount: number;
   /** A short extra line, e.g. "was stale since 2026-02-01 (40d)". */
   note?: string;
@@ -80,18 +83,19 @@ export function slackDate(iso: string, format = '{date_short_pretty}'): string {
   return `<!date^${sec}^${format}|${fallback}>`;
 }
 
-function dueText(dueAt: string, now: Date): string {
+/** "goes stale on <date> (in 4d)", "stale since <date> (12d)": the one DUE wording (mappings/due.ts). */
+function dueText(dueAt: string, label: DueLabel, now: Date): string {
   const delta = Date.parse(dueAt) - now.getTime();
-  if (delta > 0) return `due ${slackDate(dueAt)} (in ${formatDuration(delta)})`;
-  if (delta === 0) return `due ${slackDate(dueAt)} (today)`;
-  return `due ${slackDate(dueAt)} (${formatDuration(-delta)} overdue)`;
+  if (delta > 0) return `${label} ${slackDate(dueAt)} (in ${formatDuration(delta)})`;
+  if (delta === 0) return `${label} ${slackDate(dueAt)} (today)`;
+  return `${label} ${slackDate(dueAt)} (${formatDuration(-delta)} ago)`;
 }
 
 /** The section text for one control: id, title, status emoji, reason, due date, evidence count. */
 export function controlSectionText(line: ControlLine, now: Date): string {
   const facts = [
     `${statusEmoji[line.status]} *${line.status}*`,
-    ...(line.dueAt ? [dueText(line.dueAt, now)] : []),
+    ...(line.dueAt ? [dueText(line.dueAt, line.dueLabel ?? 'goes stale on', now)] : []),
     `${line.evidenceCount} evidence record${line.evidenceCount === 1 ? '' : 's'}`,
   ].join(' · ');
   const parts = [

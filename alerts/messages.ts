@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration';
 import { codeUnitOrder } from '../core/order';
+import { dueLabel } from '../mappings/due';
 import type { ControlStatus } from '../mappings/evaluate';
 import {
   buildMessage,
@@ -78,7 +79,7 @@ function line(e: Entry, now: Date): ControlLine {
     title: r.control.title,
     status: r.status,
     reason: r.reason,
-    ...(r.dueAt ? { dueAt: r.dueAt } : {}),
+    ...(r.dueAt ? { dueAt: r.dueAt, dueLabel: dueLabel(r) ?? 'goes stale on' } : {}),
     evidenceCount: r.evidence.length,
     ...(note !== undefined ? { note } : {}),
   };

@@ -1,3 +1,4 @@
+import { dueHeading } from '../mappings/due';
 import type { ControlResult, ControlStatus } from '../mappings/evaluate';
 
 const marks: Record<ControlStatus, string> = {
@@ -9,18 +10,23 @@ const marks: Record<ControlStatus, string> = {
   'not-applicable': 'n/a',
 };
 
-/** Plain-text table: one line per control, wide reason last so it can wrap without breaking columns. */
+/**
+ * Plain-text table: one line per control, wide reason last so it can wrap without breaking columns.
+ * NEWEST, STALE ON and RULE all belong to the deciding rule (mappings/due.ts has STALE ON's meaning).
+ */
 export function renderStatusTable(results: ControlResult[]): string {
   const rows = results.map((r) => [
     r.control.id,
     marks[r.status],
     r.newest ? r.newest.observedAt.slice(0, 10) : '-',
     r.dueAt ? r.dueAt.slice(0, 10) : '-',
+    r.decidingRule ?? '-',
     `${r.control.title}: ${r.reason}`,
   ]);
-  const header = ['CONTROL', 'STATUS', 'NEWEST', 'DUE', 'TITLE: REASON'];
-  const widths = header.slice(0, 4).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ');
+  const header = ['CONTROL', 'STATUS', 'NEWEST', dueHeading.toUpperCase(), 'RULE', 'TITLE: REASON'];
+  const fixed = header.length - 1;
+  const widths = header.slice(0, fixed).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < fixed ? c.padEnd(widths[i]!) : c)).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 

@@ -20,6 +20,29 @@ export interface MaxAge {
   text: string;
 }
 
+/** One attribute test of a selector that the record fails (select.ts `explainMismatch`). */
+export interface PredicateMismatch {
+  /** Dotted attribute path, e.g. `maxGapHours` or `frontMatter.owner`. */
+  path: string;
+  /** The record's value as JSON text (long values cut); absent when the record lacks the attribute. */
+  actual?: string;
+  op: 'eq' | 'ne' | 'in' | 'glob' | 'regex' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists';
+  /** The bound as the mapping file wrote it. */
+  expected: string | number | boolean | (string | number | boolean)[];
+}
+
+/** Why a record fails a selector's `where`: the failing tests, an `any` none of whose branches holds, a `not` that holds. */
+export type Mismatch =
+  PredicateMismatch | { op: 'none-of'; alternatives: Mismatch[][] } | { op: 'excluded'; where: string };
+
+/** The newest record in one selector's scope, and why it does not match. */
+export interface ScopeMismatch {
+  /** The selector's scope in words: "github branch-protection", "siem (source soc)". */
+  scope: string;
+  record: { id: string; observedAt: string };
+  mismatches: Mismatch[];
+}
+
 /** What the evidence alone says about a rule, before any collection failure is taken into account. */
 export type EvidenceCause =
   // Max-age rules.
@@ -31,7 +54,13 @@ export type EvidenceCause =
       /** `evidence-hub upload --topic` values that satisfy the rule. */
       uploadTopics: string[];
     }
-  | { kind: 'no-evidence'; rule: string; description?: string }
+  /** Nothing at all was collected in the scopes of the rule's selectors (known at the evaluation time). */
+  | { kind: 'nothing-collected'; rule: string; description?: string; scopes: string[] }
+  /**
+   * Records were collected in the rule's scopes, but none matches: per scope that has records, the newest
+   * one and the tests it fails, with its actual values.
+   */
+  | { kind: 'no-match'; rule: string; description?: string; checked: ScopeMismatch[] }
   | { kind: 'too-few'; found: number; required: number }
   | { kind: 'fresh'; deciding: DecidingRecord; maxAge: MaxAge; freshUntil: string }
   | { kind: 'in-grace'; deciding: DecidingRecord; maxAge: MaxAge; graceEndsAt: string }
@@ -52,12 +81,25 @@ export type FailureConsequence =
   | { kind: 'no-due-date' }
   | { kind: 'already'; status: 'stale' | 'missing' };
 
+/** One source whose last run failed or collected with problems. */
+export interface FailedSource {
+  source: string;
+  sourceType: string;
+  outcome: 'failed' | 'partial';
+  /** When the run ended. */
+  at: string;
+  error?: string;
+}
+
 /**
  * The last run of a source that feeds the rule failed, or collected with problems. It wins over what
- * the evidence says (`evidence`), because that evidence may no longer be current.
+ * the evidence says (`evidence`), because that evidence may no longer be current. `source` and the
+ * fields next to it describe the first failing source by id; `sources` lists every one.
  */
 export interface CollectionFailedCause {
   kind: 'collection-failed';
+  /** Every failing source that matters to the rule, sorted by id (the first is the one named below). */
+  sources: FailedSource[];
   source: string;
   sourceType: string;
   outcome: 'failed' | 'partial';
@@ -69,8 +111,20 @@ export interface CollectionFailedCause {
   evidence: EvidenceCause;
 }
 
+/**
+ * The rule's own evidence decides, but a source that supplied some of it collected with problems in its last
+ * run (one export file of many was unreadable): the good files' evidence counts, current or stale as it is,
+ * and the problem is named. `collection-failed` is kept for sources that yielded nothing usable for the rule.
+ */
+export interface SourceProblemsCause {
+  kind: 'source-problems';
+  /** The partial runs among the rule's suppliers, sorted by source id. */
+  sources: FailedSource[];
+  evidence: EvidenceCause;
+}
+
 /** Why a rule has its status. */
-export type RuleCause = EvidenceCause | CollectionFailedCause;
+export type RuleCause = EvidenceCause | CollectionFailedCause | SourceProblemsCause;
 
 /** Why a control has its status. */
 export type ControlCause =

@@ -1,10 +1,12 @@
 import type { Control } from './catalog';
-import type { ControlCause, EvidenceCause, FailureConsequence, RuleCause } from './causes';
+import type { ControlCause, FailedSource, FailureConsequence, RuleCause } from './causes';
 import type { MappingSet, NotApplicable, Rule } from './load';
 import { controlReason, ruleReason } from './reasons';
 import type { IndexedArtifact } from './indexed-artifact';
 import type { GroupTest, MatcherContext } from './select';
 import { ArtifactBuckets } from './buckets';
+import { unmatchedCause } from './unmatched';
+import { ChangeSets, perChangeResult, type Judgement } from './per-change';
 
 export type { ControlCause, RuleCause } from './causes';
 
@@ -39,6 +41,11 @@ export interface RuleResult {
   cause: RuleCause;
   /** The cause as one English sentence (reasons.ts), for people; never parsed. */
   reason: string;
+  /**
+   * When the rule's evidence goes stale (still fresh or in grace) or went stale (stale): the deciding
+   * record's observedAt + max age + grace, or a change's first record + grace. Absent when nothing can
+   * go stale (missing, no open change). The one meaning of DUE everywhere (docs/mappings.md).
+   */
   dueAt?: string;
   newest?: { id: string; observedAt: string };
   /** Artifact ids that decided the status. */
@@ -52,7 +59,11 @@ export interface ControlResult {
   cause: ControlCause;
   /** The cause as one English sentence (reasons.ts), for people; never parsed. */
   reason: string;
+  /** The rule whose result is the control's (absent when no rule decides: unmapped, not applicable). */
+  decidingRule?: string;
+  /** The deciding rule's `dueAt` (same meaning): never another rule's date. */
   dueAt?: string;
+  /** The deciding rule's newest record. */
   newest?: { id: string; observedAt: string };
   evidence: string[];
   rules: RuleResult[];
@@ -101,29 +112,34 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       return { control, status: 'missing', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
     const results = rules.map((r) => ruleResults.get(r.id)!);
-    const worst = [...results].sort(
-      (a, b) => severity[b.status] - severity[a.status] || a.rule.localeCompare(b.rule),
-    )[0]!;
-    const dueAts = results
-      .map((r) => r.dueAt)
-      .filter((d): d is string => d !== undefined)
-      .sort();
-    const newest = results
-      .map((r) => r.newest)
-      .filter((n): n is NonNullable<typeof n> => n !== undefined)
-      .sort((a, b) => b.observedAt.localeCompare(a.observedAt) || a.id.localeCompare(b.id))[0];
+    const worst = [...results].sort(decidingFirst)[0]!;
     const cause: ControlCause = { kind: 'rule', rule: worst.rule, rules: results.length, cause: worst.cause };
+    // Status, reason and dates all come from the one deciding rule: a missing control never shows a
+    // healthy rule's due date or newest record.
     return {
       control,
       status: worst.status,
       cause,
       reason: controlReason(cause),
-      ...(dueAts[0] ? { dueAt: dueAts[0] } : {}),
-      ...(newest ? { newest } : {}),
+      decidingRule: worst.rule,
+      ...(worst.dueAt ? { dueAt: worst.dueAt } : {}),
+      ...(worst.newest ? { newest: worst.newest } : {}),
       evidence: [...new Set(results.flatMap((r) => r.evidence))].sort(),
       rules: results,
     };
   });
+}
+
+/**
+ * The rule that decides a control: the most severe; among equals the one that goes (went) stale first,
+ * since the control's DUE is its date; then by id, so the answer never depends on rule order.
+ */
+function decidingFirst(a: RuleResult, b: RuleResult): number {
+  return (
+    severity[b.status] - severity[a.status] ||
+    (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff') ||
+    a.rule.localeCompare(b.rule)
+  );
 }
 
 const rank: Record<SourceRun['status'], number> = { ok: 0, partial: 1, failed: 2 };
@@ -184,44 +200,9 @@ function evaluateRules(
       group.map((r) => r.selectors),
     );
     scanMatches(scans, test, candidates, now);
-    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, changeSets, now));
+    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, now));
   }
   return results;
-}
-
-/**
- * The changes per-change rules owe records for, by change key, each with its earliest record in the
- * window. Rules with the same `changes`, key and window (every MLflow rule asks about the same production
- * versions) share one scan of the change buckets.
- */
-class ChangeSets {
-  private readonly sets = new Map<string, Map<string, IndexedArtifact>>();
-
-  constructor(
-    private readonly buckets: ArtifactBuckets,
-    private readonly now: number,
-  ) {}
-
-  of(f: Extract<Rule['freshness'], { type: 'perChange' }>): Map<string, IndexedArtifact> {
-    const id = `${f.changesKey}\u0000${f.key}\u0000${f.windowMs}`;
-    let firstSeen = this.sets.get(id);
-    if (firstSeen) return firstSeen;
-    firstSeen = new Map();
-    for (const a of this.buckets.candidates(f.changeScopes)) {
-      if (this.now - a.observedAt > f.windowMs) break; // newest first: everything after is older still
-      if (a.observedAt > this.now || a.collectedAt > this.now || !f.changes(a)) continue;
-      const k = keyValue(a, f.key);
-      if (k !== undefined) firstSeen.set(k, a); // newest-first order: the last write keeps the earliest record
-    }
-    this.sets.set(id, firstSeen);
-    return firstSeen;
-  }
-}
-
-/** The value of a per-change key attribute as a string (numbers too), or undefined. */
-function keyValue(a: IndexedArtifact, key: string): string | undefined {
-  const v = a.attributes[key];
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 }
 
 interface Scan {
@@ -281,27 +262,40 @@ function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly Indexe
   }
 }
 
-/** A rule's outcome before its sentence is written: `reason` always comes from `cause`, in reasons.ts. */
-type Judgement = Omit<RuleResult, 'reason' | 'cause'> & { cause: EvidenceCause };
-
 function withReason<C extends RuleCause>(j: Omit<RuleResult, 'reason' | 'cause'> & { cause: C }): RuleResult {
   return { ...j, reason: ruleReason(j.cause) };
 }
 
-function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult {
+function ruleResult(
+  scan: Scan,
+  candidates: readonly IndexedArtifact[],
+  changeSets: ChangeSets,
+  now: number,
+): RuleResult {
   const { rule } = scan;
   const base =
     rule.freshness.type === 'maxAge'
-      ? maxAgeResult(rule, scan, now)
+      ? maxAgeResult(rule, scan, candidates, now)
       : perChangeResult(rule, scan.newest, changeSets.of(rule.freshness), now);
   // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
   // none at all (the failed source may be where it would come from). A broken folder that never fed a
   // control does not turn that control's healthy evidence into an alarm.
-  const failed = scan.failedRuns
+  const flagged = scan.failedRuns
     .filter((r) => scan.newest.length === 0 || scan.suppliers.has(r.source))
     .sort((a, b) => a.source.localeCompare(b.source));
-  if (failed.length === 0) return withReason(base);
-  const f = failed[0]!;
+  // A partial run that still supplied this rule's evidence does not hide it: the good files decide and
+  // the problem is named. Only a source that yielded nothing usable for the rule makes it collection-failed.
+  const usable = (r: SourceRun) => r.status === 'partial' && scan.suppliers.has(r.source);
+  const failed = flagged.filter((r) => !usable(r));
+  const withProblems = flagged.filter(usable);
+  if (failed.length === 0) {
+    if (withProblems.length === 0) return withReason(base);
+    return withReason({
+      ...base,
+      cause: { kind: 'source-problems', sources: withProblems.map(failedSource), evidence: base.cause },
+    });
+  }
+  const sources = failed.map(failedSource);
   const consequence: FailureConsequence =
     base.status === 'fresh' || base.status === 'due-soon'
       ? base.dueAt
@@ -313,18 +307,25 @@ function ruleResult(scan: Scan, changeSets: ChangeSets, now: number): RuleResult
     status: 'collection-failed',
     cause: {
       kind: 'collection-failed',
-      source: f.source,
-      sourceType: f.sourceType,
-      outcome: f.status === 'partial' ? 'partial' : 'failed',
-      at: iso(f.at),
-      ...(f.error !== undefined ? { error: f.error } : {}),
+      sources,
+      ...sources[0]!,
       consequence,
       evidence: base.cause,
     },
   });
 }
 
-function maxAgeResult(rule: Rule, scan: Scan, now: number): Judgement {
+function failedSource(r: SourceRun): FailedSource {
+  return {
+    source: r.source,
+    sourceType: r.sourceType,
+    outcome: r.status === 'partial' ? 'partial' : 'failed',
+    at: iso(r.at),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+  };
+}
+
+function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifact[], now: number): Judgement {
   const matched = scan.newest;
   if (rule.freshness.type !== 'maxAge') throw new Error('unreachable');
   const { maxAgeMs, graceMs, text } = rule.freshness;
@@ -336,7 +337,7 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): Judgement {
       status: 'missing',
       cause: rule.sourceTypes.includes('manual')
         ? { kind: 'needs-upload', rule: rule.id, ...description, uploadTopics: [...rule.uploadTopics] }
-        : { kind: 'no-evidence', rule: rule.id, ...description },
+        : unmatchedCause(rule, candidates, now),
       evidence: [],
     };
   }
@@ -354,6 +355,8 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): Judgement {
   }
   const decidingSet = matched.slice(0, rule.minCount).map((a) => a.id);
   const expiresAt = deciding.observedAt + maxAgeMs;
+  // DUE: the instant the status turns stale, the same for fresh, in-grace and stale evidence.
+  const staleAt = iso(expiresAt + graceMs);
   const age = now - deciding.observedAt;
   const record = { id: deciding.id, observedAt: iso(deciding.observedAt), count: rule.minCount };
   const maxAge = { ms: maxAgeMs, text };
@@ -363,18 +366,17 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): Judgement {
       rule: rule.id,
       status: 'fresh',
       cause: { kind: 'fresh', deciding: record, maxAge, freshUntil: iso(expiresAt) },
-      dueAt: iso(expiresAt),
+      dueAt: staleAt,
       newest: newestInfo,
       evidence: decidingSet,
     };
   }
   if (age <= maxAgeMs + graceMs) {
-    const graceEnd = expiresAt + graceMs;
     return {
       rule: rule.id,
       status: 'due-soon',
-      cause: { kind: 'in-grace', deciding: record, maxAge, graceEndsAt: iso(graceEnd) },
-      dueAt: iso(graceEnd),
+      cause: { kind: 'in-grace', deciding: record, maxAge, graceEndsAt: staleAt },
+      dueAt: staleAt,
       newest: newestInfo,
       evidence: decidingSet,
     };
@@ -383,71 +385,8 @@ function maxAgeResult(rule: Rule, scan: Scan, now: number): Judgement {
     rule: rule.id,
     status: 'stale',
     cause: { kind: 'too-old', deciding: record, maxAge, ageMs: age },
-    dueAt: iso(expiresAt + graceMs),
+    dueAt: staleAt,
     newest: newestInfo,
     evidence: decidingSet,
-  };
-}
-
-function perChangeResult(
-  rule: Rule,
-  matched: IndexedArtifact[],
-  firstSeen: ReadonlyMap<string, IndexedArtifact>,
-  now: number,
-): Judgement {
-  if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
-  const { key, windowMs, graceMs, text } = rule.freshness;
-  // The newest record of each change; only changes in the window need one, and once all have it, older
-  // records cannot change the answer.
-  const recordsByKey = new Map<string, IndexedArtifact>();
-  for (let i = 0; i < matched.length && recordsByKey.size < firstSeen.size; i++) {
-    const k = keyValue(matched[i]!, key);
-    if (k !== undefined && firstSeen.has(k) && !recordsByKey.has(k)) recordsByKey.set(k, matched[i]!);
-  }
-  const newest = matched[0] ? { id: matched[0].id, observedAt: iso(matched[0].observedAt) } : undefined;
-  if (firstSeen.size === 0) {
-    return {
-      rule: rule.id,
-      status: 'fresh',
-      cause: { kind: 'no-changes', windowMs, requirement: text },
-      ...(newest ? { newest } : {}),
-      evidence: [],
-    };
-  }
-  const keys = [...firstSeen.keys()].sort();
-  const lacking = keys.filter((k) => !recordsByKey.has(k));
-  const evidence = keys.map((k) => recordsByKey.get(k)?.id).filter((x): x is string => x !== undefined);
-  if (lacking.length === 0) {
-    return {
-      rule: rule.id,
-      status: 'fresh',
-      cause: { kind: 'changes-recorded', changes: keys.length, windowMs, requirement: text },
-      ...(newest ? { newest } : {}),
-      evidence,
-    };
-  }
-  const isInGrace = (k: string) => now - firstSeen.get(k)!.observedAt <= graceMs;
-  const inGrace = lacking.filter(isInGrace);
-  const overdue = lacking.filter((k) => !isInGrace(k));
-  if (overdue.length === 0) {
-    // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
-    let due = Number.POSITIVE_INFINITY;
-    for (const k of inGrace) due = Math.min(due, firstSeen.get(k)!.observedAt + graceMs);
-    return {
-      rule: rule.id,
-      status: 'due-soon',
-      cause: { kind: 'changes-in-grace', inGrace },
-      dueAt: iso(due),
-      ...(newest ? { newest } : {}),
-      evidence,
-    };
-  }
-  const status = evidence.length === 0 && matched.length === 0 ? 'missing' : 'stale';
-  return {
-    rule: rule.id,
-    status,
-    cause: { kind: 'changes-overdue', changes: keys.length, overdue, inGrace },
-    ...(newest ? { newest } : {}),
-    evidence,
   };
 }

@@ -1,5 +1,13 @@
 import { formatDuration } from '../core/duration';
-import type { CollectionFailedCause, ControlCause, DecidingRecord, FailureConsequence, RuleCause } from './causes';
+import type {
+  CollectionFailedCause,
+  ControlCause,
+  DecidingRecord,
+  FailureConsequence,
+  Mismatch,
+  RuleCause,
+  ScopeMismatch,
+} from './causes';
 
 /**
  * The one place where a cause becomes the English `reason` sentence shown by `status`, Slack and the
@@ -23,6 +31,52 @@ export function failureOutcomeText(outcome: CollectionFailedCause['outcome']): '
   return outcome === 'partial' ? 'collected with problems' : 'failed';
 }
 
+const opText: Record<string, string> = { ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤' };
+
+/** "maxGapHours is 33404.94, rule needs ≤ 24"; "protected is false" (a boolean says it all). */
+export function mismatchText(m: Mismatch): string {
+  switch (m.op) {
+    case 'none-of':
+      return `none of: ${m.alternatives.map((a) => a.map(mismatchText).join(' and ')).join('; or ')}`;
+    case 'excluded':
+      return `matches the excluded ${m.where}`;
+  }
+  const is = `${m.path} is ${m.actual ?? 'absent'}`;
+  const bound = Array.isArray(m.expected)
+    ? m.expected.map((x) => JSON.stringify(x)).join(', ')
+    : JSON.stringify(m.expected);
+  switch (m.op) {
+    case 'eq':
+      return typeof m.expected === 'boolean' && m.actual !== undefined ? is : `${is}, rule needs ${bound}`;
+    case 'in':
+      return `${is}, rule needs one of ${bound}`;
+    case 'glob':
+      return `${is}, rule needs glob ${bound}`;
+    case 'regex':
+      return `${is}, rule needs regex ${bound}`;
+    case 'exists':
+      return m.expected === true ? `${m.path} is absent` : `${is}, rule needs it absent`;
+    default:
+      return `${is}, rule needs ${opText[m.op]} ${typeof m.expected === 'number' ? m.expected : bound}`;
+  }
+}
+
+/** "newest github branch-protection record gh:x (observed 2026-03-01): protected is false". */
+function scopeMismatchText(c: ScopeMismatch): string {
+  const why = c.mismatches.length > 0 ? c.mismatches.map(mismatchText).join(', ') : 'no test failed';
+  return `newest ${c.scope} record ${c.record.id} (observed ${day(c.record.observedAt)}): ${why}`;
+}
+
+/** "3 sources failed: a, b, c" and "and 2 more"; the cause lists every one. */
+function failedSourcesText(cause: CollectionFailedCause): string {
+  const all = cause.sources;
+  if (all.length === 1) return `source "${cause.source}" ${failureOutcomeText(cause.outcome)}`;
+  const outcomes = new Set(all.map((s) => failureOutcomeText(s.outcome)));
+  const names = all.slice(0, 3).map((s) => s.source);
+  const more = all.length > 3 ? ` and ${all.length - 3} more` : '';
+  return `${all.length} sources ${[...outcomes].sort().reverse().join(' or ')}: ${names.join(', ')}${more}; "${cause.source}" ${failureOutcomeText(cause.outcome)}`;
+}
+
 function consequenceText(c: FailureConsequence): string {
   switch (c.kind) {
     case 'goes-stale':
@@ -38,8 +92,10 @@ export function ruleReason(cause: RuleCause): string {
   switch (cause.kind) {
     case 'needs-upload':
       return `needs a manual upload${cause.description ? `: ${cause.description}` : ''}${cause.uploadTopics.length > 0 ? ` (evidence-hub upload FILE --topic ${cause.uploadTopics.join('|')})` : ''}`;
-    case 'no-evidence':
-      return `no evidence matches rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}`;
+    case 'nothing-collected':
+      return `nothing collected for rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''} from ${cause.scopes.join(' or ')}`;
+    case 'no-match':
+      return `collected, but no record matches rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}: ${cause.checked.map(scopeMismatchText).join('; ')}`;
     case 'too-few':
       return `${cause.found} of ${cause.required} required records exist`;
     case 'fresh':
@@ -57,7 +113,11 @@ export function ruleReason(cause: RuleCause): string {
     case 'changes-overdue':
       return `${cause.overdue.length} of ${cause.changes} change(s) have no record: ${keyList(cause.overdue)}`;
     case 'collection-failed':
-      return `source "${cause.source}" ${failureOutcomeText(cause.outcome)} at ${cause.at}: ${cause.error ?? 'unknown error'}${consequenceText(cause.consequence)}`;
+      return `${failedSourcesText(cause)} at ${cause.at}: ${cause.error ?? 'unknown error'}${consequenceText(cause.consequence)}`;
+    case 'source-problems':
+      return `${ruleReason(cause.evidence)}; ${cause.sources
+        .map((s) => `source "${s.source}" collected with problems at ${s.at}: ${s.error ?? 'no detail'}`)
+        .join('; ')}`;
   }
 }
 

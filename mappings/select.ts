@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import type { Mismatch, PredicateMismatch } from './causes';
 import type { Predicate, Selector, Where } from './schema';
 
 /** What selection needs to know about an artifact: no content, only its metadata. */
@@ -110,6 +111,63 @@ export function compileWhere(where: Where, ctx = new MatcherContext()): AttrTest
 export function compilePredicate(pred: Predicate, ctx = new MatcherContext()): ValueTest {
   const g = new Generator(ctx);
   return g.build('v', `return ${g.predicate(pred, '', 'v')};`) as ValueTest;
+}
+
+/**
+ * Why `attributes` fail `where`, test by test, with the actual values: empty when they match. The
+ * interpretive twin of the compiled test, for the slow path only (a rule nothing matched): each test's
+ * truth still comes from `compilePredicate`, so the two can never disagree on what matches.
+ */
+export function explainMismatch(where: Where, attributes: Readonly<Record<string, unknown>>): Mismatch[] {
+  if ('all' in where && Array.isArray(where.all))
+    return (where.all as Where[]).flatMap((w) => explainMismatch(w, attributes));
+  if ('any' in where && Array.isArray(where.any)) {
+    const alternatives = (where.any as Where[]).map((w) => explainMismatch(w, attributes));
+    return alternatives.some((a) => a.length === 0) ? [] : [{ op: 'none-of', alternatives }];
+  }
+  if ('not' in where && typeof where.not === 'object' && where.not !== null && !Array.isArray(where.not)) {
+    const inner = where.not as Where;
+    return explainMismatch(inner, attributes).length === 0 ? [{ op: 'excluded', where: JSON.stringify(inner) }] : [];
+  }
+  const out: Mismatch[] = [];
+  for (const [path, pred] of Object.entries(where as Record<string, Predicate>)) {
+    const value = attributeAt(attributes, path);
+    const tests: [PredicateMismatch['op'], PredicateMismatch['expected']][] =
+      typeof pred === 'object'
+        ? (Object.entries(pred) as [PredicateMismatch['op'], PredicateMismatch['expected']][])
+        : [['eq', pred]];
+    for (const [op, expected] of tests) {
+      if (testOf(where, path, op, expected)(value)) continue;
+      out.push({ path, op, expected, ...(value !== undefined && value !== null ? { actual: valueText(value) } : {}) });
+    }
+  }
+  return out;
+}
+
+/** Compiled single-op tests per `where` leaf object: an audit pack explains the same rule at many dates. */
+const explainTests = new WeakMap<object, Map<string, ValueTest>>();
+
+function testOf(leaf: object, path: string, op: string, expected: unknown): ValueTest {
+  let tests = explainTests.get(leaf);
+  if (!tests) explainTests.set(leaf, (tests = new Map()));
+  const key = `${path}\u0000${op}`;
+  let test = tests.get(key);
+  if (!test) tests.set(key, (test = compilePredicate({ [op]: expected } as Predicate)));
+  return test;
+}
+
+/** The value at a dotted path, read as the compiled lookups read it (objects only, never into arrays). */
+function attributeAt(attributes: Readonly<Record<string, unknown>>, path: string): unknown {
+  let v: unknown = attributes;
+  for (const k of path.split('.'))
+    v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** JSON text, cut at 80 characters: causes travel in index.json and long lists would swamp the reason. */
+function valueText(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 class Generator {

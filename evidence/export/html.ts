@@ -1,4 +1,5 @@
 import { decidingRuleCause } from '../../mappings/causes';
+import { dueHeading, dueLabel, dueText } from '../../mappings/due';
 import { statuses, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
 import { failureOutcomeText } from '../../mappings/reasons';
 import type { ControlView, PackModel, TimelinePoint } from './model';
@@ -91,7 +92,8 @@ export function timelineSvg(
     const x0 = x(p.at);
     const x1 = i + 1 < points.length ? x(points[i + 1]!.at) : Math.max(evalEnd, x0 + Math.min(4, width - x0));
     const w = Math.max(i + 1 < points.length ? 0.5 : 2, x1 - x0);
-    const tip = `${day(p.at)}: ${p.status}${p.dueAt ? `, due ${day(p.dueAt)}` : ''} (${p.reason})`;
+    const due = dueText(p);
+    const tip = `${day(p.at)}: ${p.status}${due ? `, ${due}` : ''} (${p.reason})`;
     parts.push(
       `<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`,
     );
@@ -139,7 +141,7 @@ export function renderSummary(model: PackModel): string {
     .map(
       (c) => `<tr data-control="${esc(c.id)}" data-status="${c.result.status}"${failedSourceAttr(c.result)}>
 <td><a href="controls/${esc(c.id)}.html">${esc(c.id)}</a></td><td>${esc(c.title)}<div class="small">${esc(c.groupTitle)}</div></td>
-<td>${badge(c.result.status)}</td><td>${c.result.dueAt ? esc(day(c.result.dueAt)) : '&ndash;'}</td><td class="num">${c.evidence.length}</td>
+<td>${badge(c.result.status)}</td><td>${c.result.dueAt ? esc(day(c.result.dueAt)) : '&ndash;'}</td><td>${c.result.decidingRule ? `<code>${esc(c.result.decidingRule)}</code>` : '&ndash;'}</td><td class="num">${c.evidence.length}</td>
 <td>${timelineSvg(model, c.timeline, 180, 12, false)}</td></tr>`,
     )
     .join('\n');
@@ -180,7 +182,7 @@ ${problems}${future}
 <h2>Status at the end of the window</h2>
 <p>${model.controls.length} control(s), evaluated as of ${esc(time(model.evaluatedAt))} from everything the evidence store knew by then. The bar shows each control's status at the window start, at the start of every month and at the end.</p>
 ${counts(model)}
-<table id="controls"><thead><tr><th>Control</th><th>Title</th><th>Status</th><th>Due</th><th>Evidence in pack</th><th>Over the window</th></tr></thead><tbody>
+<table id="controls"><thead><tr><th>Control</th><th>Title</th><th>Status</th><th>${dueHeading}</th><th>Rule</th><th>Evidence in pack</th><th>Over the window</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 <h2>Statement of Applicability</h2>
@@ -223,14 +225,21 @@ ${c.evidence
 /** The failing source of a collection-failed control, from its cause: the row names it for scripts. */
 function failedSourceAttr(r: ControlResult): string {
   const cause = decidingRuleCause(r.cause);
-  return cause?.kind === 'collection-failed' ? ` data-failed-source="${esc(cause.source)}"` : '';
+  return cause?.kind === 'collection-failed'
+    ? ` data-failed-source="${esc(cause.sources.map((f) => f.source).join(' '))}"`
+    : '';
 }
 
 /** On a collection-failed control's page: which source, when, and where the summary lists the failures. */
 function failedSourceNote(r: ControlResult): string {
   const cause = decidingRuleCause(r.cause);
   if (cause?.kind !== 'collection-failed') return '';
-  return `\n<p class="small" id="failed-source">Source <b>${esc(cause.source)}</b> (${esc(cause.sourceType)}) ${failureOutcomeText(cause.outcome)} at ${esc(time(cause.at))}; see the collection failures on the <a href="../index.html">summary</a>.</p>`;
+  // Every failing source, not only the first: each may be the one to fix.
+  const each = cause.sources.map(
+    (f) =>
+      `Source <b>${esc(f.source)}</b> (${esc(f.sourceType)}) ${failureOutcomeText(f.outcome)} at ${esc(time(f.at))}`,
+  );
+  return `\n<p class="small" id="failed-source">${each.join('; ')}; see the collection failures on the <a href="../index.html">summary</a>.</p>`;
 }
 
 export function renderControlPage(model: PackModel, c: ControlView): string {
@@ -238,7 +247,7 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
   const points = c.timeline
     .map(
       (p) =>
-        `<tr><td class="d">${esc(time(p.at))}</td><td>${badge(p.status)}</td><td class="d">${p.dueAt ? esc(day(p.dueAt)) : '&ndash;'}</td><td class="reason">${esc(p.reason)}</td></tr>`,
+        `<tr><td class="d">${esc(time(p.at))}</td><td>${badge(p.status)}</td><td class="d">${p.dueAt ? esc(dueText(p) ?? day(p.dueAt)) : '&ndash;'}</td><td class="reason">${esc(p.reason)}</td></tr>`,
     )
     .join('\n');
   const decided =
@@ -262,12 +271,12 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
   const body = `<nav><a href="../index.html">&larr; all controls</a></nav>
 <h1>${esc(c.id)} ${esc(c.title)}</h1>
 <p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${esc(time(model.window.from))} to ${esc(time(model.window.to))}.</p>
-<p>Status at ${esc(time(model.evaluatedAt))}: ${badge(r.status)}${r.dueAt ? ` &middot; due <b>${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
+<p>Status at ${esc(time(model.evaluatedAt))}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
 <p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}
 ${c.justification !== undefined ? `<p><b>Statement of Applicability:</b> not applicable: ${esc(c.justification)}</p>` : ''}
 <h2>Freshness over the window</h2>
 ${timelineSvg(model, c.timeline, 720, 24, true)}
-<table id="timeline"><thead><tr><th>Evaluated at</th><th>Status</th><th>Due</th><th>Reason</th></tr></thead><tbody>
+<table id="timeline"><thead><tr><th>Evaluated at</th><th>Status</th><th>${dueHeading}</th><th>Reason</th></tr></thead><tbody>
 ${points}
 </tbody></table>
 ${decided}

@@ -55,6 +55,7 @@ export interface TimelinePoint {
   cause: ControlCause;
   /** The cause as a sentence (mappings/reasons.ts). */
   reason: string;
+  /** As ControlResult.dueAt: when the deciding rule's evidence goes (went) stale. */
   dueAt?: string;
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decidingRuleCause } from '../../mappings/causes';
+import { dueLabel } from '../../mappings/due';
 import type { ControlResult } from '../../mappings/evaluate';
 import { buildPackModel, type ExportHub, type PackModel, type PackWindowOptions } from './model';
 
@@ -106,7 +107,11 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
       description: c.result.reason,
       props: [
         { name: 'evidence-status', ns, value: c.result.status },
-        ...(c.result.dueAt ? [{ name: 'due', ns, value: c.result.dueAt }] : []),
+        ...(c.result.decidingRule ? [{ name: 'deciding-rule', ns, value: c.result.decidingRule }] : []),
+        // DUE's one meaning (mappings/due.ts): when the deciding rule's evidence goes, or went, stale.
+        ...(c.result.dueAt
+          ? [{ name: 'due', ns, value: c.result.dueAt, class: dueLabel(c.result)!.replace(/ /g, '-') }]
+          : []),
         ...failedSourceProps(c.result),
       ],
       target: {
@@ -176,10 +181,11 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
 function failedSourceProps(r: ControlResult): Json[] {
   const cause = decidingRuleCause(r.cause);
   if (cause?.kind !== 'collection-failed') return [];
-  return [
-    { name: 'failed-source', ns, value: cause.source },
-    { name: 'failed-source-at', ns, value: cause.at },
-  ];
+  // Every failing source, each with the end of its failed run (props pair up in order).
+  return cause.sources.flatMap((f) => [
+    { name: 'failed-source', ns, value: f.source },
+    { name: 'failed-source-at', ns, value: f.at },
+  ]);
 }
 
 /** fresh and due-soon satisfy the objective; stale, missing and a failed collection do not. */

@@ -114,15 +114,16 @@ describe('staleness monitor', () => {
     expect(sent.every((m) => m.channel === 'C0AIOPS01')).toBe(true);
     // Each message names the control; the alert mentions the owners.
     expect(sent.every((m) => text(m).includes('A.6.2.6'))).toBe(true);
+    // By heading first: a due-soon alert also says when its evidence "goes stale on" (mappings/due.ts).
     const kinds = sent.map((m) =>
       m.thread_ts
         ? 'recovery'
-        : /stale/i.test(text(m))
-          ? /remind/i.test(text(m))
-            ? 'reminder'
-            : 'stale'
-          : /due/i.test(text(m))
-            ? 'due-soon'
+        : /Evidence due soon/.test(text(m))
+          ? 'due-soon'
+          : /stale/i.test(text(m))
+            ? /remind/i.test(text(m))
+              ? 'reminder'
+              : 'stale'
             : 'other',
     );
     expect(kinds).toEqual(['due-soon', 'stale', 'reminder', 'reminder', 'recovery']);

@@ -6,7 +6,7 @@ const ruleCauses: Record<Exclude<ControlStatus, 'not-applicable' | 'collection-f
   fresh: { kind: 'no-changes', windowMs: 30 * 86_400_000, requirement: 'a record per change' },
   'due-soon': { kind: 'changes-in-grace', inGrace: ['v1'] },
   stale: { kind: 'changes-overdue', changes: 1, overdue: ['v1'], inGrace: [] },
-  missing: { kind: 'no-evidence', rule: 'fixture-rule' },
+  missing: { kind: 'nothing-collected', rule: 'fixture-rule', scopes: ['fixture'] },
 };
 
 /** The cause of a collection failure of `source`, as the evaluator describes one. */
@@ -17,17 +17,21 @@ export function sourceFailure(f: {
   outcome?: 'failed' | 'partial';
   rules?: number;
 }): ControlCause {
+  const failed = {
+    source: f.source,
+    sourceType: 'fixture',
+    outcome: f.outcome ?? 'failed',
+    at: f.at,
+    ...(f.error !== undefined ? { error: f.error } : {}),
+  };
   return {
     kind: 'rule',
     rule: 'fixture-rule',
     rules: f.rules ?? 1,
     cause: {
       kind: 'collection-failed',
-      source: f.source,
-      sourceType: 'fixture',
-      outcome: f.outcome ?? 'failed',
-      at: f.at,
-      ...(f.error !== undefined ? { error: f.error } : {}),
+      sources: [failed],
+      ...failed,
       consequence: { kind: 'no-due-date' },
       evidence: ruleCauses.fresh,
     },

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArtifactBuckets } from '../../mappings/buckets';
-import { evaluate, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
+import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
 import type { MappingSet } from '../../mappings/load';
 import { DAY, doc, mappingsFrom } from '../support/mapping-fixture';
 
@@ -25,6 +25,17 @@ function statusOf(
 }
 
 const t0 = Date.parse('2026-01-01T00:00:00Z');
+
+/** A control's status, dates and reason all come from its deciding rule; a missing control has no due date. */
+function expectCoherent(c: ControlResult): void {
+  if (c.status === 'missing') expect(c.dueAt).toBeUndefined();
+  if (c.decidingRule === undefined) return;
+  const rule = c.rules.find((r) => r.rule === c.decidingRule)!;
+  expect(c.status).toBe(rule.status);
+  expect(c.dueAt).toBe(rule.dueAt);
+  expect(c.newest).toEqual(rule.newest);
+  if (c.cause.kind === 'rule') expect(c.cause.cause).toEqual(rule.cause);
+}
 
 describe('evaluator: max age and grace', () => {
   it('is fresh exactly at max age, due-soon inside grace, stale after grace', async () => {
@@ -53,11 +64,15 @@ describe('evaluator: max age and grace', () => {
     expect(r.evidence).toEqual(['docs:policies/new.md']);
   });
 
-  it('is missing when nothing matches, and says which rule', async () => {
+  it('is missing when nothing matches, and says which rule and which test the newest record fails', async () => {
     const m = await mappingsFrom(policyRule);
     const r = statusOf(m, [doc('other/x.md', t0)], t0);
     expect(r.status).toBe('missing');
-    expect(r.reason).toContain('no evidence matches rule "ai-policy"');
+    // Collected but failing is told apart from never collected (issue 15).
+    expect(r.reason).toBe(
+      'collected, but no record matches rule "ai-policy": newest folder record docs:other/x.md (observed 2026-01-01): path is "other/x.md", rule needs glob "policies/**"',
+    );
+    expect(statusOf(m, [], t0).reason).toBe('nothing collected for rule "ai-policy" from folder');
   });
 
   it('as of a date before any evidence existed: missing', async () => {
@@ -134,7 +149,9 @@ describe('evaluator: collection failures', () => {
     expect(r.status).toBe('collection-failed');
     expect(r.reason).toContain('source "docs" failed');
     expect(r.reason).toContain('token expired');
-    expect(r.reason).toContain('evidence goes stale in 4d');
+    // 365d max age + 30d grace: the evidence turns stale 34 days on (DUE includes the grace).
+    expect(r.reason).toContain('evidence goes stale in 34d (2026-02-04)');
+    expect(r.dueAt).toBe(new Date(t0 + 34 * DAY).toISOString());
   });
 
   it('a later successful run clears the failure; failures of unrelated sources do not count', async () => {
@@ -178,17 +195,21 @@ describe('evaluator: collection failures behind newer evidence', () => {
 });
 
 describe('evaluator: sources collected with problems', () => {
-  it('a partial run keeps its evidence counting but flags the controls it feeds', async () => {
+  it('a partial run keeps its evidence deciding and names the problem; nothing usable is collection-failed', async () => {
     const m = await mappingsFrom(policyRule);
     const runs: SourceRun[] = [
       { source: 'docs', sourceType: 'folder', at: t0, status: 'partial', error: '1 of 3 export file(s) failed' },
     ];
+    // The good files' evidence decides (issue #15: one bad file never hides good evidence)...
     const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0, runs);
-    expect(r.status).toBe('collection-failed');
-    expect(r.reason).toMatch(
-      /^source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed; evidence goes stale in 365d/,
-    );
+    expect(r.status).toBe('fresh');
+    expect(r.cause).toMatchObject({ kind: 'rule', cause: { kind: 'source-problems', evidence: { kind: 'fresh' } } });
+    expect(r.reason).toMatch(/; source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed$/);
     expect(r.evidence).toEqual(['docs:policies/ai-policy.md']);
+    // ...and a partial run that yielded nothing for the rule leaves it collection-failed.
+    const none = statusOf(m, [], t0, runs);
+    expect(none.status).toBe('collection-failed');
+    expect(none.reason).toMatch(/^source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed/);
     expect(
       statusOf(m, [doc('policies/ai-policy.md', t0)], t0 + 1, [
         ...runs,
@@ -239,6 +260,96 @@ describe('evaluator: per change', () => {
   });
 });
 
+describe('evaluator: the deciding rule', () => {
+  const twoRules =
+    policyRule +
+    `  - id: training-records
+    controls: [A.2.2]
+    select: { source: manual, kind: record, where: { topic: training } }
+    freshness: 365d
+`;
+
+  it('a missing control shows neither the due date nor the newest record of its healthy rule', async () => {
+    const m = await mappingsFrom(twoRules);
+    const r = statusOf(m, [doc('policies/ai-policy.md', t0 - 10 * DAY)], t0);
+    expect(r).toMatchObject({ status: 'missing', decidingRule: 'training-records' });
+    expect(r.dueAt).toBeUndefined();
+    expect(r.newest).toBeUndefined();
+    expect(r.rules.find((x) => x.rule === 'ai-policy')!.dueAt).toBe(new Date(t0 + 385 * DAY).toISOString());
+    expectCoherent(r);
+  });
+
+  it("a stale control shows the stale rule's record and the day it went stale, not a fresher rule's", async () => {
+    const m = await mappingsFrom(
+      policyRule +
+        `  - id: acknowledgements
+    controls: [A.2.2]
+    select: { source: folder, where: { path: { glob: "acks/**" } } }
+    freshness: 90d
+`,
+    );
+    const r = statusOf(m, [doc('policies/ai-policy.md', t0 - 700 * DAY), doc('acks/a.csv', t0 - 5 * DAY)], t0);
+    expect(r).toMatchObject({ status: 'stale', decidingRule: 'ai-policy' });
+    expect(r.newest!.id).toBe('docs:policies/ai-policy.md');
+    expect(r.dueAt).toBe(new Date(t0 - 700 * DAY + 395 * DAY).toISOString());
+    expectCoherent(r);
+  });
+
+  it('among fresh rules the one that goes stale first decides, and DUE includes the grace', async () => {
+    const m = await mappingsFrom(
+      policyRule +
+        `  - id: acknowledgements
+    controls: [A.2.2]
+    select: { source: folder, where: { path: { glob: "acks/**" } } }
+    freshness: 90d
+`,
+    );
+    const r = statusOf(m, [doc('policies/ai-policy.md', t0 - 100 * DAY), doc('acks/a.csv', t0 - 5 * DAY)], t0);
+    expect(r).toMatchObject({ status: 'fresh', decidingRule: 'acknowledgements' });
+    expect(r.dueAt).toBe(new Date(t0 + 85 * DAY).toISOString());
+    // The policy alone: 365d max age + 30d grace.
+    expect(r.rules.find((x) => x.rule === 'ai-policy')!.dueAt).toBe(new Date(t0 + 295 * DAY).toISOString());
+  });
+
+  it('names the failing test with the actual value of the newest record in scope', async () => {
+    const m = await mappingsFrom(`rules:
+  - id: continuity
+    controls: [A.6.2.8]
+    select: { source: folder, where: { maxGapHours: { lte: 24 }, path: { glob: "siem/**" } } }
+    freshness: 30d
+`);
+    const summary = (gap: number, at: number) =>
+      doc(`siem/summary-${at}.json`, at, { attributes: { path: `siem/summary-${at}.json`, maxGapHours: gap } });
+    const r = statusOf(m, [summary(33404.94, t0 - DAY), summary(12, t0 - 500 * DAY)], t0, [], 'A.6.2.8');
+    expect(r.status).toBe('stale'); // an old summary matched: too old, not missing
+    const n = statusOf(m, [summary(33404.94, t0 - DAY), summary(48, t0 - 2 * DAY)], t0, [], 'A.6.2.8');
+    expect(n.status).toBe('missing');
+    expect(n.reason).toContain(': maxGapHours is 33404.94, rule needs ≤ 24');
+    expect(n.cause).toMatchObject({
+      cause: { kind: 'no-match', checked: [{ scope: 'folder', record: { id: `docs:siem/summary-${t0 - DAY}.json` } }] },
+    });
+  });
+
+  it('names every failing source: the count and the first three in the sentence, all of them in the cause', async () => {
+    const m = await mappingsFrom(policyRule);
+    const runs: SourceRun[] = ['gh-e', 'gh-a', 'gh-d', 'gh-c', 'gh-b'].map((source) => ({
+      source,
+      sourceType: 'folder',
+      at: t0 - DAY,
+      status: 'failed',
+      error: 'HTTP 401',
+    }));
+    const r = statusOf(m, [], t0, runs);
+    expect(r.status).toBe('collection-failed');
+    expect(r.reason).toMatch(/^5 sources failed: gh-a, gh-b, gh-c and 2 more; "gh-a" failed at /);
+    expect(r.cause.kind === 'rule' && r.cause.cause.kind === 'collection-failed' && r.cause.cause.sources).toEqual(
+      ['gh-a', 'gh-b', 'gh-c', 'gh-d', 'gh-e'].map((source) =>
+        expect.objectContaining({ source, outcome: 'failed', error: 'HTTP 401' }),
+      ),
+    );
+  });
+});
+
 describe('evaluator: properties', () => {
   it('is deterministic and independent of artifact and run order', async () => {
     const m = await mappingsFrom(
@@ -280,6 +391,7 @@ describe('evaluator: properties', () => {
           const c = evaluate({ artifacts: shuffled, sourceRuns: runs, mappings: m, notApplicable: [], now });
           expect(b).toEqual(a);
           expect(c).toEqual(a);
+          for (const r of a) expectCoherent(r);
           // Buckets prepared once answer like the plain list, and stay reusable for another date.
           const buckets = ArtifactBuckets.of(shuffled);
           expect(evaluate({ artifacts: buckets, sourceRuns: runs, mappings: m, notApplicable: [], now })).toEqual(a);

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ControlCause, RuleCause } from '../../mappings/causes';
+import type { ControlCause, FailedSource, RuleCause } from '../../mappings/causes';
 import { controlReason, ruleReason } from '../../mappings/reasons';
 
 const DAY = 86_400_000;
 const deciding = { id: 'docs:policy.md', observedAt: '2025-01-10T08:00:00.000Z', count: 1 };
 const maxAge = { ms: 365 * DAY, text: '365d' };
+/** A collection-failed cause's sources: all of them listed, the first one named. */
+function withSources(...sources: FailedSource[]) {
+  return { sources, ...sources[0]! };
+}
+
 const fresh: RuleCause = { kind: 'fresh', deciding, maxAge, freshUntil: '2026-01-10T08:00:00.000Z' };
 
 /** One row per cause kind (the Record makes a new kind without a row a type error). */
@@ -16,12 +21,58 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
     ],
     [{ kind: 'needs-upload', rule: 'r', uploadTopics: [] }, 'needs a manual upload'],
   ],
-  'no-evidence': [
+  'nothing-collected': [
     [
-      { kind: 'no-evidence', rule: 'ai-policy', description: 'approved policy' },
-      'no evidence matches rule "ai-policy" (approved policy)',
+      { kind: 'nothing-collected', rule: 'ai-policy', description: 'approved policy', scopes: ['folder'] },
+      'nothing collected for rule "ai-policy" (approved policy) from folder',
     ],
-    [{ kind: 'no-evidence', rule: 'ai-policy' }, 'no evidence matches rule "ai-policy"'],
+    [
+      { kind: 'nothing-collected', rule: 'bp', scopes: ['github branch-protection', 'gitlab (source gl)'] },
+      'nothing collected for rule "bp" from github branch-protection or gitlab (source gl)',
+    ],
+  ],
+  'no-match': [
+    [
+      {
+        kind: 'no-match',
+        rule: 'siem-continuity',
+        checked: [
+          {
+            scope: 'siem continuity-summary',
+            record: { id: 'soc:summary', observedAt: '2026-03-01T00:00:00.000Z' },
+            mismatches: [{ path: 'maxGapHours', actual: '33404.94', op: 'lte', expected: 24 }],
+          },
+        ],
+      },
+      'collected, but no record matches rule "siem-continuity": newest siem continuity-summary record soc:summary (observed 2026-03-01): maxGapHours is 33404.94, rule needs ≤ 24',
+    ],
+    [
+      {
+        kind: 'no-match',
+        rule: 'bp',
+        description: 'default branch protected',
+        checked: [
+          {
+            scope: 'github branch-protection',
+            record: { id: 'gh:bp/main', observedAt: '2026-03-01T00:00:00.000Z' },
+            mismatches: [
+              { path: 'protected', actual: 'false', op: 'eq', expected: true },
+              { path: 'owner', op: 'exists', expected: true },
+              { path: 'branch', actual: '"dev"', op: 'in', expected: ['main', 'master'] },
+              {
+                op: 'none-of',
+                alternatives: [
+                  [{ path: 'reviews', actual: '0', op: 'gte', expected: 1 }],
+                  [{ path: 'admin', op: 'eq', expected: 'x' }],
+                ],
+              },
+              { op: 'excluded', where: '{"archived":true}' },
+            ],
+          },
+        ],
+      },
+      'collected, but no record matches rule "bp" (default branch protected): newest github branch-protection record gh:bp/main (observed 2026-03-01): protected is false, owner is absent, branch is "dev", rule needs one of "main", "master", none of: reviews is 0, rule needs ≥ 1; or admin is absent, rule needs "x", matches the excluded {"archived":true}',
+    ],
   ],
   'too-few': [[{ kind: 'too-few', found: 1, required: 3 }, '1 of 3 required records exist']],
   fresh: [
@@ -71,11 +122,13 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
     [
       {
         kind: 'collection-failed',
-        source: 'gh',
-        sourceType: 'github',
-        outcome: 'failed',
-        at: '2026-01-04T09:00:00.000Z',
-        error: 'CredentialsError: token expired',
+        ...withSources({
+          source: 'gh',
+          sourceType: 'github',
+          outcome: 'failed',
+          at: '2026-01-04T09:00:00.000Z',
+          error: 'CredentialsError: token expired',
+        }),
         consequence: { kind: 'goes-stale', at: '2026-01-10T08:00:00.000Z', inMs: 6 * DAY },
         evidence: fresh,
       },
@@ -84,10 +137,7 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
     [
       {
         kind: 'collection-failed',
-        source: 'jira',
-        sourceType: 'jira',
-        outcome: 'partial',
-        at: '2026-01-04T09:00:00.000Z',
+        ...withSources({ source: 'jira', sourceType: 'jira', outcome: 'partial', at: '2026-01-04T09:00:00.000Z' }),
         consequence: { kind: 'already', status: 'stale' },
         evidence: { kind: 'too-old', deciding, maxAge, ageMs: 400 * DAY },
       },
@@ -96,15 +146,70 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
     [
       {
         kind: 'collection-failed',
-        source: 'ml',
-        sourceType: 'mlflow',
-        outcome: 'failed',
-        at: '2026-01-04T09:00:00.000Z',
-        error: 'ECONNREFUSED',
+        ...withSources({
+          source: 'ml',
+          sourceType: 'mlflow',
+          outcome: 'failed',
+          at: '2026-01-04T09:00:00.000Z',
+          error: 'ECONNREFUSED',
+        }),
         consequence: { kind: 'no-due-date' },
         evidence: { kind: 'no-changes', windowMs: 30 * DAY, requirement: 'x' },
       },
       'source "ml" failed at 2026-01-04T09:00:00.000Z: ECONNREFUSED',
+    ],
+    [
+      {
+        kind: 'collection-failed',
+        ...withSources(
+          ...['gh-a', 'gh-b', 'gh-c', 'gh-d', 'gh-e'].map((source) => ({
+            source,
+            sourceType: 'github',
+            outcome: 'failed' as const,
+            at: '2026-01-04T09:00:00.000Z',
+            error: 'HTTP 401',
+          })),
+        ),
+        consequence: { kind: 'already', status: 'missing' },
+        evidence: { kind: 'nothing-collected', rule: 'bp', scopes: ['github'] },
+      },
+      '5 sources failed: gh-a, gh-b, gh-c and 2 more; "gh-a" failed at 2026-01-04T09:00:00.000Z: HTTP 401; evidence is already missing',
+    ],
+    [
+      {
+        kind: 'collection-failed',
+        ...withSources(
+          {
+            source: 'a',
+            sourceType: 'siem',
+            outcome: 'partial',
+            at: '2026-01-04T09:00:00.000Z',
+            error: 'x.log: 1 of 3',
+          },
+          { source: 'b', sourceType: 'siem', outcome: 'failed', at: '2026-01-04T09:00:00.000Z' },
+        ),
+        consequence: { kind: 'no-due-date' },
+        evidence: { kind: 'no-changes', windowMs: 30 * DAY, requirement: 'x' },
+      },
+      '2 sources failed or collected with problems: a, b; "a" collected with problems at 2026-01-04T09:00:00.000Z: x.log: 1 of 3',
+    ],
+  ],
+  'source-problems': [
+    [
+      {
+        kind: 'source-problems',
+        sources: [
+          {
+            source: 'logs',
+            sourceType: 'siem',
+            outcome: 'partial',
+            at: '2026-03-01T00:00:00.000Z',
+            error: 'checkpoint.log: 1 of 3 lines without timestamp (missing-timestamp)',
+          },
+        ],
+        evidence: fresh,
+      },
+      'newest evidence docs:policy.md observed 2025-01-10, fresh until 2026-01-10 (max age 365d); source "logs" collected with problems at 2026-03-01T00:00:00.000Z: checkpoint.log: 1 of 3 lines without timestamp (missing-timestamp)',
     ],
   ],
 };

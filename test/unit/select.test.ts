@@ -8,6 +8,7 @@ import {
   compileSelectorGroup,
   compileSelectors,
   compileWhere,
+  explainMismatch,
   MatcherContext,
   requiredLiteral,
 } from '../../mappings/select';
@@ -60,6 +61,34 @@ describe('attribute predicates', () => {
     [{ path: { glob: 'policies/*' }, version: 4 }, false],
   ])('%j → %s', (where, expected) => {
     expect(compileWhere(where as never)(attrs)).toBe(expected);
+    // The slow-path explanation agrees with the compiled test: nothing to explain exactly when it matches.
+    expect(explainMismatch(where as Where, attrs).length === 0).toBe(expected);
+  });
+
+  it('explains a mismatch test by test, with the actual values', () => {
+    const summary = { maxGapHours: 33404.94, protected: false, labels: ['a', 'b'], path: 'x'.repeat(100) };
+    expect(explainMismatch({ maxGapHours: { lte: 24, gte: 0 }, protected: true }, summary)).toEqual([
+      { path: 'maxGapHours', actual: '33404.94', op: 'lte', expected: 24 },
+      { path: 'protected', actual: 'false', op: 'eq', expected: true },
+    ]);
+    expect(explainMismatch({ present: true, labels: 'c' }, summary)).toEqual([
+      { path: 'present', op: 'eq', expected: true },
+      { path: 'labels', actual: '["a","b"]', op: 'eq', expected: 'c' },
+    ]);
+    const [long] = explainMismatch({ path: { glob: 'policies/**' } }, summary);
+    expect(long).toMatchObject({ op: 'glob', actual: expect.stringMatching(/^"x{78}…$/) });
+    expect(explainMismatch({ not: { protected: false } }, summary)).toEqual([
+      { op: 'excluded', where: '{"protected":false}' },
+    ]);
+    expect(explainMismatch({ any: [{ protected: true }, { maxGapHours: { lt: 1 } }] }, summary)).toEqual([
+      {
+        op: 'none-of',
+        alternatives: [
+          [{ path: 'protected', actual: 'false', op: 'eq', expected: true }],
+          [{ path: 'maxGapHours', actual: '33404.94', op: 'lt', expected: 1 }],
+        ],
+      },
+    ]);
   });
 
   it('numeric comparisons ignore non-numbers instead of coercing', () => {
