@@ -4,6 +4,7 @@ import { ConnectorError } from '../core/errors';
 import { sealBundle, type BundleRequest, type BundleSummary } from '../evidence/bundle';
 import { StoreFullError } from '../core/errors';
 import type { SigningKey } from '../evidence/signing';
+import { assertCurrentSigner } from '../evidence/trust/signer-check';
 import type { EvidenceStore } from '../evidence/store';
 import type { MappingSet } from '../mappings/load';
 import { InputError } from '../core/yaml-source';
@@ -17,6 +18,8 @@ import { countStatuses, deliverAlerts } from '../alerts/delivery';
 import { AlertDeliveryError } from '../alerts/errors';
 import type { SlackNotifier } from '../alerts/slack-notifier';
 import type { AlertStateStore } from '../evidence/alert-state';
+import { buildWitnesses, type Witnesses } from '../evidence/witness/config';
+import { witnessPending } from '../evidence/witness/run';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
@@ -30,6 +33,8 @@ export interface ActivityDeps {
   log: Logger;
   /** Built once per worker from `alerts.slack`, so the token never passes through Temporal. */
   notifier?: SlackNotifier;
+  /** The checkpoint witnesses; built from `witness:` in the config on first use when not given. */
+  witnesses?: Witnesses;
   clock?: () => Date;
 }
 
@@ -50,6 +55,26 @@ export interface SourcePlan {
  */
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
+  let witnesses: Promise<Witnesses> | undefined;
+  /**
+   * Sends every checkpoint a witness does not hold yet (evidence/witness/run.ts). Never throws: a witness
+   * that is down leaves its checkpoints pending for the next run, it never fails or blocks a seal.
+   */
+  const witnessAll = async (): Promise<void> => {
+    if (!deps.witnesses && !deps.config.witness) return;
+    const log = deps.log.child({ activity: 'witness' });
+    try {
+      witnesses ??= deps.witnesses
+        ? Promise.resolve(deps.witnesses)
+        : buildWitnesses(deps.config.witness, deps.config.baseDir);
+      const state = await witnessPending(deps.store, await witnesses, log, clock);
+      const pending = (state?.tsa?.pending.length ?? 0) + (state?.s3?.pending.length ?? 0);
+      if (pending > 0) log.warn({ tsa: state?.tsa?.pending, s3: state?.s3?.pending }, 'checkpoints pending a witness');
+    } catch (err) {
+      witnesses = undefined; // e.g. a witness secret not readable yet: build again next time
+      log.error({ err: describe(err) }, 'witnessing failed; checkpoints stay pending');
+    }
+  };
   return {
     /** Resolves which configured sources a sweep runs. Unknown names fail the sweep before it starts. */
     async planSweep(req: { sources?: string[] }): Promise<SourcePlan[]> {
@@ -119,14 +144,29 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
+    /** Retries checkpoints still pending a witness (also done after every seal); never fails. */
+    async witnessPending(): Promise<void> {
+      const stop = keepAlive();
+      try {
+        await witnessAll();
+      } finally {
+        stop();
+      }
+    },
+
     async sealBundle(req: BundleRequest): Promise<BundleSummary> {
       const stop = keepAlive();
       try {
+        // With pinned keys (signing.trustedKeys), the key must also be trusted; sealBundle checks it is current.
+        const pins = deps.config.signing.trustedKeys ?? [];
+        if (pins.length > 0) await assertCurrentSigner(deps.store, deps.key, pins);
         const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
         deps.log.info(
           { bundleId: summary.bundleId, sequence: summary.sequence, artifacts: summary.artifactCount },
           'bundle sealed',
         );
+        // After the seal, never instead of it: the bundle is committed whatever the witnesses do.
+        await witnessAll();
         return summary;
       } catch (err) {
         deps.log.error({ err: describe(err), bundleId: req.bundleId }, 'sealing bundle failed');

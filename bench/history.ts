@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startSweep } from '../cli/commands/sweep';
-import { loadHub, loadSigningKey } from '../worker/hub';
+import { initSigningKey, loadHub } from '../worker/hub';
 import { createLogger } from '../worker/logger';
 import { startDevServer } from '../worker/temporal-server';
 import { createHubWorker, installTemporalLogging, workflowsPath } from '../worker/worker';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: history-${randomBytes(4).toString('hex')} }\nsources:\n${sources}\n`,
     );
     const hub = await loadHub(path.join(dir, 'evidence-hub.yaml'));
-    const worker = await createHubWorker(hub, await loadSigningKey(hub.config, log), log, {
+    const worker = await createHubWorker(hub, (await initSigningKey(hub.config, hub.store)).key, log, {
       connection: env.nativeConnection,
       workflowBundle: bundle,
     });

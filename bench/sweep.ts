@@ -32,7 +32,7 @@ import { startSweep } from '../cli/commands/sweep';
 import { sealBundle } from '../evidence/bundle';
 import { FilesystemStore } from '../evidence/fs-store';
 import type { SourceOutcome } from '../core/sweep-outcome';
-import { loadHub, loadSigningKey } from '../worker/hub';
+import { initSigningKey, loadHub } from '../worker/hub';
 import { createLogger } from '../worker/logger';
 import { startDevServer } from '../worker/temporal-server';
 import { createHubWorker, installTemporalLogging, workflowsPath } from '../worker/worker';
@@ -374,7 +374,7 @@ async function main(): Promise<void> {
     ].join('\n');
     await writeFile(path.join(dir, 'hub', 'evidence-hub.yaml'), yaml);
     const hub = await loadHub(path.join(dir, 'hub', 'evidence-hub.yaml'));
-    const key = await loadSigningKey(hub.config, log);
+    const key = (await initSigningKey(hub.config, hub.store)).key;
     const blobsDir = path.join(hub.store.location, 'blobs');
     const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection, workflowBundle: bundle });
     const setupSeconds = secs(tSetup);

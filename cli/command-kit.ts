@@ -8,8 +8,11 @@ import { RetentionRefused } from '../evidence/retention';
  * the mistakes reported as usage errors. Each command lives in its own file in commands/.
  */
 
-/** Exit codes of every command: 0 ok, 1 failure (or verification failed), 2 bad input. */
-export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes of every command: 0 ok, 1 failure (or verification failed), 2 bad input; `verify` only: 3 when
+ * integrity checked out but no trust anchor was given, so authenticity was not established.
+ */
+export const exitCodes = { ok: 0, failure: 1, usage: 2, notAuthenticated: 3 } as const;
 
 export interface Io {
   out: (s: string) => void;

@@ -3,6 +3,7 @@ import { createLogger } from '../worker/logger';
 import { exitCodeFor, exitCodes, type Io, type RegisterCommand } from './command-kit';
 import { registerDemo } from './commands/demo';
 import { registerIndex } from './commands/evidence-index';
+import { registerKeys } from './commands/keys';
 import { registerExport } from './commands/export';
 import { registerMappings } from './commands/mappings';
 import { registerMonitor } from './commands/monitor';
@@ -21,6 +22,7 @@ const commands: RegisterCommand[] = [
   registerSweep,
   registerStatus,
   registerVerify,
+  registerKeys,
   registerMonitor,
   registerSchedules,
   registerExport,

@@ -8,6 +8,7 @@ import { sourceIdSchema } from '../connectors/source-id';
 import { alertsConfigSchema } from '../alerts/config';
 import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from '../core/secrets';
+import { witnessConfigSchema } from '../evidence/witness/config';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
@@ -96,8 +97,24 @@ export const configSchema = z
       .default({ path: './evidence-store' }),
     signing: z
       .strictObject({
-        /** ed25519 private key (PKCS#8 PEM). A missing key *file* is created on first use. */
+        /** ed25519 private key (PKCS#8 PEM). Created by `evidence-hub keys init`, never by a worker. */
         key: secretRefSchema,
+        /**
+         * Fingerprints (`sha256:<64 hex>`, SHA-256 of the raw public key) of the keys this deployment trusts,
+         * pinned outside the store: `verify` checks authenticity against them, a worker refuses to seal with
+         * a key they do not trust (directly or through `keys rotate` transitions).
+         */
+        trustedKeys: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(?:sha256:)?[0-9a-fA-F]{64}$/,
+                'expected a key fingerprint sha256:<64 hex> (evidence-hub keys show)',
+              )
+              .overwrite((s) => s.replace(/^sha256:/, '').toLowerCase()),
+          )
+          .optional(),
       })
       .default({ key: { file: './.evidence-hub/signing-key.pem' } }),
     temporal: z
@@ -132,6 +149,11 @@ export const configSchema = z
           .default('1095d'),
       })
       .default({ lookBack: '1095d' }),
+    /**
+     * Where each signed checkpoint is witnessed, so truncating or rewriting the chain shows: an RFC 3161 TSA
+     * and/or an S3 bucket with Object Lock in compliance mode (evidence/witness/, docs/bundle-format.md).
+     */
+    witness: witnessConfigSchema.optional(),
     /** Mapping files in order; later files override rules with the same id. `default` is the shipped pack. */
     mappings: z.array(z.string().min(1)).default(['default']),
     /** Statement of Applicability file (controls excluded, with justification). */

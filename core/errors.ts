@@ -41,4 +41,19 @@ export class StoreFullError extends Error {
   override readonly name = 'StoreFullError';
 }
 
-export const nonRetryableErrorTypes = ['CredentialsError', 'SourceConfigError', 'InputError', 'StoreFullError'];
+/**
+ * The signing key cannot be used: missing, not the store's current key, or not trusted. Never retried: a
+ * person has to run `evidence-hub keys init|rotate` or fix the worker's key, and sealing with the wrong key
+ * would write bundles that fail verification forever.
+ */
+export class SigningKeyError extends Error {
+  override readonly name = 'SigningKeyError';
+}
+
+export const nonRetryableErrorTypes = [
+  'CredentialsError',
+  'SourceConfigError',
+  'InputError',
+  'StoreFullError',
+  'SigningKeyError',
+];

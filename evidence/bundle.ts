@@ -2,8 +2,10 @@ import type { MappingSet } from '../mappings/load';
 import { canonicalJson } from '../core/digest';
 import { bundleFormat, parseManifest, type ArtifactRecord, type Manifest } from './manifest';
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
+import { writeCheckpoint } from './checkpoint';
 import { merkleRoot } from './merkle';
 import { signBytes, type SigningKey } from './signing';
+import { assertCurrentSigner } from './trust/signer-check';
 import type { CommittedBundle, EvidenceStore } from './store';
 
 export interface BundleRequest {
@@ -55,6 +57,8 @@ export async function sealBundle(
   if (existing) {
     const bytes = (await store.readManifest(existing.sequence))!;
     const manifest = parseManifest(bytes);
+    // The crash may also have come before the checkpoint: write it now (a no-op when it exists).
+    await writeCheckpoint(store, key, existing, manifest.finishedAt);
     await finish(store, req.bundleId, okSources);
     return {
       ...existing,
@@ -66,15 +70,19 @@ export async function sealBundle(
   const artifacts: ArtifactRecord[] = [];
   for (const source of [...okSources].sort()) artifacts.push(...(await store.readStaged(req.bundleId, source)));
   const controls = mapControls(artifacts, mappings);
-  await store.registerKey(key, clock());
+  // Sealing never registers or rotates keys (`evidence-hub keys init|rotate` do): a key that is not the
+  // store's current one is refused here, non-retryably, instead of writing bundles that fail verification.
+  await assertCurrentSigner(store, key);
+  let sealedAt = '';
   const committed = await store.commitBundle(req.bundleId, async (head) => {
+    sealedAt = clock().toISOString();
     const manifest: Manifest = {
       format: bundleFormat,
       bundleId: req.bundleId,
       sequence: (head?.sequence ?? 0) + 1,
       previousDigest: head?.digest ?? null,
       startedAt: req.startedAt,
-      finishedAt: clock().toISOString(),
+      finishedAt: sealedAt,
       trigger: req.trigger,
       signing: { keyId: key.keyId, algorithm: 'ed25519' },
       mappingDigest: mappings.digest,
@@ -86,6 +94,11 @@ export async function sealBundle(
     const bytes = Buffer.from(canonicalJson(manifest));
     return { bytes, signature: signBytes(key, bytes) };
   });
+  // The signed checkpoint of the new head (evidence/checkpoint.ts). A failure here fails the seal, so the
+  // activity is retried; the retry finds the committed bundle above and writes the missing checkpoint.
+  // `commitBundle` may have returned a bundle another attempt committed: its manifest gives the seal time.
+  const finishedAt = sealedAt || parseManifest((await store.readManifest(committed.sequence))!).finishedAt;
+  await writeCheckpoint(store, key, committed, finishedAt);
   await finish(store, req.bundleId, okSources);
   return {
     ...committed,

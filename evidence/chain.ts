@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../core/digest';
 import { parseManifest, type Manifest } from './manifest';
 import type { SigningKey } from './signing';
-import type { ChainHead, CommittedBundle, KeyRecord } from './store';
+import type { ChainHead, CommittedBundle, KeyRecord, StoredTransition } from './store';
+import { SigningKeyError } from '../core/errors';
 
 /**
  * The chain, key and pointer logic shared by every store. A backend supplies a handful of primitive
@@ -20,6 +21,9 @@ export interface ChainOps {
   writePointer(bundleId: string, bytes: Buffer): Promise<void>;
   readKeyRecords(): Promise<Buffer[]>;
   writeKeyRecord(record: KeyRecord): Promise<void>;
+  readKeyTransitions(): Promise<StoredTransition[]>;
+  /** Create-if-absent; false when a statement for that new key exists already. */
+  writeKeyTransitionIfAbsent(transition: StoredTransition): Promise<boolean>;
   /** Where a manifest lives, for people (a path or a URL). */
   manifestLocation(sequence: number): string;
 }
@@ -114,21 +118,30 @@ export async function listKeys(ops: ChainOps): Promise<KeyRecord[]> {
 }
 
 /**
- * Registers the signing key. Rotation: when a different key is already current, it stops being valid
- * now, and signatures it makes later are rejected by verify.
+ * Registers the signing key of a store that has no current key (`evidence-hub keys init`). It never
+ * rotates: a different current key means another signer owns this store, and silently closing that key
+ * (as sealing used to) made two workers close each other's keys until every bundle failed verification.
+ * Rotation is `keys rotate`, an endorsed transition (evidence/trust/rotate.ts).
  */
 export async function registerKey(ops: ChainOps, key: SigningKey, at: Date): Promise<void> {
   const existing = await listKeys(ops);
-  if (existing.some((k) => k.keyId === key.keyId && k.validUntil === undefined)) return;
-  for (const old of existing.filter((k) => k.validUntil === undefined && k.keyId !== key.keyId)) {
-    await ops.writeKeyRecord({ ...old, validUntil: at.toISOString() });
-  }
-  if (!existing.some((k) => k.keyId === key.keyId)) {
-    await ops.writeKeyRecord({
-      keyId: key.keyId,
-      algorithm: 'ed25519',
-      publicKeyPem: key.publicKeyPem,
-      validFrom: at.toISOString(),
-    });
-  }
+  const current = existing.filter((k) => k.validUntil === undefined);
+  if (current.some((k) => k.keyId === key.keyId)) return;
+  if (current.length > 0)
+    throw new SigningKeyError(
+      `the store already has current key ${current.map((k) => k.keyId).join(', ')}; key ${key.keyId} is not registered (rotate with \`evidence-hub keys rotate\` on the host holding the current key)`,
+    );
+  if (existing.some((k) => k.keyId === key.keyId))
+    throw new SigningKeyError(`key ${key.keyId} was retired from this store; a retired key is never reused`);
+  await ops.writeKeyRecord({
+    keyId: key.keyId,
+    algorithm: 'ed25519',
+    publicKeyPem: key.publicKeyPem,
+    validFrom: at.toISOString(),
+  });
+}
+
+export async function writeKeyTransition(ops: ChainOps, transition: StoredTransition): Promise<void> {
+  if (!(await ops.writeKeyTransitionIfAbsent(transition)))
+    throw new SigningKeyError(`a key transition to ${transition.newKeyId} exists already; it is never overwritten`);
 }

@@ -11,7 +11,15 @@ import { asStoreError, publishExclusive, tmpName, writeFileAtomic, writeTemp } f
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 import type { AlertStateStore } from './alert-state';
-import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, StagingWriter } from './store';
+import type {
+  BlobRef,
+  ChainHead,
+  CommittedBundle,
+  EvidenceStore,
+  KeyRecord,
+  StagingWriter,
+  StoredTransition,
+} from './store';
 
 /**
  * Filesystem layout (documented in docs/bundle-format.md):
@@ -19,13 +27,17 @@ import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, Sta
  *   blobs/sha256/ab/<sha256>        content-addressed evidence bytes
  *   manifests/<sequence>.json       the hash chain, one manifest per bundle, claimed with link(2)
  *   signatures/<digest>.sig         raw ed25519 signature over the manifest bytes with that sha256
- *   keys/<keyId>.json, .pem         public keys and their validity periods
+ *   keys/<keyId>.json, .pem         public keys and their validity periods (candidates; trust is pinned outside)
+ *   keys/transitions/<keyId>.json, .sig, .countersig  signed key transition statements (keys rotate)
  *   bundles/<bundleId>.json         pointer from bundle id to its sequence (a cache; rebuilt by scanning)
  *   staging/<bundleId>/<source>.jsonl  artifact records of a sweep still in progress
  *   state/<source>.json             connector state (ETags, cursors) of the source's last sealed run
  *   index/                          derived index cache (rebuildable from manifests; not evidence)
  *   alerts/state.json               the staleness monitor's alert state (not evidence)
  *   tombstones/<sha256>.json, .sig  signed records of blobs deleted by retention (prune)
+ *   checkpoints/<sequence>.txt, .sig  signed checkpoints of the chain head (evidence/checkpoint.ts)
+ *   checkpoints/<sequence>.tsr      RFC 3161 time-stamp reply over that checkpoint (evidence/witness/tsa.ts)
+ *   witness/state.json              what the last witnessing run left pending (for status; not evidence)
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
@@ -256,6 +268,24 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     );
   }
 
+  putTimestampToken(sequence: number, token: Buffer): Promise<void> {
+    return this.guard(() =>
+      writeFileAtomic(this.tmpDir, path.join(this.root, 'checkpoints', `${seqName(sequence)}.tsr`), token),
+    );
+  }
+
+  readTimestampToken(sequence: number): Promise<Buffer | undefined> {
+    return readOptional(path.join(this.root, 'checkpoints', `${seqName(sequence)}.tsr`));
+  }
+
+  readWitnessState(): Promise<Buffer | undefined> {
+    return readOptional(path.join(this.root, 'witness', 'state.json'));
+  }
+
+  writeWitnessState(bytes: Buffer): Promise<void> {
+    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'witness', 'state.json'), bytes));
+  }
+
   /** The primitives the shared chain logic (evidence/chain.ts) runs on. */
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
@@ -275,6 +305,36 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
       await writeFileAtomic(this.tmpDir, path.join(this.root, 'keys', `${record.keyId}.json`), canonicalJson(record));
       await writeFileAtomic(this.tmpDir, path.join(this.root, 'keys', `${record.keyId}.pem`), record.publicKeyPem);
     },
+    readKeyTransitions: async () => {
+      const dir = path.join(this.root, 'keys', 'transitions');
+      let names: string[];
+      try {
+        names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+      return Promise.all(
+        names.map(async (n) => {
+          const base = path.join(dir, n.slice(0, -'.json'.length));
+          return {
+            newKeyId: n.slice(0, -'.json'.length),
+            body: await readFile(`${base}.json`),
+            signature: await readOptional(`${base}.sig`),
+            countersignature: await readOptional(`${base}.countersig`),
+          };
+        }),
+      );
+    },
+    writeKeyTransitionIfAbsent: async (t) => {
+      const dir = path.join(this.root, 'keys', 'transitions');
+      await mkdir(dir, { recursive: true });
+      const base = path.join(dir, safeSegment(t.newKeyId));
+      // Signatures first, the statement last and exclusively (like a manifest): once it is visible it is complete.
+      if (t.signature) await writeFileAtomic(this.tmpDir, `${base}.sig`, t.signature);
+      if (t.countersignature) await writeFileAtomic(this.tmpDir, `${base}.countersig`, t.countersignature);
+      return publishExclusive(await writeTemp(this.tmpDir, t.body), `${base}.json`);
+    },
     manifestLocation: (seq) => this.manifestPath(seq),
   };
 
@@ -284,6 +344,18 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
 
   listKeys(): Promise<KeyRecord[]> {
     return chain.listKeys(this.ops);
+  }
+
+  putKeyRecord(record: KeyRecord): Promise<void> {
+    return this.guard(() => this.ops.writeKeyRecord(record));
+  }
+
+  listKeyTransitions(): Promise<StoredTransition[]> {
+    return this.ops.readKeyTransitions();
+  }
+
+  writeKeyTransition(transition: StoredTransition): Promise<void> {
+    return this.guard(() => chain.writeKeyTransition(this.ops, transition));
   }
 
   manifestPath(sequence: number): string {
@@ -323,6 +395,38 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
   ): Promise<CommittedBundle> {
     return this.guard(() => chain.commitBundle(this.ops, bundleId, build));
+  }
+
+  private checkpointPath(sequence: number, ext: 'txt' | 'sig'): string {
+    return path.join(this.root, 'checkpoints', `${seqName(sequence)}.${ext}`);
+  }
+
+  /** Signature first, then the body, each with link(2): a visible body always has its signature. */
+  putCheckpoint(sequence: number, body: Buffer, signature: Buffer): Promise<boolean> {
+    return this.guard(async () => {
+      await publishExclusive(await writeTemp(this.tmpDir, signature), this.checkpointPath(sequence, 'sig'));
+      return publishExclusive(await writeTemp(this.tmpDir, body), this.checkpointPath(sequence, 'txt'));
+    });
+  }
+
+  async readCheckpoint(sequence: number): Promise<{ body: Buffer; signature: Buffer } | undefined> {
+    const body = await readOptional(this.checkpointPath(sequence, 'txt'));
+    const signature = await readOptional(this.checkpointPath(sequence, 'sig'));
+    return body && signature ? { body, signature } : undefined;
+  }
+
+  async listCheckpoints(): Promise<number[]> {
+    let names: string[];
+    try {
+      names = await readdir(path.join(this.root, 'checkpoints'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // a store from before checkpoints
+      throw err;
+    }
+    return names
+      .filter((n) => /^\d{12}\.txt$/.test(n))
+      .map((n) => Number(n.slice(0, -'.txt'.length)))
+      .sort((a, b) => a - b);
   }
 
   /** Disk-full and quota errors become a clear, non-retryable StoreFullError. */

@@ -19,7 +19,15 @@ import { canonicalJson } from '../core/digest';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 import type { AlertStateStore } from './alert-state';
-import type { BlobRef, ChainHead, CommittedBundle, EvidenceStore, KeyRecord, StagingWriter } from './store';
+import type {
+  BlobRef,
+  ChainHead,
+  CommittedBundle,
+  EvidenceStore,
+  KeyRecord,
+  StagingWriter,
+  StoredTransition,
+} from './store';
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -347,6 +355,22 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     await this.put('index/evidence-index.v1.ndjson', bytes);
   }
 
+  async putTimestampToken(sequence: number, token: Buffer): Promise<void> {
+    await this.put(`checkpoints/${seqName(sequence)}.tsr`, token, { locked: true });
+  }
+
+  readTimestampToken(sequence: number): Promise<Buffer | undefined> {
+    return this.get(`checkpoints/${seqName(sequence)}.tsr`);
+  }
+
+  readWitnessState(): Promise<Buffer | undefined> {
+    return this.get('witness/state.json');
+  }
+
+  async writeWitnessState(bytes: Buffer): Promise<void> {
+    await this.put('witness/state.json', bytes);
+  }
+
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
     readManifest: (seq) => this.readManifest(seq),
@@ -360,13 +384,35 @@ export class S3Store implements EvidenceStore, AlertStateStore {
       await this.put(`bundles/${safeSegment(id)}.json`, bytes);
     },
     readKeyRecords: async () => {
-      const rels = (await this.list('keys/')).filter((k) => k.endsWith('.json'));
+      // Only keys/<keyId>.json: the transition statements under keys/transitions/ are not key records.
+      const rels = (await this.list('keys/')).filter((k) => /^keys\/[^/]+\.json$/.test(k));
       return Promise.all(rels.map(async (r) => (await this.get(r))!));
     },
     writeKeyRecord: async (record) => {
       // Key records are rewritten on rotation (validUntil), so they are versioned but not locked.
       await this.put(`keys/${record.keyId}.json`, canonicalJson(record));
       await this.put(`keys/${record.keyId}.pem`, record.publicKeyPem);
+    },
+    readKeyTransitions: async () => {
+      const rels = (await this.list('keys/transitions/')).filter((k) => /^keys\/transitions\/[^/]+\.json$/.test(k));
+      return Promise.all(
+        rels.map(async (r) => {
+          const base = r.slice(0, -'.json'.length);
+          return {
+            newKeyId: base.slice('keys/transitions/'.length),
+            body: (await this.get(r))!,
+            signature: await this.get(`${base}.sig`),
+            countersignature: await this.get(`${base}.countersig`),
+          };
+        }),
+      );
+    },
+    writeKeyTransitionIfAbsent: async (t) => {
+      // Write-once and locked like a manifest: signatures first, the statement last and exclusively.
+      const base = `keys/transitions/${safeSegment(t.newKeyId)}`;
+      if (t.signature) await this.put(`${base}.sig`, t.signature, { locked: true });
+      if (t.countersignature) await this.put(`${base}.countersig`, t.countersignature, { locked: true });
+      return this.put(`${base}.json`, t.body, { ifAbsent: true, locked: true });
     },
     manifestLocation: (seq) => `${this.location}manifests/${seqName(seq)}.json`,
   };
@@ -406,8 +452,40 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     return chain.registerKey(this.ops, key, at);
   }
 
+  /** Signature first, then the body, both conditional (`If-None-Match: *`) and locked like manifests. */
+  async putCheckpoint(sequence: number, body: Buffer, signature: Buffer): Promise<boolean> {
+    await this.put(`checkpoints/${seqName(sequence)}.sig`, signature, { ifAbsent: true, locked: true });
+    return this.put(`checkpoints/${seqName(sequence)}.txt`, body, { ifAbsent: true, locked: true });
+  }
+
+  async readCheckpoint(sequence: number): Promise<{ body: Buffer; signature: Buffer } | undefined> {
+    const body = await this.get(`checkpoints/${seqName(sequence)}.txt`);
+    const signature = await this.get(`checkpoints/${seqName(sequence)}.sig`);
+    return body && signature ? { body, signature } : undefined;
+  }
+
+  async listCheckpoints(): Promise<number[]> {
+    return (await this.list('checkpoints/'))
+      .map((k) => k.slice('checkpoints/'.length))
+      .filter((n) => /^\d{12}\.txt$/.test(n))
+      .map((n) => Number(n.slice(0, -'.txt'.length)))
+      .sort((a, b) => a - b);
+  }
+
   listKeys(): Promise<KeyRecord[]> {
     return chain.listKeys(this.ops);
+  }
+
+  putKeyRecord(record: KeyRecord): Promise<void> {
+    return this.ops.writeKeyRecord(record);
+  }
+
+  listKeyTransitions(): Promise<StoredTransition[]> {
+    return this.ops.readKeyTransitions();
+  }
+
+  writeKeyTransition(transition: StoredTransition): Promise<void> {
+    return chain.writeKeyTransition(this.ops, transition);
   }
 }
 

@@ -33,24 +33,33 @@ export function keyIdOf(publicKey: KeyObject | string): string {
   return sha256Hex(key.export({ type: 'spki', format: 'der' })).slice(0, 16);
 }
 
-/** Loads the key file, or creates a new ed25519 key there (mode 0600) when it does not exist yet. */
-export async function loadOrCreateKeyFile(file: string): Promise<{ key: SigningKey; created: boolean }> {
+/** Reads an ed25519 private key file; undefined when it does not exist. */
+export async function readKeyFile(file: string): Promise<SigningKey | undefined> {
+  let pem: string;
   try {
-    return { key: signingKeyFromPem(await readFile(file, 'utf8'), file), created: false };
+    pem = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return signingKeyFromPem(pem, file);
+}
+
+/**
+ * Creates a new ed25519 key file (mode 0600, its folder 0700). Never overwrites: an existing file is an
+ * error (EEXIST), because replacing a signing key by accident loses the store's signer. Called only by
+ * `evidence-hub keys init|rotate` and the demo; a worker never creates keys.
+ */
+export async function createKeyFile(file: string, pem: string = generateSigningKeyPem()): Promise<SigningKey> {
+  const key = signingKeyFromPem(pem, file);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    // 'wx': two workers starting at once must not overwrite each other's fresh key.
-    await writeFile(file, pem, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return { key: signingKeyFromPem(await readFile(file, 'utf8'), file), created: false };
-  }
-  return { key: signingKeyFromPem(pem, file), created: true };
+  // 'wx': two processes initialising at once must not overwrite each other's fresh key.
+  await writeFile(file, pem, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export function generateSigningKeyPem(): string {
+  return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
 export function signBytes(key: SigningKey, bytes: Uint8Array): Buffer {

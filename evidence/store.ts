@@ -32,6 +32,17 @@ export interface KeyRecord {
   validUntil?: string | undefined;
 }
 
+/**
+ * A key transition statement as stored: `keys/transitions/<newKeyId>.json` (canonical JSON), `.sig` (the
+ * old key's signature over the .json bytes) and optionally `.countersig` (the new key's).
+ */
+export interface StoredTransition {
+  newKeyId: string;
+  body: Buffer;
+  signature?: Buffer | undefined;
+  countersignature?: Buffer | undefined;
+}
+
 /** Records staged for one source of one bundle; appended as collection goes, checkpointed by offset. */
 export interface StagingWriter {
   append(record: ArtifactRecord): Promise<void>;
@@ -62,8 +73,18 @@ export interface EvidenceStore {
   /** The state saved by the source's last sealed run. */
   readSourceState(source: string): Promise<JsonValue | undefined>;
 
+  /**
+   * Adds the key's record when the store has no current key yet (`evidence-hub keys init`); a no-op when
+   * it is the current key already. Never rotates: a different current key is an error (SigningKeyError).
+   */
   registerKey(key: SigningKey, at: Date): Promise<void>;
   listKeys(): Promise<KeyRecord[]>;
+  /** Writes a key record as given (`keys rotate` closes the old key and adds the new one); never sealing. */
+  putKeyRecord(record: KeyRecord): Promise<void>;
+  /** Key transition statements (evidence/trust/transition.ts) under keys/transitions/, by new keyId. */
+  listKeyTransitions(): Promise<StoredTransition[]>;
+  /** Writes a transition statement; refused when one for that new key already exists. */
+  writeKeyTransition(transition: StoredTransition): Promise<void>;
 
   /** Removes a blob (retention); callers write its tombstone first. */
   deleteBlob(sha256: string): Promise<void>;
@@ -91,4 +112,23 @@ export interface EvidenceStore {
     bundleId: string,
     build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
   ): Promise<CommittedBundle>;
+
+  /**
+   * Signed checkpoints (evidence/checkpoint.ts): `checkpoints/<seq>.txt` and `.sig`. Create-if-absent:
+   * false when a checkpoint for that sequence already exists (it is never overwritten).
+   */
+  putCheckpoint(sequence: number, body: Buffer, signature: Buffer): Promise<boolean>;
+  readCheckpoint(sequence: number): Promise<{ body: Buffer; signature: Buffer } | undefined>;
+  /** Sequence numbers that have a checkpoint body, ascending. */
+  listCheckpoints(): Promise<number[]>;
+
+  /**
+   * Witnesses (evidence/witness/): the RFC 3161 reply over checkpoint `sequence`, stored whole as
+   * `checkpoints/<seq>.tsr`. Written once it checked out; a later token for the same checkpoint replaces it.
+   */
+  putTimestampToken(sequence: number, token: Buffer): Promise<void>;
+  readTimestampToken(sequence: number): Promise<Buffer | undefined>;
+  /** What the last witnessing run left pending, for `status` (`witness/state.json`; not evidence). */
+  readWitnessState(): Promise<Buffer | undefined>;
+  writeWitnessState(bytes: Buffer): Promise<void>;
 }

@@ -8,6 +8,10 @@ import { merkleRoot } from './merkle';
 import { tombstoneValid } from './retention';
 import { verifyBytes } from './signing';
 import type { EvidenceStore, KeyRecord } from './store';
+import { trustedRecords, untrustedReason } from './trust/anchors';
+import { resolveStoreTrust } from './trust/store-trust';
+import { verifyCheckpoints } from './verify-checkpoints';
+import { verifyWitnesses, type WitnessCheckOptions } from './witness/verify-witness';
 
 export type ProblemCode =
   | 'manifest-unreadable'
@@ -22,7 +26,18 @@ export type ProblemCode =
   | 'blob-missing'
   | 'blob-altered'
   | 'tombstone-invalid'
-  | 'segment-marker-invalid';
+  | 'segment-marker-invalid'
+  | 'untrusted-key'
+  | 'key-id-mismatch'
+  | 'transition-invalid'
+  | 'checkpoint-invalid'
+  | 'truncated'
+  | 'forked'
+  | 'export-altered'
+  | 'timestamp-invalid'
+  | 'unreferenced-blob'
+  | 'empty-store'
+  | 'witness-missing';
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -30,10 +45,20 @@ export interface VerifyProblem {
   bundleId?: string;
   artifact?: string;
   message: string;
+  /** Set on problems that do not fail verification (`witness-missing`: the witness may be catching up). */
+  level?: 'warning';
 }
 
 export interface VerifyReport {
   ok: boolean;
+  /**
+   * True only when `ok` and at least one trust anchor (pinned fingerprint) was given: then every bundle was
+   * signed by a pinned key or one it endorsed. False means integrity only: a writer of the store could have
+   * re-signed everything with a key of their own.
+   */
+  authenticated: boolean;
+  /** The pinned fingerprints the check used (none: authenticity was not checked). */
+  trustedKeys: string[];
   store: string;
   bundlesChecked: number;
   blobsChecked: number;
@@ -77,6 +102,14 @@ export interface VerifyOptions {
   to?: Date;
   /** Check a chain segment; default: the store's `export.json` marker when it has one, else the whole chain. */
   segment?: ChainSegment;
+  /** Pinned fingerprints (hex, no prefix; evidence/trust/fingerprint.ts): keys in the store are candidates only. */
+  trust?: readonly string[];
+  /** A store with no bundle at all is OK instead of `empty-store` (a new deployment, an empty window). */
+  allowEmpty?: boolean;
+  /** Checkpoint files kept from an earlier pack or a witness (`--checkpoint`): the chain must still reach them. */
+  checkpoints?: readonly string[];
+  /** Witnesses to compare the chain with (evidence/witness/verify-witness.ts): RFC 3161 tokens, S3 Object Lock. */
+  witnesses?: Omit<WitnessCheckOptions, 'acceptable'> | undefined;
 }
 
 /**
@@ -87,8 +120,17 @@ export interface VerifyOptions {
 export async function verifyStore(store: EvidenceStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const segment = options.segment ?? (await readSegmentMarker(store, problems));
-  const keys = await store.listKeys();
+  // Keys in the store are candidates only; trust comes from pins held outside it (evidence/trust/anchors.ts).
+  const trust = await resolveStoreTrust(store, options.trust ?? []);
+  problems.push(...trust.problems);
+  const keys = trust.candidates;
   const all = await store.sequences();
+  if (all.length === 0 && !segment && !options.allowEmpty) {
+    problems.push({
+      code: 'empty-store',
+      message: `${store.location} holds no bundle: a wrong path or S3 prefix, a store never swept, or one whose bundles were all removed (--allow-empty if an empty store is expected)`,
+    });
+  }
   const wanted = options.sequences ? new Set(options.sequences) : undefined;
   const blobResults = new Map<string, BlobCheck>();
   let bundlesChecked = 0;
@@ -164,6 +206,11 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
         });
       }
       await checkSignature(store, manifest, bytes!, digest, keys, problems);
+      const why =
+        trust.anchored && keys.some((k) => k.keyId === manifest.signing.keyId)
+          ? untrustedReason(trust, manifest.signing.keyId, manifest.finishedAt)
+          : undefined;
+      if (why) problems.push({ ...where, code: 'untrusted-key', message: `bundle #${seq}: ${why}` });
       const root = merkleRoot(manifest.artifacts.map((a) => a.sha256));
       if (root !== manifest.merkleRoot) {
         problems.push({
@@ -175,7 +222,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
       for (const a of manifest.artifacts) {
         let result = blobResults.get(a.sha256);
         if (!result) {
-          result = await checkBlob(store, a.sha256, keys);
+          result = await checkBlob(store, a.sha256, trust.anchored ? trustedRecords(trust) : keys);
           blobResults.set(a.sha256, result);
         }
         if (result.ok === 'pruned') continue;
@@ -217,9 +264,22 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
     previousDigest = digest;
     previousSeq = seq;
   }
+  // Signed checkpoints and, in an audit pack, its signed export.json (evidence/verify-checkpoints.ts).
+  const acceptable = trust.anchored ? trustedRecords(trust) : keys;
+  problems.push(...(await verifyCheckpoints(store, { acceptable, checkpointFiles: options.checkpoints ?? [] })));
+  if (options.witnesses) {
+    // A class already reported for a sequence (e.g. truncated by a stored checkpoint) is not repeated.
+    const seen = new Set(problems.map((p) => `${p.code}@${p.sequence}`));
+    const witnessed = await verifyWitnesses(store, { acceptable, ...options.witnesses });
+    problems.push(...witnessed.filter((p) => !seen.has(`${p.code}@${p.sequence}`)));
+  }
+  // Warning-level problems (witness-missing: a checkpoint may still be pending) are reported, not failures.
+  const failing = problems.filter((p) => p.level !== 'warning').length;
   const pruned = [...blobResults.values()].filter((r) => r.ok === 'pruned').length;
   return {
-    ok: problems.length === 0,
+    ok: failing === 0,
+    authenticated: failing === 0 && trust.anchored,
+    trustedKeys: [...new Set(options.trust ?? [])],
     store: store.location,
     bundlesChecked,
     blobsChecked: blobResults.size - pruned,

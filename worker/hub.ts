@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { FilesystemStore } from '../evidence/fs-store';
-import { loadOrCreateKeyFile, signingKeyFromPem, type SigningKey } from '../evidence/signing';
+import { createKeyFile, readKeyFile, signingKeyFromPem, type SigningKey } from '../evidence/signing';
+import { SigningKeyError } from '../core/errors';
 import type { AlertStateStore } from '../evidence/alert-state';
 import type { EvidenceStore } from '../evidence/store';
 import { mappingVocabulary } from '../connectors';
@@ -72,18 +73,56 @@ export function localStateDir(config: LoadedConfig): string {
   return 'path' in config.store ? path.dirname(config.store.path) : path.join(config.baseDir, '.evidence-hub');
 }
 
-/** The signing key from its secret reference; a key *file* that does not exist yet is created. */
-export async function loadSigningKey(config: LoadedConfig, log: Logger): Promise<SigningKey> {
+/** Where the configured key file is, or undefined when the key comes from an environment variable. */
+export function signingKeyFile(config: LoadedConfig): string | undefined {
   const ref = config.signing.key;
-  if ('file' in ref) {
-    const file = path.resolve(config.baseDir, ref.file);
-    const { key, created } = await loadOrCreateKeyFile(file);
-    if (created)
-      log.warn(
-        { keyFile: file, keyId: key.keyId },
-        'created a new ed25519 signing key; back it up and keep it private',
+  return 'file' in ref ? path.resolve(config.baseDir, ref.file) : undefined;
+}
+
+/**
+ * The signing key from its secret reference. A missing key *file* is an error: a worker never creates a key
+ * (each host would make its own and they would fight over the store); `evidence-hub keys init` does.
+ */
+export async function loadSigningKey(config: LoadedConfig, _log?: Logger): Promise<SigningKey> {
+  const ref = config.signing.key;
+  const file = signingKeyFile(config);
+  if (file !== undefined) {
+    const key = await readKeyFile(file);
+    if (!key)
+      throw new SigningKeyError(
+        `signing key file ${file} (signing.key.file in ${config.file}) does not exist; run \`evidence-hub keys init --config ${config.file}\` once to create and register it, or copy the store's current key there`,
       );
     return key;
   }
-  return signingKeyFromPem(await resolveSecret(ref, config.baseDir, 'signing.key'), `environment variable ${ref.env}`);
+  return signingKeyFromPem(
+    await resolveSecret(ref, config.baseDir, 'signing.key'),
+    `environment variable ${'env' in ref ? ref.env : 'signing.key'}`,
+  );
+}
+
+export interface KeyInit {
+  key: SigningKey;
+  /** The key file, when the key is a file; undefined for a key from the environment. */
+  file?: string | undefined;
+  created: boolean;
+  registered: boolean;
+}
+
+/**
+ * `evidence-hub keys init` (and the demo): creates the configured key file when it does not exist (never
+ * overwriting one) and registers the key as the store's current key when the store has none. A store that
+ * already has a different current key is refused before any file is written.
+ */
+export async function initSigningKey(config: LoadedConfig, store: EvidenceStore, at = new Date()): Promise<KeyInit> {
+  const file = signingKeyFile(config);
+  const existing = file !== undefined ? await readKeyFile(file) : await loadSigningKey(config);
+  const current = (await store.listKeys()).filter((k) => k.validUntil === undefined);
+  if (current.length > 0 && !current.some((k) => k.keyId === existing?.keyId))
+    throw new SigningKeyError(
+      `the store ${store.location} already has current key ${current.map((k) => k.keyId).join(', ')}; copy that key to ${file ?? 'this host'}, or rotate with \`evidence-hub keys rotate\` where it is`,
+    );
+  const key = existing ?? (await createKeyFile(file!));
+  const registered = current.length === 0;
+  if (registered) await store.registerKey(key, at);
+  return { key, file, created: existing === undefined, registered };
 }

@@ -2,11 +2,12 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { dataPath } from '../../core/data-files';
-import { loadHub, loadSigningKey, localStateDir } from '../../worker/hub';
+import { initSigningKey, loadHub, localStateDir } from '../../worker/hub';
 import { syncSchedules } from '../../worker/schedules';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker, installTemporalLogging } from '../../worker/worker';
 import { storeOption, type CommandContext } from '../command-kit';
+import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { renderCounts, renderStatusTable } from '../status-table';
 import { waitForSweep } from '../sweep-progress';
 import { controlStatus } from './status';
@@ -33,7 +34,11 @@ export async function runDemo(
   err: (s: string) => void,
 ): Promise<number> {
   const hub = await loadHub(options.config ?? demoConfigPath, options.store ? { store: options.store } : {});
-  const key = await loadSigningKey(hub.config, log);
+  // The demo is the one place a key is created without asking: explicitly, the way `keys init` does it.
+  const init = await initSigningKey(hub.config, hub.store);
+  const key = init.key;
+  if (init.created)
+    err(`created demo signing key ${init.file} (${formatFingerprint(fingerprintOf(key.publicKeyPem))})`);
   installTemporalLogging(log);
   err('starting embedded Temporal dev server (first run builds the CLI with Go, which takes a few minutes)...');
   const env = await startDevServer({ ui: true, dbFilename: path.join(localStateDir(hub.config), 'temporal.sqlite') });

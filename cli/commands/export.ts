@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExportError, exportAuditPack, type ExportHub, type ExportResult } from '../../evidence/export';
-import { loadHub } from '../../worker/hub';
+import type { SigningKey } from '../../evidence/signing';
+import { loadHub, loadSigningKey } from '../../worker/hub';
 import {
   configOption,
   parseDateArg,
@@ -31,7 +32,11 @@ export interface ExportCommandOptions {
  * observation window. Exit code 0 when written cleanly; 1 when it was written but the store had problems
  * (or the PDF failed); bad input throws UsageError (exit 2).
  */
-export async function runExport(hub: ExportHub, options: ExportCommandOptions, io: Io): Promise<number> {
+export async function runExport(
+  hub: ExportHub & { key: SigningKey },
+  options: ExportCommandOptions,
+  io: Io,
+): Promise<number> {
   const from = parseDateArg(options.from, 'start', '--from');
   const to = parseDateArg(options.to, 'end', '--to');
   let result: ExportResult;
@@ -40,6 +45,7 @@ export async function runExport(hub: ExportHub, options: ExportCommandOptions, i
       from,
       to,
       out: options.out,
+      key: hub.key,
       ...(options.controls ? { controls: options.controls } : {}),
       ...(options.pdf ? { pdf: options.pdf } : {}),
     });
@@ -74,7 +80,12 @@ function describe(r: ExportResult): string[] {
   const dir = path.join(path.dirname(r.out), r.root);
   const unpack =
     r.format === 'zip' ? `unzip ${r.out} -d ${path.dirname(r.out)}` : `tar xzf ${r.out} -C ${path.dirname(r.out)}`;
-  lines.push(`check it: ${unpack} && evidence-hub verify ${dir}   (or by hand: ${path.join(dir, 'VERIFY.md')})`);
+  lines.push(
+    `export.json signed by key ${r.keyId}, fingerprint sha256:${r.fingerprint}: give the auditor this fingerprint out of band, never inside the pack`,
+  );
+  lines.push(
+    `check it: ${unpack} && evidence-hub verify ${dir} --trust sha256:${r.fingerprint}   (or by hand: ${path.join(dir, 'VERIFY.md')})`,
+  );
   if (r.pdf) lines.push(`summary PDF: ${r.pdf}`);
   return lines;
 }
@@ -94,6 +105,8 @@ export function registerExport(program: Command, { io, setExitCode }: CommandCon
     .addOption(storeOption())
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
-      setExitCode(await runExport(hub, o, io));
+      // export.json is signed with the store's current key, so the pack's window and last bundle are vouched for.
+      const key = await loadSigningKey(hub.config);
+      setExitCode(await runExport({ ...hub, key }, o, io));
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/duration';
 import { prune } from '../../evidence/retention';
+import { assertCurrentSigner } from '../../evidence/trust/signer-check';
 import { loadHub, loadSigningKey } from '../../worker/hub';
 import { configOption, parseDateArg, storeOption, storeOverrides, type CommandContext } from '../command-kit';
 
@@ -20,7 +21,8 @@ export function registerPrune(program: Command, { io, log }: CommandContext): vo
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
       const key = await loadSigningKey(hub.config, log);
-      await hub.store.registerKey(key, new Date());
+      // Tombstones are signed like bundles: only by the store's current (and, when pinned, trusted) key.
+      await assertCurrentSigner(hub.store, key, hub.config.signing.trustedKeys ?? []);
       const report = await prune(hub.store, key, {
         before: parseDateArg(o.before, 'start', '--before'),
         lookBackMs: parseDuration(hub.config.retention.lookBack)!,

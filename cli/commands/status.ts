@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import picomatch from 'picomatch';
 import { evaluateStore } from '../../evidence/index';
+import { pendingSummary, readWitnessState, renderPendingSummary } from '../../evidence/witness/state';
 import type { ControlResult } from '../../mappings/evaluate';
 import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, parseAsOf, storeOption, storeOverrides, type CommandContext } from '../command-kit';
@@ -13,7 +14,7 @@ export interface StatusOptions {
 
 /** Evaluates every control from what the store holds; nothing outside the store is consulted. */
 export async function controlStatus(
-  hub: Hub,
+  hub: Pick<Hub, 'store' | 'mappings' | 'notApplicable'>,
   options: StatusOptions = {},
 ): Promise<{ asOf: string; results: ControlResult[] }> {
   const now = options.asOf ? parseAsOf(options.asOf) : new Date();
@@ -25,11 +26,15 @@ export async function controlStatus(
   return { asOf: now.toISOString(), results };
 }
 
-/** `evidence-hub status`: every control with its status, newest evidence, due date and reason. */
+/**
+ * `evidence-hub status`: every control with its status, the deciding rule, its newest evidence, the date
+ * that evidence goes (went) stale, and the reason. `--json` prints the results as evaluated: `dueAt` is
+ * that date, `cause` the facts (every failing source, each failing test with its actual value).
+ */
 export function registerStatus(program: Command, { io }: CommandContext): void {
   program
     .command('status')
-    .description('show every control with its status, newest evidence, due date and reason')
+    .description('show every control with its status, deciding rule, newest evidence, stale-on date and reason')
     .addOption(configOption())
     .addOption(storeOption())
     .option('--as-of <date>', 'evaluate as of a past date (YYYY-MM-DD or RFC 3339): only what was known then')
@@ -41,10 +46,13 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
         ...(o.asOf ? { asOf: o.asOf } : {}),
         ...(o.controls ? { controls: o.controls } : {}),
       });
-      if (o.json) io.out(JSON.stringify({ asOf, controls: results }, null, 2));
+      // Checkpoints a witness does not hold yet, as the last seal or retry run left them (evidence/witness/).
+      const witnesses = hub.config.witness ? pendingSummary(await readWitnessState(hub.store)) : [];
+      if (o.json) io.out(JSON.stringify({ asOf, controls: results, witnesses }, null, 2));
       else {
         io.out(renderStatusTable(results));
         io.out(`\nas of ${asOf}: ${renderCounts(results)}`);
+        for (const line of renderPendingSummary(witnesses)) io.out(line);
       }
     });
 }

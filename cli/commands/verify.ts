@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import { parseS3Url } from '../../evidence/s3-store';
 import { verifyStore, type VerifyOptions, type VerifyReport } from '../../evidence/verify';
 import { loadConfig } from '../../config/config';
+import { readTrustArgument, TrustInputError } from '../../evidence/trust/fingerprint';
 import { openStore } from '../../worker/hub';
+import { witnessChecks, WitnessOptionError } from '../../evidence/witness/config';
 import { defaultConfig, exitCodes, parseDateArg, UsageError, type CommandContext } from '../command-kit';
 
 /**
@@ -15,11 +17,28 @@ import { defaultConfig, exitCodes, parseDateArg, UsageError, type CommandContext
  */
 export async function verifyTarget(
   target: string,
-  options: VerifyOptions & { config?: string } = {},
+  options: VerifyOptions & { config?: string; witness?: string[]; tsaCa?: string } = {},
 ): Promise<VerifyReport> {
+  const config =
+    options.config && existsSync(options.config)
+      ? await loadConfig(options.config, target.startsWith('s3://') ? { store: target } : {})
+      : undefined;
+  // Pins: --trust values plus the config's signing.trustedKeys (held outside the store, unlike keys/).
+  options = { ...options, trust: [...(options.trust ?? []), ...(config?.signing.trustedKeys ?? [])] };
+  // Witnesses: the configured ones plus --witness tsa|s3 (evidence/witness/verify-witness.ts).
+  try {
+    const witnesses = await witnessChecks(
+      config?.witness,
+      config?.baseDir ?? process.cwd(),
+      options.witness,
+      options.tsaCa,
+    );
+    if (witnesses) options = { ...options, witnesses };
+  } catch (err) {
+    if (err instanceof WitnessOptionError) throw new UsageError(err.message);
+    throw err;
+  }
   if (target.startsWith('s3://')) {
-    const config =
-      options.config && existsSync(options.config) ? await loadConfig(options.config, { store: target }) : undefined;
     const store = await openStore(
       config?.store ?? {
         s3: { ...parseS3(target), region: process.env['AWS_REGION'] ?? 'us-east-1', forcePathStyle: false },
@@ -33,7 +52,8 @@ export async function verifyTarget(
   try {
     st = await stat(abs);
   } catch {
-    throw new UsageError(`${abs} does not exist; pass an evidence store folder or a bundle manifest`);
+    // A missing store is a failed check, like an empty one: `verify` must never pass on nothing.
+    return missingStore(abs, options);
   }
   if (st.isDirectory()) return verifyStore(await FilesystemStore.openExisting(abs), options);
   const m = /^(\d{12})\.json$/.exec(path.basename(abs));
@@ -41,17 +61,50 @@ export async function verifyTarget(
     throw new UsageError(`${abs} is not a bundle manifest (expected <store>/manifests/<12 digits>.json)`);
   }
   const store = await FilesystemStore.openExisting(path.dirname(path.dirname(abs)));
-  return verifyStore(store, { sequences: [Number(m[1])] });
+  return verifyStore(store, { ...options, sequences: [Number(m[1])] });
 }
+
+function missingStore(location: string, options: VerifyOptions): VerifyReport {
+  const problems: VerifyReport['problems'] = options.allowEmpty
+    ? []
+    : [{ code: 'empty-store', message: `${location} does not exist: no store there (a wrong path?)` }];
+  const trustedKeys = [...new Set(options.trust ?? [])];
+  return {
+    ok: problems.length === 0,
+    authenticated: false,
+    trustedKeys,
+    store: location,
+    bundlesChecked: 0,
+    blobsChecked: 0,
+    blobsPruned: 0,
+    problems,
+  };
+}
+
+/** Printed whenever no trust anchor was given: integrity was checked, authenticity was not (exit code 3). */
+export const notAuthenticatedWarning = [
+  '!! AUTHENTICITY NOT CHECKED: no trusted key was given (--trust FINGERPRINT|FILE or signing.trustedKeys).',
+  '!! Hashes, chain and signatures are consistent, but anyone who can write to the store could have replaced',
+  '!! the keys and re-signed everything. Pin the fingerprint from `evidence-hub keys show` (obtained out of band).',
+].join('\n');
 
 export function renderVerify(report: VerifyReport): string {
   const head = `${report.ok ? 'OK' : 'FAILED'}: ${report.store}: ${report.bundlesChecked} bundle(s), ${report.blobsChecked} blob(s) checked`;
+  const trust =
+    report.trustedKeys.length > 0
+      ? [
+          `  trusted keys: ${report.trustedKeys.map((f) => `sha256:${f}`).join(', ')}${report.authenticated ? ' (authenticated)' : ''}`,
+        ]
+      : report.ok
+        ? [notAuthenticatedWarning]
+        : ['  (authenticity was not checked either: no trusted key given, --trust FINGERPRINT|FILE)'];
   const segment = report.segment
     ? [
         `  chain segment from bundle #${report.segment.fromSequence}, anchored on ${report.segment.previousDigest ?? 'the chain start'} (export.json)`,
       ]
     : [];
-  return [head, ...segment, ...report.problems.map((p) => `  ${p.code}: ${p.message}`)].join('\n');
+  const problems = report.problems.map((p) => `  ${p.code}${p.level ? ` (${p.level})` : ''}: ${p.message}`);
+  return [head, ...segment, ...problems, ...trust].join('\n');
 }
 
 function parseS3(url: string): { bucket: string; prefix: string } {
@@ -60,7 +113,11 @@ function parseS3(url: string): { bucket: string; prefix: string } {
   return parsed;
 }
 
-/** `evidence-hub verify`: exit code 1 when any check fails. */
+/**
+ * `evidence-hub verify`: exit code 0 when every check passed against a trust anchor, 1 when any check fails
+ * (including an empty or missing store unless --allow-empty), 2 for bad input, 3 when everything is
+ * consistent but no trust anchor was given (integrity checked, authenticity not).
+ */
 export function registerVerify(program: Command, { io, setExitCode }: CommandContext): void {
   program
     .command('verify')
@@ -71,14 +128,49 @@ export function registerVerify(program: Command, { io, setExitCode }: CommandCon
     .addOption(
       new Option('-c, --config <file>', 'config for S3 settings (endpoint, credentials)').default(defaultConfig),
     )
+    .option(
+      '--trust <fingerprint|file>',
+      'trusted key: sha256:<fingerprint>, a PEM public key file, or a file of fingerprints (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--allow-empty', 'an empty store (no bundle) is not a failure')
+    .option(
+      '--checkpoint <file>',
+      'a checkpoint kept from an earlier pack or a witness (<seq>.txt, its .sig beside it); the chain must reach it (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      '--witness <tsa|s3>',
+      'also compare the chain with this witness (configured witnesses are always checked; repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--tsa-ca <file>', "the TSA's CA certificate: check each RFC 3161 token with `openssl ts -verify`")
     .option('--json', 'print the report as JSON')
     .action(async (target: string, o) => {
+      const trust: string[] = [];
+      for (const arg of o.trust as string[]) {
+        try {
+          trust.push(...(await readTrustArgument(arg)));
+        } catch (err) {
+          if (err instanceof TrustInputError) throw new UsageError(err.message);
+          throw err;
+        }
+      }
       const report = await verifyTarget(target, {
+        trust,
+        ...(o.allowEmpty ? { allowEmpty: true } : {}),
+        checkpoints: o.checkpoint as string[],
+        witness: o.witness as string[],
+        ...(o.tsaCa ? { tsaCa: o.tsaCa as string } : {}),
         config: o.config,
         ...(o.from ? { from: parseDateArg(o.from, 'start') } : {}),
         ...(o.to ? { to: parseDateArg(o.to, 'end') } : {}),
       });
       io.out(o.json ? JSON.stringify(report, null, 2) : renderVerify(report));
       if (!report.ok) setExitCode(exitCodes.failure);
+      else if (!report.authenticated) setExitCode(exitCodes.notAuthenticated);
     });
 }

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { loadHub, loadSigningKey } from '../../worker/hub';
+import { SigningKeyError } from '../../core/errors';
+import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
+import { signerStatus } from '../../evidence/trust/signer-check';
 import { syncSchedules } from '../../worker/schedules';
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../../worker/worker';
 import { configOption, storeOption, storeOverrides, type CommandContext } from '../command-kit';
@@ -16,6 +19,14 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
       const key = await loadSigningKey(hub.config, log);
+      // Not ready unless this key is the store's current (and, when pinned, trusted) key: a worker that
+      // cannot seal must say so now, not by failing every sweep later.
+      const signer = await signerStatus(hub.store, key, hub.config.signing.trustedKeys ?? []);
+      if (!signer.ready) throw new SigningKeyError(`worker not ready: ${signer.reason}`);
+      log.info(
+        { keyId: key.keyId, fingerprint: formatFingerprint(fingerprintOf(key.publicKeyPem)) },
+        'signing key is the store current key',
+      );
       installTemporalLogging(log);
       const client = await connectClient(hub.config);
       if (o.syncSchedules !== false) {

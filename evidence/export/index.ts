@@ -1,7 +1,10 @@
 import { statuses, type ControlStatus } from '../../mappings/evaluate';
-import { canonicalJson } from '../../core/digest';
-import { segmentMarkerFile, segmentMarkerFormat } from '../verify';
-import { archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
+import { canonicalJson, sha256Hex } from '../../core/digest';
+import { checkpointBodyPath, checkpointSigPath } from '../checkpoint';
+import type { SigningKey } from '../signing';
+import { fingerprintOf } from '../trust/fingerprint';
+import { ExportError, archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
+import { markerFile, markerSignatureFile, signMarker } from './marker';
 import { controlPage, renderControlPage, renderSummary, summaryPage } from './html';
 import {
   blobPath,
@@ -17,7 +20,7 @@ import { packIndex } from './pack-index';
 import { htmlToPdf } from './pdf';
 import type { Selection } from './select';
 import type { ArchiveEntry } from './tar';
-import { verifyDoc } from './verify-doc';
+import { verifyDoc, verifyScript } from './verify-doc';
 
 export { ExportError, type ArchiveFormat } from './archive';
 export { buildPackModel, type ExportHub, type PackModel, type PackWindowOptions } from './model';
@@ -31,6 +34,11 @@ export interface ExportOptions extends PackWindowOptions {
   /** Also print the summary page to this PDF with headless Chromium (optional; the archive never needs it). */
   pdf?: string;
   chromium?: string;
+  /**
+   * The store's current signing key: it signs `export.json` (window, sequences, head digest), so a pack cut
+   * short or with a moved window shows. It must be one of the store's keys, whose public part is in the pack.
+   */
+  key: SigningKey;
 }
 
 export interface ExportResult {
@@ -41,6 +49,13 @@ export interface ExportResult {
   bundles: number[];
   fromSequence: number;
   previousDigest: string | null;
+  /** The pack's last bundle (fromSequence - 1 when it holds none) and its manifest digest, as export.json says. */
+  toSequence: number;
+  headDigest: string | null;
+  /** The key that signed export.json, and its fingerprint (the value an auditor pins, obtained out of band). */
+  keyId: string;
+  fingerprint: string;
+  checkpoints: number;
   blobs: number;
   tombstones: number;
   files: number;
@@ -65,6 +80,11 @@ const storeMarker = canonicalJson({ format: 'evidence-hub/store@1' });
 export async function exportAuditPack(hub: ExportHub, options: ExportOptions): Promise<ExportResult> {
   const format = options.format ?? archiveFormat(options.out);
   const { model, selection } = await buildPackModel(hub, options);
+  if (!selection.keys.some((k) => k.keyId === options.key.keyId))
+    throw new ExportError(
+      `signing key ${options.key.keyId} is not one of the store's keys; export with the store's current key`,
+    );
+  const signed = await signedPack(hub, model, selection, options.key);
   const root = archiveRoot(options.out);
   const digests = new Map<string, string>();
   const problems = [...model.problems];
@@ -74,7 +94,7 @@ export async function exportAuditPack(hub: ExportHub, options: ExportOptions): P
     options.out,
     format,
     root,
-    packEntries(hub, model, selection, digests, problems),
+    packEntries(hub, model, selection, signed, digests, problems),
     digests,
     generatedAt,
   );
@@ -88,6 +108,11 @@ export async function exportAuditPack(hub: ExportHub, options: ExportOptions): P
     bundles: model.bundles.map((b) => b.sequence),
     fromSequence: model.segment.fromSequence,
     previousDigest: model.segment.previousDigest,
+    toSequence: signed.toSequence,
+    headDigest: signed.headDigest,
+    keyId: options.key.keyId,
+    fingerprint: fingerprintOf(options.key.publicKeyPem),
+    checkpoints: signed.checkpoints.length,
     blobs: [...selection.blobs.values()].filter((b) => !b.tombstone && !b.missing).length,
     tombstones: [...selection.blobs.values()].filter((b) => b.tombstone).length,
     files: digests.size,
@@ -106,33 +131,90 @@ export async function exportAuditPack(hub: ExportHub, options: ExportOptions): P
   return result;
 }
 
+/** What the pack adds beyond the store's bundles: the signed export.json, checkpoints, key transitions. */
+interface SignedPack {
+  marker: { bytes: Buffer; signature: Buffer };
+  keyId: string;
+  toSequence: number;
+  headDigest: string | null;
+  checkpoints: { sequence: number; body: Buffer; signature: Buffer; token?: Buffer }[];
+  transitions: Awaited<ReturnType<ExportHub['store']['listKeyTransitions']>>;
+}
+
+async function signedPack(
+  hub: ExportHub,
+  model: PackModel,
+  selection: Selection,
+  key: SigningKey,
+): Promise<SignedPack> {
+  const s = model.segment;
+  const toSequence = s.toSequence ?? s.fromSequence - 1;
+  const headDigest = s.headDigest ?? s.previousDigest;
+  const first = await hub.store.readManifest(1);
+  const marker = signMarker(
+    {
+      storeId: first ? sha256Hex(first) : null,
+      fromSequence: s.fromSequence,
+      toSequence,
+      previousDigest: s.previousDigest,
+      headDigest,
+      window: model.window,
+      generatedAt: model.generatedAt,
+      controls: model.controlsGlob,
+    },
+    key,
+  );
+  // The checkpoints of the window's bundles (each with its RFC 3161 token when a TSA witnessed it).
+  const checkpoints: SignedPack['checkpoints'] = [];
+  for (const b of selection.bundles) {
+    const cp = await hub.store.readCheckpoint(b.sequence);
+    if (!cp) continue;
+    const token = await hub.store.readTimestampToken(b.sequence);
+    checkpoints.push({ sequence: b.sequence, ...cp, ...(token ? { token } : {}) });
+  }
+  const transitions = await hub.store.listKeyTransitions();
+  return { marker, keyId: key.keyId, toSequence, headDigest, checkpoints, transitions };
+}
+
 async function* packEntries(
   hub: ExportHub,
   model: PackModel,
   selection: Selection,
+  signed: SignedPack,
   digests: Map<string, string>,
   problems: string[],
 ): AsyncGenerator<ArchiveEntry> {
   // The store's folders exist even when empty (a window without bundles), so the folder opens as a store.
-  for (const d of ['blobs/sha256', 'keys', 'manifests', 'signatures']) yield { path: d, directory: true };
+  for (const d of ['blobs/sha256', 'checkpoints', 'keys', 'manifests', 'signatures'])
+    yield { path: d, directory: true };
   yield { path: 'store.json', data: storeMarker };
+  yield { path: markerFile, data: signed.marker.bytes };
+  yield { path: markerSignatureFile, data: signed.marker.signature };
   yield {
-    path: segmentMarkerFile,
-    data: canonicalJson({
-      format: segmentMarkerFormat,
-      fromSequence: model.segment.fromSequence,
-      toSequence: model.segment.toSequence,
-      previousDigest: model.segment.previousDigest,
-      window: model.window,
-      controls: model.controlsGlob,
-      generatedAt: model.generatedAt,
-      note: 'An audit pack: only the bundles sealed in the window. previousDigest is the sha256 of the manifest before fromSequence, which is not included.',
+    path: 'VERIFY.md',
+    data: verifyDoc(model, {
+      toSequence: signed.toSequence,
+      headDigest: signed.headDigest,
+      keyId: signed.keyId,
+      checkpoints: signed.checkpoints.length,
+      timestampTokens: signed.checkpoints.filter((c) => c.token).length,
+      transitions: signed.transitions.length,
     }),
   };
-  yield { path: 'VERIFY.md', data: verifyDoc(model) };
+  yield { path: 'verify.sh', data: verifyScript() };
   for (const k of selection.keys) {
     yield { path: `keys/${k.keyId}.json`, data: canonicalJson(k) };
     yield { path: `keys/${k.keyId}.pem`, data: k.publicKeyPem };
+  }
+  for (const t of signed.transitions) {
+    yield { path: `keys/transitions/${t.newKeyId}.json`, data: t.body };
+    if (t.signature) yield { path: `keys/transitions/${t.newKeyId}.sig`, data: t.signature };
+    if (t.countersignature) yield { path: `keys/transitions/${t.newKeyId}.countersig`, data: t.countersignature };
+  }
+  for (const cp of signed.checkpoints) {
+    yield { path: checkpointBodyPath(cp.sequence), data: cp.body };
+    yield { path: checkpointSigPath(cp.sequence), data: cp.signature };
+    if (cp.token) yield { path: checkpointBodyPath(cp.sequence).replace(/\.txt$/, '.tsr'), data: cp.token };
   }
   for (const b of selection.bundles) {
     const mtime = new Date(b.manifest.finishedAt);

@@ -60,9 +60,25 @@ describe('evidence-hub command line', () => {
       reason: expect.stringContaining('needs a manual upload'),
     });
     expect(controls.find((c) => c.control.id === 'A.8.4')!.status).toBe('stale'); // communication plan effective 2023
+    // NEWEST and DUE never contradict the status: both are the deciding rule's, and a missing control has no DUE.
+    type Dated = Rules & { status: string; decidingRule?: string; dueAt?: string; newest?: { id: string } };
+    for (const c of controls as unknown as Dated[]) {
+      if (c.status === 'missing') expect(c.dueAt).toBeUndefined();
+      if (c.decidingRule === undefined) continue;
+      const rule = c.rules.find((r) => r.rule === c.decidingRule) as Rules['rules'][number] & Partial<Dated>;
+      expect(rule.status).toBe(c.status);
+      expect(c.dueAt).toBe(rule.dueAt);
+      expect(c.newest).toEqual(rule.newest);
+    }
 
     const table = await runCli(['status', '--config', config, '--controls', 'A.6.2.*']);
     expect(table.stdout.split('\n').filter((l) => l.startsWith('A.6.2.'))).toHaveLength(7);
+    expect(table.stdout).toMatch(/^CONTROL +STATUS +NEWEST +STALE ON +RULE +TITLE: REASON$/m);
+    // The table prints the same dates as the JSON, per control.
+    for (const c of controls as unknown as { control: { id: string }; dueAt?: string }[]) {
+      const row = table.stdout.split('\n').find((l) => l.startsWith(`${c.control.id} `));
+      if (row) expect(row.split(/ {2,}/)[3]).toBe(c.dueAt ? c.dueAt.slice(0, 10) : '-');
+    }
 
     const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
     expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 29 distinct artifact\(s\)/);
@@ -86,11 +102,25 @@ describe('evidence-hub command line', () => {
     );
     expect(inWindow.map((r: { id: string }) => r.id)).toEqual(['policies:incident-communication-plan.md']);
 
-    const ok = await runCli(['verify', store]);
+    // Without a pinned key, verify checks integrity only and says so (exit 3); pinned, it authenticates (0).
+    const unpinned = await runCli(['verify', store]);
+    expect(unpinned.code).toBe(3);
+    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 29 blob\(s\) checked/);
+    expect(unpinned.stdout).toContain('AUTHENTICITY NOT CHECKED');
+    const shown = JSON.parse((await runCli(['keys', 'show', '--config', config, '--json'])).stdout);
+    const fingerprint = `sha256:${shown.keys[0].fingerprint}`;
+    expect(demo.stderr).toContain(`created demo signing key`);
+    const ok = await runCli(['verify', store, '--trust', fingerprint]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 29 blob\(s\) checked/);
-    const one = await runCli(['verify', path.join(store, 'manifests', '000000000001.json'), '--json']);
-    expect(JSON.parse(one.stdout)).toMatchObject({ ok: true, bundlesChecked: 1 });
+    const one = await runCli([
+      'verify',
+      path.join(store, 'manifests', '000000000001.json'),
+      '--trust',
+      fingerprint,
+      '--json',
+    ]);
+    expect(JSON.parse(one.stdout)).toMatchObject({ ok: true, authenticated: true, bundlesChecked: 1 });
 
     const prefix = (await readdir(path.join(store, 'blobs', 'sha256')))[0]!;
     const blobName = (await readdir(path.join(store, 'blobs', 'sha256', prefix)))[0]!;

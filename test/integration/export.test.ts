@@ -16,6 +16,8 @@ import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
 import { runCli } from '../support/processes';
 import { newKey, writeBundle } from '../support/store-fixture';
+import { fingerprintOf } from '../../evidence/trust/fingerprint';
+import { runPackScript, scriptOk } from '../support/pack-script';
 import { suiteDir, tempDir } from '../support/tmp';
 import { mappingVocabulary } from '../../connectors';
 
@@ -104,7 +106,7 @@ async function auditStore(root: string) {
     { ...common(5), 'late/after-window.md': 'only after the window\n' },
     new Date('2026-06-10T10:00:00Z'),
   );
-  return { store, key, hub: { store, mappings, notApplicable } };
+  return { store, key, fingerprint: fingerprintOf(key.publicKeyPem), hub: { store, mappings, notApplicable, key } };
 }
 
 describe('audit pack export', () => {
@@ -118,7 +120,7 @@ describe('audit pack export', () => {
     dir = await suiteDir('eh-export-');
     fixture = await auditStore(path.join(dir, 'store'));
     archive = path.join(dir, 'out', 'audit-2026-q1.tar.gz');
-    result = await exportAuditPack(fixture.hub, { ...window, out: archive, now });
+    result = await exportAuditPack(fixture.hub, { key: fixture.key, ...window, out: archive, now });
     await extract(archive, path.join(dir, 'x'));
     pack = path.join(dir, 'x', 'audit-2026-q1');
   });
@@ -137,7 +139,7 @@ describe('audit pack export', () => {
     const listing = sh(`tar tzf '${archive}'`, dir).stdout.trim().split('\n');
     expect(listing.every((p) => p.startsWith('audit-2026-q1/'))).toBe(true);
     expect(listing.filter((p) => p.endsWith('/'))).toEqual(
-      ['blobs/sha256/', 'keys/', 'manifests/', 'signatures/'].map((d) => `audit-2026-q1/${d}`),
+      ['blobs/sha256/', 'checkpoints/', 'keys/', 'manifests/', 'signatures/'].map((d) => `audit-2026-q1/${d}`),
     );
     const files = listing.filter((p) => !p.endsWith('/')).map((p) => p.slice('audit-2026-q1/'.length));
     expect(files.filter((p) => p.startsWith('manifests/'))).toEqual([
@@ -146,6 +148,10 @@ describe('audit pack export', () => {
       'manifests/000000000004.json',
     ]);
     expect(files.filter((p) => p.startsWith('signatures/'))).toHaveLength(3);
+    // The signed checkpoints of the window's bundles, none of those outside it.
+    expect(files.filter((p) => p.startsWith('checkpoints/'))).toEqual(
+      [2, 3, 4].flatMap((n) => [`checkpoints/00000000000${n}.txt`, `checkpoints/00000000000${n}.sig`]),
+    );
 
     // The blobs are exactly those the three manifests reference, each once.
     const referenced = new Set<string>();
@@ -171,7 +177,9 @@ describe('audit pack export', () => {
     for (const f of [
       'store.json',
       'export.json',
+      'export.json.sig',
       'VERIFY.md',
+      'verify.sh',
       'index.json',
       'SHA256SUMS',
       'oscal/assessment-results.json',
@@ -192,12 +200,17 @@ describe('audit pack export', () => {
 
   it('verifies with the commands VERIFY.md documents: sha256sum and openssl only', async () => {
     const doc = await readFile(path.join(pack, 'VERIFY.md'), 'utf8');
-    // The one-shot script, exactly as the document shows it.
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(doc)![1]!;
-    const run = sh(script, pack);
+    // The one-shot script, exactly as the document shows it, with the fingerprint obtained out of band.
+    const run = await runPackScript(pack, `sha256:${fixture.fingerprint}`);
     expect(run.stderr).toBe('');
-    expect(run.stdout.trim()).toBe('OK: blobs, signatures and chain verified');
+    expect(run.stdout).toMatch(scriptOk);
     expect(run.code).toBe(0);
+    // Without a fingerprint it refuses and says where to get one; VERIFY.md never prints the fingerprint.
+    const bare = await runPackScript(pack, '');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/signing\.trustedKeys[\s\S]*audit report/);
+    expect(doc).not.toContain(fixture.fingerprint);
+    expect(doc.indexOf('out of band')).toBeLessThan(doc.indexOf('## 8. Manifests'));
 
     // The individual commands, one by one.
     expect(sh('sha256sum -c --quiet SHA256SUMS', pack).code).toBe(0);
@@ -236,9 +249,11 @@ describe('audit pack export', () => {
       blobsChecked: result.blobs,
       segment: { fromSequence: 2, previousDigest: result.previousDigest },
     });
-    const cli = await runCli(['verify', pack]);
+    const cli = await runCli(['verify', pack, '--trust', `sha256:${fixture.fingerprint}`]);
     expect(cli.stdout).toMatch(/^OK: .*: 3 bundle\(s\), \d+ blob\(s\) checked/);
     expect(cli.code).toBe(0);
+    // Without a trust anchor: consistent, but not authenticated (exit 3).
+    expect((await runCli(['verify', pack])).code).toBe(3);
   });
 
   it('a flipped byte in a copied blob fails the documented script, SHA256SUMS and verify', async () => {
@@ -248,10 +263,7 @@ describe('audit pack export', () => {
     const blob = path.join(root, 'blobs', 'sha256', blobOf('accuracy 0.93\n').slice(0, 2), blobOf('accuracy 0.93\n'));
     await chmod(blob, 0o644);
     await writeFile(blob, 'accuracy 0.99\n');
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
-      await readFile(path.join(root, 'VERIFY.md'), 'utf8'),
-    )![1]!;
-    const run = sh(script, root);
+    const run = await runPackScript(root, fixture.fingerprint);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('FAILED');
     expect(sh('sha256sum -c --quiet SHA256SUMS', root).code).not.toBe(0);
@@ -262,8 +274,8 @@ describe('audit pack export', () => {
       path.join(root, 'manifests', '000000000003.json'),
       (await readFile(path.join(root, 'manifests', '000000000003.json'), 'utf8')).replace('sweep-mar', 'sweep-maR'),
     );
-    expect(sh(script, root).stdout).toMatch(
-      /BAD SIGNATURE manifests\/000000000003\.json[\s\S]*CHAIN BROKEN at manifests\/000000000004\.json/,
+    expect((await runPackScript(root, fixture.fingerprint)).stdout).toMatch(
+      /signature-invalid: manifests\/000000000003\.json[\s\S]*chain-broken: manifests\/000000000004\.json/,
     );
   });
 
@@ -374,7 +386,7 @@ describe('audit pack export', () => {
 
   it('a narrower control glob narrows the report, not the bundles; an empty window still makes a verifiable pack', async () => {
     const out = path.join(dir, 'a6.tar.gz');
-    const narrow = await exportAuditPack(fixture.hub, { ...window, controls: 'A.6.*', out, now });
+    const narrow = await exportAuditPack(fixture.hub, { key: fixture.key, ...window, controls: 'A.6.*', out, now });
     expect(narrow.bundles).toEqual([2, 3, 4]);
     expect(narrow.controls).toBe(9);
     const list = sh(`tar tzf '${out}'`, dir).stdout;
@@ -383,6 +395,7 @@ describe('audit pack export', () => {
     // A window from the start of the chain: the anchor is null, and the script and verify agree.
     const firstOut = path.join(dir, 'first.tar.gz');
     const first = await exportAuditPack(fixture.hub, {
+      key: fixture.key,
       from: new Date('2026-01-01T00:00:00Z'),
       to: new Date('2026-02-28T23:59:59.999Z'),
       out: firstOut,
@@ -391,10 +404,9 @@ describe('audit pack export', () => {
     expect(first).toMatchObject({ bundles: [1, 2], fromSequence: 1, previousDigest: null });
     await extract(firstOut, path.join(dir, 'first'));
     const firstRoot = path.join(dir, 'first', 'first');
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
-      await readFile(path.join(firstRoot, 'VERIFY.md'), 'utf8'),
-    )![1]!;
-    expect(sh(script, firstRoot)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
+    const firstRun = await runPackScript(firstRoot, fixture.fingerprint);
+    expect(firstRun.stdout).toMatch(scriptOk);
+    expect(firstRun.code).toBe(0);
     expect(await verifyStore(await FilesystemStore.openExisting(firstRoot))).toMatchObject({
       ok: true,
       bundlesChecked: 2,
@@ -403,6 +415,7 @@ describe('audit pack export', () => {
 
     const emptyOut = path.join(dir, 'may.tar.gz');
     const empty = await exportAuditPack(fixture.hub, {
+      key: fixture.key,
       from: new Date('2026-05-01T00:00:00Z'),
       to: new Date('2026-05-31T23:59:59.999Z'),
       out: emptyOut,
@@ -410,8 +423,14 @@ describe('audit pack export', () => {
     });
     expect(empty).toMatchObject({ bundles: [], fromSequence: 5, blobs: 0 });
     await extract(emptyOut, path.join(dir, 'empty'));
-    const report = await verifyStore(await FilesystemStore.openExisting(path.join(dir, 'empty', 'may')));
-    expect(report).toMatchObject({ ok: true, bundlesChecked: 0 });
+    const report = await verifyStore(await FilesystemStore.openExisting(path.join(dir, 'empty', 'may')), {
+      trust: [fixture.fingerprint],
+    });
+    expect(report).toMatchObject({ ok: true, authenticated: true, bundlesChecked: 0 });
+    expect(empty).toMatchObject({ toSequence: 4, headDigest: sha256Hex((await fixture.store.readManifest(4))!) });
+    const emptyRun = await runPackScript(path.join(dir, 'empty', 'may'), fixture.fingerprint);
+    expect(emptyRun.stdout).toMatch(scriptOk);
+    expect(emptyRun.code).toBe(0);
   });
 
   it('blobs deleted by retention travel as their signed tombstones, which verify and the script accept', async () => {
@@ -424,7 +443,7 @@ describe('audit pack export', () => {
     });
     expect(report.blobsDeleted).toContain(blobOf('drift report 2\n'));
     const out = path.join(dir, 'pruned.tar.gz');
-    const r = await exportAuditPack(pruned.hub, { ...window, out, now });
+    const r = await exportAuditPack(pruned.hub, { key: pruned.key, ...window, out, now });
     expect(r.tombstones).toBeGreaterThan(0);
     expect(r.problems).toEqual([]);
     await extract(out, path.join(dir, 'pruned-x'));
@@ -435,17 +454,16 @@ describe('audit pack export', () => {
       blobsPruned: r.tombstones,
       problems: [],
     });
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
-      await readFile(path.join(root, 'VERIFY.md'), 'utf8'),
-    )![1]!;
-    expect(sh(script, root)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
+    const prunedRun = await runPackScript(root, pruned.fingerprint);
+    expect(prunedRun.stdout).toMatch(scriptOk);
+    expect(prunedRun.code).toBe(0);
     const page = await readFile(path.join(root, 'report', 'controls', 'A.6.2.6.html'), 'utf8');
     expect(page).toContain('deleted by retention (signed tombstone)');
   });
 
   it('a .zip pack holds the same files, byte for byte, and verifies after unzipping (Python zipfile as the reader)', async () => {
     const zip = path.join(dir, 'out', 'audit-2026-q1.zip');
-    const z = await exportAuditPack(fixture.hub, { ...window, out: zip, now });
+    const z = await exportAuditPack(fixture.hub, { key: fixture.key, ...window, out: zip, now });
     expect(z).toMatchObject({
       format: 'zip',
       root: 'audit-2026-q1',
@@ -471,23 +489,34 @@ describe('audit pack export', () => {
       sh('find . -type f | sort | xargs sha256sum', pack).stdout,
     );
     expect(await verifyStore(await FilesystemStore.openExisting(root))).toMatchObject({ ok: true, problems: [] });
-    const script = /```sh\n(#!\/bin\/sh\n# verify-pack[\s\S]*?)```/.exec(
-      await readFile(path.join(root, 'VERIFY.md'), 'utf8'),
-    )![1]!;
-    expect(sh(script, root)).toMatchObject({ code: 0, stdout: 'OK: blobs, signatures and chain verified\n' });
+    const zipRun = await runPackScript(root, fixture.fingerprint);
+    expect(zipRun.stdout).toMatch(scriptOk);
+    expect(zipRun.code).toBe(0);
   });
 
   it('refuses what it cannot do before writing anything: an unknown archive name, an inverted window, a window cut by out-of-order seal times', async () => {
     const rar = path.join(dir, 'pack.rar');
-    await expect(exportAuditPack(fixture.hub, { ...window, out: rar, now })).rejects.toThrow(
+    await expect(exportAuditPack(fixture.hub, { key: fixture.key, ...window, out: rar, now })).rejects.toThrow(
       /must end in \.tar\.gz, \.tgz or \.zip/,
     );
     expect(existsSync(rar)).toBe(false);
     await expect(
-      exportAuditPack(fixture.hub, { from: window.to, to: window.from, out: path.join(dir, 'bad.tar.gz'), now }),
+      exportAuditPack(fixture.hub, {
+        key: fixture.key,
+        from: window.to,
+        to: window.from,
+        out: path.join(dir, 'bad.tar.gz'),
+        now,
+      }),
     ).rejects.toBeInstanceOf(ExportError);
     await expect(
-      exportAuditPack(fixture.hub, { ...window, controls: 'B.*', out: path.join(dir, 'bad.tar.gz'), now }),
+      exportAuditPack(fixture.hub, {
+        key: fixture.key,
+        ...window,
+        controls: 'B.*',
+        out: path.join(dir, 'bad.tar.gz'),
+        now,
+      }),
     ).rejects.toThrow(/matches none/);
 
     // Bundle #2 was sealed by a worker whose clock ran behind: it falls outside a window that holds #1 and #3.
@@ -498,9 +527,9 @@ describe('audit pack export', () => {
     await writeBundle(skewed, key, mappings, 's2', { 'raci.csv': 'b' }, new Date('2026-01-31T23:59:00Z'));
     await writeBundle(skewed, key, mappings, 's3', { 'raci.csv': 'c' }, new Date('2026-02-12T10:00:00Z'));
     const out = path.join(dir, 'skewed.tar.gz');
-    await expect(exportAuditPack({ store: skewed, mappings, notApplicable }, { ...window, out, now })).rejects.toThrow(
-      /#1 and #3 .* #2 \(sealed 2026-01-31T23:59:00\.000Z\) between them is not/,
-    );
+    await expect(
+      exportAuditPack({ store: skewed, mappings, notApplicable }, { ...window, out, now, key }),
+    ).rejects.toThrow(/#1 and #3 .* #2 \(sealed 2026-01-31T23:59:00\.000Z\) between them is not/);
     expect(existsSync(out)).toBe(false);
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
@@ -547,13 +576,20 @@ describe('audit pack export', () => {
     'prints the summary page to PDF with headless Chromium when asked',
     async () => {
       const pdf = path.join(dir, 'summary.pdf');
-      const r = await exportAuditPack(fixture.hub, { ...window, out: path.join(dir, 'with-pdf.tar.gz'), pdf, now });
+      const r = await exportAuditPack(fixture.hub, {
+        key: fixture.key,
+        ...window,
+        out: path.join(dir, 'with-pdf.tar.gz'),
+        pdf,
+        now,
+      });
       expect(r.pdfError).toBeUndefined();
       expect(r.pdf).toBe(pdf);
       expect((await readFile(pdf)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
       expect((await stat(pdf)).size).toBeGreaterThan(10_000);
       // A missing Chromium costs the PDF, never the archive.
       const r2 = await exportAuditPack(fixture.hub, {
+        key: fixture.key,
         ...window,
         out: path.join(dir, 'no-pdf.tar.gz'),
         pdf: path.join(dir, 'no.pdf'),

@@ -72,6 +72,7 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
         to: new Date('2026-05-31T23:59:59.999Z'),
         out,
         now: new Date('2026-06-15T00:00:00Z'),
+        key,
       },
     );
     const x = path.join(dir, 'x');

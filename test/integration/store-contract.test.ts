@@ -3,7 +3,9 @@ import { Readable } from 'node:stream';
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/digest';
+import { parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../../evidence/checkpoint';
 import { FilesystemStore } from '../../evidence/fs-store';
+import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { readManifest } from '../../evidence/index';
 import { S3Store } from '../../evidence/s3-store';
 import { prune, RetentionRefused, threeYearsMs } from '../../evidence/retention';
@@ -71,7 +73,9 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
     expect(ref).toEqual({ sha256: expected, size: 12 * 1024 * 1024, created: true });
     expect((await store.putBlob(make())).created).toBe(false);
     expect(await store.listBlobs()).toEqual([expected]);
-    expect((await verifyStore(store)).ok).toBe(true);
+    // No bundle yet: an empty chain is `empty-store` unless allowed (issue #14), the blob alone is no evidence.
+    expect((await verifyStore(store)).problems.map((p) => p.code)).toEqual(['empty-store']);
+    expect((await verifyStore(store, { allowEmpty: true })).ok).toBe(true);
   });
 
   it('seals chained, signed bundles that verify', async () => {
@@ -86,6 +90,37 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
     expect((await store.findBundle('c1'))!.sequence).toBe(1);
     expect(await store.listKeys()).toEqual([expect.objectContaining({ keyId: key.keyId })]);
     expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 2, blobsChecked: 3 });
+  });
+
+  it('writes a signed checkpoint after each seal, never overwrites one, and verify holds the chain to them', async () => {
+    const store = await makeStore();
+    const key = newKey();
+    const mappings = await defaults();
+    const b1 = await writeBundle(store, key, mappings, 'k1', { 'a.md': 'a' }, new Date('2026-03-01T00:00:00Z'));
+    const b2 = await writeBundle(store, key, mappings, 'k2', { 'b.md': 'b' }, new Date('2026-03-02T00:00:00Z'));
+    expect(await store.listCheckpoints()).toEqual([1, 2]);
+    const stored = (await store.readCheckpoint(2))!;
+    expect(verifyCheckpoint(stored.body, stored.signature, key.publicKeyPem)).toBe(true);
+    expect(parseCheckpoint(stored.body)).toEqual({
+      storeId: b1.digest, // the sha256 of manifest #1
+      sequence: 2,
+      head: b2.digest,
+      time: '2026-03-02T00:00:00.000Z',
+      keyId: key.keyId,
+      fingerprint: fingerprintOf(key.publicKeyPem),
+    });
+    // Create-if-absent: a second write for the same sequence is refused and changes nothing.
+    const other = signCheckpoint(key, { ...parseCheckpoint(stored.body), time: '2026-03-03T00:00:00.000Z' });
+    expect(await store.putCheckpoint(2, other.body, other.signature)).toBe(false);
+    expect((await store.readCheckpoint(2))!.body.equals(stored.body)).toBe(true);
+    // A retried seal of a committed bundle leaves the same checkpoint.
+    await writeBundle(store, key, mappings, 'k2', { 'b.md': 'b' }, new Date('2026-03-05T00:00:00Z'));
+    expect((await store.readCheckpoint(2))!.body.equals(stored.body)).toBe(true);
+    expect((await verifyStore(store)).problems).toEqual([]);
+    // A checkpoint of a bundle #3 the chain does not have: bundles were cut off.
+    const ahead = signCheckpoint(key, { ...parseCheckpoint(stored.body), sequence: 3, head: 'f'.repeat(64) });
+    expect(await store.putCheckpoint(3, ahead.body, ahead.signature)).toBe(true);
+    expect((await verifyStore(store)).problems.map((p) => p.code)).toEqual(['truncated']);
   });
 
   it('concurrent writers leave one unforked chain', async () => {

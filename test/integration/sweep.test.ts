@@ -161,6 +161,7 @@ describe('sweep workflow on a real Temporal dev server', () => {
         'org/policies/ai-policy.md': '# policy',
       },
     );
+    expect((await runCli(['keys', 'init', '--config', configFile])).code).toBe(0); // workers never create keys
     const worker = spawnCli(['worker', '--config', configFile], { TEMPORAL_ADDRESS: env.address });
     try {
       const r = await runCli(['sweep', '--config', configFile, '--wait'], { TEMPORAL_ADDRESS: env.address });

@@ -8,7 +8,7 @@ import { readManifest } from '../../evidence/index';
 import { verifyStore } from '../../evidence/verify';
 import { startDevServer } from '../../worker/temporal-server';
 import type { SweepResult } from '../../workflows';
-import { activityResults, hubIn } from '../support/hub-fixture';
+import { activityResults, hubIn, signingKey } from '../support/hub-fixture';
 import { spawnCli, waitFor, type CliProcess } from '../support/processes';
 import { tempDir } from '../support/tmp';
 
@@ -36,6 +36,7 @@ describe('worker killed during a sweep', () => {
       `version: 1\nstore: { path: ./store }\nsigning: { key: { file: ./k.pem } }\ntemporal: { taskQueue: crash-${randomBytes(4).toString('hex')} }\nsources:\n  - { id: docs, type: folder, path: ./org }\n`,
       files,
     );
+    await signingKey(hub); // `keys init`: workers never create or register keys
     const workerEnv = { TEMPORAL_ADDRESS: env.address };
     const first = spawnCli(['worker', '--config', configFile], workerEnv);
     workers.push(first);

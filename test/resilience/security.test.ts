@@ -18,7 +18,7 @@ import { mlflowSourceSchema } from '../../connectors/mlflow/config';
 import { createMlflowConnector } from '../../connectors/mlflow/mlflow-connector';
 import type { Connector } from '../../connectors/types';
 import { readManifest } from '../../evidence/index';
-import { loadOrCreateKeyFile } from '../../evidence/signing';
+import { createKeyFile } from '../../evidence/signing';
 import { verifyStore } from '../../evidence/verify';
 import { loadHub } from '../../worker/hub';
 import { createLogger } from '../../worker/logger';
@@ -26,7 +26,7 @@ import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
 import type { SweepResult } from '../../workflows';
 import { FakeJira } from '../fakes/jira-server';
-import { historyText, hubIn, signingKey, workflowBundle } from '../support/hub-fixture';
+import { historyText, hubIn, initKeys, signingKey, workflowBundle } from '../support/hub-fixture';
 import { filesUnder, killHard, spawnWorker, type WorkerProcess } from '../support/resilience';
 import { tempDir } from '../support/tmp';
 
@@ -400,13 +400,17 @@ describe('the worker needs no write access outside its store', () => {
             ].join('\n'),
           );
           // The private key exists (readable by the worker only); the worker has nothing to create beside it.
-          await loadOrCreateKeyFile(path.join(conf, 'signing.pem'));
+          await createKeyFile(path.join(conf, 'signing.pem'));
           await chown(path.join(conf, 'signing.pem'), nobody.uid, nobody.gid);
           await chmod(path.join(conf, 'signing.pem'), 0o600);
           for (const d of [store, workerTmp]) {
             await mkdir(d, { mode: 0o700 });
             await chown(d, nobody.uid, nobody.gid);
           }
+          // `evidence-hub keys init` by the operator (a worker never registers its key), then the store is
+          // handed to the worker's user.
+          await initKeys(path.join(conf, 'evidence-hub.yaml'));
+          expect(spawnSync('chown', ['-R', `${nobody.uid}:${nobody.gid}`, store]).status).toBe(0);
           // Sanity: as nobody, the repository and the config folder are not writable.
           for (const target of [path.join(__dirname, '..', '..', '.probe'), path.join(conf, '.probe')]) {
             const probe = spawnSync(

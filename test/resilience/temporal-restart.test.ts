@@ -8,7 +8,7 @@ import { readManifest } from '../../evidence/index';
 import { verifyStore } from '../../evidence/verify';
 import { listSchedules, scheduleIdFor, syncSchedules } from '../../worker/schedules';
 import type { SweepResult } from '../../workflows';
-import { hubIn } from '../support/hub-fixture';
+import { hubIn, signingKey } from '../support/hub-fixture';
 import { waitFor } from '../support/processes';
 import {
   auditFsBlobs,
@@ -87,6 +87,7 @@ describe('Temporal dev server restarted mid-sweep (SQLite persistence)', () => {
       hub.config.schedules.map((s) => conn.client.schedule.getHandle(scheduleIdFor(hub.config, s.id)).describe()),
     );
 
+    await signingKey(hub); // `keys init`: a worker never creates or registers its key
     worker = spawnWorker(configFile, { TEMPORAL_ADDRESS: srv.address });
     await worker.ready;
     const handle = await startSweep(conn.client, hub.config, { trigger: 'manual' });

@@ -115,6 +115,7 @@ describe('worker SIGKILLed at random points of a sweep', () => {
     const refBlobs = await ref.store.listBlobs();
     expect(refBlobs).toHaveLength(distinctContents.size);
 
+    await signingKey(hub); // `keys init` for the store the worker processes share (workers never create keys)
     const workerEnv = { TEMPORAL_ADDRESS: env.address };
     const slots: WorkerProcess[] = [spawnWorker(configFile, workerEnv), spawnWorker(configFile, workerEnv)];
     workers.push(...slots);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { loadHub, loadSigningKey, type Hub } from '../../worker/hub';
+import { initSigningKey, loadHub, type Hub } from '../../worker/hub';
 import { createLogger } from '../../worker/logger';
 import { installTemporalLogging, workflowsPath } from '../../worker/worker';
 import { writeTree } from './tmp';
@@ -37,8 +37,18 @@ export async function hubIn(
   return { dir, configFile, hub: await loadHub(configFile) };
 }
 
+/**
+ * The hub's signing key, initialised the way an operator does it (`evidence-hub keys init`): the key file
+ * is created when missing and registered as the store's current key. Workers never do this themselves.
+ */
 export async function signingKey(hub: Hub) {
-  return loadSigningKey(hub.config, quietLog);
+  return (await initSigningKey(hub.config, hub.store)).key;
+}
+
+/** `evidence-hub keys init` for a config file, for tests that start workers as separate processes. */
+export async function initKeys(configFile: string) {
+  const hub = await loadHub(configFile);
+  return (await initSigningKey(hub.config, hub.store)).key;
 }
 
 /**

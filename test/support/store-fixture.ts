@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sealBundle, type BundleSummary } from '../../evidence/bundle';
-import { artifactId, type ArtifactRecord } from '../../evidence/manifest';
+import { artifactId, bundleFormat, type ArtifactRecord, type Manifest } from '../../evidence/manifest';
+import { merkleRoot } from '../../evidence/merkle';
 import { type SourceOutcome, type Trigger } from '../../core/sweep-outcome';
-import { sha256Hex } from '../../core/digest';
-import { signingKeyFromPem, type SigningKey } from '../../evidence/signing';
-import type { EvidenceStore } from '../../evidence/store';
+import { canonicalJson, sha256Hex } from '../../core/digest';
+import { signBytes, signingKeyFromPem, type SigningKey } from '../../evidence/signing';
+import type { CommittedBundle, EvidenceStore } from '../../evidence/store';
 import type { MappingSet } from '../../mappings/load';
 
 export function newKey(): SigningKey {
@@ -24,7 +25,12 @@ export async function writeBundle(
   bundleId: string,
   files: Record<string, string>,
   at = new Date('2026-06-01T00:00:00Z'),
-  options: { trigger?: Trigger['type']; extraOutcomes?: SourceOutcome[] } = {},
+  options: {
+    trigger?: Trigger['type'];
+    extraOutcomes?: SourceOutcome[];
+    /** Extra attributes per file path, next to `path`. */
+    attributes?: Record<string, Record<string, unknown>>;
+  } = {},
 ): Promise<BundleSummary> {
   const staging = await store.openStaging(bundleId, 'docs', 0);
   for (const [p, content] of Object.entries(files)) {
@@ -40,12 +46,14 @@ export async function writeBundle(
       sha256: blob.sha256,
       size: blob.size,
       mediaType: 'text/markdown',
-      attributes: { path: p },
+      attributes: { path: p, ...options.attributes?.[p] },
       provenance: { endpoint: `file:///${p}`, collector: 'folder@1.0.0' },
     };
     await staging.append(record);
   }
   await staging.close();
+  // `keys init` for a fresh store: sealing never registers a key, so the fixture does it like an operator.
+  if ((await store.listKeys()).length === 0) await store.registerKey(key, at);
   return sealBundle(
     store,
     key,
@@ -79,4 +87,35 @@ export function stagedRecord(id: string): ArtifactRecord {
     attributes: {},
     provenance: { endpoint: 'x', collector: 'c' },
   };
+}
+
+/**
+ * What an attacker with write access to the store can do without any of our code paths' checks: append a
+ * manifest signed by `key` directly through the store's chain primitive (no key registration, no checks).
+ */
+export async function forgeBundle(
+  store: EvidenceStore,
+  key: SigningKey,
+  bundleId: string,
+  at = new Date('2026-06-01T00:00:00Z'),
+): Promise<CommittedBundle> {
+  return store.commitBundle(bundleId, async (head) => {
+    const manifest: Manifest = {
+      format: bundleFormat,
+      bundleId,
+      sequence: (head?.sequence ?? 0) + 1,
+      previousDigest: head?.digest ?? null,
+      startedAt: at.toISOString(),
+      finishedAt: at.toISOString(),
+      trigger: { type: 'manual', workflowId: bundleId, runId: 'r' },
+      signing: { keyId: key.keyId, algorithm: 'ed25519' },
+      mappingDigest: sha256Hex('forged'),
+      sources: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 0 }],
+      artifacts: [],
+      controls: {},
+      merkleRoot: merkleRoot([]),
+    };
+    const bytes = Buffer.from(canonicalJson(manifest));
+    return { bytes, signature: signBytes(key, bytes) };
+  });
 }

@@ -11,7 +11,10 @@ import { merkleRoot } from '../../evidence/merkle';
 import { verifyBytes } from '../../evidence/signing';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
-import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
+import { forgeBundle, newKey, stagedRecord, writeBundle } from '../support/store-fixture';
+import { SigningKeyError } from '../../core/errors';
+import { fingerprintOf } from '../../evidence/trust/fingerprint';
+import { rotateKey } from '../../evidence/trust/rotate';
 import { tempDir } from '../support/tmp';
 import { mappingVocabulary } from '../../connectors';
 
@@ -237,12 +240,13 @@ describe('verify: tamper suite', () => {
     expect(await codes(store)).toEqual(['blob-missing@1', 'blob-missing@2', 'blob-missing@3']);
   });
 
-  it('an edited manifest fails its signature and breaks the chain after it', async () => {
+  it('an edited manifest fails its signature, breaks the chain after it and contradicts its checkpoint', async () => {
     const { store } = await sealedStore();
     const file = store.manifestPath(2);
     await chmod(file, 0o644);
     await writeFile(file, (await readFile(file, 'utf8')).replace('doc2.md', 'docX.md'));
-    expect(await codes(store)).toEqual(['signature-missing@2', 'chain-broken@3']);
+    // forked: the signed checkpoint written at seal time names the original digest of bundle #2.
+    expect(await codes(store)).toEqual(['signature-missing@2', 'chain-broken@3', 'forked@2']);
   });
 
   it('a removed bundle is a gap in the chain', async () => {
@@ -266,28 +270,34 @@ describe('verify: tamper suite', () => {
   it('a manifest re-signed with another key is caught as unknown key', async () => {
     const { store, mappings } = await sealedStore();
     const other = newKey();
-    // An attacker with write access appends a bundle signed by their own key.
+    // Our own sealing refuses a key that is not the store's current key...
     const staging = await store.openStaging('evil', 'docs', 0);
     await staging.close();
-    const original = store.registerKey.bind(store);
-    store.registerKey = async () => undefined; // the attacker cannot add their key through us
-    await sealBundle(store, other, mappings, {
-      bundleId: 'evil',
-      startedAt: '2026-06-01T00:00:00.000Z',
-      trigger: { type: 'manual', workflowId: 'e', runId: 'e' },
-      outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 0 }],
-    });
-    store.registerKey = original;
+    await expect(
+      sealBundle(store, other, mappings, {
+        bundleId: 'evil',
+        startedAt: '2026-06-01T00:00:00.000Z',
+        trigger: { type: 'manual', workflowId: 'e', runId: 'e' },
+        outcomes: [{ source: 'docs', sourceType: 'folder', status: 'ok', artifactCount: 0 }],
+      }),
+    ).rejects.toThrow(/refusing to seal: this worker's signing key .* is not the store's current key/);
+    // ...so an attacker with write access appends a bundle signed by their own key directly.
+    await forgeBundle(store, other, 'evil');
     expect(await codes(store)).toEqual(['key-unknown@4']);
   });
 
-  it('a signature from the right key id but wrong key material is invalid', async () => {
+  it('a key swapped under the same keyId is a key-id-mismatch, and bundles it should vouch for have no key', async () => {
     const { store, key } = await sealedStore();
     const keyFile = path.join(store.root, 'keys', `${key.keyId}.json`);
     const record = JSON.parse(await readFile(keyFile, 'utf8'));
     record.publicKeyPem = newKey().publicKeyPem;
     await writeFile(keyFile, JSON.stringify(record));
-    expect(await codes(store)).toEqual(['signature-invalid@1', 'signature-invalid@2', 'signature-invalid@3']);
+    // keyId must be keyIdOf(the PEM): the record is not a candidate, so no bundle finds its key.
+    const found = await codes(store);
+    expect(found).toEqual(
+      expect.arrayContaining(['key-id-mismatch@undefined', 'key-unknown@1', 'key-unknown@2', 'key-unknown@3']),
+    );
+    expect(found[0]).toBe('key-id-mismatch@undefined');
   });
 
   it('key rotation: old bundles verify with the old key; the retired key cannot sign new ones', async () => {
@@ -295,6 +305,9 @@ describe('verify: tamper suite', () => {
     const mappings = await defaults();
     const [k1, k2] = [newKey(), newKey()];
     await writeBundle(store, k1, mappings, 'r1', { 'a.md': 'a' }, new Date('2026-01-01T00:00:00Z'));
+    // Sealing never rotates: k2 is refused until `keys rotate` hands over from k1.
+    await expect(writeBundle(store, k2, mappings, 'r2', { 'b.md': 'b' })).rejects.toThrow(SigningKeyError);
+    await rotateKey(store, k1, k2, new Date('2026-02-01T00:00:00Z'));
     await writeBundle(store, k2, mappings, 'r2', { 'b.md': 'b' }, new Date('2026-02-01T00:00:00Z'));
     const keys = await store.listKeys();
     expect(keys).toEqual([
@@ -307,13 +320,14 @@ describe('verify: tamper suite', () => {
     ]);
     expect(keys[1]!.validUntil).toBeUndefined();
     expect((await verifyStore(store)).ok).toBe(true);
-    // A bundle signed by the retired key after its validity ended is rejected, even though the
-    // signature itself is mathematically valid.
-    const retired = store.registerKey.bind(store);
-    store.registerKey = async () => undefined;
-    await writeBundle(store, k1, mappings, 'r3', { 'c.md': 'c' }, new Date('2026-03-01T00:00:00Z'));
-    store.registerKey = retired;
+    // The retired key cannot seal any more; a bundle it signs anyway (written directly into the store)
+    // is rejected, even though the signature itself is mathematically valid.
+    await expect(writeBundle(store, k1, mappings, 'r3', { 'c.md': 'c' })).rejects.toThrow(SigningKeyError);
+    await forgeBundle(store, k1, 'r3', new Date('2026-03-01T00:00:00Z'));
     expect((await verifyStore(store)).problems.map((p) => `${p.code}@${p.sequence}`)).toEqual(['key-not-valid@3']);
+    // With k1 pinned, k2 is trusted through the transition, and k1 is no longer trusted after handing over.
+    const pinned = await verifyStore(store, { trust: [fingerprintOf(k1.publicKeyPem)] });
+    expect(pinned.problems.map((p) => `${p.code}@${p.sequence}`)).toEqual(['key-not-valid@3', 'untrusted-key@3']);
   });
 
   it('verifying a date range checks only the bundles sealed in it', async () => {

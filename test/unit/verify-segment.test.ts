@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { seqName } from '../../evidence/chain';
+import { signMarker } from '../../evidence/export/marker';
+import { readManifest } from '../../evidence/index';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, writeBundle } from '../support/store-fixture';
@@ -26,21 +28,38 @@ async function segmentCopy() {
     );
   }
   const copy = await tempDir();
-  for (const part of ['store.json', 'keys', 'blobs', 'signatures'])
+  for (const part of ['store.json', 'keys', 'signatures'])
     await cp(path.join(store.root, part), path.join(copy, part), { recursive: true });
   await mkdir(path.join(copy, 'manifests'));
-  for (const seq of [3, 4]) await cp(store.manifestPath(seq), path.join(copy, 'manifests', `${seqName(seq)}.json`));
+  for (const seq of [3, 4]) {
+    await cp(store.manifestPath(seq), path.join(copy, 'manifests', `${seqName(seq)}.json`));
+    // Only the blobs of the segment's bundles, as in a pack (a stray blob would be `unreferenced-blob`).
+    for (const a of (await readManifest(store, seq))!.artifacts)
+      await cp(store.blobPath(a.sha256), path.join(copy, path.relative(store.root, store.blobPath(a.sha256))));
+  }
   const anchor = sha256Hex((await store.readManifest(2))!);
-  return { copy, anchor };
+  const facts = {
+    storeId: sha256Hex((await store.readManifest(1))!),
+    toSequence: 4,
+    headDigest: sha256Hex((await store.readManifest(4))!),
+  };
+  /** export.json as an export signs it (evidence/export/marker.ts), with this segment start and anchor. */
+  const marker = async (fromSequence: number, previousDigest: string | null) => {
+    const { bytes, signature } = signMarker(
+      {
+        ...facts,
+        fromSequence,
+        previousDigest,
+        window: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-30T23:59:59.999Z' },
+        generatedAt: '2026-05-01T00:00:00.000Z',
+      },
+      key,
+    );
+    await writeFile(path.join(copy, 'export.json'), bytes);
+    await writeFile(path.join(copy, 'export.json.sig'), signature);
+  };
+  return { copy, anchor, marker };
 }
-
-const marker = (fromSequence: number, previousDigest: string | null) =>
-  JSON.stringify({
-    format: 'evidence-hub/export@1',
-    fromSequence,
-    previousDigest,
-    window: { from: '2026-03-01T00:00:00.000Z', to: '2026-04-30T23:59:59.999Z' },
-  });
 
 describe('verify a chain segment (audit pack)', () => {
   it('without a marker, the bundles before the segment are reported missing', async () => {
@@ -51,8 +70,8 @@ describe('verify a chain segment (audit pack)', () => {
   });
 
   it('export.json makes the segment verify by itself, anchored on the digest of the bundle before it', async () => {
-    const { copy, anchor } = await segmentCopy();
-    await writeFile(path.join(copy, 'export.json'), marker(3, anchor));
+    const { copy, anchor, marker } = await segmentCopy();
+    await marker(3, anchor);
     const report = await verifyStore(await FilesystemStore.openExisting(copy));
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({
@@ -73,19 +92,28 @@ describe('verify a chain segment (audit pack)', () => {
   });
 
   it('a wrong anchor breaks the chain; a segment missing its first bundle is reported; a bad marker is a problem', async () => {
-    const { copy, anchor } = await segmentCopy();
-    await writeFile(path.join(copy, 'export.json'), marker(3, 'f'.repeat(64)));
+    const { copy, anchor, marker } = await segmentCopy();
+    await marker(3, 'f'.repeat(64));
     const wrong = await verifyStore(await FilesystemStore.openExisting(copy));
     expect(wrong.problems).toMatchObject([{ code: 'chain-broken', sequence: 3 }]);
     expect(wrong.problems[0]!.message).toContain('the anchor in export.json');
 
-    await writeFile(path.join(copy, 'export.json'), marker(2, anchor));
+    await marker(2, anchor);
     const gap = await verifyStore(await FilesystemStore.openExisting(copy));
-    expect(gap.problems.map((p) => `${p.code}#${p.sequence}`)).toEqual(['bundle-missing#2']);
+    // The signed export.json says the pack starts at #2: its first manifest being #3 shows too.
+    expect(gap.problems.map((p) => `${p.code}#${p.sequence}`)).toEqual([
+      'bundle-missing#2',
+      'export-altered#undefined',
+    ]);
 
     await writeFile(path.join(copy, 'export.json'), '{"format":"evidence-hub/export@1","fromSequence":"3"}');
     const bad = await verifyStore(await FilesystemStore.openExisting(copy));
-    expect(bad.problems.map((p) => p.code)).toEqual(['segment-marker-invalid', 'bundle-missing', 'bundle-missing']);
+    expect(bad.problems.map((p) => p.code)).toEqual([
+      'segment-marker-invalid',
+      'bundle-missing',
+      'bundle-missing',
+      'export-altered', // an export.json without the signed fields vouches for nothing
+    ]);
     expect(bad.segment).toBeUndefined();
   });
 });
