@@ -34,7 +34,14 @@ async function sealed(key = newKey(), tag = 'doc') {
   const store = await FilesystemStore.open(await tempDir());
   const mappings = await defaults();
   for (let i = 1; i <= 3; i++)
-    await writeBundle(store, key, mappings, `b${i}`, { [`d${i}.md`]: `${tag} ${i}` }, new Date(`2026-0${i}-10T10:00:00Z`));
+    await writeBundle(
+      store,
+      key,
+      mappings,
+      `b${i}`,
+      { [`d${i}.md`]: `${tag} ${i}` },
+      new Date(`2026-0${i}-10T10:00:00Z`),
+    );
   return { store, key, mappings };
 }
 
