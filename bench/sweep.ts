@@ -394,6 +394,7 @@ async function main(): Promise<void> {
       // ---- 2. the same collection without Temporal ----------------------------------------------
       gh.rateLimitRemaining = 5000;
       const direct = await FilesystemStore.open(path.join(dir, 'direct-store'));
+      await direct.registerKey(key, new Date()); // `keys init`: sealing never registers a key
       const bundleId = `direct-${randomBytes(4).toString('hex')}`;
       const clock = () => new Date();
       t0 = process.hrtime.bigint();

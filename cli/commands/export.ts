@@ -1,6 +1,14 @@
 import path from 'node:path';
-import type { Command } from 'commander';
-import { ExportError, exportAuditPack, type ExportHub, type ExportResult } from '../../evidence/export';
+import { Option, type Command } from 'commander';
+import {
+  defaultPaper,
+  ExportError,
+  exportAuditPack,
+  paperSizes,
+  type ExportHub,
+  type ExportResult,
+  type PaperSize,
+} from '../../evidence/export';
 import type { SigningKey } from '../../evidence/signing';
 import { loadHub, loadSigningKey } from '../../worker/hub';
 import {
@@ -24,11 +32,13 @@ export interface ExportCommandOptions {
   out: string;
   /** Also print the summary page to this PDF (needs Chromium). */
   pdf?: string;
+  /** The PDF's paper size: a4 (default) or letter. */
+  paper?: string;
   json?: boolean;
 }
 
 /**
- * `evidence-hub export --from DATE --to DATE [--controls GLOB] --out FILE [--pdf FILE]`: the audit pack for an
+ * `evidence-hub export --from DATE --to DATE [--controls GLOB] --out FILE [--pdf FILE [--paper a4|letter]]`: the audit pack for an
  * observation window. Exit code 0 when written cleanly; 1 when it was written but the store had problems
  * (or the PDF failed); bad input throws UsageError (exit 2).
  */
@@ -39,6 +49,7 @@ export async function runExport(
 ): Promise<number> {
   const from = parseDateArg(options.from, 'start', '--from');
   const to = parseDateArg(options.to, 'end', '--to');
+  const paper = paperOf(options.paper);
   let result: ExportResult;
   try {
     result = await exportAuditPack(hub, {
@@ -47,7 +58,7 @@ export async function runExport(
       out: options.out,
       key: hub.key,
       ...(options.controls ? { controls: options.controls } : {}),
-      ...(options.pdf ? { pdf: options.pdf } : {}),
+      ...(options.pdf ? { pdf: options.pdf, paper } : {}),
     });
   } catch (err) {
     if (err instanceof ExportError) throw new UsageError(err.message);
@@ -58,6 +69,14 @@ export async function runExport(
   for (const p of result.problems) io.err(`warning: ${p}`);
   if (result.pdfError) io.err(`PDF not written: ${result.pdfError}`);
   return result.problems.length > 0 || result.pdfError ? 1 : 0;
+}
+
+/** --paper, checked here too: runExport is also called without commander's choice check. */
+function paperOf(value: string | undefined): PaperSize {
+  if (value === undefined) return defaultPaper;
+  const paper = paperSizes.find((p) => p === value.toLowerCase());
+  if (!paper) throw new UsageError(`--paper must be one of ${paperSizes.join(', ')} (got "${value}")`);
+  return paper;
 }
 
 function describe(r: ExportResult): string[] {
@@ -99,7 +118,8 @@ export function registerExport(program: Command, { io, setExitCode }: CommandCon
     .requiredOption('--to <date>', 'window end (YYYY-MM-DD = end of that UTC day)')
     .option('--controls <glob>', 'only these controls in the report and OSCAL, e.g. "A.6.*"')
     .requiredOption('--out <file>', 'archive to write: .zip, .tar.gz or .tgz')
-    .option('--pdf <file>', 'also print the summary page to PDF (headless Chromium)')
+    .option('--pdf <file>', 'also print the summary page, with every reason, to PDF (headless Chromium)')
+    .addOption(new Option('--paper <size>', 'paper size of the PDF').choices(paperSizes).default(defaultPaper))
     .option('--json', 'print the result as JSON')
     .addOption(configOption())
     .addOption(storeOption())

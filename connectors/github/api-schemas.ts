@@ -27,6 +27,20 @@ export const fullRepoSchema = minimalRepoSchema.extend({ default_branch: z.strin
 export type MinimalRepo = z.infer<typeof minimalRepoSchema>;
 
 const enabledFlag = z.object({ enabled: z.boolean().optional() }).optional();
+/**
+ * Who may do something despite a protection (push to the branch, dismiss reviews, bypass the pull
+ * request requirement): `branch-restriction-policy` and the `dismissal_restrictions` and
+ * `bypass_pull_request_allowances` objects of `protected-branch`. Apps are `integration | null`.
+ */
+const actorLists = z.object({
+  users: z.array(z.object({ login: z.string().optional() })).optional(),
+  teams: z.array(z.object({ slug: z.string() })).optional(),
+  apps: z
+    .array(z.object({ slug: z.string().optional(), name: z.string().optional() }).nullable())
+    .nullable()
+    .optional(),
+});
+export type ActorLists = z.infer<typeof actorLists>;
 export const branchProtectionSchema = z.object({
   required_status_checks: z
     .object({
@@ -42,8 +56,11 @@ export const branchProtectionSchema = z.object({
       require_code_owner_reviews: z.boolean().optional(),
       required_approving_review_count: z.number().int().optional(),
       require_last_push_approval: z.boolean().optional(),
+      dismissal_restrictions: actorLists.optional(),
+      bypass_pull_request_allowances: actorLists.optional(),
     })
     .optional(),
+  restrictions: actorLists.nullable().optional(),
   required_signatures: enabledFlag,
   enforce_admins: enabledFlag,
   required_linear_history: enabledFlag,
@@ -138,7 +155,16 @@ export const releaseListSchema = z.array(
     target_commitish: z.string(),
     html_url: z.string(),
     author: user.optional(),
-    assets: z.array(z.object({ name: z.string() })),
+    assets: z.array(
+      z.object({
+        name: z.string(),
+        size: z.number().int().nonnegative().optional(),
+        content_type: z.string().optional(),
+        /** `sha256:<hex>` for assets uploaded since GitHub computes it; null for older ones. */
+        digest: z.string().nullable().optional(),
+        state: z.string().optional(),
+      }),
+    ),
   }),
 );
 export type Release = z.infer<typeof releaseListSchema>[number];

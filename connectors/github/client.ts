@@ -6,6 +6,18 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import { RateLimitError, SourceUnavailableError } from './errors';
+import {
+  cleanHeaders,
+  errorText,
+  messageOf,
+  missingPermission,
+  nextLink,
+  opt,
+  rateLimitKind,
+  retryAfterSeconds,
+  summarizeIssues,
+  type OctokitError,
+} from './answers';
 import { isRedirect, maxJsonBytes, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
 
 export const githubApiVersion = '2022-11-28';
@@ -58,14 +70,6 @@ export interface GithubStats {
 const GithubOctokit = Octokit.plugin(throttling, retry);
 type GithubOctokit = InstanceType<typeof GithubOctokit>;
 
-interface OctokitError {
-  status: number;
-  message: string;
-  request?: { url?: string; method?: string };
-  response?: { headers?: Record<string, string | undefined>; data?: unknown; url?: string };
-  cause?: unknown;
-}
-
 /**
  * Octokit with throttling (primary and secondary rate limits) and retries (5xx, 429) that honour
  * Retry-After, plus accounting of every HTTP request through a counting fetch. All reads go through
@@ -109,11 +113,15 @@ export class GithubClient {
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
       userAgent: `evidence-hub/${githubCollector}`,
       request: { fetch: countingFetch },
+      // Octokit's request log writes every non-2xx answer at error level, including the 304s of an
+      // unchanged list and the 404s the connector expects ("Branch not protected", no rulesets). Whether
+      // an answer is a failure is decided in `get`, which logs real failures at error itself; the
+      // request log's lines are kept at debug.
       log: {
         debug: () => undefined,
-        info: () => undefined,
+        info: (msg: string) => log().debug({ source: opts.sourceId }, msg),
         warn: (msg: string) => log().warn({ source: opts.sourceId }, msg),
-        error: (msg: string) => log().error({ source: opts.sourceId }, msg),
+        error: (msg: string) => log().debug({ source: opts.sourceId }, msg),
       },
       throttle: {
         retryAfterBaseValue: opts.retryAfterBaseMs,
@@ -150,7 +158,14 @@ export class GithubClient {
       if (e.request?.request?.signal?.aborted) return original(error, 0, 0);
       if (rateLimitKind(e.status, e.response?.headers ?? {}, e.message)) return original(error, 0, 0);
       const header = retryAfterSeconds(e.response?.headers?.['retry-after']);
-      if ((e.request?.request?.retryCount ?? 0) < retries) stats.retries++;
+      const attempt = e.request?.request?.retryCount ?? 0;
+      if (attempt < retries) {
+        stats.retries++;
+        log().warn(
+          { source: opts.sourceId, url: e.request?.url, status: e.status, attempt: attempt + 1, retries },
+          'GitHub request failed; retrying',
+        );
+      }
       return original(error, retries, header ?? retryAfter);
     };
   }
@@ -216,6 +231,12 @@ export class GithubClient {
       const allowed =
         typeof spec.allow === 'function' ? spec.allow(e.status, messageOf(e)) : spec.allow?.includes(e.status);
       if (allowed) {
+        this.opts
+          .log()
+          .debug(
+            { source: this.opts.sourceId, endpoint: this.endpoint(absolute), status: e.status, entry: spec.entry },
+            'GitHub answered an expected status',
+          );
         return {
           kind: 'status',
           status: e.status,
@@ -225,7 +246,14 @@ export class GithubClient {
           ...opt('date', resHeaders['date']),
         };
       }
-      throw this.toError(e, absolute, spec);
+      const failure = this.toError(e, absolute, spec);
+      this.opts
+        .log()
+        .error(
+          { source: this.opts.sourceId, endpoint: this.endpoint(absolute), status: e.status, entry: spec.entry },
+          failure.message,
+        );
+      throw failure;
     } finally {
       this.release();
     }
@@ -334,7 +362,7 @@ export class GithubClient {
     }
     if (e.status === 403)
       return new CredentialsError(
-        `${src}: GitHub refused ${endpoint} (403 ${msg}): ${this.missingPermission(headers, isApp)}`,
+        `${src}: GitHub refused ${endpoint} (403 ${msg}): ${missingPermission(headers, isApp)}`,
       );
     if (e.status === 404 && spec.notFoundIsConfig) {
       return new SourceConfigError(
@@ -354,96 +382,6 @@ export class GithubClient {
     }
     return new SourceResponseError(`${src}: ${endpoint} answered ${e.status} ${msg} for ${spec.entry}`);
   }
-
-  /** Names what is missing, from the headers GitHub sends with a 403. */
-  private missingPermission(headers: Record<string, string>, isApp: boolean): string {
-    const sso = headers['x-github-sso'];
-    if (sso) {
-      const url = /url=(\S+)/.exec(sso)?.[1];
-      return `the token is not authorized for the organisation's SAML single sign-on${url ? `; authorize it at ${url}` : ''}`;
-    }
-    const needed = headers['x-accepted-github-permissions'];
-    const accepted = headers['x-accepted-oauth-scopes'];
-    const has = headers['x-oauth-scopes'];
-    const parts: string[] = [];
-    if (needed) {
-      const who = isApp
-        ? 'the GitHub App installation lacks the permission'
-        : 'the token lacks the fine-grained permission';
-      parts.push(`${who} ${needed.split(/\s*;\s*/).join(' or ')} (x-accepted-github-permissions)`);
-    }
-    if (accepted !== undefined && has !== undefined) {
-      const want = accepted.trim() === '' ? 'no particular scope' : `one of the OAuth scopes [${accepted}]`;
-      parts.push(`this endpoint accepts ${want}; the token has [${has}]`);
-    }
-    if (parts.length === 0)
-      parts.push(
-        'the credentials lack access to this resource (GitHub named no permission); see connectors/github/README.md for what each evidence kind needs',
-      );
-    return parts.join('; ');
-  }
 }
 
-export function rateLimitKind(
-  status: number,
-  headers: Record<string, string | undefined>,
-  message: string,
-): 'primary' | 'secondary' | undefined {
-  if (status !== 403 && status !== 429) return undefined;
-  if (headers['x-ratelimit-remaining'] === '0') return 'primary';
-  if (/secondary rate/i.test(message)) return 'secondary';
-  return undefined;
-}
-
-/** Retry-After in seconds: delta-seconds or an HTTP date. */
-export function retryAfterSeconds(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
-}
-
-/** The `rel="next"` target of a Link header. */
-export function nextLink(link: string | undefined): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(',')) {
-    const m = /<([^>]+)>\s*;(.*)/.exec(part.trim());
-    if (m && /\brel="?([^"]*\s)?next(\s[^"]*)?"?/.test(m[2] ?? '')) return m[1];
-  }
-  return undefined;
-}
-
-function cleanHeaders(h: Record<string, string | number | undefined> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k.toLowerCase()] = String(v);
-  return out;
-}
-
-function messageOf(e: OctokitError): string {
-  const data = e.response?.data;
-  if (
-    data &&
-    typeof data === 'object' &&
-    'message' in data &&
-    typeof (data as { message: unknown }).message === 'string'
-  ) {
-    return (data as { message: string }).message;
-  }
-  return e.message.split(' - ')[0] ?? e.message;
-}
-
-function errorText(e: OctokitError): string {
-  const cause = e.cause instanceof Error ? e.cause.message : undefined;
-  return cause && cause !== e.message ? `${e.message} (${cause})` : e.message;
-}
-
-function summarizeIssues(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
-    .join('; ');
-}
-
-function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
+export { nextLink, rateLimitKind, retryAfterSeconds } from './answers';

@@ -108,7 +108,9 @@ export class JiraRestClient {
         if (outcome.status === 429) this.stats.rateLimited++;
         else this.stats.serverErrors++;
         retryAfterMs = parseRetryAfter(outcome.headers['retry-after'], this.deps.now().getTime());
-        problem = `HTTP ${outcome.status}`;
+        // Jira's own words (errorMessages/errors) say why, e.g. a failing index or a plugin's exception:
+        // the message of the last answer is what the operator needs once retries run out.
+        problem = `HTTP ${outcome.status}${said(jiraSays(outcome))}`;
       } else {
         return this.check(outcome, ctx);
       }
@@ -256,4 +258,12 @@ export function jiraSays(outcome: ResponseOutcome): string {
 
 function said(says: string): string {
   return says ? `. Jira said: ${says}` : '';
+}
+
+/**
+ * Jira's messages usually end in a full stop ("The value 'X' does not exist for the field 'project'.");
+ * a message that quotes one and continues adds its own punctuation, so the quoted one's is dropped.
+ */
+export function withoutFinalStop(text: string): string {
+  return text.replace(/\s*\.+$/, '');
 }

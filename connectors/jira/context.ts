@@ -3,6 +3,7 @@ import type { JiraRestClient } from './client';
 import type { JiraQueryConfig, JiraSourceConfig } from './config';
 import { encodeCursor, type JiraCursor, type PagePosition } from './cursor';
 import type { ResolvedCustomField } from './normalize';
+import type { StatusCategories } from './status-categories';
 import type { JiraTransport } from './transport';
 
 export const jiraCollector = 'jira@1.0.0';
@@ -29,6 +30,7 @@ export interface JiraContext {
   /** Base URL without a trailing slash, e.g. https://jira.example.com/jira */
   readonly siteUrl: string;
   readonly counters: JiraCounters;
+  readonly statusCategories: StatusCategories;
 }
 
 /** One configured query being read in this run. */

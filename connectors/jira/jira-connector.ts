@@ -7,7 +7,13 @@ import type { ResolveSecret } from '../descriptor';
 import { SourceConfigError } from '../../core/errors';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
-import { defaultClientDeps, JiraRestClient, type ClientDeps, type CredentialDescription } from './client';
+import {
+  defaultClientDeps,
+  JiraRestClient,
+  withoutFinalStop,
+  type ClientDeps,
+  type CredentialDescription,
+} from './client';
 import type { JiraQueryConfig, JiraSourceConfig } from './config';
 import { jiraCollector, newJiraCounters, observedAtRule, type JiraContext } from './context';
 import { decodeCursor, parseState, type JiraCursor, type JiraState } from './cursor';
@@ -15,6 +21,7 @@ import { buildJql } from './jql';
 import type { ResolvedCustomField } from './normalize';
 import { collectQuery } from './query';
 import { fieldListSchema } from './schemas';
+import { StatusCategories } from './status-categories';
 import { JiraTransport } from './transport';
 
 export { jiraCollector } from './context';
@@ -75,13 +82,14 @@ export class JiraConnector implements Connector {
       { sourceId: opts.source.id, retry: opts.source.retry, credential: opts.credential },
       this.deps,
     );
-    this.ctx = {
+    const shared = {
       source: this.source,
       client: this.client,
       transport: this.transport,
       siteUrl: this.siteUrl,
       counters: newJiraCounters(),
     };
+    this.ctx = { ...shared, statusCategories: new StatusCategories(shared) };
   }
 
   async *collect(options: CollectOptions): AsyncIterable<CollectionStep> {
@@ -89,6 +97,7 @@ export class JiraConnector implements Connector {
     this.transport.signal = options.signal;
     this.client.log = log;
     this.previousState = options.previousState;
+    this.ctx.statusCategories.reset();
     const resume = this.resumePoint(options.resumeAfter, log);
     const runStarted = resume?.run ?? this.deps.now().toISOString();
     const previous = parseState(options.previousState);
@@ -132,6 +141,11 @@ export class JiraConnector implements Connector {
     return this.previousState ?? null;
   }
 
+  /** Non-fatal: statuses whose category this Jira does not tell (rules on statusCategory are blind there). */
+  problems(): string[] {
+    return this.ctx.statusCategories.problems();
+  }
+
   stats(): ConnectorStats {
     return { ...this.client.stats, ...this.ctx.counters };
   }
@@ -172,7 +186,13 @@ export class JiraConnector implements Connector {
         permission: 'it must be a licensed Jira user allowed to use the REST API',
         notFound: (where) =>
           new SourceConfigError(
-            `source "${sid}": ${where} answered 404 Not Found: check url "${this.source.url}"; it must be the site's base URL with any context path (e.g. https://jira.example.com/jira)`,
+            `source "${sid}": ${where} answered 404 Not Found: check url "${this.source.url}"; ${baseUrlHint}`,
+          ),
+        // The first request of a run: a 400 here is not about a query (none was sent yet) but about
+        // where the requests go (a proxy, a login page or another application under that URL).
+        badRequest: (where, says) =>
+          new SourceConfigError(
+            `source "${sid}": ${where} answered 400 Bad Request${says ? ` (${withoutFinalStop(says)})` : ''}: check url "${this.source.url}"; ${baseUrlHint}`,
           ),
       },
       fieldListSchema,
@@ -203,6 +223,9 @@ export class JiraConnector implements Connector {
     return out;
   }
 }
+
+const baseUrlHint =
+  "it must be the site's base URL with any context path (e.g. https://jira.example.com/jira), not a page, project or API URL";
 
 /** Describes a secret reference for messages, never its value. */
 function describeSecret(ref: SecretRef): string {

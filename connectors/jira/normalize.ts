@@ -24,6 +24,8 @@ export interface NormalizeContext {
   customFields: readonly ResolvedCustomField[];
   /** Base URL of the site, for the issue's browse link. */
   siteUrl: string;
+  /** The status's category when the issue's status lacks it (older Data Center): see status-categories.ts. */
+  statusCategory?: { key: string | null; from: string | null } | undefined;
 }
 
 export interface NormalizedIssue {
@@ -70,7 +72,7 @@ export function normalizeIssue(
     project: f.project?.key ?? issue.key.replace(/-\d+$/, ''),
     issueType: f.issuetype?.name ?? null,
     status: f.status?.name ?? null,
-    statusCategory: f.status?.statusCategory?.key ?? null,
+    statusCategory: f.status?.statusCategory?.key ?? ctx.statusCategory?.key ?? null,
     resolution: f.resolution?.name ?? null,
     priority: f.priority?.name ?? null,
     assignee: userName(f.assignee),
@@ -101,6 +103,8 @@ export function normalizeIssue(
     customFields: custom,
     statusesVisited: visited,
     lastStatusChange: statusHistory.at(-1)?.at ?? null,
+    // Where statusCategory comes from: the issue, the server's status list, or nowhere (`unsupported`).
+    statusCategoryFrom: f.status?.statusCategory ? 'issue' : (ctx.statusCategory?.from ?? null),
     attachmentCount: attachments.length,
     observedAtFrom: useResolved ? 'resolved' : 'updated',
   };

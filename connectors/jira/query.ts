@@ -91,7 +91,9 @@ async function* issueSteps(
   }
   run.emitted.add(id);
   const histories = await fullChangelog(ctx, run, issue);
+  const statusCategory = await ctx.statusCategories.categoryOf(issue.fields.status);
   const normalized = normalizeIssue(issue, histories, {
+    statusCategory,
     kind: run.query.kind,
     query: run.query.name,
     observedAtRule: observedAtRule(run.query),

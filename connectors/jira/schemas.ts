@@ -86,6 +86,7 @@ export const issueSchema = z.looseObject({
     status: z
       .looseObject({
         name: z.string(),
+        id: z.string().optional(),
         statusCategory: z.looseObject({ key: z.string(), name: z.string().optional() }).optional(),
       })
       .nullable()

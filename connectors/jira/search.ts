@@ -1,5 +1,5 @@
 import { SourceConfigError } from '../../core/errors';
-import type { RequestContext } from './client';
+import { withoutFinalStop, type RequestContext } from './client';
 import type { JiraContext, QueryRun } from './context';
 import type { PagePosition } from './cursor';
 import { offsetSearchPageSchema, tokenSearchPageSchema, type JiraIssue } from './schemas';
@@ -52,7 +52,7 @@ export async function searchPage(
     permission: `"Browse projects" on every project the JQL of ${run.entry} reads`,
     badRequest: (where, says) =>
       new SourceConfigError(
-        `source "${sid}": Jira rejected the JQL of ${run.entry} (${where}): ${says || 'HTTP 400'}. The JQL sent was: ${run.jql}`,
+        `source "${sid}": Jira rejected the JQL of ${run.entry} (${where}): ${says ? withoutFinalStop(says) : 'HTTP 400'}. The JQL sent was: ${run.jql}`,
       ),
     notFound: (where, says) =>
       new SourceConfigError(

@@ -3,6 +3,7 @@ import { canonicalJson } from '../../core/digest';
 import type { JsonValue } from '../../core/json';
 import type { ArtifactMeta, CollectionStep } from '../types';
 import { isProduction, type Emitted, type RegistryContext } from './context';
+import { datasetDigestKind } from './digests';
 import type { Cursor } from './state';
 import type { RegistryModel, RegistryModelVersion, VersionDetails } from './types';
 
@@ -74,56 +75,81 @@ export function modelVersionArtifact(
   observedAt: number,
   observedAtFrom: string,
 ): { artifact: Emitted; gaps: string[] } {
-  const { run, cards } = details;
-  const t = cx.opts.tags;
-  const metricsOf = (names: string[]) => {
-    const found: Record<string, JsonValue> = {};
-    const missing: string[] = [];
-    for (const n of names) {
-      const m = run?.metrics[n];
-      if (m !== undefined && Number.isFinite(m.value)) found[n] = m.value;
-      else missing.push(n);
-    }
-    return { found, missing, complete: names.length > 0 && missing.length === 0 };
+  const { attributes: fromDetails, gaps } = detailAttributes(cx, details);
+  const attributes = { ...fromDetails, ...listingAttributes(cx, v, model, observedAtFrom), gaps };
+  return {
+    gaps,
+    artifact: versionRecord(v, observedAt, attributes, details.run?.raw ?? null),
   };
-  const validation = metricsOf(cx.opts.metrics.validation);
-  const fairness = metricsOf(cx.opts.metrics.fairness);
-  const datasets = run?.datasets ?? [];
-  const datasetsWithoutDigest = datasets.filter((d) => !d.digest).length;
-  const gaps = [
-    ...(cards.length === 0 ? ['model-card'] : []),
-    ...(validation.complete ? [] : ['validation-metrics']),
-    ...(cx.opts.metrics.fairness.length > 0 && !fairness.complete ? ['fairness-metrics'] : []),
-    ...(datasets.length === 0 || datasetsWithoutDigest > 0 ? ['dataset-digests'] : []),
-    ...(run ? [] : ['run']),
-  ];
-  const attributes: Record<string, JsonValue> = {
+}
+
+/**
+ * The `model-version` artifact of a version whose tags or aliases alone changed: what its run and cards
+ * said is taken from the previous record (read back from the store), the listing's part is current. Saves
+ * reading the run and the card listing again, and re-sealing cards that did not change.
+ */
+export function rebuiltVersionArtifact(
+  cx: RegistryContext,
+  v: RegistryModelVersion,
+  model: RegistryModel,
+  previous: { attributes: Record<string, JsonValue>; run: JsonValue },
+  observedAt: number,
+  observedAtFrom: string,
+): Emitted {
+  const kept: Record<string, JsonValue> = { ...previous.attributes };
+  // Listing attributes that may have disappeared (a tag removed) must not survive from the old record.
+  for (const k of listingOptionalKeys) delete kept[k];
+  const attributes = { ...kept, ...listingAttributes(cx, v, model, observedAtFrom) };
+  return versionRecord(v, observedAt, attributes, previous.run);
+}
+
+function versionRecord(
+  v: RegistryModelVersion,
+  observedAt: number,
+  attributes: Record<string, JsonValue>,
+  run: JsonValue,
+): Emitted {
+  return {
+    externalId: `models/${v.model}/versions/${v.version}`,
+    kind: 'model-version',
+    observedAt,
+    mediaType: 'application/json',
+    attributes,
+    endpoint: v.endpoint,
+    body: canonicalJson({ attributes, modelVersion: v.raw, run }),
+  };
+}
+
+const listingOptionalKeys = [
+  'status',
+  'description',
+  'source',
+  'runId',
+  'createdBy',
+  'createdAt',
+  'updatedAt',
+  'owner',
+  'intendedUse',
+  'riskClass',
+  'approvedBy',
+  'approvedAt',
+];
+
+/** What the registry's listing of the version says (stage, aliases, tags and what they name). */
+function listingAttributes(
+  cx: RegistryContext,
+  v: RegistryModelVersion,
+  model: RegistryModel,
+  observedAtFrom: string,
+): Record<string, JsonValue> {
+  const t = cx.opts.tags;
+  return {
     ...common(cx, v),
     production: isProduction(cx.opts.production, v),
     stage: v.stage,
     aliases: v.aliases,
-    productionBy: [
-      ...(cx.opts.production.stages.includes(v.stage) ? [`stage:${v.stage}`] : []),
-      ...v.aliases.filter((a) => cx.opts.production.aliases.includes(a)).map((a) => `alias:${a}`),
-    ],
+    productionBy: productionBy(cx, v),
     tags: v.tags,
-    runAvailable: run !== undefined,
-    params: run?.params ?? {},
-    metrics: Object.fromEntries(
-      Object.entries(run?.metrics ?? {}).map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : String(m.value)]),
-    ),
-    validationMetrics: validation.found,
-    missingValidationMetrics: validation.missing,
-    hasValidationMetrics: validation.complete,
-    fairnessMetrics: fairness.found,
-    missingFairnessMetrics: fairness.missing,
-    hasFairnessMetrics: fairness.complete,
-    datasetCount: datasets.length,
-    datasetsWithoutDigest,
-    datasetDigests: datasets.map((d) => d.digest ?? null),
-    modelCards: cards.map((c) => (c.root === 'run' ? c.path : `${c.root}:${c.path}`)),
-    hasModelCard: cards.length > 0,
-    gaps,
     observedAtFrom,
     ...optional({
       status: v.status,
@@ -138,6 +164,67 @@ export function modelVersionArtifact(
       riskClass: tagValue(t.riskClass, v.tags, model.tags),
       approvedBy: tagValue(t.approvedBy, v.tags),
       approvedAt: tagValue(t.approvedAt, v.tags),
+    }),
+  };
+}
+
+/** The production designations a version holds: `stage:<name>`, `alias:<name>`. */
+export function productionBy(cx: RegistryContext, v: RegistryModelVersion): string[] {
+  return [
+    ...(cx.opts.production.stages.includes(v.stage) ? [`stage:${v.stage}`] : []),
+    ...v.aliases.filter((a) => cx.opts.production.aliases.includes(a)).map((a) => `alias:${a}`),
+  ];
+}
+
+/** What the version's run and cards say, and the gaps they leave. */
+function detailAttributes(
+  cx: RegistryContext,
+  details: VersionDetails,
+): { attributes: Record<string, JsonValue>; gaps: string[] } {
+  const { run, cards } = details;
+  const metricsOf = (names: string[]) => {
+    const found: Record<string, JsonValue> = {};
+    const missing: string[] = [];
+    for (const n of names) {
+      const m = run?.metrics[n];
+      if (m !== undefined && Number.isFinite(m.value)) found[n] = m.value;
+      else missing.push(n);
+    }
+    return { found, missing, complete: names.length > 0 && missing.length === 0 };
+  };
+  const validation = metricsOf(cx.opts.metrics.validation);
+  const fairness = metricsOf(cx.opts.metrics.fairness);
+  const datasets = run?.datasets ?? [];
+  const datasetsWithoutDigest = datasets.filter((d) => !d.digest).length;
+  // A deleted run is no lineage: its datasets cannot be shown to an auditor from the registry any more.
+  const runAvailable = run !== undefined && run.deleted !== true;
+  const gaps = [
+    ...(cards.length === 0 ? ['model-card'] : []),
+    ...(validation.complete ? [] : ['validation-metrics']),
+    ...(cx.opts.metrics.fairness.length > 0 && !fairness.complete ? ['fairness-metrics'] : []),
+    ...(!runAvailable || datasets.length === 0 || datasetsWithoutDigest > 0 ? ['dataset-digests'] : []),
+    ...(runAvailable ? [] : ['run']),
+  ];
+  const attributes: Record<string, JsonValue> = {
+    runAvailable,
+    runDeleted: run?.deleted === true,
+    params: run?.params ?? {},
+    metrics: Object.fromEntries(
+      Object.entries(run?.metrics ?? {}).map(([k, m]) => [k, Number.isFinite(m.value) ? m.value : String(m.value)]),
+    ),
+    validationMetrics: validation.found,
+    missingValidationMetrics: validation.missing,
+    hasValidationMetrics: validation.complete,
+    fairnessMetrics: fairness.found,
+    missingFairnessMetrics: fairness.missing,
+    hasFairnessMetrics: fairness.complete,
+    datasetCount: datasets.length,
+    datasetsWithoutDigest,
+    datasetDigests: datasets.map((d) => d.digest ?? null),
+    datasetDigestKind: datasetDigestKind(datasets),
+    modelCards: cards.map((c) => (c.root === 'run' ? c.path : `${c.root}:${c.path}`)),
+    hasModelCard: cards.length > 0,
+    ...optional({
       runName: run?.name,
       runStatus: run?.status,
       runUser: run?.user,
@@ -146,18 +233,7 @@ export function modelVersionArtifact(
       experimentId: run?.experimentId,
     }),
   };
-  return {
-    gaps,
-    artifact: {
-      externalId: `models/${v.model}/versions/${v.version}`,
-      kind: 'model-version',
-      observedAt,
-      mediaType: 'application/json',
-      attributes,
-      endpoint: v.endpoint,
-      body: canonicalJson({ attributes, modelVersion: v.raw, run: run?.raw ?? null }),
-    },
-  };
+  return { attributes, gaps };
 }
 
 /** The collection step for an artifact: its metadata with provenance, its bytes, and its resume cursor. */

@@ -40,6 +40,10 @@ export function emptyCounters() {
     versionsCollected: 0,
     versionsUnchanged: 0,
     versionsRechecked: 0,
+    /** Versions whose tags or aliases alone changed: re-recorded without reading their run or cards. */
+    versionsRelisted: 0,
+    /** Versions listed last run and gone now (deleted): their designations are recorded as left. */
+    versionsGone: 0,
     versionsSkippedOnResume: 0,
     runsMissing: 0,
     cardsDownloaded: 0,

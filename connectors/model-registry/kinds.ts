@@ -5,5 +5,9 @@ export const modelRegistryKinds = [
   'model-card',
   'dataset-lineage',
   'stage-transition',
+  // What is in production now, per version and run: current state, judged whatever the version's age.
+  'production-state',
+  // An approval observed after the version was already in production (never folded into the entry record).
+  'approval',
 ] as const;
 export type ModelRegistryKind = (typeof modelRegistryKinds)[number];

@@ -4,29 +4,19 @@ import { SourceConfigError } from '../../core/errors';
 import type { JsonValue } from '../../core/json';
 import { codeUnitOrder } from '../../core/order';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
-import { modelVersionArtifact, registeredModelArtifact, toStep } from './artifacts';
-import {
-  emptyCounters,
-  isProduction,
-  type Emitted,
-  type ModelRegistryConnectorOptions,
-  type RegistryContext,
-} from './context';
-import { lineageArtifact } from './lineage';
-import { cardArtifact, versionDetails } from './model-cards';
+import { registeredModelArtifact, toStep } from './artifacts';
+import { emptyCounters, isProduction, type ModelRegistryConnectorOptions, type RegistryContext } from './context';
 import {
   compareCursors,
   compareVersions,
   parseCursor,
   stateSchema,
-  versionFingerprint,
   type Cursor,
   type ModelState,
   type RegistryState,
-  type VersionState,
 } from './state';
-import { carriedState, currentDesignations, transitionArtifacts } from './timeline';
 import type { ModelRegistryClient, RegistryModel, RegistryModelVersion } from './types';
+import { deletedVersionSteps, versionSteps, type ModelPass } from './version-steps';
 
 // The constructor's options type, importable beside the class it configures.
 export type { ModelRegistryConnectorOptions } from './context';
@@ -39,11 +29,16 @@ export type { ModelRegistryConnectorOptions } from './context';
  * - `model-version`      a version with stage, aliases, tags, its run's params and metrics, and gap flags
  * - `dataset-lineage`    the run's input datasets with their digests and sources
  * - `model-card`         each model card / README among the version's artifacts (content capped)
- * - `stage-transition`   each stage or alias the version holds (entered), or lost since the last run (left)
+ * - `stage-transition`   each stage or alias the version entered since the last run (once: the entry record
+ *                        is never re-emitted), or lost since (left: by a stage or alias change, archive or
+ *                        deletion of the version or its model)
+ * - `approval`           approval tags that appeared on a version already in production (after deployment)
+ * - `production-state`   every run, per version in production now, dated at collection, with its gaps
  *
  * Incremental: a version whose listing (last_updated, stage, aliases, tags, description, source) is
- * unchanged since the last sealed run is skipped, not re-emitted; evidence from earlier bundles stays in the
- * index. Production versions that had a gap (no card, missing metrics, unhashed data) are rechecked every
+ * unchanged since the last sealed run is skipped, not re-emitted (but for its production-state); evidence
+ * from earlier bundles stays in the index. A version whose tags or aliases alone changed is re-recorded
+ * from its previous record in the store, without reading its run or cards again. Production versions that had a gap (no card, missing metrics, unhashed data) are rechecked every
  * run, because logging a metric or a card to a run does not touch the version, and emitted again only when
  * their run or card listing changed.
  */
@@ -89,7 +84,7 @@ export class ModelRegistryConnector implements Connector {
   }
 
   async *collect(options: CollectOptions): AsyncIterable<CollectionStep> {
-    const { signal, log } = options;
+    const { signal } = options;
     const now = this.now().getTime();
     this.cx.counters = emptyCounters();
     this.nextState = undefined;
@@ -106,10 +101,31 @@ export class ModelRegistryConnector implements Connector {
     const next: RegistryState = { format: 'model-registry-state@1', at: now, config: this.configFp, models: {} };
     const after = (c: Cursor) => resume === undefined || compareCursors(c, resume) > 0;
 
-    for (const model of await this.resolveModels(options)) {
+    const resolved = await this.resolveModels(options);
+    for (const { model, gone: modelGone } of this.withDeletedModels(resolved, prev)) {
       signal?.throwIfAborted();
-      this.cx.counters.modelsSeen++;
       const versions: RegistryModelVersion[] = [];
+      if (modelGone) {
+        // A model matched by a glob last run and no longer registered: its versions left with it.
+        const ghost = {
+          cx: this.cx,
+          model,
+          prevModel: prev!.models[model.name],
+          prevAt: prev?.at,
+          forceAll,
+          resume,
+          now,
+          options,
+        };
+        for (const [version, prevV] of Object.entries(ghost.prevModel!.versions).sort(([a], [b]) =>
+          compareVersions(a, b),
+        )) {
+          this.cx.counters.versionsGone++;
+          yield* deletedVersionSteps(ghost, version, prevV);
+        }
+        continue;
+      }
+      this.cx.counters.modelsSeen++;
       for await (const v of this.client.listVersions(model, signal)) versions.push(v);
       versions.sort((a, b) => compareVersions(a.version, b.version));
       this.cx.counters.versionsSeen += versions.length;
@@ -145,63 +161,32 @@ export class ModelRegistryConnector implements Connector {
         }
       }
 
-      for (const v of versions) {
+      const pass: ModelPass = {
+        cx: this.cx,
+        model,
+        prevModel,
+        prevAt: prev?.at,
+        forceAll,
+        resume,
+        now,
+        options,
+      };
+      // Versions gone since the last run (deleted, or their model deleted) take their place in version
+      // order, so resume cursors keep growing.
+      const listed = new Set(versions.map((v) => v.version));
+      const gone = Object.keys(prevModel?.versions ?? {}).filter((ver) => !listed.has(ver));
+      const order = [
+        ...versions.map((v) => ({ version: v.version, v })),
+        ...gone.map((version) => ({ version, v: undefined })),
+      ].sort((a, b) => compareVersions(a.version, b.version));
+      for (const { version, v } of order) {
         signal?.throwIfAborted();
-        const prevV = prevModel?.versions[v.version];
-        const fp = versionFingerprint(v);
-        const production = isProduction(this.opts.production, v);
-        const sameListing = !forceAll && prevV !== undefined && prevV.fp === fp;
-        if (sameListing && !prevV.recheck) {
-          modelState.versions[v.version] = prevV;
-          this.cx.counters.versionsUnchanged++;
+        if (v === undefined) {
+          this.cx.counters.versionsGone++;
+          yield* deletedVersionSteps(pass, version, prevModel!.versions[version]!);
           continue;
         }
-        if (resume !== undefined && compareCursors([model.name, v.version, Number.MAX_SAFE_INTEGER], resume) <= 0) {
-          // Done by the interrupted attempt. Its gaps are unknown here, so a production version is rechecked next run.
-          modelState.versions[v.version] = sameListing ? prevV : carriedState(v, fp, prevV, now, production);
-          this.cx.counters.versionsSkippedOnResume++;
-          continue;
-        }
-        const details = await versionDetails(this.cx, v, signal);
-        if (sameListing && prevV.recheck && prevV.content === details.content) {
-          modelState.versions[v.version] = prevV;
-          this.cx.counters.versionsRechecked++;
-          continue;
-        }
-        this.cx.counters.versionsCollected++;
-        const listingTimed = !prevV || prevV.updatedAt !== v.updatedAt;
-        const observedAt = listingTimed && v.updatedAt !== undefined ? v.updatedAt : now;
-        const observedAtFrom = listingTimed && v.updatedAt !== undefined ? 'last_updated_timestamp' : 'collection';
-        const designations = currentDesignations(v, prevV, listingTimed, now);
-        const state: VersionState = {
-          fp,
-          stage: v.stage,
-          aliases: v.aliases,
-          ...(v.updatedAt !== undefined ? { updatedAt: v.updatedAt } : {}),
-          designations,
-          content: details.content,
-        };
-        let seq = 0;
-        const versionMeta = modelVersionArtifact(this.cx, v, model, details, observedAt, observedAtFrom);
-        if (production && versionMeta.gaps.length > 0) state.recheck = true;
-        const emit = (meta: Emitted) => {
-          const cursor: Cursor = [model.name, v.version, seq++];
-          return after(cursor) ? toStep(this.cx, cursor, meta) : undefined;
-        };
-        const steps: (CollectionStep | undefined)[] = [emit(versionMeta.artifact)];
-        if (details.run) steps.push(emit(lineageArtifact(this.cx, v, details.run, observedAt)));
-        for (const s of steps) if (s) yield s;
-        for (const card of details.cards) {
-          const cursor: Cursor = [model.name, v.version, seq++];
-          if (!after(cursor)) continue;
-          const meta = await cardArtifact(this.cx, v, card, details.run, observedAt, log, signal);
-          if (meta) yield toStep(this.cx, cursor, meta);
-        }
-        for (const t of transitionArtifacts(this.cx, v, designations, prevV, prev?.at, now)) {
-          const s = emit(t);
-          if (s) yield s;
-        }
-        modelState.versions[v.version] = state;
+        modelState.versions[v.version] = yield* versionSteps(pass, v);
       }
     }
     this.nextState = next;
@@ -216,6 +201,30 @@ export class ModelRegistryConnector implements Connector {
       'previous model-registry state unreadable; collecting every version again',
     );
     return undefined;
+  }
+
+  /**
+   * The resolved models, and in name order among them the models of the previous run that a configured
+   * glob still names but the registry no longer lists (deleted). A model the configuration stopped naming
+   * is not "deleted": it is simply no longer collected.
+   */
+  private withDeletedModels(
+    resolved: RegistryModel[],
+    prev: RegistryState | undefined,
+  ): { model: RegistryModel; gone: boolean }[] {
+    const names = new Set(resolved.map((m) => m.name));
+    const globs = this.opts.models
+      .filter((m) => picomatch.scan(m).isGlob)
+      .map((m) => picomatch(m, { dot: true, bash: true }));
+    const gone = Object.keys(prev?.models ?? {})
+      .filter((name) => !names.has(name) && globs.some((g) => g(name)))
+      .map((name) => ({
+        model: { name, tags: {}, aliases: {}, raw: null, endpoint: this.client.location } satisfies RegistryModel,
+        gone: true,
+      }));
+    return [...resolved.map((model) => ({ model, gone: false })), ...gone].sort((a, b) =>
+      codeUnitOrder(a.model.name, b.model.name),
+    );
   }
 
   /** Exact names must exist (a typo is a configuration error); globs may match nothing. */

@@ -8,7 +8,13 @@ import type { RegistryModelVersion } from './types';
  * says about it, its stage and aliases (to tell transitions), when each production designation was first
  * observed, and for production versions with gaps a hash of their run and card listing (to recheck them).
  */
-const designationSchema = z.object({ since: z.number(), observed: z.boolean(), from: z.string().optional() });
+const designationSchema = z.object({
+  since: z.number(),
+  observed: z.boolean(),
+  from: z.string().optional(),
+  /** Approval tags at entry (JSON), null when there were none: the entry record is rebuilt from these only. */
+  approval: z.string().nullable().optional(),
+});
 const versionStateSchema = z.object({
   fp: z.string(),
   stage: z.string(),
@@ -17,6 +23,14 @@ const versionStateSchema = z.object({
   designations: z.record(z.string(), designationSchema),
   content: z.string().optional(),
   recheck: z.boolean().optional(),
+  /** Fingerprint of the listing without tags and aliases: equal means only tags or aliases changed. */
+  cfp: z.string().optional(),
+  /** Gaps found when the run and cards were last read (for the production-state record of later runs). */
+  gaps: z.array(z.string()).optional(),
+  /** sha256 of the last model-version record, re-read from the store when only tags or aliases change. */
+  versionSha: z.string().optional(),
+  /** Approval tags last observed (JSON), null when there were none; absent in states of older collectors. */
+  approval: z.string().nullable().optional(),
 });
 const modelStateSchema = z.object({
   fp: z.string(),
@@ -47,6 +61,21 @@ export function versionFingerprint(v: RegistryModelVersion): string {
       st: v.status ?? null,
       a: v.aliases,
       t: v.tags,
+      d: v.description ?? null,
+      src: v.source ?? null,
+      r: v.runId ?? null,
+    },
+    32,
+  );
+}
+
+/** The listing's fingerprint without tags and aliases, which change nothing the run or cards say. */
+export function contentFingerprint(v: RegistryModelVersion): string {
+  return fingerprint(
+    {
+      u: v.updatedAt ?? null,
+      s: v.stage,
+      st: v.status ?? null,
       d: v.description ?? null,
       src: v.source ?? null,
       r: v.runId ?? null,

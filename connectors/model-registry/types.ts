@@ -70,6 +70,8 @@ export interface RegistryRun {
   experimentId?: string;
   name?: string;
   status?: string;
+  /** The registry deleted the run (MLflow `lifecycle_stage: deleted`): it no longer documents the version. */
+  deleted?: boolean;
   user?: string;
   startedAt?: number;
   endedAt?: number;

@@ -29,14 +29,15 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .meta{color:#555;margin:0 0 16px}.meta code{font-size:12px}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid #e4e4e4;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f7;font-weight:600;font-size:13px}
-td.num{text-align:right}td.d{white-space:nowrap}code,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}.hash{word-break:break-all}
+td.num{text-align:right}.d{white-space:nowrap}code,.hash{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}.hash{word-break:break-all}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}
 ${statuses.map((s) => `.s-${s}{background:${colors[s]}}`).join('')}
 .counts{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}.count{border:1px solid #ddd;border-radius:6px;padding:6px 12px;min-width:90px}
 .count b{display:block;font-size:22px}.warn{background:#fff4e5;border:1px solid #f0c36d;border-radius:6px;padding:8px 12px}
 .reason{color:#333}.small{font-size:12px;color:#555}a{color:#0b57d0}nav{margin-bottom:12px}
 svg{display:block}
-@media print{main{max-width:none;padding:0}a{color:inherit;text-decoration:none}h2{break-after:avoid}tr{break-inside:avoid}}
+#controls{table-layout:fixed}#controls th:nth-child(1){width:8%}#controls th:nth-child(3){width:10%}#controls th:nth-child(4){width:12%}#controls th:nth-child(5){width:14%}#controls th:nth-child(6){width:7%}#controls th:nth-child(7){width:196px}
+@media print{body{font-size:11px}main{max-width:none;padding:0}a{color:inherit;text-decoration:none}h2{break-after:avoid}tr{break-inside:avoid}th,td{padding:4px 5px}#controls th:nth-child(1){width:7%}#controls th:nth-child(3){width:10%}#controls th:nth-child(4){width:10%}#controls th:nth-child(5){width:12%}#controls th:nth-child(6){width:6%}#controls th:nth-child(7){width:92px}#controls svg{width:84px}}
 `;
 
 export function esc(text: string | number): string {
@@ -50,6 +51,8 @@ export function esc(text: string | number): string {
 
 const day = (iso: string) => iso.slice(0, 10);
 const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+/** A time inside running text, kept on one line (a date split over two lines misreads in print). */
+const when = (iso: string) => `<span class="d">${esc(time(iso))}</span>`;
 
 function page(title: string, body: string): string {
   return `<!DOCTYPE html>
@@ -72,8 +75,11 @@ export function badge(status: ControlStatus): string {
 }
 
 /**
- * Status over the window as a bar: each evaluation point colours the stretch up to the next one; the part
- * of the window after the export time (if any) is grey. Every stretch carries its status as a tooltip.
+ * Status over the window as a bar: each evaluation point colours the stretch up to the next one, and the
+ * status at the export time (the last point) gets its own end segment, a fixed sliver ending exactly at the
+ * export time, carved out of the stretch before it. Without it the end status would be an instant of zero
+ * width: drawn off the bar's right edge, or under the grey block for the part of the window after the export
+ * time. Every segment carries its status as a tooltip and `data-status`; the end one is `class="end"`.
  */
 export function timelineSvg(
   model: PackModel,
@@ -86,21 +92,26 @@ export function timelineSvg(
   const end = Date.parse(model.window.to);
   const span = Math.max(1, end - start);
   const x = (iso: string) => ((Date.parse(iso) - start) / span) * width;
-  const evalEnd = x(model.evaluatedAt);
+  // The end segment: wide enough to see (and to hover) on the summary's small bars, a sliver of the large one.
+  const cap = Math.min(width, Math.max(6, width / 30));
+  // The evaluated part of the bar ends at the export time, but never narrower than the end segment.
+  const evalEnd = Math.min(width, Math.max(cap, x(model.evaluatedAt)));
   const parts: string[] = [];
   points.forEach((p, i) => {
-    const x0 = x(p.at);
-    const x1 = i + 1 < points.length ? x(points[i + 1]!.at) : Math.max(evalEnd, x0 + Math.min(4, width - x0));
-    const w = Math.max(i + 1 < points.length ? 0.5 : 2, x1 - x0);
+    const last = i + 1 === points.length;
+    const x0 = last ? evalEnd - cap : Math.min(x(p.at), evalEnd - cap);
+    const x1 = last ? evalEnd : Math.min(x(points[i + 1]!.at), evalEnd - cap);
+    // A stretch squeezed out by the end segment keeps its tooltip at zero width rather than overlapping it.
+    const w = Math.max(0, x1 - x0);
     const due = dueText(p);
     const tip = `${day(p.at)}: ${p.status}${due ? `, ${due}` : ''} (${p.reason})`;
     parts.push(
-      `<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`,
+      `<rect${last ? ' class="end"' : ''} data-status="${p.status}" x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`,
     );
   });
   if (evalEnd < width - 0.5)
     parts.push(
-      `<rect x="${evalEnd.toFixed(1)}" y="0" width="${(width - evalEnd).toFixed(1)}" height="${height}" fill="${afterExport}"><title>after the export time</title></rect>`,
+      `<rect class="after-export" x="${evalEnd.toFixed(1)}" y="0" width="${(width - evalEnd).toFixed(1)}" height="${height}" fill="${afterExport}"><title>after the export time</title></rect>`,
     );
   let total = height;
   if (labels) {
@@ -118,7 +129,9 @@ export function timelineSvg(
     });
   }
   const summary = points.map((p) => `${day(p.at)} ${p.status}`).join(', ');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}" role="img" aria-label="${esc(`freshness over the window: ${summary}`)}">${parts.join('')}</svg>`;
+  // Without labels the bar may be narrowed by CSS (print): it stretches rather than shrinking in both axes.
+  const stretch = labels ? '' : ' preserveAspectRatio="none"';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}"${stretch} role="img" aria-label="${esc(`freshness over the window: ${summary}`)}">${parts.join('')}</svg>`;
 }
 
 function counts(model: PackModel): string {
@@ -140,8 +153,8 @@ export function renderSummary(model: PackModel): string {
   const rows = model.controls
     .map(
       (c) => `<tr data-control="${esc(c.id)}" data-status="${c.result.status}"${failedSourceAttr(c.result)}>
-<td><a href="controls/${esc(c.id)}.html">${esc(c.id)}</a></td><td>${esc(c.title)}<div class="small">${esc(c.groupTitle)}</div></td>
-<td>${badge(c.result.status)}</td><td>${c.result.dueAt ? esc(day(c.result.dueAt)) : '&ndash;'}</td><td>${c.result.decidingRule ? `<code>${esc(c.result.decidingRule)}</code>` : '&ndash;'}</td><td class="num">${c.evidence.length}</td>
+<td><a href="controls/${esc(c.id)}.html">${esc(c.id)}</a></td><td>${esc(c.title)}<div class="small">${esc(c.groupTitle)}</div><div class="reason small" data-reason>${esc(c.result.reason)}</div></td>
+<td>${badge(c.result.status)}</td><td class="d">${c.result.dueAt ? esc(day(c.result.dueAt)) : '&ndash;'}</td><td>${c.result.decidingRule ? `<code>${esc(c.result.decidingRule)}</code>` : '&ndash;'}</td><td class="num">${c.evidence.length}</td>
 <td>${timelineSvg(model, c.timeline, 180, 12, false)}</td></tr>`,
     )
     .join('\n');
@@ -155,7 +168,7 @@ export function renderSummary(model: PackModel): string {
     model.failures.length === 0
       ? '<p>No source failed or reported problems in a bundle sealed in this window.</p>'
       : `<table><thead><tr><th>Bundle</th><th>Sealed</th><th>Source</th><th>Outcome</th><th>Error</th></tr></thead><tbody>
-${model.failures.map((f) => `<tr data-failure="${esc(f.source)}"><td>#${f.sequence}</td><td>${esc(time(f.finishedAt))}</td><td>${esc(f.source)} <span class="small">(${esc(f.sourceType)})</span></td><td>${esc(f.status)}</td><td>${esc(f.error)}</td></tr>`).join('\n')}
+${model.failures.map((f) => `<tr data-failure="${esc(f.source)}"><td>#${f.sequence}</td><td class="d">${esc(time(f.finishedAt))}</td><td>${esc(f.source)} <span class="small">(${esc(f.sourceType)})</span></td><td>${esc(f.status)}</td><td>${esc(f.error)}</td></tr>`).join('\n')}
 </tbody></table>`;
   const bundles =
     model.bundles.length === 0
@@ -164,7 +177,7 @@ ${model.failures.map((f) => `<tr data-failure="${esc(f.source)}"><td>#${f.sequen
 ${model.bundles
   .map(
     (b) =>
-      `<tr><td>${b.sequence}</td><td><a href="../${esc(b.manifest)}">${esc(b.bundleId)}</a></td><td>${esc(time(b.finishedAt))}</td><td>${esc(b.trigger)}</td><td class="num">${b.artifactCount}</td><td>${b.sources.map((s) => `${esc(s.source)}: ${esc(s.status)}`).join(', ')}</td><td><code>${esc(b.keyId)}</code></td><td class="hash">${esc(b.digest)}</td></tr>`,
+      `<tr><td>${b.sequence}</td><td><a href="../${esc(b.manifest)}">${esc(b.bundleId)}</a></td><td class="d">${esc(time(b.finishedAt))}</td><td>${esc(b.trigger)}</td><td class="num">${b.artifactCount}</td><td>${b.sources.map((s) => `${esc(s.source)}: ${esc(s.status)}`).join(', ')}</td><td><code>${esc(b.keyId)}</code></td><td class="hash">${esc(b.digest)}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>`;
@@ -174,13 +187,13 @@ ${model.bundles
       : '';
   const future =
     model.evaluatedAt < model.window.to
-      ? `<p class="warn">The window ends after the export time; statuses are as of ${esc(time(model.evaluatedAt))}, and the rest of the window is shown grey.</p>`
+      ? `<p class="warn">The window ends after the export time; statuses are as of ${when(model.evaluatedAt)}, and the rest of the window is shown grey.</p>`
       : '';
   const body = `<h1>${esc(model.framework.title)}: audit pack</h1>
-<p class="meta">Observation window <b>${esc(time(model.window.from))}</b> to <b>${esc(time(model.window.to))}</b>${model.controlsGlob ? `, controls <code>${esc(model.controlsGlob)}</code>` : ''}. Generated ${esc(time(model.generatedAt))}. Catalog ${esc(model.framework.id)} ${esc(model.framework.catalogVersion)}, mapping rules sha256 <code>${esc(model.mappingDigest.slice(0, 16))}</code>.</p>
+<p class="meta">Observation window <b>${when(model.window.from)}</b> to <b>${when(model.window.to)}</b>${model.controlsGlob ? `, controls <code>${esc(model.controlsGlob)}</code>` : ''}. Generated ${when(model.generatedAt)}. Catalog ${esc(model.framework.id)} ${esc(model.framework.catalogVersion)}, mapping rules sha256 <code>${esc(model.mappingDigest.slice(0, 16))}</code>.</p>
 ${problems}${future}
 <h2>Status at the end of the window</h2>
-<p>${model.controls.length} control(s), evaluated as of ${esc(time(model.evaluatedAt))} from everything the evidence store knew by then. The bar shows each control's status at the window start, at the start of every month and at the end.</p>
+<p>${model.controls.length} control(s), evaluated as of ${when(model.evaluatedAt)} from everything the evidence store knew by then. The bar shows each control's status at the window start and at the start of every month, each until the next; its last sliver, ending at the export time, is the status at the end.</p>
 ${counts(model)}
 <table id="controls"><thead><tr><th>Control</th><th>Title</th><th>Status</th><th>${dueHeading}</th><th>Rule</th><th>Evidence in pack</th><th>Over the window</th></tr></thead><tbody>
 ${rows}
@@ -236,8 +249,7 @@ function failedSourceNote(r: ControlResult): string {
   if (cause?.kind !== 'collection-failed') return '';
   // Every failing source, not only the first: each may be the one to fix.
   const each = cause.sources.map(
-    (f) =>
-      `Source <b>${esc(f.source)}</b> (${esc(f.sourceType)}) ${failureOutcomeText(f.outcome)} at ${esc(time(f.at))}`,
+    (f) => `Source <b>${esc(f.source)}</b> (${esc(f.sourceType)}) ${failureOutcomeText(f.outcome)} at ${when(f.at)}`,
   );
   return `\n<p class="small" id="failed-source">${each.join('; ')}; see the collection failures on the <a href="../index.html">summary</a>.</p>`;
 }
@@ -256,7 +268,7 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
       : `<h2>Evidence that decides the status</h2><ul>${c.decidedBy
           .map(
             (d) =>
-              `<li><code>${esc(d.id)}</code> observed ${esc(time(d.observedAt))}, sha256 <span class="hash">${esc(d.sha256)}</span>, first recorded by bundle #${d.bundle}${d.inPack ? '' : ' <b>(collected before this window: not in this pack)</b>'}</li>`,
+              `<li><code>${esc(d.id)}</code> observed ${when(d.observedAt)}, sha256 <span class="hash">${esc(d.sha256)}</span>, first recorded by bundle #${d.bundle}${d.inPack ? '' : ' <b>(collected before this window: not in this pack)</b>'}</li>`,
           )
           .join('')}</ul>`;
   const rules =
@@ -270,8 +282,8 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
           .join('')}</tbody></table>`;
   const body = `<nav><a href="../index.html">&larr; all controls</a></nav>
 <h1>${esc(c.id)} ${esc(c.title)}</h1>
-<p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${esc(time(model.window.from))} to ${esc(time(model.window.to))}.</p>
-<p>Status at ${esc(time(model.evaluatedAt))}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
+<p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${when(model.window.from)} to ${when(model.window.to)}.</p>
+<p>Status at ${when(model.evaluatedAt)}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
 <p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}
 ${c.justification !== undefined ? `<p><b>Statement of Applicability:</b> not applicable: ${esc(c.justification)}</p>` : ''}
 <h2>Freshness over the window</h2>

@@ -17,7 +17,7 @@ import {
 } from './model';
 import { oscalInPack, oscalJson } from './oscal';
 import { packIndex } from './pack-index';
-import { htmlToPdf } from './pdf';
+import { htmlToPdf, type PaperSize } from './pdf';
 import type { Selection } from './select';
 import type { ArchiveEntry } from './tar';
 import { verifyDoc, verifyScript } from './verify-doc';
@@ -25,7 +25,7 @@ import { verifyDoc, verifyScript } from './verify-doc';
 export { ExportError, type ArchiveFormat } from './archive';
 export { buildPackModel, type ExportHub, type PackModel, type PackWindowOptions } from './model';
 export { buildOscal, exportOscal, oscalInPack } from './oscal';
-export { htmlToPdf, chromiumFlags, defaultChromium } from './pdf';
+export { htmlToPdf, chromiumFlags, defaultChromium, defaultPaper, paperSizes, type PaperSize } from './pdf';
 
 export interface ExportOptions extends PackWindowOptions {
   /** The archive to write; its extension picks the format unless `format` is given. */
@@ -33,6 +33,8 @@ export interface ExportOptions extends PackWindowOptions {
   format?: ArchiveFormat;
   /** Also print the summary page to this PDF with headless Chromium (optional; the archive never needs it). */
   pdf?: string;
+  /** The PDF's paper size (default A4). */
+  paper?: PaperSize | undefined;
   chromium?: string;
   /**
    * The store's current signing key: it signs `export.json` (window, sequences, head digest), so a pack cut
@@ -122,7 +124,10 @@ export async function exportAuditPack(hub: ExportHub, options: ExportOptions): P
   };
   if (options.pdf) {
     try {
-      await htmlToPdf(renderSummary(model), options.pdf, options.chromium ? { chromium: options.chromium } : {});
+      await htmlToPdf(renderSummary(model), options.pdf, {
+        paper: options.paper,
+        ...(options.chromium ? { chromium: options.chromium } : {}),
+      });
       result.pdf = options.pdf;
     } catch (err) {
       result.pdfError = (err as Error).message;

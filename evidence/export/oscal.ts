@@ -12,7 +12,9 @@ import { buildPackModel, type ExportHub, type PackModel, type PackWindowOptions 
  *
  * - `import-ap` is required by OSCAL, but evidence-hub keeps no assessment plan: it points at a back-matter
  *   resource that says so (a placeholder the assessor replaces with their plan).
- * - Controls the Statement of Applicability excludes are listed under `exclude-controls` and get no finding.
+ * - The reviewed controls are one selection: every control in scope under `include-controls`, and those the
+ *   Statement of Applicability excludes under its `exclude-controls` (they get no finding). An exclusion-only
+ *   selection is invalid under OSCAL 1.2 and the 1.1 model (only the 1.1 JSON schema let it through).
  * - `relevant-evidence` hrefs are relative to the document: inside the pack (`oscal/`) they are `../blobs/..`.
  * - Every blob is a back-matter resource whose rlink carries its SHA-256, so the link can be checked.
  * - UUIDs are derived from content (name-based, version 5 layout), so re-exporting the same window gives the
@@ -20,7 +22,12 @@ import { buildPackModel, type ExportHub, type PackModel, type PackWindowOptions 
  */
 export const oscalVersion = '1.1.2';
 export const oscalInPack = 'oscal/assessment-results.json';
-const ns = 'urn:evidence-hub';
+/**
+ * The namespace of every evidence-hub prop. OSCAL asks for a URI naming the authority; an https URI, because
+ * compliance-trestle's model (and so tools built on it) rejects a `urn:`. Kept here only.
+ */
+export const oscalNamespace = 'https://github.com/evidence-hub/ns';
+const ns = oscalNamespace;
 
 export interface OscalOptions {
   /** Prefix that turns a pack path (`blobs/sha256/..`) into an href from where the document sits. */
@@ -123,19 +130,21 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
     };
   });
 
-  const selections: Json[] = [];
-  if (applicable.length > 0)
-    selections.push({
-      description: `Applicable ${model.framework.title} controls in scope of this export.`,
-      'include-controls': applicable.map((c) => ({ 'control-id': c.id })),
-    });
-  if (excluded.length > 0) {
-    selections.push({
-      description: 'Not applicable according to the Statement of Applicability.',
-      'exclude-controls': excluded.map((c) => ({ 'control-id': c.id })),
-      remarks: excluded.map((c) => `${c.id}: ${c.justification ?? 'not applicable'}`).join('\n'),
-    });
-  }
+  // One selection, so the excluded set always sits inside an included one (see the header). A pack always
+  // has a control in scope: buildPackModel refuses a --controls glob that matches none.
+  const selection: Json = {
+    description:
+      excluded.length > 0
+        ? `${model.framework.title} controls in scope of this export; those not applicable according to the Statement of Applicability are excluded.`
+        : `${model.framework.title} controls in scope of this export.`,
+    'include-controls': model.controls.map((c) => ({ 'control-id': c.id })),
+    ...(excluded.length > 0
+      ? {
+          'exclude-controls': excluded.map((c) => ({ 'control-id': c.id })),
+          remarks: excluded.map((c) => `${c.id}: ${c.justification ?? 'not applicable'}`).join('\n'),
+        }
+      : {}),
+  };
 
   const result: Json = {
     uuid: uuid('result', seed),
@@ -151,7 +160,7 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
       { name: 'mapping-digest', ns, value: model.mappingDigest },
     ],
     'reviewed-controls': {
-      'control-selections': selections.length > 0 ? selections : [{ description: 'No control selected.' }],
+      'control-selections': [selection],
     },
     ...(observations.length > 0 ? { observations } : {}),
     ...(findings.length > 0 ? { findings } : {}),

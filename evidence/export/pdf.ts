@@ -17,15 +17,37 @@ export const chromiumFlags = [
   '--no-first-run',
 ];
 
+/** The paper sizes `export --paper` offers; A4 by default (ISO/IEC 42001 audits are mostly outside the US). */
+export const paperSizes = ['a4', 'letter'] as const;
+export type PaperSize = (typeof paperSizes)[number];
+export const defaultPaper: PaperSize = 'a4';
+
+/** CSS page sizes, with margins wide enough for a binder and a hole punch. */
+const pageCss: Record<PaperSize, string> = {
+  a4: '@page{size:A4 portrait;margin:12mm 10mm}',
+  letter: '@page{size:letter portrait;margin:0.5in 0.4in}',
+};
+
 export interface PdfOptions {
   /** Chromium binary (default: $CHROMIUM_PATH, else /usr/bin/chromium). */
   chromium?: string;
+  /** Paper size (default A4). */
+  paper?: PaperSize | undefined;
   timeoutMs?: number;
 }
 
 /**
- * Prints a self-contained HTML page to PDF with headless Chromium, in a fresh empty profile that is
- * removed afterwards. Optional output: the archive never depends on it.
+ * The page as printed: an `@page` rule for the paper size, placed last in the head so it wins. Chromium's
+ * --print-to-pdf takes the paper size from the page's CSS (it has no flag for it), else prints US Letter.
+ */
+export function withPaper(html: string, paper: PaperSize = defaultPaper): string {
+  const style = `<style>${pageCss[paper]}</style>`;
+  return html.includes('</head>') ? html.replace('</head>', `${style}\n</head>`) : style + html;
+}
+
+/**
+ * Prints a self-contained HTML page to PDF with headless Chromium on the chosen paper (default A4), in a fresh
+ * empty profile that is removed afterwards. Optional output: the archive never depends on it.
  */
 export async function htmlToPdf(html: string, out: string, options: PdfOptions = {}): Promise<void> {
   const chromium = options.chromium ?? process.env['CHROMIUM_PATH'] ?? defaultChromium;
@@ -39,7 +61,7 @@ export async function htmlToPdf(html: string, out: string, options: PdfOptions =
   const work = await mkdtemp(path.join(os.tmpdir(), 'evidence-hub-pdf-'));
   try {
     const page = path.join(work, 'summary.html');
-    await writeFile(page, html);
+    await writeFile(page, withPaper(html, options.paper));
     const profile = path.join(work, 'profile');
     await mkdir(profile);
     const pdf = path.resolve(out);

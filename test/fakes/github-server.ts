@@ -49,6 +49,25 @@ export interface FakeProtection {
   enforceAdmins?: boolean;
   allowForcePushes?: boolean;
   allowDeletions?: boolean;
+  /** Who may push despite the protection (`restrictions`); undefined: pushes not restricted. */
+  pushRestrictions?: FakeActors;
+  /** Who may dismiss reviews (`required_pull_request_reviews.dismissal_restrictions`). */
+  dismissalRestrictions?: FakeActors;
+}
+
+/** User logins, team slugs and app slugs, served as full `simple-user`, `team` and `integration` objects. */
+export interface FakeActors {
+  users: string[];
+  teams: string[];
+  apps: string[];
+}
+
+export interface FakeAsset {
+  name: string;
+  size: number;
+  contentType: string;
+  /** `sha256:<hex>`, or null as for assets uploaded before GitHub computed digests. */
+  digest: string | null;
 }
 
 export interface FakeRelease {
@@ -60,7 +79,8 @@ export interface FakeRelease {
   draft: boolean;
   prerelease: boolean;
   author: string;
-  assets: string[];
+  /** A bare name is an octet-stream of 1024 bytes without a digest. */
+  assets: (string | FakeAsset)[];
 }
 
 export interface FakeRun {
@@ -146,6 +166,8 @@ export class FakeGithub {
   installationTokensIssued = 0;
   rateLimitRemaining = 5000;
   private nextId = 1000;
+  /** Old full name (lower case) → the renamed repository. */
+  private readonly renamed = new Map<string, FakeRepo>();
 
   private constructor(readonly http: HttpFake) {}
 
@@ -202,6 +224,17 @@ export class FakeGithub {
     return repo;
   }
 
+  /**
+   * Renames a repository the way GitHub does: the old name answers 301 to `/repositories/{id}` (which
+   * serves the same endpoints), and listings show the new name only.
+   */
+  rename(fullName: string, newName: string): FakeRepo {
+    const repo = this.repo(fullName);
+    this.renamed.set(`${repo.owner}/${repo.name}`.toLowerCase(), repo);
+    repo.name = newName;
+    return repo;
+  }
+
   repo(fullName: string): FakeRepo {
     const [owner, name] = fullName.toLowerCase().split('/');
     const r = this.orgs.get(owner!)?.find((x) => x.name.toLowerCase() === name);
@@ -238,11 +271,32 @@ export class FakeGithub {
 
     let m: RegExpExecArray | null;
     if ((m = /^\/orgs\/([^/]+)\/repos$/.exec(req.path))) return this.orgRepos(req, dec(m[1]));
+    // A repository by id: where GitHub's 301 for a renamed repository points.
+    if ((m = /^\/repositories\/(\d+)(\/.*)?$/.exec(req.path))) {
+      const byId = [...this.orgs.values()].flat().find((r) => r.id === Number(m![1]));
+      return byId ? this.repoRoute(req, byId, m[2] ?? '') : notFoundish(404, 'Not Found');
+    }
     m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(req.path);
     if (!m) return notFoundish(404, 'Not Found');
-    const repo = this.orgs.get(dec(m[1]).toLowerCase())?.find((r) => r.name.toLowerCase() === dec(m![2]).toLowerCase());
-    if (!repo) return notFoundish(404, 'Not Found');
-    const rest = m[3] ?? '';
+    const fullName = `${dec(m[1])}/${dec(m[2])}`.toLowerCase();
+    const [owner, name] = fullName.split('/') as [string, string];
+    const repo = this.orgs.get(owner)?.find((r) => r.name.toLowerCase() === name);
+    if (!repo) {
+      const moved = this.renamed.get(fullName);
+      if (!moved) return notFoundish(404, 'Not Found');
+      const query = req.url.search;
+      const location = `${this.baseUrl}/repositories/${moved.id}${m[3] ?? ''}${query}`;
+      return {
+        status: 301,
+        headers: { location },
+        body: { message: 'Moved Permanently', url: location, documentation_url: 'https://docs.github.com/rest' },
+      };
+    }
+    return this.repoRoute(req, repo, m[3] ?? '');
+  }
+
+  /** The endpoints below `/repos/{owner}/{repo}` (or `/repositories/{id}`). */
+  private repoRoute(req: FakeRequest, repo: FakeRepo, rest: string): FakeResponse {
     if (rest === '') return withEtag(req, this.fullRepository(repo));
     let r: RegExpExecArray | null;
     if ((r = /^\/branches\/([^/]+)\/protection$/.exec(rest))) return this.protection(req, repo, dec(r[1]));
@@ -340,6 +394,34 @@ export class FakeGithub {
               require_code_owner_reviews: p.requireCodeOwnerReviews ?? false,
               required_approving_review_count: p.requiredApprovingReviewCount,
               require_last_push_approval: false,
+              ...(p.dismissalRestrictions
+                ? {
+                    dismissal_restrictions: {
+                      url: `${base}/dismissal_restrictions`,
+                      users_url: `${base}/dismissal_restrictions/users`,
+                      teams_url: `${base}/dismissal_restrictions/teams`,
+                      users: p.dismissalRestrictions.users.map((u) => this.user(u)),
+                      teams: p.dismissalRestrictions.teams.map((t) => this.team(repo.owner, t)),
+                      apps: p.dismissalRestrictions.apps.map((a) => this.integration(repo.owner, a)),
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
+      ...(p.pushRestrictions
+        ? {
+            restrictions: {
+              url: `${base}/restrictions`,
+              users_url: `${base}/restrictions/users`,
+              teams_url: `${base}/restrictions/teams`,
+              apps_url: `${base}/restrictions/apps`,
+              users: p.pushRestrictions.users.map((u) => ({ ...this.user(u), gravatar_id: '' })),
+              teams: p.pushRestrictions.teams.map((t) => this.team(repo.owner, t)),
+              apps: p.pushRestrictions.apps.map((a) => {
+                const { owner: _o, ...app } = this.integration(repo.owner, a);
+                return { ...app, description: app.description ?? '' };
+              }),
             },
           }
         : {}),
@@ -506,22 +588,28 @@ export class FakeGithub {
       created_at: r.createdAt,
       published_at: r.publishedAt,
       author: this.user(r.author),
-      assets: r.assets.map((name, i): S['release-asset'] => ({
-        url: `${url}/assets/${i}`,
-        browser_download_url: `https://github.example/${repo.owner}/${repo.name}/releases/download/${r.tag}/${name}`,
-        id: r.id * 100 + i,
-        node_id: `RA_${r.id}_${i}`,
-        name,
-        label: null,
-        state: 'uploaded',
-        content_type: 'application/octet-stream',
-        size: 1024,
-        digest: null,
-        download_count: 0,
-        created_at: r.createdAt,
-        updated_at: r.createdAt,
-        uploader: this.user(r.author),
-      })),
+      assets: r.assets.map((given, i): S['release-asset'] => {
+        const a: FakeAsset =
+          typeof given === 'string'
+            ? { name: given, size: 1024, contentType: 'application/octet-stream', digest: null }
+            : given;
+        return {
+          url: `${url}/assets/${i}`,
+          browser_download_url: `https://github.example/${repo.owner}/${repo.name}/releases/download/${r.tag}/${a.name}`,
+          id: r.id * 100 + i,
+          node_id: `RA_${r.id}_${i}`,
+          name: a.name,
+          label: null,
+          state: 'uploaded',
+          content_type: a.contentType,
+          size: a.size,
+          digest: a.digest,
+          download_count: 0,
+          created_at: r.createdAt,
+          updated_at: r.createdAt,
+          uploader: this.user(r.author),
+        };
+      }),
     };
   }
 
@@ -731,6 +819,46 @@ export class FakeGithub {
       received_events_url: `${url}/received_events`,
       type: 'User',
       site_admin: false,
+    };
+  }
+
+  team(org: string, slug: string): S['team'] {
+    const id = Number.parseInt(sha1(`team:${org}/${slug}`).slice(0, 8), 16);
+    const url = `${this.baseUrl}/orgs/${org}/teams/${slug}`;
+    return {
+      id,
+      node_id: `T_${id}`,
+      name: slug,
+      slug,
+      description: null,
+      privacy: 'closed',
+      notification_setting: 'notifications_enabled',
+      permission: 'push',
+      url,
+      html_url: `https://github.example/orgs/${org}/teams/${slug}`,
+      members_url: `${url}/members{/member}`,
+      repositories_url: `${url}/repos`,
+      type: 'organization',
+      parent: null,
+    };
+  }
+
+  integration(owner: string, slug: string): NonNullable<S['integration']> {
+    const id = Number.parseInt(sha1(`app:${slug}`).slice(0, 6), 16);
+    return {
+      id,
+      slug,
+      node_id: `A_${id}`,
+      client_id: `Iv1.${sha1(slug).slice(0, 16)}`,
+      owner: this.user(owner),
+      name: slug,
+      description: null,
+      external_url: `https://${slug}.example`,
+      html_url: `https://github.example/apps/${slug}`,
+      created_at: '2024-01-01T00:00:00Z',
+      updated_at: '2024-01-01T00:00:00Z',
+      permissions: { contents: 'write', metadata: 'read' },
+      events: [],
     };
   }
 

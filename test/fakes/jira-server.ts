@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
  * reaches through jira-client, with bodies shaped after the official API description:
  *
  *   GET  /rest/api/2/field                          field list (system and custom)
+ *   GET  /rest/api/2/status                         every status of the issues, with its category
  *   POST /rest/api/2/search                         Data Center search: startAt/maxResults/total/issues
  *   POST /rest/api/2/search/jql                     Jira Cloud enhanced search: nextPageToken/isLast
  *   GET  /rest/api/2/issue/{key}/changelog          Jira Cloud paged changelog
@@ -82,6 +83,12 @@ export interface FakeJiraOptions {
   changelogInSearch?: number;
   /** Milliseconds every answer is held back (simulated network latency, for benchmarks); default 0. */
   latencyMs?: number;
+  /**
+   * Where the server tells a status's category, as Data Center versions differ: `issue` (the issue's
+   * `status` carries `statusCategory`, and so does GET /status; the default), `status-list` (only
+   * GET /rest/api/2/status does), `none` (neither: a server from before status categories).
+   */
+  statusCategories?: 'issue' | 'status-list' | 'none';
 }
 
 export interface RecordedRequest {
@@ -234,6 +241,7 @@ export class FakeJira {
     }
     const cloud = this.opts.deployment === 'cloud';
     if (r.method === 'GET' && r.path === '/rest/api/2/field') return { status: 200, body: this.fieldList() };
+    if (r.method === 'GET' && r.path === '/rest/api/2/status') return { status: 200, body: this.statusList() };
     if (r.method === 'POST' && r.path === '/rest/api/2/search') {
       if (cloud) {
         return {
@@ -284,6 +292,45 @@ export class FakeJira {
     const a = this.opts.auth;
     if ('bearer' in a) return header === `Bearer ${a.bearer}`;
     return header === `Basic ${Buffer.from(`${a.basic.user}:${a.basic.token}`).toString('base64')}`;
+  }
+
+  /** A status as Jira describes it (`status` of an issue, an entry of GET /status); ids stable per name. */
+  private statusJson(name: string, category: 'new' | 'indeterminate' | 'done', where: 'issue' | 'list'): unknown {
+    const id = String(10_000 + (Number.parseInt(createHash('sha1').update(name).digest('hex').slice(0, 4), 16) % 9000));
+    const mode = this.opts.statusCategories ?? 'issue';
+    const told = mode === 'issue' || (mode === 'status-list' && where === 'list');
+    const categories = {
+      new: { n: 2, colorName: 'blue-gray', name: 'To Do' },
+      indeterminate: { n: 4, colorName: 'yellow', name: 'In Progress' },
+      done: { n: 3, colorName: 'green', name: 'Done' },
+    };
+    const c = categories[category];
+    return {
+      self: `${this.url}/rest/api/2/status/${id}`,
+      description: '',
+      iconUrl: `${this.url}/images/icons/statuses/generic.png`,
+      name,
+      id,
+      ...(told
+        ? {
+            statusCategory: {
+              self: `${this.url}/rest/api/2/statuscategory/${c.n}`,
+              id: c.n,
+              key: category,
+              colorName: c.colorName,
+              name: c.name,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** GET /rest/api/2/status: each status some issue is in, with the category that issue gives it. */
+  private statusList(): unknown[] {
+    const seen = new Map<string, 'new' | 'indeterminate' | 'done'>();
+    for (const i of this.issues)
+      if (!seen.has(i.status ?? 'Open')) seen.set(i.status ?? 'Open', i.statusCategory ?? 'new');
+    return [...seen].map(([name, category]) => this.statusJson(name, category, 'list'));
   }
 
   private fieldList(): unknown[] {
@@ -444,20 +491,7 @@ export class FakeJira {
         name: s.type ?? 'Task',
         subtask: false,
       },
-      status: {
-        self: `${this.url}/rest/api/2/status/3`,
-        description: '',
-        iconUrl: '',
-        name: s.status ?? 'Open',
-        id: '3',
-        statusCategory: {
-          self: `${this.url}/rest/api/2/statuscategory/2`,
-          id: 2,
-          key: s.statusCategory ?? 'new',
-          colorName: 'blue-gray',
-          name: 'To Do',
-        },
-      },
+      status: this.statusJson(s.status ?? 'Open', s.statusCategory ?? 'new', 'issue'),
       resolution: s.resolution
         ? { self: `${this.url}/rest/api/2/resolution/10000`, id: '10000', description: '', name: s.resolution }
         : null,

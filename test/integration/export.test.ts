@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExport } from '../../cli/commands/export';
 import { UsageError } from '../../cli/command-kit';
 import { sha256Hex } from '../../core/digest';
-import { ExportError, exportAuditPack, exportOscal } from '../../evidence/export';
+import { buildPackModel, ExportError, exportAuditPack, exportOscal } from '../../evidence/export';
+import { esc, renderSummary } from '../../evidence/export/html';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { prune } from '../../evidence/retention';
 import type { SigningKey } from '../../evidence/signing';
@@ -18,15 +20,49 @@ import { runCli } from '../support/processes';
 import { newKey, writeBundle } from '../support/store-fixture';
 import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { runPackScript, scriptOk } from '../support/pack-script';
+import { ensureTrestle, trestleReads } from '../support/trestle';
 import { suiteDir, tempDir } from '../support/tmp';
 import { mappingVocabulary } from '../../connectors';
 
 const window = { from: new Date('2026-02-01T00:00:00.000Z'), to: new Date('2026-04-30T23:59:59.999Z') };
 const now = new Date('2026-07-01T00:00:00.000Z');
 const notApplicable = [{ control: 'A.10.4', justification: 'We offer no AI services to customers.' }];
-const schemaFile = path.join(__dirname, '..', 'fixtures', 'oscal', 'oscal_assessment-results_schema.json');
+const oscalFixtures = path.join(__dirname, '..', 'fixtures', 'oscal');
+const schemaFile = path.join(oscalFixtures, 'oscal_assessment-results_schema.json');
+/**
+ * NIST's JSON schemas the OSCAL document is checked against, each with the SHA-256 of the file as shipped (see
+ * test/fixtures/oscal/PROVENANCE.md). 1.1.3 and 1.2.0 to 1.2.2 are not here: no package on the registries this
+ * project may use ships those schema files (PROVENANCE.md says which were looked at); none is faked.
+ */
+const nistSchemas = [
+  { version: '1.1.2', file: schemaFile, sha256: 'd033da70154cf6625ae46a746199e88e58f2928b1387dfac051d381b92f41b0d' },
+  {
+    version: '1.2.3',
+    file: path.join(oscalFixtures, '1.2.3', 'oscal_complete_schema.json'),
+    sha256: '384324105c7a817af0f65b120a963146caa0e0d55d969cf0daf60e063b87a206',
+  },
+];
+
+/** A validator for one of NIST's schemas, after checking the file is the one shipped. */
+async function nistValidator(schema: (typeof nistSchemas)[number]) {
+  const bytes = await readFile(schema.file);
+  expect(sha256Hex(bytes), schema.version).toBe(schema.sha256); // the release asset, unmodified
+  // unicodeRegExp for the schemas' \p{L} patterns; strict: false so ajv does not lint the vendored schema.
+  const ajv = new Ajv({ unicodeRegExp: true, strict: false, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(JSON.parse(bytes.toString('utf8')));
+}
 
 /** Runs a shell command line without throwing on a non-zero exit. */
+/** Every page's MediaBox [width, height] in points, read from the PDF with pdf-lib. */
+async function mediaBoxes(file: string): Promise<[number, number][]> {
+  const doc = await PDFDocument.load(await readFile(file));
+  return doc.getPages().map((p) => {
+    const { width, height } = p.getMediaBox();
+    return [Math.round(width * 100) / 100, Math.round(height * 100) / 100];
+  });
+}
+
 function sh(command: string, cwd: string): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync('sh', ['-c', command], { cwd, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -280,11 +316,7 @@ describe('audit pack export', () => {
   });
 
   it('writes OSCAL assessment results that validate against the official OSCAL 1.1.2 schema', async () => {
-    const schemaBytes = await readFile(schemaFile);
-    expect(sha256Hex(schemaBytes)).toBe('d033da70154cf6625ae46a746199e88e58f2928b1387dfac051d381b92f41b0d'); // the release asset, unmodified
-    const ajv = new Ajv({ unicodeRegExp: true, strict: false, allErrors: true });
-    addFormats(ajv);
-    const validate = ajv.compile(JSON.parse(schemaBytes.toString('utf8')));
+    const validate = await nistValidator(nistSchemas[0]!);
 
     const doc = JSON.parse(await readFile(path.join(pack, 'oscal', 'assessment-results.json'), 'utf8'));
     const ok = validate(doc);
@@ -307,8 +339,14 @@ describe('audit pack export', () => {
     ).toBe(true);
     const res = ar.results[0];
     expect([res.start, res.end]).toEqual([window.from.toISOString(), window.to.toISOString()]);
-    expect(res['reviewed-controls']['control-selections'][0]['include-controls']).toHaveLength(37);
-    expect(res['reviewed-controls']['control-selections'][1]['exclude-controls']).toEqual([{ 'control-id': 'A.10.4' }]);
+    // One selection: every control in scope included, the not-applicable one excluded from it (issue #15: an
+    // exclusion-only selection, as before, is invalid under OSCAL 1.2 and the 1.1 model).
+    const [selection, ...more] = res['reviewed-controls']['control-selections'];
+    expect(more).toEqual([]);
+    expect(selection['include-controls']).toHaveLength(38);
+    expect(selection['include-controls']).toContainEqual({ 'control-id': 'A.10.4' });
+    expect(selection['exclude-controls']).toEqual([{ 'control-id': 'A.10.4' }]);
+    expect(selection.remarks).toContain(notApplicable[0]!.justification);
     expect(res.findings).toHaveLength(37);
     const raci = res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.3.2');
     expect(raci.target).toMatchObject({ type: 'objective-id', status: { state: 'satisfied', reason: 'pass' } });
@@ -341,6 +379,49 @@ describe('audit pack export', () => {
     expect(alone['assessment-results'].results[0].observations[0]['relevant-evidence'][0].href).toMatch(
       /^blobs\/sha256\//,
     );
+  });
+
+  it('the OSCAL document also validates against the NIST OSCAL 1.2.3 schema and loads in compliance-trestle', async () => {
+    const file = path.join(pack, 'oscal', 'assessment-results.json');
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    const validate = await nistValidator(nistSchemas[1]!);
+    expect(validate(doc)).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+    // Every prop of ours carries the https namespace (trestle's model rejects a urn:).
+    const namespaces = new Set([...JSON.stringify(doc).matchAll(/"ns": ?"([^"]*)"/g)].map((m) => m[1]));
+    expect([...namespaces]).toEqual(['https://github.com/evidence-hub/ns']);
+
+    // trestle 3 models OSCAL 1.1 (the version the document declares); trestle 5 models 1.2 and refuses a
+    // document declaring 1.1.x, so it reads the same content re-declared as 1.2.1: the 1.2 model is the one
+    // that enforces a control selection including something.
+    const trestle = ensureTrestle();
+    const reads = (f: string) => [trestleReads(trestle['1.1'], f), trestleReads(trestle['1.2'], f, '1.2.1')];
+    for (const read of reads(file)) {
+      expect(read.message).toMatch(/accepts/);
+      expect(read.ok).toBe(true);
+    }
+    const narrow = path.join(dir, 'oscal-a6.json');
+    await exportOscal(fixture.hub, { ...window, controls: 'A.6.*', out: narrow, now });
+    expect(reads(narrow).map((r) => r.ok)).toEqual([true, true]);
+
+    // The checks catch what the issue found: the exclusion-only selection (NIST 1.2.3 schema, trestle's 1.2
+    // model) and the urn: namespace (trestle 3's model; trestle 5's takes any URI).
+    const exclusionOnly = structuredClone(doc);
+    exclusionOnly['assessment-results'].results[0]['reviewed-controls']['control-selections'] = [
+      { 'include-controls': [{ 'control-id': 'A.3.2' }] },
+      { 'exclude-controls': [{ 'control-id': 'A.10.4' }] },
+    ];
+    expect(validate(exclusionOnly)).toBe(false);
+    const urn = structuredClone(doc);
+    urn['assessment-results'].metadata.props[0].ns = 'urn:evidence-hub';
+    const verdicts: Record<string, boolean[]> = {};
+    for (const [name, bad] of Object.entries({ exclusionOnly, urn })) {
+      const badFile = path.join(dir, `oscal-${name}.json`);
+      await writeFile(badFile, JSON.stringify(bad));
+      verdicts[name] = reads(badFile).map((r) => r.ok);
+    }
+    // [trestle 3 (1.1 model), trestle 5 (1.2 model)]: trestle 3's model leaves the selection's choice optional.
+    expect(verdicts).toEqual({ exclusionOnly: [true, false], urn: [false, true] });
   });
 
   it('index.json and the report describe the window: bundles, evidence with its controls, status per control, failures, SoA', async () => {
@@ -573,7 +654,7 @@ describe('audit pack export', () => {
   });
 
   it.skipIf(!existsSync('/usr/bin/chromium'))(
-    'prints the summary page to PDF with headless Chromium when asked',
+    'prints the summary page, with every reason, to an A4 PDF with headless Chromium when asked (--paper letter for US Letter)',
     async () => {
       const pdf = path.join(dir, 'summary.pdf');
       const r = await exportAuditPack(fixture.hub, {
@@ -587,6 +668,29 @@ describe('audit pack export', () => {
       expect(r.pdf).toBe(pdf);
       expect((await readFile(pdf)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
       expect((await stat(pdf)).size).toBeGreaterThan(10_000);
+      // A4 by default (595 x 842 pt), on every page.
+      const boxes = await mediaBoxes(pdf);
+      expect(boxes.length).toBeGreaterThan(1);
+      for (const [w, h] of boxes) {
+        expect(w).toBeCloseTo(595, 0);
+        expect(h).toBeCloseTo(842, 0);
+      }
+      // What it prints: the summary with each control's reason (the text is compressed inside the PDF; the
+      // browser test checks these reasons and unbroken dates laid out at A4 width).
+      const { model } = await buildPackModel(fixture.hub, { ...window, now });
+      const printed = renderSummary(model);
+      for (const c of model.controls)
+        expect(printed).toContain(`<div class="reason small" data-reason>${esc(c.result.reason)}</div>`);
+
+      // The CLI's --paper letter: US Letter (612 x 792 pt); an unknown size is a usage error.
+      const letter = path.join(dir, 'letter.pdf');
+      const cli = { from: '2026-02-01', to: '2026-04-30', out: path.join(dir, 'cli', 'letter.tar.gz'), pdf: letter };
+      const quiet = { out: () => {}, err: () => {} };
+      expect(await runExport(fixture.hub, { ...cli, paper: 'letter' }, quiet)).toBe(0);
+      for (const [w, h] of await mediaBoxes(letter)) expect([w, h]).toEqual([612, 792]);
+      await expect(runExport(fixture.hub, { ...cli, paper: 'a3' }, quiet)).rejects.toThrow(
+        /--paper must be one of a4, letter/,
+      );
       // A missing Chromium costs the PDF, never the archive.
       const r2 = await exportAuditPack(fixture.hub, {
         key: fixture.key,

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
@@ -16,7 +17,9 @@ import { loadCatalog } from '../../mappings/catalog';
 import { evaluate, type IndexedArtifact } from '../../mappings/evaluate';
 import { loadMappings } from '../../mappings/load';
 import { mappingFileSchema } from '../../mappings/schema';
+import { FilesystemStore } from '../../evidence/fs-store';
 import { createLogger } from '../../worker/logger';
+import { tempDir } from '../support/tmp';
 import {
   ensureMlflow,
   seedMlflow,
@@ -37,6 +40,8 @@ interface Collected {
   steps: CollectionStep[];
   bodies: Buffer[];
   connector: Connector;
+  /** Blobs this run added to the store (when one was given). */
+  created: string[];
 }
 
 function source(extra: Partial<MlflowSourceInput> = {}): MlflowSourceInput {
@@ -63,7 +68,12 @@ function secrets(table: Record<string, string>) {
 
 async function collect(
   input: MlflowSourceInput,
-  opts: { previousState?: JsonValue; secrets?: Record<string, string>; overrides?: MlflowConnectorOverrides } = {},
+  opts: {
+    previousState?: JsonValue;
+    secrets?: Record<string, string>;
+    overrides?: MlflowConnectorOverrides;
+    store?: FilesystemStore;
+  } = {},
 ): Promise<Collected> {
   const connector = await createMlflowConnector(
     mlflowSourceSchema.parse(input),
@@ -72,16 +82,22 @@ async function collect(
   );
   const steps: CollectionStep[] = [];
   const bodies: Buffer[] = [];
+  const created: string[] = [];
   for await (const s of connector.collect({
     log,
     ...(opts.previousState !== undefined ? { previousState: opts.previousState } : {}),
+    ...(opts.store ? { openStoredBlob: (sha: string) => opts.store!.openBlob(sha) } : {}),
   })) {
     steps.push(s);
     const chunks: Buffer[] = [];
     for await (const c of s.artifact.open()) chunks.push(c as Buffer);
     bodies.push(Buffer.concat(chunks));
+    if (opts.store) {
+      const blob = await opts.store.putBlob(Readable.from([bodies.at(-1)!]));
+      if (blob.created) created.push(blob.sha256);
+    }
   }
-  return { steps, bodies, connector };
+  return { steps, bodies, connector, created };
 }
 
 const metaOf = (c: Collected, kind: string, externalId: string) =>
@@ -90,6 +106,7 @@ const attrs = (c: Collected, kind: string, externalId: string) =>
   metaOf(c, kind, externalId)?.attributes as Record<string, unknown> | undefined;
 const kinds = (c: Collected) => c.steps.map((s) => s.artifact.meta.kind);
 const countOf = (c: Collected, kind: string) => kinds(c).filter((k) => k === kind).length;
+const ofKind = (c: Collected, kind: string) => c.steps.filter((s) => s.artifact.meta.kind === kind);
 
 /** What the evidence index would hold after sealing these runs: the evaluator's view. */
 function indexed(runs: Collected[], at: number): IndexedArtifact[] {
@@ -107,9 +124,9 @@ function indexed(runs: Collected[], at: number): IndexedArtifact[] {
   );
 }
 
-async function mlflowPost(endpoint: string, body: Record<string, string>): Promise<void> {
+async function mlflowPost(endpoint: string, body: Record<string, unknown>, method = 'POST'): Promise<unknown> {
   const res = await fetch(`${server.url}/api/2.0/mlflow/${endpoint}`, {
-    method: 'POST',
+    method,
     headers: {
       'content-type': 'application/json',
       authorization: `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`,
@@ -117,6 +134,7 @@ async function mlflowPost(endpoint: string, body: Record<string, string>): Promi
     body: JSON.stringify(body),
   });
   expect(res.status, await res.clone().text()).toBe(200);
+  return res.json();
 }
 
 /** A stand-in MLflow API on a loopback port: records request headers, answers from a script. */
@@ -158,7 +176,10 @@ describe('MLflow connector against a real MLflow server', () => {
     expect(countOf(c, 'model-card')).toBe(8); // credit-scoring/3 and churn-predictor/3 have none
     // Entered: credit 1 Archived, 2 Production, 3 champion; fraud 2 production, 3 Staging; churn 2 Production + champion.
     expect(countOf(c, 'stage-transition')).toBe(7);
-    expect(new Set(kinds(c))).toEqual(new Set(mlflowKinds));
+    // What serves now, dated at the collection whatever its age: credit 2 and 3, fraud 2, churn 2.
+    expect(countOf(c, 'production-state')).toBe(4);
+    // `approval` records only approvals observed after deployment, which a first run cannot see.
+    expect(new Set(kinds(c))).toEqual(new Set(mlflowKinds.filter((k) => k !== 'approval')));
 
     // Models in name order, versions numerically, each model before its versions: cursors only grow.
     const cursors = c.steps.map((s) => JSON.parse(s.cursor) as [string, string, number]);
@@ -243,7 +264,12 @@ describe('MLflow connector against a real MLflow server', () => {
       modelVersion: 'fraud-detector/2',
       runId: seeded.runId,
       datasetCount: 2,
-      allDatasetsHashed: true,
+      // MLflow's 8-character digests hash a sample and are truncated: recorded, but not a content hash.
+      datasetDigestKind: 'mlflow-truncated',
+      allDatasetsDigested: true,
+      allDatasetsHashed: false,
+      runDeleted: false,
+      lineageAvailable: true,
       contexts: ['evaluation', 'training'],
     });
     expect(lineage['datasets']).toEqual([
@@ -323,6 +349,22 @@ describe('MLflow connector against a real MLflow server', () => {
       toProduction: false,
     });
 
+    const state = attrs(c, 'production-state', 'models/credit-scoring/versions/3/production-state')!;
+    expect(state).toMatchObject({
+      production: true,
+      productionBy: ['alias:champion'],
+      gaps: ['model-card'],
+      complete: false,
+      hasModelCard: false,
+      observedAtFrom: 'collection',
+    });
+    expect(attrs(c, 'production-state', 'models/credit-scoring/versions/2/production-state')).toMatchObject({
+      productionBy: ['stage:Production'],
+      productionSince: v2['updatedAt'],
+      gaps: [],
+      complete: true,
+    });
+
     expect(c.connector.stats!()).toMatchObject({
       modelsSeen: 3,
       versionsSeen: 10,
@@ -332,7 +374,7 @@ describe('MLflow connector against a real MLflow server', () => {
     });
   });
 
-  it('the mapping sweep flags exactly the missing model card and the missing validation and fairness metrics', async () => {
+  it('the mapping sweep flags exactly the missing model card, the missing validation and fairness metrics, and the truncated digests', async () => {
     const c = await collect(source());
     // The default mapping file is valid mapping syntax, names real controls, and uses only mlflow kinds.
     const raw = mappingFileSchema.parse(parseYaml(await readFile(defaultMappings, 'utf8')));
@@ -373,40 +415,92 @@ describe('MLflow connector against a real MLflow server', () => {
       'A.7.5',
     ]);
     const flagged = Object.fromEntries(covered.filter((r) => r.status !== 'fresh').map((r) => [r.control.id, r]));
-    expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.6.2.7']);
+    // A.7.5 as well: MLflow's 8-character dataset digests are truncated sample hashes, not the content hashes
+    // its rule (allDatasetsHashed) asks for (issue #15; the default pack may select allDatasetsDigested).
+    expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.6.2.7', 'A.7.5']);
+    expect(flagged['A.7.5']!.reason).toBe(
+      '4 of 4 change(s) have no record: churn-predictor/2, credit-scoring/2, credit-scoring/3, fraud-detector/2',
+    );
     expect(flagged['A.6.2.7']!.reason).toBe('1 of 4 change(s) have no record: credit-scoring/3');
     expect(flagged['A.6.2.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
     expect(flagged['A.5.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
-    for (const r of Object.values(flagged)) expect(r.status).toBe('stale');
+    for (const id of ['A.5.4', 'A.6.2.4', 'A.6.2.7']) expect(flagged[id]!.status).toBe('stale');
+    expect(flagged['A.7.5']!.status).toBe('missing'); // no lineage record is hashed at all
   });
 
-  it('a second run collects only the version that changed; production versions with gaps are rechecked, not re-emitted', async () => {
-    const first = await collect(source());
+  it('a second run re-records only the version that changed: tags or aliases alone cost no run, card or re-sealed blob', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    const at = (ms: number) => ({ now: () => new Date(ms) });
+    const first = await collect(source(), { store, overrides: at(Date.now()) });
+    const requests = (c: Collected) => c.connector.stats!()['requests']!;
+    // Baseline: a run in which nothing changed.
+    const quiet = await collect(source(), {
+      store,
+      previousState: first.connector.state!(),
+      overrides: at(Date.now()),
+    });
+    expect(quiet.steps.every((s) => s.artifact.meta.kind === 'production-state')).toBe(true);
+
     await mlflowPost('model-versions/set-tag', {
       name: 'credit-scoring',
       version: '4',
       key: 'reviewed_by',
       value: 'erin@example.com',
     });
-    const second = await collect(source(), { previousState: first.connector.state!() });
-    expect(second.steps.map((s) => s.artifact.meta.externalId)).toEqual([
-      'models/credit-scoring/versions/4',
-      'models/credit-scoring/versions/4/lineage',
-      'models/credit-scoring/versions/4/cards/run/model_card.md',
-    ]);
-    expect(second.steps[0]!.artifact.meta.attributes).toMatchObject({
+    await mlflowPost('registered-models/alias', { name: 'fraud-detector', alias: 'shadow', version: '1' });
+    const collectedAt = Date.now() + 60_000;
+    const second = await collect(source(), {
+      store,
+      previousState: quiet.connector.state!(),
+      overrides: at(collectedAt),
+    });
+    const changed = second.steps.filter((s) => s.artifact.meta.kind !== 'production-state');
+    expect(changed.map((s) => s.artifact.meta.externalId).sort()).toEqual(
+      [
+        'models/fraud-detector',
+        'models/credit-scoring/versions/4',
+        'models/fraud-detector/versions/1',
+        `models/fraud-detector/versions/1/transitions/alias:shadow/entered@${new Date(collectedAt).toISOString()}`,
+      ].sort(),
+    );
+    expect(attrs(second, 'model-version', 'models/credit-scoring/versions/4')).toMatchObject({
       tags: { reviewed_by: 'erin@example.com' },
       observedAtFrom: 'collection',
+      // What the run said is carried over from the previous record, not read again.
+      validationMetrics: { accuracy: 0.84, f1: 0.74 },
+      hasModelCard: true,
     });
-    // credit-scoring/3 (no card) and fraud-detector/2 (metrics) are looked at again, cheaply, and stay quiet.
+    expect(attrs(second, 'model-version', 'models/fraud-detector/versions/1')).toMatchObject({ aliases: ['shadow'] });
+    // No run, no artifact listing, no card download: exactly the requests of a run where nothing changed.
+    expect(requests(second)).toBe(requests(quiet));
+    expect(ofKind(second, 'model-card')).toHaveLength(0);
+    expect(ofKind(second, 'dataset-lineage')).toHaveLength(0);
     expect(second.connector.stats!()).toMatchObject({
-      versionsSeen: 10,
-      versionsCollected: 1,
-      versionsUnchanged: 7,
+      versionsCollected: 0,
+      versionsRelisted: 2,
       versionsRechecked: 2,
     });
-    const third = await collect(source(), { previousState: second.connector.state!() });
-    expect(third.steps).toHaveLength(0);
+    // New blobs: the two re-recorded versions, the registered model and the alias entered; nothing else.
+    expect(second.created).toHaveLength(4);
+
+    // Every run records what is in production now, dated at the collection, however old the promotion.
+    const third = await collect(source(), {
+      store,
+      previousState: second.connector.state!(),
+      overrides: at(collectedAt + 1000),
+    });
+    expect(third.steps.map((s) => s.artifact.meta.externalId)).toEqual([
+      'models/churn-predictor/versions/2/production-state',
+      'models/credit-scoring/versions/2/production-state',
+      'models/credit-scoring/versions/3/production-state',
+      'models/fraud-detector/versions/2/production-state',
+    ]);
+    for (const s of third.steps) expect(s.artifact.meta.observedAt).toBe(new Date(collectedAt + 1000).toISOString());
+    expect(attrs(third, 'production-state', 'models/fraud-detector/versions/2/production-state')).toMatchObject({
+      gaps: ['validation-metrics', 'fairness-metrics'],
+    });
+    expect(third.created).toHaveLength(0);
+    await mlflowPost('registered-models/alias', { name: 'fraud-detector', alias: 'shadow' }, 'DELETE');
   });
 
   it('a card logged later to a run and an alias moved between runs are picked up (left / entered)', async () => {
@@ -450,15 +544,16 @@ describe('MLflow connector against a real MLflow server', () => {
         toProduction: true,
       }),
     );
-    // The stage churn-predictor/2 kept is re-emitted unchanged: same id and time as in the first run.
+    // The stage churn-predictor/2 kept is not re-emitted: its entry record is sealed once, as it was then.
     const keptId = first.steps.find(
       (s) =>
         s.artifact.meta.attributes['modelVersion'] === 'churn-predictor/2' &&
         s.artifact.meta.attributes['designation'] === 'stage:Production',
     )!.artifact.meta.externalId;
-    expect(metaOf(second, 'stage-transition', keptId)?.observedAt).toBe(
-      metaOf(first, 'stage-transition', keptId)!.observedAt,
-    );
+    expect(metaOf(second, 'stage-transition', keptId)).toBeUndefined();
+    expect(attrs(second, 'production-state', 'models/churn-predictor/versions/2/production-state')).toMatchObject({
+      productionBy: ['stage:Production'],
+    });
     expect(attrs(second, 'registered-model', 'models/churn-predictor')).toMatchObject({
       aliases: { champion: '3' },
       productionVersions: ['churn-predictor/2', 'churn-predictor/3'],
@@ -506,6 +601,123 @@ describe('MLflow connector against a real MLflow server', () => {
       /answered 401 Unauthorized to GET \/api\/2\.0\/mlflow\/registered-models\/search.*basic credentials were sent/,
     );
     expect((err as Error).message).not.toContain('wrong-password-xyz');
+  });
+
+  it('records approval after deployment, deletion and archive while serving, and a deleted run, as such', async () => {
+    const store = await FilesystemStore.open(await tempDir());
+    const cfg = source({ models: ['late-*'] });
+    const at = (ms: number) => ({ now: () => new Date(ms) });
+    await mlflowPost('registered-models/create', { name: 'late-adopted' });
+    const run = (await mlflowPost('runs/create', {
+      experiment_id: '0', // MLflow's Default experiment
+      run_name: 'late-adopted-v3',
+    })) as { run: { info: { run_id: string } } };
+    const runId = run.run.info.run_id;
+    for (const version of ['1', '2', '3']) {
+      await mlflowPost('model-versions/create', {
+        name: 'late-adopted',
+        source: `s3://models/late-adopted/${version}`,
+        ...(version === '3' ? { run_id: runId } : {}),
+      });
+      await mlflowPost('model-versions/transition-stage', {
+        name: 'late-adopted',
+        version,
+        stage: 'Production',
+        archive_existing_versions: false,
+      });
+    }
+    await mlflowPost('runs/delete', { run_id: runId });
+    const t0 = Date.now();
+    const first = await collect(cfg, { store, overrides: at(t0) });
+    const enteredStep = ofKind(first, 'stage-transition').find(
+      (s) => s.artifact.meta.attributes['modelVersion'] === 'late-adopted/1',
+    )!;
+    const entered = enteredStep.artifact.meta.attributes;
+    expect(entered).toMatchObject({ toProduction: true, event: 'entered' });
+    expect(entered['approvedBy']).toBeUndefined();
+    // A deleted run is a lineage gap, not available lineage.
+    expect(attrs(first, 'model-version', 'models/late-adopted/versions/3')).toMatchObject({
+      runAvailable: false,
+      runDeleted: true,
+      runId,
+    });
+    expect(attrs(first, 'model-version', 'models/late-adopted/versions/3')!['gaps']).toEqual(
+      expect.arrayContaining(['run', 'dataset-digests']),
+    );
+    expect(attrs(first, 'dataset-lineage', 'models/late-adopted/versions/3/lineage')).toMatchObject({
+      runDeleted: true,
+      lineageAvailable: false,
+      allDatasetsHashed: false,
+    });
+    expect(attrs(first, 'production-state', 'models/late-adopted/versions/3/production-state')).toMatchObject({
+      runAvailable: false,
+      complete: false,
+    });
+
+    // An approver tag set after promotion, claiming a date before the version existed: a new, dated record.
+    for (const [key, value] of [
+      ['approved_by', 'mallory@example.com'],
+      ['approved_at', '2020-01-01T00:00:00Z'],
+    ])
+      await mlflowPost('model-versions/set-tag', { name: 'late-adopted', version: '1', key, value });
+    const t1 = t0 + 3_600_000;
+    const second = await collect(cfg, { store, previousState: first.connector.state!(), overrides: at(t1) });
+    expect(ofKind(second, 'stage-transition')).toHaveLength(0); // the entry record is not re-emitted
+    const approvals = ofKind(second, 'approval');
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0]!.artifact.meta.observedAt).toBe(new Date(t1).toISOString());
+    expect(approvals[0]!.artifact.meta.attributes).toMatchObject({
+      modelVersion: 'late-adopted/1',
+      event: 'approved-after-deployment',
+      afterDeployment: true,
+      approvedBy: 'mallory@example.com',
+      approvedAt: '2020-01-01T00:00:00Z',
+      claimedBeforeEntry: true,
+    });
+    expect(attrs(second, 'model-version', 'models/late-adopted/versions/1')).toMatchObject({
+      approvedBy: 'mallory@example.com',
+    });
+
+    // Changed options re-issue entry records (their production flags may differ), with the approval held
+    // at entry, not today's.
+    const reissued = await collect(
+      source({ models: ['late-*'], metrics: { validation: ['accuracy'], fairness: [] } }),
+      {
+        store,
+        previousState: second.connector.state!(),
+        overrides: at(t1 + 1000),
+      },
+    );
+    const again = metaOf(reissued, 'stage-transition', enteredStep.artifact.meta.externalId)!;
+    expect(again.attributes).toMatchObject({ toProduction: true, event: 'entered' });
+    expect(again.attributes['approvedBy']).toBeUndefined();
+
+    // Archived while serving, and deleted while serving: both leave production, on the record.
+    await mlflowPost('model-versions/transition-stage', {
+      name: 'late-adopted',
+      version: '2',
+      stage: 'Archived',
+      archive_existing_versions: false,
+    });
+    await mlflowPost('model-versions/delete', { name: 'late-adopted', version: '1' }, 'DELETE');
+    const t2 = t1 + 3_600_000;
+    const third = await collect(cfg, { store, previousState: second.connector.state!(), overrides: at(t2) });
+    const left = ofKind(third, 'stage-transition').map((s) => s.artifact.meta);
+    expect(left.map((m) => [m.attributes['modelVersion'], m.attributes['event'], m.attributes['reason']])).toEqual([
+      ['late-adopted/1', 'left', 'deleted'],
+      ['late-adopted/2', 'entered', undefined],
+      ['late-adopted/2', 'left', 'archived'],
+    ]);
+    expect(left[0]!.attributes).toMatchObject({ fromProduction: true, leftProduction: true, production: false });
+    expect(left[0]!.observedAt).toBe(new Date(t2).toISOString());
+    expect(left[2]!.attributes).toMatchObject({ designation: 'stage:Production', leftProduction: true });
+    expect(third.connector.stats!()).toMatchObject({ versionsGone: 1 });
+    expect(ofKind(third, 'production-state').map((s) => s.artifact.meta.externalId)).toEqual([
+      'models/late-adopted/versions/3/production-state',
+    ]);
+    // The next run has nothing more to say about the deleted version.
+    const fourth = await collect(cfg, { store, previousState: third.connector.state!(), overrides: at(t2 + 1000) });
+    expect(fourth.steps.map((s) => s.artifact.meta.kind)).toEqual(['production-state']);
   });
 });
 

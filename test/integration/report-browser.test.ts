@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, defaultChromium, exportAuditPack } from '../../evidence/export';
 import { FilesystemStore } from '../../evidence/fs-store';
@@ -15,7 +15,138 @@ import { mappingVocabulary } from '../../connectors';
 const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
 const raci = 'system,owner\nchatbot,alice\nrecommender,bob\n';
 
-/** The report as an auditor sees it: opened from the extracted archive in a real (headless) Chromium. */
+/**
+ * A store with three sweeps (January, February, April). Over a February-to-May window, A.3.2 (RACI) is fresh
+ * throughout, A.6.2.6 (monitoring) ends stale after a fresh May, and A.2.2 has no evidence at all.
+ */
+async function seededStore(dir: string) {
+  const store = await FilesystemStore.open(path.join(dir, 'store'));
+  const key = newKey();
+  const mappings = await loadMappings(
+    expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(['folder'])),
+    mappingVocabulary(),
+  );
+  await writeBundle(
+    store,
+    key,
+    mappings,
+    'jan',
+    { 'raci.csv': 'old\n', 'policies/ai-policy.md': '# AI policy\n' },
+    new Date('2026-01-10T10:00:00Z'),
+  );
+  await writeBundle(
+    store,
+    key,
+    mappings,
+    'feb',
+    { 'raci.csv': raci, 'policies/ai-policy.md': '# AI policy\n', 'monitoring/feb.md': 'drift ok\n' },
+    new Date('2026-02-10T10:00:00Z'),
+  );
+  await writeBundle(
+    store,
+    key,
+    mappings,
+    'apr',
+    { 'raci.csv': raci, 'monitoring/apr.md': 'drift high\n' },
+    new Date('2026-04-10T10:00:00Z'),
+  );
+  return { store, key, mappings };
+}
+
+/** Exports a February-to-`to` pack at `now` and extracts it; returns the extracted pack folder. */
+async function extractedPack(dir: string, name: string, to: string, now: string): Promise<string> {
+  const { store, key, mappings } = await seededStore(dir);
+  const out = path.join(dir, `${name}.tar.gz`);
+  await exportAuditPack(
+    { store, mappings, notApplicable: [{ control: 'A.10.4', justification: 'No AI services for customers.' }] },
+    { from: new Date('2026-02-01T00:00:00Z'), to: new Date(to), out, now: new Date(now), key },
+  );
+  const x = path.join(dir, 'x');
+  await mkdir(x);
+  expect(spawnSync('tar', ['xzf', out, '-C', x]).status).toBe(0);
+  return path.join(x, name);
+}
+
+/** The colours an auditor sees, as the browser computes them (not read back from the report's own table). */
+const rgb = { fresh: 'rgb(46, 125, 50)', stale: 'rgb(198, 40, 40)', missing: 'rgb(109, 109, 109)' } as const;
+
+interface EndSegment {
+  status: string | null;
+  fill: string;
+  width: number;
+  left: number;
+  right: number;
+  barWidth: number;
+  onTop: boolean;
+}
+
+/** The few browser globals the checks below use (the project's TypeScript has no DOM types). */
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  width: number;
+  height: number;
+}
+interface Drawn {
+  getBoundingClientRect(): Box;
+  getAttribute(name: string): string | null;
+  ownerSVGElement: Drawn;
+  textContent: string | null;
+}
+interface Browserside {
+  document: {
+    elementFromPoint(x: number, y: number): unknown;
+    createRange(): { selectNodeContents(node: unknown): void; getClientRects(): Iterable<Box> };
+  };
+  getComputedStyle(el: unknown): { fill: string };
+}
+
+/**
+ * What the browser draws for a summary row's end segment: colour, box (relative to its bar), and whether it
+ * is what the eye meets at its centre (nothing drawn over it).
+ */
+async function endSegment(page: Page, control: string): Promise<EndSegment> {
+  const end = page.locator(`tr[data-control="${control}"] svg rect.end`);
+  await end.scrollIntoViewIfNeeded(); // elementFromPoint sees only the viewport
+  return end.evaluate((el) => {
+    const w = globalThis as unknown as Browserside;
+    const r = el as unknown as Drawn;
+    const box = r.getBoundingClientRect();
+    const bar = r.ownerSVGElement.getBoundingClientRect();
+    return {
+      status: r.getAttribute('data-status'),
+      fill: w.getComputedStyle(r).fill,
+      width: box.width,
+      left: box.left - bar.left,
+      right: box.right - bar.left,
+      barWidth: bar.width,
+      onTop: w.document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === r,
+    };
+  });
+}
+
+/** Where a summary row's grey "after the export time" block starts, relative to its bar. */
+function greyStart(page: Page, control: string): Promise<number> {
+  return page.locator(`tr[data-control="${control}"] svg rect.after-export`).evaluate((el) => {
+    const r = el as unknown as Drawn;
+    return r.getBoundingClientRect().left - r.ownerSVGElement.getBoundingClientRect().left;
+  });
+}
+
+/** The text of every date element whose text lays out over more than one line. */
+function wrappedDates(page: Page): Promise<(string | null)[]> {
+  return page.locator('.d').evaluateAll((els) =>
+    els
+      .filter((el) => {
+        const range = (globalThis as unknown as Browserside).document.createRange();
+        range.selectNodeContents(el);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+      })
+      .map((el) => (el as unknown as Drawn).textContent),
+  );
+}
+
 describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', () => {
   let browser: Browser;
 
@@ -34,55 +165,12 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
 
   it('shows 38 controls, links to a control page, and from there to the evidence blob inside the pack', async () => {
     const dir = await tempDir();
-    const store = await FilesystemStore.open(path.join(dir, 'store'));
-    const key = newKey();
-    const mappings = await loadMappings(
-      expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(['folder'])),
-      mappingVocabulary(),
-    );
-    await writeBundle(
-      store,
-      key,
-      mappings,
-      'jan',
-      { 'raci.csv': 'old\n', 'policies/ai-policy.md': '# AI policy\n' },
-      new Date('2026-01-10T10:00:00Z'),
-    );
-    await writeBundle(
-      store,
-      key,
-      mappings,
-      'feb',
-      { 'raci.csv': raci, 'policies/ai-policy.md': '# AI policy\n', 'monitoring/feb.md': 'drift ok\n' },
-      new Date('2026-02-10T10:00:00Z'),
-    );
-    await writeBundle(
-      store,
-      key,
-      mappings,
-      'apr',
-      { 'raci.csv': raci, 'monitoring/apr.md': 'drift high\n' },
-      new Date('2026-04-10T10:00:00Z'),
-    );
-    const out = path.join(dir, 'pack.tar.gz');
-    await exportAuditPack(
-      { store, mappings, notApplicable: [{ control: 'A.10.4', justification: 'No AI services for customers.' }] },
-      {
-        from: new Date('2026-02-01T00:00:00Z'),
-        to: new Date('2026-05-31T23:59:59.999Z'),
-        out,
-        now: new Date('2026-06-15T00:00:00Z'),
-        key,
-      },
-    );
-    const x = path.join(dir, 'x');
-    await mkdir(x);
-    expect(spawnSync('tar', ['xzf', out, '-C', x]).status).toBe(0);
+    const pack = await extractedPack(dir, 'pack', '2026-05-31T23:59:59.999Z', '2026-06-15T00:00:00Z');
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(path.join(x, 'pack', 'report', 'index.html')).href);
+    await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
     await expect.poll(() => page.locator('#controls tbody tr[data-control]').count()).toBe(38);
     expect(await page.locator('tr[data-control="A.10.4"] .badge').innerText()).toBe('not-applicable');
     expect(await page.locator('tr[data-soa="A.10.4"]').innerText()).toContain('No AI services for customers.');
@@ -103,6 +191,66 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     expect((await page.locator('body').innerText()).trim()).toBe(raci.trim());
     // Everything came from the extracted folder: no request left the machine.
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+    await page.close();
+  });
+
+  it('each bar ends with the status at the export time, visible, for a fresh, a stale and a missing control', async () => {
+    const dir = await tempDir();
+    // The window ends before the export time: the end segment is the bar's right end.
+    const pack = await extractedPack(dir, 'ended', '2026-05-31T23:59:59.999Z', '2026-06-15T00:00:00Z');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
+    for (const [control, status] of [
+      ['A.3.2', 'fresh'],
+      ['A.6.2.6', 'stale'], // fresh on May 1: only the end segment shows it went stale
+      ['A.2.2', 'missing'],
+    ] as const) {
+      const end = await endSegment(page, control);
+      expect(end, control).toMatchObject({ status, fill: rgb[status], onTop: true });
+      expect(end.width, control).toBeGreaterThanOrEqual(4);
+      expect(end.right, control).toBeCloseTo(end.barWidth, 0);
+    }
+    // The stretch before it keeps May's status: both are on the bar.
+    const may = page.locator('tr[data-control="A.6.2.6"] svg rect:not(.end)').last();
+    expect(await may.getAttribute('data-status')).toBe('fresh');
+    expect(Number(await may.getAttribute('width'))).toBeGreaterThan(4);
+    await page.close();
+  });
+
+  it('a window running past the export time ends the bar at the export time, not under the grey remainder', async () => {
+    const dir = await tempDir();
+    const pack = await extractedPack(dir, 'running', '2026-06-30T23:59:59.999Z', '2026-06-15T00:00:00Z');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
+    const from = Date.parse('2026-02-01T00:00:00Z');
+    const exportAt = (Date.parse('2026-06-15T00:00:00Z') - from) / (Date.parse('2026-07-01T00:00:00Z') - from);
+    for (const [control, status] of [
+      ['A.3.2', 'fresh'],
+      ['A.6.2.6', 'stale'],
+      ['A.2.2', 'missing'],
+    ] as const) {
+      const end = await endSegment(page, control);
+      expect(end, control).toMatchObject({ status, fill: rgb[status], onTop: true });
+      expect(end.right / end.barWidth, control).toBeCloseTo(exportAt, 2);
+      const grey = await greyStart(page, control);
+      expect(grey, control).toBeCloseTo(end.right, 1);
+    }
+    await page.close();
+  });
+
+  it('printed at A4 width, every control row carries its reason and no date breaks over two lines', async () => {
+    const dir = await tempDir();
+    const pack = await extractedPack(dir, 'print', '2026-05-31T23:59:59.999Z', '2026-06-15T00:00:00Z');
+    // 190 mm: A4 less the PDF's 10 mm side margins, at CSS's 96 px per inch.
+    const page = await browser.newPage({ viewport: { width: Math.floor((190 / 25.4) * 96), height: 1100 } });
+    await page.emulateMedia({ media: 'print' });
+    await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
+    expect(await page.locator('tr[data-control="A.6.2.6"] [data-reason]').innerText()).toMatch(/\S/);
+    expect(await page.locator('#controls tr[data-control] [data-reason]').count()).toBe(38);
+    // Each date element's text lays out on a single line (one distinct line top across its text boxes).
+    const wrapped = await wrappedDates(page);
+    expect(await page.locator('.d').count()).toBeGreaterThan(10);
+    expect(wrapped).toEqual([]);
     await page.close();
   });
 });

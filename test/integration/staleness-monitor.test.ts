@@ -14,7 +14,7 @@ import {
 import { FakeSlack } from '../fakes/slack-server';
 import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
 import { waitFor } from '../support/processes';
-import { newKey, writeBundle } from '../support/store-fixture';
+import { writeBundle } from '../support/store-fixture';
 import { startTimeSkipping } from '../support/time-skipping';
 import { tempDir } from '../support/tmp';
 
@@ -77,9 +77,10 @@ describe('staleness monitor', () => {
     const queue = `monitor-${randomBytes(4).toString('hex')}`;
     const { hub } = await monitoredHub(queue);
     const t0 = await env.currentTimeMs();
-    const key = newKey();
+    // The operator's `keys init`: the worker and the bundles written beside it share the store's one key.
+    const key = await signingKey(hub);
     await writeBundle(hub.store, key, hub.mappings, 'b0', { 'monitoring/drift.md': 'drift report 1' }, new Date(t0));
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+    const worker = await createHubWorker(hub, key, quietLog, {
       connection: env.nativeConnection,
       workflowBundle: await workflowBundle(),
     });

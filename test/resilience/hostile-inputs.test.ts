@@ -804,6 +804,7 @@ describe('odd S3 object keys', () => {
     );
     const key = newKey();
     const at = new Date().toISOString();
+    await store.registerKey(key, new Date(at)); // `keys init`: sealing never registers a key
     await sealBundle(store, key, mappings, {
       bundleId: 'keys',
       startedAt: at,

@@ -176,7 +176,9 @@ describe('MinIO stopped mid-upload', () => {
     const mappings = await mappingsFrom(
       'rules:\n  - id: docs\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: 365d\n',
     );
-    await sealBundle(store, newKey(), mappings, {
+    const key = newKey();
+    await store.registerKey(key, new Date(at)); // `keys init`: sealing never registers a key
+    await sealBundle(store, key, mappings, {
       bundleId: 'faults-b1',
       startedAt: at,
       trigger: { type: 'manual', workflowId: 'faults', runId: 'r1' },

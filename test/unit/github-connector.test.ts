@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
@@ -27,6 +28,7 @@ import {
   type FakeRun,
 } from '../fakes/github-server';
 import { tempDir } from '../support/tmp';
+import { capturedLog, capturedText } from '../support/log-capture';
 
 const log = createLogger({ level: 'silent' });
 const fakes: FakeGithub[] = [];
@@ -76,12 +78,18 @@ async function makeConnector(
 
 async function collect(
   connector: GithubConnector,
-  opts: { previousState?: JsonValue; store?: FilesystemStore; resumeAfter?: string; stopAfter?: number } = {},
+  opts: {
+    previousState?: JsonValue;
+    store?: FilesystemStore;
+    resumeAfter?: string;
+    stopAfter?: number;
+    log?: Logger;
+  } = {},
 ): Promise<Collected> {
   const steps: CollectionStep[] = [];
   const created: string[] = [];
   const iter = connector.collect({
-    log,
+    log: opts.log ?? log,
     ...(opts.previousState !== undefined ? { previousState: opts.previousState } : {}),
     ...(opts.resumeAfter !== undefined ? { resumeAfter: opts.resumeAfter } : {}),
     ...(opts.store ? { openStoredBlob: (sha: string) => opts.store!.openBlob(sha) } : {}),
@@ -604,6 +612,143 @@ describe('GitHub connector', () => {
       deletionsBlocked: false,
     });
     expect(byId(steps).get('acme/old/codeowners')!.artifact.meta.attributes).toMatchObject({ present: false });
+  });
+
+  it('logs 304s and expected 404s at debug: a healthy incremental run writes no error line, a real failure one', async () => {
+    const fake = await startFake();
+    standardRepo(fake, 'acme', 'svc', 2);
+    fake.addRepo('acme', 'bare', {}); // no protection ("Branch not protected"), no CODEOWNERS, no environments
+    fake.http.fail('/repos/acme/bare/rules/branches/main', { status: 404, body: { message: 'Not Found' } });
+    const store = await FilesystemStore.open(await tempDir());
+    const lines = async (run: () => Promise<unknown>) => {
+      const from = capturedText().length;
+      await run();
+      return capturedText()
+        .slice(from)
+        .split('\n')
+        .filter((l) => l.includes('"source":"gh"'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; status?: number });
+    };
+    let first: Collected | undefined;
+    const firstLines = await lines(async () => {
+      first = await collect(await makeConnector(fake), { store, log: capturedLog });
+    });
+    const secondLines = await lines(async () =>
+      collect(await makeConnector(fake), { store, previousState: first!.state, log: capturedLog }),
+    );
+    expect(fake.http.requests.some((r) => r.status === 304)).toBe(true);
+    for (const l of [...firstLines, ...secondLines]) expect(l.level, l.msg).toBeLessThan(50);
+    // The expected answers are still there for whoever debugs: at debug level (20).
+    expect(firstLines.some((l) => l.level === 20 && l.status === 404)).toBe(true);
+    expect(secondLines.some((l) => l.level === 20 && / - 304 /.test(l.msg))).toBe(true);
+
+    // A real failure is an error line naming it, once.
+    fake.tokens.delete('ghp_test');
+    const failing = await lines(async () =>
+      collect(await makeConnector(fake), { store, previousState: first!.state, log: capturedLog }).catch(
+        (e: unknown) => e,
+      ),
+    );
+    const errors = failing.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/rejected the credentials \(401/);
+  });
+
+  it('keeps push and review-dismissal restrictions, and release asset size, content type and digest', async () => {
+    const fake = await startFake();
+    const digest = `sha256:${sha256Hex('model-weights')}`;
+    fake.addRepo('acme', 'svc', {
+      protection: {
+        requiredApprovingReviewCount: 2,
+        pushRestrictions: { users: ['release-bot', 'alice'], teams: ['ml-leads'], apps: ['deployer'] },
+        dismissalRestrictions: { users: ['carol'], teams: ['security'], apps: [] },
+      },
+      releases: [
+        {
+          id: fake.id(),
+          tag: 'v2.0.0',
+          name: 'v2',
+          createdAt: ago(3),
+          publishedAt: ago(3),
+          draft: false,
+          prerelease: false,
+          author: 'alice',
+          assets: [
+            { name: 'model.onnx', size: 52_428_800, contentType: 'application/octet-stream', digest },
+            { name: 'card.md', size: 2048, contentType: 'text/markdown', digest: null },
+          ],
+        },
+      ],
+    });
+    fake.addRepo('acme', 'open', { protection: { requiredApprovingReviewCount: 1 } });
+    const { steps } = await collect(await makeConnector(fake, { collect: { pullRequests: false } }));
+    const bp = byId(steps).get('acme/svc/branch-protection')!;
+    expect(bp.artifact.meta.attributes).toMatchObject({
+      pushRestricted: true,
+      pushAllowedUsers: ['alice', 'release-bot'],
+      pushAllowedTeams: ['ml-leads'],
+      pushAllowedApps: ['deployer'],
+      reviewDismissalRestricted: true,
+      reviewDismissalUsers: ['carol'],
+      reviewDismissalTeams: ['security'],
+      reviewDismissalApps: [],
+    });
+    const record = JSON.parse((await content(bp)).toString('utf8')) as { classic: Record<string, unknown> };
+    expect(record.classic['pushRestrictions']).toEqual({
+      users: ['alice', 'release-bot'],
+      teams: ['ml-leads'],
+      apps: ['deployer'],
+    });
+    expect(record.classic['reviewDismissalRestrictions']).toEqual({ users: ['carol'], teams: ['security'], apps: [] });
+    expect(byId(steps).get('acme/open/branch-protection')!.artifact.meta.attributes).toMatchObject({
+      pushRestricted: false,
+      pushAllowedUsers: [],
+      reviewDismissalRestricted: false,
+    });
+
+    const rel = byId(steps).get('acme/svc/release/v2.0.0')!;
+    expect(rel.artifact.meta.attributes).toMatchObject({
+      assets: ['card.md', 'model.onnx'],
+      assetCount: 2,
+      assetBytes: 52_428_800 + 2048,
+      assetsDigested: false,
+      assetDigests: [`model.onnx ${digest}`],
+    });
+    const relRecord = JSON.parse((await content(rel)).toString('utf8')) as { assetDetails: unknown };
+    expect(relRecord.assetDetails).toEqual([
+      { name: 'card.md', size: 2048, contentType: 'text/markdown', digest: null },
+      { name: 'model.onnx', size: 52_428_800, contentType: 'application/octet-stream', digest },
+    ]);
+  });
+
+  it('follows a renamed repository (301) under its new name and warns once per run that the config names the old one', async () => {
+    const fake = await startFake();
+    standardRepo(fake, 'acme', 'old-name', 1);
+    fake.rename('acme/old-name', 'new-name');
+    const store = await FilesystemStore.open(await tempDir());
+    const run = async (previousState?: JsonValue) => {
+      const from = capturedText().length;
+      const c = await collect(await makeConnector(fake, { orgs: [], repositories: ['acme/old-name'] }), {
+        store,
+        log: capturedLog,
+        ...(previousState !== undefined ? { previousState } : {}),
+      });
+      const warnings = capturedText()
+        .slice(from)
+        .split('\n')
+        .filter((l) => l.includes('"level":40') && l.includes('redirects'));
+      return { c, warnings };
+    };
+    const first = await run();
+    expect(fake.http.requests.filter((r) => r.status === 301).map((r) => r.path)).toEqual(['/repos/acme/old-name']);
+    expect(byId(first.c.steps).has('acme/new-name/branch-protection')).toBe(true);
+    expect(first.c.steps.every((s) => s.artifact.meta.attributes['repository'] === 'acme/new-name')).toBe(true);
+    expect(first.warnings).toHaveLength(1);
+    expect(first.warnings[0]).toContain('"configured":"acme/old-name"');
+    expect(first.warnings[0]).toContain('"current":"acme/new-name"');
+    // The next run still follows the redirect (304 by ETag) and still warns, once.
+    const second = await run(first.c.state);
+    expect(second.warnings).toHaveLength(1);
   });
 
   describe('errors', () => {

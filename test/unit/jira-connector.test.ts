@@ -386,6 +386,73 @@ describe('jira connector: the normalized record', () => {
   });
 });
 
+describe('jira connector: statusCategory on Data Center', () => {
+  const statuses = (i: number): Partial<IssueSpec> =>
+    i === 1
+      ? { status: 'Open', statusCategory: 'new' }
+      : i === 2
+        ? { status: 'In Review', statusCategory: 'indeterminate' }
+        : { status: 'Closed', statusCategory: 'done' };
+
+  it('derives it from GET /rest/api/2/status (read once) when the issues do not carry it', async () => {
+    const fake = await startJira({
+      deployment: 'datacenter',
+      issues: risks(4, statuses),
+      statusCategories: 'status-list',
+    });
+    const { connector } = await connect(sourceFor(fake));
+    const steps = await collect(connector);
+    expect(
+      steps.map((s) => [s.artifact.meta.attributes['status'], s.artifact.meta.attributes['statusCategory']]),
+    ).toEqual([
+      ['Open', 'new'],
+      ['In Review', 'indeterminate'],
+      ['Closed', 'done'],
+      ['Closed', 'done'],
+    ]);
+    expect(steps.every((s) => s.artifact.meta.attributes['statusCategoryFrom'] === 'status-list')).toBe(true);
+    expect((await recordOf(steps[2]!))['statusCategory']).toBe('done');
+    expect(fake.requests.filter((r) => r.path === '/rest/api/2/status')).toHaveLength(1);
+    expect(connector.problems()).toEqual([]);
+  });
+
+  it('reports it as unsupported in the source problems when the server does not tell, instead of never matching silently', async () => {
+    const fake = await startJira({ deployment: 'datacenter', issues: risks(3, statuses), statusCategories: 'none' });
+    const { connector } = await connect(sourceFor(fake));
+    const steps = await collect(connector);
+    expect(steps).toHaveLength(3);
+    for (const s of steps) {
+      expect(s.artifact.meta.attributes['statusCategory']).toBeNull();
+      expect(s.artifact.meta.attributes['statusCategoryFrom']).toBe('unsupported');
+    }
+    const problems = connector.problems();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(
+      'statusCategory is unsupported by this Jira for 3 status(es) ("Closed", "In Review", "Open")',
+    );
+    expect(problems[0]).toContain('select on status instead');
+
+    // A status list the account may not read leaves the category open too, and says why.
+    const refused = await startJira({ deployment: 'datacenter', issues: risks(1, statuses), statusCategories: 'none' });
+    refused.fail((r) => r.path === '/rest/api/2/status', {
+      status: 403,
+      body: JSON.stringify({ errorMessages: ['No.'] }),
+    });
+    const second = await connect(sourceFor(refused));
+    expect(await collect(second.connector)).toHaveLength(1);
+    expect(second.connector.problems()[0]).toContain('GET /rest/api/2/status could not tell');
+  });
+
+  it('takes it from the issue where the issue carries it, without reading the status list', async () => {
+    const fake = await startJira({ deployment: 'datacenter', issues: risks(2, statuses) });
+    const { connector } = await connect(sourceFor(fake));
+    const steps = await collect(connector);
+    expect(steps.map((s) => s.artifact.meta.attributes['statusCategoryFrom'])).toEqual(['issue', 'issue']);
+    expect(fake.requests.some((r) => r.path === '/rest/api/2/status')).toBe(false);
+    expect(connector.problems()).toEqual([]);
+  });
+});
+
 describe('jira connector: incremental runs', () => {
   it('asks only for issues updated since the last run started, minus the overlap, and keeps the cursor in state()', async () => {
     const fake = await startJira({ deployment: 'cloud', issues: risks(4) });
@@ -504,7 +571,37 @@ describe('jira connector: errors', () => {
     expect(keys(steps)).toEqual(['risk/RISK-1']);
     expect(err).toBeInstanceOf(SourceConfigError);
     expect(err.message).toContain('source "jira": Jira rejected the JQL of queries[1] "incidents"');
-    expect(err.message).toContain("The value 'NOPE' does not exist for the field 'project'.");
+    expect(err.message).toContain("The value 'NOPE' does not exist for the field 'project'. The JQL sent was:");
+    expect(err.message).not.toMatch(/\.\./); // Jira's own full stop is not doubled by ours
+  });
+
+  it("a 400 from GET /field points at the url setting, with Jira's words", async () => {
+    const fake = await startJira({ deployment: 'datacenter', issues: risks(1) });
+    fake.fail((r) => r.path === '/rest/api/2/field', {
+      status: 400,
+      body: JSON.stringify({ errorMessages: ['Bad request.'], errors: {} }),
+    });
+    const { connector } = await connect(sourceFor(fake));
+    const err = await failure(collect(connector));
+    expect(err).toBeInstanceOf(SourceConfigError);
+    expect(err.message).toContain(
+      `GET /rest/api/2/field (url) answered 400 Bad Request (Bad request): check url "${fake.url}"; it must be the site's base URL`,
+    );
+    expect(err.message).not.toContain('answered HTTP 400');
+  });
+
+  it("keeps Jira's own error text from the last 5xx answer once retries run out", async () => {
+    const fake = await startJira({ deployment: 'datacenter', issues: risks(1) });
+    const body = (m: string) => JSON.stringify({ errorMessages: [m], errors: { jql: 'index unavailable' } });
+    fake.fail((r) => r.path === '/rest/api/2/search', { status: 500, body: body('Lucene index is locked') }, 2);
+    fake.fail((r) => r.path === '/rest/api/2/search', { status: 500, body: body('Index rebuild in progress.') }, 1);
+    const { connector } = await connect(sourceFor(fake, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } }));
+    const err = await failure(collect(connector));
+    expect(err).not.toBeInstanceOf(ConnectorError);
+    expect(err.message).toContain(
+      'failed after 3 attempt(s): HTTP 500. Jira said: Index rebuild in progress. jql: index unavailable',
+    );
+    expect(err.message).not.toContain('Lucene');
   });
 
   it('404 is a SourceConfigError: a wrong base URL names url, a missing search names the query', async () => {

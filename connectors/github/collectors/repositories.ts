@@ -86,9 +86,24 @@ export async function resolveRepos(
       pages = fresh.etag ? [{ url, etag: fresh.etag, n: 1 }] : [];
     }
     next.listings[key] = { scope: 'repository', pages, repos: [repo] };
+    warnIfRenamed(cx, entry, full, repo.fullName);
     add(repo, entry);
   }
   return [...found.values()].sort((a, b) => codeUnitOrder(a.key, b.key));
+}
+
+/**
+ * GitHub answers a renamed (or transferred) repository's old name with a 301 to `/repositories/{id}`,
+ * which the client follows; the answer carries the current name, and the connector collects under it.
+ * The configuration still naming the old one works only as long as GitHub keeps the redirect (a new
+ * repository under the old name takes it over), so it is worth one warning per run, naming both.
+ */
+function warnIfRenamed(cx: CollectContext, entry: string, configured: string, current: string): void {
+  if (configured.toLowerCase() === current.toLowerCase()) return;
+  cx.log.warn(
+    { source: cx.cfg.id, entry, configured, current },
+    `${entry} names "${configured}", which GitHub redirects to "${current}" (renamed or transferred); change the config to "${current}"`,
+  );
 }
 
 function compact(r: MinimalRepo): CompactRepo {

@@ -1,6 +1,6 @@
 import { codeUnitOrder } from '../../../core/order';
 import { toJson, type JsonValue } from '../../../core/json';
-import type { BranchProtection, BranchRule } from '../api-schemas';
+import type { ActorLists, BranchProtection, BranchRule } from '../api-schemas';
 import { bool, sortedUnique, type Normalized } from './normalized';
 
 /**
@@ -34,8 +34,13 @@ export function normalizeBranchProtection(
         requiredSignatures: bool(classic.required_signatures?.enabled),
         requiredConversationResolution: bool(classic.required_conversation_resolution?.enabled),
         lockBranch: bool(classic.lock_branch?.enabled),
+        pushRestrictions: actors(classic.restrictions),
+        reviewDismissalRestrictions: actors(reviews?.dismissal_restrictions),
+        pullRequestBypassAllowances: actors(reviews?.bypass_pull_request_allowances),
       }
     : null;
+  const push = actors(classic?.restrictions);
+  const dismissal = actors(reviews?.dismissal_restrictions);
 
   const ruleRecords = rules
     .map((r) => ({
@@ -89,6 +94,8 @@ export function normalizeBranchProtection(
     requiredLinearHistory:
       bool(classic?.required_linear_history?.enabled) || ofType('required_linear_history').length > 0,
     enforceAdmins: bool(classic?.enforce_admins?.enabled),
+    // Classic push restrictions, or a ruleset `update` rule (only its bypass actors may push).
+    pushRestricted: push !== null || ofType('update').length > 0,
   };
   const isProtected = classic !== undefined || rules.length > 0;
   const rulesetIds = [
@@ -103,7 +110,28 @@ export function normalizeBranchProtection(
       classicProtection: classic !== undefined,
       rulesetIds,
       ...effective,
+      // Who may still push, and who may dismiss reviews, under classic protection (empty: nobody listed).
+      pushAllowedUsers: push?.users ?? [],
+      pushAllowedTeams: push?.teams ?? [],
+      pushAllowedApps: push?.apps ?? [],
+      reviewDismissalRestricted: dismissal !== null,
+      reviewDismissalUsers: dismissal?.users ?? [],
+      reviewDismissalTeams: dismissal?.teams ?? [],
+      reviewDismissalApps: dismissal?.apps ?? [],
       observedAtFrom: 'response-date',
     },
+  };
+}
+
+/**
+ * The users (logins), teams (slugs) and apps (slugs, else names) of a restriction; null when the
+ * restriction is off (GitHub omits the object, or sends null for `restrictions`).
+ */
+function actors(list: ActorLists | null | undefined): { users: string[]; teams: string[]; apps: string[] } | null {
+  if (list === null || list === undefined) return null;
+  return {
+    users: sortedUnique((list.users ?? []).flatMap((u) => (u.login !== undefined ? [u.login] : []))),
+    teams: sortedUnique((list.teams ?? []).map((t) => t.slug)),
+    apps: sortedUnique((list.apps ?? []).flatMap((a) => a?.slug ?? a?.name ?? [])),
   };
 }

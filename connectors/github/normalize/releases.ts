@@ -14,12 +14,30 @@ export function normalizeRelease(repository: string, r: Release): Normalized {
     author: r.author?.login ?? null,
     targetCommitish: r.target_commitish,
     assets: r.assets.map((a) => a.name).sort(),
+    // Size, content type and GitHub's digest (`sha256:…`, null for assets uploaded before GitHub
+    // computed one) tell which bytes were shipped, not only their names.
+    assetDetails: [...r.assets]
+      .sort((a, b) => codeUnitOrder(a.name, b.name))
+      .map((a) => ({
+        name: a.name,
+        size: a.size ?? null,
+        contentType: a.content_type ?? null,
+        digest: a.digest ?? null,
+      })),
     url: r.html_url,
   };
-  const { url: _url, id: _id, ...attrs } = record;
+  const { url: _url, id: _id, assetDetails, ...attrs } = record;
   return {
     record,
-    attributes: { ...attrs, releaseId: r.id, observedAtFrom: r.published_at ? 'published_at' : 'created_at' },
+    attributes: {
+      ...attrs,
+      releaseId: r.id,
+      assetCount: assetDetails.length,
+      assetBytes: assetDetails.reduce((sum, a) => sum + (a.size ?? 0), 0),
+      assetsDigested: assetDetails.length > 0 && assetDetails.every((a) => a.digest !== null),
+      assetDigests: assetDetails.flatMap((a) => (a.digest !== null ? [`${a.name} ${a.digest}`] : [])),
+      observedAtFrom: r.published_at ? 'published_at' : 'created_at',
+    },
   };
 }
 
