@@ -11,7 +11,7 @@ import type { Rule } from './load';
 /** A rule's outcome before its sentence is written: `reason` always comes from `cause`, in reasons.ts. */
 export interface Judgement {
   rule: string;
-  status: 'fresh' | 'due-soon' | 'stale' | 'missing';
+  status: 'fresh' | 'due-soon' | 'not-exercised' | 'not-configured' | 'unverified' | 'stale' | 'missing' | 'exception';
   cause: EvidenceCause;
   /** As RuleResult.dueAt: when the evidence goes (went) stale. */
   dueAt?: string;

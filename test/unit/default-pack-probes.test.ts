@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { mappingVocabulary } from '../../connectors';
+import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
+import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
+
+/**
+ * Probes of the shipped default pack (issue 16): each row builds a small index the way the connectors
+ * would, evaluates it with the default rules for the configured source types, and checks one control.
+ */
+
+const DAY = 86_400_000;
+const now = Date.parse('2026-06-01T12:00:00Z');
+const ago = (days: number) => now - days * DAY;
+
+let n = 0;
+function artifact(
+  sourceType: string,
+  kind: string,
+  observedAt: number,
+  attributes: Record<string, unknown>,
+  source = sourceType,
+): IndexedArtifact {
+  n++;
+  return {
+    id: `${source}:${kind}:${n}`,
+    source,
+    sourceType,
+    kind,
+    attributes,
+    observedAt,
+    collectedAt: observedAt,
+    sha256: n.toString(16).padStart(64, '0'),
+  };
+}
+
+/** A folder document with front matter (dated unless `frontMatter` says otherwise). */
+export function document(path: string, observedAt: number, frontMatter?: Record<string, unknown>): IndexedArtifact {
+  return artifact('folder', 'document', observedAt, {
+    path,
+    observedAtFrom: frontMatter?.['effective_date'] ? 'front-matter:effective_date' : 'mtime',
+    ...(frontMatter ? { frontMatter } : {}),
+  });
+}
+
+const packs = new Map<string, Promise<MappingSet>>();
+/** The default pack as `mappings: [default]` loads it with these source types configured. */
+function pack(...configured: string[]): Promise<MappingSet> {
+  const key = [...configured].sort().join(',');
+  let p = packs.get(key);
+  if (!p) {
+    const v = mappingVocabulary();
+    p = loadMappings(expandMappingPaths(['default'], '/', v, new Set(configured)), v);
+    packs.set(key, p);
+  }
+  return p;
+}
+
+const runsOf = (...types: string[]): SourceRun[] =>
+  types.map((t) => ({ source: t, sourceType: t, at: ago(0.5), status: 'ok' }));
+
+async function control(
+  id: string,
+  artifacts: IndexedArtifact[],
+  configured: string[] = [],
+  at = now,
+): Promise<ControlResult> {
+  const mappings = await pack(...configured);
+  const results = evaluate({
+    artifacts,
+    sourceRuns: runsOf(...configured),
+    mappings,
+    notApplicable: [],
+    now: new Date(at),
+  });
+  return results.find((r) => r.control.id === id)!;
+}
+
+const protectedBranch = {
+  repository: 'acme/app',
+  branch: 'main',
+  protected: true,
+  pullRequestRequired: true,
+  requiredApprovingReviewCount: 1,
+  forcePushesBlocked: true,
+};
+
+describe('1. current state vs events: only the newest snapshot per subject decides', () => {
+  const probes: {
+    name: string;
+    control: string;
+    artifacts: () => IndexedArtifact[];
+    configured: string[];
+    /** The rule probed (the control may have others). */
+    rule: string;
+    status: ControlResult['status'];
+    reason?: RegExp;
+  }[] = [
+    {
+      name: 'branch protection removed today is an exception at once (an older passing snapshot does not count)',
+      control: 'A.6.1.3',
+      rule: 'github-branch-protection',
+      configured: ['github'],
+      artifacts: () => [
+        artifact('github', 'branch-protection', ago(10), protectedBranch),
+        artifact('github', 'branch-protection', ago(0.1), { ...protectedBranch, protected: false }),
+      ],
+      status: 'exception',
+      reason: /exception: the current state breaks rule "github-branch-protection".*acme\/app main.*protected is false/,
+    },
+    {
+      name: 'protection restored after a lapse: the newest snapshot passes',
+      control: 'A.6.1.3',
+      rule: 'github-branch-protection',
+      configured: ['github'],
+      artifacts: () => [
+        artifact('github', 'branch-protection', ago(5), { ...protectedBranch, protected: false }),
+        artifact('github', 'branch-protection', ago(1), protectedBranch),
+      ],
+      status: 'fresh',
+    },
+    {
+      name: 'one of two repositories lost protection: exception, naming that repository',
+      control: 'A.6.1.3',
+      rule: 'github-branch-protection',
+      configured: ['github'],
+      artifacts: () => [
+        artifact('github', 'branch-protection', ago(1), protectedBranch),
+        artifact('github', 'branch-protection', ago(1), {
+          ...protectedBranch,
+          repository: 'acme/model',
+          requiredApprovingReviewCount: 0,
+        }),
+      ],
+      status: 'exception',
+      reason: /acme\/model main.*requiredApprovingReviewCount is 0/,
+    },
+    {
+      name: 'an unapproved merge in the newest summary is an exception at once',
+      control: 'A.6.2.3',
+      rule: 'github-no-unreviewed-merges',
+      configured: ['github'],
+      artifacts: () => [
+        artifact('github', 'pull-request-summary', ago(3), { repository: 'acme/app', allApproved: true }),
+        artifact('github', 'pull-request-summary', ago(0.2), { repository: 'acme/app', allApproved: false }),
+      ],
+      status: 'exception',
+    },
+    {
+      name: 'a SIEM gap in the newest continuity summary is an exception (older continuous summaries do not count)',
+      control: 'A.6.2.8',
+      rule: 'siem-log-continuity',
+      configured: ['siem'],
+      artifacts: () => [
+        artifact('siem', 'log-continuity', ago(20), { maxGapHours: 2 }),
+        artifact('siem', 'log-continuity', ago(1), { maxGapHours: 72 }),
+        artifact('siem', 'retention', ago(1), { retainedDays: 200 }),
+      ],
+      status: 'exception',
+      reason: /maxGapHours is 72, rule needs ≤ 24/,
+    },
+    {
+      name: 'a snapshot that is no longer collected ages like any record: stale, not an exception',
+      control: 'A.6.1.3',
+      rule: 'github-branch-protection',
+      configured: ['github'],
+      artifacts: () => [artifact('github', 'branch-protection', ago(45), protectedBranch)],
+      status: 'stale',
+    },
+  ];
+  it.each(probes)('$name', async (p) => {
+    const c = await control(p.control, p.artifacts(), p.configured);
+    const rule = c.rules.find((r) => r.rule === p.rule)!;
+    expect(rule.status, c.reason).toBe(p.status);
+    if (p.status === 'exception') expect(c.status).toBe('exception');
+    if (p.reason) expect(rule.reason).toMatch(p.reason);
+  });
+});
