@@ -34,7 +34,7 @@ function artifact(
 }
 
 /** A folder document with front matter (dated unless `frontMatter` says otherwise). */
-export function document(path: string, observedAt: number, frontMatter?: Record<string, unknown>): IndexedArtifact {
+function document(path: string, observedAt: number, frontMatter?: Record<string, unknown>): IndexedArtifact {
   return artifact('folder', 'document', observedAt, {
     path,
     observedAtFrom: frontMatter?.['effective_date'] ? 'front-matter:effective_date' : 'mtime',
@@ -173,5 +173,39 @@ describe('1. current state vs events: only the newest snapshot per subject decid
     expect(rule.status, c.reason).toBe(p.status);
     if (p.status === 'exception') expect(c.status).toBe('exception');
     if (p.reason) expect(rule.reason).toMatch(p.reason);
+  });
+});
+
+describe('2. alternatives vs requirements: connector packs extend the base rule', () => {
+  const policy = () => document('policies/ai-policy.md', ago(30), { type: 'ai-policy', effective_date: '2026-05-01' });
+  const card = () => document('model-cards/fraud.md', ago(30), { type: 'model-card', effective_date: '2026-05-01' });
+  const design = () => document('adr/0001.md', ago(30), { type: 'design-record', effective_date: '2026-05-01' });
+  const probes: { name: string; control: string; rule: string; artifacts: () => IndexedArtifact[] }[] = [
+    { name: 'AI policy in a folder', control: 'A.2.2', rule: 'ai-policy-document', artifacts: () => [policy()] },
+    { name: 'model cards in a folder', control: 'A.6.2.7', rule: 'model-cards', artifacts: () => [card()] },
+    { name: 'design records in a folder', control: 'A.6.2.3', rule: 'design-records', artifacts: () => [design()] },
+  ];
+  const extra: string[][] = [['github'], ['mlflow'], ['github', 'mlflow', 'jira', 's3']];
+  it.each(probes.flatMap((p) => extra.map((e) => ({ ...p, extra: e }))))(
+    'adding $extra never makes $rule ($control) harder: $name stays current',
+    async (p) => {
+      const alone = (await control(p.control, p.artifacts(), ['folder'])).rules.find((r) => r.rule === p.rule)!;
+      expect(alone.status).toBe('fresh');
+      const more = await control(p.control, p.artifacts(), ['folder', ...p.extra]);
+      expect(more.rules.find((r) => r.rule === p.rule)!.status).toBe('fresh');
+      // No other rule of the control asks for the same document from the new source.
+      const rules = (await pack('folder', ...p.extra)).rules.filter((r) => r.controls.includes(p.control));
+      const docRules = rules.filter((r) => r.selectors.some((s) => s.kind === 'file' || s.kind === 'model-card'));
+      expect(docRules.map((r) => r.id).filter((id) => id !== p.rule)).toEqual([]);
+    },
+  );
+
+  it('a GitHub policy or an MLflow model card alone satisfies the same rule', async () => {
+    const ghPolicy = artifact('github', 'file', ago(20), { path: 'docs/ai-policy.md', repository: 'acme/p' });
+    const c = await control('A.2.2', [ghPolicy], ['folder', 'github']);
+    expect(c.rules.find((r) => r.rule === 'ai-policy-document')!.status).toBe('fresh');
+    const mlCard = artifact('mlflow', 'model-card', ago(20), { modelVersion: 'fraud/3', path: 'README.md' });
+    const m = await control('A.6.2.7', [mlCard], ['folder', 'mlflow']);
+    expect(m.rules.find((r) => r.rule === 'model-cards')!.status).toBe('fresh');
   });
 });
