@@ -217,6 +217,8 @@ function evaluateRules(
   }
   const results = new Map<string, RuleResult>();
   const changeSets = new ChangeSets(buckets, now);
+  // Source types with a run known at `now`: their per-change rules are configured, even when quiet.
+  const configuredTypes = new Set([...latestRun.values()].map((r) => r.sourceType));
   for (const [key, all] of groups) {
     const candidates = buckets.candidatesFor(key);
     // Rules on configuration snapshots walk their (small) buckets on their own: latest per subject.
@@ -231,7 +233,7 @@ function evaluateRules(
       group.map((r) => r.selectors),
     );
     scanMatches(scans, test, candidates, now);
-    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, now));
+    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
   }
   return results;
 }
@@ -301,13 +303,20 @@ function ruleResult(
   scan: Scan,
   candidates: readonly IndexedArtifact[],
   changeSets: ChangeSets,
+  configuredTypes: ReadonlySet<string>,
   now: number,
 ): RuleResult {
   const { rule } = scan;
   const base =
     rule.freshness.type === 'maxAge'
       ? maxAgeResult(rule, scan, candidates, now)
-      : perChangeResult(rule, scan.newest, changeSets.of(rule.freshness), now);
+      : perChangeResult(
+          rule,
+          scan.newest,
+          changeSets.of(rule.freshness),
+          rule.freshness.changeSources.some((t) => configuredTypes.has(t)),
+          now,
+        );
   return withFailures(scan, base, now);
 }
 

@@ -20,7 +20,10 @@ export type Freshness =
       changeScopes: Scope[];
       changesKey: string;
       changeSources: string[];
-      key: string;
+      /** Attributes whose values, joined, identify a change and its record. */
+      key: string[];
+      /** The change's start time attribute, when the rule names one. */
+      from?: string;
       windowMs: number;
       graceMs: number;
       text: string;
@@ -330,10 +333,11 @@ function compileRule(
       changeScopes: changes.map(scopeOf),
       changesKey: canonicalJson(changes),
       changeSources: [...new Set(changes.map((c) => c.source))],
-      key: f.perChange.key,
+      key: toArray(f.perChange.key),
+      ...(f.perChange.from ? { from: f.perChange.from } : {}),
       windowMs: parseDuration(f.perChange.window)!,
       graceMs: f.grace ? parseDuration(f.grace)! : 0,
-      text: `per change (${f.perChange.key})`,
+      text: `per change (${toArray(f.perChange.key).join(' + ')})`,
     };
   }
   return {

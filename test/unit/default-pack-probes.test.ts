@@ -209,3 +209,58 @@ describe('2. alternatives vs requirements: connector packs extend the base rule'
     expect(m.rules.find((r) => r.rule === 'model-cards')!.status).toBe('fresh');
   });
 });
+
+describe('3. no activity is not staleness', () => {
+  it('a quiet quarter of merges and releases is not-exercised, not stale and not fresh', async () => {
+    const old = artifact('github', 'pull-request', ago(200), {
+      repository: 'acme/app',
+      number: 1,
+      approved: true,
+      toDefaultBranch: true,
+    });
+    const c = await control('A.6.2.3', [old], ['github']);
+    const merges = c.rules.find((r) => r.rule === 'github-reviewed-merges')!;
+    expect(merges.status).toBe('not-exercised');
+    expect(merges.reason).toMatch(/^not exercised: no changes in the last 90d/);
+    const r = await control('A.6.2.5', [], ['github']);
+    expect(r.rules.find((x) => x.rule === 'github-releases')!.status).toBe('not-exercised');
+  });
+
+  it('a merge without approval in the window is named; approved merges are recorded', async () => {
+    const pr = (number: number, approved: boolean) =>
+      artifact('github', 'pull-request', ago(3), { repository: 'acme/app', number, approved, toDefaultBranch: true });
+    const c = await control('A.6.2.3', [pr(1, true), pr(2, false)], ['github']);
+    const merges = c.rules.find((r) => r.rule === 'github-reviewed-merges')!;
+    expect(merges.status).toBe('stale');
+    expect(merges.reason).toContain('acme/app#2');
+  });
+
+  it('a per-change rule whose source is not configured says not-configured', async () => {
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
+    const c = evaluate({ artifacts: [], sourceRuns: [], mappings, notApplicable: [], now: new Date(now) }).find(
+      (r) => r.control.id === 'A.8.4',
+    )!;
+    const jira = c.rules.find((r) => r.rule === 'jira-incident-handling')!;
+    expect(jira.status).toBe('not-configured');
+    expect(jira.reason).toMatch(/^not configured: no jira source feeds rule "jira-incident-handling"/);
+  });
+
+  it('an incident opened years ago and closed today is late, not handled within 30 days', async () => {
+    const incident = artifact('jira', 'incident', ago(0.5), {
+      key: 'AI-7',
+      created: '2015-03-01T00:00:00Z',
+      statusCategory: 'done',
+    });
+    const c = await control('A.8.4', [incident], ['jira']);
+    const jira = c.rules.find((r) => r.rule === 'jira-incident-handling')!;
+    expect(jira.status).toBe('stale');
+    expect(jira.reason).toContain('AI-7');
+    const onTime = artifact('jira', 'incident', ago(0.5), {
+      key: 'AI-8',
+      created: new Date(ago(10)).toISOString(),
+      statusCategory: 'done',
+    });
+    const ok = await control('A.8.4', [onTime], ['jira']);
+    expect(ok.rules.find((r) => r.rule === 'jira-incident-handling')!.status).toBe('fresh');
+  });
+});
