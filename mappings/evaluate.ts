@@ -136,8 +136,11 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       const cause: ControlCause = { kind: 'unmapped' };
       return { control, status: 'missing', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
-    const results = rules.map((r) => ruleResults.get(r.id)!);
-    const worst = [...results].sort(decidingFirst)[0]!;
+    let results = rules.map((r) => ruleResults.get(r.id)!);
+    const design = designOnly(rules, results);
+    // The operating rule reads design-only on this control's page too, so the deciding rule's row agrees.
+    if (design) results = results.map((r) => (r.rule === design.rule ? design : r));
+    const worst = design ?? [...results].sort(decidingFirst)[0]!;
     const cause: ControlCause = { kind: 'rule', rule: worst.rule, rules: results.length, cause: worst.cause };
     // Status, reason and dates all come from the one deciding rule: a missing control never shows a
     // healthy rule's due date or newest record.
@@ -152,6 +155,38 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       evidence: [...new Set(results.flatMap((r) => r.evidence))].sort(),
       rules: results,
     };
+  });
+}
+
+/**
+ * Design vs operating: when the control's deciding rule asks for operating evidence and has none (missing),
+ * while a design rule of the control is current, the control is `design-only`: designed, not shown to
+ * operate. A control whose operating evidence exists but is stale, or failed to collect, keeps that status.
+ */
+function designOnly(rules: readonly Rule[], results: readonly RuleResult[]): RuleResult | undefined {
+  const worst = [...results].sort(decidingFirst)[0]!;
+  if (worst.status !== 'missing' || worst.cause.kind === 'collection-failed') return undefined;
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  if (byId.get(worst.rule)?.evidence !== 'operating') return undefined;
+  const design = results
+    .filter((r) => byId.get(r.rule)?.evidence === 'design' && (r.status === 'fresh' || r.status === 'due-soon'))
+    .sort(decidingFirst)[0];
+  if (!design?.newest || worst.cause.kind === 'source-problems') return undefined;
+  // Any other rule that is worse than design-only still decides.
+  if (results.some((r) => r !== worst && r.status !== 'missing' && severity[r.status] > severity['design-only']))
+    return undefined;
+  return withReason({
+    ...worst,
+    status: 'design-only',
+    cause: {
+      kind: 'design-only',
+      designRule: design.rule,
+      design: design.newest,
+      operatingRule: worst.rule,
+      operating: worst.cause,
+    },
+    newest: design.newest,
+    evidence: design.evidence,
   });
 }
 

@@ -264,3 +264,54 @@ describe('3. no activity is not staleness', () => {
     expect(ok.rules.find((r) => r.rule === 'jira-incident-handling')!.status).toBe('fresh');
   });
 });
+
+describe('4. design vs operating: a design document alone is design-only', () => {
+  const dated = { effective_date: '2026-05-01' };
+  const probes: { control: string; design: string; operating: IndexedArtifact }[] = [
+    {
+      control: 'A.6.2.8',
+      design: 'logging-standard',
+      operating: artifact('manual', 'record', ago(10), { topic: 'log-review' }, 'records'),
+    },
+    {
+      control: 'A.3.3',
+      design: 'concern-procedure',
+      operating: artifact('manual', 'record', ago(10), { topic: 'concern-register' }, 'records'),
+    },
+    {
+      control: 'A.8.3',
+      design: 'external-reporting',
+      operating: artifact('manual', 'record', ago(10), { topic: 'external-reports' }, 'records'),
+    },
+    {
+      control: 'A.8.4',
+      design: 'incident-communication-plan',
+      operating: artifact('manual', 'record', ago(10), { topic: 'incident-communication' }, 'records'),
+    },
+    {
+      control: 'A.9.2',
+      design: 'responsible-use',
+      operating: artifact('manual', 'record', ago(10), { topic: 'oversight-review' }, 'records'),
+    },
+    {
+      control: 'A.6.1.2',
+      design: 'development-objectives',
+      operating: document('objectives/2026-q1.md', ago(10), { type: 'objective-measurement', ...dated }),
+    },
+    {
+      control: 'A.9.3',
+      design: 'use-objectives',
+      operating: document('objectives/use-2026-q1.md', ago(10), { type: 'objective-measurement', ...dated }),
+    },
+  ];
+  it.each(probes)('$control: design-only on its $design document, current with an operating record', async (p) => {
+    const designDoc = () => document(`docs/${p.design}.md`, ago(30), { type: p.design, ...dated });
+    const alone = await control(p.control, [designDoc()], ['folder', 'manual']);
+    expect(alone.status, alone.reason).toBe('design-only');
+    expect(alone.reason).toMatch(/^(.*: )?design only: no operating record/);
+    const both = await control(p.control, [designDoc(), p.operating], ['folder', 'manual']);
+    expect(both.status, both.reason).toBe('fresh');
+    // Without the design document either, the control is plainly missing.
+    expect((await control(p.control, [], ['folder', 'manual'])).status).toBe('missing');
+  });
+});

@@ -1003,7 +1003,13 @@ describe('jira connector: proposed default mappings', () => {
     expect(file.rules.flatMap((r) => r.controls)).toEqual(expect.arrayContaining(['A.8.4', 'A.6.2.5', 'A.3.3']));
     // Records kept in Jira are alternatives to the folder rules (issue 16): the rules they extend exist.
     const extended = file.extend.map((e) => e.rule);
-    expect(extended).toEqual(['impact-assessment-records', 'system-requirements', 'supplier-assessments']);
+    expect(extended).toEqual([
+      'impact-assessment-records',
+      'system-requirements',
+      'concern-register',
+      'incident-communication-records',
+      'supplier-assessments',
+    ]);
     for (const id of extended) expect(folder.rules.map((r) => r.id)).toContain(id);
     for (const e of file.extend)
       for (const s of Array.isArray(e.select) ? e.select : [e.select])
