@@ -371,7 +371,11 @@ function stateRuleResult(
   const seen = new Set<string>();
   const current: IndexedArtifact[] = [];
   const broken: IndexedArtifact[] = [];
+  // Subjects with no snapshot inside max age + grace are taken as retired (an archived repository) once
+  // some subject has a newer one: the walk stops there, so it reads one window of snapshots, not history.
+  const horizon = rule.freshness.type === 'maxAge' ? now - rule.freshness.maxAgeMs - rule.freshness.graceMs : -Infinity;
   for (const a of candidates) {
+    if (a.observedAt < horizon && current.length + broken.length > 0) break;
     if (a.observedAt > now || a.collectedAt > now) continue;
     const subject = state.inScope(a) ? state.subjectOf(a) : undefined;
     if (subject !== undefined) {
