@@ -19,8 +19,13 @@ export const slackLimits = {
 export const statusEmoji: Record<ControlStatus, string> = {
   fresh: ':large_green_circle:',
   'due-soon': ':large_yellow_circle:',
+  'not-exercised': ':white_circle:',
+  'not-configured': ':grey_question:',
+  'design-only': ':large_orange_circle:',
+  unverified: ':large_orange_diamond:',
   stale: ':red_circle:',
   missing: ':black_circle:',
+  exception: ':rotating_light:',
   'collection-failed': ':warning:',
   'not-applicable': ':heavy_minus_sign:',
 };

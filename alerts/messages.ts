@@ -59,8 +59,13 @@ export function buildMessages(units: Unit[], policy: AlertPolicy, now: Date): Pl
 const statusLabel: Record<ControlStatus, string> = {
   fresh: 'fresh',
   'due-soon': 'due soon',
+  'not-exercised': 'not exercised',
+  'not-configured': 'not configured',
+  'design-only': 'design only',
+  unverified: 'unverified',
   stale: 'stale',
   missing: 'missing',
+  exception: 'exception',
   'collection-failed': 'collection failed',
   'not-applicable': 'not applicable',
 };
@@ -68,6 +73,7 @@ const statusLabel: Record<ControlStatus, string> = {
 const alertHeading: Partial<Record<ControlStatus, string>> = {
   stale: 'Evidence stale',
   missing: 'Evidence missing',
+  exception: 'Control exception',
   'due-soon': 'Evidence due soon',
 };
 

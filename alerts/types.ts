@@ -6,11 +6,16 @@ import type { ControlStatus } from '../mappings/evaluate';
  */
 
 /** Statuses that are a problem an owner must act on: they are alerted and reminded. */
-export const problemStatuses = ['stale', 'missing', 'collection-failed'] as const satisfies readonly ControlStatus[];
+export const problemStatuses = [
+  'stale',
+  'missing',
+  'exception',
+  'collection-failed',
+] as const satisfies readonly ControlStatus[];
 export type ProblemStatus = (typeof problemStatuses)[number];
 
 export function isProblem(status: ControlStatus | undefined): status is ProblemStatus {
-  return status === 'stale' || status === 'missing' || status === 'collection-failed';
+  return status === 'stale' || status === 'missing' || status === 'exception' || status === 'collection-failed';
 }
 
 export interface SlackThread {

@@ -1,11 +1,16 @@
 import { dueHeading } from '../mappings/due';
-import type { ControlResult, ControlStatus } from '../mappings/evaluate';
+import { statuses, type ControlResult, type ControlStatus } from '../mappings/evaluate';
 
 const marks: Record<ControlStatus, string> = {
   fresh: 'fresh',
   'due-soon': 'DUE-SOON',
+  'not-exercised': 'not-exercised',
+  'not-configured': 'not-configured',
+  'design-only': 'DESIGN-ONLY',
+  unverified: 'UNVERIFIED',
   stale: 'STALE',
   missing: 'MISSING',
+  exception: 'EXCEPTION',
   'collection-failed': 'COLLECTION-FAILED',
   'not-applicable': 'n/a',
 };
@@ -31,14 +36,7 @@ export function renderStatusTable(results: ControlResult[]): string {
 }
 
 export function statusCounts(results: ControlResult[]): Record<ControlStatus, number> {
-  const counts = {
-    fresh: 0,
-    'due-soon': 0,
-    stale: 0,
-    missing: 0,
-    'collection-failed': 0,
-    'not-applicable': 0,
-  } as Record<ControlStatus, number>;
+  const counts = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<ControlStatus, number>;
   for (const r of results) counts[r.status]++;
   return counts;
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SecretRef } from '../core/secrets';
-import type { DefaultMappings } from '../mappings/vocabulary';
+import type { DefaultMappings, StateKinds } from '../mappings/vocabulary';
 import type { Connector } from './types';
 
 /**
@@ -37,6 +37,12 @@ export interface ConnectorDescriptor<
   readonly configSchema: Schema;
   /** Artifact kinds the connector produces; mapping rules may select only these. */
   readonly kinds: readonly string[];
+  /**
+   * Kinds among `kinds` that are configuration snapshots ("latest per subject"), with the attributes that
+   * name the subject (repository, system, model). Pack authors never repeat this: every rule reading such
+   * a kind is judged on the newest snapshot per subject (docs/mappings.md, "State and events").
+   */
+  readonly stateKinds?: StateKinds;
   /**
    * Builds the connector for one parsed entry: the one factory signature all connectors share. Written as a
    * method so descriptors of different types fit in one list; the registry only ever passes an entry that

@@ -41,6 +41,9 @@ type SchemasOf<T extends readonly ConnectorDescriptor[]> = {
 /** What `loadMappings` checks mapping files against, and where the shipped pack's files come from. */
 export function mappingVocabulary(): MappingVocabulary {
   return Object.fromEntries(
-    connectorDescriptors.map((d) => [d.type, { kinds: d.kinds, defaultMappings: d.defaultMappings }]),
+    connectorDescriptors.map((d) => [
+      d.type,
+      { kinds: d.kinds, defaultMappings: d.defaultMappings, ...(d.stateKinds ? { stateKinds: d.stateKinds } : {}) },
+    ]),
   );
 }

@@ -62,10 +62,34 @@ export type EvidenceCause =
    */
   | { kind: 'no-match'; rule: string; description?: string; checked: ScopeMismatch[] }
   | { kind: 'too-few'; found: number; required: number }
+  /**
+   * A configuration snapshot kind (latest per subject): the newest snapshot of these subjects fails the
+   * rule. An exception at once, whatever older snapshots said (`scope` names the subject).
+   */
+  | { kind: 'state-exception'; rule: string; description?: string; subjects: ScopeMismatch[] }
   | { kind: 'fresh'; deciding: DecidingRecord; maxAge: MaxAge; freshUntil: string }
   | { kind: 'in-grace'; deciding: DecidingRecord; maxAge: MaxAge; graceEndsAt: string }
   | { kind: 'too-old'; deciding: DecidingRecord; maxAge: MaxAge; ageMs: number }
+  /**
+   * The newest matching document has no effective, approval or review date (front matter or PDF
+   * metadata): only its file time, which a copy or a git clone sets. It is not taken as current.
+   */
+  | { kind: 'undated'; record: { id: string; observedAt: string }; maxAge: MaxAge }
+  /**
+   * The rule asks for operating evidence (records that the control ran) and has none, while a design
+   * rule of the same control is current: the control is designed, not shown to operate.
+   */
+  | {
+      kind: 'design-only';
+      designRule: string;
+      design: { id: string; observedAt: string };
+      operatingRule: string;
+      operating: EvidenceCause;
+    }
+  /** No source of the rule's type is configured (none ever ran and nothing was collected there). */
+  | { kind: 'not-configured'; rule: string; description?: string; sourceTypes: string[] }
   // Per-change rules: `requirement` is the rule's freshness text, `windowMs` how far back changes count.
+  /** No change in the window: nothing was owed, and nothing shows the control operating (`not-exercised`). */
   | { kind: 'no-changes'; windowMs: number; requirement: string }
   | { kind: 'changes-recorded'; changes: number; windowMs: number; requirement: string }
   /** Every change lacking a record is still inside its grace period (keys sorted). */
@@ -77,9 +101,9 @@ export type EvidenceCause =
 export type FailureConsequence =
   /** The evidence is fresh or in grace and stops being so at `at`, `inMs` after the evaluation. */
   | { kind: 'goes-stale'; at: string; inMs: number }
-  /** The evidence is fresh and nothing makes it go stale (a per-change rule with no open change). */
+  /** The evidence is fresh or not exercised and nothing makes it go stale (a per-change rule with no open change). */
   | { kind: 'no-due-date' }
-  | { kind: 'already'; status: 'stale' | 'missing' };
+  | { kind: 'already'; status: 'stale' | 'missing' | 'unverified' | 'not-configured' | 'exception' };
 
 /** One source whose last run failed or collected with problems. */
 export interface FailedSource {

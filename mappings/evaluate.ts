@@ -1,16 +1,36 @@
 import type { Control } from './catalog';
-import type { ControlCause, FailedSource, FailureConsequence, RuleCause } from './causes';
+import type { ControlCause, FailedSource, FailureConsequence, RuleCause, ScopeMismatch } from './causes';
 import type { MappingSet, NotApplicable, Rule } from './load';
 import { controlReason, ruleReason } from './reasons';
 import type { IndexedArtifact } from './indexed-artifact';
-import type { GroupTest, MatcherContext } from './select';
+import { explainMismatch, type GroupTest, type MatcherContext } from './select';
 import { ArtifactBuckets } from './buckets';
 import { unmatchedCause } from './unmatched';
 import { ChangeSets, perChangeResult, type Judgement } from './per-change';
 
 export type { ControlCause, RuleCause } from './causes';
 
-export const statuses = ['fresh', 'due-soon', 'stale', 'missing', 'collection-failed', 'not-applicable'] as const;
+/**
+ * Every status a control or rule can have, from good to bad (docs/mappings.md, "How a control's status is
+ * decided"): `fresh` (shown as "evidence current"), `due-soon` ("overdue (grace)"), `not-exercised` (a
+ * per-change rule with no change in its window), `not-configured` (the rule's source or query is not
+ * set up), `design-only` (a design document, no operating record), `unverified` (a document without an
+ * effective, approval or review date), `stale`, `missing`, `exception` (the current state breaks a state
+ * rule), `collection-failed`, and `not-applicable` (excluded in the SoA).
+ */
+export const statuses = [
+  'fresh',
+  'due-soon',
+  'not-exercised',
+  'not-configured',
+  'design-only',
+  'unverified',
+  'stale',
+  'missing',
+  'exception',
+  'collection-failed',
+  'not-applicable',
+] as const;
 export type ControlStatus = (typeof statuses)[number];
 
 export type { IndexedArtifact } from './indexed-artifact';
@@ -71,10 +91,15 @@ export interface ControlResult {
 
 /** Worst first: the control shows the most urgent of its rules. */
 const severity: Record<RuleResult['status'], number> = {
-  'collection-failed': 5,
-  missing: 4,
-  stale: 3,
-  'due-soon': 2,
+  exception: 10,
+  'collection-failed': 9,
+  missing: 8,
+  stale: 7,
+  unverified: 6,
+  'design-only': 5,
+  'not-configured': 4,
+  'due-soon': 3,
+  'not-exercised': 2,
   fresh: 1,
 };
 
@@ -111,8 +136,11 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       const cause: ControlCause = { kind: 'unmapped' };
       return { control, status: 'missing', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
-    const results = rules.map((r) => ruleResults.get(r.id)!);
-    const worst = [...results].sort(decidingFirst)[0]!;
+    let results = rules.map((r) => ruleResults.get(r.id)!);
+    const design = designOnly(rules, results);
+    // The operating rule reads design-only on this control's page too, so the deciding rule's row agrees.
+    if (design) results = results.map((r) => (r.rule === design.rule ? design : r));
+    const worst = design ?? [...results].sort(decidingFirst)[0]!;
     const cause: ControlCause = { kind: 'rule', rule: worst.rule, rules: results.length, cause: worst.cause };
     // Status, reason and dates all come from the one deciding rule: a missing control never shows a
     // healthy rule's due date or newest record.
@@ -127,6 +155,38 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       evidence: [...new Set(results.flatMap((r) => r.evidence))].sort(),
       rules: results,
     };
+  });
+}
+
+/**
+ * Design vs operating: when the control's deciding rule asks for operating evidence and has none (missing),
+ * while a design rule of the control is current, the control is `design-only`: designed, not shown to
+ * operate. A control whose operating evidence exists but is stale, or failed to collect, keeps that status.
+ */
+function designOnly(rules: readonly Rule[], results: readonly RuleResult[]): RuleResult | undefined {
+  const worst = [...results].sort(decidingFirst)[0]!;
+  if (worst.status !== 'missing' || worst.cause.kind === 'collection-failed') return undefined;
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  if (byId.get(worst.rule)?.evidence !== 'operating') return undefined;
+  const design = results
+    .filter((r) => byId.get(r.rule)?.evidence === 'design' && (r.status === 'fresh' || r.status === 'due-soon'))
+    .sort(decidingFirst)[0];
+  if (!design?.newest || worst.cause.kind === 'source-problems') return undefined;
+  // Any other rule that is worse than design-only still decides.
+  if (results.some((r) => r !== worst && r.status !== 'missing' && severity[r.status] > severity['design-only']))
+    return undefined;
+  return withReason({
+    ...worst,
+    status: 'design-only',
+    cause: {
+      kind: 'design-only',
+      designRule: design.rule,
+      design: design.newest,
+      operatingRule: worst.rule,
+      operating: worst.cause,
+    },
+    newest: design.newest,
+    evidence: design.evidence,
   });
 }
 
@@ -192,15 +252,23 @@ function evaluateRules(
   }
   const results = new Map<string, RuleResult>();
   const changeSets = new ChangeSets(buckets, now);
-  for (const [key, group] of groups) {
+  // Source types with a run known at `now`: their per-change rules are configured, even when quiet.
+  const configuredTypes = new Set([...latestRun.values()].map((r) => r.sourceType));
+  for (const [key, all] of groups) {
     const candidates = buckets.candidatesFor(key);
+    // Rules on configuration snapshots walk their (small) buckets on their own: latest per subject.
+    for (const r of all) {
+      if (r.state && r.freshness.type === 'maxAge') results.set(r.id, stateRuleResult(r, candidates, latestRun, now));
+    }
+    const group = all.filter((r) => !(r.state && r.freshness.type === 'maxAge'));
+    if (group.length === 0) continue;
     const scans = group.map((r) => newScan(r, latestRun));
     const test = matchers.group(
       group.map((r) => r.id).join('\u0000'),
       group.map((r) => r.selectors),
     );
     scanMatches(scans, test, candidates, now);
-    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, now));
+    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
   }
   return results;
 }
@@ -270,13 +338,90 @@ function ruleResult(
   scan: Scan,
   candidates: readonly IndexedArtifact[],
   changeSets: ChangeSets,
+  configuredTypes: ReadonlySet<string>,
   now: number,
 ): RuleResult {
   const { rule } = scan;
   const base =
     rule.freshness.type === 'maxAge'
       ? maxAgeResult(rule, scan, candidates, now)
-      : perChangeResult(rule, scan.newest, changeSets.of(rule.freshness), now);
+      : perChangeResult(
+          rule,
+          scan.newest,
+          changeSets.of(rule.freshness),
+          rule.freshness.changeSources.some((t) => configuredTypes.has(t)),
+          now,
+        );
+  return withFailures(scan, base, now);
+}
+
+/**
+ * Latest per subject: every subject's newest snapshot (known at `now`) decides. One that fails the rule
+ * is an exception at once; otherwise the oldest of the subjects' newest snapshots must be within max age
+ * (a snapshot that is no longer collected ages like any record). Events in the same rule count as usual.
+ */
+function stateRuleResult(
+  rule: Rule,
+  candidates: readonly IndexedArtifact[],
+  latestRun: Map<string, SourceRun>,
+  now: number,
+): RuleResult {
+  const state = rule.state!;
+  const scan = newScan(rule, latestRun);
+  const seen = new Set<string>();
+  const current: IndexedArtifact[] = [];
+  const broken: IndexedArtifact[] = [];
+  // Subjects with no snapshot inside max age + grace are taken as retired (an archived repository) once
+  // some subject has a newer one: the walk stops there, so it reads one window of snapshots, not history.
+  const horizon = rule.freshness.type === 'maxAge' ? now - rule.freshness.maxAgeMs - rule.freshness.graceMs : -Infinity;
+  for (const a of candidates) {
+    if (a.observedAt < horizon && current.length + broken.length > 0) break;
+    if (a.observedAt > now || a.collectedAt > now) continue;
+    const subject = state.inScope(a) ? state.subjectOf(a) : undefined;
+    if (subject !== undefined) {
+      if (seen.has(subject)) continue; // an older snapshot of a subject already decided
+      seen.add(subject);
+      if (rule.matches(a)) current.push(a);
+      else broken.push(a);
+      if (scan.watch.has(a.source)) scan.suppliers.add(a.source);
+    } else if (rule.matches(a)) {
+      current.push(a);
+      if (scan.watch.has(a.source)) scan.suppliers.add(a.source);
+    }
+  }
+  if (broken.length > 0) {
+    const subjects: ScopeMismatch[] = broken.map((a) => ({
+      scope: state.describe(a),
+      record: { id: a.id, observedAt: iso(a.observedAt) },
+      mismatches: state.selectors
+        .filter((s) => s.source === a.sourceType && (s.kind === undefined || s.kind === a.kind) && s.where)
+        .flatMap((s) => explainMismatch(s.where!, a.attributes)),
+    }));
+    const newest = broken[0]!;
+    return withFailures(
+      scan,
+      {
+        rule: rule.id,
+        status: 'exception',
+        cause: {
+          kind: 'state-exception',
+          rule: rule.id,
+          ...(rule.description ? { description: rule.description } : {}),
+          subjects,
+        },
+        newest: { id: newest.id, observedAt: iso(newest.observedAt) },
+        evidence: broken.map((a) => a.id),
+      },
+      now,
+    );
+  }
+  // The oldest current snapshot first: every subject must be fresh, so it decides.
+  scan.newest = current.length > 0 ? [current[current.length - 1]!, ...current.slice(0, -1)] : [];
+  scan.total = current.length;
+  return withFailures(scan, maxAgeResult({ ...rule, minCount: 1 }, scan, candidates, now), now);
+}
+
+function withFailures(scan: Scan, base: Judgement, now: number): RuleResult {
   // A failed source matters to this rule if it supplied the rule's evidence before, or if the rule has
   // none at all (the failed source may be where it would come from). A broken folder that never fed a
   // control does not turn that control's healthy evidence into an alarm.
@@ -288,6 +433,8 @@ function ruleResult(
   const usable = (r: SourceRun) => r.status === 'partial' && scan.suppliers.has(r.source);
   const failed = flagged.filter((r) => !usable(r));
   const withProblems = flagged.filter(usable);
+  // A known exception stays one when a source also failed: the failure is named beside it.
+  if (base.status === 'exception') withProblems.push(...failed.splice(0));
   if (failed.length === 0) {
     if (withProblems.length === 0) return withReason(base);
     return withReason({
@@ -297,11 +444,11 @@ function ruleResult(
   }
   const sources = failed.map(failedSource);
   const consequence: FailureConsequence =
-    base.status === 'fresh' || base.status === 'due-soon'
+    base.status === 'fresh' || base.status === 'due-soon' || base.status === 'not-exercised'
       ? base.dueAt
         ? { kind: 'goes-stale', at: base.dueAt, inMs: Date.parse(base.dueAt) - now }
         : { kind: 'no-due-date' }
-      : { kind: 'already', status: base.status === 'missing' ? 'missing' : 'stale' };
+      : { kind: 'already', status: base.status };
   return withReason({
     ...base,
     status: 'collection-failed',

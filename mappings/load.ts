@@ -6,7 +6,7 @@ import { canonicalJson, sha256Hex } from '../core/digest';
 import { parseDuration } from '../core/duration';
 import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
 import type { Scope } from './buckets';
-import { compileSelectors, MatcherContext, type ArtifactTest } from './select';
+import { compileSelectors, MatcherContext, type ArtifactTest, type SelectableArtifact } from './select';
 import { uploadTopics } from './upload-topics';
 import type { MappingVocabulary } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
@@ -20,11 +20,29 @@ export type Freshness =
       changeScopes: Scope[];
       changesKey: string;
       changeSources: string[];
-      key: string;
+      /** Attributes whose values, joined, identify a change and its record. */
+      key: string[];
+      /** The change's start time attribute, when the rule names one. */
+      from?: string;
       windowMs: number;
       graceMs: number;
       text: string;
     };
+
+/**
+ * How a rule reads configuration snapshots (kinds the connector declares as state, vocabulary.ts): only
+ * the newest snapshot of each subject decides, and one that fails the rule is an exception.
+ */
+export interface StateReading {
+  /** The snapshot's subject (source, kind and subject attributes), or undefined for an event or record. */
+  subjectOf(a: SelectableArtifact): string | undefined;
+  /** Whether a snapshot is one this rule judges (a state selector's type, kind and source id). */
+  inScope(a: SelectableArtifact): boolean;
+  /** The subject in words: "github branch-protection acme/app main (source gh)". */
+  describe(a: SelectableArtifact): string;
+  /** The state selectors, to explain why a snapshot fails. */
+  selectors: readonly Selector[];
+}
 
 /** A rule ready to evaluate: selectors compiled, durations in milliseconds, origin kept for messages. */
 export interface Rule {
@@ -43,6 +61,8 @@ export interface Rule {
   scopes: Scope[];
   freshness: Freshness;
   minCount: number;
+  /** Present when the rule reads configuration snapshots: latest per subject decides. */
+  state?: StateReading;
   origin: { file: string; line: number };
 }
 
@@ -187,7 +207,7 @@ export async function loadMappings(
       if (problems.length > before) return;
       const line = src.locate(at()).line;
       merged.delete(raw.id); // re-insert so override order is the later file's order
-      merged.set(raw.id, { raw, rule: compileRule(raw, selectors, { file, line }, matchers) });
+      merged.set(raw.id, { raw, rule: compileRule(raw, selectors, { file, line }, matchers, vocabulary) });
     });
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -202,7 +222,7 @@ export async function loadMappings(
       continue;
     }
     target.raw = { ...target.raw, select: [...toArray(target.raw.select), ...extensions] };
-    target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin, matchers);
+    target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin, matchers, vocabulary);
     void raw;
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -293,6 +313,7 @@ function compileRule(
   selectors: Selector[],
   origin: { file: string; line: number },
   matchers: MatcherContext,
+  vocabulary: MappingVocabulary,
 ): Rule {
   const f = raw.freshness;
   let freshness: Freshness;
@@ -312,10 +333,11 @@ function compileRule(
       changeScopes: changes.map(scopeOf),
       changesKey: canonicalJson(changes),
       changeSources: [...new Set(changes.map((c) => c.source))],
-      key: f.perChange.key,
+      key: toArray(f.perChange.key),
+      ...(f.perChange.from ? { from: f.perChange.from } : {}),
       windowMs: parseDuration(f.perChange.window)!,
       graceMs: f.grace ? parseDuration(f.grace)! : 0,
-      text: `per change (${f.perChange.key})`,
+      text: `per change (${toArray(f.perChange.key).join(' + ')})`,
     };
   }
   return {
@@ -335,7 +357,49 @@ function compileRule(
     scopes: selectors.map(scopeOf),
     freshness,
     minCount: raw.minCount,
+    ...stateReading(selectors, vocabulary),
     origin,
+  };
+}
+
+/** The rule's state reading, when any of its selectors reads a kind its connector declares as state. */
+function stateReading(selectors: readonly Selector[], vocabulary: MappingVocabulary): { state?: StateReading } {
+  const subjects = new Map<string, readonly string[]>();
+  const stateSelectors: Selector[] = [];
+  for (const sel of selectors) {
+    const kinds = Object.hasOwn(vocabulary, sel.source) ? vocabulary[sel.source]!.stateKinds : undefined;
+    if (!kinds) continue;
+    const declared = Object.entries(kinds).filter(([kind]) => sel.kind === undefined || sel.kind === kind);
+    for (const [kind, attrs] of declared) subjects.set(`${sel.source}\u0000${kind}`, attrs);
+    if (declared.length > 0) stateSelectors.push(sel);
+  }
+  if (stateSelectors.length === 0) return {};
+  return {
+    state: {
+      subjectOf(a) {
+        const attrs = subjects.get(`${a.sourceType}\u0000${a.kind}`);
+        if (attrs === undefined) return undefined;
+        let key = `${a.source}\u0000${a.kind}`;
+        for (const k of attrs) key += `\u0000${JSON.stringify(a.attributes[k] ?? null)}`;
+        return key;
+      },
+      describe(a) {
+        const named = (subjects.get(`${a.sourceType}\u0000${a.kind}`) ?? [])
+          .map((k) => a.attributes[k])
+          .filter((v) => v !== undefined && v !== null)
+          .map(String);
+        return [a.sourceType, a.kind, ...named].join(' ') + ` (source ${a.source})`;
+      },
+      inScope: (a) =>
+        subjects.has(`${a.sourceType}\u0000${a.kind}`) &&
+        stateSelectors.some(
+          (s) =>
+            s.source === a.sourceType &&
+            (s.kind === undefined || s.kind === a.kind) &&
+            (s.sourceId === undefined || s.sourceId === a.source),
+        ),
+      selectors: stateSelectors,
+    },
   };
 }
 

@@ -11,7 +11,7 @@ import type { Rule } from './load';
 /** A rule's outcome before its sentence is written: `reason` always comes from `cause`, in reasons.ts. */
 export interface Judgement {
   rule: string;
-  status: 'fresh' | 'due-soon' | 'stale' | 'missing';
+  status: 'fresh' | 'due-soon' | 'not-exercised' | 'not-configured' | 'unverified' | 'stale' | 'missing' | 'exception';
   cause: EvidenceCause;
   /** As RuleResult.dueAt: when the evidence goes (went) stale. */
   dueAt?: string;
@@ -26,44 +26,73 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * window. Rules with the same `changes`, key and window (every MLflow rule asks about the same production
  * versions) share one scan of the change buckets.
  */
+export interface ChangeSet {
+  /** Change key → its earliest artifact in the window. */
+  changes: Map<string, IndexedArtifact>;
+  /** Whether anything at all was collected where the changes come from (in or before the window). */
+  anyCollected: boolean;
+}
+
 export class ChangeSets {
-  private readonly sets = new Map<string, Map<string, IndexedArtifact>>();
+  private readonly sets = new Map<string, ChangeSet>();
 
   constructor(
     private readonly buckets: ArtifactBuckets,
     private readonly now: number,
   ) {}
 
-  of(f: Extract<Rule['freshness'], { type: 'perChange' }>): Map<string, IndexedArtifact> {
-    const id = `${f.changesKey}\u0000${f.key}\u0000${f.windowMs}`;
-    let firstSeen = this.sets.get(id);
-    if (firstSeen) return firstSeen;
-    firstSeen = new Map();
-    for (const a of this.buckets.candidates(f.changeScopes)) {
+  of(f: Extract<Rule['freshness'], { type: 'perChange' }>): ChangeSet {
+    const id = `${f.changesKey}\u0000${f.key.join('\u0000')}\u0000${f.windowMs}`;
+    const known = this.sets.get(id);
+    if (known) return known;
+    const firstSeen = new Map<string, IndexedArtifact>();
+    const candidates = this.buckets.candidates(f.changeScopes);
+    for (const a of candidates) {
       if (this.now - a.observedAt > f.windowMs) break; // newest first: everything after is older still
       if (a.observedAt > this.now || a.collectedAt > this.now || !f.changes(a)) continue;
       const k = keyValue(a, f.key);
       if (k !== undefined) firstSeen.set(k, a); // newest-first order: the last write keeps the earliest record
     }
-    this.sets.set(id, firstSeen);
-    return firstSeen;
+    const set = { changes: firstSeen, anyCollected: candidates.some((a) => a.collectedAt <= this.now) };
+    this.sets.set(id, set);
+    return set;
   }
 }
 
-/** The value of a per-change key attribute as a string (numbers too), or undefined. */
-function keyValue(a: IndexedArtifact, key: string): string | undefined {
-  const v = a.attributes[key];
-  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+/** The values of a per-change key's attributes as one string (numbers too), or undefined if one lacks. */
+function keyValue(a: IndexedArtifact, key: readonly string[]): string | undefined {
+  let out: string | undefined;
+  for (const k of key) {
+    const v = a.attributes[k];
+    if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+    out = out === undefined ? String(v) : `${out}#${String(v)}`;
+  }
+  return out;
 }
 
+/** When a change started: its `from` attribute (created, opened) if it has one, else when it was first observed. */
+function startOf(a: IndexedArtifact, from: string | undefined): number {
+  if (from === undefined) return a.observedAt;
+  const v = a.attributes[from];
+  const t = typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : Number.NaN;
+  return Number.isFinite(t) ? Math.min(t, a.observedAt) : a.observedAt;
+}
+
+/**
+ * `configured`: some source of the changes' type ran, or changes were ever collected. Without either the
+ * rule is `not-configured` (never "nothing needs a record"); with no change in the window it is
+ * `not-exercised`: nothing was owed, and nothing shows the control operating.
+ */
 export function perChangeResult(
   rule: Rule,
   matched: IndexedArtifact[],
-  firstSeen: ReadonlyMap<string, IndexedArtifact>,
+  set: ChangeSet,
+  configured: boolean,
   now: number,
 ): Judgement {
   if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
-  const { key, windowMs, graceMs, text } = rule.freshness;
+  const { key, windowMs, graceMs, text, from, changeSources } = rule.freshness;
+  const firstSeen = set.changes;
   // The newest record of each change; only changes in the window need one, and once all have it, older
   // records cannot change the answer.
   const recordsByKey = new Map<string, IndexedArtifact>();
@@ -72,17 +101,36 @@ export function perChangeResult(
     if (k !== undefined && firstSeen.has(k) && !recordsByKey.has(k)) recordsByKey.set(k, matched[i]!);
   }
   const newest = matched[0] ? { id: matched[0].id, observedAt: iso(matched[0].observedAt) } : undefined;
+  if (firstSeen.size === 0 && !configured && !set.anyCollected) {
+    return {
+      rule: rule.id,
+      status: 'not-configured',
+      cause: {
+        kind: 'not-configured',
+        rule: rule.id,
+        ...(rule.description ? { description: rule.description } : {}),
+        sourceTypes: changeSources,
+      },
+      ...(newest ? { newest } : {}),
+      evidence: [],
+    };
+  }
   if (firstSeen.size === 0) {
     return {
       rule: rule.id,
-      status: 'fresh',
+      status: 'not-exercised',
       cause: { kind: 'no-changes', windowMs, requirement: text },
       ...(newest ? { newest } : {}),
       evidence: [],
     };
   }
   const keys = [...firstSeen.keys()].sort();
-  const lacking = keys.filter((k) => !recordsByKey.has(k));
+  const started = (k: string) => startOf(firstSeen.get(k)!, from);
+  // With a start time, a record that came after the grace is late: an incident opened years ago and
+  // closed today was not handled in time.
+  const late = (k: string) =>
+    from !== undefined && recordsByKey.has(k) && recordsByKey.get(k)!.observedAt > started(k) + graceMs;
+  const lacking = keys.filter((k) => !recordsByKey.has(k) || late(k));
   const evidence = keys.map((k) => recordsByKey.get(k)?.id).filter((x): x is string => x !== undefined);
   if (lacking.length === 0) {
     return {
@@ -93,13 +141,13 @@ export function perChangeResult(
       evidence,
     };
   }
-  const isInGrace = (k: string) => now - firstSeen.get(k)!.observedAt <= graceMs;
+  const isInGrace = (k: string) => !late(k) && now - started(k) <= graceMs;
   const inGrace = lacking.filter(isInGrace);
   const overdue = lacking.filter((k) => !isInGrace(k));
   if (overdue.length === 0) {
     // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
     let due = Number.POSITIVE_INFINITY;
-    for (const k of inGrace) due = Math.min(due, firstSeen.get(k)!.observedAt + graceMs);
+    for (const k of inGrace) due = Math.min(due, started(k) + graceMs);
     return {
       rule: rule.id,
       status: 'due-soon',
@@ -112,7 +160,7 @@ export function perChangeResult(
   const status = evidence.length === 0 && matched.length === 0 ? 'missing' : 'stale';
   // Stale since the first overdue change's grace ran out; a missing rule has no date.
   let staleSince = Number.POSITIVE_INFINITY;
-  for (const k of overdue) staleSince = Math.min(staleSince, firstSeen.get(k)!.observedAt + graceMs);
+  for (const k of overdue) staleSince = Math.min(staleSince, started(k) + graceMs);
   return {
     rule: rule.id,
     status,

@@ -67,6 +67,12 @@ function scopeMismatchText(c: ScopeMismatch): string {
   return `newest ${c.scope} record ${c.record.id} (observed ${day(c.record.observedAt)}): ${why}`;
 }
 
+/** "github branch-protection acme/app main (source gh) as of 2026-03-01 (gh:x): protected is false". */
+function subjectMismatchText(c: ScopeMismatch): string {
+  const why = c.mismatches.length > 0 ? c.mismatches.map(mismatchText).join(', ') : 'no test failed';
+  return `${c.scope} as of ${day(c.record.observedAt)} (${c.record.id}): ${why}`;
+}
+
 /** "3 sources failed: a, b, c" and "and 2 more"; the cause lists every one. */
 function failedSourcesText(cause: CollectionFailedCause): string {
   const all = cause.sources;
@@ -96,6 +102,8 @@ export function ruleReason(cause: RuleCause): string {
       return `nothing collected for rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''} from ${cause.scopes.join(' or ')}`;
     case 'no-match':
       return `collected, but no record matches rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}: ${cause.checked.map(scopeMismatchText).join('; ')}`;
+    case 'state-exception':
+      return `exception: the current state breaks rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}: ${cause.subjects.map(subjectMismatchText).join('; ')}`;
     case 'too-few':
       return `${cause.found} of ${cause.required} required records exist`;
     case 'fresh':
@@ -104,8 +112,14 @@ export function ruleReason(cause: RuleCause): string {
       return `${recordText(cause.deciding)} is past its max age of ${cause.maxAge.text} (observed ${day(cause.deciding.observedAt)}); grace ends ${day(cause.graceEndsAt)}`;
     case 'too-old':
       return `${recordText(cause.deciding)} is ${formatDuration(cause.ageMs)} old (observed ${day(cause.deciding.observedAt)}); max age ${cause.maxAge.text}`;
+    case 'undated':
+      return `unverified: newest document ${cause.record.id} has no effective, approval or review date (file time ${day(cause.record.observedAt)} is not counted; max age ${cause.maxAge.text})`;
+    case 'design-only':
+      return `design only: no operating record; "${cause.designRule}" is current (${cause.design.id}, dated ${day(cause.design.observedAt)}), but "${cause.operatingRule}": ${ruleReason(cause.operating)}`;
+    case 'not-configured':
+      return `not configured: no ${cause.sourceTypes.join(' or ')} source feeds rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}`;
     case 'no-changes':
-      return `no changes in the last ${formatDuration(cause.windowMs)}; nothing needs a record (${cause.requirement})`;
+      return `not exercised: no changes in the last ${formatDuration(cause.windowMs)} (${cause.requirement})`;
     case 'changes-recorded':
       return `all ${cause.changes} changes in the last ${formatDuration(cause.windowMs)} have a record (${cause.requirement})`;
     case 'changes-in-grace':

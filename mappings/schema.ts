@@ -67,8 +67,14 @@ const maxAgeFreshness = z.strictObject({ maxAge: duration, grace: duration.optio
 const perChangeFreshness = z.strictObject({
   perChange: z.strictObject({
     changes: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
-    key: z.string().min(1),
+    /** The attribute (or attributes, joined) present on both the change and its record. */
+    key: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     window: duration.default('365d'),
+    /**
+     * The change's own start time attribute (`created`, `openedAt`): grace counts from it, and a record
+     * that came after the grace is late. Without it, from the first time the change was observed.
+     */
+    from: z.string().min(1).optional(),
   }),
   grace: duration.optional(),
 });

@@ -19,9 +19,20 @@ export interface DefaultMappings {
   readonly when: 'configured' | 'always';
 }
 
+/**
+ * Kinds that are configuration snapshots (branch protection, CODEOWNERS, a SIEM continuity summary): each
+ * describes the state of one subject *now*, so only the newest snapshot of each subject may decide a rule,
+ * and a newest snapshot that fails the rule is an `exception` at once, whatever older snapshots said.
+ * Kind → the attributes that name its subject besides the source (`[repository, branch]`; `[]`: the
+ * source itself is the subject). Kinds not listed are events or records: every matching one counts.
+ */
+export type StateKinds = Readonly<Record<string, readonly string[]>>;
+
 /** One source type as mapping files see it. */
 export interface SourceVocabulary {
   readonly kinds: readonly string[];
+  /** Which of `kinds` are configuration snapshots, and their subject attributes (absent: none are). */
+  readonly stateKinds?: StateKinds;
   readonly defaultMappings: DefaultMappings;
 }
 

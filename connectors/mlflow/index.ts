@@ -8,6 +8,8 @@ export const mlflowConnector = defineConnector({
   type: 'mlflow',
   configSchema: mlflowSourceSchema,
   kinds: mlflowKinds,
+  // A registered model's tags (owner, intended use) are its current registry state.
+  stateKinds: { 'registered-model': ['model'] },
   create: (source, { resolveSecret }) => createMlflowConnector(source, resolveSecret),
   defaultMappings: { files: ['40-mlflow.yaml'], when: 'configured' },
 });

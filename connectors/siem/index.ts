@@ -11,6 +11,8 @@ export const siemConnector = defineConnector({
   type: 'siem',
   configSchema: siemSourceSchema,
   kinds: siemKinds,
+  // The summaries describe the source's retained logs as of its last run: one subject per source.
+  stateKinds: { 'event-counts': [], 'log-continuity': [], retention: [], 'incident-list': [] },
   create: createSiem,
   defaultMappings: { files: ['30-siem.yaml'], when: 'configured' },
 });

@@ -15,8 +15,13 @@ export const controlPage = (id: string) => `report/controls/${id}.html`;
 const colors: Record<ControlStatus, string> = {
   fresh: '#2e7d32',
   'due-soon': '#e0a100',
+  'not-exercised': '#81c784',
+  'not-configured': '#bdbdbd',
+  'design-only': '#ef6c00',
+  unverified: '#ff8f00',
   stale: '#c62828',
   missing: '#6d6d6d',
+  exception: '#8b0000',
   'collection-failed': '#7b1fa2',
   'not-applicable': '#90a4ae',
 };

@@ -31,6 +31,7 @@ import { mappingVocabulary } from '../../connectors';
 
 const log = createLogger({ level: 'silent' });
 const defaultMappings = path.join(__dirname, '..', '..', 'mappings', 'default', '40-mlflow.yaml');
+const documentsPack = path.join(__dirname, '..', '..', 'mappings', 'default', '10-documents.yaml');
 const metrics = { validation: ['accuracy', 'f1'], fairness: ['demographic_parity_difference'] };
 
 let server: MlflowServer; // set by the real-server block only; the stand-in tests never need it
@@ -389,13 +390,16 @@ describe('MLflow connector against a real MLflow server', () => {
       'A.5.4',
       'A.6.2.4',
       'A.6.2.5',
-      'A.6.2.7',
       'A.7.5',
     ]);
+    // Model cards are an alternative to the documents pack's rule, not a second requirement (issue #16).
+    expect(raw.extend.map((e) => e.rule)).toEqual(['model-cards']);
+    for (const e of raw.extend)
+      for (const sel of [e.select].flat()) expect(mlflowKinds as readonly string[]).toContain(sel.kind);
 
     // Acceptance: the seeded registry flags exactly the controls with a gap, naming the model version.
     expect(mappingVocabulary()['mlflow']?.kinds).toEqual(mlflowKinds);
-    const mappings = await loadMappings([defaultMappings], mappingVocabulary());
+    const mappings = await loadMappings([documentsPack, defaultMappings], mappingVocabulary());
     const now = Date.now();
     const results = evaluate({
       artifacts: indexed([c], now),
@@ -404,7 +408,12 @@ describe('MLflow connector against a real MLflow server', () => {
       notApplicable: [],
       now: new Date(now),
     });
-    const covered = results.filter((r) => r.rules.length > 0);
+    // The controls some rule (or alternative) reads MLflow for; the documents pack's other controls have no
+    // evidence here and are not what this test is about.
+    const readsMlflow = new Set(
+      mappings.rules.filter((r) => r.sourceTypes.includes('mlflow')).flatMap((r) => r.controls),
+    );
+    const covered = results.filter((r) => readsMlflow.has(r.control.id));
     expect(covered.map((r) => r.control.id).sort()).toEqual([
       'A.3.2',
       'A.4.2',
@@ -413,18 +422,27 @@ describe('MLflow connector against a real MLflow server', () => {
       'A.6.2.5',
       'A.6.2.7',
       'A.7.5',
+      'A.8.2',
     ]);
-    const flagged = Object.fromEntries(covered.filter((r) => r.status !== 'fresh').map((r) => [r.control.id, r]));
+    // Judge the rules that read MLflow (the documents pack's own rules have no folder evidence here).
+    const mlflowRules = new Set(mappings.rules.filter((r) => r.sourceTypes.includes('mlflow')).map((r) => r.id));
+    const ruleOf = (id: string) =>
+      covered.find((r) => r.control.id === id)!.rules.find((x) => mlflowRules.has(x.rule))!;
+    const flagged = Object.fromEntries(
+      [...readsMlflow].map((id) => [id, ruleOf(id)] as const).filter(([, r]) => r.status !== 'fresh'),
+    );
     // A.7.5 as well: MLflow's 8-character dataset digests are truncated sample hashes, not the content hashes
     // its rule (allDatasetsHashed) asks for (issue #15; the default pack may select allDatasetsDigested).
-    expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.6.2.7', 'A.7.5']);
+    // A.6.2.7 is not flagged: MLflow's model cards are an alternative for the documents pack's model-cards
+    // rule (issue #16), and cards exist.
+    expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.7.5']);
+    expect(ruleOf('A.6.2.7')).toMatchObject({ rule: 'model-cards', status: 'fresh' });
     expect(flagged['A.7.5']!.reason).toBe(
       '4 of 4 change(s) have no record: churn-predictor/2, credit-scoring/2, credit-scoring/3, fraud-detector/2',
     );
-    expect(flagged['A.6.2.7']!.reason).toBe('1 of 4 change(s) have no record: credit-scoring/3');
     expect(flagged['A.6.2.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
     expect(flagged['A.5.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
-    for (const id of ['A.5.4', 'A.6.2.4', 'A.6.2.7']) expect(flagged[id]!.status).toBe('stale');
+    for (const id of ['A.5.4', 'A.6.2.4']) expect(flagged[id]!.status).toBe('stale');
     expect(flagged['A.7.5']!.status).toBe('missing'); // no lineage record is hashed at all
   });
 

@@ -3,10 +3,35 @@ import type { ControlStatus } from '../../mappings/evaluate';
 
 /** Causes for hand-made ControlResults: plausible for the status, nothing the tests depend on. */
 const ruleCauses: Record<Exclude<ControlStatus, 'not-applicable' | 'collection-failed'>, EvidenceCause> = {
-  fresh: { kind: 'no-changes', windowMs: 30 * 86_400_000, requirement: 'a record per change' },
+  fresh: { kind: 'changes-recorded', changes: 1, windowMs: 30 * 86_400_000, requirement: 'a record per change' },
   'due-soon': { kind: 'changes-in-grace', inGrace: ['v1'] },
   stale: { kind: 'changes-overdue', changes: 1, overdue: ['v1'], inGrace: [] },
   missing: { kind: 'nothing-collected', rule: 'fixture-rule', scopes: ['fixture'] },
+  'not-exercised': { kind: 'no-changes', windowMs: 30 * 86_400_000, requirement: 'a record per change' },
+  'not-configured': { kind: 'not-configured', rule: 'fixture-rule', sourceTypes: ['fixture'] },
+  'design-only': {
+    kind: 'design-only',
+    designRule: 'fixture-design',
+    design: { id: 'fixture:doc', observedAt: '2026-01-01T00:00:00.000Z' },
+    operatingRule: 'fixture-rule',
+    operating: { kind: 'nothing-collected', rule: 'fixture-rule', scopes: ['fixture'] },
+  },
+  unverified: {
+    kind: 'undated',
+    record: { id: 'fixture:doc', observedAt: '2026-01-01T00:00:00.000Z' },
+    maxAge: { ms: 365 * 86_400_000, text: '365d' },
+  },
+  exception: {
+    kind: 'state-exception',
+    rule: 'fixture-rule',
+    subjects: [
+      {
+        scope: 'fixture state',
+        record: { id: 'fixture:x', observedAt: '2026-01-01T00:00:00.000Z' },
+        mismatches: [{ path: 'protected', actual: 'false', op: 'eq', expected: true }],
+      },
+    ],
+  },
 };
 
 /** The cause of a collection failure of `source`, as the evaluator describes one. */

@@ -252,11 +252,11 @@ describe('evaluator: per change', () => {
     expect(r.dueAt).toBe(new Date(t0 + 4 * DAY).toISOString());
   });
 
-  it('changes outside the window need nothing', async () => {
+  it('changes outside the window need nothing: not exercised (neither fresh nor stale)', async () => {
     const m = await mappingsFrom(perChange);
     const r = statusOf(m, [release('0.9', t0 - 400 * DAY)], t0, [], 'A.6.2.7');
-    expect(r.status).toBe('fresh');
-    expect(r.reason).toContain('no changes in the last 365d');
+    expect(r.status).toBe('not-exercised');
+    expect(r.reason).toContain('not exercised: no changes in the last 365d');
   });
 });
 

@@ -1045,19 +1045,26 @@ describe('GitHub connector', () => {
       id: s.artifact.meta.externalId,
     }));
     const matched = (ruleId: string) => {
-      const rule = file.rules.find((r) => r.id === ruleId)!;
-      const test = compileSelectors(selectorsOf(rule));
+      const rule = file.rules.find((r) => r.id === ruleId);
+      // Documents in repositories extend the folder rules as alternatives (issue 16).
+      const selectors = rule
+        ? selectorsOf(rule)
+        : file.extend
+            .filter((e) => e.rule === ruleId)
+            .flatMap((e) => (Array.isArray(e.select) ? e.select : [e.select]));
+      const test = compileSelectors(selectors);
       return artifacts.filter(test).map((a) => a.id);
     };
     for (const rule of file.rules) expect(matched(rule.id), rule.id).not.toEqual([]);
+    for (const ext of file.extend) expect(matched(ext.rule), ext.rule).not.toEqual([]);
     // The rules tell good from bad evidence, not just kinds apart.
     expect(matched('github-no-unreviewed-merges')).toEqual(['acme/clean/pull-request-summary']);
     expect(matched('github-dependency-alerts')).toEqual(['acme/clean/dependabot-alerts']);
     expect(matched('github-reviewed-merges')).toEqual(expect.arrayContaining(['acme/model-service/pull/1']));
     expect(matched('github-reviewed-merges')).not.toContain('acme/model-service/pull/2');
-    expect(matched('github-model-cards')).toEqual(['acme/model-service/file/model-cards/fraud.md']);
-    expect(matched('github-design-records')).toEqual(['acme/model-service/file/docs/adr/0001-use-onnx.md']);
-    expect(matched('github-ai-policy')).toEqual(['acme/model-service/file/docs/policies/ai-policy.md']);
+    expect(matched('model-cards')).toEqual(['acme/model-service/file/model-cards/fraud.md']);
+    expect(matched('design-records')).toEqual(['acme/model-service/file/docs/adr/0001-use-onnx.md']);
+    expect(matched('ai-policy-document')).toEqual(['acme/model-service/file/docs/policies/ai-policy.md']);
     expect(matched('github-protected-deployments')).toEqual([
       'acme/clean/environment/production',
       'acme/model-service/environment/production',

@@ -100,7 +100,48 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
   'no-changes': [
     [
       { kind: 'no-changes', windowMs: 30 * DAY, requirement: 'a model card per version' },
-      'no changes in the last 30d; nothing needs a record (a model card per version)',
+      'not exercised: no changes in the last 30d (a model card per version)',
+    ],
+  ],
+  'state-exception': [
+    [
+      {
+        kind: 'state-exception',
+        rule: 'github-branch-protection',
+        description: 'Default branch protected',
+        subjects: [
+          {
+            scope: 'github branch-protection acme/app main (source gh)',
+            record: { id: 'gh:acme/app/branch-protection', observedAt: '2026-03-01T10:00:00.000Z' },
+            mismatches: [{ path: 'protected', actual: 'false', op: 'eq', expected: true }],
+          },
+        ],
+      },
+      'exception: the current state breaks rule "github-branch-protection" (Default branch protected): github branch-protection acme/app main (source gh) as of 2026-03-01 (gh:acme/app/branch-protection): protected is false',
+    ],
+  ],
+  undated: [
+    [
+      { kind: 'undated', record: { id: 'docs:policy.md', observedAt: '2026-02-01T00:00:00.000Z' }, maxAge },
+      'unverified: newest document docs:policy.md has no effective, approval or review date (file time 2026-02-01 is not counted; max age 365d)',
+    ],
+  ],
+  'design-only': [
+    [
+      {
+        kind: 'design-only',
+        designRule: 'logging-decision',
+        design: { id: 'docs:logging-standard.md', observedAt: '2026-01-05T00:00:00.000Z' },
+        operatingRule: 'log-review-records',
+        operating: { kind: 'nothing-collected', rule: 'log-review-records', scopes: ['manual record'] },
+      },
+      'design only: no operating record; "logging-decision" is current (docs:logging-standard.md, dated 2026-01-05), but "log-review-records": nothing collected for rule "log-review-records" from manual record',
+    ],
+  ],
+  'not-configured': [
+    [
+      { kind: 'not-configured', rule: 'jira-incident-handling', sourceTypes: ['jira'] },
+      'not configured: no jira source feeds rule "jira-incident-handling"',
     ],
   ],
   'changes-recorded': [
