@@ -819,7 +819,7 @@ describe('odd S3 object keys', () => {
     expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 1, blobsChecked: accepted.length });
     // Nothing was written under a name derived from a key: only the store's own layout exists.
     const layout =
-      /^(store\.json|blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|manifests\/\d{12}\.json|signatures\/[0-9a-f]{64}\.sig|keys\/[0-9a-f]{16}\.(json|pem)|bundles\/keys\.json|state\/bucket\.json)$/;
+      /^(store\.json|blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|manifests\/\d{12}\.json|signatures\/[0-9a-f]{64}\.sig|keys\/[0-9a-f]{16}\.(json|pem)|bundles\/keys\.json|state\/bucket\.json|checkpoints\/\d{12}\.(txt|sig))$/;
     expect((await filesUnder(storeRoot)).filter((f) => !layout.test(f))).toEqual([]);
     expect(await filesUnder(dir).then((all) => all.filter((f) => !f.startsWith('store/')))).toEqual([]);
   });
