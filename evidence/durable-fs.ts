@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreFullError } from '../core/errors';
 
@@ -78,4 +78,14 @@ export function asStoreError(err: unknown, where: string): unknown {
     );
   }
   return err;
+}
+
+/** A file's bytes, or undefined when it does not exist (any other error is thrown). */
+export async function readOptional(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }

@@ -7,7 +7,7 @@ import type { JsonValue } from '../core/json';
 import * as chain from './chain';
 import { seqName, seqPattern, type ChainOps } from './chain';
 import { canonicalJson } from '../core/digest';
-import { asStoreError, publishExclusive, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
+import { asStoreError, publishExclusive, readOptional, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
 import type { SigningKey } from './signing';
 import type { AlertStateStore } from './alert-state';
@@ -436,15 +436,6 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     } catch (err) {
       throw asStoreError(err, this.root);
     }
-  }
-}
-
-async function readOptional(file: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }
 

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../core/digest';
 import { FilesystemStore } from '../fs-store';
@@ -8,6 +7,7 @@ import type { EvidenceStore, KeyRecord } from '../store';
 import { fingerprintOf } from '../trust/fingerprint';
 import type { AnchorProblem } from '../anchor-problems';
 import { markerFile, markerSignatureFile, signedMarkerSchema, type SignedMarker } from './marker';
+import { readOptional } from '../durable-fs';
 
 /** What a verified export.json says, for the checkpoint checks. */
 export type PackFacts = SignedMarker;
@@ -133,14 +133,5 @@ async function checkUnreferencedBlobs(
       code: 'unreferenced-blob',
       message: `blobs/sha256/${blob.slice(0, 2)}/${blob} is in the pack but no manifest references it (added after export?)`,
     });
-  }
-}
-
-async function readOptional(file: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }

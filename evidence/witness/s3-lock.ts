@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
   ListObjectVersionsCommand,
+  type ObjectVersion,
   PutObjectCommand,
   S3ServiceException,
   type S3Client,
@@ -105,27 +106,32 @@ export class S3LockWitness {
   /** Every version of every object under the store's folder: key → versions, oldest first. */
   private async versions(storeId: string): Promise<Map<string, string[]>> {
     const out = new Map<string, { id: string; at: number }[]>();
+    for await (const v of this.listVersions(this.dir(storeId))) {
+      if (!v.Key || !v.VersionId) continue;
+      const list = out.get(v.Key) ?? [];
+      list.push({ id: v.VersionId, at: v.LastModified?.getTime() ?? 0 });
+      out.set(v.Key, list);
+    }
+    return new Map([...out].map(([k, list]) => [k, list.sort((a, b) => a.at - b.at).map((v) => v.id)]));
+  }
+
+  /** Every object version under a prefix, page after page. */
+  private async *listVersions(prefix: string): AsyncGenerator<ObjectVersion> {
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     do {
       const res = await this.opts.client.send(
         new ListObjectVersionsCommand({
           Bucket: this.opts.bucket,
-          Prefix: this.dir(storeId),
+          Prefix: prefix,
           ...(keyMarker ? { KeyMarker: keyMarker } : {}),
           ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
         }),
       );
-      for (const v of res.Versions ?? []) {
-        if (!v.Key || !v.VersionId) continue;
-        const list = out.get(v.Key) ?? [];
-        list.push({ id: v.VersionId, at: v.LastModified?.getTime() ?? 0 });
-        out.set(v.Key, list);
-      }
+      yield* res.Versions ?? [];
       keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
       versionMarker = res.IsTruncated ? res.NextVersionIdMarker : undefined;
     } while (keyMarker);
-    return new Map([...out].map(([k, list]) => [k, list.sort((a, b) => a.at - b.at).map((v) => v.id)]));
   }
 
   /** Sequences witnessed for this store (those with a .txt). */
@@ -165,24 +171,10 @@ export class S3LockWitness {
   /** Store ids with witnessed checkpoints under the prefix (to recognise a store whose chain was emptied). */
   async storeIds(): Promise<string[]> {
     const ids = new Set<string>();
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    do {
-      const res = await this.opts.client.send(
-        new ListObjectVersionsCommand({
-          Bucket: this.opts.bucket,
-          Prefix: `${this.prefix}checkpoints/`,
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
-        }),
-      );
-      for (const v of res.Versions ?? []) {
-        const m = /checkpoints\/([0-9a-f]{64})\//.exec(v.Key ?? '');
-        if (m) ids.add(m[1]!);
-      }
-      keyMarker = res.IsTruncated ? res.NextKeyMarker : undefined;
-      versionMarker = res.IsTruncated ? res.NextVersionIdMarker : undefined;
-    } while (keyMarker);
+    for await (const v of this.listVersions(`${this.prefix}checkpoints/`)) {
+      const m = /checkpoints\/([0-9a-f]{64})\//.exec(v.Key ?? '');
+      if (m) ids.add(m[1]!);
+    }
     return [...ids].sort();
   }
 }
