@@ -8,6 +8,7 @@ import { sourceIdSchema } from '../connectors/source-id';
 import { alertsConfigSchema } from '../alerts/config';
 import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from '../core/secrets';
+import { bucketNameSchema, s3EndpointShape, s3StaticKeysSchema } from '../core/s3-settings';
 import { witnessConfigSchema } from '../evidence/witness/config';
 
 /**
@@ -69,14 +70,10 @@ const fsStoreSchema = z.strictObject({ path: z.string().min(1) });
 
 const s3StoreSchema = z.strictObject({
   s3: z.strictObject({
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+    bucket: bucketNameSchema,
     prefix: z.string().default(''),
-    region: z.string().default('us-east-1'),
-    /** S3-compatible services (MinIO): their URL, usually with forcePathStyle. */
-    endpoint: z.url().optional(),
-    forcePathStyle: z.boolean().default(false),
-    /** Static keys; without them the standard AWS credential chain is used (env, profile, role). */
-    credentials: z.strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema }).optional(),
+    ...s3EndpointShape,
+    credentials: s3StaticKeysSchema.optional(),
     /** Retention for every evidence object; the bucket must have Object Lock enabled. */
     objectLock: z
       .strictObject({

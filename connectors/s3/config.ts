@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../../core/secrets';
+import { bucketNameSchema, s3EndpointShape, s3StaticKeysSchema } from '../../core/s3-settings';
 import { sourceIdSchema } from '../source-id';
 import { s3Kinds } from './kinds';
 
 const scopeSchema = z.strictObject({
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+  bucket: bucketNameSchema,
   prefix: z.string().default(''),
   kind: z.enum(s3Kinds).default('object'),
   /** Globs on the key below the prefix; default every object. */
@@ -24,18 +25,9 @@ const scopeSchema = z.strictObject({
 
 /** How to reach S3: shared by the S3 connector and other connectors that read from a bucket (SIEM exports). */
 export const s3ConnectionShape = {
-  region: z.string().default('us-east-1'),
-  /** S3-compatible services (MinIO): their URL, usually with forcePathStyle. */
-  endpoint: z.url().optional(),
-  forcePathStyle: z.boolean().default(false),
-  /** Static keys; without them the standard AWS credential chain is used (env, profile, SSO, role, IMDS). */
-  credentials: z
-    .strictObject({
-      accessKeyId: secretRefSchema,
-      secretAccessKey: secretRefSchema,
-      sessionToken: secretRefSchema.optional(),
-    })
-    .optional(),
+  ...s3EndpointShape,
+  /** Static keys, with a session token for temporary credentials. */
+  credentials: s3StaticKeysSchema.extend({ sessionToken: secretRefSchema.optional() }).optional(),
 };
 export type S3Connection = z.infer<z.ZodObject<typeof s3ConnectionShape>>;
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { resolveSecret, secretRefSchema } from '../../core/secrets';
+import { resolveSecret } from '../../core/secrets';
+import { bucketNameSchema, s3EndpointShape, s3StaticKeysSchema } from '../../core/s3-settings';
 import { S3LockWitness } from './s3-lock';
 
 /**
@@ -20,13 +21,11 @@ export const witnessConfigSchema = z.strictObject({
   /** An S3 bucket with Object Lock (compliance mode) that gets a write-once copy of every checkpoint. */
   s3: z
     .strictObject({
-      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name'),
+      bucket: bucketNameSchema,
       prefix: z.string().default(''),
-      region: z.string().default('us-east-1'),
-      endpoint: z.url().optional(),
-      forcePathStyle: z.boolean().default(false),
-      /** Static keys; without them the standard AWS credential chain is used. Use other keys than the store's. */
-      credentials: z.strictObject({ accessKeyId: secretRefSchema, secretAccessKey: secretRefSchema }).optional(),
+      ...s3EndpointShape,
+      /** Use other keys than the store's: whoever holds the store's keys should not also hold the witness's. */
+      credentials: s3StaticKeysSchema.optional(),
       /** Compliance-mode retention of each witnessed checkpoint, in days. */
       retainDays: z.number().int().positive(),
     })
