@@ -161,6 +161,6 @@ export function renderIntegrityRun(state: IntegrityState | undefined): string[] 
       ];
   const warnings = Object.entries(r.warnings);
   if (warnings.length > 0) lines.push(`  warnings: ${warnings.map(([c, n]) => `${c} x${n}`).join(', ')}`);
-  if (state.lastFullAt) lines.push(`  last clean full verification: ${state.lastFullAt}`);
+  lines.push(`  last clean full verification: ${state.lastFullAt ?? 'never'}`);
   return lines;
 }
