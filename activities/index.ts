@@ -20,6 +20,9 @@ import type { SlackNotifier } from '../alerts/slack-notifier';
 import type { AlertStateStore } from '../evidence/alert-state';
 import { buildWitnesses, type Witnesses } from '../evidence/witness/config';
 import { witnessPending } from '../evidence/witness/run';
+import { witnessChecks } from '../evidence/witness/config';
+import { verifyIntegrity as checkIntegrity } from '../evidence/integrity';
+import { integrityAlert } from '../alerts/integrity';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
@@ -42,6 +45,19 @@ export interface AlertRunResult {
   posted: number;
   skipped: number;
   counts: Record<string, number>;
+}
+
+/** What an integrity run found: counts and classes only, never evidence bytes (it travels through Temporal). */
+export interface IntegritySummary {
+  mode: 'incremental' | 'full';
+  ok: boolean;
+  fromSequence: number;
+  toSequence: number;
+  bundlesChecked: number;
+  blobsChecked: number;
+  problems: Record<string, number>;
+  /** A Slack alert was posted for this run. */
+  alerted: boolean;
 }
 
 export interface SourcePlan {
@@ -138,6 +154,52 @@ export function createActivities(deps: ActivityDeps) {
         return { ...sent, counts };
       } catch (err) {
         deps.log.error({ err: describe(err) }, 'alerting failed');
+        throw toFailure(err);
+      } finally {
+        stop();
+      }
+    },
+
+    /**
+     * The integrity monitor (evidence/integrity.ts): verifies the bundles sealed since the last verified one
+     * (`full`: every blob again), records the result in the store and alerts in Slack when it failed.
+     */
+    async verifyIntegrity(req: { full: boolean }): Promise<IntegritySummary> {
+      const stop = keepAlive();
+      const log = deps.log.child({ activity: 'verifyIntegrity', full: req.full });
+      try {
+        const witnesses = deps.config.witness
+          ? await witnessChecks(deps.config.witness, deps.config.baseDir)
+          : undefined;
+        const run = await checkIntegrity(deps.store, {
+          full: req.full,
+          now: clock(),
+          trust: deps.config.signing.trustedKeys ?? [],
+          ...(witnesses ? { witnesses } : {}),
+        });
+        const summary: IntegritySummary = {
+          mode: run.mode,
+          ok: run.ok,
+          fromSequence: run.fromSequence,
+          toSequence: run.toSequence,
+          bundlesChecked: run.bundlesChecked,
+          blobsChecked: run.blobsChecked,
+          problems: run.problems,
+          alerted: false,
+        };
+        if (run.ok) {
+          log.info({ ...summary }, 'integrity verified');
+          return summary;
+        }
+        log.error({ ...summary, examples: run.examples }, 'integrity verification FAILED');
+        if (deps.config.alerts && deps.notifier) {
+          const policy = alertPolicyFromConfig(deps.config.alerts);
+          await deps.notifier.post(integrityAlert(run, deps.store.location, policy));
+          summary.alerted = true;
+        }
+        return summary;
+      } catch (err) {
+        log.error({ err: describe(err) }, 'integrity verification could not run');
         throw toFailure(err);
       } finally {
         stop();

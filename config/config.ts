@@ -151,6 +151,23 @@ export const configSchema = z
      * and/or an S3 bucket with Object Lock in compliance mode (evidence/witness/, docs/bundle-format.md).
      */
     witness: witnessConfigSchema.optional(),
+    /**
+     * The integrity monitor (workflows/integrity.ts): a Temporal Schedule re-verifies the store incrementally
+     * `every` (from the last verified bundle) and re-hashes every blob `fullEvery`; failures go to Slack.
+     */
+    integrity: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        every: z
+          .string()
+          .regex(/^\d+(m|h|d)$/, 'expected an interval such as 12h or 1d')
+          .default('1d'),
+        fullEvery: z
+          .string()
+          .regex(/^\d+(m|h|d)$/, 'expected an interval such as 7d')
+          .default('7d'),
+      })
+      .prefault({}),
     /** Mapping files in order; later files override rules with the same id. `default` is the shipped pack. */
     mappings: z.array(z.string().min(1)).default(['default']),
     /** Statement of Applicability file (controls excluded, with justification). */
@@ -171,6 +188,13 @@ export const configSchema = z
       seen.set(s.id, i);
     });
     cfg.schedules.forEach((sch, i) => {
+      if (cfg.integrity.enabled && (sch.id === 'integrity' || sch.id === 'integrity-full')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'id'],
+          message: `"${sch.id}" is the integrity monitor's schedule (integrity: in the config); choose another id`,
+        });
+      }
       if ((sch.cron === undefined) === (sch.every === undefined)) {
         ctx.addIssue({ code: 'custom', path: ['schedules', i], message: 'set exactly one of "cron" or "every"' });
       }

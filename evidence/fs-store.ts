@@ -38,6 +38,7 @@ import type {
  *   checkpoints/<sequence>.txt, .sig  signed checkpoints of the chain head (evidence/checkpoint.ts)
  *   checkpoints/<sequence>.tsr      RFC 3161 time-stamp reply over that checkpoint (evidence/witness/tsa.ts)
  *   witness/state.json              what the last witnessing run left pending (for status; not evidence)
+ *   integrity/state.json            what the last integrity verification found (for monitor; not evidence)
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
@@ -284,6 +285,14 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
 
   writeWitnessState(bytes: Buffer): Promise<void> {
     return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'witness', 'state.json'), bytes));
+  }
+
+  readIntegrityState(): Promise<Buffer | undefined> {
+    return readOptional(path.join(this.root, 'integrity', 'state.json'));
+  }
+
+  writeIntegrityState(bytes: Buffer): Promise<void> {
+    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'integrity', 'state.json'), bytes));
   }
 
   /** The primitives the shared chain logic (evidence/chain.ts) runs on. */

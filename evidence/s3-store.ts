@@ -371,6 +371,14 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     await this.put('witness/state.json', bytes);
   }
 
+  readIntegrityState(): Promise<Buffer | undefined> {
+    return this.get('integrity/state.json');
+  }
+
+  async writeIntegrityState(bytes: Buffer): Promise<void> {
+    await this.put('integrity/state.json', bytes);
+  }
+
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
     readManifest: (seq) => this.readManifest(seq),

@@ -131,4 +131,7 @@ export interface EvidenceStore {
   /** What the last witnessing run left pending, for `status` (`witness/state.json`; not evidence). */
   readWitnessState(): Promise<Buffer | undefined>;
   writeWitnessState(bytes: Buffer): Promise<void>;
+  /** What the last integrity verification found (`integrity/state.json`; evidence/integrity.ts; not evidence). */
+  readIntegrityState(): Promise<Buffer | undefined>;
+  writeIntegrityState(bytes: Buffer): Promise<void>;
 }

@@ -9,7 +9,7 @@ import {
   type ScheduleOverlapPolicy,
 } from '@temporalio/client';
 import type { LoadedConfig, ScheduleConfig } from '../config/config';
-import { sweepWorkflow } from '../workflows';
+import { integrityWorkflow, integrityWorkflowId, sweepWorkflow } from '../workflows';
 
 /**
  * Temporal Schedules from the config. Ours are recognised by their memo (managedBy + task queue), so
@@ -69,6 +69,54 @@ function desired(
   };
 }
 
+/** The integrity monitor's schedule ids (`integrity`, `integrity-full`); reserved in `schedules:`. */
+export const integrityScheduleIds = ['integrity', 'integrity-full'] as const;
+
+/**
+ * The integrity monitor's schedules (workflows/integrity.ts), from `integrity:` in the config: incremental
+ * every `every`, full every `fullEvery`. Synced like the declared ones; none when `enabled: false`.
+ */
+function integrityDesired(
+  config: LoadedConfig,
+  full: boolean,
+): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof integrityWorkflow>> {
+  const every = full ? config.integrity.fullEvery : config.integrity.every;
+  const id = integrityScheduleIds[full ? 1 : 0];
+  const digest = createHash('sha256').update(JSON.stringify({ id, every, full })).digest('hex').slice(0, 16);
+  return {
+    scheduleId: scheduleIdFor(config, id),
+    spec: { intervals: [{ every: every as `${number}h` }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: integrityWorkflow,
+      taskQueue: config.temporal.taskQueue,
+      workflowId: integrityWorkflowId(config.temporal.taskQueue, full),
+      args: [{ full }],
+    },
+    policies: { overlap: 'SKIP', catchupWindow: '1d', pauseOnFailure: false },
+    memo: { managedBy, taskQueue: config.temporal.taskQueue, configId: id },
+    state: { paused: false, note: `managed by evidence-hub; integrity monitor; config digest ${digest}` },
+  };
+}
+
+/** Every schedule sync manages: the declared ones, then the integrity monitor's. */
+function allDesired(config: LoadedConfig): { id: string; paused: boolean; want: ScheduleOptions }[] {
+  const out: { id: string; paused: boolean; want: ScheduleOptions }[] = config.schedules.map((s) => ({
+    id: s.id,
+    paused: s.paused,
+    want: desired(config, s) as ScheduleOptions,
+  }));
+  if (config.integrity.enabled) {
+    for (const full of [false, true])
+      out.push({
+        id: integrityScheduleIds[full ? 1 : 0],
+        paused: false,
+        want: integrityDesired(config, full) as ScheduleOptions,
+      });
+  }
+  return out;
+}
+
 /** The note carries a digest of the declared schedule, so sync can tell "unchanged" without diffing specs. */
 function noteFor(s: ScheduleConfig): string {
   const digest = createHash('sha256').update(JSON.stringify(s)).digest('hex').slice(0, 16);
@@ -85,14 +133,14 @@ export interface SyncReport {
 /** Makes our schedules match the config exactly: create, update, delete. Idempotent. */
 export async function syncSchedules(client: Client, config: LoadedConfig): Promise<SyncReport> {
   const report: SyncReport = { created: [], updated: [], deleted: [], unchanged: [] };
-  const wanted = new Map(config.schedules.map((s) => [scheduleIdFor(config, s.id), s]));
+  const wanted = new Map(allDesired(config).map((s) => [scheduleIdFor(config, s.id), s]));
   const ours: string[] = [];
   for await (const summary of client.schedule.list()) {
     const memo = summary.memo as { managedBy?: string; taskQueue?: string } | undefined;
     if (memo?.managedBy === managedBy && memo.taskQueue === config.temporal.taskQueue) ours.push(summary.scheduleId);
   }
   for (const [scheduleId, s] of wanted) {
-    const want = desired(config, s);
+    const want = s.want;
     const handle = client.schedule.getHandle(scheduleId);
     let current;
     try {
@@ -133,14 +181,31 @@ export interface ScheduleRow {
 
 export async function listSchedules(client: Client, config: LoadedConfig): Promise<ScheduleRow[]> {
   const rows: ScheduleRow[] = [];
-  for (const s of config.schedules) {
+  const listed = [
+    ...config.schedules.map((s) => ({
+      id: s.id,
+      paused: s.paused,
+      spec: s.cron ? `cron "${s.cron}" ${s.timezone}` : `every ${s.every}`,
+    })),
+    ...(config.integrity.enabled
+      ? [
+          {
+            id: integrityScheduleIds[0],
+            paused: false,
+            spec: `every ${config.integrity.every} (integrity, incremental)`,
+          },
+          { id: integrityScheduleIds[1], paused: false, spec: `every ${config.integrity.fullEvery} (integrity, full)` },
+        ]
+      : []),
+  ];
+  for (const s of listed) {
     const scheduleId = scheduleIdFor(config, s.id);
     try {
       const d = await describeSchedule(client.schedule.getHandle(scheduleId));
       rows.push({
         id: s.id,
         scheduleId,
-        spec: s.cron ? `cron "${s.cron}" ${s.timezone}` : `every ${s.every}`,
+        spec: s.spec,
         paused: d.state.paused,
         nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
         recentRuns: d.info.recentActions

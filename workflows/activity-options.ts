@@ -38,3 +38,15 @@ export const alertOptions: ActivityOptions = {
     nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'],
   },
 };
+
+/** Integrity verification: a full run hashes every blob (hours on a large store); it heartbeats meanwhile. */
+export const integrityOptions: ActivityOptions = {
+  startToCloseTimeout: '12h',
+  heartbeatTimeout: '1m',
+  retry: {
+    initialInterval: '30s',
+    maximumInterval: '10m',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'],
+  },
+};

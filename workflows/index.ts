@@ -3,3 +3,5 @@ export { sweepWorkflow, collectBatchWorkflow, progressQuery, sourcesPerBatch } f
 export type { SweepInput, SweepResult, SweepProgress, SourceState, BatchInput, CollectRetry } from './sweep';
 export { stalenessMonitorWorkflow, collectedSignal, monitorStatusQuery, monitorWorkflowId } from './monitor';
 export type { MonitorInput, MonitorStatus } from './monitor';
+export { integrityWorkflow, integrityWorkflowId } from './integrity';
+export type { IntegrityInput } from './integrity';

@@ -24,7 +24,7 @@ describe('evidence-hub command line', () => {
     const demo = await runCli(['demo', '--config', config, '--json']);
     expect(demo.stderr).toContain('web UI: http://127.0.0.1:');
     expect(demo.stderr).toMatch(
-      /schedules: nightly-documents \(see http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/schedules\)/,
+      /schedules: nightly-documents, integrity, integrity-full \(see http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/schedules\)/,
     );
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);

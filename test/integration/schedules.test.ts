@@ -33,7 +33,7 @@ describe('schedule sync on a real Temporal dev server', () => {
     });
     let config = await loadConfig(file);
     expect(await syncSchedules(env.client, config)).toEqual({
-      created: ['nightly', 'hourly'],
+      created: ['nightly', 'hourly', 'integrity', 'integrity-full'],
       updated: [],
       deleted: [],
       unchanged: [],
@@ -42,7 +42,7 @@ describe('schedule sync on a real Temporal dev server', () => {
       created: [],
       updated: [],
       deleted: [],
-      unchanged: ['nightly', 'hourly'],
+      unchanged: ['nightly', 'hourly', 'integrity', 'integrity-full'],
     });
 
     const nightly = await env.client.schedule.getHandle(scheduleIdFor(config, 'nightly')).describe();
@@ -55,7 +55,7 @@ describe('schedule sync on a real Temporal dev server', () => {
       args: [{ trigger: 'schedule', sources: ['docs'] }],
     });
     const rows = await listSchedules(env.client, config);
-    expect(rows.map((r) => r.id)).toEqual(['nightly', 'hourly']);
+    expect(rows.map((r) => r.id)).toEqual(['nightly', 'hourly', 'integrity', 'integrity-full']);
     const next = new Date(rows[0]!.nextRuns[0]!);
     expect(next.getTime()).toBeGreaterThan(Date.now());
     // 02:00 in Berlin is 00:00 or 01:00 UTC depending on daylight saving time.
@@ -77,7 +77,7 @@ describe('schedule sync on a real Temporal dev server', () => {
       created: ['weekly'],
       updated: ['nightly'],
       deleted: ['hourly'],
-      unchanged: [],
+      unchanged: ['integrity', 'integrity-full'],
     });
     const changed = await env.client.schedule.getHandle(scheduleIdFor(config, 'nightly')).describe();
     expect(changed.state.paused).toBe(true);
@@ -88,6 +88,54 @@ describe('schedule sync on a real Temporal dev server', () => {
     await expect(env.client.schedule.getHandle(scheduleIdFor(config, 'hourly')).describe()).rejects.toThrow();
     expect((await env.client.schedule.getHandle(foreignId).describe()).scheduleId).toBe(foreignId);
     expect(await syncSchedules(env.client, config)).toMatchObject({ created: [], updated: [], deleted: [] });
+  });
+
+  it('the integrity monitor: daily incremental and weekly full by default, configurable, removed when disabled', async () => {
+    const dir = await tempDir();
+    const queue = `integrity-${randomBytes(4).toString('hex')}`;
+    const file = `${dir}/evidence-hub.yaml`;
+    await writeTree(dir, { 'evidence-hub.yaml': base(queue) });
+    let config = await loadConfig(file);
+    expect(await syncSchedules(env.client, config)).toEqual({
+      created: ['integrity', 'integrity-full'],
+      updated: [],
+      deleted: [],
+      unchanged: [],
+    });
+    const daily = await env.client.schedule.getHandle(scheduleIdFor(config, 'integrity')).describe();
+    expect(daily.spec.intervals?.map((i) => i.every)).toEqual([86_400_000]);
+    expect(daily.action).toMatchObject({
+      workflowType: 'integrityWorkflow',
+      taskQueue: queue,
+      args: [{ full: false }],
+    });
+    const weekly = await env.client.schedule.getHandle(scheduleIdFor(config, 'integrity-full')).describe();
+    expect(weekly.spec.intervals?.map((i) => i.every)).toEqual([7 * 86_400_000]);
+    expect(weekly.action).toMatchObject({ workflowType: 'integrityWorkflow', args: [{ full: true }] });
+
+    await writeTree(dir, { 'evidence-hub.yaml': `${base(queue)}integrity: { every: 12h, fullEvery: 30d }\n` });
+    config = await loadConfig(file);
+    expect(await syncSchedules(env.client, config)).toEqual({
+      created: [],
+      updated: ['integrity', 'integrity-full'],
+      deleted: [],
+      unchanged: [],
+    });
+    const twiceADay = await env.client.schedule.getHandle(scheduleIdFor(config, 'integrity')).describe();
+    expect(twiceADay.spec.intervals?.map((i) => i.every)).toEqual([12 * 3_600_000]);
+
+    await writeTree(dir, { 'evidence-hub.yaml': `${base(queue)}integrity: { enabled: false }\n` });
+    config = await loadConfig(file);
+    const removed = await syncSchedules(env.client, config);
+    expect({ ...removed, deleted: removed.deleted.sort() }).toEqual({
+      created: [],
+      updated: [],
+      deleted: ['integrity', 'integrity-full'],
+      unchanged: [],
+    });
+    // The ids are the monitor's while it is enabled.
+    await writeTree(dir, { 'evidence-hub.yaml': `${base(queue)}schedules:\n  - { id: integrity, every: 1h }\n` });
+    await expect(loadConfig(file)).rejects.toThrow(/integrity monitor's schedule/);
   });
 
   it('backfill runs the scheduled sweep once per missed time, each sealing a bundle', async () => {

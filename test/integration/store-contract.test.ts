@@ -7,6 +7,7 @@ import { parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../../evidenc
 import { FilesystemStore } from '../../evidence/fs-store';
 import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { readManifest } from '../../evidence/index';
+import { readIntegrityState, verifyIntegrity } from '../../evidence/integrity';
 import { S3Store } from '../../evidence/s3-store';
 import { prune, RetentionRefused, threeYearsMs } from '../../evidence/retention';
 import type { EvidenceStore } from '../../evidence/store';
@@ -90,6 +91,38 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
     expect((await store.findBundle('c1'))!.sequence).toBe(1);
     expect(await store.listKeys()).toEqual([expect.objectContaining({ keyId: key.keyId })]);
     expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 2, blobsChecked: 3 });
+  });
+
+  it('integrity verification starts after the last verified bundle and keeps its state in the store', async () => {
+    const store = await makeStore();
+    const key = newKey();
+    const mappings = await defaults();
+    const now = new Date('2026-06-02T00:00:00Z');
+    expect(await readIntegrityState(store)).toBeUndefined();
+    await writeBundle(store, key, mappings, 'i1', { 'a.md': 'a' });
+    expect(await verifyIntegrity(store, { full: false, now })).toMatchObject({
+      ok: true,
+      fromSequence: 1,
+      toSequence: 1,
+      bundlesChecked: 1,
+    });
+    await writeBundle(store, key, mappings, 'i2', { 'b.md': 'b' });
+    expect(await verifyIntegrity(store, { full: false, now })).toMatchObject({
+      ok: true,
+      fromSequence: 2,
+      toSequence: 2,
+      bundlesChecked: 1,
+    });
+    expect(await verifyIntegrity(store, { full: true, now })).toMatchObject({
+      ok: true,
+      fromSequence: 1,
+      bundlesChecked: 2,
+    });
+    expect(await readIntegrityState(store)).toMatchObject({
+      verifiedThrough: 2,
+      lastFullAt: now.toISOString(),
+      last: { mode: 'full', ok: true },
+    });
   });
 
   it('writes a signed checkpoint after each seal, never overwrites one, and verify holds the chain to them', async () => {

@@ -71,6 +71,8 @@ describe('Temporal dev server restarted mid-sweep (SQLite persistence)', () => {
         'schedules:',
         '  - { id: leap-day, cron: "0 3 29 2 *", timezone: Europe/Berlin, sources: [s0] }',
         '  - { id: hourly, every: 1h, paused: true }',
+        // Nor the integrity monitor's daily run (its schedules are tested in test/integration/schedules.test.ts).
+        'integrity: { enabled: false }',
         '',
       ].join('\n'),
       files,
