@@ -12,6 +12,8 @@ export interface DecidingRecord {
   observedAt: string;
   /** The rule's minCount: how many of the newest records must be fresh. */
   count: number;
+  /** What its date is, for documents: `effective`, `approved`, `reviewed`, `pdf-modified`, `pdf-created`. */
+  dateSource?: string;
 }
 
 /** A max age as the mapping file wrote it, and in milliseconds. */

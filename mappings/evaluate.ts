@@ -7,6 +7,7 @@ import { explainMismatch, type GroupTest, type MatcherContext } from './select';
 import { ArtifactBuckets } from './buckets';
 import { unmatchedCause } from './unmatched';
 import { ChangeSets, perChangeResult, type Judgement } from './per-change';
+import { dateSourceOf, fileTimeOnly, isDraft } from './documents';
 
 export type { ControlCause, RuleCause } from './causes';
 
@@ -314,7 +315,7 @@ function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly Indexe
   let remaining = scans.length;
   for (let i = 0; i < candidates.length && remaining > 0; i++) {
     const a = candidates[i]!;
-    if (a.observedAt > now || a.collectedAt > now || test(a, active, hits) === 0) continue;
+    if (a.observedAt > now || a.collectedAt > now || isDraft(a) || test(a, active, hits) === 0) continue;
     for (let j = 0; j < scans.length; j++) {
       if (hits[j] === 0) continue;
       hits[j] = 0;
@@ -376,7 +377,7 @@ function stateRuleResult(
   const horizon = rule.freshness.type === 'maxAge' ? now - rule.freshness.maxAgeMs - rule.freshness.graceMs : -Infinity;
   for (const a of candidates) {
     if (a.observedAt < horizon && current.length + broken.length > 0) break;
-    if (a.observedAt > now || a.collectedAt > now) continue;
+    if (a.observedAt > now || a.collectedAt > now || isDraft(a)) continue;
     const subject = state.inScope(a) ? state.subjectOf(a) : undefined;
     if (subject !== undefined) {
       if (seen.has(subject)) continue; // an older snapshot of a subject already decided
@@ -505,8 +506,25 @@ function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifa
   // DUE: the instant the status turns stale, the same for fresh, in-grace and stale evidence.
   const staleAt = iso(expiresAt + graceMs);
   const age = now - deciding.observedAt;
-  const record = { id: deciding.id, observedAt: iso(deciding.observedAt), count: rule.minCount };
+  const dateSource = dateSourceOf(deciding);
+  const record = {
+    id: deciding.id,
+    observedAt: iso(deciding.observedAt),
+    count: rule.minCount,
+    ...(dateSource !== undefined ? { dateSource } : {}),
+  };
   const maxAge = { ms: maxAgeMs, text };
+  // A deciding document dated only by its file time proves no date: unverified, whatever its age.
+  const undated = matched.slice(0, rule.minCount).find(fileTimeOnly);
+  if (undated) {
+    return {
+      rule: rule.id,
+      status: 'unverified',
+      cause: { kind: 'undated', record: { id: undated.id, observedAt: iso(undated.observedAt) }, maxAge },
+      newest: newestInfo,
+      evidence: decidingSet,
+    };
+  }
   // Boundary: evidence exactly maxAge old is still fresh (the due date is the last good day).
   if (age <= maxAgeMs) {
     return {

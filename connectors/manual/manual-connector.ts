@@ -71,7 +71,7 @@ export class ManualConnector implements Connector {
         ...(sidecar?.uploaded_by ? { uploadedBy: sidecar.uploaded_by } : {}),
         ...(uploadedAt ? { uploadedAt } : {}),
         ...(sidecar?.note ? { note: sidecar.note } : {}),
-        ...(effective ? { observedAtFrom: 'sidecar:effective_date' } : {}),
+        ...(effective ? { observedAtFrom: 'sidecar:effective_date', dateSource: 'effective' } : {}),
       };
       this.counters.records++;
       yield {

@@ -155,7 +155,7 @@ describe('manual connector', () => {
     expect(await training()).toMatchObject({
       status: 'fresh',
       reason:
-        'newest evidence records:training/2026-09-30-lms.csv observed 2026-09-30, fresh until 2027-09-30 (max age 365d)',
+        'newest evidence records:training/2026-09-30-lms.csv effective 2026-09-30, fresh until 2027-09-30 (max age 365d)',
     });
   });
 });
