@@ -73,6 +73,16 @@ export type EvidenceCause =
   | { kind: 'in-grace'; deciding: DecidingRecord; maxAge: MaxAge; graceEndsAt: string }
   | { kind: 'too-old'; deciding: DecidingRecord; maxAge: MaxAge; ageMs: number }
   /**
+   * The deciding record names another version than the current one of what it refers to (an
+   * acknowledgement of AI policy 2025.1 while 2026.1 is in force). `version` is absent when the record
+   * names none.
+   */
+  | {
+      kind: 'version-mismatch';
+      record: { id: string; observedAt: string; version?: string };
+      current: { rule: string; id: string; version: string };
+    }
+  /**
    * The newest matching document has no effective, approval or review date (front matter or PDF
    * metadata): only its file time, which a copy or a git clone sets. It is not taken as current.
    */

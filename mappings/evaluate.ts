@@ -252,6 +252,8 @@ function evaluateRules(
     else groups.set(key, [r]);
   }
   const results = new Map<string, RuleResult>();
+  /** Each max-age rule's deciding record, for `sameVersion` checks across rules. */
+  const deciding = new Map<string, IndexedArtifact>();
   const changeSets = new ChangeSets(buckets, now);
   // Source types with a run known at `now`: their per-change rules are configured, even when quiet.
   const configuredTypes = new Set([...latestRun.values()].map((r) => r.sourceType));
@@ -269,9 +271,50 @@ function evaluateRules(
       group.map((r) => r.selectors),
     );
     scanMatches(scans, test, candidates, now);
-    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
+    for (const scan of scans) {
+      results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
+      const decidingRecord = scan.rule.freshness.type === 'maxAge' ? scan.newest[scan.rule.minCount - 1] : undefined;
+      if (decidingRecord) deciding.set(scan.rule.id, decidingRecord);
+    }
+  }
+  for (const r of rules) {
+    const checked = r.sameVersion && versionCheck(r, results.get(r.id)!, deciding);
+    if (checked) results.set(r.id, checked);
   }
   return results;
+}
+
+/** An attribute by dotted path, as text (numbers too: YAML reads `version: 1.2` as a number). */
+function attributeText(a: IndexedArtifact, dotted: string): string | undefined {
+  let v: unknown = a.attributes;
+  for (const k of dotted.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+/**
+ * `sameVersion`: a current (fresh or in-grace) rule whose deciding record names another version than the
+ * other rule's deciding record is stale. Without a current version to compare with, nothing is said.
+ */
+function versionCheck(rule: Rule, result: RuleResult, deciding: Map<string, IndexedArtifact>): RuleResult | undefined {
+  const same = rule.sameVersion!;
+  const record = deciding.get(rule.id);
+  const currentRecord = deciding.get(same.rule);
+  if (!record || !currentRecord || (result.status !== 'fresh' && result.status !== 'due-soon')) return undefined;
+  const current = attributeText(currentRecord, same.of);
+  if (current === undefined) return undefined;
+  const version = attributeText(record, same.attribute);
+  if (version === current) return undefined;
+  return withReason({
+    ...result,
+    status: 'stale',
+    cause: {
+      kind: 'version-mismatch',
+      record: { id: record.id, observedAt: iso(record.observedAt), ...(version !== undefined ? { version } : {}) },
+      current: { rule: same.rule, id: currentRecord.id, version: current },
+    },
+    evidence: [...new Set([...result.evidence, currentRecord.id])].sort(),
+  });
 }
 
 interface Scan {

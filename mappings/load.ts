@@ -61,6 +61,8 @@ export interface Rule {
   scopes: Scope[];
   freshness: Freshness;
   minCount: number;
+  /** The deciding record names a version of another rule's deciding record (schema.ts `sameVersion`). */
+  sameVersion?: { rule: string; attribute: string; of: string };
   /** Present when the rule reads configuration snapshots: latest per subject decides. */
   state?: StateReading;
   origin: { file: string; line: number };
@@ -357,6 +359,7 @@ function compileRule(
     scopes: selectors.map(scopeOf),
     freshness,
     minCount: raw.minCount,
+    ...(raw.sameVersion ? { sameVersion: raw.sameVersion } : {}),
     ...stateReading(selectors, vocabulary),
     origin,
   };

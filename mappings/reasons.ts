@@ -127,6 +127,8 @@ export function ruleReason(cause: RuleCause): string {
       return `${recordText(cause.deciding)} is past its max age of ${cause.maxAge.text} (${observedText(cause.deciding)}); grace ends ${day(cause.graceEndsAt)}`;
     case 'too-old':
       return `${recordText(cause.deciding)} is ${formatDuration(cause.ageMs)} old (${observedText(cause.deciding)}); max age ${cause.maxAge.text}`;
+    case 'version-mismatch':
+      return `${cause.record.id} ${cause.record.version !== undefined ? `is for version ${cause.record.version}` : 'names no version'}, but the current version is ${cause.current.version} (${cause.current.id}, rule "${cause.current.rule}"): new records for version ${cause.current.version} are needed`;
     case 'undated':
       return `unverified: document ${cause.record.id} has no effective, approval or review date, only its file time ${day(cause.record.observedAt)}, which is not counted (max age ${cause.maxAge.text}); add effective_date, approved or review_date to its front matter (or a .meta.yaml sidecar)`;
     case 'design-only':

@@ -19,6 +19,8 @@ export const sidecarSchema = z.looseObject({
   uploaded_by: z.string().optional(),
   uploaded_at: z.union([z.string(), z.date()]).optional(),
   note: z.string().optional(),
+  /** The version of the document the record is about (the AI policy an acknowledgement acknowledges). */
+  policy_version: z.union([z.string(), z.number()]).optional(),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)

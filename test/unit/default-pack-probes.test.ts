@@ -384,3 +384,39 @@ describe('5. document dates and approval', () => {
     expect(rule.reason).toContain('approved 2026-02-02');
   });
 });
+
+describe('5. acknowledgements name the policy version they acknowledge', () => {
+  const policy = document('policies/ai-policy.md', ago(60), {
+    type: 'ai-policy',
+    version: '2026.1',
+    effective_date: '2026-04-01',
+  });
+  const ack = (policyVersion?: string) =>
+    artifact('manual', 'record', ago(30), {
+      topic: 'policy-acknowledgement',
+      dateSource: 'effective',
+      ...(policyVersion !== undefined ? { policyVersion } : {}),
+    });
+
+  it('an acknowledgement of an old policy version is reported with both versions', async () => {
+    const old = ack('2025.1');
+    const rule = ruleOf(await control('A.2.2', [policy, old], ['folder', 'manual']), 'policy-acknowledgements');
+    expect(rule.status).toBe('stale');
+    expect(rule.cause).toMatchObject({
+      kind: 'version-mismatch',
+      record: { id: old.id, version: '2025.1' },
+      current: { rule: 'ai-policy-document', id: policy.id, version: '2026.1' },
+    });
+    expect(rule.reason).toContain('is for version 2025.1, but the current version is 2026.1');
+  });
+
+  it('an acknowledgement of the current version, or one naming none, is told apart', async () => {
+    const current = ruleOf(
+      await control('A.2.2', [policy, ack('2026.1')], ['folder', 'manual']),
+      'policy-acknowledgements',
+    );
+    expect(current.status).toBe('fresh');
+    const unnamed = ruleOf(await control('A.2.2', [policy, ack()], ['folder', 'manual']), 'policy-acknowledgements');
+    expect(unnamed).toMatchObject({ status: 'stale', reason: expect.stringContaining('names no version') });
+  });
+});

@@ -129,6 +129,24 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       'exception: the current state breaks rule "github-branch-protection" (Default branch protected): github branch-protection acme/app main (source gh) as of 2026-03-01 (gh:acme/app/branch-protection): protected is false',
     ],
   ],
+  'version-mismatch': [
+    [
+      {
+        kind: 'version-mismatch',
+        record: { id: 'records:ack.csv', observedAt: '2026-03-02T00:00:00.000Z', version: '2025.1' },
+        current: { rule: 'ai-policy-document', id: 'docs:ai-policy.md', version: '2026.1' },
+      },
+      'records:ack.csv is for version 2025.1, but the current version is 2026.1 (docs:ai-policy.md, rule "ai-policy-document"): new records for version 2026.1 are needed',
+    ],
+    [
+      {
+        kind: 'version-mismatch',
+        record: { id: 'records:ack.csv', observedAt: '2026-03-02T00:00:00.000Z' },
+        current: { rule: 'ai-policy-document', id: 'docs:ai-policy.md', version: '2026.1' },
+      },
+      'records:ack.csv names no version, but the current version is 2026.1 (docs:ai-policy.md, rule "ai-policy-document"): new records for version 2026.1 are needed',
+    ],
+  ],
   undated: [
     [
       { kind: 'undated', record: { id: 'docs:policy.md', observedAt: '2026-02-01T00:00:00.000Z' }, maxAge },
