@@ -227,6 +227,18 @@ export async function loadMappings(
     target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin, matchers, vocabulary);
     void raw;
   }
+  for (const { rule } of merged.values()) {
+    const target = rule.sameVersion?.rule;
+    if (target !== undefined && !merged.has(target)) {
+      problems.push({
+        ...rule.origin,
+        col: 1,
+        path: `${rule.id}.sameVersion.rule`,
+        message: `rule "${rule.id}" compares versions with rule "${target}", which no mapping file defines`,
+        hint: 'check the rule id, or load the file that defines it',
+      });
+    }
+  }
   if (problems.length > 0) throw new InputError(problems);
   const entries = [...merged.values()];
   return {
