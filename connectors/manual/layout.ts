@@ -71,6 +71,8 @@ export interface FileRecordRequest {
   uploadedBy: string;
   uploadedAt: Date;
   note?: string;
+  /** The policy version the record acknowledges (sidecar `policy_version`). */
+  policyVersion?: string;
 }
 
 export type FileRecordResult = { kind: 'filed' | 'already-filed'; path: string; sha256: string };
@@ -102,6 +104,7 @@ export async function fileRecord(req: FileRecordRequest): Promise<FileRecordResu
     uploaded_by: req.uploadedBy,
     uploaded_at: req.uploadedAt.toISOString(),
     ...(req.note ? { note: req.note } : {}),
+    ...(req.policyVersion ? { policy_version: req.policyVersion } : {}),
     sha256,
   };
   const tmp = `${target}.${process.pid}.tmp`;
