@@ -12,6 +12,8 @@ export interface DecidingRecord {
   observedAt: string;
   /** The rule's minCount: how many of the newest records must be fresh. */
   count: number;
+  /** What its date is, for documents: `effective`, `approved`, `reviewed`, `pdf-modified`, `pdf-created`. */
+  dateSource?: string;
 }
 
 /** A max age as the mapping file wrote it, and in milliseconds. */
@@ -70,6 +72,16 @@ export type EvidenceCause =
   | { kind: 'fresh'; deciding: DecidingRecord; maxAge: MaxAge; freshUntil: string }
   | { kind: 'in-grace'; deciding: DecidingRecord; maxAge: MaxAge; graceEndsAt: string }
   | { kind: 'too-old'; deciding: DecidingRecord; maxAge: MaxAge; ageMs: number }
+  /**
+   * The deciding record names another version than the current one of what it refers to (an
+   * acknowledgement of AI policy 2025.1 while 2026.1 is in force). `version` is absent when the record
+   * names none.
+   */
+  | {
+      kind: 'version-mismatch';
+      record: { id: string; observedAt: string; version?: string };
+      current: { rule: string; id: string; version: string };
+    }
   /**
    * The newest matching document has no effective, approval or review date (front matter or PDF
    * metadata): only its file time, which a copy or a git clone sets. It is not taken as current.

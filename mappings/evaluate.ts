@@ -7,6 +7,7 @@ import { explainMismatch, type GroupTest, type MatcherContext } from './select';
 import { ArtifactBuckets } from './buckets';
 import { unmatchedCause } from './unmatched';
 import { ChangeSets, perChangeResult, type Judgement } from './per-change';
+import { dateSourceOf, fileTimeOnly, isDraft } from './documents';
 
 export type { ControlCause, RuleCause } from './causes';
 
@@ -251,6 +252,8 @@ function evaluateRules(
     else groups.set(key, [r]);
   }
   const results = new Map<string, RuleResult>();
+  /** Each max-age rule's deciding record, for `sameVersion` checks across rules. */
+  const deciding = new Map<string, IndexedArtifact>();
   const changeSets = new ChangeSets(buckets, now);
   // Source types with a run known at `now`: their per-change rules are configured, even when quiet.
   const configuredTypes = new Set([...latestRun.values()].map((r) => r.sourceType));
@@ -268,9 +271,50 @@ function evaluateRules(
       group.map((r) => r.selectors),
     );
     scanMatches(scans, test, candidates, now);
-    for (const scan of scans) results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
+    for (const scan of scans) {
+      results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
+      const decidingRecord = scan.rule.freshness.type === 'maxAge' ? scan.newest[scan.rule.minCount - 1] : undefined;
+      if (decidingRecord) deciding.set(scan.rule.id, decidingRecord);
+    }
+  }
+  for (const r of rules) {
+    const checked = r.sameVersion && versionCheck(r, results.get(r.id)!, deciding);
+    if (checked) results.set(r.id, checked);
   }
   return results;
+}
+
+/** An attribute by dotted path, as text (numbers too: YAML reads `version: 1.2` as a number). */
+function attributeText(a: IndexedArtifact, dotted: string): string | undefined {
+  let v: unknown = a.attributes;
+  for (const k of dotted.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+}
+
+/**
+ * `sameVersion`: a current (fresh or in-grace) rule whose deciding record names another version than the
+ * other rule's deciding record is stale. Without a current version to compare with, nothing is said.
+ */
+function versionCheck(rule: Rule, result: RuleResult, deciding: Map<string, IndexedArtifact>): RuleResult | undefined {
+  const same = rule.sameVersion!;
+  const record = deciding.get(rule.id);
+  const currentRecord = deciding.get(same.rule);
+  if (!record || !currentRecord || (result.status !== 'fresh' && result.status !== 'due-soon')) return undefined;
+  const current = attributeText(currentRecord, same.of);
+  if (current === undefined) return undefined;
+  const version = attributeText(record, same.attribute);
+  if (version === current) return undefined;
+  return withReason({
+    ...result,
+    status: 'stale',
+    cause: {
+      kind: 'version-mismatch',
+      record: { id: record.id, observedAt: iso(record.observedAt), ...(version !== undefined ? { version } : {}) },
+      current: { rule: same.rule, id: currentRecord.id, version: current },
+    },
+    evidence: [...new Set([...result.evidence, currentRecord.id])].sort(),
+  });
 }
 
 interface Scan {
@@ -314,7 +358,7 @@ function scanMatches(scans: Scan[], test: GroupTest, candidates: readonly Indexe
   let remaining = scans.length;
   for (let i = 0; i < candidates.length && remaining > 0; i++) {
     const a = candidates[i]!;
-    if (a.observedAt > now || a.collectedAt > now || test(a, active, hits) === 0) continue;
+    if (a.observedAt > now || a.collectedAt > now || isDraft(a) || test(a, active, hits) === 0) continue;
     for (let j = 0; j < scans.length; j++) {
       if (hits[j] === 0) continue;
       hits[j] = 0;
@@ -376,7 +420,7 @@ function stateRuleResult(
   const horizon = rule.freshness.type === 'maxAge' ? now - rule.freshness.maxAgeMs - rule.freshness.graceMs : -Infinity;
   for (const a of candidates) {
     if (a.observedAt < horizon && current.length + broken.length > 0) break;
-    if (a.observedAt > now || a.collectedAt > now) continue;
+    if (a.observedAt > now || a.collectedAt > now || isDraft(a)) continue;
     const subject = state.inScope(a) ? state.subjectOf(a) : undefined;
     if (subject !== undefined) {
       if (seen.has(subject)) continue; // an older snapshot of a subject already decided
@@ -505,8 +549,25 @@ function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifa
   // DUE: the instant the status turns stale, the same for fresh, in-grace and stale evidence.
   const staleAt = iso(expiresAt + graceMs);
   const age = now - deciding.observedAt;
-  const record = { id: deciding.id, observedAt: iso(deciding.observedAt), count: rule.minCount };
+  const dateSource = dateSourceOf(deciding);
+  const record = {
+    id: deciding.id,
+    observedAt: iso(deciding.observedAt),
+    count: rule.minCount,
+    ...(dateSource !== undefined ? { dateSource } : {}),
+  };
   const maxAge = { ms: maxAgeMs, text };
+  // A deciding document dated only by its file time proves no date: unverified, whatever its age.
+  const undated = matched.slice(0, rule.minCount).find(fileTimeOnly);
+  if (undated) {
+    return {
+      rule: rule.id,
+      status: 'unverified',
+      cause: { kind: 'undated', record: { id: undated.id, observedAt: iso(undated.observedAt) }, maxAge },
+      newest: newestInfo,
+      evidence: decidingSet,
+    };
+  }
   // Boundary: evidence exactly maxAge old is still fresh (the due date is the last good day).
   if (age <= maxAgeMs) {
     return {

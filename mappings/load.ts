@@ -61,6 +61,8 @@ export interface Rule {
   scopes: Scope[];
   freshness: Freshness;
   minCount: number;
+  /** The deciding record names a version of another rule's deciding record (schema.ts `sameVersion`). */
+  sameVersion?: { rule: string; attribute: string; of: string };
   /** Present when the rule reads configuration snapshots: latest per subject decides. */
   state?: StateReading;
   origin: { file: string; line: number };
@@ -225,6 +227,18 @@ export async function loadMappings(
     target.rule = compileRule(target.raw, toArray(target.raw.select), target.rule.origin, matchers, vocabulary);
     void raw;
   }
+  for (const { rule } of merged.values()) {
+    const target = rule.sameVersion?.rule;
+    if (target !== undefined && !merged.has(target)) {
+      problems.push({
+        ...rule.origin,
+        col: 1,
+        path: `${rule.id}.sameVersion.rule`,
+        message: `rule "${rule.id}" compares versions with rule "${target}", which no mapping file defines`,
+        hint: 'check the rule id, or load the file that defines it',
+      });
+    }
+  }
   if (problems.length > 0) throw new InputError(problems);
   const entries = [...merged.values()];
   return {
@@ -357,6 +371,7 @@ function compileRule(
     scopes: selectors.map(scopeOf),
     freshness,
     minCount: raw.minCount,
+    ...(raw.sameVersion ? { sameVersion: raw.sameVersion } : {}),
     ...stateReading(selectors, vocabulary),
     origin,
   };

@@ -17,6 +17,21 @@ import type {
 const day = (iso: string) => iso.slice(0, 10);
 
 /** "newest evidence <id>", or "the 3 newest records" when a rule wants several. */
+const dateSourceText: Record<string, string> = {
+  effective: 'effective',
+  approved: 'approved',
+  reviewed: 'reviewed',
+  'pdf-modified': 'PDF modified',
+  'pdf-created': 'PDF created',
+  'file-time': 'file time',
+};
+
+/** "observed 2026-01-12" or, for a document, "effective 2026-01-12" / "PDF modified 2026-01-12". */
+function observedText(d: DecidingRecord): string {
+  const word = d.dateSource !== undefined ? (dateSourceText[d.dateSource] ?? d.dateSource) : 'observed';
+  return `${word} ${day(d.observedAt)}`;
+}
+
 function recordText(d: DecidingRecord): string {
   return d.count > 1 ? `the ${d.count} newest records` : `newest evidence ${d.id}`;
 }
@@ -107,13 +122,15 @@ export function ruleReason(cause: RuleCause): string {
     case 'too-few':
       return `${cause.found} of ${cause.required} required records exist`;
     case 'fresh':
-      return `${recordText(cause.deciding)} observed ${day(cause.deciding.observedAt)}, fresh until ${day(cause.freshUntil)} (max age ${cause.maxAge.text})`;
+      return `${recordText(cause.deciding)} ${observedText(cause.deciding)}, fresh until ${day(cause.freshUntil)} (max age ${cause.maxAge.text})`;
     case 'in-grace':
-      return `${recordText(cause.deciding)} is past its max age of ${cause.maxAge.text} (observed ${day(cause.deciding.observedAt)}); grace ends ${day(cause.graceEndsAt)}`;
+      return `${recordText(cause.deciding)} is past its max age of ${cause.maxAge.text} (${observedText(cause.deciding)}); grace ends ${day(cause.graceEndsAt)}`;
     case 'too-old':
-      return `${recordText(cause.deciding)} is ${formatDuration(cause.ageMs)} old (observed ${day(cause.deciding.observedAt)}); max age ${cause.maxAge.text}`;
+      return `${recordText(cause.deciding)} is ${formatDuration(cause.ageMs)} old (${observedText(cause.deciding)}); max age ${cause.maxAge.text}`;
+    case 'version-mismatch':
+      return `${cause.record.id} ${cause.record.version !== undefined ? `is for version ${cause.record.version}` : 'names no version'}, but the current version is ${cause.current.version} (${cause.current.id}, rule "${cause.current.rule}"): new records for version ${cause.current.version} are needed`;
     case 'undated':
-      return `unverified: newest document ${cause.record.id} has no effective, approval or review date (file time ${day(cause.record.observedAt)} is not counted; max age ${cause.maxAge.text})`;
+      return `unverified: document ${cause.record.id} has no effective, approval or review date, only its file time ${day(cause.record.observedAt)}, which is not counted (max age ${cause.maxAge.text}); add effective_date, approved or review_date to its front matter (or a .meta.yaml sidecar)`;
     case 'design-only':
       return `design only: no operating record; "${cause.designRule}" is current (${cause.design.id}, dated ${day(cause.design.observedAt)}), but "${cause.operatingRule}": ${ruleReason(cause.operating)}`;
     case 'not-configured':

@@ -91,6 +91,18 @@ export const ruleSchema = z.strictObject({
   select: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
   freshness: freshnessSchema,
   minCount: z.number().int().positive().default(1),
+  /**
+   * The rule's records name a version of what another rule decides (acknowledgements of the AI policy):
+   * `attribute` of this rule's deciding record must equal `of` of the other `rule`'s deciding record.
+   * A difference makes the rule stale, naming both versions.
+   */
+  sameVersion: z
+    .strictObject({
+      rule: z.string().min(1),
+      attribute: z.string().min(1),
+      of: z.string().min(1),
+    })
+    .optional(),
 });
 
 /** Adds alternative selectors to a rule from an earlier file (a connector pack adding its source). */

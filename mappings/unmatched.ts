@@ -1,3 +1,4 @@
+import { isDraft } from './documents';
 import type { EvidenceCause, ScopeMismatch } from './causes';
 import type { IndexedArtifact } from './indexed-artifact';
 import type { Rule } from './load';
@@ -20,7 +21,11 @@ export function unmatchedCause(rule: Rule, candidates: readonly IndexedArtifact[
     checked.push({
       scope: scopeText(sel),
       record: { id: a.id, observedAt: new Date(a.observedAt).toISOString() },
-      mismatches: sel.where ? explainMismatch(sel.where, a.attributes) : [],
+      mismatches: [
+        ...(sel.where ? explainMismatch(sel.where, a.attributes) : []),
+        // A draft never counts, whatever else it matches.
+        ...(isDraft(a) ? [{ path: 'documentStatus', actual: '"draft"', op: 'ne' as const, expected: 'draft' }] : []),
+      ],
     });
   });
   if (checked.length === 0)

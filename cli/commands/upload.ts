@@ -15,6 +15,8 @@ export interface UploadOptions {
   source?: string;
   date?: string;
   note?: string;
+  /** The policy version the records acknowledge (sidecar `policy_version`). */
+  policyVersion?: string;
   by?: string;
   /** File under a topic no mapping rule reads (for rules that match topics by glob or regex). */
   anyTopic?: boolean;
@@ -78,6 +80,7 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
         uploadedBy,
         uploadedAt: now,
         ...(o.note ? { note: o.note } : {}),
+        ...(o.policyVersion ? { policyVersion: o.policyVersion } : {}),
       });
       const where = path.relative(process.cwd(), r.path) || r.path;
       out(
@@ -108,6 +111,10 @@ export function registerUpload(program: Command, { io }: CommandContext): void {
     .option('--source <id>', 'the manual source (needed when several are configured)')
     .option('--date <yyyy-mm-dd>', 'when the records took effect (default: today); freshness counts from it')
     .option('--note <text>', 'a note kept with the record')
+    .option(
+      '--policy-version <version>',
+      'the policy version the records acknowledge (policy-acknowledgement: must match the AI policy in force)',
+    )
     .option('--by <name>', 'who files them (default: the OS user)')
     .option('--any-topic', 'file under a topic no mapping rule reads by name')
     .addOption(configOption())

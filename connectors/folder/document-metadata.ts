@@ -59,21 +59,71 @@ export async function readPdfMetadata(file: string, size: number): Promise<Docum
   }
 }
 
-const effectiveDateKeys = ['effective_date', 'effectiveDate', 'effective', 'approved_date', 'approvedDate'];
+/** Where a document's observed date comes from (attribute `dateSource`), best first. */
+export type DateSource = 'effective' | 'approved' | 'reviewed' | 'pdf-modified' | 'pdf-created' | 'file-time';
 
 /**
- * The date a document took effect, from its front matter. Auditors (and Vanta's renewal logic) count
- * freshness from the effective date; a file's mtime is only when someone last copied it.
+ * Front-matter keys that date a document, in the order they are tried (docs/mappings.md, "Document dates").
+ * `approved` counts only when it holds a date (`approved: true` does not).
  */
-export function effectiveDate(
-  frontMatter: Record<string, JsonValue> | undefined,
-): { key: string; iso: string } | undefined {
-  if (!frontMatter) return undefined;
-  for (const key of effectiveDateKeys) {
-    const v = frontMatter[key];
-    if (typeof v !== 'string') continue;
-    const t = Date.parse(v);
-    if (!Number.isNaN(t)) return { key, iso: new Date(t).toISOString() };
+const dateKeys: readonly (readonly [string, DateSource])[] = [
+  ['effective_date', 'effective'],
+  ['effectiveDate', 'effective'],
+  ['effective', 'effective'],
+  ['approval_date', 'approved'],
+  ['approved_date', 'approved'],
+  ['approvedDate', 'approved'],
+  ['approved', 'approved'],
+  ['review_date', 'reviewed'],
+  ['reviewDate', 'reviewed'],
+  ['reviewed', 'reviewed'],
+  ['last_reviewed', 'reviewed'],
+];
+
+const approverKeys = ['approved_by', 'approvedBy', 'approver'];
+
+function dateOf(v: JsonValue | undefined): string | undefined {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+/**
+ * The date a document took effect (or was approved, or last reviewed), from its front matter, else from
+ * its PDF metadata. Auditors (and Vanta's renewal logic) count freshness from that date; a file's mtime is
+ * only when someone last copied it, so a document dated by nothing else is `unverified` (evaluate.ts).
+ */
+export function documentDate(
+  meta: Pick<DocumentMetadata, 'frontMatter' | 'pdf'>,
+): { source: DateSource; key: string; iso: string } | undefined {
+  const fm = meta.frontMatter;
+  if (fm) {
+    for (const [key, source] of dateKeys) {
+      const iso = dateOf(fm[key]);
+      if (iso) return { source, key, iso };
+    }
+  }
+  const pdf = meta.pdf;
+  if (pdf) {
+    const modified = dateOf(pdf['modificationDate']);
+    if (modified) return { source: 'pdf-modified', key: 'pdf.modificationDate', iso: modified };
+    const created = dateOf(pdf['creationDate']);
+    if (created) return { source: 'pdf-created', key: 'pdf.creationDate', iso: created };
   }
   return undefined;
+}
+
+/** Who approved the document (`approved_by`, `approvedBy`, `approver` in its front matter). */
+export function approverOf(frontMatter: Record<string, JsonValue> | undefined): string | undefined {
+  for (const key of approverKeys) {
+    const v = frontMatter?.[key];
+    if (typeof v === 'string' && v.trim().length > 0) return v.trim();
+  }
+  return undefined;
+}
+
+/** The document's `status` in its front matter (`draft`, `approved`, …), lower-cased. */
+export function documentStatusOf(frontMatter: Record<string, JsonValue> | undefined): string | undefined {
+  const v = frontMatter?.['status'];
+  return typeof v === 'string' && v.trim().length > 0 ? v.trim().toLowerCase() : undefined;
 }

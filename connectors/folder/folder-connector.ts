@@ -1,11 +1,20 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { SourceConfigError } from '../../core/errors';
 import type { CollectOptions, CollectionStep, Connector } from '../types';
 import type { JsonValue } from '../../core/json';
-import { effectiveDate, readFrontMatter, readPdfMetadata, type DocumentMetadata } from './document-metadata';
+import { parse as parseYaml } from 'yaml';
+import { toJson } from '../../core/json';
+import {
+  approverOf,
+  documentDate,
+  documentStatusOf,
+  readFrontMatter,
+  readPdfMetadata,
+  type DocumentMetadata,
+} from './document-metadata';
 import { mediaTypeFor } from '../../core/media-types';
 import { codeUnitOrder } from '../../core/order';
 
@@ -54,7 +63,13 @@ export class FolderConnector implements Connector {
     const paths: string[] = [];
     for await (const rel of this.walk(root, '')) paths.push(rel);
     paths.sort(codeUnitOrder);
+    // `X.meta.yaml` next to `X` is X's front matter (for CSVs, spreadsheets, images): not a document itself.
+    const listed = new Set(paths);
+    const sidecars = new Set(
+      paths.filter((p) => p.endsWith(sidecarSuffix) && listed.has(p.slice(0, -sidecarSuffix.length))),
+    );
     for (const rel of paths) {
+      if (sidecars.has(rel)) continue;
       options.signal?.throwIfAborted();
       if (options.resumeAfter !== undefined && rel <= options.resumeAfter) continue;
       const abs = path.join(root, ...rel.split('/'));
@@ -62,15 +77,23 @@ export class FolderConnector implements Connector {
       if (options.since && st.mtime < options.since) continue; // `--since`: unchanged files are skipped
       const mediaType = mediaTypeFor(rel);
       const meta = await this.metadataFor(abs, mediaType, st.size);
-      const effective = effectiveDate(meta.frontMatter);
+      if (sidecars.has(rel + sidecarSuffix)) await mergeSidecar(meta, abs + sidecarSuffix);
+      const dated = documentDate(meta);
+      const approver = approverOf(meta.frontMatter);
+      const documentStatus = documentStatusOf(meta.frontMatter);
       const attributes: Record<string, JsonValue> = {
         path: rel,
         name: path.posix.basename(rel),
         directory: path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel),
         extension: path.posix.extname(rel).toLowerCase(),
         mtime: st.mtime.toISOString(),
-        observedAtFrom: effective ? `front-matter:${effective.key}` : 'mtime',
+        observedAtFrom: dated ? (dated.source.startsWith('pdf-') ? dated.key : `front-matter:${dated.key}`) : 'mtime',
+        // What the observed date is (docs/mappings.md, "Document dates"): `file-time` makes it unverified.
+        dateSource: dated?.source ?? 'file-time',
       };
+      if (approver !== undefined) attributes['approvedBy'] = approver;
+      // `draft` documents are collected but never count as evidence (evaluate.ts).
+      if (documentStatus !== undefined) attributes['documentStatus'] = documentStatus;
       if (meta.frontMatter) attributes['frontMatter'] = meta.frontMatter;
       if (meta.pdf) attributes['pdf'] = meta.pdf;
       if (meta.metadataError) {
@@ -83,7 +106,7 @@ export class FolderConnector implements Connector {
           meta: {
             externalId: rel,
             kind: 'document',
-            observedAt: effective?.iso ?? st.mtime.toISOString(),
+            observedAt: dated?.iso ?? st.mtime.toISOString(),
             mediaType,
             attributes,
             provenance: { endpoint: `file://${abs}`, collector: folderCollector },
@@ -111,5 +134,21 @@ export class FolderConnector implements Connector {
       if (entry.isDirectory()) yield* this.walk(root, childRel);
       else if (entry.isFile() && this.isIncluded(childRel)) yield childRel;
     }
+  }
+}
+
+const sidecarSuffix = '.meta.yaml';
+
+/** A sidecar's keys fill in what the file's own front matter lacks. */
+async function mergeSidecar(meta: DocumentMetadata, file: string): Promise<void> {
+  try {
+    const value: unknown = parseYaml(await readFile(file, 'utf8'), { maxAliasCount: 10 });
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      meta.metadataError ??= `sidecar ${path.basename(file)} is not a key/value map`;
+      return;
+    }
+    meta.frontMatter = { ...(toJson(value) as Record<string, JsonValue>), ...meta.frontMatter };
+  } catch (err) {
+    meta.metadataError ??= `sidecar ${path.basename(file)} is not valid YAML: ${(err as Error).message.split('\n')[0]}`;
   }
 }

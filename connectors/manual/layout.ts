@@ -19,6 +19,8 @@ export const sidecarSchema = z.looseObject({
   uploaded_by: z.string().optional(),
   uploaded_at: z.union([z.string(), z.date()]).optional(),
   note: z.string().optional(),
+  /** The version of the document the record is about (the AI policy an acknowledgement acknowledges). */
+  policy_version: z.union([z.string(), z.number()]).optional(),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
@@ -69,6 +71,8 @@ export interface FileRecordRequest {
   uploadedBy: string;
   uploadedAt: Date;
   note?: string;
+  /** The policy version the record acknowledges (sidecar `policy_version`). */
+  policyVersion?: string;
 }
 
 export type FileRecordResult = { kind: 'filed' | 'already-filed'; path: string; sha256: string };
@@ -100,6 +104,7 @@ export async function fileRecord(req: FileRecordRequest): Promise<FileRecordResu
     uploaded_by: req.uploadedBy,
     uploaded_at: req.uploadedAt.toISOString(),
     ...(req.note ? { note: req.note } : {}),
+    ...(req.policyVersion ? { policy_version: req.policyVersion } : {}),
     sha256,
   };
   const tmp = `${target}.${process.pid}.tmp`;

@@ -71,7 +71,8 @@ export class ManualConnector implements Connector {
         ...(sidecar?.uploaded_by ? { uploadedBy: sidecar.uploaded_by } : {}),
         ...(uploadedAt ? { uploadedAt } : {}),
         ...(sidecar?.note ? { note: sidecar.note } : {}),
-        ...(effective ? { observedAtFrom: 'sidecar:effective_date' } : {}),
+        ...(sidecar?.policy_version !== undefined ? { policyVersion: String(sidecar.policy_version) } : {}),
+        ...(effective ? { observedAtFrom: 'sidecar:effective_date', dateSource: 'effective' } : {}),
       };
       this.counters.records++;
       yield {

@@ -56,6 +56,13 @@ describe('evidence-hub command line', () => {
     expect(ruleOf('A.2.2', 'policy-acknowledgements').evidence).toEqual([
       'records:policy-acknowledgement/2026-03-02-ai-policy-acknowledgements.csv',
     ]);
+    // Every demo document carries an effective, approval or review date (the CSVs in a .meta.yaml sidecar),
+    // so none is unverified; the acknowledgements name the policy version in force (2026.1).
+    expect(controls.filter((c) => c.status === 'unverified').map((c) => c.control.id)).toEqual([]);
+    expect(ruleOf('A.2.2', 'policy-acknowledgements').status).not.toBe('missing');
+    expect((ruleOf('A.2.2', 'policy-acknowledgements') as unknown as { cause: { kind: string } }).cause.kind).not.toBe(
+      'version-mismatch',
+    );
     // The RACI (design) is current, so the missing contract clauses make A.10.2 design-only.
     expect(controls.find((c) => c.control.id === 'A.10.2')).toMatchObject({
       status: 'design-only',

@@ -25,6 +25,9 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/** A document with today's effective date in its front matter. */
+const dated = (body: string) => `---\neffective_date: ${new Date().toISOString().slice(0, 10)}\n---\n${body}\n`;
+
 describe('partial failure', () => {
   it('a source answering 500 on every request fails alone: the others are sealed, its controls become collection-failed', async () => {
     jira.fail(() => true, { status: 500, body: '{"errorMessages":["Internal server error"]}' }, 1_000);
@@ -48,7 +51,8 @@ describe('partial failure', () => {
         `    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }`,
         '',
       ].join('\n'),
-      { 'org/monitoring/drift.md': '# drift', 'org/policies/incident-communication-plan.md': '# plan' },
+      // Dated documents: one dated by its file time only would be unverified, not fresh.
+      { 'org/monitoring/drift.md': dated('# drift'), 'org/policies/incident-communication-plan.md': dated('# plan') },
     );
     const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
       connection: env.nativeConnection,
@@ -99,7 +103,7 @@ describe('partial failure', () => {
         '  - { id: logs, type: siem, path: ./logs, format: json, fields: { json: { time: ts, system: app } } }',
         '',
       ].join('\n'),
-      { 'org/policies/logging-standard.md': '# logging', 'logs/a-good.jsonl': good, 'logs/b-bad.jsonl': bad },
+      { 'org/policies/logging-standard.md': dated('# logging'), 'logs/a-good.jsonl': good, 'logs/b-bad.jsonl': bad },
     );
     const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
       connection: env.nativeConnection,

@@ -1,4 +1,8 @@
+import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
+import { FolderConnector } from '../../connectors/folder/folder-connector';
+import { createLogger } from '../../worker/logger';
+import { tempDir, writeTree } from '../support/tmp';
 import { mappingVocabulary } from '../../connectors';
 import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
 import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
@@ -313,5 +317,106 @@ describe('4. design vs operating: a design document alone is design-only', () =>
     expect(both.status, both.reason).toBe('fresh');
     // Without the design document either, the control is plainly missing.
     expect((await control(p.control, [], ['folder', 'manual'])).status).toBe('missing');
+  });
+});
+
+/** Collects a folder the way a sweep does, as the folder source `docs`. */
+async function folderArtifacts(files: Record<string, string | Buffer>): Promise<IndexedArtifact[]> {
+  const dir = await tempDir();
+  await writeTree(dir, files);
+  const c = new FolderConnector({ sourceId: 'docs', root: dir, include: [], exclude: [] });
+  const out: IndexedArtifact[] = [];
+  for await (const s of c.collect({ log: createLogger({ level: 'silent' }) })) {
+    const observedAt = Date.parse(s.artifact.meta.observedAt);
+    out.push({
+      ...artifact('folder', 'document', observedAt, s.artifact.meta.attributes, 'docs'),
+      id: `docs:${s.artifact.meta.externalId}`,
+    });
+  }
+  return out;
+}
+
+const ruleOf = (c: ControlResult, rule: string) => c.rules.find((r) => r.rule === rule)!;
+
+describe('5. document dates and approval', () => {
+  it('a document dated only by its file time is unverified, naming it and what to add', async () => {
+    const docs = await folderArtifacts({ 'ai-policy.md': '---\ntype: ai-policy\nversion: 2\n---\n# Policy\n' });
+    const policy = ruleOf(await control('A.2.2', docs, ['folder'], Date.now()), 'ai-policy-document');
+    expect(policy.status).toBe('unverified');
+    expect(policy.cause).toMatchObject({ kind: 'undated', record: { id: 'docs:ai-policy.md' } });
+    expect(policy.reason).toContain('docs:ai-policy.md has no effective, approval or review date');
+    expect(policy.reason).toContain('add effective_date, approved or review_date to its front matter');
+    expect(policy.dueAt).toBeUndefined();
+  });
+
+  it('a draft never counts: an older approved version decides, and a draft alone matches nothing', async () => {
+    const approved = '---\ntype: ai-policy\nversion: 1\neffective_date: 2026-03-01\nstatus: approved\n---\n';
+    const draft = '---\ntype: ai-policy\nversion: 2\neffective_date: 2026-05-20\nstatus: draft\n---\n';
+    const both = await folderArtifacts({ 'ai-policy.md': approved, 'drafts/ai-policy-v2.md': draft });
+    const decided = ruleOf(await control('A.2.2', both, ['folder']), 'ai-policy-document');
+    expect(decided).toMatchObject({ status: 'fresh', evidence: ['docs:ai-policy.md'] });
+    const alone = ruleOf(
+      await control('A.2.2', await folderArtifacts({ 'drafts/ai-policy-v2.md': draft }), ['folder']),
+      'ai-policy-document',
+    );
+    expect(alone.status).toBe('missing');
+    expect(alone.reason).toContain('documentStatus is "draft"');
+  });
+
+  it("a PDF's metadata date is used, and the reason says it is the PDF's date", async () => {
+    const pdf = await PDFDocument.create();
+    pdf.addPage();
+    pdf.setCreationDate(new Date('2026-01-12T00:00:00Z'));
+    pdf.setModificationDate(new Date('2026-01-12T00:00:00Z'));
+    const docs = await folderArtifacts({ 'responsible-use-objectives.pdf': Buffer.from(await pdf.save()) });
+    const rule = ruleOf(await control('A.9.3', docs, ['folder']), 'responsible-use-objectives');
+    expect(rule).toMatchObject({ status: 'fresh', newest: { observedAt: '2026-01-12T00:00:00.000Z' } });
+    expect(rule.reason).toContain('PDF modified 2026-01-12');
+  });
+
+  it('the date source and the approver are recorded and shown', async () => {
+    const docs = await folderArtifacts({
+      'ai-policy.md': '---\ntype: ai-policy\napproved: 2026-02-02\napproved_by: Chief Risk Officer\n---\n',
+    });
+    expect(docs[0]!.attributes).toMatchObject({ dateSource: 'approved', approvedBy: 'Chief Risk Officer' });
+    const rule = ruleOf(await control('A.2.2', docs, ['folder']), 'ai-policy-document');
+    expect(rule.status).toBe('fresh');
+    expect(rule.reason).toContain('approved 2026-02-02');
+  });
+});
+
+describe('5. acknowledgements name the policy version they acknowledge', () => {
+  const policy = document('policies/ai-policy.md', ago(60), {
+    type: 'ai-policy',
+    version: '2026.1',
+    effective_date: '2026-04-01',
+  });
+  const ack = (policyVersion?: string) =>
+    artifact('manual', 'record', ago(30), {
+      topic: 'policy-acknowledgement',
+      dateSource: 'effective',
+      ...(policyVersion !== undefined ? { policyVersion } : {}),
+    });
+
+  it('an acknowledgement of an old policy version is reported with both versions', async () => {
+    const old = ack('2025.1');
+    const rule = ruleOf(await control('A.2.2', [policy, old], ['folder', 'manual']), 'policy-acknowledgements');
+    expect(rule.status).toBe('stale');
+    expect(rule.cause).toMatchObject({
+      kind: 'version-mismatch',
+      record: { id: old.id, version: '2025.1' },
+      current: { rule: 'ai-policy-document', id: policy.id, version: '2026.1' },
+    });
+    expect(rule.reason).toContain('is for version 2025.1, but the current version is 2026.1');
+  });
+
+  it('an acknowledgement of the current version, or one naming none, is told apart', async () => {
+    const current = ruleOf(
+      await control('A.2.2', [policy, ack('2026.1')], ['folder', 'manual']),
+      'policy-acknowledgements',
+    );
+    expect(current.status).toBe('fresh');
+    const unnamed = ruleOf(await control('A.2.2', [policy, ack()], ['folder', 'manual']), 'policy-acknowledgements');
+    expect(unnamed).toMatchObject({ status: 'stale', reason: expect.stringContaining('names no version') });
   });
 });

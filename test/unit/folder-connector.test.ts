@@ -118,6 +118,56 @@ describe('folder connector', () => {
     expect(byPath['bad.md']!['metadataError']).toMatch(/front matter is not valid YAML/);
   });
 
+  it('dates a document by its effective, approval or review date, or its PDF dates, and says which', async () => {
+    const dir = await tempDir();
+    const pdf = await PDFDocument.create();
+    pdf.addPage();
+    pdf.setCreationDate(new Date('2026-01-12T00:00:00Z'));
+    pdf.setModificationDate(new Date('2026-01-12T00:00:00Z'));
+    await writeTree(dir, {
+      'approved.md': '---\napproved: 2026-04-01\napproved_by: Chief Risk Officer\nstatus: Approved\n---\n',
+      'effective.md': '---\neffective_date: 2026-02-01\napproval_date: 2026-01-20\n---\n',
+      'reviewed.md': '---\napproved: true\nreview_date: 2026-05-05\nstatus: draft\n---\n',
+      'objectives.pdf': Buffer.from(await pdf.save()),
+      'plain.md': 'no front matter',
+      'raci.csv': 'a,b\n',
+      'raci.csv.meta.yaml': 'type: raci\neffective_date: 2026-03-03\napprover: COO\n',
+      'lonely.meta.yaml': 'x: 1\n',
+    });
+    const steps = await collect(dir);
+    expect(steps.map((s) => s.cursor)).toEqual([
+      'approved.md',
+      'effective.md',
+      'lonely.meta.yaml',
+      'objectives.pdf',
+      'plain.md',
+      'raci.csv',
+      'reviewed.md',
+    ]);
+    const by = Object.fromEntries(steps.map((s) => [s.cursor, s.artifact.meta]));
+    expect(by['approved.md']).toMatchObject({
+      observedAt: '2026-04-01T00:00:00.000Z',
+      attributes: { dateSource: 'approved', approvedBy: 'Chief Risk Officer', documentStatus: 'approved' },
+    });
+    expect(by['effective.md']).toMatchObject({
+      observedAt: '2026-02-01T00:00:00.000Z',
+      attributes: { dateSource: 'effective' },
+    });
+    expect(by['reviewed.md']).toMatchObject({
+      observedAt: '2026-05-05T00:00:00.000Z',
+      attributes: { dateSource: 'reviewed', documentStatus: 'draft' },
+    });
+    expect(by['objectives.pdf']).toMatchObject({
+      observedAt: '2026-01-12T00:00:00.000Z',
+      attributes: { dateSource: 'pdf-modified', observedAtFrom: 'pdf.modificationDate' },
+    });
+    expect(by['plain.md']!.attributes).toMatchObject({ dateSource: 'file-time', observedAtFrom: 'mtime' });
+    expect(by['raci.csv']).toMatchObject({
+      observedAt: '2026-03-03T00:00:00.000Z',
+      attributes: { dateSource: 'effective', approvedBy: 'COO', frontMatter: { type: 'raci' } },
+    });
+  });
+
   it('a missing folder is a configuration error naming the source', async () => {
     const err = await collect('/nonexistent/evidence-hub-test').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceConfigError);

@@ -113,6 +113,24 @@ describe('manual connector', () => {
     ]);
   });
 
+  it('an acknowledgement filed with its policy version carries it as policyVersion', async () => {
+    const root = await tempDir();
+    const src = await tempDir();
+    await writeTree(src, { 'acks.csv': 'employee,version\nE-1,2026.1\n' });
+    const filed = await fileRecord({
+      root,
+      file: path.join(src, 'acks.csv'),
+      topic: 'policy-acknowledgement',
+      effective: '2026-03-02',
+      uploadedBy: 'grace',
+      uploadedAt: new Date('2026-03-03T08:00:00Z'),
+      policyVersion: '2026.1',
+    });
+    expect(await readFile(`${filed.path}.meta.yaml`, 'utf8')).toContain('policy_version: "2026.1"\n');
+    const { steps } = await collect(root);
+    expect(steps[0]!.artifact.meta.attributes).toMatchObject({ policyVersion: '2026.1', dateSource: 'effective' });
+  });
+
   it("with the default mappings, a filed training record turns A.4.6's training rule from missing to fresh", async () => {
     const root = await tempDir();
     const src = await tempDir();
@@ -155,7 +173,7 @@ describe('manual connector', () => {
     expect(await training()).toMatchObject({
       status: 'fresh',
       reason:
-        'newest evidence records:training/2026-09-30-lms.csv observed 2026-09-30, fresh until 2027-09-30 (max age 365d)',
+        'newest evidence records:training/2026-09-30-lms.csv effective 2026-09-30, fresh until 2027-09-30 (max age 365d)',
     });
   });
 });

@@ -54,6 +54,17 @@ describe('mapping files', () => {
     );
   });
 
+  it('sameVersion names a rule some mapping file defines', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'a.yaml': rule('    sameVersion: { rule: r2, attribute: policyVersion, of: frontMatter.version }\n'),
+    });
+    const err = await loadMappings([path.join(dir, 'a.yaml')], mappingVocabulary()).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(
+      'r1.sameVersion.rule: rule "r1" compares versions with rule "r2", which no mapping file defines',
+    );
+  });
+
   it('default includes a connector pack only when that source type is configured', () => {
     const names = (types?: string[]) =>
       expandMappingPaths(['default'], '/', mappingVocabulary(), types ? new Set(types) : undefined).map((p) =>

@@ -84,6 +84,15 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       { kind: 'fresh', deciding: { ...deciding, count: 3 }, maxAge, freshUntil: '2026-01-10T08:00:00.000Z' },
       'the 3 newest records observed 2025-01-10, fresh until 2026-01-10 (max age 365d)',
     ],
+    [
+      {
+        kind: 'fresh',
+        deciding: { ...deciding, dateSource: 'pdf-modified' },
+        maxAge,
+        freshUntil: '2026-01-10T08:00:00.000Z',
+      },
+      'newest evidence docs:policy.md PDF modified 2025-01-10, fresh until 2026-01-10 (max age 365d)',
+    ],
   ],
   'in-grace': [
     [
@@ -120,10 +129,28 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       'exception: the current state breaks rule "github-branch-protection" (Default branch protected): github branch-protection acme/app main (source gh) as of 2026-03-01 (gh:acme/app/branch-protection): protected is false',
     ],
   ],
+  'version-mismatch': [
+    [
+      {
+        kind: 'version-mismatch',
+        record: { id: 'records:ack.csv', observedAt: '2026-03-02T00:00:00.000Z', version: '2025.1' },
+        current: { rule: 'ai-policy-document', id: 'docs:ai-policy.md', version: '2026.1' },
+      },
+      'records:ack.csv is for version 2025.1, but the current version is 2026.1 (docs:ai-policy.md, rule "ai-policy-document"): new records for version 2026.1 are needed',
+    ],
+    [
+      {
+        kind: 'version-mismatch',
+        record: { id: 'records:ack.csv', observedAt: '2026-03-02T00:00:00.000Z' },
+        current: { rule: 'ai-policy-document', id: 'docs:ai-policy.md', version: '2026.1' },
+      },
+      'records:ack.csv names no version, but the current version is 2026.1 (docs:ai-policy.md, rule "ai-policy-document"): new records for version 2026.1 are needed',
+    ],
+  ],
   undated: [
     [
       { kind: 'undated', record: { id: 'docs:policy.md', observedAt: '2026-02-01T00:00:00.000Z' }, maxAge },
-      'unverified: newest document docs:policy.md has no effective, approval or review date (file time 2026-02-01 is not counted; max age 365d)',
+      'unverified: document docs:policy.md has no effective, approval or review date, only its file time 2026-02-01, which is not counted (max age 365d); add effective_date, approved or review_date to its front matter (or a .meta.yaml sidecar)',
     ],
   ],
   'design-only': [
