@@ -65,7 +65,10 @@ export async function runDemo(
           `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
         );
         out(`manifest: ${result.bundle.location}`);
-        out(`store:    ${hub.store.location}   (check it: evidence-hub verify ${hub.store.location})`);
+        // The pin comes from the key the demo holds, as an auditor's would come from the organisation.
+        out(
+          `store:    ${hub.store.location}   (check it: evidence-hub verify ${hub.store.location} --trust ${formatFingerprint(fingerprintOf(key.publicKeyPem))})`,
+        );
         out(`workflow: ${uiUrl}/namespaces/${hub.config.temporal.namespace}/workflows/${handle.workflowId}`);
       }
       if (options.serve) {
