@@ -4,7 +4,8 @@ import { connectorFor } from '../connectors/registry';
 import { artifactId, type ArtifactRecord } from '../evidence/manifest';
 import { createRedactor, summarizeRedaction } from '../evidence/redaction';
 import type { EvidenceStore } from '../evidence/store';
-import type { LoadedConfig, SourceConfig } from '../config/config';
+import type { SourceConfig } from '../connectors';
+import type { ActivityConfig } from './activity-config';
 import type { CollectCheckpoint } from './collect-checkpoint';
 
 export interface CollectRequest {
@@ -36,7 +37,7 @@ const checkpointEvery = { artifacts: 100, ms: 2_000 };
  */
 export async function collectInto(
   store: EvidenceStore,
-  config: Pick<LoadedConfig, 'baseDir' | 'redaction'>,
+  config: Pick<ActivityConfig, 'baseDir' | 'redaction'>,
   source: SourceConfig,
   req: CollectRequest,
   log: Logger,

@@ -8,7 +8,7 @@ import { assertCurrentSigner } from '../evidence/trust/signer-check';
 import type { EvidenceStore } from '../evidence/store';
 import type { MappingSet } from '../mappings/load';
 import { InputError } from '../core/yaml-source';
-import type { LoadedConfig } from '../config/config';
+import type { ActivityConfig } from './activity-config';
 import { collectInto, type CollectRequest, type CollectResult } from './collect';
 import { Context } from '@temporalio/activity';
 import { evaluateStore } from '../evidence/index';
@@ -28,7 +28,7 @@ export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
 
 export interface ActivityDeps {
-  config: LoadedConfig;
+  config: ActivityConfig;
   store: EvidenceStore & AlertStateStore;
   key: SigningKey;
   mappings: MappingSet;

@@ -12,9 +12,9 @@ export const layerOrder = [
   'evidence',
   'connectors',
   'alerts',
-  'config',
   'activities',
   'workflows',
+  'config',
   'worker',
   'cli',
 ] as const;

@@ -1,0 +1,21 @@
+import type { AlertsConfig } from '../alerts/config';
+import type { SourceConfig } from '../connectors';
+import type { RedactionConfig } from '../evidence/redaction';
+import type { WitnessConfig } from '../evidence/witness/config';
+
+/**
+ * The part of the loaded configuration the activities read. config/ sits above activities (it assembles the
+ * file format and belongs to the bootstrap), so activities name what they need here and the worker hands
+ * them its LoadedConfig, which has this shape.
+ */
+export interface ActivityConfig {
+  /** The config file, named in errors about unknown sources. */
+  file: string;
+  /** Relative paths and secret files resolve against it. */
+  baseDir: string;
+  sources: readonly SourceConfig[];
+  redaction: RedactionConfig;
+  alerts?: AlertsConfig | undefined;
+  witness?: WitnessConfig | undefined;
+  signing: { trustedKeys?: readonly string[] | undefined };
+}
