@@ -50,6 +50,21 @@ export function sectionEnabled(cfg: GithubSourceConfig, sec: Section): boolean {
   }
 }
 
+/** Each section's collector; `prev` is typed per collector, so the table takes it as the section's own state. */
+const collectors: Record<
+  Section,
+  (cx: CollectContext, ctx: RepoCtx, prev: never, at: JsonValue | undefined, run: Run) => AsyncGenerator<Step, unknown>
+> = {
+  protection: collectProtection,
+  pulls: collectPulls,
+  tree: collectTree,
+  releases: collectReleases,
+  tags: collectTags,
+  runs: collectRuns,
+  dependabot: collectDependabot,
+  environments: collectEnvironments,
+};
+
 /**
  * The collector of one section. Each yields artifacts with a resume point `at`, and returns the
  * section's next state (`prev` is that section's previous state, as its collector expects it).
@@ -62,23 +77,5 @@ export function collectSection(
   at: JsonValue | undefined,
   run: Run,
 ): AsyncGenerator<Step, unknown> {
-  const p = prev as never;
-  switch (sec) {
-    case 'protection':
-      return collectProtection(cx, ctx, p, at, run);
-    case 'pulls':
-      return collectPulls(cx, ctx, p, at, run);
-    case 'tree':
-      return collectTree(cx, ctx, p, at, run);
-    case 'releases':
-      return collectReleases(cx, ctx, p, at, run);
-    case 'tags':
-      return collectTags(cx, ctx, p, at, run);
-    case 'runs':
-      return collectRuns(cx, ctx, p, at, run);
-    case 'dependabot':
-      return collectDependabot(cx, ctx, p, at, run);
-    case 'environments':
-      return collectEnvironments(cx, ctx, p, at, run);
-  }
+  return collectors[sec](cx, ctx, prev as never, at, run);
 }
