@@ -6,7 +6,10 @@ import type { ControlAlertState, ItemKind, PlannedItem, SlackThread } from './ty
 
 /** The source whose failed collection made a control collection-failed, as the alert shows it. */
 export interface FailingSource {
+  /** The first failing source (by id), whose error is shown. */
   source: string;
+  /** Every failing source behind the result, sorted by id: the alert names them all, not just the first. */
+  sources: string[];
   outcome: 'failed' | 'collected with problems';
   at: string;
   error: string;
@@ -18,6 +21,7 @@ export function failingSource(result: Pick<ControlResult, 'cause'>): FailingSour
   if (cause?.kind !== 'collection-failed') return undefined;
   return {
     source: cause.source,
+    sources: cause.sources.map((s) => s.source),
     outcome: failureOutcomeText(cause.outcome),
     at: cause.at,
     error: cause.error ?? 'unknown error',
@@ -61,11 +65,14 @@ export function groupUnits(entries: Entry[]): Unit[] {
       unit = { kind, channel, ...(e.thread ? { threadTs: e.thread.ts } : {}) };
     } else if (e.item.to === 'collection-failed') {
       const source = e.failing?.source ?? '(unknown source)';
-      key = `${kind}\u0000${e.route.channel}\u0000source:${source}`;
+      // Grouped by the whole set of failing sources: six failing GitHub sources are one heading naming all
+      // six, never filed under the first one's name.
+      const sources = e.failing?.sources ?? [source];
+      key = `${kind}\u0000${e.route.channel}\u0000sources:${sources.join('\u0000')}`;
       unit = {
         kind,
         channel: e.route.channel,
-        source: e.failing ?? { source, outcome: 'failed', at: '', error: e.result.reason },
+        source: e.failing ?? { source, sources, outcome: 'failed', at: '', error: e.result.reason },
       };
     } else {
       key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}`;
@@ -76,4 +83,15 @@ export function groupUnits(entries: Entry[]): Unit[] {
     else units.set(key, { ...unit, entries: [e] });
   }
   return [...units.values()];
+}
+
+/**
+ * `source "a"`, or `3 sources "a", "b", "c"` / `6 sources "a", "b", "c" and 3 more` (the JSON lists every one).
+ * `name` formats each source's name (quotes in plain text, bold in Slack mrkdwn).
+ */
+export function failingSourcesLabel(f: FailingSource, name: (s: string) => string = (s) => `"${s}"`): string {
+  const all = f.sources.length > 0 ? f.sources : [f.source];
+  if (all.length === 1) return `source ${name(all[0]!)}`;
+  const named = all.slice(0, 3).map(name).join(', ');
+  return `${all.length} sources ${named}${all.length > 3 ? ` and ${all.length - 3} more` : ''}`;
 }

@@ -12,7 +12,7 @@ import {
   type MessageSection,
   type MessageSpec,
 } from './blocks';
-import type { Entry, FailingSource, Unit } from './grouping';
+import { failingSourcesLabel, type Entry, type FailingSource, type Unit } from './grouping';
 import { messageKey } from './keys';
 import { compareControlIds } from './routing';
 import type { AlertPolicy, ItemKind, MessageKind, PlannedMessage } from './types';
@@ -130,14 +130,17 @@ function failureConsequence(entries: Entry[], now: Date, plain: boolean): string
 /** The collection-failed group heading: "Source github failed: <error>" and what it means for the controls. */
 function failureHeading(source: FailingSource, entries: Entry[], now: Date, reminder: boolean): string {
   const when = source.at ? ` at ${slackDate(source.at, '{date_short_pretty} {time}')}` : '';
+  const label = failingSourcesLabel(source, (s) => `*${escapeMrkdwn(s)}*`);
   const lead = reminder
-    ? `:alarm_clock: Still failing: source *${escapeMrkdwn(source.source)}*`
-    : `${statusEmoji['collection-failed']} Source *${escapeMrkdwn(source.source)}* ${source.outcome}${when}`;
-  return `${lead}: ${escapeMrkdwn(source.error)}\n*${failureConsequence(entries, now, false)}*`;
+    ? `:alarm_clock: Still failing: ${label}`
+    : `${statusEmoji['collection-failed']} ${label[0]!.toUpperCase()}${label.slice(1)} ${source.outcome}${when}`;
+  // With several sources the error shown is the first one's; say whose it is.
+  const whose = source.sources.length > 1 ? ` (${escapeMrkdwn(source.source)})` : '';
+  return `${lead}${whose}: ${escapeMrkdwn(source.error)}\n*${failureConsequence(entries, now, false)}*`;
 }
 
 function failureSummary(source: FailingSource, entries: Entry[], now: Date): string {
-  return `${source.error}: ${failureConsequence(entries, now, true)} (source ${source.source}: ${entries.map((e) => e.item.control).join(', ')})`;
+  return `${source.error}: ${failureConsequence(entries, now, true)} (${failingSourcesLabel(source, (s) => s)}: ${entries.map((e) => e.item.control).join(', ')})`;
 }
 
 function finish(
@@ -205,8 +208,8 @@ type UnitSpec = Omit<MessageSpec, 'at' | 'mentions'>;
 /** An alert or reminder for the controls a failing source leaves without fresh evidence. */
 function sourceFailureSpec(source: FailingSource, entries: Entry[], reminder: boolean, now: Date): UnitSpec {
   const header = reminder
-    ? `:alarm_clock: Still failing: source "${source.source}"`
-    : `${statusEmoji['collection-failed']} Collection failed: source "${source.source}"`;
+    ? `:alarm_clock: Still failing: ${failingSourcesLabel(source)}`
+    : `${statusEmoji['collection-failed']} Collection failed: ${failingSourcesLabel(source)}`;
   const sections: MessageSection[] = [
     { heading: failureHeading(source, entries, now, reminder), lines: entries.map((e) => line(e, now)) },
   ];

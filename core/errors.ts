@@ -24,6 +24,15 @@ export class SourceResponseError extends ConnectorError {
   readonly retryable = true;
 }
 
+/**
+ * The source was read completely, and nothing in it is usable (every SIEM export file malformed). Not
+ * retried: reading the same bytes again gives the same answer; someone has to fix the export.
+ */
+export class SourceContentError extends ConnectorError {
+  override readonly name = 'SourceContentError';
+  readonly retryable = false;
+}
+
 /** A rate limit that resets later than the configured wait allows. Retryable after Temporal's backoff. */
 export class RateLimitError extends ConnectorError {
   override readonly name = 'RateLimitError';
@@ -53,6 +62,7 @@ export class SigningKeyError extends Error {
 export const nonRetryableErrorTypes = [
   'CredentialsError',
   'SourceConfigError',
+  'SourceContentError',
   'InputError',
   'StoreFullError',
   'SigningKeyError',

@@ -157,8 +157,10 @@ export function perChangeResult(
       evidence,
     };
   }
-  const status = evidence.length === 0 && matched.length === 0 ? 'missing' : 'stale';
-  // Stale since the first overdue change's grace ran out; a missing rule has no date.
+  // A change past its grace with no record at all (a production version never validated) is missing
+  // evidence, not ageing evidence; only when every overdue change has a record, just a late one, is the
+  // rule stale. A missing rule has no date.
+  const status = overdue.some((k) => !recordsByKey.has(k)) ? 'missing' : 'stale';
   let staleSince = Number.POSITIVE_INFINITY;
   for (const k of overdue) staleSince = Math.min(staleSince, started(k) + graceMs);
   return {

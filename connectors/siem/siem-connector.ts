@@ -8,7 +8,7 @@ import { Aggregate, compileRules, SystemNames, type CompiledRules } from './aggr
 import type { SiemFormat, SiemSourceConfig } from './config';
 import { FileReader, type FileOutcome } from './ingest';
 import { summaryKinds, type SiemKind } from './kinds';
-import { SourceConfigError, SourceResponseError } from '../../core/errors';
+import { SourceConfigError, SourceContentError } from '../../core/errors';
 import { fileProblems, nothingUsable, type FailedFile } from './failures';
 import { LocalFolderLocation, type ExportFile, type ExportLocation } from './location';
 import { buildSummaries, type SummaryContext } from './summaries';
@@ -70,7 +70,7 @@ function isAfter(p: Position, resume: Position | undefined): boolean {
  * A file with more malformed records than `maxMalformedRatio` (or unreadable) is failed: its events stay
  * out of the summaries and the other files' evidence is still yielded. The run is then partial, with one
  * problem per failed file (counts and reason codes); only when every file failed does collection end
- * with a `SourceResponseError` leading with the top reason codes.
+ * with a `SourceContentError` (not retried: the same bytes give the same answer) leading with the top reason codes.
  *
  * Resume: the summaries need every file, so a resumed attempt reads the files before the cursor again
  * without yielding them, and yields from the step after the cursor.
@@ -175,7 +175,7 @@ export class SiemConnector implements Connector {
     // the run is partial with one problem per failed file (name, counts, reason codes). Only a source
     // that yielded nothing usable, every file failed, fails the run, with the top reason codes.
     if (failures.length > 0 && accepted === 0) {
-      throw new SourceResponseError(nothingUsable(this.cfg.id, failures, files.length));
+      throw new SourceContentError(nothingUsable(this.cfg.id, failures, files.length));
     }
     this.problemList = fileProblems(failures);
   }

@@ -442,8 +442,8 @@ describe('MLflow connector against a real MLflow server', () => {
     );
     expect(flagged['A.6.2.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
     expect(flagged['A.5.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
-    for (const id of ['A.5.4', 'A.6.2.4']) expect(flagged[id]!.status).toBe('stale');
-    expect(flagged['A.7.5']!.status).toBe('missing'); // no lineage record is hashed at all
+    // A production version never validated has no record at all: missing, not stale (issue #15).
+    for (const id of ['A.5.4', 'A.6.2.4', 'A.7.5']) expect(flagged[id]!.status).toBe('missing');
   });
 
   it('a second run re-records only the version that changed: tags or aliases alone cost no run, card or re-sealed blob', async () => {

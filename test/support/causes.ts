@@ -41,6 +41,8 @@ export function sourceFailure(f: {
   error?: string;
   outcome?: 'failed' | 'partial';
   rules?: number;
+  /** Further failing sources (same outcome, no error) after the first. */
+  more?: string[];
 }): ControlCause {
   const failed = {
     source: f.source,
@@ -55,7 +57,9 @@ export function sourceFailure(f: {
     rules: f.rules ?? 1,
     cause: {
       kind: 'collection-failed',
-      sources: [failed],
+      sources: [failed, ...(f.more ?? []).map((source) => ({ ...failed, source, error: undefined }))].map(
+        ({ error, ...rest }) => (error !== undefined ? { ...rest, error } : rest),
+      ),
       ...failed,
       consequence: { kind: 'no-due-date' },
       evidence: ruleCauses.fresh,

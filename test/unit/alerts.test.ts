@@ -268,6 +268,39 @@ describe('alerts: transitions', () => {
     ]);
   });
 
+  it('six failing sources are one group whose heading names them all, never filed under the first', () => {
+    const slack = new PretendSlack();
+    const ids = ['A.6.2.2', 'A.6.2.3'];
+    const s = run(
+      emptyAlertState(),
+      ids.map((id) => result(id, 'fresh')),
+      t0,
+      policy(),
+      slack,
+    ).state;
+    const failedAt = at(t0 + HOUR).toISOString();
+    const more = ['gh-b', 'gh-c', 'gh-d', 'gh-e', 'gh-f'];
+    const failed = ids.map((id) =>
+      result(id, 'collection-failed', {
+        cause: sourceFailure({ source: 'gh-a', at: failedAt, error: 'CredentialsError: token expired', more }),
+      }),
+    );
+    // A control failing on a different set of sources is a different group.
+    const onlyA = result('A.2.2', 'collection-failed', {
+      cause: sourceFailure({ source: 'gh-a', at: failedAt, error: 'CredentialsError: token expired' }),
+    });
+    const r = run(s, [...failed, onlyA], t0 + DAY, policy(), slack);
+    expect(r.plan.messages).toHaveLength(2);
+    const six = r.plan.messages.find((m) => m.controls.length === 2)!;
+    expect(six.blocks[0]).toMatchObject({
+      text: { text: ':warning: Collection failed: 6 sources "gh-a", "gh-b", "gh-c" and 3 more' },
+    });
+    expect(blockText(six)).toContain('6 sources *gh-a*, *gh-b*, *gh-c* and 3 more failed');
+    expect(blockText(six)).toContain('(gh-a): CredentialsError: token expired');
+    const one = r.plan.messages.find((m) => m.controls.length === 1)!;
+    expect(one.blocks[0]).toMatchObject({ text: { text: ':warning: Collection failed: source "gh-a"' } });
+  });
+
   it("the failing source is read from the evaluator's cause", async () => {
     const m = await mappingsFrom(
       `rules:\n  - id: ai-policy\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: { maxAge: 365d, grace: 30d }\n`,
@@ -291,6 +324,7 @@ describe('alerts: transitions', () => {
       }).find((x) => x.control.id === 'A.2.2')!;
     expect(failingSource(evaluated(runs))).toEqual({
       source: 'docs',
+      sources: ['docs'],
       outcome: 'failed',
       at: at(t0 - DAY).toISOString(),
       error: 'CredentialsError: token expired',

@@ -235,7 +235,8 @@ describe('3. no activity is not staleness', () => {
       artifact('github', 'pull-request', ago(3), { repository: 'acme/app', number, approved, toDefaultBranch: true });
     const c = await control('A.6.2.3', [pr(1, true), pr(2, false)], ['github']);
     const merges = c.rules.find((r) => r.rule === 'github-reviewed-merges')!;
-    expect(merges.status).toBe('stale');
+    // An unapproved merge has no record at all: missing evidence, not ageing evidence.
+    expect(merges.status).toBe('missing');
     expect(merges.reason).toContain('acme/app#2');
   });
 

@@ -240,7 +240,9 @@ describe('evaluator: per change', () => {
     const m = await mappingsFrom(perChange);
     const arts = [release('1.0', t0 - 100 * DAY), release('1.1', t0 - 50 * DAY), card('1.0', t0 - 99 * DAY)];
     const r = statusOf(m, arts, t0, [], 'A.6.2.7');
-    expect(r.status).toBe('stale');
+    // 1.1 has no record at all: missing (a never-validated production version), not stale.
+    expect(r.status).toBe('missing');
+    expect(r.dueAt).toBeUndefined();
     expect(r.reason).toBe('1 of 2 change(s) have no record: 1.1');
     expect(statusOf(m, [...arts, card('1.1', t0 - 49 * DAY)], t0, [], 'A.6.2.7').status).toBe('fresh');
   });

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SourceConfigError, SourceResponseError } from '../../core/errors';
+import { nonRetryableErrorTypes, SourceConfigError, SourceContentError, SourceResponseError } from '../../core/errors';
 import { siemSourceSchema, type SiemFormat, type SiemSourceInput } from '../../connectors/siem/config';
 import type { MalformedReason, RecordSink } from '../../connectors/siem/event';
 import { EventBuilder, resolveFields } from '../../connectors/siem/event';
@@ -1182,7 +1182,10 @@ describe('siem connector: a bad file beside good ones', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(SourceResponseError);
+    // Nothing usable is not retried: the same bytes would give the same answer.
+    expect(error).toBeInstanceOf(SourceContentError);
+    expect((error as SourceContentError).retryable).toBe(false);
+    expect(nonRetryableErrorTypes).toContain((error as Error).name);
     expect((error as Error).message).toMatch(
       /^source "logs": nothing usable, 3 of 3 export file\(s\) failed \(invalid-json ×2, format-not-recognised ×1, missing-timestamp ×1\): checkpoint\.log: 1 of 3 lines/,
     );
