@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -48,7 +49,7 @@ export interface NginxTlsProxyOptions {
 }
 
 export function nginxPath(): string {
-  return process.env['NGINX_PATH'] ?? '/usr/sbin/nginx';
+  return process.env['NGINX_PATH'] ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 }
 
 export async function startNginxTlsProxy(options: NginxTlsProxyOptions): Promise<NginxTlsProxy> {
