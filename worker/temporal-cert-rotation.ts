@@ -27,14 +27,23 @@ export function reloadClientCertificateOnChange(
   const interval = msToNumber(config.temporal.tlsReloadInterval as `${number}s`);
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  // Files that changed but could not be used yet (other half missing, server not trusting the new CA yet)
+  // are tried again every interval, not only at the next change: the server side may be what changes.
+  const retryLater = () => {
+    if (!stopped)
+      retry = setTimeout(() => {
+        running = running.then(reload);
+      }, interval).unref();
+  };
   const reload = async () => {
+    clearTimeout(retry);
     let prepared;
     try {
       prepared = await prepareConnection(config.temporalConnection);
     } catch (err) {
-      // Usually the other half of the rotation is not written yet; the next change retries.
       log.warn({ reason: (err as Error).message }, 'client certificate changed on disk but cannot be used yet');
-      return;
+      return retryLater();
     }
     try {
       const next = await connectTemporalWorker(config, prepared);
@@ -51,6 +60,7 @@ export function reloadClientCertificateOnChange(
       );
     } catch (err) {
       log.error({ reason: (err as Error).message }, 'client certificate changed on disk; reconnecting with it failed');
+      retryLater();
     }
   };
   const onChange = (cur: { mtimeMs: number }, prev: { mtimeMs: number }) => {
@@ -62,6 +72,7 @@ export function reloadClientCertificateOnChange(
   return {
     stop() {
       stopped = true;
+      clearTimeout(retry);
       for (const f of files) unwatchFile(f, onChange);
     },
   };
