@@ -44,6 +44,11 @@ export interface TemporalConnectionSettings {
   grpcMeta?: Record<string, string>;
   /** The TOML profile that contributed, when one did. */
   profile?: string;
+  /**
+   * Why Temporal's config file could not be used (unknown profile, bad TOML). Reported when connecting,
+   * not when loading: commands that never talk to Temporal (verify, status, export) still work.
+   */
+  problem?: string;
 }
 
 export interface YamlTemporalSecurity {
@@ -60,14 +65,13 @@ export function resolveTemporalSettings(
 ): TemporalConnectionSettings {
   const vars = definedVars(env);
   const profileName = vars['TEMPORAL_PROFILE'];
-  let toml: ClientConfigProfile;
+  let toml: ClientConfigProfile = {};
+  let problem: string | undefined;
   try {
     toml = loadClientConfigProfile({ disableEnv: true, overrideEnvVars: vars });
   } catch (err) {
     const file = vars['TEMPORAL_CONFIG_FILE'] ?? "Temporal's default temporal.toml";
-    throw new CredentialsError(
-      `Temporal config ${file}: ${(err as Error).message}${profileName ? ` (profile from --profile/TEMPORAL_PROFILE: ${profileName})` : ''}`,
-    );
+    problem = `Temporal config ${file}: ${(err as Error).message}${profileName ? ` (profile from --profile/TEMPORAL_PROFILE: ${profileName})` : ''}`;
   }
   const fromEnv = loadClientConfigProfile({ disableFile: true, overrideEnvVars: vars });
   const layers = [fromYaml(yaml, baseDir), fromProfile(toml, 'profile'), fromProfile(fromEnv, 'env')];
@@ -96,6 +100,7 @@ export function resolveTemporalSettings(
     ...(apiKey ? { apiKey } : {}),
     ...(Object.keys(grpcMeta).length > 0 ? { grpcMeta } : {}),
     ...(Object.keys(toml).length > 0 ? { profile: profileName ?? 'default' } : {}),
+    ...(problem ? { problem } : {}),
   };
 }
 

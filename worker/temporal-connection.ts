@@ -34,6 +34,7 @@ export async function prepareConnection(
   s: TemporalConnectionSettings,
   now: Date = new Date(),
 ): Promise<PreparedConnection> {
+  if (s.problem) throw new TemporalRefusedError(s.problem);
   const apiKey = s.apiKey ? (await s.apiKey.read()).trim() : undefined;
   let tlsConfig: TLSConfig | undefined;
   let clientCertificate: ClientCertificateInfo | undefined;

@@ -66,9 +66,10 @@ describe('Temporal connection settings', () => {
     expect(prod.tls?.clientCert?.file).toBe(path.resolve('certs/client.pem'));
     expect(prod.tls?.serverCaCert?.file).toBeUndefined(); // inline data: nothing to watch
     expect(prod.tls?.serverCaCert?.describe).toBe('tls.server_ca_cert_data');
-    expect(() =>
-      resolveTemporalSettings(yaml, '/cfg', { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }),
-    ).toThrow(/temporal\.toml: Profile 'staging' not found.*--profile\/TEMPORAL_PROFILE: staging/);
+    // Reported when connecting, so commands that never talk to Temporal still run.
+    expect(
+      resolveTemporalSettings(yaml, '/cfg', { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }).problem,
+    ).toMatch(/temporal\.toml: Profile 'staging' not found.*--profile\/TEMPORAL_PROFILE: staging/);
   });
 
   it('TEMPORAL_* variables beat the TOML profile and the YAML; an empty variable counts as unset', async () => {
