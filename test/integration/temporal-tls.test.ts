@@ -63,7 +63,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function startProxy(options: { clientCa?: string; requireApiKey?: string; port?: number }) {
+async function startProxy(
+  options: { clientCa?: string; requireApiKey?: string; port?: number; serverCert?: string; serverKey?: string } = {},
+) {
   const p = await startNginxTlsProxy({
     dir: path.join(dir, `nginx-${randomBytes(3).toString('hex')}`),
     upstream: env.address,
@@ -193,6 +195,24 @@ describe('mTLS through nginx', () => {
         env: { TEMPORAL_TLS_SERVER_NAME: 'wrong.example.internal' },
       }),
       /^server name mismatch: Temporal at 127\.0\.0\.1:\d+ presented a certificate for DNS:temporal\.example\.internal, not wrong\.example\.internal/,
+    ],
+    [
+      "the server's certificate has expired",
+      async () => {
+        const old = await issue(ca, 'old-server', {
+          dnsName: serverName,
+          startDate: '20200101000000Z',
+          endDate: '20200102000000Z',
+        });
+        const stale = await startProxy({ clientCa: ca.cert, serverCert: old.cert, serverKey: old.key });
+        return {
+          section: await example('self-hosted-mtls.yaml', {
+            'temporal-frontend.temporal.svc:7233': stale.address,
+            ...tlsFiles(client),
+          }),
+        };
+      },
+      /^server certificate expired on 2020-01-02T00:00:00\.000Z: Temporal at 127\.0\.0\.1:\d+ must renew it/,
     ],
     [
       'the namespace does not exist',
