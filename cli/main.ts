@@ -14,6 +14,7 @@ import { registerSweep } from './commands/sweep';
 import { registerUpload } from './commands/upload';
 import { registerVerify } from './commands/verify';
 import { registerWorker } from './commands/worker';
+import { addTemporalProfileOption } from './temporal-profile';
 
 /** Every command, in the order `--help` lists them. */
 const commands: RegisterCommand[] = [
@@ -51,6 +52,7 @@ export async function main(
       exitCode = code;
     },
   };
+  addTemporalProfileOption(program);
   for (const register of commands) register(program, context);
 
   try {

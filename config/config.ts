@@ -10,6 +10,8 @@ import { redactionConfigSchema } from '../evidence/redaction';
 import { secretRefSchema } from '../core/secrets';
 import { bucketNameSchema, s3EndpointShape, s3StaticKeysSchema } from '../core/s3-settings';
 import { witnessConfigSchema } from '../evidence/witness/config';
+import { temporalSecurityFields } from './temporal-schema';
+import { resolveTemporalSettings, type TemporalConnectionSettings } from './temporal-settings';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
@@ -131,8 +133,16 @@ export const configSchema = z
           .optional(),
         /** Sources collected at once in a sweep. */
         concurrency: z.number().int().min(1).max(64).default(4),
+        /** TLS, mTLS and API key (config/temporal-schema.ts; layering in config/temporal-settings.ts). */
+        ...temporalSecurityFields,
       })
-      .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'evidence-hub', concurrency: 4 }),
+      .default({
+        address: 'localhost:7233',
+        namespace: 'default',
+        taskQueue: 'evidence-hub',
+        concurrency: 4,
+        tlsReloadInterval: '30s',
+      }),
     /** Slack alerts on status transitions (activities/alerts, docs/alerts.md). */
     alerts: alertsConfigSchema.optional(),
     /** Secrets removed from evidence before it is hashed and stored (evidence/redaction/). */
@@ -215,6 +225,8 @@ export type SourceConfig = ConfigFile['sources'][number];
 export type ScheduleConfig = ConfigFile['schedules'][number];
 
 export interface LoadedConfig extends ConfigFile {
+  /** How to reach Temporal: this file's `temporal:` layered under Temporal's own env and TOML profile. */
+  temporalConnection: TemporalConnectionSettings;
   /** Absolute path of the file this came from. */
   file: string;
   /** Folder that relative paths in the file are resolved against. */
@@ -252,15 +264,13 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
     return undefined;
   });
   const baseDir = path.dirname(abs);
+  // Production points the worker at a cluster through Temporal's environment or profile, without editing the file.
+  const temporalConnection = resolveTemporalSettings(parsed.temporal, baseDir);
   return {
     ...parsed,
     store: resolveStore(parsed.store, overrides.store, baseDir, abs),
-    temporal: {
-      ...parsed.temporal,
-      // Production points the worker at a cluster through the environment, without editing the file.
-      address: process.env['TEMPORAL_ADDRESS'] || parsed.temporal.address,
-      namespace: process.env['TEMPORAL_NAMESPACE'] || parsed.temporal.namespace,
-    },
+    temporal: { ...parsed.temporal, address: temporalConnection.address, namespace: temporalConnection.namespace },
+    temporalConnection,
     sources: parsed.sources.map((s) =>
       'path' in s && typeof s.path === 'string' ? { ...s, path: path.resolve(baseDir, s.path) } : s,
     ),

@@ -8,6 +8,8 @@ import type { SigningKey } from '../evidence/signing';
 import type { Client } from '@temporalio/client';
 import { monitorWorkflowId, stalenessMonitorWorkflow } from '../workflows/monitor';
 import type { Hub } from './hub';
+import type { LoadedConfig } from '../config/config';
+import { connectTemporalWorker } from './temporal-connection';
 
 let runtimeInstalled = false;
 
@@ -72,14 +74,9 @@ export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, op
   });
 }
 
-export async function connectWorker(address: string): Promise<NativeConnection> {
-  try {
-    return await NativeConnection.connect({ address });
-  } catch (err) {
-    throw new Error(
-      `cannot reach Temporal at ${address} (${(err as Error).message}); start one with \`temporal server start-dev\` or set TEMPORAL_ADDRESS`,
-    );
-  }
+/** The worker's connection, secured as configured (temporal-connection.ts). */
+export async function connectWorker(config: LoadedConfig): Promise<NativeConnection> {
+  return connectTemporalWorker(config);
 }
 
 /** workflows/index.js in a build, workflows/index.ts when run from sources (tests, tsx). */

@@ -4,6 +4,7 @@ import { SigningKeyError } from '../../core/errors';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { signerStatus } from '../../evidence/trust/signer-check';
 import { syncSchedules } from '../../worker/schedules';
+import { reloadClientCertificateOnChange } from '../../worker/temporal-cert-rotation';
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../../worker/worker';
 import { configOption, storeOption, storeOverrides, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
@@ -35,8 +36,9 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
       }
       const monitor = await ensureMonitor(client, hub);
       if (monitor) log.info({ workflowId: monitor }, 'staleness monitor running');
-      const connection = await connectWorker(hub.config.temporal.address);
+      const connection = await connectWorker(hub.config);
       const worker = await createHubWorker(hub, key, log, { connection });
+      const certificates = reloadClientCertificateOnChange(hub.config, worker, log);
       const stop = () => worker.shutdown();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -45,6 +47,8 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
         'worker started',
       );
       await worker.run();
-      await connection.close();
+      certificates.stop();
+      // The worker's connection, which a certificate rotation may have replaced.
+      await (worker.connection ?? connection).close();
     });
 }
