@@ -6,6 +6,7 @@ import { jiraConnector } from './jira';
 import { manualConnector } from './manual';
 import { mlflowConnector } from './mlflow';
 import { s3Connector } from './s3';
+import { sagemakerConnector } from './sagemaker';
 import { siemConnector } from './siem';
 
 /**
@@ -20,6 +21,7 @@ export const connectorDescriptors = [
   siemConnector,
   mlflowConnector,
   s3Connector,
+  sagemakerConnector,
 ] as const;
 
 export type AnyConnectorDescriptor = (typeof connectorDescriptors)[number];
