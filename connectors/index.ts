@@ -2,6 +2,7 @@ import type { MappingVocabulary } from '../mappings/vocabulary';
 import type { ConnectorDescriptor, SourceConfigOf } from './descriptor';
 import { folderConnector } from './folder';
 import { githubConnector } from './github';
+import { huggingfaceConnector } from './huggingface';
 import { jiraConnector } from './jira';
 import { manualConnector } from './manual';
 import { mlflowConnector } from './mlflow';
@@ -22,6 +23,7 @@ export const connectorDescriptors = [
   mlflowConnector,
   s3Connector,
   sagemakerConnector,
+  huggingfaceConnector,
 ] as const;
 
 export type AnyConnectorDescriptor = (typeof connectorDescriptors)[number];
