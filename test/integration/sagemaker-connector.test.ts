@@ -17,7 +17,7 @@ import { sagemakerSourceSchema, type SagemakerSourceInput } from '../../connecto
 import { sagemakerKinds } from '../../connectors/sagemaker/kinds';
 import { createSagemakerConnector } from '../../connectors/sagemaker/sagemaker-connector';
 import type { CollectionStep } from '../../connectors/types';
-import { CredentialsError } from '../../core/errors';
+import { CredentialsError, SourceConfigError } from '../../core/errors';
 import type { JsonValue } from '../../core/json';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { loadMappings } from '../../mappings/load';
@@ -349,6 +349,19 @@ describe('sagemaker connector against moto', () => {
     expect(rejected).toBeInstanceOf(CredentialsError);
     expect((rejected as Error).message).toMatch(/rejected the credentials \(UnrecognizedClientException\)/);
     expect(proxy.count()).toBe(1);
+  });
+
+  it('an unknown group is a configuration error naming it', async () => {
+    proxy.reset();
+    const connector = await createSagemakerConnector(
+      sagemakerSourceSchema.parse(source({ modelPackageGroups: ['no-such-group'] })),
+      (ref) => Promise.resolve('env' in ref && ref.env === 'K' ? creds.accessKeyId : creds.secretAccessKey),
+    );
+    const err = await (async () => {
+      for await (const _ of connector.collect({ log })) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceConfigError);
+    expect((err as Error).message).toContain('"no-such-group" is not a registered model in sagemaker');
   });
 
   it('retries throttling (429) and 503 with backoff, waiting as long as Retry-After says', async () => {
