@@ -69,9 +69,13 @@ interface Run {
   created: string[];
 }
 
-async function collect(opts: { previousState?: JsonValue; store?: FilesystemStore } = {}): Promise<Run> {
-  const connector = await createSagemakerConnector(sagemakerSourceSchema.parse(source()), (ref) =>
-    Promise.resolve('env' in ref && ref.env === 'K' ? creds.accessKeyId : creds.secretAccessKey),
+async function collect(
+  opts: { previousState?: JsonValue; store?: FilesystemStore; now?: () => Date } = {},
+): Promise<Run> {
+  const connector = await createSagemakerConnector(
+    sagemakerSourceSchema.parse(source()),
+    (ref) => Promise.resolve('env' in ref && ref.env === 'K' ? creds.accessKeyId : creds.secretAccessKey),
+    opts.now ? { now: opts.now } : {},
   );
   const steps: CollectionStep[] = [];
   const created: string[] = [];
@@ -349,6 +353,27 @@ describe('sagemaker connector against moto', () => {
     expect(rejected).toBeInstanceOf(CredentialsError);
     expect((rejected as Error).message).toMatch(/rejected the credentials \(UnrecognizedClientException\)/);
     expect(proxy.count()).toBe(1);
+  });
+
+  it('resumes after the cursor of an interrupted run, in the registry pass and in the endpoint pass', async () => {
+    proxy.reset();
+    withModelCard();
+    // First observations are dated (and named) by the collection time: both runs share one clock.
+    const now = () => new Date('2026-12-01T00:00:00Z');
+    const full = await collect({ now });
+    const ids = full.steps.map((s) => s.artifact.meta.externalId);
+    for (const cut of [Math.floor(ids.length / 2), ids.length - 1]) {
+      const connector = await createSagemakerConnector(
+        sagemakerSourceSchema.parse(source()),
+        (ref) => Promise.resolve('env' in ref && ref.env === 'K' ? creds.accessKeyId : creds.secretAccessKey),
+        { now },
+      );
+      const rest: string[] = [];
+      for await (const s of connector.collect({ log, resumeAfter: full.steps[cut - 1]!.cursor }))
+        rest.push(s.artifact.meta.externalId);
+      expect(rest).toEqual(ids.slice(cut));
+    }
+    expect(full.steps.at(-1)!.artifact.meta.kind).toBe('deployed-endpoint');
   });
 
   it('an unknown group is a configuration error naming it', async () => {

@@ -269,6 +269,20 @@ describe('huggingface connector against a fake Hub', () => {
     first = third;
   });
 
+  it('resumes after the cursor of an interrupted run, with the same artifacts as an uninterrupted one', async () => {
+    const input = source({ organizations: [], models: ['acme-ai/credit-scorer', 'partner/shared-encoder'] });
+    const full = await collect({ input });
+    const cut = 30; // inside credit-scorer's commits
+    const connector = await createHuggingfaceConnector(huggingfaceSourceSchema.parse(input), () =>
+      Promise.resolve(hub.token),
+    );
+    const rest: string[] = [];
+    for await (const s of connector.collect({ log, resumeAfter: full.steps[cut - 1]!.cursor }))
+      rest.push(s.artifact.meta.externalId);
+    expect(rest).toEqual(full.steps.slice(cut).map((s) => s.artifact.meta.externalId));
+    expect(connector.state()).toEqual(full.state);
+  });
+
   it('fails fast on a rejected token, and names what a gated repo needs without one', async () => {
     hub.http.resetLog();
     const rejected = await collect({ token: 'hf_revoked' }).catch((e: unknown) => e);
