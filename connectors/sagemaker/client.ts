@@ -18,7 +18,7 @@ import type {
 } from '../model-registry/types';
 import type { ConnectorStats } from '../types';
 import { abortable, type SagemakerCalls } from './aws-calls';
-import { listingKey, packageInfoFrom, type PackageInfo } from './package-info';
+import { listingKey, packageInfoFrom, parsePackageArn, type PackageInfo } from './package-info';
 
 /** Tags the connector adds to a package's customer metadata; the mapping rules read them. */
 export const approvedByTag = 'sagemaker:approved-by';
@@ -80,9 +80,9 @@ export class SagemakerRegistryClient implements ModelRegistryClient {
     // `endpoint:<name>` → the version it serves, like MLflow's aliases (an endpoint may serve several variants).
     const aliases: Record<string, string> = {};
     for (const [arn, endpoints] of this.opts.endpointsByPackage) {
-      const m = /:model-package\/([^/]+)\/(\d+)$/.exec(arn);
-      if (m?.[1] !== name) continue;
-      for (const e of endpoints) aliases[`endpoint:${e}`] = m[2]!;
+      const parsed = parsePackageArn(arn);
+      if (parsed?.group !== name) continue;
+      for (const e of endpoints) aliases[`endpoint:${e}`] = parsed.version;
     }
     return {
       name,

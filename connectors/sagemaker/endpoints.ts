@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import { canonicalJson } from '../../core/digest';
 import type { JsonValue } from '../../core/json';
+import { codeUnitOrder } from '../../core/order';
 import { abortable, type SagemakerCalls } from './aws-calls';
 import { parsePackageArn, type PackageInfo } from './package-info';
 
@@ -57,7 +58,7 @@ export async function resolveEndpoints(
     }
     token = page.NextToken;
   } while (token);
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.sort((a, b) => codeUnitOrder(a.name, b.name));
 }
 
 async function describeEndpoint(

@@ -1,16 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import path from 'node:path';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  CreateModelPackageCommand,
-  CreateModelPackageGroupCommand,
-  CreateTrainingJobCommand,
-  SageMakerClient,
-  UpdateModelPackageCommand,
-} from '@aws-sdk/client-sagemaker';
+import { SageMakerClient, UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mappingVocabulary } from '../../connectors';
 import { sagemakerSourceSchema, type SagemakerSourceInput } from '../../connectors/sagemaker/config';
@@ -23,6 +14,17 @@ import { FilesystemStore } from '../../evidence/fs-store';
 import { loadMappings } from '../../mappings/load';
 import { createLogger } from '../../worker/logger';
 import { AwsProxy, ensureMoto, startMoto, type MotoServer } from '../support/moto-server';
+import {
+  card,
+  credit,
+  creds,
+  hostileKey,
+  hostileValue,
+  longGroup,
+  metadata,
+  perGroup,
+  seedSagemaker,
+} from '../support/sagemaker-seed';
 import { suiteDir } from '../support/tmp';
 
 /*
@@ -34,18 +36,6 @@ import { suiteDir } from '../support/tmp';
 const log = createLogger({ level: 'silent' });
 const pack = path.join(__dirname, '..', '..', 'mappings', 'default', '45-sagemaker.yaml');
 const documentsPack = path.join(__dirname, '..', '..', 'mappings', 'default', '10-documents.yaml');
-const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const perGroup = 40;
-// The longest name SageMaker allows (63), and a plain one.
-const longGroup = `g${'x'.repeat(61)}9`;
-const credit = 'credit-scoring';
-// Hostile values where SageMaker allows them: customer metadata keys and values, and the card's content.
-const hostileKey = '../../etc/passwd';
-const hostileValue = 'Ünïcødé ✓ 模型 \u202e rtl';
-// Moto's UpdateModelPackage replaces the customer metadata instead of merging it (AWS merges): updates resend it.
-const metadata = { owner: 'risk-team', [hostileKey]: hostileValue };
-const card = JSON.stringify({ model_overview: { model_description: 'Scores credit 💳', intended_uses: 'Retail' } });
-
 let moto: MotoServer;
 let proxy: AwsProxy;
 let admin: SageMakerClient;
@@ -100,87 +90,11 @@ const ofKind = (r: Run, kind: string) =>
 const find = (r: Run, kind: string, externalId: string) =>
   ofKind(r, kind).find((m) => m.externalId === externalId)?.attributes as Record<string, unknown> | undefined;
 
-async function seed(): Promise<void> {
-  for (const group of [credit, longGroup]) {
-    await admin.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
-    for (let i = 1; i <= perGroup; i++) {
-      const job = `${group.slice(0, 40)}-job-${i}`;
-      await admin.send(
-        new CreateTrainingJobCommand({
-          TrainingJobName: job,
-          AlgorithmSpecification: { TrainingImage: 'img:1', TrainingInputMode: 'File' },
-          RoleArn: 'arn:aws:iam::123456789012:role/sm',
-          HyperParameters: { epochs: String(i) },
-          InputDataConfig: [
-            {
-              ChannelName: 'train',
-              DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/${group}/train/` } },
-            },
-          ],
-          OutputDataConfig: { S3OutputPath: 's3://models/out' },
-          ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
-          StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-        }),
-      );
-      await admin.send(
-        new CreateModelPackageCommand({
-          ModelPackageGroupName: group,
-          ModelPackageDescription: `version ${i}`,
-          ModelApprovalStatus: 'PendingManualApproval',
-          // The job is found from SageMaker's output layout of the model data (no metadata key needed).
-          InferenceSpecification: {
-            Containers: [{ Image: 'img:1', ModelDataUrl: `s3://models/out/${job}/output/model.tar.gz` }],
-            SupportedContentTypes: ['text/csv'],
-            SupportedResponseMIMETypes: ['text/csv'],
-          },
-          CustomerMetadataProperties: metadata,
-          ModelMetrics: {
-            ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://reports/${i}.json` } },
-          },
-        }),
-      );
-    }
-  }
-  const arn = (v: number) => `arn:aws:sagemaker:us-east-1:123456789012:model-package/${credit}/${v}`;
-  await admin.send(
-    new UpdateModelPackageCommand({
-      ModelPackageArn: arn(perGroup),
-      ModelApprovalStatus: 'Approved',
-      ApprovalDescription: 'signed off',
-      CustomerMetadataProperties: metadata,
-    }),
-  );
-  // One endpoint, two variants: the approved last version, and the one before it still pending approval.
-  for (const v of [perGroup, perGroup - 1]) {
-    await admin.send(
-      new CreateModelCommand({
-        ModelName: `credit-v${v}`,
-        PrimaryContainer: { ModelPackageName: arn(v) },
-        ExecutionRoleArn: 'arn:aws:iam::123456789012:role/sm',
-      }),
-    );
-  }
-  await admin.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: 'credit-prod-config',
-      ProductionVariants: [perGroup, perGroup - 1].map((v) => ({
-        VariantName: `v${v}`,
-        ModelName: `credit-v${v}`,
-        InitialInstanceCount: 1,
-        InstanceType: 'ml.m5.large',
-      })),
-    }),
-  );
-  await admin.send(
-    new CreateEndpointCommand({ EndpointName: 'credit-prod', EndpointConfigName: 'credit-prod-config' }),
-  );
-}
-
 beforeAll(async () => {
   moto = await startMoto(ensureMoto());
   proxy = await AwsProxy.start(moto.url);
   admin = new SageMakerClient({ region: 'us-east-1', endpoint: moto.url, credentials: creds });
-  await seed();
+  await seedSagemaker(admin);
 }, 600_000);
 
 afterAll(async () => {
