@@ -2,10 +2,12 @@ import type { MappingVocabulary } from '../mappings/vocabulary';
 import type { ConnectorDescriptor, SourceConfigOf } from './descriptor';
 import { folderConnector } from './folder';
 import { githubConnector } from './github';
+import { huggingfaceConnector } from './huggingface';
 import { jiraConnector } from './jira';
 import { manualConnector } from './manual';
 import { mlflowConnector } from './mlflow';
 import { s3Connector } from './s3';
+import { sagemakerConnector } from './sagemaker';
 import { siemConnector } from './siem';
 
 /**
@@ -20,6 +22,8 @@ export const connectorDescriptors = [
   siemConnector,
   mlflowConnector,
   s3Connector,
+  sagemakerConnector,
+  huggingfaceConnector,
 ] as const;
 
 export type AnyConnectorDescriptor = (typeof connectorDescriptors)[number];
