@@ -9,7 +9,7 @@ import { seqName, seqPattern, type ChainOps } from './chain';
 import { canonicalJson } from '../core/digest';
 import { asStoreError, publishExclusive, readOptional, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
-import type { SigningKey } from './signing';
+import type { Signer } from './signing';
 import type { AlertStateStore } from './alert-state';
 import type {
   BlobRef,
@@ -347,7 +347,7 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     manifestLocation: (seq) => this.manifestPath(seq),
   };
 
-  registerKey(key: SigningKey, at: Date): Promise<void> {
+  registerKey(key: Signer, at: Date): Promise<void> {
     return this.guard(() => chain.registerKey(this.ops, key, at));
   }
 

@@ -1,7 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../../config/config';
-import { createKeyFile, generateSigningKeyPem, keyIdOf, readKeyFile, signingKeyFromPem } from '../../evidence/signing';
+import {
+  createKeyFile,
+  generateSigningKeyPem,
+  keyIdOf,
+  readKeyFile,
+  signingKeyFromPem,
+  type Signer,
+} from '../../evidence/signing';
 import type { EvidenceStore } from '../../evidence/store';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { rotateKey } from '../../evidence/trust/rotate';
@@ -25,6 +32,7 @@ export function registerKeys(program: Command, { io }: CommandContext): void {
     .action(async (o) => {
       const { config, store } = await open(o);
       const r = await initSigningKey(config, store);
+      await closeAll(r.key);
       const fp = formatFingerprint(fingerprintOf(r.key.publicKeyPem));
       if (r.created) io.out(`created key file ${r.file} (mode 0600): back it up and keep it private`);
       io.out(
@@ -72,36 +80,56 @@ export function registerKeys(program: Command, { io }: CommandContext): void {
     .command('rotate')
     .description('rotate to a new key: transition statement signed by the old key, countersigned by the new one')
     .option('--new-key <file>', 'the new ed25519 private key (PEM); default: generate one next to the current key file')
+    .option(
+      '--new-config <file>',
+      "the config the workers will use after the rotation: its signing section names the new key (a key file or a PKCS#11 token's key)",
+    )
     .addOption(configOption())
     .addOption(storeOption())
     .action(async (o) => {
       const { config, store } = await open(o);
+      if (o.newKey && o.newConfig)
+        throw new UsageError('give the new key with --new-key or with --new-config, not both');
       const oldKey = await loadSigningKey(config);
       let newFile: string;
-      let newKey;
-      if (o.newKey) {
+      let newKey: Signer | undefined;
+      if (o.newConfig) {
+        // The new key may be on a token (or the old one is): it signs through the same Signer interface.
+        const next = await loadConfig(path.resolve(o.newConfig), storeOverrides(o));
+        newKey = await loadSigningKey(next);
+        newFile = next.file;
+      } else if (o.newKey) {
         newFile = path.resolve(o.newKey);
         newKey = await readKeyFile(newFile);
         if (!newKey) throw new UsageError(`--new-key ${newFile} does not exist`);
       } else {
         const oldFile = signingKeyFile(config);
         if (!oldFile)
-          throw new UsageError('signing.key comes from an environment variable: pass the new key with --new-key FILE');
+          throw new UsageError(
+            'the current key is not a key file (an environment variable or a PKCS#11 token): pass the new key with --new-key FILE or --new-config FILE',
+          );
         const pem = generateSigningKeyPem();
         const id = keyIdOf(signingKeyFromPem(pem, 'new key').publicKeyPem);
         newFile = path.join(path.dirname(oldFile), `${path.basename(oldFile, '.pem')}-${id}.pem`);
         newKey = await createKeyFile(newFile, pem);
         io.out(`created key file ${newFile} (mode 0600): back it up and keep it private`);
       }
-      const t = await rotateKey(store, oldKey, newKey);
+      const t = await rotateKey(store, oldKey, newKey).finally(() => closeAll(oldKey, newKey));
       io.out(`rotated ${store.location}: ${t.from.keyId} -> ${t.to.keyId} from ${t.validFrom}`);
       io.out(`  keys/transitions/${t.to.keyId}.json signed by ${t.from.keyId}, countersigned by ${t.to.keyId}`);
       io.out(`  ${t.from.keyId} is closed at ${t.validFrom}; it can no longer seal`);
       io.out(`new fingerprint: ${formatFingerprint(t.to.fingerprint)}`);
       io.out(
-        `next: point signing.key at ${newFile} on every worker and restart them; pins of the old fingerprint keep verifying through the transition`,
+        o.newConfig
+          ? `next: give every worker the signing section of ${newFile} and restart them; pins of the old fingerprint keep verifying through the transition`
+          : `next: point signing.key at ${newFile} on every worker and restart them; pins of the old fingerprint keep verifying through the transition`,
       );
     });
+}
+
+/** A PKCS#11 signer holds a token session open; a command lets it go when it is done. */
+async function closeAll(...signers: (Signer | undefined)[]): Promise<void> {
+  for (const s of signers) await s?.close?.();
 }
 
 async function open(o: { config: string; store?: string }): Promise<{ config: LoadedConfig; store: EvidenceStore }> {
@@ -136,6 +164,7 @@ export async function showKeys(config: LoadedConfig, store: EvidenceStore): Prom
   let localProblem: string | undefined;
   try {
     const key = await loadSigningKey(config);
+    await closeAll(key);
     local = { keyId: key.keyId, fingerprint: fingerprintOf(key.publicKeyPem), current: currentIds.has(key.keyId) };
   } catch (err) {
     localProblem = (err as Error).message;

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { FilesystemStore } from '../../evidence/fs-store';
-import type { SigningKey } from '../../evidence/signing';
+import type { Signer } from '../../evidence/signing';
 import { S3LockWitness, WitnessConflictError } from '../../evidence/witness/s3-lock';
 import { witnessPending } from '../../evidence/witness/run';
 import { verifyWitnesses } from '../../evidence/witness/verify-witness';
@@ -44,7 +44,7 @@ async function lockedWitness(retainDays = 1): Promise<S3LockWitness> {
 }
 
 /** A filesystem store with its key registered and `n` sealed bundles (each with its checkpoint). */
-async function storeWith(n: number): Promise<{ store: FilesystemStore; key: SigningKey }> {
+async function storeWith(n: number): Promise<{ store: FilesystemStore; key: Signer }> {
   const store = await FilesystemStore.open(await tempDir());
   const key = newKey();
   await store.registerKey(key, at(1));
