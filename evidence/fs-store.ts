@@ -132,7 +132,12 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
   async listBlobs(): Promise<string[]> {
     const out: string[] = [];
     const base = path.join(this.root, 'blobs', 'sha256');
-    for (const prefix of await readdir(base)) {
+    // No blob folder is no blobs (an emptied pack or store): verify then reports the chain, not a crash.
+    const prefixes = await readdir(base).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    for (const prefix of prefixes) {
       for (const name of await readdir(path.join(base, prefix))) out.push(name);
     }
     return out.sort();

@@ -261,6 +261,73 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
     expect(cli).toEqual(['unreferenced-blob']);
   });
 
+  it('a second key added and a forged bundle appended (export.json re-signed by it): untrusted-key', async () => {
+    const root = await copyPack();
+    const evil = otherKey();
+    await writeFile(
+      path.join(root, 'keys', `${evil.keyId}.json`),
+      JSON.stringify({
+        algorithm: 'ed25519',
+        keyId: evil.keyId,
+        publicKeyPem: evil.publicKeyPem,
+        validFrom: '2026-04-20T00:00:00.000Z',
+      }) + '\n',
+    );
+    await writeFile(path.join(root, 'keys', `${evil.keyId}.pem`), evil.publicKeyPem);
+    const m4 = await readFile(path.join(root, 'manifests', `${seq(4)}.json`));
+    const forged = JSON.parse(m4.toString('utf8'));
+    Object.assign(forged, {
+      sequence: 5,
+      bundleId: 'sweep-forged',
+      previousDigest: sha256Hex(m4),
+      startedAt: '2026-04-25T10:00:00.000Z',
+      finishedAt: '2026-04-25T10:00:01.000Z',
+    });
+    forged.signing.keyId = evil.keyId;
+    const bytes = Buffer.from(JSON.stringify(forged, null, 2) + '\n');
+    await writeFile(path.join(root, 'manifests', `${seq(5)}.json`), bytes);
+    await writeFile(path.join(root, 'signatures', `${sha256Hex(bytes)}.sig`), await evil.sign(bytes));
+    const cp4 = parseCheckpoint(await readFile(path.join(root, 'checkpoints', `${seq(4)}.txt`)));
+    const body = encodeCheckpoint({
+      ...cp4,
+      sequence: 5,
+      head: sha256Hex(bytes),
+      time: '2026-04-25T10:00:01.000Z',
+      keyId: evil.keyId,
+      fingerprint: fingerprintOf(evil.publicKeyPem),
+    });
+    await writeFile(path.join(root, 'checkpoints', `${seq(5)}.txt`), body);
+    await writeFile(path.join(root, 'checkpoints', `${seq(5)}.sig`), await evil.sign(body));
+    const marker = JSON.parse(await readFile(path.join(root, 'export.json'), 'utf8'));
+    const markerBytes = Buffer.from(
+      JSON.stringify(
+        {
+          ...marker,
+          toSequence: 5,
+          headDigest: sha256Hex(bytes),
+          keyId: evil.keyId,
+          fingerprint: fingerprintOf(evil.publicKeyPem),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    await writeFile(path.join(root, 'export.json'), markerBytes);
+    await writeFile(path.join(root, 'export.json.sig'), await evil.sign(markerBytes));
+    rebuildSums(root);
+    await caughtByBoth(root, 'untrusted-key');
+  });
+
+  it('an emptied pack (every manifest, signature, checkpoint and blob removed, SHA256SUMS rebuilt)', async () => {
+    const root = await copyPack();
+    for (const d of ['manifests', 'signatures', 'checkpoints', 'blobs']) {
+      await rm(path.join(root, d), { recursive: true, force: true });
+      await mkdir(path.join(root, d));
+    }
+    rebuildSums(root);
+    await caughtByBoth(root, 'export-altered');
+  });
+
   it('verify --checkpoint: a checkpoint kept from earlier catches a truncated or rewritten live store', async () => {
     const kept = path.join(dir, 'kept');
     await mkdir(kept);
