@@ -11,6 +11,7 @@ import {
 } from '../../evidence/signing';
 import type { EvidenceStore } from '../../evidence/store';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
+import { replaceLostKey } from '../../evidence/trust/replace-lost';
 import { rotateKey } from '../../evidence/trust/rotate';
 import { resolveStoreTrust } from '../../evidence/trust/store-trust';
 import { initSigningKey, loadSigningKey, openStore, signingKeyFile } from '../../worker/hub';
@@ -22,7 +23,9 @@ import { configOption, storeOption, storeOverrides, UsageError, type CommandCont
  * each other's keys until every bundle failed verification while every sweep reported success).
  */
 export function registerKeys(program: Command, { io }: CommandContext): void {
-  const keys = program.command('keys').description("the store's signing key: init, show (fingerprints to pin), rotate");
+  const keys = program
+    .command('keys')
+    .description("the store's signing key: init, show (fingerprints to pin), rotate, replace-lost");
 
   keys
     .command('init')
@@ -125,11 +128,50 @@ export function registerKeys(program: Command, { io }: CommandContext): void {
           : `next: point signing.key at ${newFile} on every worker and restart them; pins of the old fingerprint keep verifying through the transition`,
       );
     });
+
+  registerReplaceLost(keys, io);
 }
 
 /** A PKCS#11 signer holds a token session open; a command lets it go when it is done. */
 async function closeAll(...signers: (Signer | undefined)[]): Promise<void> {
   for (const s of signers) await s?.close?.();
+}
+
+/**
+ * `keys replace-lost --lost <keyId>`: the private key is gone and no backup exists. The configured key
+ * (created like `keys init` when it is a missing file) becomes current without a transition statement: a
+ * lost key cannot endorse anyone, so every auditor has to pin the new fingerprint out of band.
+ */
+function registerReplaceLost(keys: Command, io: CommandContext['io']): void {
+  keys
+    .command('replace-lost')
+    .description(
+      'the current private key is lost (no backup): register the configured key without an endorsement; pin it anew',
+    )
+    .requiredOption('--lost <keyId>', 'the keyId of the lost key (evidence-hub keys show), as a confirmation')
+    .addOption(configOption())
+    .addOption(storeOption())
+    .action(async (o) => {
+      const { config, store } = await open(o);
+      const file = signingKeyFile(config);
+      const existing = file !== undefined ? await readKeyFile(file) : await loadSigningKey(config);
+      const key = existing ?? (await createKeyFile(file!));
+      if (!existing) io.out(`created key file ${file} (mode 0600): back it up and keep it private`);
+      try {
+        const r = await replaceLostKey(store, o.lost, key);
+        const fp = formatFingerprint(fingerprintOf(key.publicKeyPem));
+        io.out(`registered key ${key.keyId} as the current signing key of ${store.location} from ${r.validFrom}`);
+        io.out(
+          `  ${o.lost} is closed at ${r.validFrom}; NO transition statement: a lost key cannot endorse its successor`,
+        );
+        io.out(`new fingerprint: ${fp}`);
+        io.out(
+          `next: pin it out of band, NEXT TO the old pin (signing.trustedKeys and every auditor's --trust); bundles sealed before ${r.validFrom} keep verifying with the old pin, later ones only with the new`,
+        );
+      } finally {
+        await closeAll(key);
+      }
+    });
 }
 
 async function open(o: { config: string; store?: string }): Promise<{ config: LoadedConfig; store: EvidenceStore }> {
