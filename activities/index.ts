@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConnectorError } from '../core/errors';
 import { sealBundle, type BundleRequest, type BundleSummary } from '../evidence/bundle';
 import { StoreFullError } from '../core/errors';
-import type { SigningKey } from '../evidence/signing';
+import type { Signer } from '../evidence/signing';
 import { assertCurrentSigner } from '../evidence/trust/signer-check';
 import type { EvidenceStore } from '../evidence/store';
 import type { MappingSet } from '../mappings/load';
@@ -30,7 +30,7 @@ export type { BundleRequest, BundleSummary } from '../evidence/bundle';
 export interface ActivityDeps {
   config: ActivityConfig;
   store: EvidenceStore & AlertStateStore;
-  key: SigningKey;
+  key: Signer;
   mappings: MappingSet;
   notApplicable: NotApplicable[];
   log: Logger;

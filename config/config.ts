@@ -12,6 +12,7 @@ import { bucketNameSchema, s3EndpointShape, s3StaticKeysSchema } from '../core/s
 import { witnessConfigSchema } from '../evidence/witness/config';
 import { temporalSecurityFields } from './temporal-schema';
 import { resolveTemporalSettings, type TemporalConnectionSettings } from './temporal-settings';
+import { pkcs11SigningSchema, signingKeyChoiceMessage } from '../evidence/signing-config';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
@@ -97,7 +98,9 @@ export const configSchema = z
     signing: z
       .strictObject({
         /** ed25519 private key (PKCS#8 PEM). Created by `evidence-hub keys init`, never by a worker. */
-        key: secretRefSchema,
+        key: secretRefSchema.optional(),
+        /** Or the key on a PKCS#11 token (HSM, KMS bridge): the private key stays off the worker's disk. */
+        pkcs11: pkcs11SigningSchema.optional(),
         /**
          * Fingerprints (`sha256:<64 hex>`, SHA-256 of the raw public key) of the keys this deployment trusts,
          * pinned outside the store: `verify` checks authenticity against them, a worker refuses to seal with
@@ -115,6 +118,7 @@ export const configSchema = z
           )
           .optional(),
       })
+      .refine((s) => (s.key === undefined) !== (s.pkcs11 === undefined), signingKeyChoiceMessage)
       .default({ key: { file: './.evidence-hub/signing-key.pem' } }),
     temporal: z
       .strictObject({

@@ -4,7 +4,7 @@ import { bundleFormat, parseManifest, type ArtifactRecord, type Manifest } from 
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { writeCheckpoint } from './checkpoint';
 import { merkleRoot } from './merkle';
-import { signBytes, type SigningKey } from './signing';
+import { type Signer } from './signing';
 import { assertCurrentSigner } from './trust/signer-check';
 import type { CommittedBundle, EvidenceStore } from './store';
 
@@ -43,7 +43,7 @@ export function mapControls(artifacts: readonly ArtifactRecord[], mappings: Mapp
  */
 export async function sealBundle(
   store: EvidenceStore,
-  key: SigningKey,
+  key: Signer,
   mappings: MappingSet,
   req: BundleRequest,
   clock: () => Date = () => new Date(),
@@ -92,7 +92,7 @@ export async function sealBundle(
       merkleRoot: merkleRoot(artifacts.map((a) => a.sha256)),
     };
     const bytes = Buffer.from(canonicalJson(manifest));
-    return { bytes, signature: signBytes(key, bytes) };
+    return { bytes, signature: await key.sign(bytes) };
   });
   // The signed checkpoint of the new head (evidence/checkpoint.ts). A failure here fails the seal, so the
   // activity is retried; the retry finds the committed bundle above and writes the missing checkpoint.

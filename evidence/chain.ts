@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../core/digest';
 import { parseManifest, type Manifest } from './manifest';
-import type { SigningKey } from './signing';
+import type { Signer } from './signing';
 import type { ChainHead, CommittedBundle, KeyRecord, StoredTransition } from './store';
 import { SigningKeyError } from '../core/errors';
 
@@ -123,7 +123,7 @@ export async function listKeys(ops: ChainOps): Promise<KeyRecord[]> {
  * (as sealing used to) made two workers close each other's keys until every bundle failed verification.
  * Rotation is `keys rotate`, an endorsed transition (evidence/trust/rotate.ts).
  */
-export async function registerKey(ops: ChainOps, key: SigningKey, at: Date): Promise<void> {
+export async function registerKey(ops: ChainOps, key: Signer, at: Date): Promise<void> {
   const existing = await listKeys(ops);
   const current = existing.filter((k) => k.validUntil === undefined);
   if (current.some((k) => k.keyId === key.keyId)) return;

@@ -1,6 +1,6 @@
 import { sha256Hex } from '../core/digest';
 import { seqName } from './chain';
-import { signBytes, verifyBytes, type SigningKey } from './signing';
+import { verifyBytes, type Signer } from './signing';
 import type { ChainHead, EvidenceStore } from './store';
 import { fingerprintOf } from './trust/fingerprint';
 
@@ -104,11 +104,11 @@ function check(cp: Checkpoint): void {
 }
 
 /** Encodes and signs (raw 64-byte ed25519 over the body's exact bytes). */
-export function signCheckpoint(key: SigningKey, cp: Checkpoint): { body: Buffer; signature: Buffer } {
+export async function signCheckpoint(key: Signer, cp: Checkpoint): Promise<{ body: Buffer; signature: Buffer }> {
   if (cp.keyId !== key.keyId || cp.fingerprint !== fingerprintOf(key.publicKeyPem))
     throw new Error(`checkpoint names key ${cp.keyId}, but it is being signed with key ${key.keyId}`);
   const body = encodeCheckpoint(cp);
-  return { body, signature: signBytes(key, body) };
+  return { body, signature: await key.sign(body) };
 }
 
 export function verifyCheckpoint(body: Uint8Array, signature: Uint8Array, publicKeyPem: string): boolean {
@@ -123,7 +123,7 @@ export function verifyCheckpoint(body: Uint8Array, signature: Uint8Array, public
  */
 export async function writeCheckpoint(
   store: EvidenceStore,
-  key: SigningKey,
+  key: Signer,
   head: ChainHead,
   sealedAt: string,
 ): Promise<Checkpoint> {
@@ -140,7 +140,7 @@ export async function writeCheckpoint(
     keyId: key.keyId,
     fingerprint: fingerprintOf(key.publicKeyPem),
   };
-  const { body, signature } = signCheckpoint(key, cp);
+  const { body, signature } = await signCheckpoint(key, cp);
   await store.putCheckpoint(head.sequence, body, signature);
   return cp;
 }

@@ -9,7 +9,7 @@ import { seqName, seqPattern, type ChainOps } from './chain';
 import { canonicalJson } from '../core/digest';
 import { asStoreError, publishExclusive, readOptional, tmpName, writeFileAtomic, writeTemp } from './durable-fs';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
-import type { SigningKey } from './signing';
+import type { Signer } from './signing';
 import type { AlertStateStore } from './alert-state';
 import type {
   BlobRef,
@@ -132,7 +132,12 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
   async listBlobs(): Promise<string[]> {
     const out: string[] = [];
     const base = path.join(this.root, 'blobs', 'sha256');
-    for (const prefix of await readdir(base)) {
+    // No blob folder is no blobs (an emptied pack or store): verify then reports the chain, not a crash.
+    const prefixes = await readdir(base).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    for (const prefix of prefixes) {
       for (const name of await readdir(path.join(base, prefix))) out.push(name);
     }
     return out.sort();
@@ -347,7 +352,7 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     manifestLocation: (seq) => this.manifestPath(seq),
   };
 
-  registerKey(key: SigningKey, at: Date): Promise<void> {
+  registerKey(key: Signer, at: Date): Promise<void> {
     return this.guard(() => chain.registerKey(this.ops, key, at));
   }
 

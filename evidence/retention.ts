@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../core/digest';
 import { parseManifest, type Manifest } from './manifest';
-import { signBytes, verifyBytes, type SigningKey } from './signing';
+import { verifyBytes, type Signer } from './signing';
 import type { EvidenceStore, KeyRecord } from './store';
 
 /**
@@ -46,7 +46,7 @@ export interface PruneReport {
 
 export const threeYearsMs = 3 * 365 * 86_400_000;
 
-export async function prune(store: EvidenceStore, key: SigningKey, options: PruneOptions): Promise<PruneReport> {
+export async function prune(store: EvidenceStore, key: Signer, options: PruneOptions): Promise<PruneReport> {
   const now = options.now ?? new Date();
   const earliestAllowed = now.getTime() - options.lookBackMs;
   if (options.before.getTime() > earliestAllowed) {
@@ -108,7 +108,7 @@ export async function prune(store: EvidenceStore, key: SigningKey, options: Prun
       };
       const body = Buffer.from(canonicalJson(tombstone));
       // Tombstone first: a crash in between leaves a tombstone for a blob that still exists (harmless).
-      await store.writeTombstone(sha, body, signBytes(key, body));
+      await store.writeTombstone(sha, body, await key.sign(body));
       await store.deleteBlob(sha);
     }
     report.blobsDeleted.push(sha);

@@ -17,7 +17,7 @@ import * as chain from './chain';
 import { seqName, seqPattern, type ChainOps } from './chain';
 import { canonicalJson } from '../core/digest';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
-import type { SigningKey } from './signing';
+import type { Signer } from './signing';
 import type { AlertStateStore } from './alert-state';
 import type {
   BlobRef,
@@ -456,7 +456,7 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     return chain.commitBundle(this.ops, bundleId, build);
   }
 
-  registerKey(key: SigningKey, at: Date): Promise<void> {
+  registerKey(key: Signer, at: Date): Promise<void> {
     return chain.registerKey(this.ops, key, at);
   }
 

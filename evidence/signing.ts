@@ -3,14 +3,26 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../core/digest';
 
-export interface SigningKey {
+/**
+ * Whatever signs for the store: bundles, checkpoints, tombstones, key transitions and export.json all go
+ * through `sign`. The private key never has to be in this process: a key file is one implementation
+ * (below), a PKCS#11 token (an HSM, or a cloud KMS behind a PKCS#11 bridge) another (signer/pkcs11.ts).
+ * Async because a token or a remote KMS answers asynchronously.
+ */
+export interface Signer {
   /** First 16 hex digits of the sha256 of the public key's SPKI DER encoding. */
-  keyId: string;
-  privateKey: KeyObject;
-  publicKeyPem: string;
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+  /** Where the private key is, for messages (never a secret): "key file /x.pem", "PKCS#11 token …". */
+  readonly origin: string;
+  /** An ed25519 signature over `bytes`. */
+  sign(bytes: Uint8Array): Promise<Buffer>;
+  /** Releases what the signer holds open (a token session); a key file holds nothing. */
+  close?(): Promise<void>;
 }
 
-export function signingKeyFromPem(pem: string, origin: string): SigningKey {
+/** A key-file signer: the private key in this process's memory, kept out of the object (and so of any log). */
+export function signingKeyFromPem(pem: string, origin: string): Signer {
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
@@ -23,8 +35,9 @@ export function signingKeyFromPem(pem: string, origin: string): SigningKey {
   const publicKey = createPublicKey(privateKey);
   return {
     keyId: keyIdOf(publicKey),
-    privateKey,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    origin,
+    sign: (bytes) => Promise.resolve(sign(null, bytes, privateKey)),
   };
 }
 
@@ -34,7 +47,7 @@ export function keyIdOf(publicKey: KeyObject | string): string {
 }
 
 /** Reads an ed25519 private key file; undefined when it does not exist. */
-export async function readKeyFile(file: string): Promise<SigningKey | undefined> {
+export async function readKeyFile(file: string): Promise<Signer | undefined> {
   let pem: string;
   try {
     pem = await readFile(file, 'utf8');
@@ -42,7 +55,7 @@ export async function readKeyFile(file: string): Promise<SigningKey | undefined>
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return signingKeyFromPem(pem, file);
+  return signingKeyFromPem(pem, `key file ${file}`);
 }
 
 /**
@@ -50,8 +63,8 @@ export async function readKeyFile(file: string): Promise<SigningKey | undefined>
  * error (EEXIST), because replacing a signing key by accident loses the store's signer. Called only by
  * `evidence-hub keys init|rotate` and the demo; a worker never creates keys.
  */
-export async function createKeyFile(file: string, pem: string = generateSigningKeyPem()): Promise<SigningKey> {
-  const key = signingKeyFromPem(pem, file);
+export async function createKeyFile(file: string, pem: string = generateSigningKeyPem()): Promise<Signer> {
+  const key = signingKeyFromPem(pem, `key file ${file}`);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   // 'wx': two processes initialising at once must not overwrite each other's fresh key.
   await writeFile(file, pem, { mode: 0o600, flag: 'wx' });
@@ -60,10 +73,6 @@ export async function createKeyFile(file: string, pem: string = generateSigningK
 
 export function generateSigningKeyPem(): string {
   return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
-
-export function signBytes(key: SigningKey, bytes: Uint8Array): Buffer {
-  return sign(null, bytes, key.privateKey);
 }
 
 export function verifyBytes(publicKeyPem: string, bytes: Uint8Array, signature: Uint8Array): boolean {

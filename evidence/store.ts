@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { JsonValue } from '../core/json';
 import type { ArtifactRecord } from './manifest';
-import type { SigningKey } from './signing';
+import type { Signer } from './signing';
 
 export interface BlobRef {
   sha256: string;
@@ -77,7 +77,7 @@ export interface EvidenceStore {
    * Adds the key's record when the store has no current key yet (`evidence-hub keys init`); a no-op when
    * it is the current key already. Never rotates: a different current key is an error (SigningKeyError).
    */
-  registerKey(key: SigningKey, at: Date): Promise<void>;
+  registerKey(key: Signer, at: Date): Promise<void>;
   listKeys(): Promise<KeyRecord[]>;
   /** Writes a key record as given (`keys rotate` closes the old key and adds the new one); never sealing. */
   putKeyRecord(record: KeyRecord): Promise<void>;

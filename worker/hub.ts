@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { FilesystemStore } from '../evidence/fs-store';
-import { createKeyFile, readKeyFile, signingKeyFromPem, type SigningKey } from '../evidence/signing';
+import { createKeyFile, readKeyFile, signingKeyFromPem, type Signer } from '../evidence/signing';
 import { SigningKeyError } from '../core/errors';
+import { signingKeyChoiceMessage } from '../evidence/signing-config';
+import { openPkcs11Signer } from '../evidence/signing-pkcs11';
 import type { AlertStateStore } from '../evidence/alert-state';
 import type { EvidenceStore } from '../evidence/store';
 import { mappingVocabulary } from '../connectors';
@@ -76,15 +78,17 @@ export function localStateDir(config: LoadedConfig): string {
 /** Where the configured key file is, or undefined when the key comes from an environment variable. */
 export function signingKeyFile(config: LoadedConfig): string | undefined {
   const ref = config.signing.key;
-  return 'file' in ref ? path.resolve(config.baseDir, ref.file) : undefined;
+  return ref && 'file' in ref ? path.resolve(config.baseDir, ref.file) : undefined;
 }
 
 /**
  * The signing key from its secret reference. A missing key *file* is an error: a worker never creates a key
  * (each host would make its own and they would fight over the store); `evidence-hub keys init` does.
  */
-export async function loadSigningKey(config: LoadedConfig, _log?: Logger): Promise<SigningKey> {
-  const ref = config.signing.key;
+export async function loadSigningKey(config: LoadedConfig, _log?: Logger): Promise<Signer> {
+  const { key: ref, pkcs11 } = config.signing;
+  if (pkcs11) return openPkcs11Signer(pkcs11, await resolveSecret(pkcs11.pin, config.baseDir, 'signing.pkcs11.pin'));
+  if (!ref) throw new SigningKeyError(`${config.file}: ${signingKeyChoiceMessage}`);
   const file = signingKeyFile(config);
   if (file !== undefined) {
     const key = await readKeyFile(file);
@@ -101,7 +105,7 @@ export async function loadSigningKey(config: LoadedConfig, _log?: Logger): Promi
 }
 
 export interface KeyInit {
-  key: SigningKey;
+  key: Signer;
   /** The key file, when the key is a file; undefined for a key from the environment. */
   file?: string | undefined;
   created: boolean;

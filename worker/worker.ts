@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } fr
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { SlackNotifier, slackLoggerFor } from '../alerts/slack-notifier';
-import type { SigningKey } from '../evidence/signing';
+import type { Signer } from '../evidence/signing';
 import type { Client } from '@temporalio/client';
 import { monitorWorkflowId, stalenessMonitorWorkflow } from '../workflows/monitor';
 import type { Hub } from './hub';
@@ -49,7 +49,7 @@ export interface WorkerOptions {
   clock?: () => Date;
 }
 
-export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, options: WorkerOptions): Promise<Worker> {
+export async function createHubWorker(hub: Hub, key: Signer, log: Logger, options: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: hub.config.temporal.namespace,

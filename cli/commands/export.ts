@@ -9,7 +9,7 @@ import {
   type ExportResult,
   type PaperSize,
 } from '../../evidence/export';
-import type { SigningKey } from '../../evidence/signing';
+import type { Signer } from '../../evidence/signing';
 import { loadHub, loadSigningKey } from '../../worker/hub';
 import {
   configOption,
@@ -43,7 +43,7 @@ export interface ExportCommandOptions {
  * (or the PDF failed); bad input throws UsageError (exit 2).
  */
 export async function runExport(
-  hub: ExportHub & { key: SigningKey },
+  hub: ExportHub & { key: Signer },
   options: ExportCommandOptions,
   io: Io,
 ): Promise<number> {

@@ -19,7 +19,10 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
     .option('--no-sync-schedules', "don't make the Temporal schedules match the config on start")
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
-      const key = await loadSigningKey(hub.config, log);
+      // A signer that cannot be opened (a missing key file, a wrong PKCS#11 PIN) is the same not-ready as a wrong key.
+      const key = await loadSigningKey(hub.config, log).catch((err: unknown) => {
+        throw err instanceof SigningKeyError ? new SigningKeyError(`worker not ready: ${err.message}`) : err;
+      });
       // Not ready unless this key is the store's current (and, when pinned, trusted) key: a worker that
       // cannot seal must say so now, not by failing every sweep later.
       const signer = await signerStatus(hub.store, key, hub.config.signing.trustedKeys ?? []);

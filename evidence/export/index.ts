@@ -1,7 +1,7 @@
 import { statuses, type ControlStatus } from '../../mappings/evaluate';
 import { canonicalJson, sha256Hex } from '../../core/digest';
 import { checkpointBodyPath, checkpointSigPath } from '../checkpoint';
-import type { SigningKey } from '../signing';
+import type { Signer } from '../signing';
 import { fingerprintOf } from '../trust/fingerprint';
 import { ExportError, archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
 import { markerFile, markerSignatureFile, signMarker } from './marker';
@@ -40,7 +40,7 @@ export interface ExportOptions extends PackWindowOptions {
    * The store's current signing key: it signs `export.json` (window, sequences, head digest), so a pack cut
    * short or with a moved window shows. It must be one of the store's keys, whose public part is in the pack.
    */
-  key: SigningKey;
+  key: Signer;
 }
 
 export interface ExportResult {
@@ -146,17 +146,12 @@ interface SignedPack {
   transitions: Awaited<ReturnType<ExportHub['store']['listKeyTransitions']>>;
 }
 
-async function signedPack(
-  hub: ExportHub,
-  model: PackModel,
-  selection: Selection,
-  key: SigningKey,
-): Promise<SignedPack> {
+async function signedPack(hub: ExportHub, model: PackModel, selection: Selection, key: Signer): Promise<SignedPack> {
   const s = model.segment;
   const toSequence = s.toSequence ?? s.fromSequence - 1;
   const headDigest = s.headDigest ?? s.previousDigest;
   const first = await hub.store.readManifest(1);
-  const marker = signMarker(
+  const marker = await signMarker(
     {
       storeId: first ? sha256Hex(first) : null,
       fromSequence: s.fromSequence,

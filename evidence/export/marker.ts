@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../../core/digest';
-import { signBytes, type SigningKey } from '../signing';
+import { type Signer } from '../signing';
 import { fingerprintOf } from '../trust/fingerprint';
 
 /**
@@ -48,7 +48,7 @@ export interface MarkerInput {
 }
 
 /** export.json's bytes (canonical JSON) and their signature. */
-export function signMarker(input: MarkerInput, key: SigningKey): { bytes: Buffer; signature: Buffer } {
+export async function signMarker(input: MarkerInput, key: Signer): Promise<{ bytes: Buffer; signature: Buffer }> {
   const bytes = Buffer.from(
     canonicalJson({
       format: markerFormat,
@@ -58,5 +58,5 @@ export function signMarker(input: MarkerInput, key: SigningKey): { bytes: Buffer
       note: 'An audit pack: only the bundles sealed in the window. previousDigest is the sha256 of the manifest before fromSequence, which is not included; headDigest that of manifest toSequence. export.json.sig is the ed25519 signature over this file by key keyId (fingerprint: sha256 of the raw public key).',
     }),
   );
-  return { bytes, signature: signBytes(key, bytes) };
+  return { bytes, signature: await key.sign(bytes) };
 }

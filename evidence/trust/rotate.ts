@@ -1,5 +1,5 @@
 import { SigningKeyError } from '../../core/errors';
-import type { SigningKey } from '../signing';
+import type { Signer } from '../signing';
 import type { EvidenceStore } from '../store';
 import { assertCurrentSigner } from './signer-check';
 import { storeIdOf } from './store-trust';
@@ -13,8 +13,8 @@ import { buildTransition, parseTransition, signTransition, type KeyTransition } 
  */
 export async function rotateKey(
   store: EvidenceStore,
-  oldKey: SigningKey,
-  newKey: SigningKey,
+  oldKey: Signer,
+  newKey: Signer,
   at: Date = new Date(),
 ): Promise<KeyTransition> {
   if (newKey.keyId === oldKey.keyId) throw new SigningKeyError(`the new key is the current key ${oldKey.keyId}`);
@@ -31,7 +31,7 @@ export async function rotateKey(
     if (keys.some((k) => k.keyId === newKey.keyId))
       throw new SigningKeyError(`key ${newKey.keyId} is already known to the store; rotate to a fresh key`);
     transition = buildTransition(oldKey, newKey.publicKeyPem, at, await storeIdOf(store));
-    await store.writeKeyTransition(signTransition(transition, oldKey, newKey));
+    await store.writeKeyTransition(await signTransition(transition, oldKey, newKey));
   }
   if (!keys.some((k) => k.keyId === newKey.keyId))
     await store.putKeyRecord({

@@ -1,5 +1,5 @@
 import { SigningKeyError } from '../../core/errors';
-import type { SigningKey } from '../signing';
+import type { Signer } from '../signing';
 import type { EvidenceStore } from '../store';
 import { fingerprintOf, formatFingerprint } from './fingerprint';
 import { resolveStoreTrust } from './store-trust';
@@ -16,7 +16,7 @@ const describe = (keyId: string, pem: string) => `${keyId} (${formatFingerprint(
  */
 export async function signerStatus(
   store: EvidenceStore,
-  key: SigningKey,
+  key: Signer,
   pins: readonly string[] = [],
 ): Promise<SignerStatus> {
   const keys = await store.listKeys();
@@ -53,7 +53,7 @@ export async function signerStatus(
 /** Throws a non-retryable SigningKeyError naming both keys when `key` may not seal. */
 export async function assertCurrentSigner(
   store: EvidenceStore,
-  key: SigningKey,
+  key: Signer,
   pins: readonly string[] = [],
 ): Promise<void> {
   const status = await signerStatus(store, key, pins);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from '../../core/digest';
-import { keyIdOf, signBytes, verifyBytes, type SigningKey } from '../signing';
+import { keyIdOf, verifyBytes, type Signer } from '../signing';
 import type { StoredTransition } from '../store';
 import { fingerprintOf } from './fingerprint';
 
@@ -24,7 +24,7 @@ const transitionSchema = z.strictObject({
 export type KeyTransition = z.infer<typeof transitionSchema>;
 
 export function buildTransition(
-  from: SigningKey,
+  from: Signer,
   toPublicKeyPem: string,
   validFrom: Date,
   storeId?: string | undefined,
@@ -39,15 +39,15 @@ export function buildTransition(
 }
 
 /** Signs with the old key and, when given, countersigns with the new one. */
-export function signTransition(t: KeyTransition, oldKey: SigningKey, newKey?: SigningKey): StoredTransition {
+export async function signTransition(t: KeyTransition, oldKey: Signer, newKey?: Signer): Promise<StoredTransition> {
   if (oldKey.keyId !== t.from.keyId) throw new Error(`transition is from ${t.from.keyId}, not ${oldKey.keyId}`);
   if (newKey && newKey.keyId !== t.to.keyId) throw new Error(`transition is to ${t.to.keyId}, not ${newKey.keyId}`);
   const body = Buffer.from(canonicalJson(t));
   return {
     newKeyId: t.to.keyId,
     body,
-    signature: signBytes(oldKey, body),
-    ...(newKey ? { countersignature: signBytes(newKey, body) } : {}),
+    signature: await oldKey.sign(body),
+    ...(newKey ? { countersignature: await newKey.sign(body) } : {}),
   };
 }
 

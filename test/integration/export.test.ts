@@ -13,7 +13,7 @@ import { buildPackModel, ExportError, exportAuditPack, exportOscal } from '../..
 import { esc, renderSummary } from '../../evidence/export/html';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { prune } from '../../evidence/retention';
-import type { SigningKey } from '../../evidence/signing';
+import type { Signer } from '../../evidence/signing';
 import { verifyStore } from '../../evidence/verify';
 import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
 import { runCli } from '../support/processes';
@@ -77,7 +77,7 @@ async function extract(archive: string, into: string): Promise<void> {
 /** Like writeBundle, plus a Jira source that failed in the same sweep. */
 function sealWithFailedSource(
   store: FilesystemStore,
-  key: SigningKey,
+  key: Signer,
   mappings: MappingSet,
   bundleId: string,
   files: Record<string, string>,

@@ -8,7 +8,7 @@ import { encodeCheckpoint, parseCheckpoint } from '../../evidence/checkpoint';
 import { exportAuditPack } from '../../evidence/export';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { parseManifest } from '../../evidence/manifest';
-import { signBytes, signingKeyFromPem, type SigningKey } from '../../evidence/signing';
+import { signingKeyFromPem, type Signer } from '../../evidence/signing';
 import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { rotateKey } from '../../evidence/trust/rotate';
 import { mappingVocabulary } from '../../connectors';
@@ -42,14 +42,14 @@ function rebuildSums(root: string): void {
   expect(sh('sha256sum -c --quiet SHA256SUMS', root).code).toBe(0);
 }
 
-function otherKey(): SigningKey {
+function otherKey(): Signer {
   const { privateKey } = generateKeyPairSync('ed25519');
   return signingKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'attacker');
 }
 
 describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
   let dir: string;
-  let key: SigningKey;
+  let key: Signer;
   let fp: string;
   let pack: string;
   let store: FilesystemStore;
@@ -136,7 +136,7 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
     const oneLine = JSON.stringify(JSON.parse(await readFile(path.join(root, 'export.json'), 'utf8')));
     expect(oneLine).not.toContain('\n');
     await writeFile(path.join(root, 'export.json'), oneLine);
-    await writeFile(path.join(root, 'export.json.sig'), signBytes(key, Buffer.from(oneLine)));
+    await writeFile(path.join(root, 'export.json.sig'), await key.sign(Buffer.from(oneLine)));
     rebuildSums(root);
     expect(await viaCli(root)).toEqual({ code: 0, codes: [] });
     const oneLineRun = await runPackScript(root, fp);
@@ -244,7 +244,7 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
     const cp = parseCheckpoint(await readFile(file));
     const body = encodeCheckpoint({ ...cp, keyId: evil.keyId, fingerprint: fingerprintOf(evil.publicKeyPem) });
     await writeFile(file, body);
-    await writeFile(path.join(root, 'checkpoints', `${seq(4)}.sig`), signBytes(evil, body));
+    await writeFile(path.join(root, 'checkpoints', `${seq(4)}.sig`), await evil.sign(body));
     rebuildSums(root);
     const { script } = await caughtByBoth(root, 'untrusted-key');
     expect(script).toContain(`untrusted-key: checkpoints/${seq(4)}.txt is signed by key ${evil.keyId}`);
@@ -259,6 +259,73 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
     rebuildSums(root);
     const { cli } = await caughtByBoth(root, 'unreferenced-blob');
     expect(cli).toEqual(['unreferenced-blob']);
+  });
+
+  it('a second key added and a forged bundle appended (export.json re-signed by it): untrusted-key', async () => {
+    const root = await copyPack();
+    const evil = otherKey();
+    await writeFile(
+      path.join(root, 'keys', `${evil.keyId}.json`),
+      JSON.stringify({
+        algorithm: 'ed25519',
+        keyId: evil.keyId,
+        publicKeyPem: evil.publicKeyPem,
+        validFrom: '2026-04-20T00:00:00.000Z',
+      }) + '\n',
+    );
+    await writeFile(path.join(root, 'keys', `${evil.keyId}.pem`), evil.publicKeyPem);
+    const m4 = await readFile(path.join(root, 'manifests', `${seq(4)}.json`));
+    const forged = JSON.parse(m4.toString('utf8'));
+    Object.assign(forged, {
+      sequence: 5,
+      bundleId: 'sweep-forged',
+      previousDigest: sha256Hex(m4),
+      startedAt: '2026-04-25T10:00:00.000Z',
+      finishedAt: '2026-04-25T10:00:01.000Z',
+    });
+    forged.signing.keyId = evil.keyId;
+    const bytes = Buffer.from(JSON.stringify(forged, null, 2) + '\n');
+    await writeFile(path.join(root, 'manifests', `${seq(5)}.json`), bytes);
+    await writeFile(path.join(root, 'signatures', `${sha256Hex(bytes)}.sig`), await evil.sign(bytes));
+    const cp4 = parseCheckpoint(await readFile(path.join(root, 'checkpoints', `${seq(4)}.txt`)));
+    const body = encodeCheckpoint({
+      ...cp4,
+      sequence: 5,
+      head: sha256Hex(bytes),
+      time: '2026-04-25T10:00:01.000Z',
+      keyId: evil.keyId,
+      fingerprint: fingerprintOf(evil.publicKeyPem),
+    });
+    await writeFile(path.join(root, 'checkpoints', `${seq(5)}.txt`), body);
+    await writeFile(path.join(root, 'checkpoints', `${seq(5)}.sig`), await evil.sign(body));
+    const marker = JSON.parse(await readFile(path.join(root, 'export.json'), 'utf8'));
+    const markerBytes = Buffer.from(
+      JSON.stringify(
+        {
+          ...marker,
+          toSequence: 5,
+          headDigest: sha256Hex(bytes),
+          keyId: evil.keyId,
+          fingerprint: fingerprintOf(evil.publicKeyPem),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    await writeFile(path.join(root, 'export.json'), markerBytes);
+    await writeFile(path.join(root, 'export.json.sig'), await evil.sign(markerBytes));
+    rebuildSums(root);
+    await caughtByBoth(root, 'untrusted-key');
+  });
+
+  it('an emptied pack (every manifest, signature, checkpoint and blob removed, SHA256SUMS rebuilt)', async () => {
+    const root = await copyPack();
+    for (const d of ['manifests', 'signatures', 'checkpoints', 'blobs']) {
+      await rm(path.join(root, d), { recursive: true, force: true });
+      await mkdir(path.join(root, d));
+    }
+    rebuildSums(root);
+    await caughtByBoth(root, 'export-altered');
   });
 
   it('verify --checkpoint: a checkpoint kept from earlier catches a truncated or rewritten live store', async () => {
@@ -284,11 +351,11 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
     await cp(store.root, forked, { recursive: true });
     const altered = Buffer.from(m5.toString('utf8').replace('sweep-06', 'sweep-6b'));
     await writeFile(path.join(forked, 'manifests', `${seq(5)}.json`), altered);
-    await writeFile(path.join(forked, 'signatures', `${sha256Hex(altered)}.sig`), signBytes(key, altered));
+    await writeFile(path.join(forked, 'signatures', `${sha256Hex(altered)}.sig`), await key.sign(altered));
     const cp5 = parseCheckpoint(await readFile(path.join(forked, 'checkpoints', `${seq(5)}.txt`)));
     const body = encodeCheckpoint({ ...cp5, head: sha256Hex(altered) });
     await writeFile(path.join(forked, 'checkpoints', `${seq(5)}.txt`), body);
-    await writeFile(path.join(forked, 'checkpoints', `${seq(5)}.sig`), signBytes(key, body));
+    await writeFile(path.join(forked, 'checkpoints', `${seq(5)}.sig`), await key.sign(body));
     expect(await viaCli(forked)).toEqual({ code: 0, codes: [] }); // consistent by itself: only the kept copy shows it
     const f = await viaCli(forked, '--checkpoint', keptFile);
     expect(f.codes).toEqual(['forked']);
@@ -304,7 +371,7 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
     const a = newKey();
     const b = newKey();
     const c = newKey();
-    const seal = (k: SigningKey, id: string, at: string) =>
+    const seal = (k: Signer, id: string, at: string) =>
       writeBundle(rotated, k, mappings, id, { 'raci.csv': `owner ${id}\n` }, new Date(at));
     await seal(a, 'r1', '2026-02-10T10:00:00Z');
     await rotateKey(rotated, a, b, new Date('2026-02-20T00:00:00Z'));
@@ -344,7 +411,7 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
       ) + '\n',
     );
     await writeFile(path.join(root, 'keys', 'transitions', `${evil.keyId}.json`), forged);
-    await writeFile(path.join(root, 'keys', 'transitions', `${evil.keyId}.sig`), signBytes(evil, forged));
+    await writeFile(path.join(root, 'keys', 'transitions', `${evil.keyId}.sig`), await evil.sign(forged));
     await writeFile(
       path.join(root, 'keys', `${evil.keyId}.json`),
       JSON.stringify({
@@ -383,7 +450,7 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
    * changes), checkpoints and the export.json signature. `keyId` is the key id written into the files: the
    * forger's own, or the legitimate one when the key file was swapped under its name.
    */
-  async function resignAll(root: string, evil: SigningKey, keyId: string): Promise<void> {
+  async function resignAll(root: string, evil: Signer, keyId: string): Promise<void> {
     let previous: string | undefined;
     for (const n of [2, 3, 4]) {
       const file = path.join(root, 'manifests', `${seq(n)}.json`);
@@ -394,13 +461,13 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
       const bytes = Buffer.from(JSON.stringify(m, null, 2) + '\n');
       await writeFile(file, bytes);
       await rm(path.join(root, 'signatures', `${sha256Hex(oldBytes)}.sig`));
-      await writeFile(path.join(root, 'signatures', `${sha256Hex(bytes)}.sig`), signBytes(evil, bytes));
+      await writeFile(path.join(root, 'signatures', `${sha256Hex(bytes)}.sig`), await evil.sign(bytes));
       previous = sha256Hex(bytes);
       const cpFile = path.join(root, 'checkpoints', `${seq(n)}.txt`);
       const cp = parseCheckpoint(await readFile(cpFile));
       const body = encodeCheckpoint({ ...cp, head: previous, keyId, fingerprint: fingerprintOf(evil.publicKeyPem) });
       await writeFile(cpFile, body);
-      await writeFile(path.join(root, 'checkpoints', `${seq(n)}.sig`), signBytes(evil, body));
+      await writeFile(path.join(root, 'checkpoints', `${seq(n)}.sig`), await evil.sign(body));
     }
     const marker = JSON.parse(await readFile(path.join(root, 'export.json'), 'utf8'));
     const bytes = Buffer.from(
@@ -411,6 +478,6 @@ describe('audit pack tamper suite: evidence-hub verify and verify.sh', () => {
       ) + '\n',
     );
     await writeFile(path.join(root, 'export.json'), bytes);
-    await writeFile(path.join(root, 'export.json.sig'), signBytes(evil, bytes));
+    await writeFile(path.join(root, 'export.json.sig'), await evil.sign(bytes));
   }
 });

@@ -143,7 +143,7 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
       fingerprint: fingerprintOf(key.publicKeyPem),
     });
     // Create-if-absent: a second write for the same sequence is refused and changes nothing.
-    const other = signCheckpoint(key, { ...parseCheckpoint(stored.body), time: '2026-03-03T00:00:00.000Z' });
+    const other = await signCheckpoint(key, { ...parseCheckpoint(stored.body), time: '2026-03-03T00:00:00.000Z' });
     expect(await store.putCheckpoint(2, other.body, other.signature)).toBe(false);
     expect((await store.readCheckpoint(2))!.body.equals(stored.body)).toBe(true);
     // A retried seal of a committed bundle leaves the same checkpoint.
@@ -151,7 +151,7 @@ describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
     expect((await store.readCheckpoint(2))!.body.equals(stored.body)).toBe(true);
     expect((await verifyStore(store)).problems).toEqual([]);
     // A checkpoint of a bundle #3 the chain does not have: bundles were cut off.
-    const ahead = signCheckpoint(key, { ...parseCheckpoint(stored.body), sequence: 3, head: 'f'.repeat(64) });
+    const ahead = await signCheckpoint(key, { ...parseCheckpoint(stored.body), sequence: 3, head: 'f'.repeat(64) });
     expect(await store.putCheckpoint(3, ahead.body, ahead.signature)).toBe(true);
     expect((await verifyStore(store)).problems.map((p) => p.code)).toEqual(['truncated']);
   });

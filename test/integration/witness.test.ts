@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { FilesystemStore } from '../../evidence/fs-store';
-import type { SigningKey } from '../../evidence/signing';
+import type { Signer } from '../../evidence/signing';
 import { S3LockWitness, WitnessConflictError } from '../../evidence/witness/s3-lock';
 import { witnessPending } from '../../evidence/witness/run';
 import { verifyWitnesses } from '../../evidence/witness/verify-witness';
@@ -17,6 +17,9 @@ import { useMinio } from '../support/minio-suite';
 import { runCli } from '../support/processes';
 import { newKey, stagedRecord, writeBundle } from '../support/store-fixture';
 import { tempDir } from '../support/tmp';
+import { runPackScript, scriptOk } from '../support/pack-script';
+import { exportAuditPack } from '../../evidence/export';
+import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { startTsa, type TsaServer } from '../support/tsa-server';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { mappingVocabulary } from '../../connectors';
@@ -44,7 +47,7 @@ async function lockedWitness(retainDays = 1): Promise<S3LockWitness> {
 }
 
 /** A filesystem store with its key registered and `n` sealed bundles (each with its checkpoint). */
-async function storeWith(n: number): Promise<{ store: FilesystemStore; key: SigningKey }> {
+async function storeWith(n: number): Promise<{ store: FilesystemStore; key: Signer }> {
   const store = await FilesystemStore.open(await tempDir());
   const key = newKey();
   await store.registerKey(key, at(1));
@@ -99,6 +102,43 @@ describe('RFC 3161 witness (real openssl TSA on loopback)', () => {
         tsa.caFile,
       ]),
     ).rejects.toThrow();
+  });
+
+  it('a token over another digest: `verify --witness tsa` (text and --json) and the pack script name timestamp-invalid', async () => {
+    const { store, key } = await storeWith(3);
+    await witnessPending(store, { tsa: { url: tsa.url, timeoutMs: 20_000 } }, silent);
+    const fp = formatFingerprint(fingerprintOf(key.publicKeyPem));
+    const out = path.join(await tempDir(), 'june.tar.gz');
+    await exportAuditPack(
+      { store, mappings: await mappings(), notApplicable: [] },
+      { from: at(1), to: at(30), out, key },
+    );
+    await copyFile(cpFile(store, 1, 'tsr'), cpFile(store, 3, 'tsr'));
+    const args = ['verify', store.root, '--trust', fp, '--witness', 'tsa', '--tsa-ca', tsa.caFile];
+    const text = await runCli(args);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/timestamp-invalid: .*#3/);
+    const json = await runCli([...args, '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).problems.map((p: { code: string }) => p.code)).toEqual(['timestamp-invalid']);
+
+    // The same swap inside an exported pack, checked by the pack's own script with the TSA's CA.
+    const x = await tempDir();
+    await run('tar', ['xzf', out, '-C', x]);
+    const root = path.join(x, 'june');
+    const seqFile = (n: number) => path.join(root, 'checkpoints', `${String(n).padStart(12, '0')}.tsr`);
+    expect((await runPackScript(root, fp, tsa.caFile)).stdout).toMatch(scriptOk);
+    await copyFile(seqFile(1), seqFile(3));
+    await run(
+      'sh',
+      ['-c', "find . -type f ! -name 'SHA256SUMS*' | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS"],
+      {
+        cwd: root,
+      },
+    );
+    const script = await runPackScript(root, fp, tsa.caFile);
+    expect(script.stdout).toMatch(/^timestamp-invalid: checkpoints\/000000000003\.tsr does not verify/m);
+    expect(script.code).toBe(1);
   });
 
   it('a checkpoint without its token is witness-missing, a warning', async () => {
@@ -235,6 +275,16 @@ describe('witness outage during a seal', () => {
     ]);
     const text = await runCli(['status', '--config', config], env);
     expect(text.stdout).toMatch(/witness tsa: 1 checkpoint\(s\) pending, oldest #1; last error/);
+    // `monitor` reports the same pending witnesses until they catch up.
+    const monitor = await runCli(['monitor', '--config', config, '--json'], env);
+    expect(monitor.code, monitor.stderr).toBe(0);
+    expect(JSON.parse(monitor.stdout).witnesses).toMatchObject([
+      { witness: 'tsa', pending: 1, oldestSequence: 1 },
+      { witness: 's3', pending: 1, oldestSequence: 1 },
+    ]);
+    expect((await runCli(['monitor', '--config', config], env)).stdout).toMatch(
+      /witness tsa: 1 checkpoint\(s\) pending, oldest #1/,
+    );
 
     // The next seal retries the pending checkpoint first, then witnesses its own.
     await seal('outage-2');
@@ -245,6 +295,11 @@ describe('witness outage during a seal', () => {
     expect(await witness.sequences(storeId)).toEqual([1, 2]);
     const after = await runCli(['status', '--config', config, '--json'], env);
     expect(JSON.parse(after.stdout).witnesses).toMatchObject([
+      { witness: 'tsa', pending: 0 },
+      { witness: 's3', pending: 0 },
+    ]);
+    const monitorAfter = await runCli(['monitor', '--config', config, '--json'], env);
+    expect(JSON.parse(monitorAfter.stdout).witnesses).toMatchObject([
       { witness: 'tsa', pending: 0 },
       { witness: 's3', pending: 0 },
     ]);

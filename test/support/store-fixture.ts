@@ -5,11 +5,11 @@ import { artifactId, bundleFormat, type ArtifactRecord, type Manifest } from '..
 import { merkleRoot } from '../../evidence/merkle';
 import { type SourceOutcome, type Trigger } from '../../core/sweep-outcome';
 import { canonicalJson, sha256Hex } from '../../core/digest';
-import { signBytes, signingKeyFromPem, type SigningKey } from '../../evidence/signing';
+import { signingKeyFromPem, type Signer } from '../../evidence/signing';
 import type { CommittedBundle, EvidenceStore } from '../../evidence/store';
 import type { MappingSet } from '../../mappings/load';
 
-export function newKey(): SigningKey {
+export function newKey(): Signer {
   const { privateKey } = generateKeyPairSync('ed25519');
   return signingKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 'test');
 }
@@ -20,7 +20,7 @@ export function newKey(): SigningKey {
  */
 export async function writeBundle(
   store: EvidenceStore,
-  key: SigningKey,
+  key: Signer,
   mappings: MappingSet,
   bundleId: string,
   files: Record<string, string>,
@@ -95,7 +95,7 @@ export function stagedRecord(id: string): ArtifactRecord {
  */
 export async function forgeBundle(
   store: EvidenceStore,
-  key: SigningKey,
+  key: Signer,
   bundleId: string,
   at = new Date('2026-06-01T00:00:00Z'),
 ): Promise<CommittedBundle> {
@@ -116,6 +116,6 @@ export async function forgeBundle(
       merkleRoot: merkleRoot([]),
     };
     const bytes = Buffer.from(canonicalJson(manifest));
-    return { bytes, signature: signBytes(key, bytes) };
+    return { bytes, signature: await key.sign(bytes) };
   });
 }

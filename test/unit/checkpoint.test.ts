@@ -58,12 +58,12 @@ describe('signed checkpoints', () => {
   });
 
   it('the signature is raw ed25519 over the exact body, checkable with openssl alone', async () => {
-    const { body, signature } = signCheckpoint(key, cp);
+    const { body, signature } = await signCheckpoint(key, cp);
     expect(signature).toHaveLength(64);
     expect(verifyCheckpoint(body, signature, key.publicKeyPem)).toBe(true);
     expect(verifyCheckpoint(Buffer.from(body.toString().replace('42', '43')), signature, key.publicKeyPem)).toBe(false);
     expect(verifyCheckpoint(body, signature, newKey().publicKeyPem)).toBe(false);
-    expect(() => signCheckpoint(newKey(), cp)).toThrow(/names key/);
+    await expect(signCheckpoint(newKey(), cp)).rejects.toThrow(/names key/);
 
     const dir = await tempDir();
     await writeFile(path.join(dir, 'cp.txt'), body);

@@ -60,6 +60,26 @@ describe('config loading', () => {
     expect(message).not.toContain('abc');
   });
 
+  it('signing: exactly one of key and pkcs11; a PKCS#11 PIN is a secret reference, never inline', async () => {
+    const pkcs11 =
+      'pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, tokenLabel: hub, keyLabel: k1, pin: { env: PIN } }';
+    const both = await configError(`version: 1\nsigning: { key: { file: k.pem }, ${pkcs11} }\n${validSources}`);
+    expect(both.message).toContain(`${both.file}:2:10: signing: signing needs exactly one of key`);
+    const neither = await configError(`version: 1\nsigning: { trustedKeys: [] }\n${validSources}`);
+    expect(neither.message).toContain('signing needs exactly one of key');
+    const inlinePin = await configError(
+      `version: 1\nsigning: { pkcs11: { module: m.so, tokenLabel: hub, keyLabel: k1, pin: "1234" } }\n${validSources}`,
+    );
+    expect(inlinePin.message).toContain('signing.pkcs11.pin: expected { env: VARIABLE_NAME } or { file: path }');
+    expect(inlinePin.message).not.toContain('1234');
+    const dir = await tempDir();
+    await writeTree(dir, { 'evidence-hub.yaml': `version: 1\nsigning: { ${pkcs11} }\n${validSources}` });
+    const ok = await loadConfig(path.join(dir, 'evidence-hub.yaml'));
+    expect(ok.signing).toEqual({
+      pkcs11: { module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'hub', keyLabel: 'k1', pin: { env: 'PIN' } },
+    });
+  });
+
   it('rejects unknown keys, unknown source types and duplicate source ids', async () => {
     const unknownKey = await configError(`version: 1\nsourcez: []\n${validSources}`);
     expect(unknownKey.message).toContain(`${unknownKey.file}:1:1:`);

@@ -6,7 +6,7 @@ import { mappingVocabulary } from '../../connectors';
 import { canonicalJson, sha256Hex } from '../../core/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { parseManifest } from '../../evidence/manifest';
-import { signBytes, type SigningKey } from '../../evidence/signing';
+import { generateSigningKeyPem, signingKeyFromPem, type Signer } from '../../evidence/signing';
 import {
   fingerprintOf,
   formatFingerprint,
@@ -22,7 +22,7 @@ import { tempDir } from '../support/tmp';
 
 const defaults = () =>
   loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(['folder'])), mappingVocabulary());
-const fp = (k: SigningKey) => fingerprintOf(k.publicKeyPem);
+const fp = (k: Signer) => fingerprintOf(k.publicKeyPem);
 /** The problems of bundles and keys (the signed checkpoints beside them are checked in their own tests). */
 const codes = async (store: FilesystemStore, trust: string[]) =>
   (await verifyStore(store, { trust })).problems
@@ -64,7 +64,8 @@ describe('fingerprints and trust arguments', () => {
   });
 
   it('--trust takes a fingerprint, a PEM public key or a list file; refuses private keys and names a bad line', async () => {
-    const [a, b] = [newKey(), newKey()];
+    const pemA = generateSigningKeyPem();
+    const [a, b] = [signingKeyFromPem(pemA, 'a'), newKey()];
     const dir = await tempDir();
     await writeFile(path.join(dir, 'pub.pem'), a.publicKeyPem);
     await writeFile(
@@ -72,7 +73,7 @@ describe('fingerprints and trust arguments', () => {
       `# our signing keys\n${formatFingerprint(fp(a))}\n\n${fp(b)}  # second\n`,
     );
     await writeFile(path.join(dir, 'bad.txt'), `${fp(a)}\nnot-a-fingerprint\n`);
-    await writeFile(path.join(dir, 'priv.pem'), a.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    await writeFile(path.join(dir, 'priv.pem'), pemA);
     expect(await readTrustArgument(formatFingerprint(fp(a)))).toEqual([fp(a)]);
     expect(await readTrustArgument(path.join(dir, 'pub.pem'))).toEqual([fp(a)]);
     expect(await readTrustArgument(path.join(dir, 'pins.txt'))).toEqual([fp(a), fp(b)]);
@@ -119,7 +120,7 @@ describe('trust anchors: tampering by someone who can write the store', () => {
       );
       await unlink(store.manifestPath(seq));
       await writeFile(store.manifestPath(seq), bytes);
-      await writeFile(store.signaturePath(sha256Hex(bytes)), signBytes(attacker, bytes));
+      await writeFile(store.signaturePath(sha256Hex(bytes)), await attacker.sign(bytes));
       previous = sha256Hex(bytes);
     }
     for (const f of await readdir(path.join(store.root, 'keys')))
@@ -165,8 +166,8 @@ describe('trust anchors: tampering by someone who can write the store', () => {
     const attacker = newKey();
     // The statement claims the pinned key handed over to the attacker's key, but the attacker signs it.
     const t = buildTransition(key, attacker.publicKeyPem, new Date('2026-03-20T00:00:00Z'));
-    const forged = signTransition({ ...t, from: t.from }, key, attacker);
-    await store.writeKeyTransition({ ...forged, signature: signBytes(attacker, forged.body) });
+    const forged = await signTransition({ ...t, from: t.from }, key, attacker);
+    await store.writeKeyTransition({ ...forged, signature: await attacker.sign(forged.body) });
     await store.putKeyRecord({
       keyId: attacker.keyId,
       algorithm: 'ed25519',
@@ -198,7 +199,11 @@ describe('trust anchors: tampering by someone who can write the store', () => {
 
     // Whoever steals the retired k1 writes a valid-looking transition to their own key, later than k1's handover.
     const thief = newKey();
-    const stolen = signTransition(buildTransition(k1, thief.publicKeyPem, new Date('2026-04-01T00:00:00Z')), k1, thief);
+    const stolen = await signTransition(
+      buildTransition(k1, thief.publicKeyPem, new Date('2026-04-01T00:00:00Z')),
+      k1,
+      thief,
+    );
     await store.writeKeyTransition(stolen);
     await store.putKeyRecord({
       keyId: thief.keyId,

@@ -45,7 +45,7 @@ async function segmentCopy() {
   };
   /** export.json as an export signs it (evidence/export/marker.ts), with this segment start and anchor. */
   const marker = async (fromSequence: number, previousDigest: string | null) => {
-    const { bytes, signature } = signMarker(
+    const { bytes, signature } = await signMarker(
       {
         ...facts,
         fromSequence,
