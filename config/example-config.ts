@@ -216,7 +216,8 @@ function typeOf(s: Schema): string {
   const variants = s.anyOf ?? s.oneOf;
   if (variants) {
     if (isInlineChoice(variants)) return variants.map(inlineValue).join(' | ');
-    return variants.map(typeOf).join(' | ');
+    // Object shapes by their keys: `{ path } | { s3 }` says more than `object | object`.
+    return variants.map((v) => (isObject(v) ? `{ ${Object.keys(v.properties!).join(', ')} }` : typeOf(v))).join(' | ');
   }
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'values'}`;
   if (Array.isArray(s.type)) return s.type.join(' | ');
