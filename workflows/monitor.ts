@@ -5,8 +5,10 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { alertOptions } from './activity-options';
@@ -33,6 +35,12 @@ export interface MonitorInput {
   everyHours?: number;
   carried?: MonitorStatus;
 }
+
+/**
+ * Patch ids of changes to this workflow after its first release (`patched()`), kept until every monitor
+ * that started before the change has continued as new; then `deprecatePatch()`, then removed.
+ */
+export const monitorPatches = { continueAsNewSuggested: 'monitor-continue-as-new-suggested' } as const;
 
 /** Runs between continue-as-new, so the history stays small however long the monitor lives. */
 const runsPerHistory = 100;
@@ -77,6 +85,10 @@ export async function stalenessMonitorWorkflow(input: MonitorInput = {}): Promis
     status.runs++;
     status.lastRunAt = now.toISOString();
     await condition(() => collected, every);
+    // Hand over to a new run as soon as the server suggests it (many signals from frequent sweeps grow the
+    // history faster than `runsPerHistory` assumes). A new command, so it is patched: monitors started by an
+    // earlier release replay their recorded histories without it (docs/deploy.md, "Upgrades").
+    if (patched(monitorPatches.continueAsNewSuggested) && workflowInfo().continueAsNewSuggested) break;
   }
   await continueAsNew<typeof stalenessMonitorWorkflow>({ ...input, carried: status });
 }

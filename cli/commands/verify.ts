@@ -5,7 +5,7 @@ import { FilesystemStore } from '../../evidence/fs-store';
 import { existsSync } from 'node:fs';
 import { parseS3Url } from '../../evidence/s3-store';
 import { verifyStore, type VerifyOptions, type VerifyReport } from '../../evidence/verify';
-import { loadConfig } from '../../config/config';
+import { loadConfig, type StoreConfig } from '../../config/config';
 import { readTrustArgument, TrustInputError } from '../../evidence/trust/fingerprint';
 import { openStore } from '../../worker/hub';
 import { witnessChecks, WitnessOptionError } from '../../evidence/witness/config';
@@ -17,7 +17,7 @@ import { defaultConfig, exitCodes, parseDateArg, UsageError, type CommandContext
  */
 export async function verifyTarget(
   target: string,
-  options: VerifyOptions & { config?: string; witness?: string[]; tsaCa?: string } = {},
+  options: VerifyOptions & { config?: string; witness?: string[]; tsaCa?: string; s3?: S3Flags } = {},
 ): Promise<VerifyReport> {
   const config =
     options.config && existsSync(options.config)
@@ -39,12 +39,7 @@ export async function verifyTarget(
     throw err;
   }
   if (target.startsWith('s3://')) {
-    const store = await openStore(
-      config?.store ?? {
-        s3: { ...parseS3(target), region: process.env['AWS_REGION'] ?? 'us-east-1', forcePathStyle: false },
-      },
-      config?.baseDir ?? process.cwd(),
-    );
+    const store = await openStore(s3StoreFor(target, config?.store, options.s3), config?.baseDir ?? process.cwd());
     return verifyStore(store, options);
   }
   const abs = path.resolve(target);
@@ -107,6 +102,40 @@ export function renderVerify(report: VerifyReport): string {
   return [head, ...segment, ...problems, ...trust].join('\n');
 }
 
+/** --endpoint, --region, --path-style: reach an S3-compatible store without a config file. */
+export interface S3Flags {
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  forcePathStyle?: boolean | undefined;
+}
+
+/**
+ * The store to verify at an s3:// URL: the config's S3 settings when it has them, else the URL alone; the
+ * flags override either. Credentials come from the config or, without one, the standard AWS chain
+ * (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, a role).
+ */
+function s3StoreFor(target: string, configured: StoreConfig | undefined, flags: S3Flags = {}): StoreConfig {
+  const base =
+    configured && 's3' in configured
+      ? configured.s3
+      : {
+          ...parseS3(target),
+          region: process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
+          forcePathStyle: false,
+        };
+  if (flags.endpoint !== undefined && !(/^https?:\/\//.test(flags.endpoint) && URL.canParse(flags.endpoint))) {
+    throw new UsageError(`--endpoint ${flags.endpoint}: not a URL (e.g. https://minio.internal:9000)`);
+  }
+  return {
+    s3: {
+      ...base,
+      ...(flags.endpoint !== undefined ? { endpoint: flags.endpoint } : {}),
+      ...(flags.region !== undefined ? { region: flags.region } : {}),
+      ...(flags.forcePathStyle ? { forcePathStyle: true } : {}),
+    },
+  };
+}
+
 function parseS3(url: string): { bucket: string; prefix: string } {
   const parsed = parseS3Url(url);
   if (!parsed) throw new UsageError(`${url} is not an s3://bucket/prefix URL`);
@@ -148,6 +177,9 @@ export function registerVerify(program: Command, { io, setExitCode }: CommandCon
       [] as string[],
     )
     .option('--tsa-ca <file>', "the TSA's CA certificate: check each RFC 3161 token with `openssl ts -verify`")
+    .option('--endpoint <url>', 'S3-compatible endpoint for an s3:// store (MinIO, Ceph, ...); no config needed')
+    .option('--region <region>', 'region of an s3:// store (default: AWS_REGION, else us-east-1)')
+    .option('--path-style', 'path-style S3 addressing (most S3-compatible services need it)')
     .option('--json', 'print the report as JSON')
     .action(async (target: string, o) => {
       const trust: string[] = [];
@@ -166,6 +198,7 @@ export function registerVerify(program: Command, { io, setExitCode }: CommandCon
         witness: o.witness as string[],
         ...(o.tsaCa ? { tsaCa: o.tsaCa as string } : {}),
         config: o.config,
+        s3: { endpoint: o.endpoint, region: o.region, forcePathStyle: o.pathStyle },
         ...(o.from ? { from: parseDateArg(o.from, 'start') } : {}),
         ...(o.to ? { to: parseDateArg(o.to, 'end') } : {}),
       });
