@@ -7,6 +7,7 @@ import type { EvidenceStore } from '../evidence/store';
 import type { SourceConfig } from '../connectors';
 import type { ActivityConfig } from './activity-config';
 import type { CollectCheckpoint } from './collect-checkpoint';
+import { handoverFailure, workerShuttingDown } from './shutdown-handover';
 
 export interface CollectRequest {
   bundleId: string;
@@ -121,7 +122,25 @@ export async function collectInto(
         sinceCheckpoint = 0;
         lastCheckpoint = Date.now();
       }
+      if (workerShuttingDown(ctx)) {
+        // Hand over: make everything staged so far the checkpoint the next attempt resumes from.
+        lastDetails = {
+          source: source.id,
+          cursor,
+          offset: await staging.checkpoint(),
+          count,
+          stats: connector.stats?.() ?? {},
+        };
+        ctx!.heartbeat(lastDetails);
+        throw handoverFailure(source.id, count);
+      }
     }
+  } catch (err) {
+    // A connector that honours the cancellation signal throws its own abort error: still a handover, at the
+    // last heartbeated checkpoint.
+    if (workerShuttingDown(ctx) && (err as { type?: unknown }).type !== 'WorkerShutdown')
+      throw handoverFailure(source.id, lastDetails?.count ?? 0);
+    throw err;
   } finally {
     clearInterval(keepAlive);
     await staging.close();
