@@ -35,7 +35,7 @@ export class Readiness {
         const check = this.checks.get(name);
         if (!check) return { name, ok: false, reason: notYet[name] };
         try {
-          await withTimeout(check(), `${name} check did not answer within ${checkTimeoutMs / 1000}s`);
+          await withTimeout(check(), `${silent[name]}: no answer within ${checkTimeoutMs / 1000}s`);
           return { name, ok: true };
         } catch (err) {
           return { name, ok: false, reason: err instanceof Error ? err.message : String(err) };
@@ -45,6 +45,13 @@ export class Readiness {
     return { ready: checks.every((c) => c.ok), checks };
   }
 }
+
+/** What a check that does not answer in time means (the SDK's client retries a refused connection inside). */
+const silent: Record<ReadinessCheckName, string> = {
+  temporal: 'Temporal unreachable',
+  store: 'store unreachable',
+  'signing-key': 'signing key not readable',
+};
 
 const notYet: Record<ReadinessCheckName, string> = {
   temporal: 'not connected to Temporal yet',
