@@ -31,6 +31,9 @@ export class HubMetrics implements ActivityMetrics {
   ) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'evidence_hub_' });
+    // prom-client names three gauges `*_total`, which Prometheus reserves for counters (promtool rejects them).
+    for (const gauge of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+      r.removeSingleMetric(`evidence_hub_nodejs_${gauge}`);
     this.artifacts = new Counter({
       name: 'evidence_hub_artifacts_collected_total',
       help: 'Artifacts collected into the store, per source.',
@@ -80,42 +83,50 @@ export class HubMetrics implements ActivityMetrics {
       buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
       registers: [r],
     });
-    // Evaluated on each scrape (prom-client awaits `collect`), from the store as it is now.
-    const controls = new Gauge({
+    // Evaluated on each scrape, from the store as it is now. prom-client collects all metrics of a scrape in
+    // parallel, so the three gauges share one evaluation (one scrape = one evaluation, one `now`).
+    let shared: { at: number; result: Promise<ControlResult[] | undefined> } | undefined;
+    const evaluation = (): Promise<ControlResult[] | undefined> => {
+      if (shared && performance.now() - shared.at < 1_000) return shared.result;
+      const result = evaluateStore(hub.store, hub.mappings, hub.notApplicable, clock()).catch((err: unknown) => {
+        // A store that cannot be read is /readyz's to report; the scrape itself still answers.
+        log.warn(
+          { err: { type: (err as Error).name, message: (err as Error).message } },
+          'metrics: controls not evaluated',
+        );
+        return undefined;
+      });
+      shared = { at: performance.now(), result };
+      return result;
+    };
+    const controls: Gauge<'status'> = new Gauge({
       name: 'evidence_hub_controls',
       help: 'Controls per status, evaluated from the store at scrape time (as `evidence-hub status` does).',
       labelNames: ['status'],
       registers: [r],
       collect: async () => {
         controls.reset();
-        nextStale.reset();
-        let results: ControlResult[];
-        try {
-          results = await evaluateStore(hub.store, hub.mappings, hub.notApplicable, clock());
-          evaluationUp.set(1);
-        } catch (err) {
-          // A store that cannot be read is /readyz's to report; the scrape itself still answers.
-          evaluationUp.set(0);
-          log.warn(
-            { err: { type: (err as Error).name, message: (err as Error).message } },
-            'metrics: controls not evaluated',
-          );
-          return;
-        }
+        const results = await evaluation();
+        if (!results) return;
         const counts = countStatuses(results);
         for (const status of statuses) controls.set({ status }, counts[status] ?? 0);
-        nextStale.set(secondsUntilNextStale(results, clock()));
       },
     });
-    const nextStale = new Gauge({
+    const nextStale: Gauge = new Gauge({
       name: 'evidence_hub_next_stale_seconds',
-      help: 'Seconds until the next control whose evidence is current goes stale (+Inf when none will).',
+      help: 'Seconds until the nearest future due date of any control, when its evidence goes stale (+Inf: none).',
       registers: [r],
+      collect: async () => {
+        nextStale.reset();
+        const results = await evaluation();
+        if (results) nextStale.set(secondsUntilNextStale(results, clock()));
+      },
     });
-    const evaluationUp = new Gauge({
+    const evaluationUp: Gauge = new Gauge({
       name: 'evidence_hub_controls_evaluation_up',
       help: '1 when the control gauges of this scrape were evaluated from the store, 0 when the store could not be read.',
       registers: [r],
+      collect: async () => evaluationUp.set((await evaluation()) ? 1 : 0),
     });
   }
 
