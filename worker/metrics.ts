@@ -117,9 +117,9 @@ export class HubMetrics implements ActivityMetrics {
       help: 'Seconds until the nearest future due date of any control, when its evidence goes stale (+Inf: none).',
       registers: [r],
       collect: async () => {
-        nextStale.reset();
         const results = await evaluation();
-        if (results) nextStale.set(secondsUntilNextStale(results, clock()));
+        // NaN, not 0, when the store could not be read: 0 would read as "a control goes stale now".
+        nextStale.set(results ? secondsUntilNextStale(results, clock()) : NaN);
       },
     });
     const evaluationUp: Gauge = new Gauge({
