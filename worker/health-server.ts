@@ -37,13 +37,13 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          `cannot serve metrics on ${options.address}: ${err.code === 'EADDRINUSE' ? 'the address is in use (another worker on this host?); set --metrics-address or worker.metricsAddress' : err.message}`,
-        ),
-      ),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'the address is in use (another worker on this host?); set --metrics-address or worker.metricsAddress'
+          : err.message;
+      reject(Object.assign(new Error(`cannot serve metrics on ${options.address}: ${why}`), { code: err.code }));
+    });
     server.listen(port, host, () => resolve());
   });
   // Never what keeps the process alive: the worker does; when it stops (or fails to start) the process ends.

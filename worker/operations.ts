@@ -3,6 +3,7 @@ import { startHealthServer, type HealthServer } from './health-server';
 import type { Hub } from './hub';
 import { HubMetrics } from './metrics';
 import { Readiness, storeCheck } from './readiness';
+import { defaultMetricsAddress } from '../config/worker-settings';
 import { sdkMetricsEndpoint, type SdkMetricsEndpoint } from './sdk-metrics';
 
 /** What a worker process (or `demo --serve`) runs beside its Temporal worker: metrics, health, readiness. */
@@ -24,12 +25,20 @@ export async function startOperations(hub: Hub, log: Logger, address: string): P
   const metrics = new HubMetrics(hub, log);
   const readiness = new Readiness().set('store', storeCheck(hub.store));
   const sdk = await sdkMetricsEndpoint();
-  const server = await startHealthServer({
-    address,
-    registry: metrics.registry,
-    readiness,
-    sdkMetricsUrl: sdk.url,
-    log,
-  });
+  const serve = (at: string) =>
+    startHealthServer({ address: at, registry: metrics.registry, readiness, sdkMetricsUrl: sdk.url, log });
+  let server: HealthServer;
+  try {
+    server = await serve(address);
+  } catch (err) {
+    // Several workers on one host (or a worker beside `demo --serve`) would all take the default port. An
+    // address someone chose must be had or the start fails; the default gives way to a free port, logged.
+    if (address !== defaultMetricsAddress || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    server = await serve('127.0.0.1:0');
+    log.warn(
+      { wanted: address, serving: server.address },
+      'the default metrics address is in use; serving on a free port instead (set --metrics-address or worker.metricsAddress)',
+    );
+  }
   return { metrics, readiness, sdk, server, close: () => server.close() };
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/config';
@@ -5,6 +6,7 @@ import { InputError } from '../../core/yaml-source';
 import type { ControlResult } from '../../mappings/evaluate';
 import { openStore } from '../../worker/hub';
 import { HubMetrics, secondsUntilNextStale } from '../../worker/metrics';
+import { startOperations } from '../../worker/operations';
 import { durationMs, gracefulShutdownOptions } from '../../worker/shutdown';
 import { hubIn, quietLog } from '../support/hub-fixture';
 import { freePort } from '../support/minio';
@@ -123,5 +125,36 @@ describe('worker settings', () => {
     expect(durationMs('2m')).toBe(120_000);
     expect(gracefulShutdownOptions('30s')).toEqual({ shutdownGraceTime: 30_000, shutdownForceTime: 45_000 });
     expect(() => durationMs('30')).toThrow(/not a duration/);
+  });
+});
+
+describe('the metrics address', () => {
+  it('an address set and taken fails the start naming it; the default, taken, gives way to a free port', async () => {
+    const dir = await tempDir();
+    const { hub } = await hubIn(dir, `version: 1\nstore: { path: ./store }\n${sources}`, { 'org/a.txt': 'a' });
+    const busy = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    // Whoever holds the default port (this test, or a worker another test started), it is taken.
+    const holder = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(9464, '127.0.0.1', resolve);
+    });
+    try {
+      await expect(startOperations(hub, quietLog, `127.0.0.1:${port}`)).rejects.toThrow(
+        `cannot serve metrics on 127.0.0.1:${port}: the address is in use`,
+      );
+      const ops = await startOperations(hub, quietLog, '127.0.0.1:9464');
+      try {
+        expect(ops.server.address).not.toBe('127.0.0.1:9464');
+        expect((await fetch(`http://${ops.server.address}/healthz`)).status).toBe(200);
+      } finally {
+        await ops.close();
+      }
+    } finally {
+      busy.close();
+      holder.close();
+    }
   });
 });
