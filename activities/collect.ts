@@ -110,7 +110,13 @@ export async function collectInto(
         blobsCreated++;
         bytesWritten += blob.size;
       }
-      if (sinceCheckpoint >= checkpointEvery.artifacts || Date.now() - lastCheckpoint >= checkpointEvery.ms) {
+      const handover = workerShuttingDown(ctx);
+      // On a handover, everything staged so far becomes the checkpoint the next attempt resumes from.
+      if (
+        handover ||
+        sinceCheckpoint >= checkpointEvery.artifacts ||
+        Date.now() - lastCheckpoint >= checkpointEvery.ms
+      ) {
         lastDetails = {
           source: source.id,
           cursor,
@@ -122,18 +128,7 @@ export async function collectInto(
         sinceCheckpoint = 0;
         lastCheckpoint = Date.now();
       }
-      if (workerShuttingDown(ctx)) {
-        // Hand over: make everything staged so far the checkpoint the next attempt resumes from.
-        lastDetails = {
-          source: source.id,
-          cursor,
-          offset: await staging.checkpoint(),
-          count,
-          stats: connector.stats?.() ?? {},
-        };
-        ctx!.heartbeat(lastDetails);
-        throw handoverFailure(source.id, count);
-      }
+      if (handover) throw handoverFailure(source.id, count);
     }
   } catch (err) {
     // A connector that honours the cancellation signal throws its own abort error: still a handover, at the

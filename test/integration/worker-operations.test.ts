@@ -88,6 +88,10 @@ describe('a worker process: /metrics mid-sweep, readiness, SIGTERM', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('stopping: no new tasks');
+    // The grace ran out mid-collection: the activity checkpointed what it had staged and handed over.
+    expect(first.output()).toMatch(
+      /the worker is shutting down: source docs handed over at its checkpoint after \d+ artifacts/,
+    );
 
     const secondAddress = `127.0.0.1:${await freePort()}`;
     const second = spawnCli(['worker', '--config', configFile, '--metrics-address', secondAddress], workerEnv);
