@@ -7,6 +7,7 @@ import type { EvidenceStore } from '../evidence/store';
 import type { SourceConfig } from '../connectors';
 import type { ActivityConfig } from './activity-config';
 import type { CollectCheckpoint } from './collect-checkpoint';
+import { handoverFailure, workerShuttingDown } from './shutdown-handover';
 
 export interface CollectRequest {
   bundleId: string;
@@ -109,7 +110,13 @@ export async function collectInto(
         blobsCreated++;
         bytesWritten += blob.size;
       }
-      if (sinceCheckpoint >= checkpointEvery.artifacts || Date.now() - lastCheckpoint >= checkpointEvery.ms) {
+      const handover = workerShuttingDown(ctx);
+      // On a handover, everything staged so far becomes the checkpoint the next attempt resumes from.
+      if (
+        handover ||
+        sinceCheckpoint >= checkpointEvery.artifacts ||
+        Date.now() - lastCheckpoint >= checkpointEvery.ms
+      ) {
         lastDetails = {
           source: source.id,
           cursor,
@@ -121,7 +128,14 @@ export async function collectInto(
         sinceCheckpoint = 0;
         lastCheckpoint = Date.now();
       }
+      if (handover) throw handoverFailure(source.id, count);
     }
+  } catch (err) {
+    // A connector that honours the cancellation signal throws its own abort error: still a handover, at the
+    // last heartbeated checkpoint.
+    if (workerShuttingDown(ctx) && (err as { type?: unknown }).type !== 'WorkerShutdown')
+      throw handoverFailure(source.id, lastDetails?.count ?? 0);
+    throw err;
   } finally {
     clearInterval(keepAlive);
     await staging.close();

@@ -23,6 +23,7 @@ import { witnessPending } from '../evidence/witness/run';
 import { witnessChecks } from '../evidence/witness/config';
 import { verifyIntegrity as checkIntegrity } from '../evidence/integrity';
 import { integrityAlert } from '../alerts/integrity';
+import { errorClassOf, noActivityMetrics, type ActivityMetrics } from './metrics-recorder';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
@@ -39,6 +40,8 @@ export interface ActivityDeps {
   /** The checkpoint witnesses; built from `witness:` in the config on first use when not given. */
   witnesses?: Witnesses;
   clock?: () => Date;
+  /** The worker's metrics (worker/metrics.ts); nothing is recorded when absent. */
+  metrics?: ActivityMetrics;
 }
 
 export interface AlertRunResult {
@@ -71,6 +74,7 @@ export interface SourcePlan {
  */
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
+  const metrics = deps.metrics ?? noActivityMetrics;
   let witnesses: Promise<Witnesses> | undefined;
   /**
    * Sends every checkpoint a witness does not hold yet (evidence/witness/run.ts). Never throws: a witness
@@ -114,16 +118,34 @@ export function createActivities(deps: ActivityDeps) {
           'SourceConfigError',
         );
       const log = deps.log.child({ activity: 'collectSource', source: req.source, bundleId: req.bundleId });
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
       try {
         const result = await collectInto(deps.store, deps.config, source, req, log, clock);
         log.info(
           { artifacts: result.artifactCount, blobsCreated: result.blobsCreated, bytes: result.bytesWritten },
           'source collected',
         );
+        metrics.sourceCollected({
+          source: source.id,
+          sourceType: source.type,
+          artifacts: result.artifactCount,
+          bytes: result.bytesWritten,
+          requests: result.stats['requests'],
+          seconds: seconds(),
+          at: clock(),
+        });
         return result;
       } catch (err) {
         log.error({ err: describe(err) }, 'source collection failed');
-        throw toFailure(err);
+        const failure = toFailure(err);
+        metrics.sourceFailed({
+          source: source.id,
+          sourceType: source.type,
+          errorClass: errorClassOf(failure),
+          seconds: seconds(),
+        });
+        throw failure;
       }
     },
 
@@ -222,7 +244,12 @@ export function createActivities(deps: ActivityDeps) {
         // With pinned keys (signing.trustedKeys), the key must also be trusted; sealBundle checks it is current.
         const pins = deps.config.signing.trustedKeys ?? [];
         if (pins.length > 0) await assertCurrentSigner(deps.store, deps.key, pins);
+        const sealStarted = performance.now();
         const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
+        metrics.bundleSealed({
+          sealSeconds: (performance.now() - sealStarted) / 1000,
+          sweepSeconds: Math.max(0, (clock().getTime() - Date.parse(req.startedAt)) / 1000),
+        });
         deps.log.info(
           { bundleId: summary.bundleId, sequence: summary.sequence, artifacts: summary.artifactCount },
           'bundle sealed',

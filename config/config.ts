@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError, YamlSource } from '../core/yaml-source';
 import { cronProblem } from './cron';
+import { workerSettingsSchema } from './worker-settings';
 import { durationHint, parseDuration } from '../core/duration';
 import { sourceConfigSchemas, sourceTypes } from '../connectors';
 import { sourceIdSchema } from '../connectors/source-id';
@@ -147,6 +148,8 @@ export const configSchema = z
         concurrency: 4,
         tlsReloadInterval: '30s',
       }),
+    /** The worker process: metrics/health address and shutdown grace (config/worker-settings.ts). */
+    worker: workerSettingsSchema.prefault({}),
     /** Slack alerts on status transitions (activities/alerts, docs/alerts.md). */
     alerts: alertsConfigSchema.optional(),
     /** Secrets removed from evidence before it is hashed and stored (evidence/redaction/). */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { TelemetryOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { SlackNotifier, slackLoggerFor } from '../alerts/slack-notifier';
@@ -10,12 +11,18 @@ import { monitorWorkflowId, stalenessMonitorWorkflow } from '../workflows/monito
 import type { Hub } from './hub';
 import type { LoadedConfig } from '../config/config';
 import { connectTemporalWorker } from './temporal-connection';
+import type { ActivityMetrics } from '../activities/metrics-recorder';
+import { gracefulShutdownOptions } from './shutdown';
 
 let runtimeInstalled = false;
 
-/** Routes the Temporal SDK's own logs through pino (and its redaction) instead of the console. */
-export function installTemporalLogging(log: Logger): void {
-  if (runtimeInstalled) return;
+/**
+ * Routes the Temporal SDK's own logs through pino (and its redaction) instead of the console; with
+ * `telemetryOptions`, also exports the SDK's metrics (worker/sdk-metrics.ts). Returns false when a runtime
+ * already existed, so those options did not take effect.
+ */
+export function installTemporalLogging(log: Logger, telemetryOptions?: TelemetryOptions): boolean {
+  if (runtimeInstalled) return false;
   runtimeInstalled = true;
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
     TRACE: 'trace',
@@ -36,9 +43,12 @@ export function installTemporalLogging(log: Logger): void {
         warn: (m, meta) => emit('WARN', m, meta),
         error: (m, meta) => emit('ERROR', m, meta),
       },
+      ...(telemetryOptions ? { telemetryOptions } : {}),
     });
+    return true;
   } catch {
     // A runtime already exists (e.g. created by a test environment): keep it.
+    return false;
   }
 }
 
@@ -47,6 +57,10 @@ export interface WorkerOptions {
   /** Prebuilt workflow bundle (tests reuse one); bundled from workflows/ when absent. */
   workflowBundle?: { code: string };
   clock?: () => Date;
+  /** The worker's metrics (worker/metrics.ts), recorded by the activities. */
+  metrics?: ActivityMetrics;
+  /** After shutdown(): how long running activities may finish before they hand over (worker/shutdown.ts). */
+  shutdownGrace?: string;
 }
 
 export async function createHubWorker(hub: Hub, key: Signer, log: Logger, options: WorkerOptions): Promise<Worker> {
@@ -55,6 +69,7 @@ export async function createHubWorker(hub: Hub, key: Signer, log: Logger, option
     namespace: hub.config.temporal.namespace,
     taskQueue: hub.config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(options.shutdownGrace !== undefined ? gracefulShutdownOptions(options.shutdownGrace) : {}),
     activities: createActivities({
       config: hub.config,
       store: hub.store,
@@ -70,6 +85,7 @@ export async function createHubWorker(hub: Hub, key: Signer, log: Logger, option
           }
         : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     }),
   });
 }

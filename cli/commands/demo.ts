@@ -12,12 +12,16 @@ import { renderCounts, renderStatusTable } from '../status-table';
 import { waitForSweep } from '../sweep-progress';
 import { controlStatus } from './status';
 import { startSweep } from './sweep';
+import { startOperations } from '../../worker/operations';
+import { signingKeyCheck, temporalCheck } from '../../worker/readiness';
 
 export interface DemoOptions {
   config?: string;
   store?: string;
   /** Keep the dev server (and its web UI) and the worker running until Ctrl-C. */
   serve?: boolean;
+  /** With `serve`: where /metrics, /healthz and /readyz are served (default: the config's worker.metricsAddress). */
+  metricsAddress?: string;
   json?: boolean;
 }
 
@@ -39,12 +43,21 @@ export async function runDemo(
   const key = init.key;
   if (init.created)
     err(`created demo signing key ${init.file} (${formatFingerprint(fingerprintOf(key.publicKeyPem))})`);
-  installTemporalLogging(log);
+  // With --serve the demo is a worker like any other: the same operations endpoint (worker/operations.ts).
+  const ops = options.serve
+    ? await startOperations(hub, log, options.metricsAddress ?? hub.config.worker.metricsAddress)
+    : undefined;
+  ops?.readiness.set('signing-key', signingKeyCheck(hub.config, key));
+  installTemporalLogging(log, ops?.sdk.telemetryOptions);
   err('starting embedded Temporal dev server (first run builds the CLI with Go, which takes a few minutes)...');
   const env = await startDevServer({ ui: true, dbFilename: path.join(localStateDir(hub.config), 'temporal.sqlite') });
   const uiUrl = `http://${uiAddress(env.address)}`;
+  ops?.readiness.set('temporal', temporalCheck(env.nativeConnection));
   try {
-    const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection });
+    const worker = await createHubWorker(hub, key, log, {
+      connection: env.nativeConnection,
+      ...(ops ? { metrics: ops.metrics } : {}),
+    });
     await worker.runUntil(async () => {
       err(`Temporal: ${env.address}   web UI: ${uiUrl}`);
       const schedules = await syncSchedules(env.client, hub.config);
@@ -73,6 +86,7 @@ export async function runDemo(
       }
       if (options.serve) {
         err(`serving: Temporal web UI at ${uiUrl}; press Ctrl-C to stop`);
+        if (ops) err(`metrics:  http://${ops.server.address}/metrics   (also /healthz, /readyz)`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
@@ -80,6 +94,7 @@ export async function runDemo(
       }
     });
   } finally {
+    await ops?.close();
     await env.teardown();
   }
   return 0;
@@ -99,6 +114,10 @@ export function registerDemo(program: Command, { io, log, setExitCode }: Command
     .addOption(new Option('-c, --config <file>', 'config file (default: the shipped examples/demo config)'))
     .addOption(storeOption())
     .option('--serve', 'keep the dev server, web UI and worker running until Ctrl-C')
+    .option(
+      '--metrics-address <host:port>',
+      'with --serve: serve /metrics, /healthz, /readyz here (default 127.0.0.1:9464)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (o) => {
       setExitCode(await runDemo(o, log, io.out, io.err));

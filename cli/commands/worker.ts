@@ -8,6 +8,11 @@ import { reloadClientCertificateOnChange } from '../../worker/temporal-cert-rota
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../../worker/worker';
 import { configOption, storeOption, storeOverrides, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
+import { startOperations } from '../../worker/operations';
+import { signingKeyCheck, temporalCheck } from '../../worker/readiness';
+import { stopOnSignals } from '../../worker/shutdown';
+import { listenAddressSchema, shutdownGraceSchema } from '../../config/worker-settings';
+import { parsedOption } from './worker-options';
 
 /** `evidence-hub worker`: syncs the schedules, starts the staleness monitor, then runs a worker until a signal. */
 export function registerWorker(program: Command, { log }: CommandContext): void {
@@ -17,8 +22,17 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
     .addOption(configOption())
     .addOption(storeOption())
     .option('--no-sync-schedules', "don't make the Temporal schedules match the config on start")
+    .option('--metrics-address <host:port>', 'serve /metrics, /healthz, /readyz here (default 127.0.0.1:9464)')
+    .option('--shutdown-grace <duration>', 'after SIGTERM, time for running activities to finish (default 30s)')
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
+      const grace =
+        parsedOption(shutdownGraceSchema, '--shutdown-grace', o.shutdownGrace) ?? hub.config.worker.shutdownGrace;
+      const ops = await startOperations(
+        hub,
+        log,
+        parsedOption(listenAddressSchema, '--metrics-address', o.metricsAddress) ?? hub.config.worker.metricsAddress,
+      );
       // A signer that cannot be opened (a missing key file, a wrong PKCS#11 PIN) is the same not-ready as a wrong key.
       const key = await loadSigningKey(hub.config, log).catch((err: unknown) => {
         throw err instanceof SigningKeyError ? new SigningKeyError(`worker not ready: ${err.message}`) : err;
@@ -31,7 +45,8 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
         { keyId: key.keyId, fingerprint: formatFingerprint(fingerprintOf(key.publicKeyPem)) },
         'signing key is the store current key',
       );
-      installTemporalLogging(log);
+      ops.readiness.set('signing-key', signingKeyCheck(hub.config, key));
+      installTemporalLogging(log, ops.sdk.telemetryOptions);
       const client = await connectClient(hub.config);
       if (o.syncSchedules !== false) {
         const report = await syncSchedules(client, hub.config);
@@ -40,18 +55,20 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
       const monitor = await ensureMonitor(client, hub);
       if (monitor) log.info({ workflowId: monitor }, 'staleness monitor running');
       const connection = await connectWorker(hub.config);
-      const worker = await createHubWorker(hub, key, log, { connection });
+      ops.readiness.set('temporal', temporalCheck(connection));
+      const worker = await createHubWorker(hub, key, log, { connection, metrics: ops.metrics, shutdownGrace: grace });
       const certificates = reloadClientCertificateOnChange(hub.config, worker, log);
-      const stop = () => worker.shutdown();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      stopOnSignals(() => worker.shutdown(), log, grace);
       log.info(
         { address: hub.config.temporal.address, taskQueue: hub.config.temporal.taskQueue, store: hub.store.location },
         'worker started',
       );
+      log.info({ url: `http://${ops.server.address}/metrics` }, 'serving /metrics, /healthz and /readyz');
       await worker.run();
       certificates.stop();
       // The worker's connection, which a certificate rotation may have replaced.
       await (worker.connection ?? connection).close();
+      await ops.close();
+      log.info('worker stopped');
     });
 }

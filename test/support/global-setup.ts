@@ -20,4 +20,5 @@ export default function setup(): void {
   process.env['MINIO_PATH'] = ensure('ensure-minio.sh');
   process.env['TEMPORAL_TEST_SERVER_PATH'] = ensure('ensure-temporal-test-server.sh');
   process.env['MLFLOW_CLI_PATH'] = ensure('ensure-mlflow.sh');
+  process.env['PROMTOOL_PATH'] = ensure('ensure-promtool.sh');
 }
