@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { loadHub, loadSigningKey } from '../../worker/hub';
-import { SigningKeyError } from '../../core/errors';
+import { loadHub } from '../../worker/hub';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
-import { signerStatus } from '../../evidence/trust/signer-check';
+import { isUnreachable, preflight, untilAvailable } from '../../worker/preflight';
 import { syncSchedules } from '../../worker/schedules';
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../../worker/worker';
 import { configOption, storeOption, storeOverrides, type CommandContext } from '../command-kit';
@@ -18,24 +17,28 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
     .option('--no-sync-schedules', "don't make the Temporal schedules match the config on start")
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
-      const key = await loadSigningKey(hub.config, log);
-      // Not ready unless this key is the store's current (and, when pinned, trusted) key: a worker that
-      // cannot seal must say so now, not by failing every sweep later.
-      const signer = await signerStatus(hub.store, key, hub.config.signing.trustedKeys ?? []);
-      if (!signer.ready) throw new SigningKeyError(`worker not ready: ${signer.reason}`);
+      // The store, the signing key and Slack, all named at once when wrong (worker/preflight.ts).
+      const { key, passed } = await preflight(hub, log);
       log.info(
-        { keyId: key.keyId, fingerprint: formatFingerprint(fingerprintOf(key.publicKeyPem)) },
+        { keyId: key.keyId, fingerprint: formatFingerprint(fingerprintOf(key.publicKeyPem)), checks: passed },
         'signing key is the store current key',
       );
       installTemporalLogging(log);
-      const client = await connectClient(hub.config);
+      // Temporal down at start: wait for it with backoff instead of exiting.
+      const temporal = `Temporal at ${hub.config.temporal.address}`;
+      const client = await untilAvailable(temporal, () => connectClient(hub.config), log, isUnreachable);
       if (o.syncSchedules !== false) {
         const report = await syncSchedules(client, hub.config);
         log.info({ schedules: report }, 'schedules synced');
       }
       const monitor = await ensureMonitor(client, hub);
       if (monitor) log.info({ workflowId: monitor }, 'staleness monitor running');
-      const connection = await connectWorker(hub.config.temporal.address);
+      const connection = await untilAvailable(
+        temporal,
+        () => connectWorker(hub.config.temporal.address),
+        log,
+        isUnreachable,
+      );
       const worker = await createHubWorker(hub, key, log, { connection });
       const stop = () => worker.shutdown();
       process.once('SIGINT', stop);
