@@ -135,6 +135,11 @@ export function createActivities(deps: ActivityDeps) {
       const stop = keepAlive();
       try {
         await deps.store.removeStaging(req.bundleId);
+      } catch (err) {
+        // The store is down or refuses access: the sweep is failing because of it, and retrying the cleanup
+        // for minutes would only delay that report. The orphaned staging is inert (its bundle id is never reused).
+        if (!(err instanceof StoreFault)) throw err;
+        deps.log.warn({ err: describe(err), bundleId: req.bundleId }, 'staging left behind: the store failed');
       } finally {
         stop();
       }
