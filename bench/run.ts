@@ -305,7 +305,7 @@ async function main(): Promise<void> {
       metric: 'same sweep, 3 worker processes on one task queue',
       value: round(three.sourcesPerSecond, 1),
       unit: 'sources/s',
-      note: `${round(three.seconds, 1)} s; ${round(r['speedup'] as number, 2)} x the speed of one worker. On 2 cores shared by the workers, MinIO and Temporal, more processes add contention, not capacity: several workers are for availability here; throughput grows with hosts. ${new Date().toISOString().slice(0, 10)}, commit ${commit}`,
+      note: `${round(three.seconds, 1)} s; ${round(r['speedup'] as number, 2)} x the speed of one worker. On 2 cores shared by the workers, MinIO and Temporal, more processes add contention, not capacity: here several workers give availability (a worker can die mid-seal), not speed; more hosts were not measured. ${new Date().toISOString().slice(0, 10)}, commit ${commit}`,
     });
   }
 
