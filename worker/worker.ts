@@ -8,6 +8,7 @@ import type { SigningKey } from '../evidence/signing';
 import type { Client } from '@temporalio/client';
 import { monitorWorkflowId, stalenessMonitorWorkflow } from '../workflows/monitor';
 import type { Hub } from './hub';
+import { workerConfigActivities, workerConfigInfo } from './config-digest';
 
 let runtimeInstalled = false;
 
@@ -53,22 +54,26 @@ export async function createHubWorker(hub: Hub, key: SigningKey, log: Logger, op
     namespace: hub.config.temporal.namespace,
     taskQueue: hub.config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({
-      config: hub.config,
-      store: hub.store,
-      key,
-      mappings: hub.mappings,
-      notApplicable: hub.notApplicable,
-      log,
-      ...(hub.config.alerts
-        ? {
-            notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, {
-              logger: slackLoggerFor(log),
-            }),
-          }
-        : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-    }),
+    activities: {
+      // Which config this worker runs, for the CLI's check before a sweep (worker/config-digest.ts).
+      ...workerConfigActivities(workerConfigInfo(hub)),
+      ...createActivities({
+        config: hub.config,
+        store: hub.store,
+        key,
+        mappings: hub.mappings,
+        notApplicable: hub.notApplicable,
+        log,
+        ...(hub.config.alerts
+          ? {
+              notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, {
+                logger: slackLoggerFor(log),
+              }),
+            }
+          : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+    },
   });
 }
 
