@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { ConnectorError } from '../core/errors';
+import { ConnectorError, StoreFault } from '../core/errors';
 import { sealBundle, type BundleRequest, type BundleSummary } from '../evidence/bundle';
 import { StoreFullError } from '../core/errors';
 import type { Signer } from '../evidence/signing';
@@ -24,6 +24,8 @@ import { witnessChecks } from '../evidence/witness/config';
 import { verifyIntegrity as checkIntegrity } from '../evidence/integrity';
 import { integrityAlert } from '../alerts/integrity';
 import { errorClassOf, noActivityMetrics, type ActivityMetrics } from './metrics-recorder';
+import { operationsRoute } from '../alerts/operations';
+import { createOperationsActivities } from './operations';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
@@ -96,6 +98,7 @@ export function createActivities(deps: ActivityDeps) {
     }
   };
   return {
+    ...createOperationsActivities(deps),
     /** Resolves which configured sources a sweep runs. Unknown names fail the sweep before it starts. */
     async planSweep(req: { sources?: string[] }): Promise<SourcePlan[]> {
       const all = deps.config.sources;
@@ -154,6 +157,11 @@ export function createActivities(deps: ActivityDeps) {
       const stop = keepAlive();
       try {
         await deps.store.removeStaging(req.bundleId);
+      } catch (err) {
+        // The store is down or refuses access: the sweep is failing because of it, and retrying the cleanup
+        // for minutes would only delay that report. The orphaned staging is inert (its bundle id is never reused).
+        if (!(err instanceof StoreFault)) throw err;
+        deps.log.warn({ err: describe(err), bundleId: req.bundleId }, 'staging left behind: the store failed');
       } finally {
         stop();
       }
@@ -165,11 +173,17 @@ export function createActivities(deps: ActivityDeps) {
      */
     async runAlerts(req: { now: string }): Promise<AlertRunResult> {
       const now = new Date(req.now);
-      const results = await evaluateStore(deps.store, deps.mappings, deps.notApplicable, now);
-      const counts = countStatuses(results);
-      if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
       const stop = keepAlive();
       try {
+        // Before the first sweep has sealed there is nothing to report on: every control would read as
+        // missing and the owners would be told so ("38 missing") the moment a worker starts.
+        if ((await deps.store.head()) === undefined) {
+          deps.log.info('no bundle sealed yet: alerts wait for the first sweep');
+          return { posted: 0, skipped: 0, counts: {} };
+        }
+        const results = await evaluateStore(deps.store, deps.mappings, deps.notApplicable, now);
+        const counts = countStatuses(results);
+        if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
         const policy = alertPolicyFromConfig(deps.config.alerts);
         const sent = await deliverAlerts({ results, now, policy, notifier: deps.notifier, store: deps.store });
         deps.log.info({ ...sent, counts }, 'alerts evaluated');
@@ -215,8 +229,14 @@ export function createActivities(deps: ActivityDeps) {
         }
         log.error({ ...summary, examples: run.examples }, 'integrity verification FAILED');
         if (deps.config.alerts && deps.notifier) {
-          const policy = alertPolicyFromConfig(deps.config.alerts);
-          await deps.notifier.post(integrityAlert(run, deps.store.location, policy));
+          // The operations route (alerts/operations.ts): integrity is the platform team's, not an owner's.
+          const ops = operationsRoute(deps.config.alerts);
+          await deps.notifier.post(
+            integrityAlert(run, deps.store.location, {
+              defaultChannel: ops.channel,
+              ...(ops.mention ? { defaultMention: ops.mention } : {}),
+            }),
+          );
           summary.alerted = true;
         }
         return summary;
@@ -271,7 +291,7 @@ export type Activities = ReturnType<typeof createActivities>;
 
 /** Known error classes keep their name as the failure type; the retry policy decides from it. */
 function toFailure(err: unknown): unknown {
-  if (err instanceof ConnectorError || err instanceof AlertDeliveryError) {
+  if (err instanceof ConnectorError || err instanceof AlertDeliveryError || err instanceof StoreFault) {
     return err.retryable
       ? ApplicationFailure.retryable(err.message, err.name)
       : ApplicationFailure.nonRetryable(err.message, err.name);

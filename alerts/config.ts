@@ -12,6 +12,7 @@ import type { AlertPolicy } from './types';
  *     slack:
  *       token: { env: SLACK_BOT_TOKEN }
  *       defaultChannel: "#compliance"
+ *       operations: { channel: "#platform-ops" }     # store outages, integrity failures
  *       routes:
  *         - { match: A.6, channel: "#ml-platform", mention: "<!subteam^S0123ML>" }
  *         - { match: A.6.2.8, channel: C0123LOGS, mention: "<@U0123ABC>" }
@@ -47,6 +48,11 @@ export const slackAlertsSchema = z
     defaultChannel: channelSchema,
     /** Mention for controls no route matches. */
     defaultMention: mentionSchema.optional(),
+    /**
+     * Where the hub's own faults go (store down or refusing access, integrity failures): the platform team,
+     * not control owners. Default: defaultChannel and defaultMention (alerts/operations.ts).
+     */
+    operations: z.strictObject({ channel: channelSchema, mention: mentionSchema.optional() }).optional(),
     routes: z
       .array(z.strictObject({ match: matchSchema, channel: channelSchema, mention: mentionSchema.optional() }))
       .default([]),

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { checkpointFromHeartbeat } from '../activities/collect-checkpoint';
+import { failureChain, waitingOutRestarts } from './sweep-failure';
 import { progressQuery, type sweepWorkflow, type SweepProgress, type SweepResult } from '../workflows';
 
 interface LiveCount {
@@ -85,7 +86,7 @@ export async function waitForSweep(
   };
   const poller = poll();
   try {
-    const result = await handle.result();
+    const result = await waitingOutRestarts(() => handle.result(), report);
     done = true;
     await poller;
     // A fast sweep can finish between two polls: report every source's final state from the result.
@@ -99,8 +100,7 @@ export async function waitForSweep(
     if (last.get('\u0000phase') !== 'done') report(`sweep ${result.bundle.bundleId}: done`);
     return result;
   } catch (err) {
-    if (err instanceof WorkflowFailedError)
-      throw new Error(`sweep ${handle.workflowId} failed: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowFailedError) throw new Error(`sweep ${handle.workflowId} failed: ${failureChain(err)}`);
     throw err;
   } finally {
     done = true;

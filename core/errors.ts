@@ -59,6 +59,30 @@ export class SigningKeyError extends Error {
   override readonly name = 'SigningKeyError';
 }
 
+/**
+ * The evidence store itself failed, not a source: the store's failures are the store's. A sweep that meets
+ * one stops and names the store instead of recording every source as failed (which sealed a bundle of
+ * failures and alerted every control owner), and the operations channel hears of it, not the owners.
+ */
+export abstract class StoreFault extends Error {
+  abstract readonly retryable: boolean;
+}
+
+/** The store cannot be reached or answers 5xx (network down, S3 endpoint restarting). Retried. */
+export class StoreUnavailableError extends StoreFault {
+  override readonly name = 'StoreUnavailableError';
+  readonly retryable = true;
+}
+
+/** The store refuses the credentials or the access (wrong secret, no permission, no such bucket). Final. */
+export class StoreAccessError extends StoreFault {
+  override readonly name = 'StoreAccessError';
+  readonly retryable = false;
+}
+
+/** Failure types that mean "the store failed": a sweep stops on them rather than blaming a source. */
+export const storeFaultTypes: readonly string[] = ['StoreUnavailableError', 'StoreAccessError'];
+
 export const nonRetryableErrorTypes = [
   'CredentialsError',
   'SourceConfigError',
@@ -66,4 +90,5 @@ export const nonRetryableErrorTypes = [
   'InputError',
   'StoreFullError',
   'SigningKeyError',
+  'StoreAccessError',
 ];

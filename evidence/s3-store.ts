@@ -14,6 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { JsonValue } from '../core/json';
 import * as chain from './chain';
+import { classifyStoreFaults } from './s3-faults';
 import { seqName, seqPattern, type ChainOps } from './chain';
 import { canonicalJson } from '../core/digest';
 import { artifactRecordSchema, type ArtifactRecord } from './manifest';
@@ -59,6 +60,7 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     this.client = opts.client;
     this.bucket = opts.bucket;
     this.prefix = opts.prefix && !opts.prefix.endsWith('/') ? `${opts.prefix}/` : opts.prefix;
+    classifyStoreFaults(this.client);
   }
 
   get location(): string {

@@ -13,6 +13,7 @@ import type { LoadedConfig } from '../config/config';
 import { connectTemporalWorker } from './temporal-connection';
 import type { ActivityMetrics } from '../activities/metrics-recorder';
 import { gracefulShutdownOptions } from './shutdown';
+import { workerConfigActivities, workerConfigInfo } from './config-digest';
 
 let runtimeInstalled = false;
 
@@ -70,23 +71,27 @@ export async function createHubWorker(hub: Hub, key: Signer, log: Logger, option
     taskQueue: hub.config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     ...(options.shutdownGrace !== undefined ? gracefulShutdownOptions(options.shutdownGrace) : {}),
-    activities: createActivities({
-      config: hub.config,
-      store: hub.store,
-      key,
-      mappings: hub.mappings,
-      notApplicable: hub.notApplicable,
-      log,
-      ...(hub.config.alerts
-        ? {
-            notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, {
-              logger: slackLoggerFor(log),
-            }),
-          }
-        : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-    }),
+    activities: {
+      // Which config this worker runs, for the CLI's check before a sweep (worker/config-digest.ts).
+      ...workerConfigActivities(workerConfigInfo(hub)),
+      ...createActivities({
+        config: hub.config,
+        store: hub.store,
+        key,
+        mappings: hub.mappings,
+        notApplicable: hub.notApplicable,
+        log,
+        ...(hub.config.alerts
+          ? {
+              notifier: await SlackNotifier.fromConfig(hub.config.alerts, hub.config.baseDir, {
+                logger: slackLoggerFor(log),
+              }),
+            }
+          : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      }),
+    },
   });
 }
 

@@ -50,3 +50,17 @@ export const integrityOptions: ActivityOptions = {
     nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'],
   },
 };
+
+/**
+ * Operations notices (a sweep stopped on a store fault): a few quick tries, so a Slack outage never keeps a
+ * failed sweep open for long; the fault is in the worker's log and the sweep's failure either way.
+ */
+export const operationsOptions: ActivityOptions = {
+  startToCloseTimeout: '1m',
+  retry: {
+    initialInterval: '2s',
+    maximumInterval: '10s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [...nonRetryableErrorTypes, 'SlackMessageError'],
+  },
+};

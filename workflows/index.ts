@@ -5,3 +5,4 @@ export { stalenessMonitorWorkflow, collectedSignal, monitorStatusQuery, monitorW
 export type { MonitorInput, MonitorStatus } from './monitor';
 export { integrityWorkflow, integrityWorkflowId } from './integrity';
 export type { IntegrityInput } from './integrity';
+export { workerConfigWorkflow, workerConfigWorkflowId } from './worker-config';

@@ -13,10 +13,12 @@ import {
 import type { ActivityOptions } from '@temporalio/common';
 import type { Activities, BundleSummary, SourcePlan } from '../activities';
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
-import { collectOptions, storeOptions } from './activity-options';
+import { collectOptions, operationsOptions, storeOptions } from './activity-options';
 import { collectedSignal, monitorWorkflowId } from './monitor';
+import { storeFaultFailure, storeFaultIn } from './store-faults';
 
 const { planSweep, sealBundle, discardStaging } = proxyActivities<Activities>(storeOptions);
+const { notifyOperations } = proxyActivities<Activities>(operationsOptions);
 
 /** Sources per child workflow: keeps every workflow's history small however many sources a sweep has. */
 export const sourcesPerBatch = 50;
@@ -150,6 +152,24 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
     // bundle id is never used again, so its staging would only take space (on a full disk, the space
     // the next sweep needs). Clearing is best effort: the sweep's own error is what gets reported.
     await CancellationScope.nonCancellable(() => discardStaging({ bundleId })).catch(() => undefined);
+    // The store failed, not a source: the operations route hears of it (never control owners), and the
+    // sweep fails naming the store. Only runs for store fault types, which no earlier history contains.
+    const fault = storeFaultIn(err);
+    if (fault) {
+      await CancellationScope.nonCancellable(() =>
+        notifyOperations({
+          kind: 'store-fault',
+          subject: info.workflowId,
+          summary: `sweep ${info.workflowId} stopped: ${fault.message}`,
+          action:
+            fault.type === 'StoreAccessError'
+              ? 'Fix the store credentials or permissions (store.s3 in the config) and restart the workers; nothing was sealed.'
+              : 'Nothing was sealed and no source was recorded as failed; the next sweep collects again once the store is back.',
+          at: new Date().toISOString(),
+        }),
+      ).catch(() => undefined);
+      throw storeFaultFailure(fault, err);
+    }
     throw err;
   }
 }
@@ -197,7 +217,8 @@ async function collectAll(
             }
           : { source: s.id, sourceType: r.sourceType, status: 'ok', artifactCount: r.artifactCount, stats: r.stats };
     } catch (err) {
-      if (isCancellation(err)) throw err;
+      // A store fault is not the source's: it stops the sweep instead of sealing a bundle of failures.
+      if (isCancellation(err) || storeFaultIn(err)) throw err;
       outcome = { source: s.id, sourceType: s.type, status: 'failed', artifactCount: 0, error: failureOf(err) };
     }
     progress.sources[s.id] = stateOf(outcome);

@@ -15,6 +15,7 @@ import {
   type CommandContext,
 } from '../command-kit';
 import { connectClient } from '../connect';
+import { warnOnConfigDrift } from '../config-drift';
 import { renderCounts, renderStatusTable } from '../status-table';
 import { onInterrupt, waitForSweep } from '../sweep-progress';
 import { controlStatus } from './status';
@@ -55,7 +56,7 @@ export function sourcesForControls(hub: Hub, glob: string): string[] {
 }
 
 /** `evidence-hub sweep`: starts a sweep on a running worker; with --wait, shows its progress and the readiness table. */
-export function registerSweep(program: Command, { io, setExitCode }: CommandContext): void {
+export function registerSweep(program: Command, { io, log, setExitCode }: CommandContext): void {
   program
     .command('sweep')
     .description('start a sweep on a running worker')
@@ -81,6 +82,8 @@ export function registerSweep(program: Command, { io, setExitCode }: CommandCont
         sources = sources ? sources.filter((s) => feeding.includes(s)) : feeding;
         if (sources.length === 0) throw new UsageError(`no configured source feeds controls "${o.controls}"`);
       }
+      // The worker runs the config it started with: say so when this file differs (cli/config-drift.ts).
+      await warnOnConfigDrift(client, hub, io.err, log);
       const since = o.since ? parseDateArg(o.since, 'start', '--since').toISOString() : undefined;
       if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency > 0))
         throw new UsageError('--concurrency must be a positive whole number');

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { loadHub, loadSigningKey } from '../../worker/hub';
-import { SigningKeyError } from '../../core/errors';
+import { loadHub } from '../../worker/hub';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
-import { signerStatus } from '../../evidence/trust/signer-check';
+import { isUnreachable, preflight, untilAvailable } from '../../worker/preflight';
 import { syncSchedules } from '../../worker/schedules';
 import { reloadClientCertificateOnChange } from '../../worker/temporal-cert-rotation';
 import { connectWorker, createHubWorker, ensureMonitor, installTemporalLogging } from '../../worker/worker';
@@ -33,28 +32,26 @@ export function registerWorker(program: Command, { log }: CommandContext): void 
         log,
         parsedOption(listenAddressSchema, '--metrics-address', o.metricsAddress) ?? hub.config.worker.metricsAddress,
       );
-      // A signer that cannot be opened (a missing key file, a wrong PKCS#11 PIN) is the same not-ready as a wrong key.
-      const key = await loadSigningKey(hub.config, log).catch((err: unknown) => {
-        throw err instanceof SigningKeyError ? new SigningKeyError(`worker not ready: ${err.message}`) : err;
-      });
-      // Not ready unless this key is the store's current (and, when pinned, trusted) key: a worker that
-      // cannot seal must say so now, not by failing every sweep later.
-      const signer = await signerStatus(hub.store, key, hub.config.signing.trustedKeys ?? []);
-      if (!signer.ready) throw new SigningKeyError(`worker not ready: ${signer.reason}`);
+      // The store, the signing key (file or PKCS#11 token) and Slack, all named at once when wrong
+      // (worker/preflight.ts); the key must be the store's current, trusted key.
+      const { key, passed } = await preflight(hub, log);
       log.info(
-        { keyId: key.keyId, fingerprint: formatFingerprint(fingerprintOf(key.publicKeyPem)) },
+        { keyId: key.keyId, fingerprint: formatFingerprint(fingerprintOf(key.publicKeyPem)), checks: passed },
         'signing key is the store current key',
       );
       ops.readiness.set('signing-key', signingKeyCheck(hub.config, key));
       installTemporalLogging(log, ops.sdk.telemetryOptions);
-      const client = await connectClient(hub.config);
+      // Temporal down at start: wait for it with backoff instead of exiting (a TLS or credentials refusal
+      // fails at once).
+      const temporal = `Temporal at ${hub.config.temporal.address}`;
+      const client = await untilAvailable(temporal, () => connectClient(hub.config), log, isUnreachable);
       if (o.syncSchedules !== false) {
         const report = await syncSchedules(client, hub.config);
         log.info({ schedules: report }, 'schedules synced');
       }
       const monitor = await ensureMonitor(client, hub);
       if (monitor) log.info({ workflowId: monitor }, 'staleness monitor running');
-      const connection = await connectWorker(hub.config);
+      const connection = await untilAvailable(temporal, () => connectWorker(hub.config), log, isUnreachable);
       ops.readiness.set('temporal', temporalCheck(connection));
       const worker = await createHubWorker(hub, key, log, { connection, metrics: ops.metrics, shutdownGrace: grace });
       const certificates = reloadClientCertificateOnChange(hub.config, worker, log);

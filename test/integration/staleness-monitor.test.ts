@@ -147,10 +147,40 @@ describe('staleness monitor: Slack problems', () => {
     await env?.teardown();
   });
 
+  it('posts nothing before the first sweep has sealed (no "38 missing" at start)', async () => {
+    const queue = `monitor-empty-${randomBytes(4).toString('hex')}`;
+    const { hub } = await monitoredHub(queue);
+    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    const before = slack.messages.length;
+    await worker.runUntil(async () => {
+      const handle = env.client.workflow.getHandle((await ensureMonitor(env.client, hub))!);
+      const status = await waitFor(
+        'the first evaluation',
+        async () => {
+          const s: MonitorStatus = await handle.query(monitorStatusQuery);
+          return s.runs > 0 ? s : undefined;
+        },
+        60_000,
+        200,
+      );
+      expect(status).toMatchObject({ state: 'ok', posted: 0 });
+      await handle.terminate('test done');
+    });
+    expect(await hub.store.head()).toBeUndefined();
+    expect(slack.messages.slice(before)).toEqual([]);
+  });
+
   it('an invalid Slack token shows as collection-failed on the monitor, with a clear message', async () => {
     const queue = `monitor-bad-${randomBytes(4).toString('hex')}`;
     const { hub } = await monitoredHub(queue, 'xoxb-revoked-or-wrong');
-    const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
+    const key = await signingKey(hub);
+    // Alerts wait for the first sealed bundle; with a stale one in the store the monitor has an alert to post.
+    const old = new Date(Date.now() - 100 * DAY);
+    await writeBundle(hub.store, key, hub.mappings, 'b0', { 'monitoring/drift.md': 'drift report' }, old);
+    const worker = await createHubWorker(hub, key, quietLog, {
       connection: env.nativeConnection,
       workflowBundle: await workflowBundle(),
     });
