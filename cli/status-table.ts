@@ -1,11 +1,13 @@
 import { dueHeading } from '../mappings/due';
 import { statuses, type ControlResult, type ControlStatus } from '../mappings/evaluate';
 
+/** reasons.ts `statusText`, in capitals where someone must act. */
 const marks: Record<ControlStatus, string> = {
-  fresh: 'fresh',
-  'due-soon': 'DUE-SOON',
-  'not-exercised': 'not-exercised',
-  'not-configured': 'not-configured',
+  current: 'evidence current',
+  'due-soon': 'DUE SOON',
+  'not-exercised': 'not exercised',
+  overdue: 'OVERDUE (grace)',
+  'not-configured': 'not configured',
   'design-only': 'DESIGN-ONLY',
   unverified: 'UNVERIFIED',
   stale: 'STALE',

@@ -80,7 +80,7 @@ describe('partial failure', () => {
 
     const { results } = await controlStatus(hub);
     const byId = Object.fromEntries(results.map((r) => [r.control.id, r]));
-    expect(byId['A.6.2.6']!.status).toBe('fresh'); // folder evidence kept
+    expect(byId['A.6.2.6']!.status).toBe('current'); // folder evidence kept
     expect(byId['A.8.4']!.status).toBe('collection-failed'); // fed by the incident tickets
     expect(byId['A.8.4']!.reason).toContain('source "jira" failed');
   });

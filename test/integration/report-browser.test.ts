@@ -69,7 +69,7 @@ async function extractedPack(dir: string, name: string, to: string, now: string)
 }
 
 /** The colours an auditor sees, as the browser computes them (not read back from the report's own table). */
-const rgb = { fresh: 'rgb(46, 125, 50)', stale: 'rgb(198, 40, 40)', missing: 'rgb(109, 109, 109)' } as const;
+const rgb = { current: 'rgb(46, 125, 50)', stale: 'rgb(198, 40, 40)', missing: 'rgb(109, 109, 109)' } as const;
 
 interface EndSegment {
   status: string | null;
@@ -202,7 +202,7 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
     for (const [control, status] of [
-      ['A.3.2', 'fresh'],
+      ['A.3.2', 'current'],
       ['A.6.2.6', 'stale'], // fresh on May 1: only the end segment shows it went stale
       ['A.2.3', 'missing'],
     ] as const) {
@@ -213,7 +213,7 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     }
     // The stretch before it keeps May's status: both are on the bar.
     const may = page.locator('tr[data-control="A.6.2.6"] svg rect:not(.end)').last();
-    expect(await may.getAttribute('data-status')).toBe('fresh');
+    expect(await may.getAttribute('data-status')).toBe('current');
     expect(Number(await may.getAttribute('width'))).toBeGreaterThan(4);
     await page.close();
   });
@@ -226,7 +226,7 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     const from = Date.parse('2026-02-01T00:00:00Z');
     const exportAt = (Date.parse('2026-06-15T00:00:00Z') - from) / (Date.parse('2026-07-01T00:00:00Z') - from);
     for (const [control, status] of [
-      ['A.3.2', 'fresh'],
+      ['A.3.2', 'current'],
       ['A.6.2.6', 'stale'],
       ['A.2.3', 'missing'],
     ] as const) {

@@ -111,7 +111,7 @@ describe('sweep workflow on a real Temporal dev server', () => {
     const { results } = await controlStatus(hub);
     expect(results).toHaveLength(38);
     expect(results.find((r) => r.control.id === 'A.6.2.6')).toMatchObject({
-      status: 'fresh',
+      status: 'current',
       evidence: ['docs:monitoring/drift-2026-11.md'],
     });
     const computeInventory = results.find((r) => r.control.id === 'A.4.5')!;

@@ -171,9 +171,9 @@ describe('manual connector', () => {
       uploadedAt: now,
     });
     expect(await training()).toMatchObject({
-      status: 'fresh',
+      status: 'current',
       reason:
-        'newest evidence records:training/2026-09-30-lms.csv effective 2026-09-30, fresh until 2027-09-30 (max age 365d)',
+        'newest evidence records:training/2026-09-30-lms.csv effective 2026-09-30, current until 2027-09-30 (max age 365d)',
     });
   });
 });
