@@ -79,7 +79,8 @@ export type Mismatch =
 export interface ScopeMismatch {
   /** The selector's scope in words: "github branch-protection", "siem (source soc)". */
   scope: string;
-  record: { id: string; observedAt: string };
+  /** `dateKind`: what its date is (absent in causes stored by builds before it was recorded). */
+  record: { id: string; observedAt: string; dateKind?: DateKind };
   mismatches: Mismatch[];
 }
 

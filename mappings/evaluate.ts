@@ -425,7 +425,7 @@ function stateRuleResult(
   if (broken.length > 0) {
     const subjects: ScopeMismatch[] = broken.map((a) => ({
       scope: state.describe(a),
-      record: { id: a.id, observedAt: iso(a.observedAt) },
+      record: { id: a.id, observedAt: iso(a.observedAt), dateKind: dateKindOf(a) },
       mismatches: state.selectors
         .filter((s) => s.source === a.sourceType && (s.kind === undefined || s.kind === a.kind) && s.where)
         .flatMap((s) => explainMismatch(s.where!, a.attributes)),

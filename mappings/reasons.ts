@@ -106,13 +106,17 @@ export function mismatchText(m: Mismatch): string {
 /** "newest github branch-protection record gh:x (observed 2026-03-01): protected is false". */
 function scopeMismatchText(c: ScopeMismatch): string {
   const why = c.mismatches.length > 0 ? c.mismatches.map(mismatchText).join(', ') : 'no test failed';
-  return `newest ${c.scope} record ${c.record.id} (observed ${day(c.record.observedAt)}): ${why}`;
+  return `newest ${c.scope} record ${c.record.id} (${datedText({ ...c.record, dateKind: c.record.dateKind ?? 'unknown' })}): ${why}`;
 }
 
 /** "github branch-protection acme/app main (source gh) as of 2026-03-01 (gh:x): protected is false". */
 function subjectMismatchText(c: ScopeMismatch): string {
   const why = c.mismatches.length > 0 ? c.mismatches.map(mismatchText).join(', ') : 'no test failed';
-  return `${c.scope} as of ${day(c.record.observedAt)} (${c.record.id}): ${why}`;
+  const kind =
+    c.record.dateKind !== undefined && c.record.dateKind !== 'snapshot' && c.record.dateKind !== 'unknown'
+      ? `, ${dateKindText[c.record.dateKind]}`
+      : '';
+  return `${c.scope} as of ${day(c.record.observedAt)}${kind} (${c.record.id}): ${why}`;
 }
 
 /** "3 sources failed: a, b, c" and "and 2 more"; the cause lists every one. */

@@ -55,6 +55,20 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       {
         kind: 'no-match',
         rule: 'bp',
+        checked: [
+          {
+            scope: 'github branch-protection',
+            record: { id: 'gh:bp/main', observedAt: '2026-03-01T00:00:00.000Z', dateKind: 'snapshot' },
+            mismatches: [{ path: 'protected', actual: 'false', op: 'eq', expected: true }],
+          },
+        ],
+      },
+      'collected, but no record matches rule "bp": newest github branch-protection record gh:bp/main (snapshot taken 2026-03-01): protected is false',
+    ],
+    [
+      {
+        kind: 'no-match',
+        rule: 'bp',
         description: 'default branch protected',
         checked: [
           {
@@ -80,6 +94,7 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
     ],
   ],
   'too-few': [[{ kind: 'too-few', found: 1, required: 3 }, '1 of 3 required records exist']],
+  // (no-match rows above: a record without a date kind reads "observed"; with one, the kind is named.)
   // "evidence current", never "fresh"; the date says what it is (one row per date kind, below).
   current: [
     [
