@@ -1,5 +1,6 @@
 import { dueHeading } from '../mappings/due';
 import { statuses, type ControlResult, type ControlStatus } from '../mappings/evaluate';
+import { statusText } from '../mappings/reasons';
 
 /** reasons.ts `statusText`, in capitals where someone must act. */
 const marks: Record<ControlStatus, string> = {
@@ -46,6 +47,6 @@ export function statusCounts(results: ControlResult[]): Record<ControlStatus, nu
 export function renderCounts(results: ControlResult[]): string {
   return Object.entries(statusCounts(results))
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`)
+    .map(([s, n]) => `${n} ${statusText[s as ControlStatus]}`)
     .join(', ');
 }

@@ -44,8 +44,12 @@ describe('evidence-hub command line', () => {
       expect(c.reason.length).toBeGreaterThan(10);
     }
     expect(controls.find((c) => c.control.id === 'A.10.4')!.status).toBe('not-applicable');
+    // The not-applicable row names where the exclusion comes from: the SoA's version and approval.
+    expect(controls.find((c) => c.control.id === 'A.10.4')!.reason).toMatch(
+      /^not applicable \(Statement of Applicability v2026\.1, approved by Northwind Vision management board on 2026-01-12\): /,
+    );
     // Filed manual records count like any evidence; a manual rule without a record keeps its control missing.
-    // (The sample records carry fixed dates, so whether they are still fresh depends on the day the test runs.)
+    // (The sample records carry fixed dates, so whether they are still current depends on the day the test runs.)
     type Rules = { rules: { rule: string; status: string; evidence: string[] }[] };
     const ruleOf = (id: string, rule: string) =>
       (controls.find((c) => c.control.id === id) as unknown as Rules).rules.find((r) => r.rule === rule)!;
