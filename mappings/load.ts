@@ -200,15 +200,17 @@ export async function loadMappings(
       const selPath = (k: number, ...p: PropertyKey[]) =>
         Array.isArray(raw.select) ? at('select', k, ...p) : at('select', ...p);
       selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => selPath(k, ...p), vocabulary, problems));
-      const fresh = raw.freshness;
-      if (typeof fresh === 'object' && 'perChange' in fresh) {
-        const changes = Array.isArray(fresh.perChange.changes) ? fresh.perChange.changes : [fresh.perChange.changes];
+      const recency = raw.freshness;
+      if (typeof recency === 'object' && 'perChange' in recency) {
+        const changes = Array.isArray(recency.perChange.changes)
+          ? recency.perChange.changes
+          : [recency.perChange.changes];
         changes.forEach((sel, k) =>
           checkSelector(
             src,
             sel,
             (...p) =>
-              Array.isArray(fresh.perChange.changes)
+              Array.isArray(recency.perChange.changes)
                 ? at('freshness', 'perChange', 'changes', k, ...p)
                 : at('freshness', 'perChange', 'changes', ...p),
             vocabulary,

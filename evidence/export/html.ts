@@ -111,7 +111,7 @@ export function timelineSvg(
     // A stretch squeezed out by the end segment keeps its tooltip at zero width rather than overlapping it.
     const w = Math.max(0, x1 - x0);
     const due = dueText(p);
-    const tip = `${day(p.at)}: ${p.status}${due ? `, ${due}` : ''} (${p.reason})`;
+    const tip = `${day(p.at)}: ${statusText[p.status]}${due ? `, ${due}` : ''} (${p.reason})`;
     parts.push(
       `<rect${last ? ' class="end"' : ''} data-status="${p.status}" x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`,
     );
@@ -135,7 +135,7 @@ export function timelineSvg(
       );
     });
   }
-  const summary = points.map((p) => `${day(p.at)} ${p.status}`).join(', ');
+  const summary = points.map((p) => `${day(p.at)} ${statusText[p.status]}`).join(', ');
   // Without labels the bar may be narrowed by CSS (print): it stretches rather than shrinking in both axes.
   const stretch = labels ? '' : ' preserveAspectRatio="none"';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}"${stretch} role="img" aria-label="${esc(`status over the window: ${summary}`)}">${parts.join('')}</svg>`;

@@ -51,7 +51,7 @@ describe('partial failure', () => {
         `    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }`,
         '',
       ].join('\n'),
-      // Dated documents: one dated by its file time only would be unverified, not fresh.
+      // Dated documents: one dated by its file time only would be unverified, not current.
       { 'org/monitoring/drift.md': dated('# drift'), 'org/policies/incident-communication-plan.md': dated('# plan') },
     );
     const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {

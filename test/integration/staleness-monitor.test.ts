@@ -29,7 +29,7 @@ afterAll(async () => {
   await slack?.close();
 });
 
-/** Only A.6.2.6 is in scope (the SoA excludes the rest), with evidence that must be 30 days fresh. */
+/** Only A.6.2.6 is in scope (the SoA excludes the rest), with evidence that must be at most 30 days old. */
 async function monitoredHub(queue: string, token = 'xoxb-test-token') {
   const others = loadCatalog().controls.filter((c) => c.id !== 'A.6.2.6');
   const soa = `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this monitoring test case" }`).join('\n')}\n`;

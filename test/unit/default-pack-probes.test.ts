@@ -215,7 +215,7 @@ describe('2. alternatives vs requirements: connector packs extend the base rule'
 });
 
 describe('3. no activity is not staleness', () => {
-  it('a quiet quarter of merges and releases is not-exercised, not stale and not fresh', async () => {
+  it('a quiet quarter of merges and releases is not-exercised, not stale and not current', async () => {
     const old = artifact('github', 'pull-request', ago(200), {
       repository: 'acme/app',
       number: 1,
