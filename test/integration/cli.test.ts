@@ -2,7 +2,8 @@ import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataPath } from '../../core/data-files';
-import { statuses } from '../../mappings/evaluate';
+import { statuses, type ControlStatus } from '../../mappings/evaluate';
+import { statusText } from '../../mappings/reasons';
 import { runCli } from '../support/processes';
 import { tempDir, writeTree } from '../support/tmp';
 
@@ -35,12 +36,14 @@ describe('evidence-hub command line', () => {
     expect(status.code).toBe(0);
     const controls = JSON.parse(status.stdout).controls as {
       control: { id: string };
-      status: string;
+      status: ControlStatus;
+      statusText: string;
       reason: string;
     }[];
     expect(controls).toHaveLength(38);
     for (const c of controls) {
       expect(statuses as readonly string[]).toContain(c.status);
+      expect(c.statusText).toBe(statusText[c.status]); // "evidence current", never "fresh"
       expect(c.reason.length).toBeGreaterThan(10);
     }
     expect(controls.find((c) => c.control.id === 'A.10.4')!.status).toBe('not-applicable');
