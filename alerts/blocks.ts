@@ -17,8 +17,9 @@ export const slackLimits = {
 } as const;
 
 export const statusEmoji: Record<ControlStatus, string> = {
-  fresh: ':large_green_circle:',
+  current: ':large_green_circle:',
   'due-soon': ':large_yellow_circle:',
+  overdue: ':hourglass:',
   'not-exercised': ':white_circle:',
   'not-configured': ':grey_question:',
   'design-only': ':large_orange_circle:',

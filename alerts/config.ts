@@ -60,7 +60,7 @@ export const slackAlertsSchema = z
     digest: z.boolean().default(true),
     /** Reminder cadence for controls that stay stale, missing or collection-failed. */
     reminderEvery: durationSchema.default('7d'),
-    /** Announce when a control enters its grace window (fresh -> due-soon). */
+    /** Announce when a control enters its warning window before the evidence is due (current -> due-soon). */
     dueSoonNotice: z.boolean().default(true),
   })
   .superRefine((cfg, ctx) => {

@@ -7,6 +7,7 @@ import { prunePosted, sortedRecord } from './state';
 import {
   alertStateVersion,
   isProblem,
+  isRecovered,
   type AlertPolicy,
   type AlertState,
   type ControlAlertState,
@@ -22,11 +23,15 @@ import {
  * the state), routing.ts (channels), grouping.ts and messages.ts (what the messages say).
  *
  *   status change                        message
- *   fresh/new -> due-soon                 due-soon notice (when policy.dueSoonNotice)
- *   any -> stale | missing               alert (new top-level message; opens an episode)
+ *   current/new -> due-soon              due-soon notice, ahead of the due date (when policy.dueSoonNotice)
+ *   any -> overdue | stale | missing | exception
+ *                                        alert (new top-level message; opens an episode)
  *   any -> collection-failed             alert, one per failing source (and channel)
- *   problem or noticed -> fresh, due-soon, not-applicable
+ *   problem or noticed -> current, due-soon, not-applicable
  *                                        recovery, a reply in the thread of the episode's alert
+ *   problem or noticed -> design-only, not-configured, unverified, not-exercised
+ *                                        nothing: no recovery (nothing shows the control operating);
+ *                                        the episode stays open and its thread gets the later recovery
  *   unchanged problem                    reminder every policy.reminderEveryMs after the alert or the
  *                                        last reminder; never more often
  *   anything else                        nothing
@@ -104,21 +109,29 @@ export function planAlerts(
     }
 
     // The status changed (or the control is new to the state).
-    const fresh: ControlAlertState = { status, since: at };
+    const entered: ControlAlertState = { status, since: at };
     const wasNoticed = prev?.alertKey !== undefined;
     const notice = status === 'due-soon' && policy.dueSoonNotice && !isProblem(prev?.status);
     if (isProblem(status) || notice) {
       const key = itemKey('alert', route.channel, id, prev?.status, prev?.since, status);
-      fresh.alertKey = key;
-      fresh.alertedAt = at;
+      entered.alertKey = key;
+      entered.alertedAt = at;
       entries.push(entry({ key, kind: 'alert', control: id, ...(prev ? { from: prev.status } : {}), to: status }));
+    } else if (wasNoticed && prev && !isRecovered(status)) {
+      // Not a recovery: the episode (its alert and thread) carries over to the new status.
+      const thread = threadOf(prev);
+      Object.assign(entered, {
+        ...(prev.alertKey !== undefined ? { alertKey: prev.alertKey } : {}),
+        ...(prev.alertedAt !== undefined ? { alertedAt: prev.alertedAt } : {}),
+        ...(thread ? { thread } : {}),
+      });
     } else if (wasNoticed && prev) {
       const thread = threadOf(prev);
       const channel = thread?.channel ?? route.channel;
       const key = itemKey('recovery', channel, id, prev.status, prev.since, status, prev.alertKey);
       entries.push(entry({ key, kind: 'recovery', control: id, from: prev.status, to: status }, thread));
     }
-    controls[id] = fresh;
+    controls[id] = entered;
   }
 
   // Items an earlier attempt already posted are not planned again; their alert threads are known.

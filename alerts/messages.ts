@@ -2,6 +2,7 @@ import { formatDuration } from '../core/duration';
 import { codeUnitOrder } from '../core/order';
 import { dueLabel } from '../mappings/due';
 import type { ControlStatus } from '../mappings/evaluate';
+import { statusText } from '../mappings/reasons';
 import {
   buildMessage,
   escapeMrkdwn,
@@ -56,24 +57,14 @@ export function buildMessages(units: Unit[], policy: AlertPolicy, now: Date): Pl
   return out;
 }
 
-const statusLabel: Record<ControlStatus, string> = {
-  fresh: 'fresh',
-  'due-soon': 'due soon',
-  'not-exercised': 'not exercised',
-  'not-configured': 'not configured',
-  'design-only': 'design only',
-  unverified: 'unverified',
-  stale: 'stale',
-  missing: 'missing',
-  exception: 'exception',
-  'collection-failed': 'collection failed',
-  'not-applicable': 'not applicable',
-};
+/** The words for each status are reasons.ts's, so Slack says what the CLI and the report say. */
+const statusLabel = statusText;
 
 const alertHeading: Partial<Record<ControlStatus, string>> = {
   stale: 'Evidence stale',
   missing: 'Evidence missing',
   exception: 'Control exception',
+  overdue: 'Evidence overdue (grace)',
   'due-soon': 'Evidence due soon',
 };
 
@@ -205,7 +196,7 @@ function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
 
 type UnitSpec = Omit<MessageSpec, 'at' | 'mentions'>;
 
-/** An alert or reminder for the controls a failing source leaves without fresh evidence. */
+/** An alert or reminder for the controls a failing source leaves without current evidence. */
 function sourceFailureSpec(source: FailingSource, entries: Entry[], reminder: boolean, now: Date): UnitSpec {
   const header = reminder
     ? `:alarm_clock: Still failing: ${failingSourcesLabel(source)}`
@@ -253,7 +244,7 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
   const dueSoon = byControl(plainNew).filter((e) => e.item.to === 'due-soon');
   if (problems.length > 0)
     sections.push({
-      heading: `*New: ${problems.length} control${problems.length === 1 ? '' : 's'} stale or missing*`,
+      heading: `*New: ${problems.length} control${problems.length === 1 ? '' : 's'} overdue, stale, missing or in exception*`,
       lines: problems.map((e) => line(e, now)),
     });
   for (const u of newOnes.filter((x) => x.source))
@@ -263,7 +254,7 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
     });
   if (dueSoon.length > 0)
     sections.push({
-      heading: `*Due soon: ${dueSoon.length} control${dueSoon.length === 1 ? '' : 's'} in the grace window*`,
+      heading: `*Due soon: ${dueSoon.length} control${dueSoon.length === 1 ? '' : 's'} inside the warning window*`,
       lines: dueSoon.map((e) => line(e, now)),
     });
   const plainReminders = byControl(reminders.filter((u) => !u.source));

@@ -29,7 +29,8 @@ const alertStateSchema = z.strictObject({
   controls: z.record(
     z.string(),
     z.strictObject({
-      status: z.enum(statuses),
+      // `fresh` is what builds before the rename to "evidence current" wrote: the same status.
+      status: z.preprocess((v) => (v === 'fresh' ? 'current' : v), z.enum(statuses)),
       since: isoSchema,
       alertKey: z.string().optional(),
       alertedAt: isoSchema.optional(),

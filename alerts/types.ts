@@ -7,6 +7,7 @@ import type { ControlStatus } from '../mappings/evaluate';
 
 /** Statuses that are a problem an owner must act on: they are alerted and reminded. */
 export const problemStatuses = [
+  'overdue',
   'stale',
   'missing',
   'exception',
@@ -15,7 +16,18 @@ export const problemStatuses = [
 export type ProblemStatus = (typeof problemStatuses)[number];
 
 export function isProblem(status: ControlStatus | undefined): status is ProblemStatus {
-  return status === 'stale' || status === 'missing' || status === 'exception' || status === 'collection-failed';
+  return (problemStatuses as readonly (ControlStatus | undefined)[]).includes(status);
+}
+
+/**
+ * The statuses that end an episode: evidence is current again, or the control left the scope. Leaving a
+ * problem for any other status (design only, not configured, unverified, not exercised) is no recovery:
+ * nothing shows the control operating, so the episode stays open, silently, until one of these is reached.
+ */
+export const recoveredStatuses = ['current', 'due-soon', 'not-applicable'] as const satisfies readonly ControlStatus[];
+
+export function isRecovered(status: ControlStatus): boolean {
+  return (recoveredStatuses as readonly ControlStatus[]).includes(status);
 }
 
 export interface SlackThread {
@@ -74,7 +86,7 @@ export interface AlertPolicy {
   digest: boolean;
   /** Reminder cadence for controls that stay stale, missing or collection-failed. */
   reminderEveryMs: number;
-  /** Announce fresh -> due-soon (the grace window started). */
+  /** Announce current -> due-soon (the warning window before the evidence is due started). */
   dueSoonNotice: boolean;
   /** Posted keys older than this are pruned (default 30 days); at most `maxPostedKeys` are kept. */
   keyRetentionMs?: number;

@@ -1,11 +1,14 @@
 import { dueHeading } from '../mappings/due';
 import { statuses, type ControlResult, type ControlStatus } from '../mappings/evaluate';
+import { statusText } from '../mappings/reasons';
 
+/** reasons.ts `statusText`, in capitals where someone must act. */
 const marks: Record<ControlStatus, string> = {
-  fresh: 'fresh',
-  'due-soon': 'DUE-SOON',
-  'not-exercised': 'not-exercised',
-  'not-configured': 'not-configured',
+  current: 'evidence current',
+  'due-soon': 'DUE SOON',
+  'not-exercised': 'not exercised',
+  overdue: 'OVERDUE (grace)',
+  'not-configured': 'not configured',
   'design-only': 'DESIGN-ONLY',
   unverified: 'UNVERIFIED',
   stale: 'STALE',
@@ -44,6 +47,6 @@ export function statusCounts(results: ControlResult[]): Record<ControlStatus, nu
 export function renderCounts(results: ControlResult[]): string {
   return Object.entries(statusCounts(results))
     .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`)
+    .map(([s, n]) => `${n} ${statusText[s as ControlStatus]}`)
     .join(', ');
 }

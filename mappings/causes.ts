@@ -5,18 +5,56 @@
  * travel in index.json and through Temporal. Times are ISO strings, spans are milliseconds.
  */
 
+/**
+ * What a record's `observedAt` is, so no sentence says a bare "observed <date>" (docs/mappings.md, "Which
+ * date"). A document's date comes from the document date logic (its `dateSource` attribute, documents.ts);
+ * other records carry their connector's `observedAtFrom` attribute. The words for each kind are written
+ * in reasons.ts only.
+ *
+ * - `effective`, `approved`, `reviewed`: a document's front matter (or a manual record's sidecar) date.
+ * - `pdf-modified`, `pdf-created`: a PDF's metadata date.
+ * - `published`: a release's publication date.
+ * - `event`: when the recorded event happened (merged, resolved, updated, a run ended, the last log event).
+ * - `snapshot`: when the hub read a configuration's current state (the server's response date).
+ * - `committed`: the last commit that touched a file in a repository.
+ * - `file-time`: a file's modification time (set by whoever last copied it).
+ * - `unknown`: the connector does not say.
+ */
+export const dateKinds = [
+  'effective',
+  'approved',
+  'reviewed',
+  'pdf-modified',
+  'pdf-created',
+  'published',
+  'event',
+  'snapshot',
+  'committed',
+  'file-time',
+  'unknown',
+] as const;
+export type DateKind = (typeof dateKinds)[number];
+
+/** Which Statement of Applicability excluded a control: its version and who approved it when (each if stated). */
+export interface SoaApproval {
+  version?: string;
+  approvedBy?: string;
+  /** ISO date. */
+  approvedOn?: string;
+}
+
 /** The record(s) a max-age rule is judged by: the newest one, or the minCount-th newest. */
 export interface DecidingRecord {
   /** The artifact id of the minCount-th newest record (the newest with minCount 1). */
   id: string;
   observedAt: string;
-  /** The rule's minCount: how many of the newest records must be fresh. */
+  /** The rule's minCount: how many of the newest records must be current. */
   count: number;
-  /** What its date is, for documents: `effective`, `approved`, `reviewed`, `pdf-modified`, `pdf-created`. */
-  dateSource?: string;
+  /** What `observedAt` is (effective, approved, reviewed, published, event time, file time ...): date-kind.ts. */
+  dateKind: DateKind;
 }
 
-/** A max age as the mapping file wrote it, and in milliseconds. */
+/** A max age (or a warning window) as the mapping file wrote it, and in milliseconds. */
 export interface MaxAge {
   ms: number;
   text: string;
@@ -41,7 +79,8 @@ export type Mismatch =
 export interface ScopeMismatch {
   /** The selector's scope in words: "github branch-protection", "siem (source soc)". */
   scope: string;
-  record: { id: string; observedAt: string };
+  /** `dateKind`: what its date is (absent in causes stored by builds before it was recorded). */
+  record: { id: string; observedAt: string; dateKind?: DateKind };
   mismatches: Mismatch[];
 }
 
@@ -69,7 +108,21 @@ export type EvidenceCause =
    * rule. An exception at once, whatever older snapshots said (`scope` names the subject).
    */
   | { kind: 'state-exception'; rule: string; description?: string; subjects: ScopeMismatch[] }
-  | { kind: 'fresh'; deciding: DecidingRecord; maxAge: MaxAge; freshUntil: string }
+  /** Inside max age and not yet inside the warning window: `currentUntil` is the end of the max age. */
+  | { kind: 'current'; deciding: DecidingRecord; maxAge: MaxAge; currentUntil: string }
+  /**
+   * Inside max age, but the max age ends within the warning window (`warnBefore`): a new record is due
+   * at `currentUntil`; the evidence goes stale at `staleAt` (the DUE date, grace included).
+   */
+  | {
+      kind: 'due-soon';
+      deciding: DecidingRecord;
+      maxAge: MaxAge;
+      warnBefore: MaxAge;
+      currentUntil: string;
+      staleAt: string;
+    }
+  /** Past its max age, inside the grace period: overdue (grace), stale at `graceEndsAt`. */
   | { kind: 'in-grace'; deciding: DecidingRecord; maxAge: MaxAge; graceEndsAt: string }
   | { kind: 'too-old'; deciding: DecidingRecord; maxAge: MaxAge; ageMs: number }
   /**
@@ -86,7 +139,7 @@ export type EvidenceCause =
    * The newest matching document has no effective, approval or review date (front matter or PDF
    * metadata): only its file time, which a copy or a git clone sets. It is not taken as current.
    */
-  | { kind: 'undated'; record: { id: string; observedAt: string }; maxAge: MaxAge }
+  | { kind: 'undated'; record: { id: string; observedAt: string; dateKind: DateKind }; maxAge: MaxAge }
   /**
    * The rule asks for operating evidence (records that the control ran) and has none, while a design
    * rule of the same control is current: the control is designed, not shown to operate.
@@ -94,7 +147,7 @@ export type EvidenceCause =
   | {
       kind: 'design-only';
       designRule: string;
-      design: { id: string; observedAt: string };
+      design: { id: string; observedAt: string; dateKind: DateKind };
       operatingRule: string;
       operating: EvidenceCause;
     }
@@ -111,9 +164,9 @@ export type EvidenceCause =
 
 /** What a collection failure means for a rule's evidence. */
 export type FailureConsequence =
-  /** The evidence is fresh or in grace and stops being so at `at`, `inMs` after the evaluation. */
+  /** The evidence is current, due soon or overdue (grace) and goes stale at `at`, `inMs` after the evaluation. */
   | { kind: 'goes-stale'; at: string; inMs: number }
-  /** The evidence is fresh or not exercised and nothing makes it go stale (a per-change rule with no open change). */
+  /** The evidence is current or not exercised and nothing makes it go stale (a per-change rule with no open change). */
   | { kind: 'no-due-date' }
   | { kind: 'already'; status: 'stale' | 'missing' | 'unverified' | 'not-configured' | 'exception' };
 
@@ -164,7 +217,8 @@ export type RuleCause = EvidenceCause | CollectionFailedCause | SourceProblemsCa
 
 /** Why a control has its status. */
 export type ControlCause =
-  | { kind: 'not-applicable'; justification: string }
+  /** Excluded in the Statement of Applicability; `soa` is the SoA's version and approval, as far as it says. */
+  | { kind: 'not-applicable'; justification: string; soa: SoaApproval }
   /** No mapping rule covers the control. */
   | { kind: 'unmapped' }
   /**

@@ -7,32 +7,14 @@ import { explainMismatch, type GroupTest, type MatcherContext } from './select';
 import { ArtifactBuckets } from './buckets';
 import { unmatchedCause } from './unmatched';
 import { ChangeSets, perChangeResult, type Judgement } from './per-change';
-import { dateSourceOf, fileTimeOnly, isDraft } from './documents';
+import { fileTimeOnly, isDraft } from './documents';
+import { dateKindOf, decidingDateKind } from './date-kind';
 
 export type { ControlCause, RuleCause } from './causes';
 
-/**
- * Every status a control or rule can have, from good to bad (docs/mappings.md, "How a control's status is
- * decided"): `fresh` (shown as "evidence current"), `due-soon` ("overdue (grace)"), `not-exercised` (a
- * per-change rule with no change in its window), `not-configured` (the rule's source or query is not
- * set up), `design-only` (a design document, no operating record), `unverified` (a document without an
- * effective, approval or review date), `stale`, `missing`, `exception` (the current state breaks a state
- * rule), `collection-failed`, and `not-applicable` (excluded in the SoA).
- */
-export const statuses = [
-  'fresh',
-  'due-soon',
-  'not-exercised',
-  'not-configured',
-  'design-only',
-  'unverified',
-  'stale',
-  'missing',
-  'exception',
-  'collection-failed',
-  'not-applicable',
-] as const;
-export type ControlStatus = (typeof statuses)[number];
+import type { ControlStatus } from './statuses';
+
+export { statuses, type ControlStatus } from './statuses';
 
 export type { IndexedArtifact } from './indexed-artifact';
 
@@ -63,7 +45,7 @@ export interface RuleResult {
   /** The cause as one English sentence (reasons.ts), for people; never parsed. */
   reason: string;
   /**
-   * When the rule's evidence goes stale (still fresh or in grace) or went stale (stale): the deciding
+   * When the rule's evidence goes stale (current, due soon or overdue) or went stale (stale): the deciding
    * record's observedAt + max age + grace, or a change's first record + grace. Absent when nothing can
    * go stale (missing, no open change). The one meaning of DUE everywhere (docs/mappings.md).
    */
@@ -99,9 +81,10 @@ const severity: Record<RuleResult['status'], number> = {
   unverified: 6,
   'design-only': 5,
   'not-configured': 4,
-  'due-soon': 3,
+  overdue: 3,
   'not-exercised': 2,
-  fresh: 1,
+  'due-soon': 1.5,
+  current: 1,
 };
 
 /**
@@ -113,6 +96,7 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
   const buckets = input.artifacts instanceof ArtifactBuckets ? input.artifacts : ArtifactBuckets.of(input.artifacts);
   const latestRun = latestRuns(input.sourceRuns, now);
   const na = new Map(input.notApplicable.map((n) => [n.control, n.justification]));
+  const soaOf = new Map(input.notApplicable.map((n) => [n.control, n.soa]));
   const rulesByControl = new Map<string, Rule[]>();
   for (const rule of input.mappings.rules) {
     for (const c of rule.controls) rulesByControl.set(c, [...(rulesByControl.get(c) ?? []), rule]);
@@ -129,7 +113,7 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     const control = { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle };
     const justification = na.get(c.id);
     if (justification !== undefined) {
-      const cause: ControlCause = { kind: 'not-applicable', justification };
+      const cause: ControlCause = { kind: 'not-applicable', justification, soa: soaOf.get(c.id) ?? {} };
       return { control, status: 'not-applicable', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
     const rules = rulesByControl.get(c.id) ?? [];
@@ -170,7 +154,7 @@ function designOnly(rules: readonly Rule[], results: readonly RuleResult[]): Rul
   const byId = new Map(rules.map((r) => [r.id, r]));
   if (byId.get(worst.rule)?.evidence !== 'operating') return undefined;
   const design = results
-    .filter((r) => byId.get(r.rule)?.evidence === 'design' && (r.status === 'fresh' || r.status === 'due-soon'))
+    .filter((r) => byId.get(r.rule)?.evidence === 'design' && (isCurrent(r.status) || r.status === 'overdue'))
     .sort(decidingFirst)[0];
   if (!design?.newest || worst.cause.kind === 'source-problems') return undefined;
   // Any other rule that is worse than design-only still decides.
@@ -182,13 +166,18 @@ function designOnly(rules: readonly Rule[], results: readonly RuleResult[]): Rul
     cause: {
       kind: 'design-only',
       designRule: design.rule,
-      design: design.newest,
+      design: { ...design.newest, dateKind: decidingDateKind(design.cause) },
       operatingRule: worst.rule,
       operating: worst.cause,
     },
     newest: design.newest,
     evidence: design.evidence,
   });
+}
+
+/** The evidence is current: inside its max age (`current`, or `due-soon` inside the warning window). */
+export function isCurrent(status: ControlStatus): boolean {
+  return status === 'current' || status === 'due-soon';
 }
 
 /**
@@ -293,14 +282,14 @@ function attributeText(a: IndexedArtifact, dotted: string): string | undefined {
 }
 
 /**
- * `sameVersion`: a current (fresh or in-grace) rule whose deciding record names another version than the
+ * `sameVersion`: a current (current, due-soon or overdue) rule whose deciding record names another version than the
  * other rule's deciding record is stale. Without a current version to compare with, nothing is said.
  */
 function versionCheck(rule: Rule, result: RuleResult, deciding: Map<string, IndexedArtifact>): RuleResult | undefined {
   const same = rule.sameVersion!;
   const record = deciding.get(rule.id);
   const currentRecord = deciding.get(same.rule);
-  if (!record || !currentRecord || (result.status !== 'fresh' && result.status !== 'due-soon')) return undefined;
+  if (!record || !currentRecord || !(isCurrent(result.status) || result.status === 'overdue')) return undefined;
   const current = attributeText(currentRecord, same.of);
   if (current === undefined) return undefined;
   const version = attributeText(record, same.attribute);
@@ -436,7 +425,7 @@ function stateRuleResult(
   if (broken.length > 0) {
     const subjects: ScopeMismatch[] = broken.map((a) => ({
       scope: state.describe(a),
-      record: { id: a.id, observedAt: iso(a.observedAt) },
+      record: { id: a.id, observedAt: iso(a.observedAt), dateKind: dateKindOf(a) },
       mismatches: state.selectors
         .filter((s) => s.source === a.sourceType && (s.kind === undefined || s.kind === a.kind) && s.where)
         .flatMap((s) => explainMismatch(s.where!, a.attributes)),
@@ -459,7 +448,7 @@ function stateRuleResult(
       now,
     );
   }
-  // The oldest current snapshot first: every subject must be fresh, so it decides.
+  // The oldest current snapshot first: every subject must be current, so it decides.
   scan.newest = current.length > 0 ? [current[current.length - 1]!, ...current.slice(0, -1)] : [];
   scan.total = current.length;
   return withFailures(scan, maxAgeResult({ ...rule, minCount: 1 }, scan, candidates, now), now);
@@ -488,7 +477,10 @@ function withFailures(scan: Scan, base: Judgement, now: number): RuleResult {
   }
   const sources = failed.map(failedSource);
   const consequence: FailureConsequence =
-    base.status === 'fresh' || base.status === 'due-soon' || base.status === 'not-exercised'
+    base.status === 'current' ||
+    base.status === 'due-soon' ||
+    base.status === 'overdue' ||
+    base.status === 'not-exercised'
       ? base.dueAt
         ? { kind: 'goes-stale', at: base.dueAt, inMs: Date.parse(base.dueAt) - now }
         : { kind: 'no-due-date' }
@@ -519,7 +511,7 @@ function failedSource(r: SourceRun): FailedSource {
 function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifact[], now: number): Judgement {
   const matched = scan.newest;
   if (rule.freshness.type !== 'maxAge') throw new Error('unreachable');
-  const { maxAgeMs, graceMs, text } = rule.freshness;
+  const { maxAgeMs, graceMs, warnBeforeMs, warnBeforeText, text } = rule.freshness;
   const newest = matched[0];
   if (!newest) {
     const description = rule.description ? { description: rule.description } : {};
@@ -533,7 +525,7 @@ function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifa
     };
   }
   const newestInfo = { id: newest.id, observedAt: iso(newest.observedAt) };
-  // The record that has to stay fresh is the minCount-th newest; with minCount 1 that is the newest.
+  // The record that has to stay current is the minCount-th newest; with minCount 1 that is the newest.
   const deciding = matched[rule.minCount - 1];
   if (!deciding) {
     return {
@@ -546,15 +538,14 @@ function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifa
   }
   const decidingSet = matched.slice(0, rule.minCount).map((a) => a.id);
   const expiresAt = deciding.observedAt + maxAgeMs;
-  // DUE: the instant the status turns stale, the same for fresh, in-grace and stale evidence.
+  // DUE: the instant the status turns stale, the same for current, due-soon, overdue and stale evidence.
   const staleAt = iso(expiresAt + graceMs);
   const age = now - deciding.observedAt;
-  const dateSource = dateSourceOf(deciding);
   const record = {
     id: deciding.id,
     observedAt: iso(deciding.observedAt),
     count: rule.minCount,
-    ...(dateSource !== undefined ? { dateSource } : {}),
+    dateKind: dateKindOf(deciding),
   };
   const maxAge = { ms: maxAgeMs, text };
   // A deciding document dated only by its file time proves no date: unverified, whatever its age.
@@ -563,17 +554,32 @@ function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifa
     return {
       rule: rule.id,
       status: 'unverified',
-      cause: { kind: 'undated', record: { id: undated.id, observedAt: iso(undated.observedAt) }, maxAge },
+      cause: {
+        kind: 'undated',
+        record: { id: undated.id, observedAt: iso(undated.observedAt), dateKind: dateKindOf(undated) },
+        maxAge,
+      },
       newest: newestInfo,
       evidence: decidingSet,
     };
   }
-  // Boundary: evidence exactly maxAge old is still fresh (the due date is the last good day).
+  // Boundary: evidence exactly maxAge old is still current (the end of its max age is the last good day).
+  // The warning window is the last `warnBefore` of the max age: a new record is due at its end.
   if (age <= maxAgeMs) {
+    const dueSoon = expiresAt - now < warnBeforeMs;
     return {
       rule: rule.id,
-      status: 'fresh',
-      cause: { kind: 'fresh', deciding: record, maxAge, freshUntil: iso(expiresAt) },
+      status: dueSoon ? 'due-soon' : 'current',
+      cause: dueSoon
+        ? {
+            kind: 'due-soon',
+            deciding: record,
+            maxAge,
+            warnBefore: { ms: warnBeforeMs, text: warnBeforeText },
+            currentUntil: iso(expiresAt),
+            staleAt,
+          }
+        : { kind: 'current', deciding: record, maxAge, currentUntil: iso(expiresAt) },
       dueAt: staleAt,
       newest: newestInfo,
       evidence: decidingSet,
@@ -582,7 +588,7 @@ function maxAgeResult(rule: Rule, scan: Scan, candidates: readonly IndexedArtifa
   if (age <= maxAgeMs + graceMs) {
     return {
       rule: rule.id,
-      status: 'due-soon',
+      status: 'overdue',
       cause: { kind: 'in-grace', deciding: record, maxAge, graceEndsAt: staleAt },
       dueAt: staleAt,
       newest: newestInfo,

@@ -4,15 +4,25 @@ import { closestIds, loadCatalog, type Catalog } from './catalog';
 import { dataPath } from '../core/data-files';
 import { canonicalJson, sha256Hex } from '../core/digest';
 import { parseDuration } from '../core/duration';
+import { checkWarnBefore, warnBeforeOf } from './warn-before';
 import { mappingFileSchema, soaFileSchema, type Predicate, type RawRule, type Selector, type Where } from './schema';
 import type { Scope } from './buckets';
+import type { SoaApproval } from './causes';
 import { compileSelectors, MatcherContext, type ArtifactTest, type SelectableArtifact } from './select';
 import { uploadTopics } from './upload-topics';
 import type { MappingVocabulary } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
 
 export type Freshness =
-  | { type: 'maxAge'; maxAgeMs: number; graceMs: number; text: string }
+  | {
+      type: 'maxAge';
+      maxAgeMs: number;
+      graceMs: number;
+      /** The warning window before the max age ends (`due-soon` inside it), and as written (or defaulted). */
+      warnBeforeMs: number;
+      warnBeforeText: string;
+      text: string;
+    }
   | {
       type: 'perChange';
       changes: ArtifactTest;
@@ -190,15 +200,17 @@ export async function loadMappings(
       const selPath = (k: number, ...p: PropertyKey[]) =>
         Array.isArray(raw.select) ? at('select', k, ...p) : at('select', ...p);
       selectors.forEach((sel, k) => checkSelector(src, sel, (...p) => selPath(k, ...p), vocabulary, problems));
-      const fresh = raw.freshness;
-      if (typeof fresh === 'object' && 'perChange' in fresh) {
-        const changes = Array.isArray(fresh.perChange.changes) ? fresh.perChange.changes : [fresh.perChange.changes];
+      const recency = raw.freshness;
+      if (typeof recency === 'object' && 'perChange' in recency) {
+        const changes = Array.isArray(recency.perChange.changes)
+          ? recency.perChange.changes
+          : [recency.perChange.changes];
         changes.forEach((sel, k) =>
           checkSelector(
             src,
             sel,
             (...p) =>
-              Array.isArray(fresh.perChange.changes)
+              Array.isArray(recency.perChange.changes)
                 ? at('freshness', 'perChange', 'changes', k, ...p)
                 : at('freshness', 'perChange', 'changes', ...p),
             vocabulary,
@@ -206,10 +218,17 @@ export async function loadMappings(
           ),
         );
       }
+      checkWarnBefore(src, raw, parsed.warnBefore, at, problems);
       if (problems.length > before) return;
       const line = src.locate(at()).line;
+      // The file's warning window applies to its rules that set none (and stays with them when extended).
+      const withDefaults =
+        raw.warnBefore === undefined && parsed.warnBefore ? { ...raw, warnBefore: parsed.warnBefore } : raw;
       merged.delete(raw.id); // re-insert so override order is the later file's order
-      merged.set(raw.id, { raw, rule: compileRule(raw, selectors, { file, line }, matchers, vocabulary) });
+      merged.set(raw.id, {
+        raw: withDefaults,
+        rule: compileRule(withDefaults, selectors, { file, line }, matchers, vocabulary),
+      });
     });
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -331,13 +350,15 @@ function compileRule(
 ): Rule {
   const f = raw.freshness;
   let freshness: Freshness;
-  if (typeof f === 'string') freshness = { type: 'maxAge', maxAgeMs: parseDuration(f)!, graceMs: 0, text: f };
-  else if ('maxAge' in f) {
+  if (typeof f === 'string' || 'maxAge' in f) {
+    const text = typeof f === 'string' ? f : f.maxAge;
+    const maxAgeMs = parseDuration(text)!;
     freshness = {
       type: 'maxAge',
-      maxAgeMs: parseDuration(f.maxAge)!,
-      graceMs: f.grace ? parseDuration(f.grace)! : 0,
-      text: f.maxAge,
+      maxAgeMs,
+      graceMs: typeof f !== 'string' && f.grace ? parseDuration(f.grace)! : 0,
+      ...warnBeforeOf(raw.warnBefore, maxAgeMs),
+      text,
     };
   } else {
     const changes = Array.isArray(f.perChange.changes) ? f.perChange.changes : [f.perChange.changes];
@@ -423,6 +444,8 @@ const scopeOf = (s: Selector): Scope => ({ sourceType: s.source, ...(s.kind ? { 
 export interface NotApplicable {
   control: string;
   justification: string;
+  /** The SoA that excluded it: version and approval, as far as the file states them. */
+  soa?: SoaApproval;
 }
 
 /** Statement of Applicability: controls excluded from scope, each with the justification auditors ask for. */
@@ -444,5 +467,10 @@ export async function loadSoa(file: string, catalog: Catalog): Promise<NotApplic
     }
   });
   if (problems.length > 0) throw new InputError(problems);
-  return parsed.notApplicable;
+  const soa: SoaApproval = {
+    ...(parsed.version !== undefined ? { version: String(parsed.version) } : {}),
+    ...(parsed.approvedBy !== undefined ? { approvedBy: parsed.approvedBy } : {}),
+    ...(parsed.approvedOn !== undefined ? { approvedOn: parsed.approvedOn } : {}),
+  };
+  return parsed.notApplicable.map((n) => ({ ...n, soa }));
 }

@@ -11,7 +11,16 @@ import type { Rule } from './load';
 /** A rule's outcome before its sentence is written: `reason` always comes from `cause`, in reasons.ts. */
 export interface Judgement {
   rule: string;
-  status: 'fresh' | 'due-soon' | 'not-exercised' | 'not-configured' | 'unverified' | 'stale' | 'missing' | 'exception';
+  status:
+    | 'current'
+    | 'due-soon'
+    | 'not-exercised'
+    | 'overdue'
+    | 'not-configured'
+    | 'unverified'
+    | 'stale'
+    | 'missing'
+    | 'exception';
   cause: EvidenceCause;
   /** As RuleResult.dueAt: when the evidence goes (went) stale. */
   dueAt?: string;
@@ -135,7 +144,7 @@ export function perChangeResult(
   if (lacking.length === 0) {
     return {
       rule: rule.id,
-      status: 'fresh',
+      status: 'current',
       cause: { kind: 'changes-recorded', changes: keys.length, windowMs, requirement: text },
       ...(newest ? { newest } : {}),
       evidence,
@@ -148,6 +157,8 @@ export function perChangeResult(
     // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
     let due = Number.POSITIVE_INFINITY;
     for (const k of inGrace) due = Math.min(due, started(k) + graceMs);
+    // A change's grace is the time allowed to record it, not time past a deadline: a record is due soon
+    // (by `dueAt`), nothing is overdue yet.
     return {
       rule: rule.id,
       status: 'due-soon',

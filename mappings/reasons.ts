@@ -1,4 +1,6 @@
 import { formatDuration } from '../core/duration';
+import type { ControlStatus } from './statuses';
+import type { DateKind } from './date-kind';
 import type {
   CollectionFailedCause,
   ControlCause,
@@ -7,6 +9,7 @@ import type {
   Mismatch,
   RuleCause,
   ScopeMismatch,
+  SoaApproval,
 } from './causes';
 
 /**
@@ -16,22 +19,46 @@ import type {
 
 const day = (iso: string) => iso.slice(0, 10);
 
-/** "newest evidence <id>", or "the 3 newest records" when a rule wants several. */
-const dateSourceText: Record<string, string> = {
+/**
+ * How each status is shown (CLI, HTML, PDF, Slack): words that say what the evidence shows, never that the
+ * control conforms ("evidence current", not "fresh" or "compliant").
+ */
+export const statusText: Record<ControlStatus, string> = {
+  current: 'evidence current',
+  'due-soon': 'due soon',
+  'not-exercised': 'not exercised',
+  overdue: 'overdue (grace)',
+  'not-configured': 'not configured',
+  'design-only': 'design only',
+  unverified: 'unverified',
+  stale: 'stale',
+  missing: 'missing',
+  exception: 'exception',
+  'collection-failed': 'collection failed',
+  'not-applicable': 'not applicable',
+};
+
+/** What a record's date is, as the sentence names it (date-kind.ts has the kinds). */
+export const dateKindText: Record<DateKind, string> = {
   effective: 'effective',
   approved: 'approved',
   reviewed: 'reviewed',
   'pdf-modified': 'PDF modified',
   'pdf-created': 'PDF created',
+  published: 'published',
+  event: 'event time',
+  snapshot: 'snapshot taken',
+  committed: 'last commit',
   'file-time': 'file time',
+  unknown: 'observed',
 };
 
-/** "observed 2026-01-12" or, for a document, "effective 2026-01-12" / "PDF modified 2026-01-12". */
-function observedText(d: DecidingRecord): string {
-  const word = d.dateSource !== undefined ? (dateSourceText[d.dateSource] ?? d.dateSource) : 'observed';
-  return `${word} ${day(d.observedAt)}`;
+/** "effective 2026-01-12", "event time 2026-01-12", "file time 2026-01-12" ("observed" when unknown). */
+export function datedText(r: { observedAt: string; dateKind: DateKind }): string {
+  return `${dateKindText[r.dateKind]} ${day(r.observedAt)}`;
 }
 
+/** "newest evidence <id>", or "the 3 newest records" when a rule wants several. */
 function recordText(d: DecidingRecord): string {
   return d.count > 1 ? `the ${d.count} newest records` : `newest evidence ${d.id}`;
 }
@@ -79,13 +106,17 @@ export function mismatchText(m: Mismatch): string {
 /** "newest github branch-protection record gh:x (observed 2026-03-01): protected is false". */
 function scopeMismatchText(c: ScopeMismatch): string {
   const why = c.mismatches.length > 0 ? c.mismatches.map(mismatchText).join(', ') : 'no test failed';
-  return `newest ${c.scope} record ${c.record.id} (observed ${day(c.record.observedAt)}): ${why}`;
+  return `newest ${c.scope} record ${c.record.id} (${datedText({ ...c.record, dateKind: c.record.dateKind ?? 'unknown' })}): ${why}`;
 }
 
 /** "github branch-protection acme/app main (source gh) as of 2026-03-01 (gh:x): protected is false". */
 function subjectMismatchText(c: ScopeMismatch): string {
   const why = c.mismatches.length > 0 ? c.mismatches.map(mismatchText).join(', ') : 'no test failed';
-  return `${c.scope} as of ${day(c.record.observedAt)} (${c.record.id}): ${why}`;
+  const kind =
+    c.record.dateKind !== undefined && c.record.dateKind !== 'snapshot' && c.record.dateKind !== 'unknown'
+      ? `, ${dateKindText[c.record.dateKind]}`
+      : '';
+  return `${c.scope} as of ${day(c.record.observedAt)}${kind} (${c.record.id}): ${why}`;
 }
 
 /** "3 sources failed: a, b, c" and "and 2 more"; the cause lists every one. */
@@ -121,18 +152,20 @@ export function ruleReason(cause: RuleCause): string {
       return `exception: the current state breaks rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}: ${cause.subjects.map(subjectMismatchText).join('; ')}`;
     case 'too-few':
       return `${cause.found} of ${cause.required} required records exist`;
-    case 'fresh':
-      return `${recordText(cause.deciding)} ${observedText(cause.deciding)}, fresh until ${day(cause.freshUntil)} (max age ${cause.maxAge.text})`;
+    case 'current':
+      return `${recordText(cause.deciding)} ${datedText(cause.deciding)}, current until ${day(cause.currentUntil)} (max age ${cause.maxAge.text})`;
+    case 'due-soon':
+      return `due soon: ${recordText(cause.deciding)} ${datedText(cause.deciding)}, current until ${day(cause.currentUntil)} (max age ${cause.maxAge.text}, warning ${cause.warnBefore.text} before); a new record is due by then${cause.staleAt !== cause.currentUntil ? `, stale after grace on ${day(cause.staleAt)}` : ''}`;
     case 'in-grace':
-      return `${recordText(cause.deciding)} is past its max age of ${cause.maxAge.text} (${observedText(cause.deciding)}); grace ends ${day(cause.graceEndsAt)}`;
+      return `overdue (grace): ${recordText(cause.deciding)} is past its max age of ${cause.maxAge.text} (${datedText(cause.deciding)}); grace ends ${day(cause.graceEndsAt)}`;
     case 'too-old':
-      return `${recordText(cause.deciding)} is ${formatDuration(cause.ageMs)} old (${observedText(cause.deciding)}); max age ${cause.maxAge.text}`;
+      return `${recordText(cause.deciding)} is ${formatDuration(cause.ageMs)} old (${datedText(cause.deciding)}); max age ${cause.maxAge.text}`;
     case 'version-mismatch':
       return `${cause.record.id} ${cause.record.version !== undefined ? `is for version ${cause.record.version}` : 'names no version'}, but the current version is ${cause.current.version} (${cause.current.id}, rule "${cause.current.rule}"): new records for version ${cause.current.version} are needed`;
     case 'undated':
-      return `unverified: document ${cause.record.id} has no effective, approval or review date, only its file time ${day(cause.record.observedAt)}, which is not counted (max age ${cause.maxAge.text}); add effective_date, approved or review_date to its front matter (or a .meta.yaml sidecar)`;
+      return `unverified: document ${cause.record.id} has no effective, approval or review date, only its ${datedText(cause.record)}, which is not counted (max age ${cause.maxAge.text}); add effective_date, approved or review_date to its front matter (or a .meta.yaml sidecar)`;
     case 'design-only':
-      return `design only: no operating record; "${cause.designRule}" is current (${cause.design.id}, dated ${day(cause.design.observedAt)}), but "${cause.operatingRule}": ${ruleReason(cause.operating)}`;
+      return `design only: no operating record; "${cause.designRule}" is current (${cause.design.id}, ${datedText(cause.design)}), but "${cause.operatingRule}": ${ruleReason(cause.operating)}`;
     case 'not-configured':
       return `not configured: no ${cause.sourceTypes.join(' or ')} source feeds rule "${cause.rule}"${cause.description ? ` (${cause.description})` : ''}`;
     case 'no-changes':
@@ -152,10 +185,20 @@ export function ruleReason(cause: RuleCause): string {
   }
 }
 
+/** "Statement of Applicability v2026.1, approved by J. Doe on 2026-01-05"; says what the file does not state. */
+export function soaText(soa: SoaApproval): string {
+  const version = soa.version !== undefined ? ` v${soa.version}` : ' (version not stated)';
+  const approval =
+    soa.approvedBy !== undefined || soa.approvedOn !== undefined
+      ? `, approved${soa.approvedBy !== undefined ? ` by ${soa.approvedBy}` : ''}${soa.approvedOn !== undefined ? ` on ${soa.approvedOn}` : ''}`
+      : ', approval not recorded';
+  return `Statement of Applicability${version}${approval}`;
+}
+
 export function controlReason(cause: ControlCause): string {
   switch (cause.kind) {
     case 'not-applicable':
-      return `not applicable (Statement of Applicability): ${cause.justification}`;
+      return `not applicable (${soaText(cause.soa)}): ${cause.justification}`;
     case 'unmapped':
       return 'no mapping rule covers this control; add one to a mapping file';
     case 'rule':

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationHint, parseDuration } from '../core/duration';
 
 /**
- * The mapping file format: which artifacts are evidence for which controls, and how fresh they must be.
+ * The mapping file format: which artifacts are evidence for which controls, and how recent they must be.
  * Written for compliance leads: plain YAML, every field named for what it means.
  */
 const duration = z
@@ -90,6 +90,11 @@ export const ruleSchema = z.strictObject({
   /** Several selectors are alternatives: any one of them supplies evidence. */
   select: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
   freshness: freshnessSchema,
+  /**
+   * The warning window before a max-age rule's evidence is due again: inside it the rule is `due-soon`.
+   * Default: the file's `warnBefore`, else 14 days or a quarter of the max age, whichever is smaller.
+   */
+  warnBefore: duration.optional(),
   minCount: z.number().int().positive().default(1),
   /**
    * The rule's records name a version of what another rule decides (acknowledgements of the AI policy):
@@ -112,6 +117,8 @@ export const extendSchema = z.strictObject({
 });
 
 export const mappingFileSchema = z.strictObject({
+  /** The warning window of every rule in this file that sets none (see the rule's `warnBefore`). */
+  warnBefore: duration.optional(),
   rules: z.array(ruleSchema).default([]),
   extend: z.array(extendSchema).default([]),
   /** Rule ids from earlier files to drop entirely. */
@@ -121,7 +128,16 @@ export const mappingFileSchema = z.strictObject({
 export type RawRule = z.infer<typeof ruleSchema>;
 export type MappingFile = z.infer<typeof mappingFileSchema>;
 
+const isoDay = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)), {
+  message: 'not a date; write it as YYYY-MM-DD',
+});
+
 export const soaFileSchema = z.strictObject({
+  /** The SoA's version as the organisation numbers it (shown on every not-applicable row). */
+  version: z.union([z.string().min(1), z.number()]).optional(),
+  /** Who approved this version of the SoA, and when (YYYY-MM-DD). */
+  approvedBy: z.string().min(1).optional(),
+  approvedOn: isoDay.optional(),
   notApplicable: z
     .array(
       z.strictObject({

@@ -1,3 +1,4 @@
+import { dateKindOf } from './date-kind';
 import { isDraft } from './documents';
 import type { EvidenceCause, ScopeMismatch } from './causes';
 import type { IndexedArtifact } from './indexed-artifact';
@@ -20,7 +21,7 @@ export function unmatchedCause(rule: Rule, candidates: readonly IndexedArtifact[
     if (!a) return;
     checked.push({
       scope: scopeText(sel),
-      record: { id: a.id, observedAt: new Date(a.observedAt).toISOString() },
+      record: { id: a.id, observedAt: new Date(a.observedAt).toISOString(), dateKind: dateKindOf(a) },
       mismatches: [
         ...(sel.where ? explainMismatch(sel.where, a.attributes) : []),
         // A draft never counts, whatever else it matches.

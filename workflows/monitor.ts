@@ -20,7 +20,7 @@ export const collectedSignal = defineSignal('collected');
 export interface MonitorStatus {
   runs: number;
   lastRunAt?: string;
-  /** Status counts of the last evaluation (fresh, stale, ...). */
+  /** Status counts of the last evaluation (current, stale, ...). */
   counts?: Record<string, number>;
   posted: number;
   /** The monitor's own health: a bad Slack token or an unknown channel shows here, as collection-failed. */

@@ -5,6 +5,7 @@ import { pendingSummary, readWitnessState, renderPendingSummary } from '../../ev
 import type { ControlResult } from '../../mappings/evaluate';
 import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, parseAsOf, storeOption, storeOverrides, type CommandContext } from '../command-kit';
+import { statusText } from '../../mappings/reasons';
 import { renderCounts, renderStatusTable } from '../status-table';
 
 export interface StatusOptions {
@@ -48,7 +49,9 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       });
       // Checkpoints a witness does not hold yet, as the last seal or retry run left them (evidence/witness/).
       const witnesses = hub.config.witness ? pendingSummary(await readWitnessState(hub.store)) : [];
-      if (o.json) io.out(JSON.stringify({ asOf, controls: results, witnesses }, null, 2));
+      // `statusText`: the words every renderer shows for the status ("evidence current", "overdue (grace)").
+      const controls = results.map((r) => ({ ...r, statusText: statusText[r.status] }));
+      if (o.json) io.out(JSON.stringify({ asOf, controls, witnesses }, null, 2));
       else {
         io.out(renderStatusTable(results));
         io.out(`\nas of ${asOf}: ${renderCounts(results)}`);

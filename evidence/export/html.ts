@@ -1,7 +1,8 @@
 import { decidingRuleCause } from '../../mappings/causes';
 import { dueHeading, dueLabel, dueText } from '../../mappings/due';
 import { statuses, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
-import { failureOutcomeText } from '../../mappings/reasons';
+import { decidingDateKind } from '../../mappings/date-kind';
+import { dateKindText, failureOutcomeText, soaText, statusText } from '../../mappings/reasons';
 import type { ControlView, PackModel, TimelinePoint } from './model';
 
 /**
@@ -13,8 +14,9 @@ export const summaryPage = 'report/index.html';
 export const controlPage = (id: string) => `report/controls/${id}.html`;
 
 const colors: Record<ControlStatus, string> = {
-  fresh: '#2e7d32',
-  'due-soon': '#e0a100',
+  current: '#2e7d32',
+  'due-soon': '#9e9d24',
+  overdue: '#e0a100',
   'not-exercised': '#81c784',
   'not-configured': '#bdbdbd',
   'design-only': '#ef6c00',
@@ -76,7 +78,7 @@ ${body}
 }
 
 export function badge(status: ControlStatus): string {
-  return `<span class="badge s-${status}">${esc(status)}</span>`;
+  return `<span class="badge s-${status}">${esc(statusText[status])}</span>`;
 }
 
 /**
@@ -109,7 +111,7 @@ export function timelineSvg(
     // A stretch squeezed out by the end segment keeps its tooltip at zero width rather than overlapping it.
     const w = Math.max(0, x1 - x0);
     const due = dueText(p);
-    const tip = `${day(p.at)}: ${p.status}${due ? `, ${due}` : ''} (${p.reason})`;
+    const tip = `${day(p.at)}: ${statusText[p.status]}${due ? `, ${due}` : ''} (${p.reason})`;
     parts.push(
       `<rect${last ? ' class="end"' : ''} data-status="${p.status}" x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${height}" fill="${colors[p.status]}"><title>${esc(tip)}</title></rect>`,
     );
@@ -133,10 +135,10 @@ export function timelineSvg(
       );
     });
   }
-  const summary = points.map((p) => `${day(p.at)} ${p.status}`).join(', ');
+  const summary = points.map((p) => `${day(p.at)} ${statusText[p.status]}`).join(', ');
   // Without labels the bar may be narrowed by CSS (print): it stretches rather than shrinking in both axes.
   const stretch = labels ? '' : ' preserveAspectRatio="none"';
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}"${stretch} role="img" aria-label="${esc(`freshness over the window: ${summary}`)}">${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}"${stretch} role="img" aria-label="${esc(`status over the window: ${summary}`)}">${parts.join('')}</svg>`;
 }
 
 function counts(model: PackModel): string {
@@ -166,7 +168,7 @@ export function renderSummary(model: PackModel): string {
   const soa = model.soa
     .map(
       (s) =>
-        `<tr data-soa="${esc(s.control)}"><td>${esc(s.control)}</td><td>${esc(s.title)}</td><td>${s.applicable ? 'applicable' : '<b>not applicable</b>'}</td><td>${s.justification !== undefined ? esc(s.justification) : '&ndash;'}</td></tr>`,
+        `<tr data-soa="${esc(s.control)}"><td>${esc(s.control)}</td><td>${esc(s.title)}</td><td>${s.applicable ? 'applicable' : '<b>not applicable</b>'}</td><td>${s.justification !== undefined ? esc(s.justification) : '&ndash;'}</td><td class="soa-approval">${s.soa ? esc(soaText(s.soa)) : '&ndash;'}</td></tr>`,
     )
     .join('\n');
   const failures =
@@ -204,7 +206,7 @@ ${counts(model)}
 ${rows}
 </tbody></table>
 <h2>Statement of Applicability</h2>
-<table id="soa"><thead><tr><th>Control</th><th>Title</th><th>Applicability</th><th>Justification</th></tr></thead><tbody>
+<table id="soa"><thead><tr><th>Control</th><th>Title</th><th>Applicability</th><th>Justification</th><th>Decided by</th></tr></thead><tbody>
 ${soa}
 </tbody></table>
 <h2>Collection failures in the window</h2>
@@ -222,7 +224,7 @@ function evidenceRows(c: ControlView): string {
   if (c.evidence.length === 0)
     return '<p>No evidence mapped to this control was collected in a bundle sealed in this window.</p>';
   const decisive = new Set(c.decidedBy.map((d) => `${d.id}\u0000${d.observedAt}\u0000${d.sha256}`));
-  return `<table id="evidence"><thead><tr><th>Observed</th><th>Collected</th><th>Fresh until</th><th>Source</th><th>Item</th><th>sha256</th><th>Size</th><th>Bundles</th><th>Blob</th></tr></thead><tbody>
+  return `<table id="evidence"><thead><tr><th>Observed</th><th>Collected</th><th>Current until</th><th>Source</th><th>Item</th><th>sha256</th><th>Size</th><th>Bundles</th><th>Blob</th></tr></thead><tbody>
 ${c.evidence
   .map((a) => {
     const used = decisive.has(`${a.id}\u0000${a.observedAt}\u0000${a.sha256}`)
@@ -273,13 +275,13 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
       : `<h2>Evidence that decides the status</h2><ul>${c.decidedBy
           .map(
             (d) =>
-              `<li><code>${esc(d.id)}</code> observed ${when(d.observedAt)}, sha256 <span class="hash">${esc(d.sha256)}</span>, first recorded by bundle #${d.bundle}${d.inPack ? '' : ' <b>(collected before this window: not in this pack)</b>'}</li>`,
+              `<li><code>${esc(d.id)}</code> ${esc(dateKindText[d.dateKind])} ${when(d.observedAt)}, sha256 <span class="hash">${esc(d.sha256)}</span>, first recorded by bundle #${d.bundle}${d.inPack ? '' : ' <b>(collected before this window: not in this pack)</b>'}</li>`,
           )
           .join('')}</ul>`;
   const rules =
     c.rules.length === 0
       ? '<p>No mapping rule covers this control.</p>'
-      : `<table><thead><tr><th>Rule</th><th>Evidence</th><th>Freshness</th><th>Description</th></tr></thead><tbody>${c.rules
+      : `<table><thead><tr><th>Rule</th><th>Evidence</th><th>Max age or per change</th><th>Description</th></tr></thead><tbody>${c.rules
           .map(
             (x) =>
               `<tr><td><code>${esc(x.id)}</code></td><td>${esc(x.evidence)}</td><td>${esc(x.freshness)}</td><td>${x.description ? esc(x.description) : ''}</td></tr>`,
@@ -288,10 +290,10 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
   const body = `<nav><a href="../index.html">&larr; all controls</a></nav>
 <h1>${esc(c.id)} ${esc(c.title)}</h1>
 <p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${when(model.window.from)} to ${when(model.window.to)}.</p>
-<p>Status at ${when(model.evaluatedAt)}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
+<p>Status at ${when(model.evaluatedAt)}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence ${esc(dateKindText[decidingDateKind(r.cause)])} ${esc(day(r.newest.observedAt))}` : ''}</p>
 <p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}
 ${c.justification !== undefined ? `<p><b>Statement of Applicability:</b> not applicable: ${esc(c.justification)}</p>` : ''}
-<h2>Freshness over the window</h2>
+<h2>Status over the window</h2>
 ${timelineSvg(model, c.timeline, 720, 24, true)}
 <table id="timeline"><thead><tr><th>Evaluated at</th><th>Status</th><th>${dueHeading}</th><th>Reason</th></tr></thead><tbody>
 ${points}

@@ -2,6 +2,8 @@ import { ArtifactBuckets } from '../../mappings/buckets';
 import picomatch from 'picomatch';
 import { formatDuration } from '../../core/duration';
 import { evaluate, type ControlCause, type ControlResult, type ControlStatus } from '../../mappings/evaluate';
+import type { SoaApproval } from '../../mappings/causes';
+import { dateKindOf, type DateKind } from '../../mappings/date-kind';
 import type { MappingSet, NotApplicable, Rule } from '../../mappings/load';
 import { loadIndex, type EvidenceIndex, type IndexEntry } from '../index';
 import type { ArtifactRecord } from '../manifest';
@@ -40,7 +42,7 @@ export interface PackArtifact {
   mediaType: string;
   /** Path of the blob inside the pack (relative to its root). */
   blob: string;
-  /** When it stops being fresh: observedAt plus the shortest max age of the mapping rules that select it. */
+  /** When it stops being current: observedAt plus the shortest max age of the mapping rules that select it. */
   expires?: string;
   /** present: the bytes are in the pack; pruned: a signed tombstone stands in; missing: neither. */
   state: 'present' | 'pruned' | 'missing';
@@ -63,6 +65,8 @@ export interface TimelinePoint {
 export interface DecidingEvidence {
   id: string;
   observedAt: string;
+  /** What `observedAt` is (effective, event time, file time ...: mappings/date-kind.ts). */
+  dateKind: DateKind;
   sha256: string;
   /** The bundle that first recorded it. */
   bundle: number;
@@ -126,7 +130,8 @@ export interface PackModel {
   /** The controls selected by the glob (all of the catalog by default), in catalog order. */
   controls: ControlView[];
   /** Statement of Applicability over the whole catalog. */
-  soa: { control: string; title: string; applicable: boolean; justification?: string }[];
+  /** `soa`: the version and approval of the SoA that excluded the control (not-applicable rows only). */
+  soa: { control: string; title: string; applicable: boolean; justification?: string; soa?: SoaApproval }[];
   failures: CollectionFailure[];
   keys: KeyRecord[];
   /** Times at which every control was evaluated: window start, each month start, evaluation end. */
@@ -141,7 +146,7 @@ export const signaturePath = (digest: string) => `signatures/${digest}.sig`;
 /**
  * Everything the pack's documents are rendered from. Bundles come from the window only; the evaluation
  * uses everything the store knew at each point in time (as `status --as-of` does), because evidence
- * collected before the window can still be what keeps a control fresh inside it. Such evidence is named
+ * collected before the window can still be what keeps a control current inside it. Such evidence is named
  * in the report (`decidedBy`, `inPack: false`) but its bytes are not in the pack.
  */
 export async function buildPackModel(
@@ -188,6 +193,7 @@ export async function buildPackModel(
     evaluatedAt.getTime(),
   );
   const na = new Map(hub.notApplicable.map((n) => [n.control, n.justification]));
+  const soaOf = new Map(hub.notApplicable.map((n) => [n.control, n.soa]));
 
   const controls = selected.map((c): ControlView => {
     const result = final.get(c.id)!;
@@ -216,6 +222,7 @@ export async function buildPackModel(
               {
                 id,
                 observedAt: iso(e.observedAt),
+                dateKind: dateKindOf(e),
                 sha256: e.sha256,
                 bundle: e.bundle,
                 inPack: packKeys.has(`${e.id}\u0000${iso(e.observedAt)}\u0000${e.sha256}`),
@@ -295,11 +302,12 @@ export async function buildPackModel(
     controls,
     soa: catalog.controls.map((c) => {
       const j = na.get(c.id);
+      const approval = soaOf.get(c.id);
       return {
         control: c.id,
         title: c.title,
         applicable: j === undefined,
-        ...(j !== undefined ? { justification: j } : {}),
+        ...(j !== undefined ? { justification: j, soa: approval ?? {} } : {}),
       };
     }),
     failures,

@@ -141,7 +141,8 @@ export function buildOscal(model: PackModel, options: OscalOptions = {}): Json {
     ...(excluded.length > 0
       ? {
           'exclude-controls': excluded.map((c) => ({ 'control-id': c.id })),
-          remarks: excluded.map((c) => `${c.id}: ${c.justification ?? 'not applicable'}`).join('\n'),
+          // The reason names the SoA version and approval next to the justification (reasons.ts).
+          remarks: excluded.map((c) => `${c.id}: ${c.result.reason}`).join('\n'),
         }
       : {}),
   };
@@ -197,15 +198,33 @@ function failedSourceProps(r: ControlResult): Json[] {
   ]);
 }
 
-/** fresh and due-soon satisfy the objective; stale, missing and a failed collection do not. */
-function findingState(r: ControlResult): { state: 'satisfied' | 'not-satisfied'; reason: 'pass' | 'fail' | 'other' } {
+/**
+ * Only current evidence satisfies the objective: `current` and `due-soon` (inside the max age; a
+ * control whose rules ask for operating evidence is never current on a design document alone, that is
+ * `design-only`), never an exception. Everything else is `not-satisfied`: `fail` where the evidence
+ * shows a gap (overdue, stale, missing, exception, design only, unverified), `other` where the hub
+ * cannot judge (a failed collection, no change to judge, no source configured). The finding's remarks
+ * carry the reason sentence either way.
+ */
+export function findingState(r: Pick<ControlResult, 'status'>): {
+  state: 'satisfied' | 'not-satisfied';
+  reason: 'pass' | 'fail' | 'other';
+} {
   switch (r.status) {
-    case 'fresh':
+    case 'current':
     case 'due-soon':
       return { state: 'satisfied', reason: 'pass' };
     case 'collection-failed':
+    case 'not-exercised':
+    case 'not-configured':
       return { state: 'not-satisfied', reason: 'other' };
-    default:
+    case 'overdue':
+    case 'stale':
+    case 'missing':
+    case 'exception':
+    case 'design-only':
+    case 'unverified':
+    case 'not-applicable':
       return { state: 'not-satisfied', reason: 'fail' };
   }
 }

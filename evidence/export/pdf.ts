@@ -46,7 +46,7 @@ export function withPaper(html: string, paper: PaperSize = defaultPaper): string
 }
 
 /**
- * Prints a self-contained HTML page to PDF with headless Chromium on the chosen paper (default A4), in a fresh
+ * Prints a self-contained HTML page to PDF with headless Chromium on the chosen paper (default A4), in a new
  * empty profile that is removed afterwards. Optional output: the archive never depends on it.
  */
 export async function htmlToPdf(html: string, out: string, options: PdfOptions = {}): Promise<void> {

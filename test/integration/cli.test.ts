@@ -2,7 +2,8 @@ import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataPath } from '../../core/data-files';
-import { statuses } from '../../mappings/evaluate';
+import { statuses, type ControlStatus } from '../../mappings/evaluate';
+import { statusText } from '../../mappings/reasons';
 import { runCli } from '../support/processes';
 import { tempDir, writeTree } from '../support/tmp';
 
@@ -35,17 +36,23 @@ describe('evidence-hub command line', () => {
     expect(status.code).toBe(0);
     const controls = JSON.parse(status.stdout).controls as {
       control: { id: string };
-      status: string;
+      status: ControlStatus;
+      statusText: string;
       reason: string;
     }[];
     expect(controls).toHaveLength(38);
     for (const c of controls) {
       expect(statuses as readonly string[]).toContain(c.status);
+      expect(c.statusText).toBe(statusText[c.status]); // "evidence current", never "fresh"
       expect(c.reason.length).toBeGreaterThan(10);
     }
     expect(controls.find((c) => c.control.id === 'A.10.4')!.status).toBe('not-applicable');
+    // The not-applicable row names where the exclusion comes from: the SoA's version and approval.
+    expect(controls.find((c) => c.control.id === 'A.10.4')!.reason).toMatch(
+      /^not applicable \(Statement of Applicability v2026\.1, approved by Northwind Vision management board on 2026-01-12\): /,
+    );
     // Filed manual records count like any evidence; a manual rule without a record keeps its control missing.
-    // (The sample records carry fixed dates, so whether they are still fresh depends on the day the test runs.)
+    // (The sample records carry fixed dates, so whether they are still current depends on the day the test runs.)
     type Rules = { rules: { rule: string; status: string; evidence: string[] }[] };
     const ruleOf = (id: string, rule: string) =>
       (controls.find((c) => c.control.id === id) as unknown as Rules).rules.find((r) => r.rule === rule)!;

@@ -26,7 +26,13 @@ import { mappingVocabulary } from '../../connectors';
 
 const window = { from: new Date('2026-02-01T00:00:00.000Z'), to: new Date('2026-04-30T23:59:59.999Z') };
 const now = new Date('2026-07-01T00:00:00.000Z');
-const notApplicable = [{ control: 'A.10.4', justification: 'We offer no AI services to customers.' }];
+const notApplicable = [
+  {
+    control: 'A.10.4',
+    justification: 'We offer no AI services to customers.',
+    soa: { version: '2026.1', approvedBy: 'J. Doe (CEO)', approvedOn: '2026-01-05' },
+  },
+];
 const oscalFixtures = path.join(__dirname, '..', 'fixtures', 'oscal');
 const schemaFile = path.join(oscalFixtures, 'oscal_assessment-results_schema.json');
 /**
@@ -326,7 +332,7 @@ describe('audit pack export', () => {
     // The schema is enforced, patterns included: a malformed UUID or a bad finding state is rejected.
     expect(validate({ 'assessment-results': { ...doc['assessment-results'], uuid: 'not-a-uuid' } })).toBe(false);
     const badState = structuredClone(doc);
-    badState['assessment-results'].results[0].findings[0].target.status.state = 'fresh';
+    badState['assessment-results'].results[0].findings[0].target.status.state = 'evidence-current';
     expect(validate(badState)).toBe(false);
 
     const ar = doc['assessment-results'];
@@ -347,7 +353,24 @@ describe('audit pack export', () => {
     expect(selection['include-controls']).toContainEqual({ 'control-id': 'A.10.4' });
     expect(selection['exclude-controls']).toEqual([{ 'control-id': 'A.10.4' }]);
     expect(selection.remarks).toContain(notApplicable[0]!.justification);
+    // The exclusion names the SoA version and approver it comes from.
+    expect(selection.remarks).toContain('Statement of Applicability v2026.1, approved by J. Doe (CEO) on 2026-01-05');
     expect(res.findings).toHaveLength(37);
+    // Only current evidence (current, due-soon) is satisfied; every other status is not-satisfied, with the
+    // reason in the remarks (pass / fail / other as findingState documents).
+    type Finding = { props: { name: string; value: string }[]; description: string; target: { status: Json } };
+    type Json = Record<string, unknown>;
+    const states = new Map<string, Set<string>>();
+    for (const f of res.findings as Finding[]) {
+      const status = f.props.find((p) => p.name === 'evidence-status')!.value;
+      const st = f.target.status as { state: string; reason: string; remarks: string };
+      states.set(status, (states.get(status) ?? new Set()).add(`${st.state}/${st.reason}`));
+      expect(st.remarks).toBe(f.description);
+      expect(st.state).toBe(['current', 'due-soon'].includes(status) ? 'satisfied' : 'not-satisfied');
+    }
+    // The fixture's pack has current, missing and collection-failed controls at least.
+    expect(states.get('current')).toEqual(new Set(['satisfied/pass']));
+    expect(states.get('missing')).toEqual(new Set(['not-satisfied/fail']));
     const raci = res.findings.find((f: { target: { 'target-id': string } }) => f.target['target-id'] === 'A.3.2');
     expect(raci.target).toMatchObject({ type: 'objective-id', status: { state: 'satisfied', reason: 'pass' } });
     expect(
@@ -450,11 +473,13 @@ describe('audit pack export', () => {
     expect(index.statementOfApplicability.find((s: { control: string }) => s.control === 'A.10.4')).toMatchObject({
       applicable: false,
       justification: notApplicable[0]!.justification,
+      soa: notApplicable[0]!.soa,
     });
 
     const summary = await readFile(path.join(pack, 'report', 'index.html'), 'utf8');
     expect(summary.match(/<tr data-control="/g)).toHaveLength(38);
     expect(summary).toContain(notApplicable[0]!.justification);
+    expect(summary).toContain('Statement of Applicability v2026.1, approved by J. Doe (CEO) on 2026-01-05');
     expect(summary).toContain('AuthError: HTTP 401 from the Jira API');
     expect(summary).not.toMatch(/<script|<link|\bsrc=|@import|url\(/i); // self-contained: nothing to fetch, no JS
     const page = await readFile(path.join(pack, 'report', 'controls', 'A.3.2.html'), 'utf8');

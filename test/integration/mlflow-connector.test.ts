@@ -429,14 +429,14 @@ describe('MLflow connector against a real MLflow server', () => {
     const ruleOf = (id: string) =>
       covered.find((r) => r.control.id === id)!.rules.find((x) => mlflowRules.has(x.rule))!;
     const flagged = Object.fromEntries(
-      [...readsMlflow].map((id) => [id, ruleOf(id)] as const).filter(([, r]) => r.status !== 'fresh'),
+      [...readsMlflow].map((id) => [id, ruleOf(id)] as const).filter(([, r]) => r.status !== 'current'),
     );
     // A.7.5 as well: MLflow's 8-character dataset digests are truncated sample hashes, not the content hashes
     // its rule (allDatasetsHashed) asks for (issue #15; the default pack may select allDatasetsDigested).
     // A.6.2.7 is not flagged: MLflow's model cards are an alternative for the documents pack's model-cards
     // rule (issue #16), and cards exist.
     expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.7.5']);
-    expect(ruleOf('A.6.2.7')).toMatchObject({ rule: 'model-cards', status: 'fresh' });
+    expect(ruleOf('A.6.2.7')).toMatchObject({ rule: 'model-cards', status: 'current' });
     expect(flagged['A.7.5']!.reason).toBe(
       '4 of 4 change(s) have no record: churn-predictor/2, credit-scoring/2, credit-scoring/3, fraud-detector/2',
     );

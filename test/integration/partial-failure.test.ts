@@ -51,7 +51,7 @@ describe('partial failure', () => {
         `    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }`,
         '',
       ].join('\n'),
-      // Dated documents: one dated by its file time only would be unverified, not fresh.
+      // Dated documents: one dated by its file time only would be unverified, not current.
       { 'org/monitoring/drift.md': dated('# drift'), 'org/policies/incident-communication-plan.md': dated('# plan') },
     );
     const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
@@ -80,7 +80,7 @@ describe('partial failure', () => {
 
     const { results } = await controlStatus(hub);
     const byId = Object.fromEntries(results.map((r) => [r.control.id, r]));
-    expect(byId['A.6.2.6']!.status).toBe('fresh'); // folder evidence kept
+    expect(byId['A.6.2.6']!.status).toBe('current'); // folder evidence kept
     expect(byId['A.8.4']!.status).toBe('collection-failed'); // fed by the incident tickets
     expect(byId['A.8.4']!.reason).toContain('source "jira" failed');
   });

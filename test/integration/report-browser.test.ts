@@ -16,8 +16,8 @@ const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
 const raci = 'system,owner\nchatbot,alice\nrecommender,bob\n';
 
 /**
- * A store with three sweeps (January, February, April). Over a February-to-May window, A.3.2 (RACI) is fresh
- * throughout, A.6.2.6 (monitoring) ends stale after a fresh May, and A.2.3 has no evidence at all (A.2.2 has
+ * A store with three sweeps (January, February, April). Over a February-to-May window, A.3.2 (RACI) is current
+ * throughout, A.6.2.6 (monitoring) ends stale after a current May, and A.2.3 has no evidence at all (A.2.2 has
  * its policy document, a design record, but no operating record: design-only since issue #16).
  */
 async function seededStore(dir: string) {
@@ -59,7 +59,17 @@ async function extractedPack(dir: string, name: string, to: string, now: string)
   const { store, key, mappings } = await seededStore(dir);
   const out = path.join(dir, `${name}.tar.gz`);
   await exportAuditPack(
-    { store, mappings, notApplicable: [{ control: 'A.10.4', justification: 'No AI services for customers.' }] },
+    {
+      store,
+      mappings,
+      notApplicable: [
+        {
+          control: 'A.10.4',
+          justification: 'No AI services for customers.',
+          soa: { version: '3', approvedBy: 'Board', approvedOn: '2026-01-05' },
+        },
+      ],
+    },
     { from: new Date('2026-02-01T00:00:00Z'), to: new Date(to), out, now: new Date(now), key },
   );
   const x = path.join(dir, 'x');
@@ -69,7 +79,7 @@ async function extractedPack(dir: string, name: string, to: string, now: string)
 }
 
 /** The colours an auditor sees, as the browser computes them (not read back from the report's own table). */
-const rgb = { fresh: 'rgb(46, 125, 50)', stale: 'rgb(198, 40, 40)', missing: 'rgb(109, 109, 109)' } as const;
+const rgb = { current: 'rgb(46, 125, 50)', stale: 'rgb(198, 40, 40)', missing: 'rgb(109, 109, 109)' } as const;
 
 interface EndSegment {
   status: string | null;
@@ -173,8 +183,13 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
     await expect.poll(() => page.locator('#controls tbody tr[data-control]').count()).toBe(38);
-    expect(await page.locator('tr[data-control="A.10.4"] .badge').innerText()).toBe('not-applicable');
+    // Badges show the status words (reasons.ts statusText), not the ids: "evidence current", never "fresh".
+    expect(await page.locator('tr[data-control="A.10.4"] .badge').innerText()).toBe('not applicable');
+    expect(await page.locator('tr[data-control="A.3.2"] .badge').innerText()).toBe('evidence current');
     expect(await page.locator('tr[data-soa="A.10.4"]').innerText()).toContain('No AI services for customers.');
+    expect(await page.locator('tr[data-soa="A.10.4"] .soa-approval').innerText()).toBe(
+      'Statement of Applicability v3, approved by Board on 2026-01-05',
+    );
     expect(await page.locator('#controls svg').count()).toBe(38);
     await page.screenshot({ path: path.join(artifacts, 'audit-pack-summary.png'), fullPage: true });
 
@@ -195,15 +210,15 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     await page.close();
   });
 
-  it('each bar ends with the status at the export time, visible, for a fresh, a stale and a missing control', async () => {
+  it('each bar ends with the status at the export time, visible, for a current, a stale and a missing control', async () => {
     const dir = await tempDir();
     // The window ends before the export time: the end segment is the bar's right end.
     const pack = await extractedPack(dir, 'ended', '2026-05-31T23:59:59.999Z', '2026-06-15T00:00:00Z');
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(pathToFileURL(path.join(pack, 'report', 'index.html')).href);
     for (const [control, status] of [
-      ['A.3.2', 'fresh'],
-      ['A.6.2.6', 'stale'], // fresh on May 1: only the end segment shows it went stale
+      ['A.3.2', 'current'],
+      ['A.6.2.6', 'stale'], // current on May 1: only the end segment shows it went stale
       ['A.2.3', 'missing'],
     ] as const) {
       const end = await endSegment(page, control);
@@ -213,7 +228,7 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     }
     // The stretch before it keeps May's status: both are on the bar.
     const may = page.locator('tr[data-control="A.6.2.6"] svg rect:not(.end)').last();
-    expect(await may.getAttribute('data-status')).toBe('fresh');
+    expect(await may.getAttribute('data-status')).toBe('current');
     expect(Number(await may.getAttribute('width'))).toBeGreaterThan(4);
     await page.close();
   });
@@ -226,7 +241,7 @@ describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', 
     const from = Date.parse('2026-02-01T00:00:00Z');
     const exportAt = (Date.parse('2026-06-15T00:00:00Z') - from) / (Date.parse('2026-07-01T00:00:00Z') - from);
     for (const [control, status] of [
-      ['A.3.2', 'fresh'],
+      ['A.3.2', 'current'],
       ['A.6.2.6', 'stale'],
       ['A.2.3', 'missing'],
     ] as const) {

@@ -114,7 +114,7 @@ describe('SlackNotifier against a fake Slack over HTTP', () => {
     const n = notifier();
     const first = await monitorRun(
       file,
-      [result('A.2.2', 'stale'), result('A.6.2.6', 'missing'), result('A.6.2.8', 'stale'), result('A.7.2', 'fresh')],
+      [result('A.2.2', 'stale'), result('A.6.2.6', 'missing'), result('A.6.2.8', 'stale'), result('A.7.2', 'current')],
       t0,
       n,
     );
@@ -158,7 +158,12 @@ describe('SlackNotifier against a fake Slack over HTTP', () => {
     // Recovery three days later.
     const second = await monitorRun(
       file,
-      [result('A.2.2', 'fresh'), result('A.6.2.6', 'missing'), result('A.6.2.8', 'fresh'), result('A.7.2', 'fresh')],
+      [
+        result('A.2.2', 'current'),
+        result('A.6.2.6', 'missing'),
+        result('A.6.2.8', 'current'),
+        result('A.7.2', 'current'),
+      ],
       t0 + 3 * DAY,
       n,
     );

@@ -29,7 +29,7 @@ afterAll(async () => {
   await slack?.close();
 });
 
-/** Only A.6.2.6 is in scope (the SoA excludes the rest), with evidence that must be 30 days fresh. */
+/** Only A.6.2.6 is in scope (the SoA excludes the rest), with evidence that must be at most 30 days old. */
 async function monitoredHub(queue: string, token = 'xoxb-test-token') {
   const others = loadCatalog().controls.filter((c) => c.id !== 'A.6.2.6');
   const soa = `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this monitoring test case" }`).join('\n')}\n`;
@@ -73,7 +73,7 @@ describe('staleness monitor', () => {
     await env?.teardown();
   });
 
-  it('over 90 skipped days: a due-soon notice, a stale alert, weekly reminders, and a recovery threaded under the alert', async () => {
+  it('over 90 skipped days: a due-soon notice, an overdue alert, a stale alert, weekly reminders, and a recovery threaded under the stale alert', async () => {
     const queue = `monitor-${randomBytes(4).toString('hex')}`;
     const { hub } = await monitoredHub(queue);
     const t0 = await env.currentTimeMs();
@@ -121,16 +121,23 @@ describe('staleness monitor', () => {
         ? 'recovery'
         : /Evidence due soon/.test(text(m))
           ? 'due-soon'
-          : /stale/i.test(text(m))
-            ? /remind/i.test(text(m))
-              ? 'reminder'
-              : 'stale'
-            : 'other',
+          : /Evidence overdue \(grace\)/.test(text(m))
+            ? 'overdue'
+            : /stale/i.test(text(m))
+              ? /remind/i.test(text(m))
+                ? 'reminder'
+                : 'stale'
+              : 'other',
     );
-    expect(kinds).toEqual(['due-soon', 'stale', 'reminder', 'reminder', 'recovery']);
-    const staleAlert = sent[1]!;
+    // 30d max age, 10d grace, warning window 7.5d (a quarter of 30d): due soon on day 22.5, overdue (grace)
+    // on day 30 (an alert, reminded after 7 days), stale on day 40 (a new alert, reminded weekly), renewed
+    // on day 60 (the recovery), and due soon again on day 82.5. (Updated deliberately for issue 16: the
+    // grace period is "overdue", the warning window comes before the due date.)
+    expect(kinds).toEqual(['due-soon', 'overdue', 'reminder', 'stale', 'reminder', 'reminder', 'recovery', 'due-soon']);
+    expect(text(sent[1]!)).toContain('S0MLOPS');
+    const staleAlert = sent[3]!;
     expect(text(staleAlert)).toContain('S0MLOPS');
-    const recovery = sent[4]!;
+    const recovery = sent[6]!;
     expect(recovery.thread_ts).toBe(staleAlert.ts);
     expect(recovery.reply_broadcast).not.toBe(true);
   });

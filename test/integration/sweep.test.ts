@@ -42,7 +42,7 @@ describe('sweep workflow on a real Temporal dev server', () => {
       ].join('\n'),
       {
         'org/policies/ai-policy.md': `---\ntype: ai-policy\neffective_date: 2026-02-01\n---\n# AI policy\n${marker}\n`,
-        // Dated in its front matter: a document dated by its file time only is unverified, not fresh.
+        // Dated in its front matter: a document dated by its file time only is unverified, not current.
         'org/monitoring/drift-2026-11.md': `---\neffective_date: ${new Date().toISOString().slice(0, 10)}\n---\n# Drift report\n${marker}\n`,
         'org/registers/raci.csv': 'activity,responsible\n',
       },
@@ -111,7 +111,7 @@ describe('sweep workflow on a real Temporal dev server', () => {
     const { results } = await controlStatus(hub);
     expect(results).toHaveLength(38);
     expect(results.find((r) => r.control.id === 'A.6.2.6')).toMatchObject({
-      status: 'fresh',
+      status: 'current',
       evidence: ['docs:monitoring/drift-2026-11.md'],
     });
     const computeInventory = results.find((r) => r.control.id === 'A.4.5')!;

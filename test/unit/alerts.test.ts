@@ -115,12 +115,12 @@ function expectWithinSlackLimits(m: PlannedMessage) {
 }
 
 describe('alerts: transitions', () => {
-  it('no previous state: problems are announced once, fresh and not-applicable controls are quiet', () => {
+  it('no previous state: problems are announced once, current and not-applicable controls are quiet', () => {
     const slack = new PretendSlack();
     const r = run(
       emptyAlertState(),
       [
-        result('A.2.2', 'fresh'),
+        result('A.2.2', 'current'),
         result('A.2.3', 'stale'),
         result('A.2.4', 'missing'),
         result('A.3.2', 'not-applicable'),
@@ -145,7 +145,7 @@ describe('alerts: transitions', () => {
   it('no message when nothing changed', () => {
     const slack = new PretendSlack();
     const results = [
-      result('A.2.2', 'fresh'),
+      result('A.2.2', 'current'),
       result('A.2.3', 'stale'),
       result('A.2.4', 'due-soon'),
       result('A.3.2', 'not-applicable'),
@@ -157,16 +157,17 @@ describe('alerts: transitions', () => {
     }
   });
 
-  it('fresh -> due-soon is a notice when dueSoonNotice is on, silent when off', () => {
+  it('current -> due-soon is a notice ahead of the due date when dueSoonNotice is on, silent when off', () => {
     const slack = new PretendSlack();
-    const s0 = run(emptyAlertState(), [result('A.2.2', 'fresh')], t0, policy(), slack).state;
+    const s0 = run(emptyAlertState(), [result('A.2.2', 'current')], t0, policy(), slack).state;
     const due = result('A.2.2', 'due-soon', {
       dueAt: at(t0 + 20 * DAY).toISOString(),
-      reason: 'newest evidence is past its max age of 365d; grace ends 2026-01-25',
+      reason:
+        'due soon: newest evidence effective 2025-01-25, current until 2026-01-25 (max age 365d, warning 14d before)',
     });
     const on = planAlerts(s0, [due], at(t0 + DAY), policy());
     expect(on.messages).toHaveLength(1);
-    expect(on.messages[0]!.items[0]).toMatchObject({ kind: 'alert', from: 'fresh', to: 'due-soon' });
+    expect(on.messages[0]!.items[0]).toMatchObject({ kind: 'alert', from: 'current', to: 'due-soon' });
     expect(on.messages[0]!.blocks[0]).toMatchObject({
       type: 'header',
       text: { text: ':large_yellow_circle: Evidence due soon: A.2.2 AI policy' },
@@ -179,7 +180,7 @@ describe('alerts: transitions', () => {
     const slack = new PretendSlack();
     let s = run(
       emptyAlertState(),
-      [result('A.2.2', 'fresh'), result('A.2.3', 'due-soon'), result('A.2.4', 'not-applicable')],
+      [result('A.2.2', 'current'), result('A.2.3', 'due-soon'), result('A.2.4', 'not-applicable')],
       t0,
       policy({ dueSoonNotice: false }),
       slack,
@@ -192,7 +193,7 @@ describe('alerts: transitions', () => {
       slack,
     );
     expect(r1.plan.messages.map((m) => `${m.controls[0]} ${m.items[0]!.from}->${m.items[0]!.to}`)).toEqual([
-      'A.2.2 fresh->stale',
+      'A.2.2 current->stale',
       'A.2.3 due-soon->stale',
       'A.2.4 not-applicable->missing',
     ]);
@@ -219,7 +220,7 @@ describe('alerts: transitions', () => {
     const ids = ['A.6.2.2', 'A.6.2.3', 'A.6.2.4', 'A.6.2.5', 'A.6.2.6', 'A.6.2.7'];
     const s = run(
       emptyAlertState(),
-      [...ids, 'A.2.2'].map((id) => result(id, 'fresh')),
+      [...ids, 'A.2.2'].map((id) => result(id, 'current')),
       t0,
       policy(),
       slack,
@@ -258,7 +259,7 @@ describe('alerts: transitions', () => {
     expect(planAlerts(r.state, [...gh, jira], at(t0 + DAY + HOUR), policy()).messages).toEqual([]);
     const back = planAlerts(
       r.state,
-      [...ids, 'A.2.2'].map((id) => result(id, 'fresh')),
+      [...ids, 'A.2.2'].map((id) => result(id, 'current')),
       at(t0 + 2 * DAY),
       policy(),
     );
@@ -347,12 +348,12 @@ describe('alerts: transitions', () => {
     expect(failingSource(result('A.2.2', 'stale'))).toBeUndefined();
   });
 
-  it('recovery to fresh is a reply in the thread of the alert, never broadcast; to not-applicable as well', () => {
+  it('recovery to evidence current is a reply in the thread of the alert, never broadcast; to not-applicable as well', () => {
     const slack = new PretendSlack();
     const r1 = run(emptyAlertState(), [result('A.2.2', 'stale'), result('A.2.3', 'missing')], t0, policy(), slack);
     const r2 = run(
       r1.state,
-      [result('A.2.2', 'fresh'), result('A.2.3', 'not-applicable')],
+      [result('A.2.2', 'current'), result('A.2.3', 'not-applicable')],
       t0 + 3 * DAY,
       policy(),
       slack,
@@ -366,9 +367,9 @@ describe('alerts: transitions', () => {
     expect(r2.plan.messages[0]!.blocks[0]).toMatchObject({
       text: { text: ':white_check_mark: Recovered: A.2.2 AI policy' },
     });
-    expect(blockText(r2.plan.messages[0]!)).toContain('*A.2.2* is *fresh* now, after 3d stale.');
+    expect(blockText(r2.plan.messages[0]!)).toContain('*A.2.2* is *evidence current* now, after 3d stale.');
     // The episode is closed: no more reminders, and going stale again is a new alert with a new thread.
-    expect(r2.state.controls['A.2.2']).toEqual({ status: 'fresh', since: at(t0 + 3 * DAY).toISOString() });
+    expect(r2.state.controls['A.2.2']).toEqual({ status: 'current', since: at(t0 + 3 * DAY).toISOString() });
     const r3 = run(
       r2.state,
       [result('A.2.2', 'stale'), result('A.2.3', 'not-applicable')],
@@ -381,24 +382,85 @@ describe('alerts: transitions', () => {
 
   it('a recovery whose alert was never recorded as posted goes to the channel top level', () => {
     const r1 = planAlerts(emptyAlertState(), [result('A.2.2', 'stale')], at(t0), policy());
-    const r2 = planAlerts(r1.next, [result('A.2.2', 'fresh')], at(t0 + DAY), policy());
+    const r2 = planAlerts(r1.next, [result('A.2.2', 'current')], at(t0 + DAY), policy());
     expect(r2.messages.map((m) => [m.kind, m.channel, m.threadTs])).toEqual([['recovery', '#compliance', undefined]]);
   });
 
   it('due-soon noticed, then renewed: the notice thread gets the recovery; stale -> due-soon also closes the alert', () => {
     const slack = new PretendSlack();
     const r1 = run(emptyAlertState(), [result('A.2.2', 'due-soon'), result('A.2.3', 'stale')], t0, policy(), slack);
-    const r2 = run(r1.state, [result('A.2.2', 'fresh'), result('A.2.3', 'due-soon')], t0 + DAY, policy(), slack);
+    const r2 = run(r1.state, [result('A.2.2', 'current'), result('A.2.3', 'due-soon')], t0 + DAY, policy(), slack);
     expect(r2.plan.messages.map((m) => [m.kind, m.controls[0], m.items[0]!.from, m.items[0]!.to, m.threadTs])).toEqual([
-      ['recovery', 'A.2.2', 'due-soon', 'fresh', r1.deliveries[0]!.ts],
+      ['recovery', 'A.2.2', 'due-soon', 'current', r1.deliveries[0]!.ts],
       ['recovery', 'A.2.3', 'stale', 'due-soon', r1.deliveries[1]!.ts],
     ]);
   });
 });
 
+describe('alerts: overdue and what is not a recovery', () => {
+  it('current -> overdue (grace) is an alert, louder than a due-soon notice, and is reminded; overdue -> stale alerts again', () => {
+    const slack = new PretendSlack();
+    const s0 = run(emptyAlertState(), [result('A.2.2', 'current')], t0, policy(), slack).state;
+    const r1 = run(s0, [result('A.2.2', 'overdue')], t0 + DAY, policy({ defaultMention: '<@U1>' }), slack);
+    expect(r1.plan.messages.map((m) => [m.kind, m.items[0]!.from, m.items[0]!.to])).toEqual([
+      ['alert', 'current', 'overdue'],
+    ]);
+    expect(r1.plan.messages[0]!.blocks[0]).toMatchObject({
+      text: { text: ':hourglass: Evidence overdue (grace): A.2.2 AI policy' },
+    });
+    expect(blockText(r1.plan.messages[0]!)).toContain('<@U1>');
+    const r2 = run(r1.state, [result('A.2.2', 'overdue')], t0 + 8 * DAY, policy(), slack);
+    expect(r2.plan.messages.map((m) => m.kind)).toEqual(['reminder']);
+    const r3 = run(r2.state, [result('A.2.2', 'stale')], t0 + 9 * DAY, policy(), slack);
+    expect(r3.plan.messages.map((m) => [m.kind, m.items[0]!.from, m.items[0]!.to])).toEqual([
+      ['alert', 'overdue', 'stale'],
+    ]);
+  });
+
+  // From a problem (or a noticed due-soon) to each status: is it announced as a recovery?
+  it.each([
+    ['missing', 'design-only', false],
+    ['missing', 'not-configured', false],
+    ['stale', 'design-only', false],
+    ['stale', 'not-configured', false],
+    ['stale', 'unverified', false],
+    ['stale', 'not-exercised', false],
+    ['collection-failed', 'design-only', false],
+    ['due-soon', 'design-only', false],
+    ['stale', 'current', true],
+    ['missing', 'due-soon', true],
+    ['overdue', 'current', true],
+    ['exception', 'not-applicable', true],
+  ] as const)('%s -> %s: recovery %s', (from, to, recovery) => {
+    const slack = new PretendSlack();
+    const r1 = run(emptyAlertState(), [result('A.2.2', from)], t0, policy(), slack);
+    expect(r1.plan.messages.map((m) => m.kind)).toEqual(['alert']);
+    const r2 = run(r1.state, [result('A.2.2', to)], t0 + DAY, policy(), slack);
+    expect(r2.plan.messages.map((m) => m.kind)).toEqual(recovery ? ['recovery'] : []);
+    if (recovery) return;
+    // The episode stays open, silently (no reminders), and its thread gets the real recovery later.
+    expect(r2.state.controls['A.2.2']).toMatchObject({ status: to, alertKey: r1.state.controls['A.2.2']!.alertKey });
+    expect(run(r2.state, [result('A.2.2', to)], t0 + 30 * DAY, policy(), slack).plan.messages).toEqual([]);
+    const r3 = run(r2.state, [result('A.2.2', 'current')], t0 + 31 * DAY, policy(), slack);
+    expect(r3.plan.messages.map((m) => [m.kind, m.threadTs, m.items[0]!.from])).toEqual([
+      ['recovery', r1.deliveries[0]!.ts, to],
+    ]);
+  });
+
+  it('a persisted state written before the rename reads fresh as current', () => {
+    const state = parseAlertState({
+      version: 1,
+      controls: { 'A.2.2': { status: 'fresh', since: '2026-01-01T00:00:00.000Z' } },
+      posted: {},
+    });
+    expect(state.controls['A.2.2']!.status).toBe('current');
+  });
+});
+
 describe('alerts: reminders', () => {
-  it('90 simulated days: fresh 30, due-soon 15, stale 40, then fresh: exactly the expected messages', () => {
-    const script = (d: number): ControlStatus => (d < 30 ? 'fresh' : d < 45 ? 'due-soon' : d < 85 ? 'stale' : 'fresh');
+  it('90 simulated days: current 30, due-soon 15, stale 40, then current: exactly the expected messages', () => {
+    const script = (d: number): ControlStatus =>
+      d < 30 ? 'current' : d < 45 ? 'due-soon' : d < 85 ? 'stale' : 'current';
     for (const stepHours of [24, 6]) {
       const slack = new PretendSlack();
       let state = emptyAlertState();
@@ -408,7 +470,7 @@ describe('alerts: reminders', () => {
         const d = Math.floor(h / 24);
         const results = [
           result('A.6.2.8', script(d), { dueAt: at(t0 + 45 * DAY).toISOString() }),
-          result('A.2.2', 'fresh'),
+          result('A.2.2', 'current'),
         ];
         const r = run(state, results, now, policy(), slack);
         r.plan.messages.forEach((m, i) =>
@@ -433,14 +495,14 @@ describe('alerts: reminders', () => {
         { day: 66, kind: 'reminder', status: 'stale' },
         { day: 73, kind: 'reminder', status: 'stale' },
         { day: 80, kind: 'reminder', status: 'stale' },
-        { day: 85, kind: 'recovery', status: 'fresh', threadTs: staleAlert.ts },
+        { day: 85, kind: 'recovery', status: 'current', threadTs: staleAlert.ts },
       ]);
       expect(
         slack.posted
           .filter((m) => m.kind === 'reminder')
           .every((m) => m.text.startsWith('Reminder: still Evidence stale: A.6.2.8')),
       ).toBe(true);
-      expect(state.controls['A.6.2.8']).toEqual({ status: 'fresh', since: at(t0 + 85 * DAY).toISOString() });
+      expect(state.controls['A.6.2.8']).toEqual({ status: 'current', since: at(t0 + 85 * DAY).toISOString() });
     }
   });
 
@@ -566,7 +628,12 @@ describe('alerts: digest and routing', () => {
     const pol = policy({ routes, digest: true });
     const s = run(
       emptyAlertState(),
-      [result('A.6.1.2', 'stale'), result('A.6.1.3', 'fresh'), result('A.2.2', 'missing'), result('A.6.2.8', 'stale')],
+      [
+        result('A.6.1.2', 'stale'),
+        result('A.6.1.3', 'current'),
+        result('A.2.2', 'missing'),
+        result('A.6.2.8', 'stale'),
+      ],
       t0,
       pol,
       slack,
@@ -589,7 +656,7 @@ describe('alerts: digest and routing', () => {
       failed('A.6.2.2'),
       failed('A.6.2.3'),
       result('A.6.2.4', 'missing'),
-      result('A.2.2', 'fresh'),
+      result('A.2.2', 'current'),
       result('A.6.2.8', 'stale'),
     ];
     const r = run(s.state, later, t0 + 7 * DAY, pol, slack);
@@ -605,9 +672,9 @@ describe('alerts: digest and routing', () => {
       text: { text: ':rotating_light: Evidence alerts: 4 new, 1 still open' },
     });
     const text = blockText(digest);
-    expect(text).toContain('*New: 1 control stale or missing*');
+    expect(text).toContain('*New: 1 control overdue, stale, missing or in exception*');
     expect(text).toContain('Source *mlflow* failed');
-    expect(text).toContain('*Due soon: 1 control in the grace window*');
+    expect(text).toContain('*Due soon: 1 control inside the warning window*');
     expect(text).toContain(':alarm_clock: *Still open: 1 control* (reminder every 7d)');
     // A section per control, with id, title, emoji, reason, due date and evidence count.
     const sec = digest.blocks.find((b) => b.type === 'section' && b.text.text.startsWith('*A.6.2.4*'));
@@ -678,18 +745,20 @@ describe('alerts: idempotency', () => {
     const retry = planAlerts(emptyAlertState(), results, at(t0 + 17 * 60_000), policy());
     expect(retry.messages.map((m) => m.key)).toEqual(a.messages.map((m) => m.key));
     // The key format is part of the persisted state: changing it re-posts after an upgrade.
-    expect(itemKey('alert', '#compliance', 'A.2.2', 'fresh', '2026-01-01T00:00:00.000Z', 'stale')).toBe(
-      'e5a1ba67c9637e622a277211a2f40ef2e413b204a1fdacf18b09090168ed282f',
+    // (The status was renamed fresh -> current: this expected key changed with it, deliberately; a persisted
+    // `fresh` reads as `current`, state.ts.)
+    expect(itemKey('alert', '#compliance', 'A.2.2', 'current', '2026-01-01T00:00:00.000Z', 'stale')).toBe(
+      '146a144abc96dbb21385197dcb04aaa051dbe9a2d07c45ac36a36e74b52a4236',
     );
     // Different channel, transition or episode: a different key.
     const k = (ch: string, from: ControlStatus, since: string, to: ControlStatus) =>
       itemKey('alert', ch, 'A.2.2', from, since, to);
     const keys = new Set([
-      k('#a', 'fresh', 's1', 'stale'),
-      k('#b', 'fresh', 's1', 'stale'),
+      k('#a', 'current', 's1', 'stale'),
+      k('#b', 'current', 's1', 'stale'),
       k('#a', 'due-soon', 's1', 'stale'),
-      k('#a', 'fresh', 's2', 'stale'),
-      k('#a', 'fresh', 's1', 'missing'),
+      k('#a', 'current', 's2', 'stale'),
+      k('#a', 'current', 's1', 'missing'),
     ]);
     expect(keys.size).toBe(5);
   });
@@ -729,7 +798,7 @@ describe('alerts: idempotency', () => {
     const slack = new PretendSlack();
     let state = emptyAlertState();
     for (let d = 0; d < 120; d++) {
-      const flip: ControlStatus = d % 2 === 0 ? 'stale' : 'fresh';
+      const flip: ControlStatus = d % 2 === 0 ? 'stale' : 'current';
       const r = run(
         state,
         catalog.controls.map((c) => result(c.id, flip)),
@@ -757,7 +826,7 @@ describe('alerts: idempotency', () => {
   it('property: replaying the same inputs gives the same plan, nothing is posted twice, no alert is lost', () => {
     const ids = ['A.2.2', 'A.6.2.6', 'A.6.2.8', 'A.7.2'];
     const statusArb = fc.constantFrom<ControlStatus>(
-      'fresh',
+      'current',
       'due-soon',
       'stale',
       'missing',

@@ -120,7 +120,7 @@ describe('1. current state vs events: only the newest snapshot per subject decid
         artifact('github', 'branch-protection', ago(5), { ...protectedBranch, protected: false }),
         artifact('github', 'branch-protection', ago(1), protectedBranch),
       ],
-      status: 'fresh',
+      status: 'current',
     },
     {
       name: 'one of two repositories lost protection: exception, naming that repository',
@@ -194,9 +194,9 @@ describe('2. alternatives vs requirements: connector packs extend the base rule'
     'adding $extra never makes $rule ($control) harder: $name stays current',
     async (p) => {
       const alone = (await control(p.control, p.artifacts(), ['folder'])).rules.find((r) => r.rule === p.rule)!;
-      expect(alone.status).toBe('fresh');
+      expect(alone.status).toBe('current');
       const more = await control(p.control, p.artifacts(), ['folder', ...p.extra]);
-      expect(more.rules.find((r) => r.rule === p.rule)!.status).toBe('fresh');
+      expect(more.rules.find((r) => r.rule === p.rule)!.status).toBe('current');
       // No other rule of the control asks for the same document from the new source.
       const rules = (await pack('folder', ...p.extra)).rules.filter((r) => r.controls.includes(p.control));
       const docRules = rules.filter((r) => r.selectors.some((s) => s.kind === 'file' || s.kind === 'model-card'));
@@ -207,15 +207,15 @@ describe('2. alternatives vs requirements: connector packs extend the base rule'
   it('a GitHub policy or an MLflow model card alone satisfies the same rule', async () => {
     const ghPolicy = artifact('github', 'file', ago(20), { path: 'docs/ai-policy.md', repository: 'acme/p' });
     const c = await control('A.2.2', [ghPolicy], ['folder', 'github']);
-    expect(c.rules.find((r) => r.rule === 'ai-policy-document')!.status).toBe('fresh');
+    expect(c.rules.find((r) => r.rule === 'ai-policy-document')!.status).toBe('current');
     const mlCard = artifact('mlflow', 'model-card', ago(20), { modelVersion: 'fraud/3', path: 'README.md' });
     const m = await control('A.6.2.7', [mlCard], ['folder', 'mlflow']);
-    expect(m.rules.find((r) => r.rule === 'model-cards')!.status).toBe('fresh');
+    expect(m.rules.find((r) => r.rule === 'model-cards')!.status).toBe('current');
   });
 });
 
 describe('3. no activity is not staleness', () => {
-  it('a quiet quarter of merges and releases is not-exercised, not stale and not fresh', async () => {
+  it('a quiet quarter of merges and releases is not-exercised, not stale and not current', async () => {
     const old = artifact('github', 'pull-request', ago(200), {
       repository: 'acme/app',
       number: 1,
@@ -266,7 +266,7 @@ describe('3. no activity is not staleness', () => {
       statusCategory: 'done',
     });
     const ok = await control('A.8.4', [onTime], ['jira']);
-    expect(ok.rules.find((r) => r.rule === 'jira-incident-handling')!.status).toBe('fresh');
+    expect(ok.rules.find((r) => r.rule === 'jira-incident-handling')!.status).toBe('current');
   });
 });
 
@@ -315,7 +315,7 @@ describe('4. design vs operating: a design document alone is design-only', () =>
     expect(alone.status, alone.reason).toBe('design-only');
     expect(alone.reason).toMatch(/^(.*: )?design only: no operating record/);
     const both = await control(p.control, [designDoc(), p.operating], ['folder', 'manual']);
-    expect(both.status, both.reason).toBe('fresh');
+    expect(both.status, both.reason).toBe('current');
     // Without the design document either, the control is plainly missing.
     expect((await control(p.control, [], ['folder', 'manual'])).status).toBe('missing');
   });
@@ -355,7 +355,7 @@ describe('5. document dates and approval', () => {
     const draft = '---\ntype: ai-policy\nversion: 2\neffective_date: 2026-05-20\nstatus: draft\n---\n';
     const both = await folderArtifacts({ 'ai-policy.md': approved, 'drafts/ai-policy-v2.md': draft });
     const decided = ruleOf(await control('A.2.2', both, ['folder']), 'ai-policy-document');
-    expect(decided).toMatchObject({ status: 'fresh', evidence: ['docs:ai-policy.md'] });
+    expect(decided).toMatchObject({ status: 'current', evidence: ['docs:ai-policy.md'] });
     const alone = ruleOf(
       await control('A.2.2', await folderArtifacts({ 'drafts/ai-policy-v2.md': draft }), ['folder']),
       'ai-policy-document',
@@ -371,7 +371,7 @@ describe('5. document dates and approval', () => {
     pdf.setModificationDate(new Date('2026-01-12T00:00:00Z'));
     const docs = await folderArtifacts({ 'responsible-use-objectives.pdf': Buffer.from(await pdf.save()) });
     const rule = ruleOf(await control('A.9.3', docs, ['folder']), 'responsible-use-objectives');
-    expect(rule).toMatchObject({ status: 'fresh', newest: { observedAt: '2026-01-12T00:00:00.000Z' } });
+    expect(rule).toMatchObject({ status: 'current', newest: { observedAt: '2026-01-12T00:00:00.000Z' } });
     expect(rule.reason).toContain('PDF modified 2026-01-12');
   });
 
@@ -381,7 +381,7 @@ describe('5. document dates and approval', () => {
     });
     expect(docs[0]!.attributes).toMatchObject({ dateSource: 'approved', approvedBy: 'Chief Risk Officer' });
     const rule = ruleOf(await control('A.2.2', docs, ['folder']), 'ai-policy-document');
-    expect(rule.status).toBe('fresh');
+    expect(rule.status).toBe('current');
     expect(rule.reason).toContain('approved 2026-02-02');
   });
 });
@@ -416,7 +416,7 @@ describe('5. acknowledgements name the policy version they acknowledge', () => {
       await control('A.2.2', [policy, ack('2026.1')], ['folder', 'manual']),
       'policy-acknowledgements',
     );
-    expect(current.status).toBe('fresh');
+    expect(current.status).toBe('current');
     const unnamed = ruleOf(await control('A.2.2', [policy, ack()], ['folder', 'manual']), 'policy-acknowledgements');
     expect(unnamed).toMatchObject({ status: 'stale', reason: expect.stringContaining('names no version') });
   });

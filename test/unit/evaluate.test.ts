@@ -38,18 +38,50 @@ function expectCoherent(c: ControlResult): void {
 }
 
 describe('evaluator: max age and grace', () => {
-  it('is fresh exactly at max age, due-soon inside grace, stale after grace', async () => {
+  // current -> due-soon (the warning window before the max age ends) -> overdue (grace) -> stale. DUE is the
+  // same date throughout: the end of the grace (mappings/due.ts). Default window: min(14d, maxAge / 4).
+  it.each([
+    ['current well inside max age', 0, 'current', undefined],
+    ['current one instant before the warning window', 351 * DAY, 'current', 'current until 2027-01-01'],
+    ['due soon inside the 14d warning window', 351 * DAY + 1, 'due-soon', 'due soon: newest evidence'],
+    ['due soon exactly at max age (the last good day)', 365 * DAY, 'due-soon', 'a new record is due by then'],
+    ['overdue (grace) just past max age', 365 * DAY + 1, 'overdue', 'overdue (grace): '],
+    ['overdue (grace) at the end of the grace', 395 * DAY, 'overdue', 'grace ends 2027-01-31'],
+    ['stale after the grace', 395 * DAY + 1, 'stale', 'is 395d old (observed 2026-01-01); max age 365d'],
+  ] as const)('%s', async (_, after, status, words) => {
     const m = await mappingsFrom(policyRule);
-    const a = [doc('policies/ai-policy.md', t0)];
-    expect(statusOf(m, a, t0 + 365 * DAY).status).toBe('fresh');
-    const due = statusOf(m, a, t0 + 365 * DAY + 1);
-    expect(due.status).toBe('due-soon');
-    expect(due.dueAt).toBe(new Date(t0 + 395 * DAY).toISOString());
-    expect(due.reason).toContain('grace ends 2027-01-31');
-    expect(statusOf(m, a, t0 + 395 * DAY).status).toBe('due-soon');
-    const stale = statusOf(m, a, t0 + 395 * DAY + 1);
-    expect(stale.status).toBe('stale');
-    expect(stale.reason).toMatch(/is 395d old \(observed 2026-01-01\); max age 365d/);
+    const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0 + after);
+    expect(r.status).toBe(status);
+    expect(r.dueAt).toBe(new Date(t0 + 395 * DAY).toISOString());
+    if (words !== undefined) expect(r.reason).toContain(words);
+  });
+
+  it.each([
+    // [max age, grace, warnBefore written, days before the max age ends, status]
+    ['7d', undefined, undefined, 1, 'due-soon'], // default: a quarter of 7d = 42h
+    ['7d', undefined, undefined, 2, 'current'],
+    ['90d', undefined, undefined, 13, 'due-soon'], // default: 14d (a quarter would be 22.5d)
+    ['90d', undefined, undefined, 15, 'current'],
+    ['365d', '30d', '30d', 29, 'due-soon'], // per rule
+    ['365d', '30d', '30d', 31, 'current'],
+  ] as const)(
+    'warning window: maxAge %s, grace %s, warnBefore %s, %sd before the end: %s',
+    async (maxAge, grace, warn, daysLeft, status) => {
+      const m = await mappingsFrom(
+        `rules:\n  - id: p\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: ${grace ? `{ maxAge: ${maxAge}, grace: ${grace} }` : maxAge}\n${warn ? `    warnBefore: ${warn}\n` : ''}`,
+      );
+      const maxAgeMs = Number.parseInt(maxAge, 10) * DAY;
+      expect(statusOf(m, [doc('p.md', t0)], t0 + maxAgeMs - daysLeft * DAY).status).toBe(status);
+    },
+  );
+
+  it("a file's warnBefore applies to its rules that set none; a rule's own wins", async () => {
+    const m = await mappingsFrom(
+      `warnBefore: 30d\nrules:\n  - id: p\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: 365d\n  - id: q\n    controls: [A.2.3]\n    select: { source: folder }\n    freshness: 365d\n    warnBefore: 7d\n`,
+    );
+    const at = t0 + 345 * DAY; // 20 days left
+    expect(statusOf(m, [doc('p.md', t0)], at).status).toBe('due-soon');
+    expect(statusOf(m, [doc('p.md', t0)], at, [], 'A.2.3').status).toBe('current');
   });
 
   it('the newest matching artifact decides, and non-matching ones are ignored', async () => {
@@ -59,7 +91,7 @@ describe('evaluator: max age and grace', () => {
       [doc('policies/old.md', t0 - 800 * DAY), doc('policies/new.md', t0 - 10 * DAY), doc('other/x.md', t0)],
       t0,
     );
-    expect(r.status).toBe('fresh');
+    expect(r.status).toBe('current');
     expect(r.newest).toEqual({ id: 'docs:policies/new.md', observedAt: new Date(t0 - 10 * DAY).toISOString() });
     expect(r.evidence).toEqual(['docs:policies/new.md']);
   });
@@ -85,17 +117,19 @@ describe('evaluator: max age and grace', () => {
     const m = await mappingsFrom(policyRule);
     const backdated = doc('policies/ai-policy.md', t0 - 30 * DAY, { collectedAt: t0 + 10 * DAY });
     expect(statusOf(m, [backdated], t0).status).toBe('missing');
-    expect(statusOf(m, [backdated], t0 + 10 * DAY).status).toBe('fresh');
+    expect(statusOf(m, [backdated], t0 + 10 * DAY).status).toBe('current');
   });
 
-  it('minimum count: the Nth newest record must be fresh', async () => {
+  it('minimum count: the Nth newest record must be current', async () => {
     const m = await mappingsFrom(
       `rules:\n  - id: reviews\n    controls: [A.2.4]\n    select: { source: folder }\n    freshness: 90d\n    minCount: 2\n`,
     );
     const one = statusOf(m, [doc('a.md', t0)], t0, [], 'A.2.4');
     expect(one.status).toBe('stale');
     expect(one.reason).toContain('1 of 2 required records');
-    expect(statusOf(m, [doc('a.md', t0), doc('b.md', t0 - 80 * DAY)], t0, [], 'A.2.4').status).toBe('fresh');
+    expect(statusOf(m, [doc('a.md', t0), doc('b.md', t0 - 70 * DAY)], t0, [], 'A.2.4').status).toBe('current');
+    // The 2nd newest decides the warning window too: 10 days left of 90d is inside the 14d window.
+    expect(statusOf(m, [doc('a.md', t0), doc('b.md', t0 - 80 * DAY)], t0, [], 'A.2.4').status).toBe('due-soon');
     expect(statusOf(m, [doc('a.md', t0), doc('b.md', t0 - 91 * DAY)], t0, [], 'A.2.4').status).toBe('stale');
   });
 
@@ -107,7 +141,7 @@ describe('evaluator: max age and grace', () => {
     const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0);
     expect(r.status).toBe('missing');
     expect(r.reason).toBe('acknowledgements: needs a manual upload: Staff acknowledgements');
-    expect(r.rules.map((x) => x.status).sort()).toEqual(['fresh', 'missing']);
+    expect(r.rules.map((x) => x.status).sort()).toEqual(['current', 'missing']);
   });
 
   it('controls without any rule are missing, and not-applicable ones carry their justification', async () => {
@@ -162,13 +196,13 @@ describe('evaluator: collection failures', () => {
       { source: 'docs', sourceType: 'folder', at: t0, status: 'ok' },
       { source: 'jira', sourceType: 'manual', at: t0, status: 'failed', error: 'y' },
     ];
-    expect(statusOf(m, a, t0, runs).status).toBe('fresh');
+    expect(statusOf(m, a, t0, runs).status).toBe('current');
     // Another folder source that fails, but never supplied this rule's evidence, does not raise an alarm.
     const otherFailed: SourceRun[] = [
       ...runs,
       { source: 'scratch', sourceType: 'folder', at: t0, status: 'failed', error: 'gone' },
     ];
-    expect(statusOf(m, a, t0, otherFailed).status).toBe('fresh');
+    expect(statusOf(m, a, t0, otherFailed).status).toBe('current');
     // ...but it does where the rule has no evidence at all: the failed source may be where it comes from.
     expect(statusOf(m, [], t0, otherFailed).status).toBe('collection-failed');
     // As of before the successful run, the failure was the latest news.
@@ -202,8 +236,8 @@ describe('evaluator: sources collected with problems', () => {
     ];
     // The good files' evidence decides (issue #15: one bad file never hides good evidence)...
     const r = statusOf(m, [doc('policies/ai-policy.md', t0)], t0, runs);
-    expect(r.status).toBe('fresh');
-    expect(r.cause).toMatchObject({ kind: 'rule', cause: { kind: 'source-problems', evidence: { kind: 'fresh' } } });
+    expect(r.status).toBe('current');
+    expect(r.cause).toMatchObject({ kind: 'rule', cause: { kind: 'source-problems', evidence: { kind: 'current' } } });
     expect(r.reason).toMatch(/; source "docs" collected with problems at .*: 1 of 3 export file\(s\) failed$/);
     expect(r.evidence).toEqual(['docs:policies/ai-policy.md']);
     // ...and a partial run that yielded nothing for the rule leaves it collection-failed.
@@ -215,7 +249,7 @@ describe('evaluator: sources collected with problems', () => {
         ...runs,
         { source: 'docs', sourceType: 'folder', at: t0 + 1, status: 'ok' },
       ]).status,
-    ).toBe('fresh');
+    ).toBe('current');
   });
 });
 
@@ -244,7 +278,7 @@ describe('evaluator: per change', () => {
     expect(r.status).toBe('missing');
     expect(r.dueAt).toBeUndefined();
     expect(r.reason).toBe('1 of 2 change(s) have no record: 1.1');
-    expect(statusOf(m, [...arts, card('1.1', t0 - 49 * DAY)], t0, [], 'A.6.2.7').status).toBe('fresh');
+    expect(statusOf(m, [...arts, card('1.1', t0 - 49 * DAY)], t0, [], 'A.6.2.7').status).toBe('current');
   });
 
   it('a change without a record is due-soon inside its grace period', async () => {
@@ -254,7 +288,7 @@ describe('evaluator: per change', () => {
     expect(r.dueAt).toBe(new Date(t0 + 4 * DAY).toISOString());
   });
 
-  it('changes outside the window need nothing: not exercised (neither fresh nor stale)', async () => {
+  it('changes outside the window need nothing: not exercised (neither current nor stale)', async () => {
     const m = await mappingsFrom(perChange);
     const r = statusOf(m, [release('0.9', t0 - 400 * DAY)], t0, [], 'A.6.2.7');
     expect(r.status).toBe('not-exercised');
@@ -281,7 +315,7 @@ describe('evaluator: the deciding rule', () => {
     expectCoherent(r);
   });
 
-  it("a stale control shows the stale rule's record and the day it went stale, not a fresher rule's", async () => {
+  it("a stale control shows the stale rule's record and the day it went stale, not a newer rule's", async () => {
     const m = await mappingsFrom(
       policyRule +
         `  - id: acknowledgements
@@ -297,7 +331,7 @@ describe('evaluator: the deciding rule', () => {
     expectCoherent(r);
   });
 
-  it('among fresh rules the one that goes stale first decides, and DUE includes the grace', async () => {
+  it('among current rules the one that goes stale first decides, and DUE includes the grace', async () => {
     const m = await mappingsFrom(
       policyRule +
         `  - id: acknowledgements
@@ -307,7 +341,7 @@ describe('evaluator: the deciding rule', () => {
 `,
     );
     const r = statusOf(m, [doc('policies/ai-policy.md', t0 - 100 * DAY), doc('acks/a.csv', t0 - 5 * DAY)], t0);
-    expect(r).toMatchObject({ status: 'fresh', decidingRule: 'acknowledgements' });
+    expect(r).toMatchObject({ status: 'current', decidingRule: 'acknowledgements' });
     expect(r.dueAt).toBe(new Date(t0 + 85 * DAY).toISOString());
     // The policy alone: 365d max age + 30d grace.
     expect(r.rules.find((x) => x.rule === 'ai-policy')!.dueAt).toBe(new Date(t0 + 295 * DAY).toISOString());

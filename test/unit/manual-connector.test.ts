@@ -131,7 +131,7 @@ describe('manual connector', () => {
     expect(steps[0]!.artifact.meta.attributes).toMatchObject({ policyVersion: '2026.1', dateSource: 'effective' });
   });
 
-  it("with the default mappings, a filed training record turns A.4.6's training rule from missing to fresh", async () => {
+  it("with the default mappings, a filed training record turns A.4.6's training rule from missing to current", async () => {
     const root = await tempDir();
     const src = await tempDir();
     await writeTree(src, { 'lms.csv': 'done\n' });
@@ -171,9 +171,9 @@ describe('manual connector', () => {
       uploadedAt: now,
     });
     expect(await training()).toMatchObject({
-      status: 'fresh',
+      status: 'current',
       reason:
-        'newest evidence records:training/2026-09-30-lms.csv effective 2026-09-30, fresh until 2027-09-30 (max age 365d)',
+        'newest evidence records:training/2026-09-30-lms.csv effective 2026-09-30, current until 2027-09-30 (max age 365d)',
     });
   });
 });

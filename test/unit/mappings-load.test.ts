@@ -183,4 +183,68 @@ describe('mapping files', () => {
       'soa.yaml:5:20: notApplicable[1].justification: auditors expect a real justification',
     );
   });
+
+  // warnBefore is zod-validated (a duration) and checked against the rule it warns about.
+  it.each([
+    ['not a duration', rule('    warnBefore: soon\n'), ':6:17: rules[0].warnBefore: not a duration'],
+    [
+      'not shorter than the max age',
+      rule('    warnBefore: 30d\n'),
+      ':6:17: rules[0].warnBefore: warnBefore 30d is not shorter than the max age 30d of rule "r1"',
+    ],
+    [
+      "a file's default longer than a rule's max age",
+      `warnBefore: 60d\n${rule('')}`,
+      ':1:13: warnBefore: warnBefore 60d is not shorter than the max age 30d of rule "r1"',
+    ],
+    [
+      'on a per-change rule',
+      rule('    warnBefore: 7d\n').replace(
+        'freshness: 30d',
+        'freshness: { perChange: { changes: { source: folder }, key: path } }',
+      ),
+      'rules[0].warnBefore: warnBefore applies to max-age rules only',
+    ],
+  ])('warnBefore %s is located', async (_, yaml, expected) => {
+    const { message } = await mappingError(yaml);
+    expect(message).toContain(expected);
+  });
+
+  it('warnBefore defaults to 14d or a quarter of the max age, whichever is smaller', async () => {
+    const dir = await tempDir();
+    const rules = [
+      ['w7', '7d'],
+      ['w90', '90d'],
+      ['w365', '365d'],
+    ]
+      .map(
+        ([id, age]) => `  - id: ${id}\n    controls: [A.2.2]\n    select: { source: folder }\n    freshness: ${age}\n`,
+      )
+      .join('');
+    await writeTree(dir, { 'm.yaml': `rules:\n${rules}` });
+    const set = await loadMappings([path.join(dir, 'm.yaml')], mappingVocabulary());
+    expect(set.rules.map((r) => [r.id, r.freshness.type === 'maxAge' ? r.freshness.warnBeforeText : ''])).toEqual([
+      ['w7', '42h'],
+      ['w90', '14d'],
+      ['w365', '14d'],
+    ]);
+  });
+
+  it('statement of applicability: version and approval are read and carried by every not-applicable entry', async () => {
+    const dir = await tempDir();
+    await writeTree(dir, {
+      'soa.yaml':
+        'version: 2026.1\napprovedBy: J. Doe (CEO)\napprovedOn: "2026-01-05"\nnotApplicable:\n  - control: A.10.4\n    justification: We have no customers for AI output at all.\n',
+      'bad.yaml': 'approvedOn: 5 January\nnotApplicable: []\n',
+    });
+    expect(await loadSoa(path.join(dir, 'soa.yaml'), loadCatalog())).toEqual([
+      {
+        control: 'A.10.4',
+        justification: 'We have no customers for AI output at all.',
+        soa: { version: '2026.1', approvedBy: 'J. Doe (CEO)', approvedOn: '2026-01-05' },
+      },
+    ]);
+    const err = await loadSoa(path.join(dir, 'bad.yaml'), loadCatalog()).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('bad.yaml:1:13: approvedOn: not a date; write it as YYYY-MM-DD');
+  });
 });

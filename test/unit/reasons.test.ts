@@ -3,14 +3,19 @@ import type { ControlCause, FailedSource, RuleCause } from '../../mappings/cause
 import { controlReason, ruleReason } from '../../mappings/reasons';
 
 const DAY = 86_400_000;
-const deciding = { id: 'docs:policy.md', observedAt: '2025-01-10T08:00:00.000Z', count: 1 };
+const deciding = {
+  id: 'docs:policy.md',
+  observedAt: '2025-01-10T08:00:00.000Z',
+  count: 1,
+  dateKind: 'effective' as const,
+};
 const maxAge = { ms: 365 * DAY, text: '365d' };
 /** A collection-failed cause's sources: all of them listed, the first one named. */
 function withSources(...sources: FailedSource[]) {
   return { sources, ...sources[0]! };
 }
 
-const fresh: RuleCause = { kind: 'fresh', deciding, maxAge, freshUntil: '2026-01-10T08:00:00.000Z' };
+const current: RuleCause = { kind: 'current', deciding, maxAge, currentUntil: '2026-01-10T08:00:00.000Z' };
 
 /** One row per cause kind (the Record makes a new kind without a row a type error). */
 const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, string][] } = {
@@ -50,6 +55,20 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       {
         kind: 'no-match',
         rule: 'bp',
+        checked: [
+          {
+            scope: 'github branch-protection',
+            record: { id: 'gh:bp/main', observedAt: '2026-03-01T00:00:00.000Z', dateKind: 'snapshot' },
+            mismatches: [{ path: 'protected', actual: 'false', op: 'eq', expected: true }],
+          },
+        ],
+      },
+      'collected, but no record matches rule "bp": newest github branch-protection record gh:bp/main (snapshot taken 2026-03-01): protected is false',
+    ],
+    [
+      {
+        kind: 'no-match',
+        rule: 'bp',
         description: 'default branch protected',
         checked: [
           {
@@ -75,35 +94,69 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
     ],
   ],
   'too-few': [[{ kind: 'too-few', found: 1, required: 3 }, '1 of 3 required records exist']],
-  fresh: [
+  // (no-match rows above: a record without a date kind reads "observed"; with one, the kind is named.)
+  // "evidence current", never "fresh"; the date says what it is (one row per date kind, below).
+  current: [
     [
-      fresh as Extract<RuleCause, { kind: 'fresh' }>,
-      'newest evidence docs:policy.md observed 2025-01-10, fresh until 2026-01-10 (max age 365d)',
+      current as Extract<RuleCause, { kind: 'current' }>,
+      'newest evidence docs:policy.md effective 2025-01-10, current until 2026-01-10 (max age 365d)',
     ],
     [
-      { kind: 'fresh', deciding: { ...deciding, count: 3 }, maxAge, freshUntil: '2026-01-10T08:00:00.000Z' },
-      'the 3 newest records observed 2025-01-10, fresh until 2026-01-10 (max age 365d)',
+      { kind: 'current', deciding: { ...deciding, count: 3 }, maxAge, currentUntil: '2026-01-10T08:00:00.000Z' },
+      'the 3 newest records effective 2025-01-10, current until 2026-01-10 (max age 365d)',
+    ],
+    ...(
+      [
+        ['approved', 'approved 2025-01-10'],
+        ['reviewed', 'reviewed 2025-01-10'],
+        ['pdf-modified', 'PDF modified 2025-01-10'],
+        ['pdf-created', 'PDF created 2025-01-10'],
+        ['published', 'published 2025-01-10'],
+        ['event', 'event time 2025-01-10'],
+        ['snapshot', 'snapshot taken 2025-01-10'],
+        ['committed', 'last commit 2025-01-10'],
+        ['file-time', 'file time 2025-01-10'],
+        ['unknown', 'observed 2025-01-10'],
+      ] as const
+    ).map(([dateKind, words]): [Extract<RuleCause, { kind: 'current' }>, string] => [
+      { kind: 'current', deciding: { ...deciding, dateKind }, maxAge, currentUntil: '2026-01-10T08:00:00.000Z' },
+      `newest evidence docs:policy.md ${words}, current until 2026-01-10 (max age 365d)`,
+    ]),
+  ],
+  'due-soon': [
+    [
+      {
+        kind: 'due-soon',
+        deciding,
+        maxAge,
+        warnBefore: { ms: 14 * DAY, text: '14d' },
+        currentUntil: '2026-01-10T08:00:00.000Z',
+        staleAt: '2026-02-09T08:00:00.000Z',
+      },
+      'due soon: newest evidence docs:policy.md effective 2025-01-10, current until 2026-01-10 (max age 365d, warning 14d before); a new record is due by then, stale after grace on 2026-02-09',
     ],
     [
       {
-        kind: 'fresh',
-        deciding: { ...deciding, dateSource: 'pdf-modified' },
+        kind: 'due-soon',
+        deciding: { ...deciding, dateKind: 'event' },
         maxAge,
-        freshUntil: '2026-01-10T08:00:00.000Z',
+        warnBefore: { ms: 14 * DAY, text: '14d' },
+        currentUntil: '2026-01-10T08:00:00.000Z',
+        staleAt: '2026-01-10T08:00:00.000Z',
       },
-      'newest evidence docs:policy.md PDF modified 2025-01-10, fresh until 2026-01-10 (max age 365d)',
+      'due soon: newest evidence docs:policy.md event time 2025-01-10, current until 2026-01-10 (max age 365d, warning 14d before); a new record is due by then',
     ],
   ],
   'in-grace': [
     [
       { kind: 'in-grace', deciding, maxAge, graceEndsAt: '2026-02-09T08:00:00.000Z' },
-      'newest evidence docs:policy.md is past its max age of 365d (observed 2025-01-10); grace ends 2026-02-09',
+      'overdue (grace): newest evidence docs:policy.md is past its max age of 365d (effective 2025-01-10); grace ends 2026-02-09',
     ],
   ],
   'too-old': [
     [
-      { kind: 'too-old', deciding, maxAge, ageMs: 400 * DAY },
-      'newest evidence docs:policy.md is 400d old (observed 2025-01-10); max age 365d',
+      { kind: 'too-old', deciding: { ...deciding, dateKind: 'file-time' }, maxAge, ageMs: 400 * DAY },
+      'newest evidence docs:policy.md is 400d old (file time 2025-01-10); max age 365d',
     ],
   ],
   'no-changes': [
@@ -149,7 +202,11 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
   ],
   undated: [
     [
-      { kind: 'undated', record: { id: 'docs:policy.md', observedAt: '2026-02-01T00:00:00.000Z' }, maxAge },
+      {
+        kind: 'undated',
+        record: { id: 'docs:policy.md', observedAt: '2026-02-01T00:00:00.000Z', dateKind: 'file-time' },
+        maxAge,
+      },
       'unverified: document docs:policy.md has no effective, approval or review date, only its file time 2026-02-01, which is not counted (max age 365d); add effective_date, approved or review_date to its front matter (or a .meta.yaml sidecar)',
     ],
   ],
@@ -158,11 +215,11 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       {
         kind: 'design-only',
         designRule: 'logging-decision',
-        design: { id: 'docs:logging-standard.md', observedAt: '2026-01-05T00:00:00.000Z' },
+        design: { id: 'docs:logging-standard.md', observedAt: '2026-01-05T00:00:00.000Z', dateKind: 'approved' },
         operatingRule: 'log-review-records',
         operating: { kind: 'nothing-collected', rule: 'log-review-records', scopes: ['manual record'] },
       },
-      'design only: no operating record; "logging-decision" is current (docs:logging-standard.md, dated 2026-01-05), but "log-review-records": nothing collected for rule "log-review-records" from manual record',
+      'design only: no operating record; "logging-decision" is current (docs:logging-standard.md, approved 2026-01-05), but "log-review-records": nothing collected for rule "log-review-records" from manual record',
     ],
   ],
   'not-configured': [
@@ -198,7 +255,7 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
           error: 'CredentialsError: token expired',
         }),
         consequence: { kind: 'goes-stale', at: '2026-01-10T08:00:00.000Z', inMs: 6 * DAY },
-        evidence: fresh,
+        evidence: current,
       },
       'source "gh" failed at 2026-01-04T09:00:00.000Z: CredentialsError: token expired; evidence goes stale in 6d (2026-01-10)',
     ],
@@ -275,17 +332,30 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
             error: 'checkpoint.log: 1 of 3 lines without timestamp (missing-timestamp)',
           },
         ],
-        evidence: fresh,
+        evidence: current,
       },
-      'newest evidence docs:policy.md observed 2025-01-10, fresh until 2026-01-10 (max age 365d); source "logs" collected with problems at 2026-03-01T00:00:00.000Z: checkpoint.log: 1 of 3 lines without timestamp (missing-timestamp)',
+      'newest evidence docs:policy.md effective 2025-01-10, current until 2026-01-10 (max age 365d); source "logs" collected with problems at 2026-03-01T00:00:00.000Z: checkpoint.log: 1 of 3 lines without timestamp (missing-timestamp)',
     ],
   ],
 };
 
 const controlRows: [ControlCause, string][] = [
+  // Not-applicable rows name the SoA's version and approval, and say what the SoA does not state.
   [
-    { kind: 'not-applicable', justification: 'no third parties' },
-    'not applicable (Statement of Applicability): no third parties',
+    { kind: 'not-applicable', justification: 'no third parties', soa: {} },
+    'not applicable (Statement of Applicability (version not stated), approval not recorded): no third parties',
+  ],
+  [
+    {
+      kind: 'not-applicable',
+      justification: 'no third parties',
+      soa: { version: '2026.1', approvedBy: 'J. Doe (CEO)', approvedOn: '2026-01-05' },
+    },
+    'not applicable (Statement of Applicability v2026.1, approved by J. Doe (CEO) on 2026-01-05): no third parties',
+  ],
+  [
+    { kind: 'not-applicable', justification: 'no third parties', soa: { version: '3', approvedOn: '2026-01-05' } },
+    'not applicable (Statement of Applicability v3, approved on 2026-01-05): no third parties',
   ],
   [{ kind: 'unmapped' }, 'no mapping rule covers this control; add one to a mapping file'],
   [
