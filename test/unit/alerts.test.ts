@@ -274,7 +274,7 @@ describe('alerts: transitions', () => {
     const ids = ['A.6.2.2', 'A.6.2.3'];
     const s = run(
       emptyAlertState(),
-      ids.map((id) => result(id, 'fresh')),
+      ids.map((id) => result(id, 'current')),
       t0,
       policy(),
       slack,
