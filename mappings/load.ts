@@ -50,6 +50,8 @@ export interface Rule {
   description?: string;
   controls: string[];
   evidence: 'design' | 'operating';
+  /** Shown on the control, never deciding its status (schema.ts `informational`). */
+  informational: boolean;
   matches: ArtifactTest;
   /** The selectors `matches` was compiled from, for tests that evaluate many rules at once. */
   selectors: readonly Selector[];
@@ -359,6 +361,7 @@ function compileRule(
     ...(raw.description ? { description: raw.description } : {}),
     controls: raw.controls,
     evidence: raw.evidence,
+    informational: raw.informational,
     matches: compileSelectors(selectors, matchers),
     selectors,
     uploadTopics: uploadTopics(selectors),

@@ -92,6 +92,11 @@ export const ruleSchema = z.strictObject({
   freshness: freshnessSchema,
   minCount: z.number().int().positive().default(1),
   /**
+   * A signal shown on the control (status --json, the audit pack's control page) that never decides its
+   * status: related facts that do not show the control operates (Dependabot settings on A.4.4).
+   */
+  informational: z.boolean().default(false),
+  /**
    * The rule's records name a version of what another rule decides (acknowledgements of the AI policy):
    * `attribute` of this rule's deciding record must equal `of` of the other `rule`'s deciding record.
    * A difference makes the rule stale, naming both versions.

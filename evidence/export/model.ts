@@ -81,7 +81,14 @@ export interface ControlView {
   /** Pack artifacts mapped to this control, newest observation first. */
   evidence: PackArtifact[];
   decidedBy: DecidingEvidence[];
-  rules: { id: string; evidence: Rule['evidence']; freshness: string; description?: string }[];
+  rules: {
+    id: string;
+    evidence: Rule['evidence'];
+    /** Shown on the control, never deciding its status. */
+    informational: boolean;
+    freshness: string;
+    description?: string;
+  }[];
   justification?: string;
 }
 
@@ -228,6 +235,7 @@ export async function buildPackModel(
         .map((r) => ({
           id: r.id,
           evidence: r.evidence,
+          informational: r.informational,
           freshness: freshnessText(r),
           ...(r.description ? { description: r.description } : {}),
         })),
