@@ -22,6 +22,8 @@ export type Freshness =
       changeSources: string[];
       /** Attributes whose values, joined, identify a change and its record. */
       key: string[];
+      /** The record's attributes for the same values, when named differently (dotted paths). */
+      recordKey: string[];
       /** The change's start time attribute, when the rule names one. */
       from?: string;
       windowMs: number;
@@ -350,6 +352,7 @@ function compileRule(
       changesKey: canonicalJson(changes),
       changeSources: [...new Set(changes.map((c) => c.source))],
       key: toArray(f.perChange.key),
+      recordKey: toArray(f.perChange.recordKey ?? f.perChange.key),
       ...(f.perChange.from ? { from: f.perChange.from } : {}),
       windowMs: parseDuration(f.perChange.window)!,
       graceMs: f.grace ? parseDuration(f.grace)! : 0,

@@ -69,6 +69,11 @@ const perChangeFreshness = z.strictObject({
     changes: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
     /** The attribute (or attributes, joined) present on both the change and its record. */
     key: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /**
+     * The record's attribute(s) holding the key's values when the record names them differently (an impact
+     * assessment's `frontMatter.system` for a model version's `model`); dotted paths allowed.
+     */
+    recordKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     window: duration.default('365d'),
     /**
      * The change's own start time attribute (`created`, `openedAt`): grace counts from it, and a record
