@@ -304,7 +304,7 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
           .join('')}</tbody></table>`;
   const body = `<nav><a href="../index.html">&larr; all controls</a></nav>
 <h1>${esc(c.id)} ${esc(c.title)}</h1>
-<p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${when(model.window.from)} to ${when(model.window.to)}.</p>
+<p class="meta">${esc(c.group)} ${esc(c.groupTitle)}${c.subgroup ? `, ${esc(c.subgroup.id)} ${esc(c.subgroup.title)}` : ''}. Window ${when(model.window.from)} to ${when(model.window.to)}.</p>
 <p>Status at ${when(model.evaluatedAt)}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence observed ${esc(day(r.newest.observedAt))}` : ''}</p>
 <p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}${informationalSection(r)}
 ${c.justification !== undefined ? `<p><b>Statement of Applicability:</b> not applicable: ${esc(c.justification)}</p>` : ''}

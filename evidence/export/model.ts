@@ -75,6 +75,8 @@ export interface ControlView {
   title: string;
   group: string;
   groupTitle: string;
+  /** The sub-group (A.6.1, A.6.2) and its title, where the catalog has one. */
+  subgroup?: { id: string; title: string };
   /** Status at the end of the evaluation (the window end, or the export time if that is earlier). */
   result: ControlResult;
   timeline: TimelinePoint[];
@@ -204,6 +206,7 @@ export async function buildPackModel(
       title: c.title,
       group: c.group,
       groupTitle: c.groupTitle,
+      ...(c.subgroup !== undefined ? { subgroup: { id: c.subgroup, title: c.subgroupTitle ?? c.subgroup } } : {}),
       result,
       timeline: points.map((at, i) => {
         const r = evaluations[i]!.get(c.id)!;
