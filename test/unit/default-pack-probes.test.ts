@@ -1,83 +1,14 @@
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { FolderConnector } from '../../connectors/folder/folder-connector';
-import { createLogger } from '../../worker/logger';
-import { tempDir, writeTree } from '../support/tmp';
 import { mappingVocabulary } from '../../connectors';
-import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
-import { expandMappingPaths, loadMappings, type MappingSet } from '../../mappings/load';
+import { evaluate, type ControlResult, type IndexedArtifact } from '../../mappings/evaluate';
+import { expandMappingPaths, loadMappings } from '../../mappings/load';
+import { ago, artifact, control, document, folderArtifacts, now, pack, ruleOf } from '../support/default-pack';
 
 /**
  * Probes of the shipped default pack (issue 16): each row builds a small index the way the connectors
  * would, evaluates it with the default rules for the configured source types, and checks one control.
  */
-
-const DAY = 86_400_000;
-const now = Date.parse('2026-06-01T12:00:00Z');
-const ago = (days: number) => now - days * DAY;
-
-let n = 0;
-function artifact(
-  sourceType: string,
-  kind: string,
-  observedAt: number,
-  attributes: Record<string, unknown>,
-  source = sourceType,
-): IndexedArtifact {
-  n++;
-  return {
-    id: `${source}:${kind}:${n}`,
-    source,
-    sourceType,
-    kind,
-    attributes,
-    observedAt,
-    collectedAt: observedAt,
-    sha256: n.toString(16).padStart(64, '0'),
-  };
-}
-
-/** A folder document with front matter (dated unless `frontMatter` says otherwise). */
-function document(path: string, observedAt: number, frontMatter?: Record<string, unknown>): IndexedArtifact {
-  return artifact('folder', 'document', observedAt, {
-    path,
-    observedAtFrom: frontMatter?.['effective_date'] ? 'front-matter:effective_date' : 'mtime',
-    ...(frontMatter ? { frontMatter } : {}),
-  });
-}
-
-const packs = new Map<string, Promise<MappingSet>>();
-/** The default pack as `mappings: [default]` loads it with these source types configured. */
-function pack(...configured: string[]): Promise<MappingSet> {
-  const key = [...configured].sort().join(',');
-  let p = packs.get(key);
-  if (!p) {
-    const v = mappingVocabulary();
-    p = loadMappings(expandMappingPaths(['default'], '/', v, new Set(configured)), v);
-    packs.set(key, p);
-  }
-  return p;
-}
-
-const runsOf = (...types: string[]): SourceRun[] =>
-  types.map((t) => ({ source: t, sourceType: t, at: ago(0.5), status: 'ok' }));
-
-async function control(
-  id: string,
-  artifacts: IndexedArtifact[],
-  configured: string[] = [],
-  at = now,
-): Promise<ControlResult> {
-  const mappings = await pack(...configured);
-  const results = evaluate({
-    artifacts,
-    sourceRuns: runsOf(...configured),
-    mappings,
-    notApplicable: [],
-    now: new Date(at),
-  });
-  return results.find((r) => r.control.id === id)!;
-}
 
 const protectedBranch = {
   repository: 'acme/app',
@@ -325,24 +256,6 @@ describe('4. design vs operating: a design document alone is design-only', () =>
     expect((await control(p.control, [], ['folder', 'manual'])).status).toBe('missing');
   });
 });
-
-/** Collects a folder the way a sweep does, as the folder source `docs`. */
-async function folderArtifacts(files: Record<string, string | Buffer>): Promise<IndexedArtifact[]> {
-  const dir = await tempDir();
-  await writeTree(dir, files);
-  const c = new FolderConnector({ sourceId: 'docs', root: dir, include: [], exclude: [] });
-  const out: IndexedArtifact[] = [];
-  for await (const s of c.collect({ log: createLogger({ level: 'silent' }) })) {
-    const observedAt = Date.parse(s.artifact.meta.observedAt);
-    out.push({
-      ...artifact('folder', 'document', observedAt, s.artifact.meta.attributes, 'docs'),
-      id: `docs:${s.artifact.meta.externalId}`,
-    });
-  }
-  return out;
-}
-
-const ruleOf = (c: ControlResult, rule: string) => c.rules.find((r) => r.rule === rule)!;
 
 describe('5. document dates and approval', () => {
   it('a document dated only by its file time is unverified, naming it and what to add', async () => {
