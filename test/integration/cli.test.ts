@@ -201,6 +201,13 @@ describe('evidence-hub command line', () => {
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('OK: 1 rules in 1 file(s) cover 1 of 38 controls');
     expect(good.stdout).toContain('not covered (they will show as missing): A.2.2, A.2.3,');
+    // An informational rule never decides a status, so it covers nothing (#16 item 9).
+    await writeFile(
+      mapping,
+      'rules:\n  - id: drift\n    controls: [A.6.2.6]\n    informational: true\n    select: { source: folder }\n    freshness: 30d\n',
+    );
+    const signal = await runCli(['mappings', 'check', mapping]);
+    expect(signal.stdout).toContain('OK: 1 rules in 1 file(s) cover 0 of 38 controls');
   });
 
   it('verify on something that is not a store is a usage error', async () => {
