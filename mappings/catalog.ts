@@ -12,6 +12,10 @@ const crosswalkSchema = z.strictObject({
   ref: z.string().min(1),
   basis: z.enum(['public', 'proposed']),
   source: z.string().optional(),
+  /** A link that holds only in part or indirectly (docs/crosswalks.md, "Weak links"): read it as a lead, not a match. */
+  strength: z.literal('weak').optional(),
+  /** Why the link is weak. */
+  note: z.string().min(1).optional(),
 });
 
 const controlSchema = z.strictObject({
@@ -19,6 +23,12 @@ const controlSchema = z.strictObject({
   title: z.string().min(1),
   group: z.string().min(1),
   groupTitle: z.string().min(1),
+  /** The sub-group inside the group (A.6.1, A.6.2), where the catalog has one. */
+  subgroup: z
+    .string()
+    .regex(/^[A-Z]+(\.\d+)+$/)
+    .optional(),
+  subgroupTitle: z.string().min(1).optional(),
   crosswalk: z.array(crosswalkSchema).optional(),
 });
 

@@ -70,6 +70,11 @@ export interface ControlResult {
   newest?: { id: string; observedAt: string };
   evidence: string[];
   rules: RuleResult[];
+  /**
+   * Results of the control's informational rules (schema.ts `informational`): shown with the control,
+   * never part of its status, reason, DUE or evidence. Absent when the control has none.
+   */
+  informational?: RuleResult[];
 }
 
 /** Worst first: the control shows the most urgent of its rules. */
@@ -116,10 +121,22 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       const cause: ControlCause = { kind: 'not-applicable', justification, soa: soaOf.get(c.id) ?? {} };
       return { control, status: 'not-applicable', cause, reason: controlReason(cause), evidence: [], rules: [] };
     }
-    const rules = rulesByControl.get(c.id) ?? [];
+    const mapped = rulesByControl.get(c.id) ?? [];
+    const signals = mapped.filter((r) => r.informational).map((r) => ruleResults.get(r.id)!);
+    const informational = signals.length > 0 ? { informational: signals } : {};
+    // Informational rules never decide: a control with nothing else is as unmapped as one with no rule.
+    const rules = mapped.filter((r) => !r.informational);
     if (rules.length === 0) {
       const cause: ControlCause = { kind: 'unmapped' };
-      return { control, status: 'missing', cause, reason: controlReason(cause), evidence: [], rules: [] };
+      return {
+        control,
+        status: 'missing',
+        cause,
+        reason: controlReason(cause),
+        evidence: [],
+        rules: [],
+        ...informational,
+      };
     }
     let results = rules.map((r) => ruleResults.get(r.id)!);
     const design = designOnly(rules, results);
@@ -139,6 +156,7 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
       ...(worst.newest ? { newest: worst.newest } : {}),
       evidence: [...new Set(results.flatMap((r) => r.evidence))].sort(),
       rules: results,
+      ...informational,
     };
   });
 }

@@ -32,6 +32,8 @@ export type Freshness =
       changeSources: string[];
       /** Attributes whose values, joined, identify a change and its record. */
       key: string[];
+      /** The record's attributes for the same values, when named differently (dotted paths). */
+      recordKey: string[];
       /** The change's start time attribute, when the rule names one. */
       from?: string;
       windowMs: number;
@@ -60,6 +62,8 @@ export interface Rule {
   description?: string;
   controls: string[];
   evidence: 'design' | 'operating';
+  /** Shown on the control, never deciding its status (schema.ts `informational`). */
+  informational: boolean;
   matches: ArtifactTest;
   /** The selectors `matches` was compiled from, for tests that evaluate many rules at once. */
   selectors: readonly Selector[];
@@ -369,6 +373,7 @@ function compileRule(
       changesKey: canonicalJson(changes),
       changeSources: [...new Set(changes.map((c) => c.source))],
       key: toArray(f.perChange.key),
+      recordKey: toArray(f.perChange.recordKey ?? f.perChange.key),
       ...(f.perChange.from ? { from: f.perChange.from } : {}),
       windowMs: parseDuration(f.perChange.window)!,
       graceMs: f.grace ? parseDuration(f.grace)! : 0,
@@ -380,6 +385,7 @@ function compileRule(
     ...(raw.description ? { description: raw.description } : {}),
     controls: raw.controls,
     evidence: raw.evidence,
+    informational: raw.informational,
     matches: compileSelectors(selectors, matchers),
     selectors,
     uploadTopics: uploadTopics(selectors),

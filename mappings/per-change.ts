@@ -72,11 +72,20 @@ export class ChangeSets {
 function keyValue(a: IndexedArtifact, key: readonly string[]): string | undefined {
   let out: string | undefined;
   for (const k of key) {
-    const v = a.attributes[k];
+    const v = attributeAt(a.attributes, k);
     if (typeof v !== 'string' && typeof v !== 'number') return undefined;
     out = out === undefined ? String(v) : `${out}#${String(v)}`;
   }
   return out;
+}
+
+/** An attribute by name, or by dotted path into nested objects (`frontMatter.system`). */
+function attributeAt(attributes: Readonly<Record<string, unknown>>, k: string): unknown {
+  if (Object.hasOwn(attributes, k)) return attributes[k];
+  let v: unknown = attributes;
+  for (const part of k.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
 }
 
 /** When a change started: its `from` attribute (created, opened) if it has one, else when it was first observed. */
@@ -100,13 +109,13 @@ export function perChangeResult(
   now: number,
 ): Judgement {
   if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
-  const { key, windowMs, graceMs, text, from, changeSources } = rule.freshness;
+  const { recordKey, windowMs, graceMs, text, from, changeSources } = rule.freshness;
   const firstSeen = set.changes;
   // The newest record of each change; only changes in the window need one, and once all have it, older
   // records cannot change the answer.
   const recordsByKey = new Map<string, IndexedArtifact>();
   for (let i = 0; i < matched.length && recordsByKey.size < firstSeen.size; i++) {
-    const k = keyValue(matched[i]!, key);
+    const k = keyValue(matched[i]!, recordKey);
     if (k !== undefined && firstSeen.has(k) && !recordsByKey.has(k)) recordsByKey.set(k, matched[i]!);
   }
   const newest = matched[0] ? { id: matched[0].id, observedAt: iso(matched[0].observedAt) } : undefined;

@@ -69,6 +69,11 @@ const perChangeFreshness = z.strictObject({
     changes: z.union([selectorSchema, z.array(selectorSchema).min(1)]),
     /** The attribute (or attributes, joined) present on both the change and its record. */
     key: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /**
+     * The record's attribute(s) holding the key's values when the record names them differently (an impact
+     * assessment's `frontMatter.system` for a model version's `model`); dotted paths allowed.
+     */
+    recordKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     window: duration.default('365d'),
     /**
      * The change's own start time attribute (`created`, `openedAt`): grace counts from it, and a record
@@ -96,6 +101,11 @@ export const ruleSchema = z.strictObject({
    */
   warnBefore: duration.optional(),
   minCount: z.number().int().positive().default(1),
+  /**
+   * A signal shown on the control (status --json, the audit pack's control page) that never decides its
+   * status: related facts that do not show the control operates (Dependabot settings on A.4.4).
+   */
+  informational: z.boolean().default(false),
   /**
    * The rule's records name a version of what another rule decides (acknowledgements of the AI policy):
    * `attribute` of this rule's deciding record must equal `of` of the other `rule`'s deciding record.

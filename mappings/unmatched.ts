@@ -3,7 +3,7 @@ import { isDraft } from './documents';
 import type { EvidenceCause, ScopeMismatch } from './causes';
 import type { IndexedArtifact } from './indexed-artifact';
 import type { Rule } from './load';
-import type { Selector } from './schema';
+import type { Predicate, Selector } from './schema';
 import { explainMismatch } from './select';
 
 /**
@@ -39,9 +39,38 @@ export function unmatchedCause(rule: Rule, candidates: readonly IndexedArtifact[
   return { kind: 'no-match', rule: rule.id, ...description, checked };
 }
 
-/** "github branch-protection", "siem (source soc)": where a selector looks, in words. */
+/**
+ * "github branch-protection", "siem (source soc)", "folder document of type compute-inventory": where a
+ * selector looks, in words. A selector pinned to a document type looks only at documents of that type, so
+ * a rule without one says so instead of naming the newest unrelated document (a drift report).
+ */
 function scopeText(s: Selector): string {
-  return `${s.source}${s.kind !== undefined ? ` ${s.kind}` : ''}${s.sourceId !== undefined ? ` (source ${s.sourceId})` : ''}`;
+  const typed = documentType(s);
+  return `${s.source}${s.kind !== undefined ? ` ${s.kind}` : ''}${s.sourceId !== undefined ? ` (source ${s.sourceId})` : ''}${typed ? ` of type ${typed.values.join(' or ')}` : ''}`;
+}
+
+/** The document type a selector is pinned to (`frontMatter.type` or S3 `metadata.type`), if any. */
+function documentType(s: Selector): { path: string; values: string[] } | undefined {
+  const tests = s.where ? ('all' in s.where && Array.isArray(s.where.all) ? s.where.all : [s.where]) : [];
+  for (const w of tests as Record<string, Predicate>[]) {
+    for (const path of typeAttributes) {
+      const p = w[path];
+      if (typeof p === 'string') return { path, values: [p] };
+      if (p !== undefined && typeof p === 'object' && p.in?.every((v) => typeof v === 'string'))
+        return { path, values: p.in as string[] };
+      if (p !== undefined && typeof p === 'object' && typeof p.eq === 'string') return { path, values: [p.eq] };
+    }
+  }
+  return undefined;
+}
+
+const typeAttributes = ['frontMatter.type', 'metadata.type'] as const;
+
+function hasType(a: IndexedArtifact, typed: { path: string; values: string[] }): boolean {
+  let v: unknown = a.attributes;
+  for (const k of typed.path.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return typeof v === 'string' && typed.values.includes(v);
 }
 
 /** For each selector, the newest candidate known at `now` inside its scope (type, source id, kind), in one pass. */
@@ -51,6 +80,7 @@ function newestPerSelector(
   now: number,
 ): (IndexedArtifact | undefined)[] {
   const found: (IndexedArtifact | undefined)[] = selectors.map(() => undefined);
+  const types = selectors.map(documentType);
   let open = selectors.length;
   for (let i = 0; i < candidates.length && open > 0; i++) {
     const a = candidates[i]!;
@@ -58,6 +88,8 @@ function newestPerSelector(
     selectors.forEach((s, j) => {
       if (found[j] || a.sourceType !== s.source) return;
       if ((s.sourceId !== undefined && a.source !== s.sourceId) || (s.kind !== undefined && a.kind !== s.kind)) return;
+      const typed = types[j];
+      if (typed && !hasType(a, typed)) return;
       found[j] = a;
       open--;
     });

@@ -31,7 +31,17 @@ export async function readPdfMetadata(file: string, size: number): Promise<Docum
     return { metadataError: `PDF larger than ${pdfMetadataMaxBytes} bytes: metadata not read` };
   const fh = await open(file, 'r');
   try {
-    const bytes = await fh.readFile();
+    return await pdfMetadataOf(await fh.readFile());
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A PDF's metadata from its bytes (GitHub files arrive as bytes, folder files are read first). */
+export async function pdfMetadataOf(bytes: Uint8Array): Promise<DocumentMetadata> {
+  if (bytes.length > pdfMetadataMaxBytes)
+    return { metadataError: `PDF larger than ${pdfMetadataMaxBytes} bytes: metadata not read` };
+  try {
     const pdf = await PDFDocument.load(bytes, {
       ignoreEncryption: true,
       updateMetadata: false,
@@ -54,8 +64,6 @@ export async function readPdfMetadata(file: string, size: number): Promise<Docum
     return { pdf: info };
   } catch (err) {
     return { metadataError: `PDF metadata unreadable: ${(err as Error).message.split('\n')[0]}` };
-  } finally {
-    await fh.close();
   }
 }
 

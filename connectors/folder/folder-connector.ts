@@ -7,14 +7,8 @@ import type { CollectOptions, CollectionStep, Connector } from '../types';
 import type { JsonValue } from '../../core/json';
 import { parse as parseYaml } from 'yaml';
 import { toJson } from '../../core/json';
-import {
-  approverOf,
-  documentDate,
-  documentStatusOf,
-  readFrontMatter,
-  readPdfMetadata,
-  type DocumentMetadata,
-} from './document-metadata';
+import { readFrontMatter, readPdfMetadata, type DocumentMetadata } from './document-metadata';
+import { documentDating } from '../document-dating';
 import { mediaTypeFor } from '../../core/media-types';
 import { codeUnitOrder } from '../../core/order';
 
@@ -78,22 +72,16 @@ export class FolderConnector implements Connector {
       const mediaType = mediaTypeFor(rel);
       const meta = await this.metadataFor(abs, mediaType, st.size);
       if (sidecars.has(rel + sidecarSuffix)) await mergeSidecar(meta, abs + sidecarSuffix);
-      const dated = documentDate(meta);
-      const approver = approverOf(meta.frontMatter);
-      const documentStatus = documentStatusOf(meta.frontMatter);
+      // What the observed date is (docs/mappings.md, "Document dates"): `file-time` makes it unverified.
+      const dating = documentDating(meta, { iso: st.mtime.toISOString(), from: 'mtime' });
       const attributes: Record<string, JsonValue> = {
         path: rel,
         name: path.posix.basename(rel),
         directory: path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel),
         extension: path.posix.extname(rel).toLowerCase(),
         mtime: st.mtime.toISOString(),
-        observedAtFrom: dated ? (dated.source.startsWith('pdf-') ? dated.key : `front-matter:${dated.key}`) : 'mtime',
-        // What the observed date is (docs/mappings.md, "Document dates"): `file-time` makes it unverified.
-        dateSource: dated?.source ?? 'file-time',
+        ...dating.attributes,
       };
-      if (approver !== undefined) attributes['approvedBy'] = approver;
-      // `draft` documents are collected but never count as evidence (evaluate.ts).
-      if (documentStatus !== undefined) attributes['documentStatus'] = documentStatus;
       if (meta.frontMatter) attributes['frontMatter'] = meta.frontMatter;
       if (meta.pdf) attributes['pdf'] = meta.pdf;
       if (meta.metadataError) {
@@ -106,7 +94,7 @@ export class FolderConnector implements Connector {
           meta: {
             externalId: rel,
             kind: 'document',
-            observedAt: dated?.iso ?? st.mtime.toISOString(),
+            observedAt: dating.observedAt,
             mediaType,
             attributes,
             provenance: { endpoint: `file://${abs}`, collector: folderCollector },

@@ -17,6 +17,7 @@ import { CredentialsError, SourceConfigError, SourceResponseError } from '../../
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
 import type { JsonValue } from '../../core/json';
 import type { S3Connection, S3Scope, S3SourceConfig } from './config';
+import { documentDating, metadataAsFrontMatter } from '../document-dating';
 
 export const s3Collector = 's3@1.0.0';
 
@@ -211,13 +212,23 @@ export class S3Connector implements Connector {
       ...(obj.storageClass ? { storageClass: obj.storageClass } : {}),
       ...(metadata ? { metadata } : {}),
     };
+    // Documents (policies, contracts) are dated like folder documents, from their user metadata
+    // (x-amz-meta-effective-date, -approved-by, -status); without a date they are unverified. Data objects
+    // (manifests, archived logs) keep the object time, which is when that data was written.
+    const dating = documentKinds.has(scope.kind)
+      ? documentDating(
+          { frontMatter: metadataAsFrontMatter(metadata ?? {}) },
+          { iso: obj.lastModified.toISOString(), from: 'last-modified' },
+        )
+      : undefined;
+    if (dating) Object.assign(attributes, dating.attributes);
     const endpoint = `s3://${obj.bucket}/${encodeURI(obj.key)}${obj.versionId ? `?versionId=${encodeURIComponent(obj.versionId)}` : ''}`;
     const collectContent = wantsContent && !contentSkipped;
     return {
       meta: {
         externalId: `${obj.bucket}/${obj.key}${obj.versionId ? `@${obj.versionId}` : ''}`,
         kind: scope.kind,
-        observedAt: obj.lastModified.toISOString(),
+        observedAt: dating?.observedAt ?? obj.lastModified.toISOString(),
         mediaType: collectContent ? (contentType ?? 'application/octet-stream') : 'application/json',
         attributes,
         provenance: {
@@ -255,6 +266,8 @@ export class S3Connector implements Connector {
     return out;
   }
 }
+
+const documentKinds: ReadonlySet<string> = new Set(['policy-document', 'contract']);
 
 function cursorOf(o: Listed): string {
   return `${String(o.scope).padStart(3, '0')}\u0000${o.key}\u0000${o.versionId ?? ''}`;

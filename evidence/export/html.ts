@@ -261,6 +261,23 @@ function failedSourceNote(r: ControlResult): string {
   return `\n<p class="small" id="failed-source">${each.join('; ')}; see the collection failures on the <a href="../index.html">summary</a>.</p>`;
 }
 
+/**
+ * Informational rules (docs/mappings.md): related signals shown beside the status, never deciding it, so
+ * an auditor sees e.g. the Dependabot settings on A.4.4 without taking them for evidence that it operates.
+ */
+function informationalSection(r: ControlResult): string {
+  const signals = r.informational ?? [];
+  if (signals.length === 0) return '';
+  const rows = signals
+    .map(
+      (x) =>
+        `<tr data-rule="${esc(x.rule)}"><td><code>${esc(x.rule)}</code></td><td>${badge(x.status)}</td><td class="reason">${esc(x.reason)}</td></tr>`,
+    )
+    .join('');
+  return `\n<h2>Informational signals (not used for the status)</h2>
+<table id="informational"><thead><tr><th>Rule</th><th>Signal</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 export function renderControlPage(model: PackModel, c: ControlView): string {
   const r = c.result;
   const points = c.timeline
@@ -284,14 +301,14 @@ export function renderControlPage(model: PackModel, c: ControlView): string {
       : `<table><thead><tr><th>Rule</th><th>Evidence</th><th>Max age or per change</th><th>Description</th></tr></thead><tbody>${c.rules
           .map(
             (x) =>
-              `<tr><td><code>${esc(x.id)}</code></td><td>${esc(x.evidence)}</td><td>${esc(x.freshness)}</td><td>${x.description ? esc(x.description) : ''}</td></tr>`,
+              `<tr><td><code>${esc(x.id)}</code></td><td>${esc(x.informational ? 'informational' : x.evidence)}</td><td>${esc(x.freshness)}</td><td>${x.description ? esc(x.description) : ''}</td></tr>`,
           )
           .join('')}</tbody></table>`;
   const body = `<nav><a href="../index.html">&larr; all controls</a></nav>
 <h1>${esc(c.id)} ${esc(c.title)}</h1>
-<p class="meta">${esc(c.group)} ${esc(c.groupTitle)}. Window ${when(model.window.from)} to ${when(model.window.to)}.</p>
+<p class="meta">${esc(c.group)} ${esc(c.groupTitle)}${c.subgroup ? `, ${esc(c.subgroup.id)} ${esc(c.subgroup.title)}` : ''}. Window ${when(model.window.from)} to ${when(model.window.to)}.</p>
 <p>Status at ${when(model.evaluatedAt)}: ${badge(r.status)}${r.decidingRule ? ` &middot; decided by rule <code id="deciding-rule">${esc(r.decidingRule)}</code>` : ''}${r.dueAt ? ` &middot; ${dueLabel(r)} <b id="due">${esc(day(r.dueAt))}</b>` : ''}${r.newest ? ` &middot; its newest evidence ${esc(dateKindText[decidingDateKind(r.cause)])} ${esc(day(r.newest.observedAt))}` : ''}</p>
-<p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}
+<p class="reason" id="reason">${esc(r.reason)}</p>${failedSourceNote(r)}${informationalSection(r)}
 ${c.justification !== undefined ? `<p><b>Statement of Applicability:</b> not applicable: ${esc(c.justification)}</p>` : ''}
 <h2>Status over the window</h2>
 ${timelineSvg(model, c.timeline, 720, 24, true)}

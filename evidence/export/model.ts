@@ -79,13 +79,22 @@ export interface ControlView {
   title: string;
   group: string;
   groupTitle: string;
+  /** The sub-group (A.6.1, A.6.2) and its title, where the catalog has one. */
+  subgroup?: { id: string; title: string };
   /** Status at the end of the evaluation (the window end, or the export time if that is earlier). */
   result: ControlResult;
   timeline: TimelinePoint[];
   /** Pack artifacts mapped to this control, newest observation first. */
   evidence: PackArtifact[];
   decidedBy: DecidingEvidence[];
-  rules: { id: string; evidence: Rule['evidence']; freshness: string; description?: string }[];
+  rules: {
+    id: string;
+    evidence: Rule['evidence'];
+    /** Shown on the control, never deciding its status. */
+    informational: boolean;
+    freshness: string;
+    description?: string;
+  }[];
   justification?: string;
 }
 
@@ -203,6 +212,7 @@ export async function buildPackModel(
       title: c.title,
       group: c.group,
       groupTitle: c.groupTitle,
+      ...(c.subgroup !== undefined ? { subgroup: { id: c.subgroup, title: c.subgroupTitle ?? c.subgroup } } : {}),
       result,
       timeline: points.map((at, i) => {
         const r = evaluations[i]!.get(c.id)!;
@@ -235,6 +245,7 @@ export async function buildPackModel(
         .map((r) => ({
           id: r.id,
           evidence: r.evidence,
+          informational: r.informational,
           freshness: freshnessText(r),
           ...(r.description ? { description: r.description } : {}),
         })),

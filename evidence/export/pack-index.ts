@@ -50,6 +50,9 @@ export function packIndex(model: PackModel): string {
           reason: r.reason,
           ...(r.dueAt ? { dueAt: r.dueAt } : {}),
         })),
+        ...(c.result.informational
+          ? { informational: c.result.informational.map((r) => ({ rule: r.rule, status: r.status, reason: r.reason })) }
+          : {}),
         ...(c.justification !== undefined ? { justification: c.justification } : {}),
       })),
     },

@@ -29,7 +29,7 @@ describe('evidence-hub command line', () => {
     );
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);
-    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 29, failedSources: [] });
+    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 34, failedSources: [] });
     expect(out.controls).toHaveLength(38);
 
     const status = await runCli(['status', '--config', config, '--json']);
@@ -70,6 +70,23 @@ describe('evidence-hub command line', () => {
     expect((ruleOf('A.2.2', 'policy-acknowledgements') as unknown as { cause: { kind: string } }).cause.kind).not.toBe(
       'version-mismatch',
     );
+    // Every document is selected by its front-matter type (#16 item 8): the inventories, competence
+    // requirements and data records the demo keeps are current with their own reasons, the objectives PDF
+    // (typed in its sidecar) evidences A.9.3 only, and the policy review names its reviewer (A.2.4).
+    type Decided = { status: string; decidingRule?: string };
+    const decided = (id: string) => controls.find((c) => c.control.id === id) as unknown as Decided;
+    for (const [id, rule] of [
+      ['A.4.5', 'compute-inventory'],
+      ['A.7.3', 'data-acquisition-records'],
+      ['A.7.4', 'data-quality-reports'],
+      ['A.2.4', 'ai-policy-review-record'],
+      ['A.8.2', 'user-information'],
+      ['A.5.4', 'impact-assessment-individuals'],
+    ] as const) {
+      expect(decided(id), id).toMatchObject({ status: 'current', decidingRule: rule });
+    }
+    expect(ruleOf('A.4.6', 'competence-requirements').status).toBe('current');
+    expect(ruleOf('A.9.2', 'responsible-use-procedure').evidence).toEqual(['policies:responsible-use-procedure.md']);
     // The RACI (design) is current, so the missing contract clauses make A.10.2 design-only.
     expect(controls.find((c) => c.control.id === 'A.10.2')).toMatchObject({
       status: 'design-only',
@@ -99,7 +116,7 @@ describe('evidence-hub command line', () => {
     }
 
     const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
-    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 29 distinct artifact\(s\)/);
+    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 34 distinct artifact\(s\)/);
     const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
     expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
     const inWindow = JSON.parse(
@@ -123,14 +140,14 @@ describe('evidence-hub command line', () => {
     // Without a pinned key, verify checks integrity only and says so (exit 3); pinned, it authenticates (0).
     const unpinned = await runCli(['verify', store]);
     expect(unpinned.code).toBe(3);
-    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 29 blob\(s\) checked/);
+    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 34 blob\(s\) checked/);
     expect(unpinned.stdout).toContain('AUTHENTICITY NOT CHECKED');
     const shown = JSON.parse((await runCli(['keys', 'show', '--config', config, '--json'])).stdout);
     const fingerprint = `sha256:${shown.keys[0].fingerprint}`;
     expect(demo.stderr).toContain(`created demo signing key`);
     const ok = await runCli(['verify', store, '--trust', fingerprint]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 29 blob\(s\) checked/);
+    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 34 blob\(s\) checked/);
     const one = await runCli([
       'verify',
       path.join(store, 'manifests', '000000000001.json'),
@@ -191,6 +208,13 @@ describe('evidence-hub command line', () => {
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('OK: 1 rules in 1 file(s) cover 1 of 38 controls');
     expect(good.stdout).toContain('not covered (they will show as missing): A.2.2, A.2.3,');
+    // An informational rule never decides a status, so it covers nothing (#16 item 9).
+    await writeFile(
+      mapping,
+      'rules:\n  - id: drift\n    controls: [A.6.2.6]\n    informational: true\n    select: { source: folder }\n    freshness: 30d\n',
+    );
+    const signal = await runCli(['mappings', 'check', mapping]);
+    expect(signal.stdout).toContain('OK: 1 rules in 1 file(s) cover 0 of 38 controls');
   });
 
   it('verify on something that is not a store is a usage error', async () => {

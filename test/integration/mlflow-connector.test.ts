@@ -377,17 +377,24 @@ describe('MLflow connector against a real MLflow server', () => {
 
   it('the mapping sweep flags exactly the missing model card, the missing validation and fairness metrics, and the truncated digests', async () => {
     const c = await collect(source());
-    // The default mapping file is valid mapping syntax, names real controls, and uses only mlflow kinds.
+    // The default mapping file is valid mapping syntax, names real controls, and reads mlflow kinds; its one
+    // folder selector is the impact assessment each production model needs (its changes come from MLflow).
     const raw = mappingFileSchema.parse(parseYaml(await readFile(defaultMappings, 'utf8')));
     const catalogIds = new Set(loadCatalog().controls.map((x) => x.id));
     for (const rule of raw.rules) {
       for (const ctl of rule.controls) expect(catalogIds.has(ctl), `${rule.id}: ${ctl}`).toBe(true);
-      for (const sel of [rule.select].flat()) expect(mlflowKinds as readonly string[]).toContain(sel.kind);
+      for (const sel of [rule.select].flat())
+        if (sel.source === 'mlflow') expect(mlflowKinds as readonly string[]).toContain(sel.kind);
+        else expect(sel, rule.id).toMatchObject({ source: 'folder', kind: 'document' });
+      const f = rule.freshness;
+      if (typeof f === 'object' && 'perChange' in f)
+        for (const ch of [f.perChange.changes].flat()) expect(ch.source, rule.id).toBe('mlflow');
     }
     expect(raw.rules.flatMap((r) => r.controls).sort()).toEqual([
       'A.3.2',
       'A.4.2',
-      'A.5.4',
+      'A.5.3',
+      'A.6.2.4',
       'A.6.2.4',
       'A.6.2.5',
       'A.7.5',
@@ -414,20 +421,24 @@ describe('MLflow connector against a real MLflow server', () => {
       mappings.rules.filter((r) => r.sourceTypes.includes('mlflow')).flatMap((r) => r.controls),
     );
     const covered = results.filter((r) => readsMlflow.has(r.control.id));
+    // A.5.4 is not among them: fairness metrics verify A.6.2.4, they are no impact assessment (#16 item 7);
+    // A.8.2 neither: model cards are no user information (#16 item 9).
     expect(covered.map((r) => r.control.id).sort()).toEqual([
       'A.3.2',
       'A.4.2',
-      'A.5.4',
+      'A.5.3',
       'A.6.2.4',
       'A.6.2.5',
       'A.6.2.7',
       'A.7.5',
-      'A.8.2',
     ]);
     // Judge the rules that read MLflow (the documents pack's own rules have no folder evidence here).
     const mlflowRules = new Set(mappings.rules.filter((r) => r.sourceTypes.includes('mlflow')).map((r) => r.id));
     const ruleOf = (id: string) =>
+      covered.find((r) => r.control.id === id)!.rules.find((x) => mlflowRules.has(x.rule) && x.status !== 'current') ??
       covered.find((r) => r.control.id === id)!.rules.find((x) => mlflowRules.has(x.rule))!;
+    const ruleNamed = (id: string, rule: string) =>
+      covered.find((r) => r.control.id === id)!.rules.find((x) => x.rule === rule)!;
     const flagged = Object.fromEntries(
       [...readsMlflow].map((id) => [id, ruleOf(id)] as const).filter(([, r]) => r.status !== 'current'),
     );
@@ -435,15 +446,21 @@ describe('MLflow connector against a real MLflow server', () => {
     // its rule (allDatasetsHashed) asks for (issue #15; the default pack may select allDatasetsDigested).
     // A.6.2.7 is not flagged: MLflow's model cards are an alternative for the documents pack's model-cards
     // rule (issue #16), and cards exist.
-    expect(Object.keys(flagged).sort()).toEqual(['A.5.4', 'A.6.2.4', 'A.7.5']);
+    // A.5.3: no impact assessment names the production models (none is kept in a folder here).
+    expect(Object.keys(flagged).sort()).toEqual(['A.5.3', 'A.6.2.4', 'A.7.5']);
     expect(ruleOf('A.6.2.7')).toMatchObject({ rule: 'model-cards', status: 'current' });
     expect(flagged['A.7.5']!.reason).toBe(
       '4 of 4 change(s) have no record: churn-predictor/2, credit-scoring/2, credit-scoring/3, fraud-detector/2',
     );
-    expect(flagged['A.6.2.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
-    expect(flagged['A.5.4']!.reason).toBe('1 of 4 change(s) have no record: fraud-detector/2');
-    // A production version never validated has no record at all: missing, not stale (issue #15).
-    for (const id of ['A.5.4', 'A.6.2.4', 'A.7.5']) expect(flagged[id]!.status).toBe('missing');
+    for (const rule of ['mlflow-production-validation-metrics', 'mlflow-production-fairness-metrics']) {
+      expect(ruleNamed('A.6.2.4', rule)).toMatchObject({
+        // A production version never validated has no record at all: missing, not stale (issue #15).
+        status: 'missing',
+        reason: '1 of 4 change(s) have no record: fraud-detector/2',
+      });
+    }
+    expect(flagged['A.5.3']).toMatchObject({ rule: 'mlflow-production-impact-assessment', status: 'missing' });
+    expect(flagged['A.7.5']!.status).toBe('missing'); // no lineage record is hashed at all
   });
 
   it('a second run re-records only the version that changed: tags or aliases alone cost no run, card or re-sealed blob', async () => {

@@ -25,8 +25,9 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** A document with today's effective date in its front matter. */
-const dated = (body: string) => `---\neffective_date: ${new Date().toISOString().slice(0, 10)}\n---\n${body}\n`;
+/** A document of a type (docs/mappings.md, "Document types") with today's effective date in its front matter. */
+const dated = (body: string, type: string) =>
+  `---\ntype: ${type}\neffective_date: ${new Date().toISOString().slice(0, 10)}\n---\n${body}\n`;
 
 describe('partial failure', () => {
   it('a source answering 500 on every request fails alone: the others are sealed, its controls become collection-failed', async () => {
@@ -52,7 +53,10 @@ describe('partial failure', () => {
         '',
       ].join('\n'),
       // Dated documents: one dated by its file time only would be unverified, not current.
-      { 'org/monitoring/drift.md': dated('# drift'), 'org/policies/incident-communication-plan.md': dated('# plan') },
+      {
+        'org/monitoring/drift.md': dated('# drift', 'monitoring-report'),
+        'org/policies/incident-communication-plan.md': dated('# plan', 'incident-communication-plan'),
+      },
     );
     const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
       connection: env.nativeConnection,
@@ -103,7 +107,11 @@ describe('partial failure', () => {
         '  - { id: logs, type: siem, path: ./logs, format: json, fields: { json: { time: ts, system: app } } }',
         '',
       ].join('\n'),
-      { 'org/policies/logging-standard.md': dated('# logging'), 'logs/a-good.jsonl': good, 'logs/b-bad.jsonl': bad },
+      {
+        'org/policies/logging-standard.md': dated('# logging', 'logging-standard'),
+        'logs/a-good.jsonl': good,
+        'logs/b-bad.jsonl': bad,
+      },
     );
     const worker = await createHubWorker(hub, await signingKey(hub), quietLog, {
       connection: env.nativeConnection,

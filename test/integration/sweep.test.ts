@@ -43,8 +43,10 @@ describe('sweep workflow on a real Temporal dev server', () => {
       {
         'org/policies/ai-policy.md': `---\ntype: ai-policy\neffective_date: 2026-02-01\n---\n# AI policy\n${marker}\n`,
         // Dated in its front matter: a document dated by its file time only is unverified, not current.
-        'org/monitoring/drift-2026-11.md': `---\neffective_date: ${new Date().toISOString().slice(0, 10)}\n---\n# Drift report\n${marker}\n`,
+        'org/monitoring/drift-2026-11.md': `---\ntype: monitoring-report\neffective_date: ${new Date().toISOString().slice(0, 10)}\n---\n# Drift report\n${marker}\n`,
         'org/registers/raci.csv': 'activity,responsible\n',
+        // A CSV says what it is in its sidecar (documents are selected by type, docs/mappings.md).
+        'org/registers/raci.csv.meta.yaml': 'type: raci\n',
       },
     );
     const key = await signingKey(hub);

@@ -46,7 +46,7 @@ export async function writeBundle(
       sha256: blob.sha256,
       size: blob.size,
       mediaType: 'text/markdown',
-      attributes: { path: p, ...options.attributes?.[p] },
+      attributes: { path: p, ...fixtureType(p), ...options.attributes?.[p] },
       provenance: { endpoint: `file:///${p}`, collector: 'folder@1.0.0' },
     };
     await staging.append(record);
@@ -118,4 +118,21 @@ export async function forgeBundle(
     const bytes = Buffer.from(canonicalJson(manifest));
     return { bytes, signature: await key.sign(bytes) };
   });
+}
+
+/**
+ * The default pack selects documents by their front-matter `type` (docs/mappings.md, "Document types").
+ * Fixture documents stand for typed documents by their conventional names, so fixtures need not repeat
+ * front matter in every file's content; any other name is an untyped document that maps to nothing.
+ */
+const fixtureTypes: [RegExp, string][] = [
+  [/(^|\/)ai-policy\.md$/, 'ai-policy'],
+  [/(^|\/)raci\.csv$/, 'raci'],
+  [/(^|\/)monitoring\//, 'monitoring-report'],
+  [/(^|\/)model-cards\//, 'model-card'],
+];
+
+function fixtureType(p: string): { frontMatter?: { type: string } } {
+  const type = fixtureTypes.find(([re]) => re.test(p))?.[1];
+  return type !== undefined ? { frontMatter: { type } } : {};
 }

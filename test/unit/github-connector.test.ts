@@ -1065,6 +1065,20 @@ describe('GitHub connector', () => {
     expect(matched('model-cards')).toEqual(['acme/model-service/file/model-cards/fraud.md']);
     expect(matched('design-records')).toEqual(['acme/model-service/file/docs/adr/0001-use-onnx.md']);
     expect(matched('ai-policy-document')).toEqual(['acme/model-service/file/docs/policies/ai-policy.md']);
+    expect(matched('ai-policy-review-record')).toEqual([
+      'acme/model-service/file/docs/reviews/ai-policy-review-2026.md',
+    ]);
+    expect(matched('user-information')).toEqual(['acme/model-service/file/docs/user/instructions-for-use.md']);
+    // Dated like folder documents: a front-matter date decides, else the commit time, unverified.
+    const review = steps.find((s) => s.artifact.meta.externalId.endsWith('ai-policy-review-2026.md'))!;
+    expect(review.artifact.meta.observedAt).toBe('2026-02-16T00:00:00.000Z');
+    expect(review.artifact.meta.attributes).toMatchObject({
+      dateSource: 'reviewed',
+      observedAtFrom: 'front-matter:review_date',
+    });
+    const undated = steps.find((s) => s.artifact.meta.externalId.endsWith('lib/logging-config.md'))!;
+    expect(undated.artifact.meta.attributes).toMatchObject({ dateSource: 'file-time', observedAtFrom: 'last-commit' });
+    expect(undated.artifact.meta.observedAt).toBe('2026-02-23T10:00:00.000Z');
     expect(matched('github-protected-deployments')).toEqual([
       'acme/clean/environment/production',
       'acme/model-service/environment/production',
@@ -1185,12 +1199,26 @@ function richRepo(fake: FakeGithub, published: string, head: string): FakeRepo {
         commits: [{ sha: sha1('c2'), date: '2026-02-01T09:30:00Z', author: 'dave' }],
       },
       'model-cards/fraud.md': {
-        content: '# Fraud model card\n',
+        content: '---\ntype: model-card\n---\n# Fraud model card\n',
         commits: [{ sha: sha1('c3'), date: '2026-03-03T10:00:00Z', author: 'erin' }],
       },
       'docs/adr/0001-use-onnx.md': {
-        content: '# Use ONNX for serving\n',
+        content: '---\ntype: design-record\n---\n# Use ONNX for serving\n',
         commits: [{ sha: sha1('c5'), date: '2026-02-20T10:00:00Z', author: 'erin' }],
+      },
+      // Matched by type only (issue 16, item 8): a file named like a policy review without one is not.
+      'docs/reviews/ai-policy-review-2026.md': {
+        content:
+          '---\ntype: policy-review\nreview_date: 2026-02-16\nreviewer: AI Governance Board\noutcome: no change\n---\n# Review\n',
+        commits: [{ sha: sha1('c6'), date: '2026-02-21T10:00:00Z', author: 'dave' }],
+      },
+      'docs/user/instructions-for-use.md': {
+        content: '---\ntype: user-information\neffective_date: 2026-02-01\n---\n# Instructions\n',
+        commits: [{ sha: sha1('c7'), date: '2026-02-22T10:00:00Z', author: 'dave' }],
+      },
+      'lib/logging-config.md': {
+        content: '# Logging config of the library\n',
+        commits: [{ sha: sha1('c8'), date: '2026-02-23T10:00:00Z', author: 'dave' }],
       },
       'src/app.py': {
         content: 'print(1)\n',

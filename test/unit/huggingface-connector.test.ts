@@ -367,7 +367,7 @@ describe('huggingface connector against a fake Hub', () => {
       now: new Date(now),
     });
     const rule = results.flatMap((r) => r.rules).find((r) => r.rule === 'huggingface-model-documentation')!;
-    expect(rule.status).not.toBe('fresh');
+    expect(rule.status).not.toBe('current');
     expect(rule.reason).toContain(longName);
     expect(rule.reason).not.toContain('acme-ai/credit-scorer');
   });

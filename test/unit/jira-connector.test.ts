@@ -1102,6 +1102,8 @@ describe('jira connector: proposed default mappings', () => {
     const extended = file.extend.map((e) => e.rule);
     expect(extended).toEqual([
       'impact-assessment-records',
+      'impact-assessment-individuals',
+      'impact-assessment-societal',
       'system-requirements',
       'concern-register',
       'incident-communication-records',

@@ -1,3 +1,5 @@
+import { documentDating } from '../../document-dating';
+import { pdfMetadataOf } from '../../folder/document-metadata';
 import picomatch from 'picomatch';
 import { fingerprint } from '../../../core/digest';
 import type { JsonValue } from '../../../core/json';
@@ -121,11 +123,24 @@ export async function* collectTree(
         ]);
         const lastCommit: LastCommit = last ?? { sha: '', at: date, author: null };
         const attributes = fileAttributes(full, entry.path, entry.sha, content.length, lastCommit, content);
-        if (!last) attributes['observedAtFrom'] = 'response-date';
+        // Dated like a folder document: front matter (or PDF metadata), else the commit time, unverified.
+        const pdf = mediaTypeFor(entry.path) === 'application/pdf' ? await pdfMetadataOf(content) : {};
+        if (pdf.pdf) attributes['pdf'] = pdf.pdf;
+        const fm = attributes['frontMatter'];
+        const dating = documentDating(
+          {
+            ...(fm && typeof fm === 'object' && !Array.isArray(fm)
+              ? { frontMatter: fm as Record<string, JsonValue> }
+              : {}),
+            ...(pdf.pdf ? { pdf: pdf.pdf } : {}),
+          },
+          { iso: lastCommit.at, from: last ? 'last-commit' : 'response-date' },
+        );
+        Object.assign(attributes, dating.attributes);
         return cx.emitBytes(
           'file',
           `${full}/file/${entry.path}`,
-          lastCommit.at,
+          dating.observedAt,
           `${ctx.base}/contents/${entry.path}`,
           undefined,
           content,
