@@ -5,6 +5,7 @@ import { githubConnector } from './github';
 import { jiraConnector } from './jira';
 import { manualConnector } from './manual';
 import { mlflowConnector } from './mlflow';
+import { azureBlobConnector } from './azure-blob';
 import { s3Connector } from './s3';
 import { siemConnector } from './siem';
 
@@ -20,6 +21,7 @@ export const connectorDescriptors = [
   siemConnector,
   mlflowConnector,
   s3Connector,
+  azureBlobConnector,
 ] as const;
 
 export type AnyConnectorDescriptor = (typeof connectorDescriptors)[number];
