@@ -1,6 +1,7 @@
 import type { MappingVocabulary } from '../mappings/vocabulary';
 import type { ConnectorDescriptor, SourceConfigOf } from './descriptor';
 import { folderConnector } from './folder';
+import { gcsConnector } from './gcs';
 import { githubConnector } from './github';
 import { jiraConnector } from './jira';
 import { manualConnector } from './manual';
@@ -22,6 +23,7 @@ export const connectorDescriptors = [
   mlflowConnector,
   s3Connector,
   azureBlobConnector,
+  gcsConnector,
 ] as const;
 
 export type AnyConnectorDescriptor = (typeof connectorDescriptors)[number];
