@@ -1,11 +1,13 @@
 import type { MappingVocabulary } from '../mappings/vocabulary';
 import type { ConnectorDescriptor, SourceConfigOf } from './descriptor';
 import { folderConnector } from './folder';
+import { gcsConnector } from './gcs';
 import { githubConnector } from './github';
 import { huggingfaceConnector } from './huggingface';
 import { jiraConnector } from './jira';
 import { manualConnector } from './manual';
 import { mlflowConnector } from './mlflow';
+import { azureBlobConnector } from './azure-blob';
 import { s3Connector } from './s3';
 import { sagemakerConnector } from './sagemaker';
 import { siemConnector } from './siem';
@@ -24,6 +26,8 @@ export const connectorDescriptors = [
   s3Connector,
   sagemakerConnector,
   huggingfaceConnector,
+  azureBlobConnector,
+  gcsConnector,
 ] as const;
 
 export type AnyConnectorDescriptor = (typeof connectorDescriptors)[number];

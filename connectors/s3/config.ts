@@ -1,24 +1,14 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../../core/secrets';
 import { bucketNameSchema, s3EndpointShape, s3StaticKeysSchema } from '../../core/s3-settings';
+import { documentSelectionShape } from '../object-store/selection';
 import { sourceIdSchema } from '../source-id';
 import { s3Kinds } from './kinds';
 
 const scopeSchema = z.strictObject({
   bucket: bucketNameSchema,
-  prefix: z.string().default(''),
+  ...documentSelectionShape,
   kind: z.enum(s3Kinds).default('object'),
-  /** Globs on the key below the prefix; default every object. */
-  include: z.array(z.string().min(1)).default([]),
-  exclude: z.array(z.string().min(1)).default([]),
-  /** Objects whose content is collected (the rest are recorded by their metadata only). */
-  content: z.array(z.string().min(1)).default([]),
-  /** Content larger than this is not downloaded; the metadata record says why. */
-  maxContentBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(50 * 1024 * 1024),
   /** Record every version of the objects (needs ListBucketVersions), e.g. a policy's version history. */
   versions: z.boolean().default(false),
 });

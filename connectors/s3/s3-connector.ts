@@ -8,9 +8,9 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { PassThrough, Readable } from 'node:stream';
-import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { ResolveSecret } from '../descriptor';
+import { selectorFor } from '../object-store/selection';
 import { canonicalJson } from '../../core/digest';
 import { codeUnitOrder } from '../../core/order';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
@@ -125,12 +125,7 @@ export class S3Connector implements Connector {
   }
 
   private async list(index: number, scope: S3Scope, signal?: AbortSignal): Promise<Listed[]> {
-    const include = scope.include.length > 0 ? picomatch(scope.include, { dot: true }) : () => true;
-    const exclude = scope.exclude.length > 0 ? picomatch(scope.exclude, { dot: true }) : () => false;
-    const wanted = (key: string) => {
-      const rel = key.slice(scope.prefix.length);
-      return include(rel) && !exclude(rel);
-    };
+    const { wanted } = selectorFor(scope);
     const out: Listed[] = [];
     let token: string | undefined;
     let keyMarker: string | undefined;
@@ -173,7 +168,8 @@ export class S3Connector implements Connector {
   }
 
   private async artifact(obj: Listed, scope: S3Scope): Promise<CollectionStep['artifact']> {
-    const rel = obj.key.slice(scope.prefix.length);
+    const selector = selectorFor(scope);
+    const rel = selector.relative(obj.key);
     let metadata: Record<string, string> | undefined;
     let contentType: string | undefined;
     if (this.cfg.userMetadata) {
@@ -189,11 +185,7 @@ export class S3Connector implements Connector {
       metadata = head.Metadata ?? {};
       contentType = head.ContentType;
     }
-    const wantsContent = scope.content.length > 0 && picomatch(scope.content, { dot: true })(rel);
-    const contentSkipped =
-      wantsContent && obj.size > scope.maxContentBytes
-        ? `larger than maxContentBytes (${scope.maxContentBytes})`
-        : undefined;
+    const decision = selector.content(obj.key, obj.size);
     const attributes: Record<string, JsonValue> = {
       bucket: obj.bucket,
       key: obj.key,
@@ -202,12 +194,7 @@ export class S3Connector implements Connector {
       size: obj.size,
       lastModified: obj.lastModified.toISOString(),
       isLatest: obj.isLatest,
-      content:
-        wantsContent && !contentSkipped
-          ? 'collected'
-          : contentSkipped
-            ? `not collected: ${contentSkipped}`
-            : 'metadata only',
+      content: decision.note,
       ...(obj.versionId ? { versionId: obj.versionId } : {}),
       ...(obj.storageClass ? { storageClass: obj.storageClass } : {}),
       ...(metadata ? { metadata } : {}),
@@ -223,7 +210,7 @@ export class S3Connector implements Connector {
       : undefined;
     if (dating) Object.assign(attributes, dating.attributes);
     const endpoint = `s3://${obj.bucket}/${encodeURI(obj.key)}${obj.versionId ? `?versionId=${encodeURIComponent(obj.versionId)}` : ''}`;
-    const collectContent = wantsContent && !contentSkipped;
+    const collectContent = decision.collect;
     return {
       meta: {
         externalId: `${obj.bucket}/${obj.key}${obj.versionId ? `@${obj.versionId}` : ''}`,

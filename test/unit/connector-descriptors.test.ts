@@ -16,7 +16,19 @@ describe('connector descriptors', () => {
   it('list each source type once, in the order the config union and the vocabulary use', () => {
     const types = connectorDescriptors.map((d) => d.type);
     expect(new Set(types).size).toBe(types.length);
-    expect(types).toEqual(['folder', 'manual', 'github', 'jira', 'siem', 'mlflow', 's3', 'sagemaker', 'huggingface']);
+    expect(types).toEqual([
+      'folder',
+      'manual',
+      'github',
+      'jira',
+      'siem',
+      'mlflow',
+      's3',
+      'sagemaker',
+      'huggingface',
+      'azure-blob',
+      'gcs',
+    ]);
     expect(Object.keys(mappingVocabulary())).toEqual(types);
     expect(sourceConfigSchemas).toHaveLength(types.length);
   });
