@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
+import { demoConfigPath } from '../../cli/commands/demo';
+import { demoConfigOverrides, demoRegistrySourceId } from '../../cli/commands/demo-registry';
 import { startSweep } from '../../cli/commands/sweep';
+import { dataPath } from '../../core/data-files';
+import { FilesystemStore } from '../../evidence/fs-store';
 import { sourceTypes, type SourceType } from '../../connectors';
 import { readManifest } from '../../evidence/index';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
+import { loadHub } from '../../worker/hub';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
 import type { SweepResult } from '../../workflows';
@@ -193,5 +198,61 @@ describe('a sweep with every connector type configured at once', () => {
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(new RegExp(`^OK: .*1 bundle\\(s\\), \\d+ blob\\(s\\) checked`));
     expect(verify.stdout).not.toContain('AUTHENTICITY NOT CHECKED');
+  }, 600_000);
+});
+
+describe('the demo with an optional registry source', () => {
+  const mlflowPack = (files: string[]) => files.some((f) => path.basename(f) === '40-mlflow.yaml');
+
+  it('has no registry source and no registry pack unless asked; --with-mlflow adds both; a bad URL is named', async () => {
+    const store = path.join(await tempDir(), 'store');
+    const plain = await loadHub(demoConfigPath, demoConfigOverrides({ store }));
+    expect(plain.config.sources.map((s) => s.type)).not.toContain('mlflow');
+    expect(mlflowPack(plain.mappings.files)).toBe(false);
+
+    const withRegistry = await loadHub(
+      demoConfigPath,
+      demoConfigOverrides({ store, withMlflow: 'http://127.0.0.1:5000' }),
+    );
+    expect(withRegistry.config.sources.find((s) => s.id === demoRegistrySourceId)).toMatchObject({
+      type: 'mlflow',
+      url: 'http://127.0.0.1:5000',
+      auth: { type: 'none' },
+      metrics: { validation: ['accuracy'] },
+    });
+    expect(mlflowPack(withRegistry.mappings.files)).toBe(true);
+    expect(() => demoConfigOverrides({ withMlflow: 'ftp://registry' })).toThrow(
+      /--with-mlflow ftp:\/\/registry: url: expected an http/,
+    );
+  });
+
+  it('`demo --with-mlflow URL` collects the real MLflow server into the demo bundle, credentials from MLFLOW_TRACKING_*', async () => {
+    const dir = await tempDir();
+    await cp(dataPath('examples', 'demo'), path.join(dir, 'demo'), {
+      recursive: true,
+      filter: (src) => !src.includes('.state'),
+    });
+    const config = path.join(dir, 'demo', 'evidence-hub.yaml');
+    const demo = await runCli(
+      ['demo', '--config', config, '--json', '--with-mlflow', mlflow.url, '--mlflow-metrics', 'accuracy,f1'],
+      { MLFLOW_TRACKING_USERNAME: mlflow.username, MLFLOW_TRACKING_PASSWORD: mlflow.password },
+    );
+    expect(demo.code, demo.stderr).toBe(0);
+    const out = JSON.parse(demo.stdout.slice(demo.stdout.indexOf('{'))) as {
+      bundle: { sequence: number; failedSources: string[] };
+    };
+    expect(out.bundle).toMatchObject({ sequence: 1, failedSources: [] });
+    const store = await FilesystemStore.open(path.join(dir, 'demo', '.state', 'evidence-store'));
+    const manifest = (await readManifest(store, 1))!;
+    expect(manifest.sources.find((s) => s.source === demoRegistrySourceId)).toMatchObject({ status: 'ok' });
+    const kinds = new Set(manifest.artifacts.filter((a) => a.sourceType === 'mlflow').map((a) => a.kind));
+    expect(kinds.size).toBeGreaterThan(1);
+    // The registry's evidence feeds controls through the MLflow pack that the option loaded.
+    const registryIds = new Set(manifest.artifacts.filter((a) => a.source === demoRegistrySourceId).map((a) => a.id));
+    expect(
+      Object.values(manifest.controls)
+        .flat()
+        .some((id) => registryIds.has(id)),
+    ).toBe(true);
   }, 600_000);
 });
