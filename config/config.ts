@@ -247,6 +247,11 @@ export interface ConfigOverrides {
    * (endpoint, credentials, lock) and changes bucket and prefix.
    */
   store?: string;
+  /**
+   * Sources added to the file's (already validated, e.g. `demo --with-mlflow`): they count as configured, so
+   * their mapping packs load. An id the file already uses is refused.
+   */
+  extraSources?: readonly SourceConfig[];
 }
 
 export async function loadConfig(file: string, overrides: ConfigOverrides = {}): Promise<LoadedConfig> {
@@ -278,12 +283,21 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
     store: resolveStore(parsed.store, overrides.store, baseDir, abs),
     temporal: { ...parsed.temporal, address: temporalConnection.address, namespace: temporalConnection.namespace },
     temporalConnection,
-    sources: parsed.sources.map((s) =>
+    sources: [...parsed.sources, ...extraSources(parsed.sources, overrides.extraSources ?? [], abs)].map((s) =>
       'path' in s && typeof s.path === 'string' ? { ...s, path: path.resolve(baseDir, s.path) } : s,
     ),
     file: abs,
     baseDir,
   };
+}
+
+function extraSources(declared: readonly SourceConfig[], extra: readonly SourceConfig[], file: string) {
+  const taken = extra.find((e) => declared.some((d) => d.id === e.id));
+  if (taken)
+    throw new InputError([
+      { file, line: 0, col: 0, path: 'sources', message: `source id "${taken.id}" is already declared in the file` },
+    ]);
+  return extra;
 }
 
 function resolveStore(

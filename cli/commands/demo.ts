@@ -10,14 +10,14 @@ import { storeOption, type CommandContext } from '../command-kit';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { renderCounts, renderStatusTable } from '../status-table';
 import { waitForSweep } from '../sweep-progress';
+import { demoConfigOverrides, type DemoRegistryOptions } from './demo-registry';
 import { controlStatus } from './status';
 import { startSweep } from './sweep';
 import { startOperations } from '../../worker/operations';
 import { signingKeyCheck, temporalCheck } from '../../worker/readiness';
 
-export interface DemoOptions {
+export interface DemoOptions extends DemoRegistryOptions {
   config?: string;
-  store?: string;
   /** Keep the dev server (and its web UI) and the worker running until Ctrl-C. */
   serve?: boolean;
   /** With `serve`: where /metrics, /healthz and /readyz are served (default: the config's worker.metricsAddress). */
@@ -37,7 +37,7 @@ export async function runDemo(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  const hub = await loadHub(options.config ?? demoConfigPath, options.store ? { store: options.store } : {});
+  const hub = await loadHub(options.config ?? demoConfigPath, demoConfigOverrides(options));
   // The demo is the one place a key is created without asking: explicitly, the way `keys init` does it.
   const init = await initSigningKey(hub.config, hub.store);
   const key = init.key;
@@ -119,6 +119,11 @@ export function registerDemo(program: Command, { io, log, setExitCode }: Command
       'with --serve: serve /metrics, /healthz, /readyz here (default 127.0.0.1:9464)',
     )
     .option('--json', 'print the result as JSON')
+    .option(
+      '--with-mlflow <url>',
+      'also collect this MLflow tracking server (credentials: MLFLOW_TRACKING_* variables)',
+    )
+    .option('--mlflow-metrics <names>', 'validation metrics for --with-mlflow, comma-separated', 'accuracy')
     .action(async (o) => {
       setExitCode(await runDemo(o, log, io.out, io.err));
     });
