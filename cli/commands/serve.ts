@@ -1,11 +1,41 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { ConsoleAuth } from '../../console/auth';
-import { ConsoleInputError, startConsole } from '../../console/server';
-import { loadHub } from '../../worker/hub';
+import { ConsoleInputError, startConsole, type ConsoleOptions } from '../../console/server';
+import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
 import { controlStatus } from './status';
 import { sourcesForControls, startSweep } from './sweep';
+
+/**
+ * The console wired to a loaded hub: the store read exactly as `status` reads it (the same `controlStatus`),
+ * sweeps started exactly as `sweep` starts them. The Temporal client is made on the first sweep, so reading
+ * works while Temporal is down.
+ */
+export function consoleOptions(hub: Hub, auth: ConsoleAuth, log: Logger, insecureLocal = false): ConsoleOptions {
+  let client: Client | undefined;
+  return {
+    sources: { store: hub.store, status: (options) => controlStatus(hub, options) },
+    auth,
+    insecureLocal,
+    log,
+    startSweep: async ({ controls }) => {
+      let sources: string[] | undefined;
+      try {
+        sources = controls ? sourcesForControls(hub, controls) : undefined;
+      } catch (err) {
+        if (err instanceof UsageError) throw new ConsoleInputError(err.message);
+        throw err;
+      }
+      if (sources?.length === 0) throw new ConsoleInputError(`no configured source feeds controls "${controls}"`);
+      client ??= await connectClient(hub.config);
+      const handle = await startSweep(client, hub.config, { trigger: 'manual', ...(sources ? { sources } : {}) });
+      return handle.workflowId;
+    },
+  };
+}
 
 /**
  * `evidence-hub serve`: the web console and its JSON API (console/). It reads the store exactly as `status`
@@ -33,31 +63,7 @@ export function registerServe(program: Command, { io, log }: CommandContext): vo
       if (insecureLocal && o.host && o.host !== '127.0.0.1' && o.host !== '::1')
         throw new UsageError('--insecure-local listens on loopback only; drop --host');
       const host = insecureLocal ? '127.0.0.1' : (o.host ?? '0.0.0.0');
-      // The Temporal client is made on the first sweep, so reading works while Temporal is down.
-      let client: Awaited<ReturnType<typeof connectClient>> | undefined;
-      const server = await startConsole(
-        {
-          sources: { store: hub.store, status: (options) => controlStatus(hub, options) },
-          auth,
-          insecureLocal,
-          log,
-          startSweep: async ({ controls }) => {
-            client ??= await connectClient(hub.config);
-            let sources: string[] | undefined;
-            try {
-              sources = controls ? sourcesForControls(hub, controls) : undefined;
-            } catch (err) {
-              if (err instanceof UsageError) throw new ConsoleInputError(err.message);
-              throw err;
-            }
-            if (sources?.length === 0) throw new ConsoleInputError(`no configured source feeds controls "${controls}"`);
-            const handle = await startSweep(client, hub.config, { trigger: 'manual', ...(sources ? { sources } : {}) });
-            return handle.workflowId;
-          },
-        },
-        host,
-        o.port,
-      );
+      const server = await startConsole(consoleOptions(hub, auth, log, insecureLocal), host, o.port);
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : o.port;
       io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
