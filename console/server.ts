@@ -227,7 +227,10 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
   const signIn = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // A pre-sign-in token in a cookie and in the form (double submit): another site cannot sign you in as itself.
     if (req.method === 'GET') {
-      const pre = randomBytes(18).toString('base64url');
+      // Kept when the browser has one: a second load of the form (a redirect from a favicon request, another
+      // tab) must not invalidate the form already shown.
+      const had = cookiesOf(req).get(preSignInCookie);
+      const pre = had && /^[\w-]{24}$/.test(had) ? had : randomBytes(18).toString('base64url');
       return html(res, 200, signInPage(pre), { 'Set-Cookie': setCookie(preSignInCookie, pre, secure) });
     }
     if (req.method !== 'POST') throw new HttpError(405, 'use GET or POST');
