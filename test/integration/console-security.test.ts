@@ -13,6 +13,7 @@ import {
   type ConsoleFixture,
 } from '../support/console-fixture';
 import { hubIn } from '../support/hub-fixture';
+import { spawnCli, waitFor } from '../support/processes';
 import { suiteDir, tempDir } from '../support/tmp';
 
 interface Answer {
@@ -282,5 +283,28 @@ describe('web console security rules, on a real socket', () => {
     });
     expect(code).toBe(2);
     expect(err.join('\n')).toContain('no sign-in is configured');
+    // --host elsewhere with --insecure-local is refused too: no sign-in never leaves loopback.
+    const wide = await main(['serve', '--config', configFile, '--insecure-local', '--host', '0.0.0.0'], {
+      out: () => {},
+      err: (s) => err.push(s),
+    });
+    expect(wide).toBe(2);
+    expect(err.join('\n')).toContain('loopback only');
+
+    // --insecure-local: the real command, as a process, on 127.0.0.1, answering without sign-in.
+    const serve = spawnCli(['serve', '--config', configFile, '--insecure-local', '--port', '0']);
+    try {
+      const address = await waitFor(
+        'the console address',
+        async () => /console on (http:\/\/\S+)/.exec(serve.output())?.[1],
+      );
+      expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const res = await fetch(`${address}api/v1/controls`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { controls: unknown[] }).controls).toHaveLength(38);
+    } finally {
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
+    }
   });
 });
