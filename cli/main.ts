@@ -9,6 +9,7 @@ import { registerMappings } from './commands/mappings';
 import { registerMonitor } from './commands/monitor';
 import { registerPrune } from './commands/prune';
 import { registerSchedules } from './commands/schedules';
+import { registerServe } from './commands/serve';
 import { registerStatus } from './commands/status';
 import { registerSweep } from './commands/sweep';
 import { registerUpload } from './commands/upload';
@@ -31,6 +32,7 @@ const commands: RegisterCommand[] = [
   registerIndex,
   registerUpload,
   registerMappings,
+  registerServe,
 ];
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure (or verification failed), 2 bad input. */

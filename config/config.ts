@@ -14,6 +14,7 @@ import { witnessConfigSchema } from '../evidence/witness/config';
 import { temporalSecurityFields } from './temporal-schema';
 import { resolveTemporalSettings, type TemporalConnectionSettings } from './temporal-settings';
 import { pkcs11SigningSchema, signingKeyChoiceMessage } from '../evidence/signing-config';
+import { consoleConfigSchema } from './console-schema';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
@@ -168,6 +169,8 @@ export const configSchema = z
      * and/or an S3 bucket with Object Lock in compliance mode (evidence/witness/, docs/bundle-format.md).
      */
     witness: witnessConfigSchema.optional(),
+    /** Sign-in to the web console, `evidence-hub serve` (config/console-schema.ts). */
+    console: consoleConfigSchema.optional(),
     /**
      * The integrity monitor (workflows/integrity.ts): a Temporal Schedule re-verifies the store incrementally
      * `every` (from the last verified bundle) and re-hashes every blob `fullEvery`; failures go to Slack.

@@ -16,6 +16,7 @@ export const layerOrder = [
   'workflows',
   'config',
   'worker',
+  'console',
   'cli',
 ] as const;
 

@@ -1,0 +1,76 @@
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { ConsoleAuth } from '../../console/auth';
+import { ConsoleInputError, startConsole, type ConsoleOptions } from '../../console/server';
+import { loadHub, type Hub } from '../../worker/hub';
+import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
+import { connectClient } from '../connect';
+import { controlStatus } from './status';
+import { sourcesForControls, startSweep } from './sweep';
+
+/**
+ * The console wired to a loaded hub: the store read exactly as `status` reads it (the same `controlStatus`),
+ * sweeps started exactly as `sweep` starts them. The Temporal client is made on the first sweep, so reading
+ * works while Temporal is down.
+ */
+export function consoleOptions(hub: Hub, auth: ConsoleAuth, log: Logger, insecureLocal = false): ConsoleOptions {
+  let client: Client | undefined;
+  return {
+    sources: { store: hub.store, status: (options) => controlStatus(hub, options) },
+    auth,
+    insecureLocal,
+    log,
+    startSweep: async ({ controls }) => {
+      let sources: string[] | undefined;
+      try {
+        sources = controls ? sourcesForControls(hub, controls) : undefined;
+      } catch (err) {
+        if (err instanceof UsageError) throw new ConsoleInputError(err.message);
+        throw err;
+      }
+      if (sources?.length === 0) throw new ConsoleInputError(`no configured source feeds controls "${controls}"`);
+      client ??= await connectClient(hub.config);
+      const handle = await startSweep(client, hub.config, { trigger: 'manual', ...(sources ? { sources } : {}) });
+      return handle.workflowId;
+    },
+  };
+}
+
+/**
+ * `evidence-hub serve`: the web console and its JSON API (console/). It reads the store exactly as `status`
+ * does (the same `controlStatus`) and starts sweeps exactly as `sweep` does; it needs no worker of its own.
+ */
+export function registerServe(program: Command, { io, log }: CommandContext): void {
+  program
+    .command('serve')
+    .description('serve the web console and its JSON API')
+    .addOption(configOption())
+    .addOption(storeOption())
+    .option('--port <n>', 'port to listen on', (v) => Number(v), 8080)
+    .option('--host <address>', 'address to listen on (default: all addresses; 127.0.0.1 with --insecure-local)')
+    .option('--insecure-local', 'no sign-in: a single local user, admin, on 127.0.0.1 only')
+    .action(async (o) => {
+      if (!(Number.isInteger(o.port) && o.port >= 0 && o.port < 65536))
+        throw new UsageError('--port must be a whole number from 0 to 65535');
+      const hub = await loadHub(o.config, storeOverrides(o));
+      const auth = await ConsoleAuth.fromConfig(hub.config.console, hub.config.baseDir);
+      const insecureLocal = Boolean(o.insecureLocal);
+      if (!auth.configured && !insecureLocal)
+        throw new UsageError(
+          `no sign-in is configured: add console.tokens to ${hub.config.file} (see docs/console.md), or pass --insecure-local to serve one local user on 127.0.0.1`,
+        );
+      if (insecureLocal && o.host && o.host !== '127.0.0.1' && o.host !== '::1')
+        throw new UsageError('--insecure-local listens on loopback only; drop --host');
+      const host = insecureLocal ? '127.0.0.1' : (o.host ?? '0.0.0.0');
+      const server = await startConsole(consoleOptions(hub, auth, log, insecureLocal), host, o.port);
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : o.port;
+      io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
+      await new Promise<void>((resolve) => {
+        const stop = () => server.close(() => resolve());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

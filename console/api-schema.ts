@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** The JSON API's answers as zod schemas: the responses are built from them and the OpenAPI document generated. */
+export const controlSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.string(),
+  reason: z.string(),
+  decidingRule: z.string().optional(),
+  dueAt: z.string().optional(),
+});
+export const controlsResponseSchema = z.object({ asOf: z.string(), controls: z.array(controlSummarySchema) });
+export const evidenceRowSchema = z.object({
+  id: z.string(),
+  observedAt: z.string(),
+  collectedAt: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bundle: z.number().int(),
+  href: z.string(),
+});
+export const controlResponseSchema = z.object({
+  asOf: z.string(),
+  control: controlSummarySchema,
+  evidence: z.array(evidenceRowSchema),
+});
+export const sweepRequestSchema = z.strictObject({ controls: z.string().min(1).max(100).optional() });
+export const sweepResponseSchema = z.object({ workflowId: z.string() });
+export const errorSchema = z.object({ error: z.string() });
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output' }) } },
+});
+const errors = {
+  '401': json(errorSchema, 'no or unknown bearer token'),
+  '404': json(errorSchema, 'no such control or blob'),
+};
+
+/** The OpenAPI 3.1 document of /api/v1/, generated from the schemas above (served at /api/v1/openapi.json). */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'evidence-hub console API', version: '1' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/v1/controls': {
+        get: {
+          summary: 'every control with its status and reason',
+          parameters: [{ name: 'status', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: { '200': json(controlsResponseSchema, 'the controls'), ...errors },
+        },
+      },
+      '/api/v1/controls/{id}': {
+        get: {
+          summary: 'one control with its evidence',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json(controlResponseSchema, 'the control'), ...errors },
+        },
+      },
+      '/api/v1/blobs/{sha256}': {
+        get: {
+          summary: 'an evidence blob, always as a download',
+          parameters: [
+            { name: 'sha256', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          ],
+          responses: { '200': { description: 'the blob bytes' }, ...errors },
+        },
+      },
+      '/api/v1/sweeps': {
+        post: {
+          summary: 'start a sweep (operator role)',
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(sweepRequestSchema) } } },
+          responses: {
+            '202': json(sweepResponseSchema, 'the sweep started'),
+            '403': json(errorSchema, 'the token lacks the operator role'),
+            ...errors,
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import { evidenceForControl, loadIndex, readManifest, type EvidenceIndex, type EvidenceRow } from '../evidence/index';
+import type { EvidenceStore } from '../evidence/store';
+import type { ControlResult, SourceRun } from '../mappings/evaluate';
+
+/**
+ * What the console reads. `status` is injected by the CLI (`controlStatus` of cli/commands/status.ts), so
+ * the console shows exactly what `evidence-hub status` prints; the rest comes from the store's index.
+ */
+export interface ConsoleSources {
+  store: EvidenceStore;
+  status(options?: { controls?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
+}
+
+export interface Overview {
+  asOf: string;
+  counts: Record<string, number>;
+  /** Each source whose latest run failed, with the error it recorded. */
+  failedSources: SourceRun[];
+  lastSweep?: { sequence: number; bundleId: string; finishedAt: string; artifactCount: number } | undefined;
+}
+
+export async function overview(src: ConsoleSources): Promise<Overview> {
+  const [{ asOf, results }, index] = await Promise.all([src.status(), loadIndex(src.store)]);
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  const latest = new Map<string, SourceRun>();
+  for (const run of index.sourceRuns)
+    if ((latest.get(run.source)?.at ?? -Infinity) < run.at) latest.set(run.source, run);
+  const last = index.bundles.reduce<EvidenceIndex['bundles'][number] | undefined>(
+    (a, b) => (a && a.sequence > b.sequence ? a : b),
+    undefined,
+  );
+  return {
+    asOf,
+    counts,
+    failedSources: [...latest.values()]
+      .filter((r) => r.status === 'failed')
+      .sort((a, b) => (a.source < b.source ? -1 : 1)),
+    lastSweep: last
+      ? {
+          sequence: last.sequence,
+          bundleId: last.bundleId,
+          finishedAt: last.finishedAt,
+          artifactCount: last.artifactCount,
+        }
+      : undefined,
+  };
+}
+
+/** One control as its page shows it: the evaluation, and every record mapped to it, newest first. */
+export async function controlDetail(
+  src: ConsoleSources,
+  id: string,
+): Promise<{ asOf: string; result: ControlResult; evidence: EvidenceRow[] } | undefined> {
+  const { asOf, results } = await src.status();
+  const result = results.find((r) => r.control.id === id);
+  if (!result) return undefined;
+  const index = await loadIndex(src.store);
+  return { asOf, result, evidence: evidenceForControl(index, id, new Date(0), new Date(asOf)) };
+}
+
+/** A blob id the console accepts: a lowercase SHA-256. Anything else (paths, dots, slashes) never reaches the store. */
+export const blobIdPattern = /^[0-9a-f]{64}$/;
+
+export interface BlobDownload {
+  mediaType: string;
+  /** A file name for the download, reduced to safe characters. */
+  filename: string;
+  size: number;
+  open(): Readable;
+}
+
+/**
+ * A blob the index knows as evidence (never an arbitrary store object), with the media type and name its
+ * manifest recorded. Undefined for an odd id, an unknown blob, or one that retention removed.
+ */
+export async function evidenceBlob(src: ConsoleSources, sha256: string): Promise<BlobDownload | undefined> {
+  if (!blobIdPattern.test(sha256)) return undefined;
+  const entry = (await loadIndex(src.store)).artifacts.find((a) => a.sha256 === sha256);
+  if (!entry) return undefined;
+  const size = await src.store.blobSize(sha256);
+  if (size === undefined) return undefined;
+  const record = (await readManifest(src.store, entry.bundle))?.artifacts.find((a) => a.sha256 === sha256);
+  const base = (record?.externalId ?? entry.id).split(/[\\/]/).pop() ?? 'evidence';
+  const filename = base.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'evidence';
+  return {
+    mediaType: record?.mediaType ?? 'application/octet-stream',
+    filename,
+    size,
+    open: () => src.store.openBlob(sha256),
+  };
+}
