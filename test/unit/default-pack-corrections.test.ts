@@ -174,7 +174,8 @@ describe('7. A.5.4: impact assessments, not fairness metrics', () => {
       configured: ['folder', 'mlflow'],
       rule: 'mlflow-production-impact-assessment',
       artifacts: () => [assessment({ system: 'fraud' }), version('credit/2')],
-      status: 'stale',
+      // No record at all for credit/2: missing, not stale (#15).
+      status: 'missing',
     },
     {
       name: 'before deployment: the production model is named by an assessment',
