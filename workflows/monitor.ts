@@ -5,13 +5,14 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { alertOptions } from './activity-options';
 
-const { runAlerts } = proxyActivities<Activities>(alertOptions);
+const { runAlerts, runReadinessDigest } = proxyActivities<Activities>(alertOptions);
 
 export const collectedSignal = defineSignal('collected');
 
@@ -62,6 +63,11 @@ export async function stalenessMonitorWorkflow(input: MonitorInput = {}): Promis
       const r = await runAlerts({ now: now.toISOString() });
       status.posted += r.posted;
       status.counts = r.counts;
+      // Added after histories were recorded: monitors started before it replay without the extra activity.
+      if (patched('readiness-digest')) {
+        const digest = await runReadinessDigest({ now: now.toISOString() });
+        status.posted += digest.posted.length;
+      }
       status.state = 'ok';
       delete status.lastError;
     } catch (err) {
