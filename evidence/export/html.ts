@@ -59,7 +59,7 @@ const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 /** A time inside running text, kept on one line (a date split over two lines misreads in print). */
 const when = (iso: string) => `<span class="d">${esc(time(iso))}</span>`;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -125,8 +125,19 @@ export interface PackModel {
   artifacts: PackArtifact[];
   /** The controls selected by the glob (all of the catalog by default), in catalog order. */
   controls: ControlView[];
-  /** Statement of Applicability over the whole catalog. */
-  soa: { control: string; title: string; applicable: boolean; justification?: string }[];
+  /**
+   * Statement of Applicability over the whole catalog (whatever the glob), with each control's status at
+   * the evaluation end and the rules that decide it (evidence/export/soa.ts writes it as CSV and HTML).
+   */
+  soa: {
+    control: string;
+    title: string;
+    applicable: boolean;
+    justification?: string;
+    status: ControlStatus;
+    reason: string;
+    rules: ControlView['rules'];
+  }[];
   failures: CollectionFailure[];
   keys: KeyRecord[];
   /** Times at which every control was evaluated: window start, each month start, evaluation end. */
@@ -188,6 +199,15 @@ export async function buildPackModel(
     evaluatedAt.getTime(),
   );
   const na = new Map(hub.notApplicable.map((n) => [n.control, n.justification]));
+  const rulesOf = (control: string): ControlView['rules'] =>
+    hub.mappings.rules
+      .filter((r) => r.controls.includes(control))
+      .map((r) => ({
+        id: r.id,
+        evidence: r.evidence,
+        freshness: freshnessText(r),
+        ...(r.description ? { description: r.description } : {}),
+      }));
 
   const controls = selected.map((c): ControlView => {
     const result = final.get(c.id)!;
@@ -223,14 +243,7 @@ export async function buildPackModel(
             ]
           : [];
       }),
-      rules: hub.mappings.rules
-        .filter((r) => r.controls.includes(c.id))
-        .map((r) => ({
-          id: r.id,
-          evidence: r.evidence,
-          freshness: freshnessText(r),
-          ...(r.description ? { description: r.description } : {}),
-        })),
+      rules: rulesOf(c.id),
       ...(justification !== undefined ? { justification } : {}),
     };
   });
@@ -295,11 +308,15 @@ export async function buildPackModel(
     controls,
     soa: catalog.controls.map((c) => {
       const j = na.get(c.id);
+      const result = final.get(c.id)!;
       return {
         control: c.id,
         title: c.title,
         applicable: j === undefined,
         ...(j !== undefined ? { justification: j } : {}),
+        status: result.status,
+        reason: result.reason,
+        rules: rulesOf(c.id),
       };
     }),
     failures,
