@@ -204,6 +204,7 @@ ${counts(model)}
 ${rows}
 </tbody></table>
 <h2>Statement of Applicability</h2>
+<p class="small">With implementation status and evidence rules: <a href="soa.html">soa.html</a>, <a href="soa.csv">soa.csv</a>.</p>
 <table id="soa"><thead><tr><th>Control</th><th>Title</th><th>Applicability</th><th>Justification</th></tr></thead><tbody>
 ${soa}
 </tbody></table>

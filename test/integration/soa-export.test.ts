@@ -115,6 +115,9 @@ describe('Statement of Applicability in the audit pack', () => {
     expect(html).toContain('<tr data-soa="A.10.4" data-status="not-applicable">');
     expect(html).toContain('no &quot;AI services&quot; offered');
 
+    const summary = await readFile(path.join(pack, 'report', 'index.html'), 'utf8');
+    expect(summary).toContain('<a href="soa.html">soa.html</a>');
+
     // Both are in SHA256SUMS with their digests, so verify covers them like every other file.
     const sums = await readFile(path.join(pack, 'SHA256SUMS'), 'utf8');
     expect(sums).toContain(`${sha256Hex(Buffer.from(csv))}  report/soa.csv\n`);
