@@ -2,6 +2,7 @@ import type { AlertsConfig } from '../alerts/config';
 import type { SourceConfig } from '../connectors';
 import type { RedactionConfig } from '../evidence/redaction';
 import type { WitnessConfig } from '../evidence/witness/config';
+import type { AuditCalendar } from '../mappings/readiness';
 
 /**
  * The part of the loaded configuration the activities read. config/ sits above activities (it assembles the
@@ -17,5 +18,7 @@ export interface ActivityConfig {
   redaction: RedactionConfig;
   alerts?: AlertsConfig | undefined;
   witness?: WitnessConfig | undefined;
+  /** The audit calendar: the monitor's readiness digests (activities/readiness-digest.ts). */
+  audits?: AuditCalendar | undefined;
   signing: { trustedKeys?: readonly string[] | undefined };
 }

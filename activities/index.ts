@@ -26,6 +26,7 @@ import { integrityAlert } from '../alerts/integrity';
 import { errorClassOf, noActivityMetrics, type ActivityMetrics } from './metrics-recorder';
 import { operationsRoute } from '../alerts/operations';
 import { createOperationsActivities } from './operations';
+import { runReadinessDigest, type ReadinessDigestResult } from './readiness-digest';
 
 export type { CollectRequest, CollectResult } from './collect';
 export type { BundleRequest, BundleSummary } from '../evidence/bundle';
@@ -190,6 +191,19 @@ export function createActivities(deps: ActivityDeps) {
         return { ...sent, counts };
       } catch (err) {
         deps.log.error({ err: describe(err) }, 'alerting failed');
+        throw toFailure(err);
+      } finally {
+        stop();
+      }
+    },
+
+    /** Readiness digests due before the calendar's audits (activities/readiness-digest.ts). */
+    async runReadinessDigest(req: { now: string }): Promise<ReadinessDigestResult> {
+      const stop = keepAlive();
+      try {
+        return await runReadinessDigest(deps, req);
+      } catch (err) {
+        deps.log.error({ err: describe(err) }, 'readiness digest failed');
         throw toFailure(err);
       } finally {
         stop();

@@ -8,6 +8,7 @@ import { registerExport } from './commands/export';
 import { registerMappings } from './commands/mappings';
 import { registerMonitor } from './commands/monitor';
 import { registerPrune } from './commands/prune';
+import { registerReadiness } from './commands/readiness';
 import { registerSchedules } from './commands/schedules';
 import { registerServe } from './commands/serve';
 import { registerStatus } from './commands/status';
@@ -23,6 +24,7 @@ const commands: RegisterCommand[] = [
   registerWorker,
   registerSweep,
   registerStatus,
+  registerReadiness,
   registerVerify,
   registerKeys,
   registerMonitor,

@@ -15,6 +15,7 @@ import { temporalSecurityFields } from './temporal-schema';
 import { resolveTemporalSettings, type TemporalConnectionSettings } from './temporal-settings';
 import { pkcs11SigningSchema, signingKeyChoiceMessage } from '../evidence/signing-config';
 import { consoleConfigSchema } from './console-schema';
+import { auditsConfigSchema } from './audits';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
@@ -192,6 +193,8 @@ export const configSchema = z
     mappings: z.array(z.string().min(1)).default(['default']),
     /** Statement of Applicability file (controls excluded, with justification). */
     soa: z.string().min(1).optional(),
+    /** The certification audit calendar (config/audits.ts): readiness forecast, export --audit, digests. */
+    audits: auditsConfigSchema.optional(),
     sources: z.array(sourceSchema).min(1, 'declare at least one source'),
     schedules: z.array(scheduleSchema).default([]),
   })

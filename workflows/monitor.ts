@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import { alertOptions } from './activity-options';
 
-const { runAlerts } = proxyActivities<Activities>(alertOptions);
+const { runAlerts, runReadinessDigest } = proxyActivities<Activities>(alertOptions);
 
 export const collectedSignal = defineSignal('collected');
 
@@ -70,6 +70,11 @@ export async function stalenessMonitorWorkflow(input: MonitorInput = {}): Promis
       const r = await runAlerts({ now: now.toISOString() });
       status.posted += r.posted;
       status.counts = r.counts;
+      // Added after histories were recorded: monitors started before it replay without the extra activity.
+      if (patched('readiness-digest')) {
+        const digest = await runReadinessDigest({ now: now.toISOString() });
+        status.posted += digest.posted.length;
+      }
       status.state = 'ok';
       delete status.lastError;
     } catch (err) {

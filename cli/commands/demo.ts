@@ -12,6 +12,8 @@ import { renderCounts, renderStatusTable } from '../status-table';
 import { waitForSweep } from '../sweep-progress';
 import { demoConfigOverrides, type DemoRegistryOptions } from './demo-registry';
 import { controlStatus } from './status';
+import { readinessOf } from './readiness';
+import { nextAudit } from '../../mappings/readiness';
 import { startSweep } from './sweep';
 import { startOperations } from '../../worker/operations';
 import { signingKeyCheck, temporalCheck } from '../../worker/readiness';
@@ -83,6 +85,13 @@ export async function runDemo(
           `store:    ${hub.store.location}   (check it: evidence-hub verify ${hub.store.location} --trust ${formatFingerprint(fingerprintOf(key.publicKeyPem))})`,
         );
         out(`workflow: ${uiUrl}/namespaces/${hub.config.temporal.namespace}/workflows/${handle.workflowId}`);
+        // The audit calendar's next audit, forecast from the evidence just collected (cli/commands/readiness.ts).
+        if (hub.config.audits && nextAudit(hub.config.audits, new Date())) {
+          const f = await readinessOf(hub);
+          out(
+            `audit:    ${f.audit.type} ${f.audit.id} on ${f.audit.date} (in ${f.daysToAudit} days): ${f.controls.length - f.notReady.length} of ${f.controls.length} controls ready on the day, ${f.mustRefresh.length} to refresh before it (evidence-hub readiness -c ${hub.config.file})`,
+          );
+        }
       }
       if (options.serve) {
         err(`serving: Temporal web UI at ${uiUrl}; press Ctrl-C to stop`);

@@ -10,7 +10,9 @@ import {
   type PaperSize,
 } from '../../evidence/export';
 import type { Signer } from '../../evidence/signing';
+import type { LoadedConfig } from '../../config/config';
 import { loadHub, loadSigningKey } from '../../worker/hub';
+import { auditFromCalendar } from './readiness';
 import {
   configOption,
   parseDateArg,
@@ -109,13 +111,33 @@ function describe(r: ExportResult): string[] {
   return lines;
 }
 
+/**
+ * --from/--to, or the observation window of `--audit ID` (mappings/readiness.ts: from the previous audit, to
+ * the end of the audit day). Exactly one of the two ways.
+ */
+export function exportWindow(
+  config: Pick<LoadedConfig, 'audits' | 'file'>,
+  o: { from?: string; to?: string; audit?: string },
+): { from: string; to: string } {
+  if (o.audit !== undefined) {
+    if (o.from !== undefined || o.to !== undefined)
+      throw new UsageError('give either --audit or --from/--to, not both');
+    const { window } = auditFromCalendar(config.audits, o.audit, new Date(), config.file);
+    return { from: window.from.toISOString(), to: window.to.toISOString() };
+  }
+  if (o.from === undefined || o.to === undefined)
+    throw new UsageError('give the window: --from DATE --to DATE, or --audit ID from the audit calendar');
+  return { from: o.from, to: o.to };
+}
+
 /** `evidence-hub export`: see runExport. */
 export function registerExport(program: Command, { io, setExitCode }: CommandContext): void {
   program
     .command('export')
     .description('write the audit pack for an observation window (bundles, blobs, keys, HTML report, OSCAL, VERIFY.md)')
-    .requiredOption('--from <date>', 'window start (YYYY-MM-DD = start of that UTC day)')
-    .requiredOption('--to <date>', 'window end (YYYY-MM-DD = end of that UTC day)')
+    .option('--from <date>', 'window start (YYYY-MM-DD = start of that UTC day)')
+    .option('--to <date>', 'window end (YYYY-MM-DD = end of that UTC day)')
+    .option('--audit <id>', 'the window of this audit of the calendar (audits: in the config) instead of --from/--to')
     .option('--controls <glob>', 'only these controls in the report and OSCAL, e.g. "A.6.*"')
     .requiredOption('--out <file>', 'archive to write: .zip, .tar.gz or .tgz')
     .option('--pdf <file>', 'also print the summary page, with every reason, to PDF (headless Chromium)')
@@ -127,6 +149,6 @@ export function registerExport(program: Command, { io, setExitCode }: CommandCon
       const hub = await loadHub(o.config, storeOverrides(o));
       // export.json is signed with the store's current key, so the pack's window and last bundle are vouched for.
       const key = await loadSigningKey(hub.config);
-      setExitCode(await runExport({ ...hub, key }, o, io));
+      setExitCode(await runExport({ ...hub, key }, { ...o, ...exportWindow(hub.config, o) }, io));
     });
 }

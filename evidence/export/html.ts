@@ -61,7 +61,7 @@ const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 /** A time inside running text, kept on one line (a date split over two lines misreads in print). */
 const when = (iso: string) => `<span class="d">${esc(time(iso))}</span>`;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -206,6 +206,7 @@ ${counts(model)}
 ${rows}
 </tbody></table>
 <h2>Statement of Applicability</h2>
+<p class="small">With implementation status and evidence rules: <a href="soa.html">soa.html</a>, <a href="soa.csv">soa.csv</a>.</p>
 <table id="soa"><thead><tr><th>Control</th><th>Title</th><th>Applicability</th><th>Justification</th><th>Decided by</th></tr></thead><tbody>
 ${soa}
 </tbody></table>

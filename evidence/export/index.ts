@@ -16,6 +16,7 @@ import {
   type PackWindowOptions,
 } from './model';
 import { oscalInPack, oscalJson } from './oscal';
+import { soaCsv, soaCsvFile, soaHtml, soaHtmlFile } from './soa';
 import { packIndex } from './pack-index';
 import { htmlToPdf, type PaperSize } from './pdf';
 import type { Selection } from './select';
@@ -229,6 +230,8 @@ async function* packEntries(
   yield { path: 'index.json', data: packIndex(model) };
   yield { path: oscalInPack, data: oscalJson(model, { hrefBase: '../' }) };
   yield { path: summaryPage, data: renderSummary(model) };
+  yield { path: soaCsvFile, data: soaCsv(model) };
+  yield { path: soaHtmlFile, data: soaHtml(model) };
   for (const c of model.controls) yield { path: controlPage(c.id), data: renderControlPage(model, c) };
   const copied: string[] = [];
   for (const blob of selection.blobs.values()) {

@@ -138,9 +138,21 @@ export interface PackModel {
   artifacts: PackArtifact[];
   /** The controls selected by the glob (all of the catalog by default), in catalog order. */
   controls: ControlView[];
-  /** Statement of Applicability over the whole catalog. */
-  /** `soa`: the version and approval of the SoA that excluded the control (not-applicable rows only). */
-  soa: { control: string; title: string; applicable: boolean; justification?: string; soa?: SoaApproval }[];
+  /**
+   * Statement of Applicability over the whole catalog (whatever the glob), with each control's status at
+   * the evaluation end and the rules that decide it (evidence/export/soa.ts writes it as CSV and HTML).
+   * `soa`: the version and approval of the SoA that excluded the control (not-applicable rows only).
+   */
+  soa: {
+    control: string;
+    title: string;
+    applicable: boolean;
+    justification?: string;
+    soa?: SoaApproval;
+    status: ControlStatus;
+    reason: string;
+    rules: ControlView['rules'];
+  }[];
   failures: CollectionFailure[];
   keys: KeyRecord[];
   /** Times at which every control was evaluated: window start, each month start, evaluation end. */
@@ -203,6 +215,16 @@ export async function buildPackModel(
   );
   const na = new Map(hub.notApplicable.map((n) => [n.control, n.justification]));
   const soaOf = new Map(hub.notApplicable.map((n) => [n.control, n.soa]));
+  const rulesOf = (control: string): ControlView['rules'] =>
+    hub.mappings.rules
+      .filter((r) => r.controls.includes(control))
+      .map((r) => ({
+        id: r.id,
+        evidence: r.evidence,
+        informational: r.informational,
+        freshness: freshnessText(r),
+        ...(r.description ? { description: r.description } : {}),
+      }));
 
   const controls = selected.map((c): ControlView => {
     const result = final.get(c.id)!;
@@ -240,15 +262,7 @@ export async function buildPackModel(
             ]
           : [];
       }),
-      rules: hub.mappings.rules
-        .filter((r) => r.controls.includes(c.id))
-        .map((r) => ({
-          id: r.id,
-          evidence: r.evidence,
-          informational: r.informational,
-          freshness: freshnessText(r),
-          ...(r.description ? { description: r.description } : {}),
-        })),
+      rules: rulesOf(c.id),
       ...(justification !== undefined ? { justification } : {}),
     };
   });
@@ -314,11 +328,15 @@ export async function buildPackModel(
     soa: catalog.controls.map((c) => {
       const j = na.get(c.id);
       const approval = soaOf.get(c.id);
+      const result = final.get(c.id)!;
       return {
         control: c.id,
         title: c.title,
         applicable: j === undefined,
         ...(j !== undefined ? { justification: j, soa: approval ?? {} } : {}),
+        status: result.status,
+        reason: result.reason,
+        rules: rulesOf(c.id),
       };
     }),
     failures,

@@ -1,0 +1,103 @@
+import {
+  auditInstant,
+  auditsInOrder,
+  type AuditCalendar,
+  type AuditEntry,
+  type ControlForecast,
+  type ReadinessForecast,
+} from '../mappings/readiness';
+import { buildMessage, type ControlLine } from './blocks';
+import type { AlertPolicy, AlertState, PlannedMessage } from './types';
+
+/**
+ * The readiness digest: some days before each audit (audits.digestDaysBefore, default 30, 14 and 3) one
+ * Slack message lists the controls that will not be ready on the audit day if nothing new arrives. Pure;
+ * activities/readiness-digest.ts evaluates and posts. Once per audit per threshold: the key is recorded in
+ * the alert state like every other message's, so a retry or a second run never posts it again.
+ */
+
+const DAY = 86_400_000;
+
+/** The audit whose digest is due at `now`, with its threshold; one per audit (the smallest threshold reached). */
+export interface DueDigest {
+  audit: AuditEntry;
+  daysBefore: number;
+  key: string;
+}
+
+export const digestKey = (auditId: string, daysBefore: number) => `readiness-digest:${auditId}:${daysBefore}d`;
+
+/**
+ * Audits ahead of `now` that reached a threshold and whose digest for it was not posted. Only the smallest
+ * threshold reached counts: a monitor that was down on day 30 posts the 14-day digest on day 14, never both.
+ */
+export function dueDigests(calendar: AuditCalendar, state: Pick<AlertState, 'posted'>, now: Date): DueDigest[] {
+  const thresholds = [...new Set(calendar.digestDaysBefore)].sort((a, b) => a - b);
+  const due: DueDigest[] = [];
+  for (const audit of auditsInOrder(calendar)) {
+    const left = auditInstant(audit.date).getTime() - now.getTime();
+    if (left < 0) continue;
+    const daysBefore = thresholds.find((d) => left <= d * DAY);
+    if (daysBefore === undefined) continue;
+    const key = digestKey(audit.id, daysBefore);
+    if (!state.posted[key]) due.push({ audit, daysBefore, key });
+  }
+  return due;
+}
+
+function line(c: ControlForecast): ControlLine {
+  const r = c.refresh;
+  const until = r?.currentUntil ?? r?.staleOn;
+  return {
+    id: c.control.id,
+    title: c.control.title,
+    status: c.atAudit.status,
+    reason: c.atAudit.reason,
+    ...(c.atAudit.dueAt ? { dueAt: c.atAudit.dueAt } : {}),
+    evidenceCount: c.now.evidence.length,
+    note: r
+      ? `${c.now.status} today; refresh ${r.rule}${until ? ` before ${until.slice(0, 10)}` : ''}`
+      : `already ${c.now.status} today`,
+  };
+}
+
+/**
+ * The digest message, or undefined when every control will be ready on the day (nothing is posted then).
+ * Its `at` is the audit instant: the alert state keeps posted keys for a retention after their `at`, so
+ * the key outlives every threshold of its audit.
+ */
+export function readinessDigestMessage(
+  due: DueDigest,
+  forecast: ReadinessForecast,
+  policy: AlertPolicy,
+  now: Date,
+): PlannedMessage | undefined {
+  if (forecast.notReady.length === 0) return undefined;
+  const byId = new Map(forecast.controls.map((c) => [c.control.id, c]));
+  const refresh = forecast.mustRefresh.map((id) => byId.get(id)!);
+  const already = forecast.notReady.filter((id) => !forecast.mustRefresh.includes(id)).map((id) => byId.get(id)!);
+  const a = due.audit;
+  const days = Math.ceil((Date.parse(forecast.auditAt) - now.getTime()) / DAY);
+  const summary = `${a.type} audit ${a.id} on ${a.date} (in ${days} days): ${forecast.notReady.length} control(s) will not be ready on the day`;
+  const { text, blocks } = buildMessage({
+    header: `Audit readiness: ${a.type} ${a.date} (in ${days} days)`,
+    intro: `*${a.id}* by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: ${forecast.notReady.length} control(s) will be stale or missing on the day unless new evidence arrives. \`evidence-hub readiness --audit ${a.id}\` shows the forecast.`,
+    sections: [
+      ...(refresh.length > 0 ? [{ heading: '*Refresh before the audit*', lines: refresh.map(line) }] : []),
+      ...(already.length > 0 ? [{ heading: '*Not ready today either*', lines: already.map(line) }] : []),
+    ],
+    at: now,
+    summary,
+    ...(policy.defaultMention ? { mentions: [policy.defaultMention] } : {}),
+  });
+  return {
+    key: due.key,
+    kind: 'digest',
+    channel: policy.defaultChannel,
+    controls: forecast.notReady,
+    items: [],
+    text,
+    blocks,
+    at: forecast.auditAt,
+  };
+}

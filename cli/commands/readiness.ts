@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { loadIndex } from '../../evidence/index';
+import {
+  auditsInOrder,
+  auditWindow,
+  forecastReadiness,
+  nextAudit,
+  type AuditCalendar,
+  type AuditEntry,
+  type ControlForecast,
+  type ReadinessForecast,
+} from '../../mappings/readiness';
+import { loadHub, type Hub } from '../../worker/hub';
+import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
+
+/**
+ * The audit a command means: the one named (`--audit ID`), or the next one whose day has not ended.
+ * Mistakes are usage errors that say what the calendar holds.
+ */
+export function auditFromCalendar(
+  calendar: AuditCalendar | undefined,
+  id: string | undefined,
+  today: Date,
+  file: string,
+): { audit: AuditEntry; window: { from: Date; to: Date } } {
+  if (!calendar) throw new UsageError(`no audit calendar: add "audits: { calendar: [...] }" to ${file}`);
+  const audit = id === undefined ? nextAudit(calendar, today) : calendar.calendar.find((a) => a.id === id);
+  if (!audit) {
+    const known = auditsInOrder(calendar)
+      .map((a) => `${a.id} (${a.date})`)
+      .join(', ');
+    throw new UsageError(
+      id === undefined
+        ? `no audit after ${today.toISOString().slice(0, 10)} in ${file}; the calendar holds ${known}: add the next one or pass --audit ID`
+        : `unknown audit "${id}"; ${file} lists ${known}`,
+    );
+  }
+  return { audit, window: auditWindow(calendar, audit) };
+}
+
+/** The forecast for one audit from what the store holds today (nothing outside the store is consulted). */
+export async function readinessOf(
+  hub: Pick<Hub, 'store' | 'mappings' | 'notApplicable' | 'config'>,
+  options: { audit?: string | undefined; today?: Date | undefined } = {},
+): Promise<ReadinessForecast> {
+  const today = options.today ?? new Date();
+  const { audit, window } = auditFromCalendar(hub.config.audits, options.audit, today, hub.config.file);
+  const index = await loadIndex(hub.store);
+  return forecastReadiness({
+    artifacts: index.artifacts,
+    sourceRuns: index.sourceRuns,
+    mappings: hub.mappings,
+    notApplicable: hub.notApplicable,
+    today,
+    audit,
+    window,
+  });
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
+function refreshLine(c: ControlForecast): string {
+  const r = c.refresh!;
+  const when = r.currentUntil ?? r.staleOn;
+  const gap = r.daysBeforeAudit !== undefined ? `, ${r.daysBeforeAudit} days before the audit` : '';
+  return `  ${c.control.id.padEnd(10)} ${c.now.status} now, ${r.statusAtAudit} on the day${when ? ` (current until ${day(when)}${gap})` : ''}: refresh ${r.rule}`;
+}
+
+/** The forecast as text for people: window, what to refresh by when, what has no evidence, the rest. */
+export function renderReadiness(f: ReadinessForecast): string[] {
+  const a = f.audit;
+  const lines = [
+    `${a.type} audit ${a.id} on ${a.date} by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: in ${f.daysToAudit} days`,
+    `observation window ${day(f.window.from)} .. ${day(f.window.to)}; forecast from the evidence known at ${f.today}`,
+  ];
+  const byId = new Map(f.controls.map((c) => [c.control.id, c]));
+  const ready = f.controls.filter((c) => c.ready).length;
+  lines.push(`${ready} of ${f.controls.length} controls ready on the day, ${f.notReady.length} not`);
+  if (f.mustRefresh.length > 0) {
+    lines.push('', 'refresh before the audit (ready now, not on the day):');
+    for (const id of f.mustRefresh) lines.push(refreshLine(byId.get(id)!));
+  }
+  const already = f.notReady.filter((id) => !f.mustRefresh.includes(id));
+  if (already.length > 0) {
+    lines.push('', 'not ready on the day (already a problem today):');
+    for (const id of already) {
+      const c = byId.get(id)!;
+      lines.push(`  ${id.padEnd(10)} ${c.atAudit.status}: ${c.atAudit.reason}`);
+    }
+  }
+  if (f.noEvidenceInWindow.length > 0) {
+    lines.push('', `no evidence in the observation window at all (${f.noEvidenceInWindow.length}):`);
+    lines.push(`  ${f.noEvidenceInWindow.join(', ')}`);
+  }
+  if (f.notReady.length === 0) lines.push('', 'every control will be current on the day if nothing changes');
+  return lines;
+}
+
+/**
+ * `evidence-hub readiness [--audit ID] [--json]`: the forecast for the next audit of the calendar (or the
+ * one named). Each control's status on the audit day is `status --as-of <audit date>` over today's evidence.
+ * Exit code 1 when some control will not be ready on the day, so a pipeline can gate on it.
+ */
+export function registerReadiness(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('readiness')
+    .description('forecast every control at the next audit of the calendar: what to refresh by when, what is missing')
+    .option('--audit <id>', 'the audit (an id from audits.calendar); default the next one')
+    .option('--json', 'print JSON')
+    .addOption(configOption())
+    .addOption(storeOption())
+    .action(async (o) => {
+      const hub = await loadHub(o.config, storeOverrides(o));
+      const f = await readinessOf(hub, { audit: o.audit });
+      if (o.json) io.out(JSON.stringify(f, null, 2));
+      else for (const line of renderReadiness(f)) io.out(line);
+      if (f.notReady.length > 0) setExitCode(1);
+    });
+}

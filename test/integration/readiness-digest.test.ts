@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../mappings/catalog';
+import { createHubWorker } from '../../worker/worker';
+import { collectedSignal, monitorWorkflowId, stalenessMonitorWorkflow } from '../../workflows/monitor';
+import { FakeSlack, type FakeSlackMessage } from '../fakes/slack-server';
+import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { writeBundle } from '../support/store-fixture';
+import { startTimeSkipping } from '../support/time-skipping';
+import { tempDir } from '../support/tmp';
+
+const DAY = 86_400_000;
+const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+let slack: FakeSlack;
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  slack = await FakeSlack.start({ token: 'xoxb-digest-token', channels: [{ id: 'C0AUDIT01', name: 'audit' }] });
+  env = await startTimeSkipping();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  await slack?.close();
+});
+
+/** In scope: A.6.2.6 (drift reports, 45 days) and A.2.2 (policy, a year); two audits 60 and 100 days ahead. */
+async function auditedHub(queue: string, t0: number) {
+  const inScope = new Set(['A.6.2.6', 'A.2.2']);
+  const others = loadCatalog().controls.filter((c) => !inScope.has(c.id));
+  process.env['EH_TEST_DIGEST_TOKEN'] = 'xoxb-digest-token';
+  return hubIn(
+    await tempDir(),
+    [
+      'version: 1',
+      'store: { path: ./store }',
+      'signing: { key: { file: ./k.pem } }',
+      `temporal: { taskQueue: ${queue} }`,
+      'mappings: [./m.yaml]',
+      'soa: ./soa.yaml',
+      'sources:',
+      '  - { id: docs, type: folder, path: ./org }',
+      'alerts:',
+      '  slack:',
+      '    token: { env: EH_TEST_DIGEST_TOKEN }',
+      `    apiUrl: ${slack.url}`,
+      '    defaultChannel: C0AUDIT01',
+      'audits:',
+      '  digestDaysBefore: [30, 14, 3]',
+      '  calendar:',
+      `    - { id: surv-a, type: surveillance, date: "${ymd(t0 + 60 * DAY)}", certificationBody: Example Cert }`,
+      `    - { id: surv-b, type: surveillance, date: "${ymd(t0 + 100 * DAY)}", certificationBody: Example Cert }`,
+      '',
+    ].join('\n'),
+    {
+      'm.yaml': [
+        'rules:',
+        '  - id: drift-reports',
+        '    controls: [A.6.2.6]',
+        '    select: { source: folder, where: { path: { glob: "monitoring/**" } } }',
+        '    freshness: 45d',
+        '  - id: ai-policy-review',
+        '    controls: [A.2.2]',
+        '    select: { source: folder, where: { path: { glob: "policies/**" } } }',
+        '    freshness: 365d',
+        '',
+      ].join('\n'),
+      'soa.yaml': `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this digest test case" }`).join('\n')}\n`,
+    },
+  );
+}
+
+const isDigest = (m: FakeSlackMessage) => JSON.stringify(m.blocks ?? m.text).includes('Audit readiness');
+
+describe('readiness digest on the staleness monitor', () => {
+  it('posts at 30, 14 and 3 days before each audit exactly the controls not ready on the day, nothing when all are', async () => {
+    const queue = `digest-${randomBytes(4).toString('hex')}`;
+    const t0 = await env.currentTimeMs();
+    const { hub } = await auditedHub(queue, t0);
+    const key = await signingKey(hub);
+    await writeBundle(
+      hub.store,
+      key,
+      hub.mappings,
+      'b0',
+      { 'monitoring/drift-1.md': 'drift 1', 'policies/ai-policy.md': 'policy' },
+      new Date(t0),
+    );
+    const worker = await createHubWorker(hub, key, quietLog, {
+      connection: env.nativeConnection,
+      workflowBundle: await workflowBundle(),
+    });
+    const before = slack.messages.length;
+    /** Digests posted so far, after each stretch of skipped time. */
+    const counts: number[] = [];
+    const collect = () => counts.push(slack.messages.slice(before).filter(isDigest).length);
+
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, {
+        workflowId: monitorWorkflowId(queue),
+        taskQueue: queue,
+        args: [{}],
+      });
+      // Surv-a's 30-day digest (day 30-31): the drift report is current now and goes stale on day 45.
+      await env.sleep(33 * DAY);
+      collect();
+      // Day 33: a new drift report, current until day 78: every control ready for surv-a, not for surv-b.
+      await writeBundle(
+        hub.store,
+        key,
+        hub.mappings,
+        'b1',
+        { 'monitoring/drift-2.md': 'drift 2' },
+        new Date(await env.currentTimeMs()),
+      );
+      await handle.signal(collectedSignal);
+      await env.sleep(30 * DAY); // past surv-a: its 14- and 3-day digests have nothing to say
+      collect();
+      await env.sleep(40 * DAY); // surv-b: 30 (refresh), 14 and 3 days (stale already)
+      collect();
+      await handle.terminate('test done');
+    });
+
+    const digests = slack.messages.slice(before).filter(isDigest);
+    expect(digests).toHaveLength(4);
+    expect(digests.every((m) => m.channel === 'C0AUDIT01')).toBe(true);
+    const texts = digests.map((m) => JSON.stringify(m.blocks));
+    expect(texts[0]).toContain('surv-a');
+    for (const t of texts.slice(1)) expect(t).toContain('surv-b');
+    // Exactly the control that will not be ready: never the policy, current through both audits.
+    for (const t of texts) {
+      expect(t).toContain('A.6.2.6');
+      expect(t).not.toContain('A.2.2');
+    }
+    expect(texts[0]).toContain('refresh drift-reports');
+    expect(texts[1]).toContain('refresh drift-reports');
+    expect(texts[2]).toContain('Not ready today either');
+    expect(texts[3]).toContain('Not ready today either');
+    // Surv-a's 30-day digest by day 33, none for its 14 and 3 days (all ready), then surv-b's three.
+    expect(counts).toEqual([1, 1, 4]);
+    const meta = digests.map((m) => (m.metadata as { event_payload: { key: string } }).event_payload.key);
+    expect(meta).toEqual([
+      'readiness-digest:surv-a:30d',
+      'readiness-digest:surv-b:30d',
+      'readiness-digest:surv-b:14d',
+      'readiness-digest:surv-b:3d',
+    ]);
+  });
+});
