@@ -11,6 +11,8 @@ import {
   type ReadinessForecast,
 } from '../../mappings/readiness';
 import { loadHub, type Hub } from '../../worker/hub';
+import { statusText } from '../../mappings/reasons';
+import { withStatusText } from './status';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 
 /**
@@ -63,7 +65,7 @@ function refreshLine(c: ControlForecast): string {
   const r = c.refresh!;
   const when = r.currentUntil ?? r.staleOn;
   const gap = r.daysBeforeAudit !== undefined ? `, ${r.daysBeforeAudit} days before the audit` : '';
-  return `  ${c.control.id.padEnd(10)} ${c.now.status} now, ${r.statusAtAudit} on the day${when ? ` (current until ${day(when)}${gap})` : ''}: refresh ${r.rule}`;
+  return `  ${c.control.id.padEnd(10)} ${statusText[c.now.status]} now, ${statusText[r.statusAtAudit]} on the day${when ? ` (current until ${day(when)}${gap})` : ''}: refresh ${r.rule}`;
 }
 
 /** The forecast as text for people: window, what to refresh by when, what has no evidence, the rest. */
@@ -112,7 +114,12 @@ export function registerReadiness(program: Command, { io, setExitCode }: Command
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
       const f = await readinessOf(hub, { audit: o.audit });
-      if (o.json) io.out(JSON.stringify(f, null, 2));
+      // The same control JSON as `status --json` (the forecast at the audit equals `status --as-of`).
+      const json = {
+        ...f,
+        controls: f.controls.map((c) => ({ ...c, now: withStatusText(c.now), atAudit: withStatusText(c.atAudit) })),
+      };
+      if (o.json) io.out(JSON.stringify(json, null, 2));
       else for (const line of renderReadiness(f)) io.out(line);
       if (f.notReady.length > 0) setExitCode(1);
     });

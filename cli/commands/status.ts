@@ -49,8 +49,7 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       });
       // Checkpoints a witness does not hold yet, as the last seal or retry run left them (evidence/witness/).
       const witnesses = hub.config.witness ? pendingSummary(await readWitnessState(hub.store)) : [];
-      // `statusText`: the words every renderer shows for the status ("evidence current", "overdue (grace)").
-      const controls = results.map((r) => ({ ...r, statusText: statusText[r.status] }));
+      const controls = results.map(withStatusText);
       if (o.json) io.out(JSON.stringify({ asOf, controls, witnesses }, null, 2));
       else {
         io.out(renderStatusTable(results));
@@ -58,4 +57,9 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
         for (const line of renderPendingSummary(witnesses)) io.out(line);
       }
     });
+}
+
+/** A control result as `--json` prints it: with `statusText`, the words every renderer shows for the status. */
+export function withStatusText<R extends { status: keyof typeof statusText }>(r: R): R & { statusText: string } {
+  return { ...r, statusText: statusText[r.status] };
 }

@@ -87,13 +87,13 @@ describe('readiness and export --audit', () => {
     expect(forecast.controls.map((c: { atAudit: unknown }) => c.atAudit)).toEqual(status.controls);
     expect(forecast.mustRefresh).toEqual(['A.2.2']);
     const policy = forecast.controls.find((c: { control: { id: string } }) => c.control.id === 'A.2.2');
-    expect(policy.refresh).toMatchObject({ rule: 'ai-policy-review', statusNow: 'fresh', statusAtAudit: 'stale' });
+    expect(policy.refresh).toMatchObject({ rule: 'ai-policy-review', statusNow: 'current', statusAtAudit: 'stale' });
     expect(forecast.noEvidenceInWindow).not.toContain('A.6.2.6');
 
     const text = await run(['readiness', '-c', configFile]);
     expect(text.out).toContain(`surveillance audit surv-1 on ${next} by Example Cert (all AI systems)`);
     expect(text.out).toMatch(
-      /A\.2\.2\s+fresh now, stale on the day \(current until \d{4}-\d{2}-\d{2}, \d+ days before the audit\): refresh ai-policy-review/,
+      /A\.2\.2\s+evidence current now, stale on the day \(current until \d{4}-\d{2}-\d{2}, \d+ days before the audit\): refresh ai-policy-review/,
     );
   });
 

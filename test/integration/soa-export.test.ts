@@ -106,7 +106,7 @@ describe('Statement of Applicability in the audit pack', () => {
     ]);
     const policy = byId.get('A.2.2')!;
     expect(policy[2]).toBe('yes');
-    expect(policy[4]).toBe('fresh');
+    expect(policy[4]).toBe('current');
     expect(policy[6]).toBe('ai-policy-review (operating; max age 365d)');
     expect(byId.get('A.3.2')![4]).toBe('missing'); // applicable, no rule: the evaluation says so
 

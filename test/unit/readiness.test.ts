@@ -77,11 +77,11 @@ describe('readiness forecast', () => {
       window: auditWindow(calendar, audit),
     });
     const policy = f.controls.find((c) => c.control.id === 'A.2.2')!;
-    expect(policy.now.status).toBe('fresh');
+    expect(policy.now.status).toBe('current');
     expect(policy.ready).toBe(false);
     expect(policy.refresh).toEqual({
       rule: 'ai-policy',
-      statusNow: 'fresh',
+      statusNow: 'current',
       statusAtAudit: 'stale',
       currentUntil: '2027-02-01T00:00:00.000Z',
       staleOn: '2027-03-03T00:00:00.000Z',
