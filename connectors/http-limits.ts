@@ -94,3 +94,12 @@ export function tooLargeError(where: string, maxBytes: number): SourceConfigErro
     `${where} returned more than ${Math.round(maxBytes / 1048576)} MB, far more than one API page; is the source's URL its API endpoint?`,
   );
 }
+
+/**
+ * Exponential backoff with jitter for attempt 1, 2, 3 …: a random wait between half and all of
+ * min(cap, base × 2^(attempt-1)), so clients retrying the same outage do not come back in step.
+ */
+export function jitteredBackoffMs(attempt: number, baseMs = 500, capMs = 30_000): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}

@@ -3,9 +3,8 @@ import { RestError, type BlobItem, type BlobServiceClient, type ContainerClient 
 import { canonicalJson } from '../../core/digest';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { JsonValue } from '../../core/json';
-import { codeUnitOrder } from '../../core/order';
 import { defaultRetryPolicy, withRetries, type RetryPolicy } from '../object-store/retry';
-import { SeenObjects } from '../object-store/seen';
+import { newSteps, SeenObjects, type ObjectStep } from '../object-store/seen';
 import { selectorFor } from '../object-store/selection';
 import { countedStream } from '../object-store/stream';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
@@ -15,12 +14,7 @@ import { permissionFor, type AzureOperation } from './permissions';
 export const azureBlobCollector = 'azure-blob@1.0.0';
 const apiVersionNote = 'Azure Blob REST';
 
-interface Step {
-  cursor: string;
-  identity: string;
-  fingerprint: string;
-  build: () => CollectionStep['artifact'];
-}
+type Step = ObjectStep;
 
 /**
  * Blobs in Azure Storage containers (policy documents, dataset manifests, contracts, archived logs), with
@@ -52,18 +46,7 @@ export class AzureBlobConnector implements Connector {
         steps.push(await this.containerStep(i, scope, container, options.signal));
       }
       steps.push(...(await this.blobSteps(i, scope, container, options.signal)));
-      // Sorted so the cursor (scope index + name + snapshot + version) resumes an interrupted run exactly.
-      steps.sort((a, b) => codeUnitOrder(a.cursor, b.cursor));
-      for (const step of steps) {
-        options.signal?.throwIfAborted();
-        const unchanged = this.seen.unchanged(step.identity, step.fingerprint);
-        if (options.resumeAfter !== undefined && step.cursor <= options.resumeAfter) continue;
-        if (unchanged) {
-          this.counters.unchanged++;
-          continue;
-        }
-        yield { cursor: step.cursor, artifact: step.build() };
-      }
+      yield* newSteps(steps, this.seen, options, () => this.counters.unchanged++);
     }
   }
 

@@ -3,9 +3,8 @@ import type { Bucket, File, FileMetadata, Storage } from '@google-cloud/storage'
 import { canonicalJson } from '../../core/digest';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { JsonValue } from '../../core/json';
-import { codeUnitOrder } from '../../core/order';
 import { defaultRetryPolicy, withRetries, type RetryPolicy } from '../object-store/retry';
-import { SeenObjects } from '../object-store/seen';
+import { newSteps, SeenObjects, type ObjectStep } from '../object-store/seen';
 import { selectorFor, type Selector } from '../object-store/selection';
 import { countedStream } from '../object-store/stream';
 import type { CollectOptions, CollectionStep, Connector, ConnectorStats } from '../types';
@@ -15,12 +14,7 @@ import { permissionFor, type GcsOperation } from './permissions';
 export const gcsCollector = 'gcs@1.0.0';
 const apiVersion = 'storage/v1';
 
-interface Step {
-  cursor: string;
-  identity: string;
-  fingerprint: string;
-  build: () => CollectionStep['artifact'];
-}
+type Step = ObjectStep;
 
 /** What an SDK error carries: the HTTP status as `code`, and the response with its headers. */
 interface GcsApiError {
@@ -57,18 +51,7 @@ export class GcsConnector implements Connector {
         steps.push(await this.bucketStep(i, scope, bucket, options.signal));
       }
       steps.push(...(await this.objectSteps(i, scope, bucket, options.signal)));
-      // Sorted so the cursor (scope index + name + generation) resumes an interrupted run exactly.
-      steps.sort((a, b) => codeUnitOrder(a.cursor, b.cursor));
-      for (const step of steps) {
-        options.signal?.throwIfAborted();
-        const unchanged = this.seen.unchanged(step.identity, step.fingerprint);
-        if (options.resumeAfter !== undefined && step.cursor <= options.resumeAfter) continue;
-        if (unchanged) {
-          this.counters.unchanged++;
-          continue;
-        }
-        yield { cursor: step.cursor, artifact: step.build() };
-      }
+      yield* newSteps(steps, this.seen, options, () => this.counters.unchanged++);
     }
   }
 

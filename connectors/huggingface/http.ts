@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
-import { isRedirect, maxJsonBytes, readUpTo, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
+import {
+  isRedirect,
+  jitteredBackoffMs,
+  maxJsonBytes,
+  readUpTo,
+  redirectError,
+  sameOriginFetch,
+  tooLargeError,
+} from '../http-limits';
 import { RegistryUnavailableError, retryAfterMs } from '../mlflow/http';
 
 export interface HubHttpOptions {
@@ -201,8 +209,7 @@ export class HubHttp {
   }
 
   private backoff(attempt: number): number {
-    const ceiling = Math.min(30_000, (this.opts.retryBaseMs ?? 500) * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    return jitteredBackoffMs(attempt, this.opts.retryBaseMs);
   }
 
   private failure(url: URL, status: number, text: string): Error {

@@ -1,7 +1,15 @@
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { DownloadResult } from '../model-registry/types';
-import { isRedirect, maxJsonBytes, readUpTo, redirectError, sameOriginFetch, tooLargeError } from '../http-limits';
+import {
+  isRedirect,
+  jitteredBackoffMs,
+  maxJsonBytes,
+  readUpTo,
+  redirectError,
+  sameOriginFetch,
+  tooLargeError,
+} from '../http-limits';
 
 /**
  * The registry kept answering 429 or 5xx (or the network failed) through every attempt. Not one of the
@@ -197,10 +205,7 @@ export class MlflowHttp {
   }
 
   private backoff(attempt: number): number {
-    const base = this.opts.retryBaseMs ?? 500;
-    const cap = this.opts.retryMaxMs ?? 30_000;
-    const ceiling = Math.min(cap, base * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    return jitteredBackoffMs(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs);
   }
 
   private failure(url: URL, status: number, body: MlflowErrorBody | undefined, text: string): Error {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../core/json';
+import { codeUnitOrder } from '../../core/order';
+import type { CollectOptions, CollectionStep } from '../types';
 
 /**
  * What a previous run saw of each object (identity → fingerprint such as ETag or generation): the next
@@ -25,5 +27,37 @@ export class SeenObjects {
 
   state(): JsonValue {
     return { v: 1, seen: this.next };
+  }
+}
+
+/** One record an object-store connector may yield: its resume cursor, its identity and fingerprint for `SeenObjects`. */
+export interface ObjectStep {
+  cursor: string;
+  identity: string;
+  fingerprint: string;
+  build: () => CollectionStep['artifact'];
+}
+
+/**
+ * A scope's steps in cursor order (so the cursor resumes an interrupted run exactly), without those an
+ * interrupted run already yielded and those the previous run saw unchanged (`onUnchanged` counts them).
+ */
+export function* newSteps(
+  steps: ObjectStep[],
+  seen: SeenObjects,
+  options: Pick<CollectOptions, 'resumeAfter' | 'signal'>,
+  onUnchanged: () => void,
+): Generator<CollectionStep> {
+  steps.sort((a, b) => codeUnitOrder(a.cursor, b.cursor));
+  for (const step of steps) {
+    options.signal?.throwIfAborted();
+    // Recorded as seen even when skipped by the cursor: the state must describe everything listed.
+    const unchanged = seen.unchanged(step.identity, step.fingerprint);
+    if (options.resumeAfter !== undefined && step.cursor <= options.resumeAfter) continue;
+    if (unchanged) {
+      onUnchanged();
+      continue;
+    }
+    yield { cursor: step.cursor, artifact: step.build() };
   }
 }
