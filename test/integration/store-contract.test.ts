@@ -9,6 +9,10 @@ import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { readManifest } from '../../evidence/index';
 import { readIntegrityState, verifyIntegrity } from '../../evidence/integrity';
 import { S3Store } from '../../evidence/s3-store';
+import { AzureStore } from '../../evidence/azure-store';
+import { GcsStore } from '../../evidence/gcs-store';
+import { useAzurite } from '../support/azurite';
+import { useFakeGcs } from '../support/fake-gcs';
 import { prune, RetentionRefused, threeYearsMs } from '../../evidence/retention';
 import type { EvidenceStore } from '../../evidence/store';
 import { verifyStore } from '../../evidence/verify';
@@ -38,9 +42,26 @@ async function s3Store(options: { objectLock?: boolean; prefix?: string } = {}):
   });
 }
 
+// Azure Blob and GCS run the same contract on their emulators; what those cannot prove (WORM) is in the README.
+const azurite = useAzurite();
+const fakeGcs = useFakeGcs();
+
+async function azureStore(): Promise<AzureStore> {
+  const container = azurite().service.getContainerClient(`contract-${process.pid}-${++bucketCount}`);
+  await container.create();
+  return new AzureStore({ container, prefix: 'evidence/', singlePutMaxBytes: 1024 * 1024 });
+}
+
+async function gcsStore(): Promise<GcsStore> {
+  const [bucket] = await fakeGcs().storage.createBucket(`contract-${process.pid}-${++bucketCount}`);
+  return new GcsStore({ bucket, prefix: 'evidence/', singlePutMaxBytes: 1024 * 1024 });
+}
+
 const stores: [string, () => Promise<EvidenceStore>][] = [
   ['filesystem', async () => FilesystemStore.open(await tempDir())],
   ['s3 (MinIO)', () => s3Store()],
+  ['azure blob (Azurite)', () => azureStore()],
+  ['gcs (fake-gcs-server)', () => gcsStore()],
 ];
 
 describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
