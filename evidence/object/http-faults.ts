@@ -27,19 +27,18 @@ export function httpStoreFaultOf(
   if (!(err instanceof Error) || err.name === 'AbortError') return undefined;
   if (err instanceof StoreAccessError || err instanceof StoreUnavailableError) return err;
   const code = String((err as { code?: unknown }).code ?? err.name);
+  // Azure appends RequestId and Time lines to its messages: the first line says what went wrong.
+  const message = err.message.split('\n')[0]!.trim();
   if (status === 401 || status === 403)
-    return new StoreAccessError(
-      `the evidence store ${where} refused access (${status}: ${err.message}); check ${hint}`,
-      {
-        cause: err,
-      },
-    );
+    return new StoreAccessError(`the evidence store ${where} refused access (${status}: ${message}); check ${hint}`, {
+      cause: err,
+    });
   if (
     networkCodes.has(code) ||
     (status !== undefined && status >= 500) ||
     /socket hang up|ECONNREFUSED/.test(err.message)
   )
-    return new StoreUnavailableError(`the evidence store ${where} is unavailable: ${err.message || code}`, {
+    return new StoreUnavailableError(`the evidence store ${where} is unavailable: ${message || code}`, {
       cause: err,
     });
   return undefined;
