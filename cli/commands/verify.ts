@@ -191,7 +191,7 @@ export function registerVerify(program: Command, { io, setExitCode }: CommandCon
     .option('--tsa-ca <file>', "the TSA's CA certificate: check each RFC 3161 token with `openssl ts -verify`")
     .option(
       '--endpoint <url>',
-      'S3-compatible endpoint for an s3:// store (MinIO, Ceph, ...), or a GCS API endpoint for gs://; no config needed',
+      'S3-compatible endpoint for an s3:// store (MinIO, Ceph, ...), the GCS API endpoint for gs://, the account URL for azure://; no config needed',
     )
     .option('--region <region>', 'region of an s3:// store (default: AWS_REGION, else us-east-1)')
     .option('--path-style', 'path-style S3 addressing (most S3-compatible services need it)')

@@ -48,6 +48,25 @@ describe('evidence store on Azure Blob from the config', () => {
       ok: true,
       bundlesChecked: 2,
     });
+    // An auditor without the config: the account URL as --endpoint, the key in the Azure CLI's variables.
+    const fp = formatFingerprint(fingerprintOf(key.publicKeyPem));
+    const cli = await runCli(
+      [
+        'verify',
+        `azure://${container}/audit`,
+        '--endpoint',
+        az.accountUrl,
+        '--config',
+        '/nonexistent.yaml',
+        '--trust',
+        fp,
+      ],
+      { AZURE_STORAGE_ACCOUNT: az.accountName, AZURE_STORAGE_KEY: az.accountKey },
+    );
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toContain(`OK: azure://${container}/audit/: 2 bundle(s)`);
+    expect(cli.stdout).toContain('(authenticated)');
+    expect(cli.code).toBe(0);
     // Another prefix in the same container holds nothing: verify fails rather than passing on nothing.
     const empty = await verifyTarget(`azure://${container}/elsewhere`, { config: configFile });
     expect(empty.problems.map((p) => p.code)).toEqual(['empty-store']);
