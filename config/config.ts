@@ -16,6 +16,8 @@ import { resolveTemporalSettings, type TemporalConnectionSettings } from './temp
 import { pkcs11SigningSchema, signingKeyChoiceMessage } from '../evidence/signing-config';
 import { consoleConfigSchema } from './console-schema';
 import { auditsConfigSchema } from './audits';
+import { cloudStoreOverride } from './cloud-store-override';
+import { azureStoreSchema, gcsStoreSchema, type AzureStoreConfig, type GcsStoreConfig } from './cloud-store-schema';
 
 /**
  * evidence-hub.yaml. Relative paths are resolved against the config file's folder, so a config and the
@@ -90,13 +92,17 @@ const s3StoreSchema = z.strictObject({
   }),
 });
 
-export type StoreConfig = z.infer<typeof fsStoreSchema> | z.infer<typeof s3StoreSchema>;
+export type StoreConfig =
+  z.infer<typeof fsStoreSchema> | z.infer<typeof s3StoreSchema> | AzureStoreConfig | GcsStoreConfig;
 
 export const configSchema = z
   .strictObject({
     version: z.literal(1),
     store: z
-      .union([fsStoreSchema, s3StoreSchema], { error: 'expected { path: folder } or { s3: { bucket, ... } }' })
+      .union([fsStoreSchema, s3StoreSchema, azureStoreSchema, gcsStoreSchema], {
+        error:
+          'expected { path: folder }, { s3: { bucket, ... } }, { azure: { accountUrl, container, auth, ... } } or { gcs: { bucket, ... } }',
+      })
       .default({ path: './evidence-store' }),
     signing: z
       .strictObject({
@@ -321,6 +327,8 @@ function resolveStore(
     const base = 's3' in configured ? configured.s3 : { region: 'us-east-1', forcePathStyle: false };
     return { s3: { ...base, bucket: m[1]!, prefix: m[2] ?? '' } };
   }
+  const cloud = cloudStoreOverride(configured, override, file);
+  if (cloud) return cloud;
   if (override) return { path: path.resolve(override) };
   return 'path' in configured ? { path: path.resolve(baseDir, configured.path) } : configured;
 }

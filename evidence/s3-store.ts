@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -12,23 +12,9 @@ import {
   type ObjectLockMode,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { JsonValue } from '../core/json';
-import * as chain from './chain';
 import { classifyStoreFaults } from './s3-faults';
-import { seqName, seqPattern, type ChainOps } from './chain';
-import { canonicalJson } from '../core/digest';
-import { artifactRecordSchema, type ArtifactRecord } from './manifest';
-import type { Signer } from './signing';
-import type { AlertStateStore } from './alert-state';
-import type {
-  BlobRef,
-  ChainHead,
-  CommittedBundle,
-  EvidenceStore,
-  KeyRecord,
-  StagingWriter,
-  StoredTransition,
-} from './store';
+import { ObjectEvidenceStore } from './object/object-store';
+import { retainUntil, type ObjectHead, type ObjectStorage, type PutOptions } from './object/storage';
 
 export interface S3StoreOptions {
   client: S3Client;
@@ -45,43 +31,42 @@ export interface S3StoreOptions {
   singlePutMaxBytes?: number;
 }
 
-const defaultSinglePut = 8 * 1024 * 1024;
-
 /**
- * The evidence store in S3 (or any S3-compatible service). Same layout and chain as the filesystem
- * store; the chain's exclusive create is a conditional PutObject (`If-None-Match: *`).
+ * The evidence store in S3 (or any S3-compatible service). Same layout and chain as every object store
+ * (object/object-store.ts); the chain's exclusive create is a conditional PutObject (`If-None-Match: *`).
  */
-export class S3Store implements EvidenceStore, AlertStateStore {
+export class S3Store extends ObjectEvidenceStore {
+  constructor(opts: S3StoreOptions) {
+    classifyStoreFaults(opts.client);
+    super(new S3Objects(opts), { prefix: opts.prefix, singlePutMaxBytes: opts.singlePutMaxBytes });
+  }
+}
+
+/** The ObjectStorage calls on one S3 bucket. */
+class S3Objects implements ObjectStorage {
   private readonly client: S3Client;
   private readonly bucket: string;
-  private readonly prefix: string;
 
   constructor(private readonly opts: S3StoreOptions) {
     this.client = opts.client;
     this.bucket = opts.bucket;
-    this.prefix = opts.prefix && !opts.prefix.endsWith('/') ? `${opts.prefix}/` : opts.prefix;
-    classifyStoreFaults(this.client);
   }
 
-  get location(): string {
-    return `s3://${this.bucket}/${this.prefix}`;
-  }
-
-  private key(rel: string): string {
-    return `${this.prefix}${rel}`;
+  get root(): string {
+    return `s3://${this.bucket}/`;
   }
 
   private lockParams(): { ObjectLockMode?: ObjectLockMode; ObjectLockRetainUntilDate?: Date } {
     if (!this.opts.objectLock) return {};
     return {
       ObjectLockMode: this.opts.objectLock.mode,
-      ObjectLockRetainUntilDate: new Date(Date.now() + this.opts.objectLock.days * 86_400_000),
+      ObjectLockRetainUntilDate: retainUntil(this.opts.objectLock.days),
     };
   }
 
-  private async get(rel: string): Promise<Buffer | undefined> {
+  async get(key: string): Promise<Buffer | undefined> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return Buffer.from(await res.Body!.transformToByteArray());
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -90,17 +75,12 @@ export class S3Store implements EvidenceStore, AlertStateStore {
   }
 
   /** Writes a small object with an S3-verified SHA-256 checksum. */
-  private async put(
-    rel: string,
-    body: Buffer | string,
-    options: { ifAbsent?: boolean; locked?: boolean } = {},
-  ): Promise<boolean> {
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  async put(key: string, bytes: Buffer, options: PutOptions): Promise<boolean> {
     try {
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
-          Key: this.key(rel),
+          Key: key,
           Body: bytes,
           ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
           ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
@@ -114,113 +94,46 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     }
   }
 
-  private async list(relPrefix: string): Promise<string[]> {
+  async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
     let token: string | undefined;
     do {
       const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(relPrefix), ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
-      for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.prefix.length));
+      for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
-    return out.sort();
+    return out;
   }
 
-  private async deleteKeys(rels: string[]): Promise<void> {
-    for (let i = 0; i < rels.length; i += 1000) {
-      const batch = rels.slice(i, i + 1000);
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
       if (batch.length === 0) continue;
       await this.client.send(
         new DeleteObjectsCommand({
           Bucket: this.bucket,
-          Delete: { Objects: batch.map((k) => ({ Key: this.key(k) })), Quiet: true },
+          Delete: { Objects: batch.map((k) => ({ Key: k })), Quiet: true },
         }),
       );
     }
   }
 
-  private blobRel(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return `blobs/sha256/${sha256.slice(0, 2)}/${sha256}`;
-  }
-
-  async putBlob(content: Readable): Promise<BlobRef> {
-    const limit = this.opts.singlePutMaxBytes ?? defaultSinglePut;
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let size = 0;
-    const iterator = content[Symbol.asyncIterator]();
-    // Read up to the single-put limit; a small artifact is written once under its final name.
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        const bytes = Buffer.concat(head);
-        const sha256 = hash.digest('hex');
-        const created = await this.put(this.blobRel(sha256), bytes, { ifAbsent: true, locked: true });
-        return { sha256, size, created };
-      }
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
-      hash.update(chunk);
-      size += chunk.length;
-      head.push(chunk);
-      if (size > limit) break;
-    }
-    // Large: stream the rest through a multipart upload to a temporary key while hashing, then copy it
-    // under its content address. Never more than one part is in memory.
-    const tmpRel = `tmp/${randomUUID()}`;
-    const body = new PassThrough();
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.key(tmpRel), Body: body, ChecksumAlgorithm: 'SHA256' },
-      queueSize: 2,
-      partSize: 8 * 1024 * 1024,
-    });
-    const uploaded = upload.done();
-    const feed = (async () => {
-      for (const c of head) if (!body.write(c)) await new Promise((r) => body.once('drain', r));
-      head.length = 0;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
-        hash.update(chunk);
-        size += chunk.length;
-        if (!body.write(chunk)) await new Promise((r) => body.once('drain', r));
-      }
-      body.end();
-    })();
+  async head(key: string): Promise<ObjectHead | undefined> {
     try {
-      await Promise.all([feed, uploaded]);
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: res.ContentLength ?? 0, lockedUntil: res.ObjectLockRetainUntilDate };
     } catch (err) {
-      body.destroy();
-      await upload.abort().catch(() => undefined);
-      await this.deleteKeys([tmpRel]).catch(() => undefined);
+      if (isNotFound(err)) return undefined;
       throw err;
     }
-    const sha256 = hash.digest('hex');
-    const finalRel = this.blobRel(sha256);
-    let created = false;
-    if ((await this.blobSize(sha256)) === undefined) {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: this.key(finalRel),
-          CopySource: encodeURI(`${this.bucket}/${this.key(tmpRel)}`),
-          ChecksumAlgorithm: 'SHA256',
-          ...this.lockParams(),
-        }),
-      );
-      created = true;
-    }
-    await this.deleteKeys([tmpRel]);
-    return { sha256, size, created };
   }
 
-  openBlob(sha256: string): Readable {
+  openRead(key: string): Readable {
     const out = new PassThrough();
     this.client
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }))
+      .send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
       .then((res) => {
         const body = res.Body as Readable;
         body.on('error', (e) => out.destroy(e));
@@ -230,272 +143,32 @@ export class S3Store implements EvidenceStore, AlertStateStore {
     return out;
   }
 
-  async blobSize(sha256: string): Promise<number | undefined> {
+  /** A multipart upload with SHA-256 part checksums; never more than two parts in memory. */
+  async upload(key: string, body: Readable): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ChecksumAlgorithm: 'SHA256' },
+      queueSize: 2,
+      partSize: 8 * 1024 * 1024,
+    });
     try {
-      const res = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }),
-      );
-      return res.ContentLength;
+      await upload.done();
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      await upload.abort().catch(() => undefined);
       throw err;
     }
   }
 
-  async listBlobs(): Promise<string[]> {
-    return (await this.list('blobs/sha256/')).map((k) => k.slice(k.lastIndexOf('/') + 1));
-  }
-
-  /**
-   * S3 has no append: staging is a sequence of chunk objects, one per checkpoint. The "offset" a
-   * resumed attempt truncates to is the number of chunks that were durably written.
-   */
-  async openStaging(bundleId: string, source: string, truncateTo: number): Promise<StagingWriter> {
-    const dir = `staging/${safeSegment(bundleId)}/${safeSegment(source)}/`;
-    const stale = (await this.list(dir)).filter(
-      (k) => /\/\d{8}\.jsonl$/.test(k) && Number(k.slice(-14, -6)) >= truncateTo,
+  async copy(from: string, to: string, options: { locked: boolean }): Promise<void> {
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: to,
+        CopySource: encodeURI(`${this.bucket}/${from}`),
+        ChecksumAlgorithm: 'SHA256',
+        ...(options.locked ? this.lockParams() : {}),
+      }),
     );
-    await this.deleteKeys(stale);
-    let chunk = truncateTo;
-    let pending: string[] = [];
-    const flush = async () => {
-      if (pending.length === 0) return chunk;
-      await this.put(`${dir}${String(chunk).padStart(8, '0')}.jsonl`, pending.join(''));
-      pending = [];
-      chunk++;
-      return chunk;
-    };
-    return {
-      append: async (record) => {
-        pending.push(JSON.stringify(record) + '\n');
-      },
-      checkpoint: flush,
-      close: async () => {
-        await flush();
-      },
-    };
-  }
-
-  async readStaged(bundleId: string, source: string): Promise<ArtifactRecord[]> {
-    const dir = `staging/${safeSegment(bundleId)}/${safeSegment(source)}/`;
-    const out: ArtifactRecord[] = [];
-    for (const rel of (await this.list(dir)).filter((k) => k.endsWith('.jsonl'))) {
-      const text = (await this.get(rel))!.toString('utf8');
-      text
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .forEach((l, i) => {
-          const parsed = artifactRecordSchema.safeParse(JSON.parse(l));
-          if (!parsed.success)
-            throw new Error(`${this.location}${rel}:${i + 1}: corrupt staged record: ${parsed.error.message}`);
-          out.push(parsed.data);
-        });
-    }
-    return out;
-  }
-
-  async removeStaging(bundleId: string): Promise<void> {
-    await this.deleteKeys(await this.list(`staging/${safeSegment(bundleId)}/`));
-  }
-
-  async stageSourceState(bundleId: string, source: string, state: JsonValue): Promise<void> {
-    await this.put(`staging/${safeSegment(bundleId)}/${safeSegment(source)}.state.json`, JSON.stringify(state));
-  }
-
-  async promoteSourceState(bundleId: string, source: string): Promise<void> {
-    const staged = await this.get(`staging/${safeSegment(bundleId)}/${safeSegment(source)}.state.json`);
-    if (staged) await this.put(`state/${safeSegment(source)}.json`, staged);
-  }
-
-  async readSourceState(source: string): Promise<JsonValue | undefined> {
-    const raw = await this.get(`state/${safeSegment(source)}.json`);
-    return raw ? (JSON.parse(raw.toString('utf8')) as JsonValue) : undefined;
-  }
-
-  async deleteBlob(sha256: string): Promise<void> {
-    await this.deleteKeys([this.blobRel(sha256)]);
-  }
-
-  async blobLockedUntil(sha256: string): Promise<Date | undefined> {
-    try {
-      const res = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(this.blobRel(sha256)) }),
-      );
-      const until = res.ObjectLockRetainUntilDate;
-      return until && until.getTime() > Date.now() ? until : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  async writeTombstone(sha256: string, body: Buffer, signature: Buffer): Promise<void> {
-    await this.put(`tombstones/${sha256}.sig`, signature, { locked: true });
-    await this.put(`tombstones/${sha256}.json`, body, { locked: true });
-  }
-
-  async readTombstone(sha256: string): Promise<{ body: Buffer; signature: Buffer } | undefined> {
-    const body = await this.get(`tombstones/${sha256}.json`);
-    const signature = await this.get(`tombstones/${sha256}.sig`);
-    return body && signature ? { body, signature } : undefined;
-  }
-
-  async readAlertState(): Promise<JsonValue | undefined> {
-    const raw = await this.get('alerts/state.json');
-    return raw ? (JSON.parse(raw.toString('utf8')) as JsonValue) : undefined;
-  }
-
-  async writeAlertState(state: JsonValue): Promise<void> {
-    await this.put('alerts/state.json', JSON.stringify(state));
-  }
-
-  readIndexCache(): Promise<Buffer | undefined> {
-    return this.get('index/evidence-index.v1.ndjson');
-  }
-
-  async writeIndexCache(bytes: Buffer): Promise<void> {
-    await this.put('index/evidence-index.v1.ndjson', bytes);
-  }
-
-  async putTimestampToken(sequence: number, token: Buffer): Promise<void> {
-    await this.put(`checkpoints/${seqName(sequence)}.tsr`, token, { locked: true });
-  }
-
-  readTimestampToken(sequence: number): Promise<Buffer | undefined> {
-    return this.get(`checkpoints/${seqName(sequence)}.tsr`);
-  }
-
-  readWitnessState(): Promise<Buffer | undefined> {
-    return this.get('witness/state.json');
-  }
-
-  async writeWitnessState(bytes: Buffer): Promise<void> {
-    await this.put('witness/state.json', bytes);
-  }
-
-  readIntegrityState(): Promise<Buffer | undefined> {
-    return this.get('integrity/state.json');
-  }
-
-  async writeIntegrityState(bytes: Buffer): Promise<void> {
-    await this.put('integrity/state.json', bytes);
-  }
-
-  private readonly ops: ChainOps = {
-    sequences: () => this.sequences(),
-    readManifest: (seq) => this.readManifest(seq),
-    putManifestIfAbsent: (seq, bytes) =>
-      this.put(`manifests/${seqName(seq)}.json`, bytes, { ifAbsent: true, locked: true }),
-    putSignature: async (digest, sig) => {
-      await this.put(`signatures/${digest}.sig`, sig, { locked: true });
-    },
-    readPointer: (id) => this.get(`bundles/${safeSegment(id)}.json`),
-    writePointer: async (id, bytes) => {
-      await this.put(`bundles/${safeSegment(id)}.json`, bytes);
-    },
-    readKeyRecords: async () => {
-      // Only keys/<keyId>.json: the transition statements under keys/transitions/ are not key records.
-      const rels = (await this.list('keys/')).filter((k) => /^keys\/[^/]+\.json$/.test(k));
-      return Promise.all(rels.map(async (r) => (await this.get(r))!));
-    },
-    writeKeyRecord: async (record) => {
-      // Key records are rewritten on rotation (validUntil), so they are versioned but not locked.
-      await this.put(`keys/${record.keyId}.json`, canonicalJson(record));
-      await this.put(`keys/${record.keyId}.pem`, record.publicKeyPem);
-    },
-    readKeyTransitions: async () => {
-      const rels = (await this.list('keys/transitions/')).filter((k) => /^keys\/transitions\/[^/]+\.json$/.test(k));
-      return Promise.all(
-        rels.map(async (r) => {
-          const base = r.slice(0, -'.json'.length);
-          return {
-            newKeyId: base.slice('keys/transitions/'.length),
-            body: (await this.get(r))!,
-            signature: await this.get(`${base}.sig`),
-            countersignature: await this.get(`${base}.countersig`),
-          };
-        }),
-      );
-    },
-    writeKeyTransitionIfAbsent: async (t) => {
-      // Write-once and locked like a manifest: signatures first, the statement last and exclusively.
-      const base = `keys/transitions/${safeSegment(t.newKeyId)}`;
-      if (t.signature) await this.put(`${base}.sig`, t.signature, { locked: true });
-      if (t.countersignature) await this.put(`${base}.countersig`, t.countersignature, { locked: true });
-      return this.put(`${base}.json`, t.body, { ifAbsent: true, locked: true });
-    },
-    manifestLocation: (seq) => `${this.location}manifests/${seqName(seq)}.json`,
-  };
-
-  async sequences(): Promise<number[]> {
-    return (await this.list('manifests/'))
-      .map((k) => k.slice('manifests/'.length))
-      .filter((n) => seqPattern.test(n))
-      .map((n) => Number(n.slice(0, -'.json'.length)))
-      .sort((a, b) => a - b);
-  }
-
-  readManifest(sequence: number): Promise<Buffer | undefined> {
-    return this.get(`manifests/${seqName(sequence)}.json`);
-  }
-
-  readSignature(digest: string): Promise<Buffer | undefined> {
-    return this.get(`signatures/${digest}.sig`);
-  }
-
-  head(): Promise<ChainHead | undefined> {
-    return chain.chainHead(this.ops);
-  }
-
-  findBundle(bundleId: string): Promise<CommittedBundle | undefined> {
-    return chain.findBundle(this.ops, bundleId);
-  }
-
-  commitBundle(
-    bundleId: string,
-    build: (head: ChainHead | undefined) => Promise<{ bytes: Buffer; signature: Buffer }>,
-  ): Promise<CommittedBundle> {
-    return chain.commitBundle(this.ops, bundleId, build);
-  }
-
-  registerKey(key: Signer, at: Date): Promise<void> {
-    return chain.registerKey(this.ops, key, at);
-  }
-
-  /** Signature first, then the body, both conditional (`If-None-Match: *`) and locked like manifests. */
-  async putCheckpoint(sequence: number, body: Buffer, signature: Buffer): Promise<boolean> {
-    await this.put(`checkpoints/${seqName(sequence)}.sig`, signature, { ifAbsent: true, locked: true });
-    return this.put(`checkpoints/${seqName(sequence)}.txt`, body, { ifAbsent: true, locked: true });
-  }
-
-  async readCheckpoint(sequence: number): Promise<{ body: Buffer; signature: Buffer } | undefined> {
-    const body = await this.get(`checkpoints/${seqName(sequence)}.txt`);
-    const signature = await this.get(`checkpoints/${seqName(sequence)}.sig`);
-    return body && signature ? { body, signature } : undefined;
-  }
-
-  async listCheckpoints(): Promise<number[]> {
-    return (await this.list('checkpoints/'))
-      .map((k) => k.slice('checkpoints/'.length))
-      .filter((n) => /^\d{12}\.txt$/.test(n))
-      .map((n) => Number(n.slice(0, -'.txt'.length)))
-      .sort((a, b) => a - b);
-  }
-
-  listKeys(): Promise<KeyRecord[]> {
-    return chain.listKeys(this.ops);
-  }
-
-  putKeyRecord(record: KeyRecord): Promise<void> {
-    return this.ops.writeKeyRecord(record);
-  }
-
-  listKeyTransitions(): Promise<StoredTransition[]> {
-    return this.ops.readKeyTransitions();
-  }
-
-  writeKeyTransition(transition: StoredTransition): Promise<void> {
-    return chain.writeKeyTransition(this.ops, transition);
   }
 }
 
@@ -510,13 +183,6 @@ function isPreconditionFailed(err: unknown): boolean {
   return (
     err instanceof S3ServiceException && (err.name === 'PreconditionFailed' || err.$metadata.httpStatusCode === 412)
   );
-}
-
-/** Ids go into object keys only after this check, so no id can climb out of its prefix. */
-function safeSegment(id: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..')
-    throw new Error(`unsafe identifier for an object key: ${JSON.stringify(id)}`);
-  return id;
 }
 
 /** Parses `s3://bucket/prefix`. */

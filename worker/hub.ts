@@ -12,6 +12,7 @@ import { loadCatalog } from '../mappings/catalog';
 import { expandMappingPaths, loadMappings, loadSoa, type MappingSet, type NotApplicable } from '../mappings/load';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../evidence/s3-store';
+import { openCloudStore } from './cloud-store';
 import { loadConfig, type ConfigOverrides, type LoadedConfig, type StoreConfig } from '../config/config';
 import { resolveSecret } from '../core/secrets';
 
@@ -42,9 +43,10 @@ export async function loadHub(configFile: string, overrides: ConfigOverrides = {
   return { config, store, mappings, notApplicable };
 }
 
-/** The configured store: a folder, or an S3 bucket (credentials resolved here, never logged). */
+/** The configured store: a folder, an S3 bucket, an Azure container or a GCS bucket (credentials resolved here, never logged). */
 export async function openStore(store: StoreConfig, baseDir: string): Promise<EvidenceStore & AlertStateStore> {
   if ('path' in store) return FilesystemStore.open(store.path);
+  if ('azure' in store || 'gcs' in store) return openCloudStore(store, baseDir);
   const { s3 } = store;
   const credentials = s3.credentials
     ? {

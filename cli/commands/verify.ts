@@ -9,11 +9,13 @@ import { loadConfig, type StoreConfig } from '../../config/config';
 import { readTrustArgument, TrustInputError } from '../../evidence/trust/fingerprint';
 import { openStore } from '../../worker/hub';
 import { witnessChecks, WitnessOptionError } from '../../evidence/witness/config';
+import { cloudStoreFor, isCloudStoreUrl } from './verify-cloud';
 import { defaultConfig, exitCodes, parseDateArg, UsageError, type CommandContext } from '../command-kit';
 
 /**
  * `target` is a store folder, one manifest file inside a store's manifests/ folder, or an
- * s3://bucket/prefix URL (S3 settings such as the endpoint come from the config, when there is one).
+ * s3://bucket/prefix URL (S3 settings such as the endpoint come from the config, when there is one), or an
+ * azure://container/prefix or gs://bucket/prefix URL (verify-cloud.ts).
  */
 export async function verifyTarget(
   target: string,
@@ -21,7 +23,7 @@ export async function verifyTarget(
 ): Promise<VerifyReport> {
   const config =
     options.config && existsSync(options.config)
-      ? await loadConfig(options.config, target.startsWith('s3://') ? { store: target } : {})
+      ? await loadConfig(options.config, target.startsWith('s3://') || isCloudStoreUrl(target) ? { store: target } : {})
       : undefined;
   // Pins: --trust values plus the config's signing.trustedKeys (held outside the store, unlike keys/).
   options = { ...options, trust: [...(options.trust ?? []), ...(config?.signing.trustedKeys ?? [])] };
@@ -37,6 +39,13 @@ export async function verifyTarget(
   } catch (err) {
     if (err instanceof WitnessOptionError) throw new UsageError(err.message);
     throw err;
+  }
+  if (isCloudStoreUrl(target)) {
+    const store = await openStore(
+      cloudStoreFor(target, config?.store, options.s3?.endpoint),
+      config?.baseDir ?? process.cwd(),
+    );
+    return verifyStore(store, options);
   }
   if (target.startsWith('s3://')) {
     const store = await openStore(s3StoreFor(target, config?.store, options.s3), config?.baseDir ?? process.cwd());
@@ -151,7 +160,10 @@ export function registerVerify(program: Command, { io, setExitCode }: CommandCon
   program
     .command('verify')
     .description('verify a store or one bundle: blob hashes, Merkle roots, signatures, chain')
-    .argument('<path>', 'store folder, <store>/manifests/<sequence>.json, or s3://bucket/prefix')
+    .argument(
+      '<path>',
+      'store folder, <store>/manifests/<sequence>.json, s3://bucket/prefix, azure://container/prefix or gs://bucket/prefix',
+    )
     .option('--from <date>', 'only bundles sealed on or after this date')
     .option('--to <date>', 'only bundles sealed on or before this date (a date means the end of that day)')
     .addOption(
@@ -177,7 +189,10 @@ export function registerVerify(program: Command, { io, setExitCode }: CommandCon
       [] as string[],
     )
     .option('--tsa-ca <file>', "the TSA's CA certificate: check each RFC 3161 token with `openssl ts -verify`")
-    .option('--endpoint <url>', 'S3-compatible endpoint for an s3:// store (MinIO, Ceph, ...); no config needed')
+    .option(
+      '--endpoint <url>',
+      'S3-compatible endpoint for an s3:// store (MinIO, Ceph, ...), the GCS API endpoint for gs://, the account URL for azure://; no config needed',
+    )
     .option('--region <region>', 'region of an s3:// store (default: AWS_REGION, else us-east-1)')
     .option('--path-style', 'path-style S3 addressing (most S3-compatible services need it)')
     .option('--json', 'print the report as JSON')

@@ -9,6 +9,10 @@ import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { readManifest } from '../../evidence/index';
 import { readIntegrityState, verifyIntegrity } from '../../evidence/integrity';
 import { S3Store } from '../../evidence/s3-store';
+import { AzureStore } from '../../evidence/azure-store';
+import { GcsStore } from '../../evidence/gcs-store';
+import { useAzurite } from '../support/azurite';
+import { useFakeGcs } from '../support/fake-gcs';
 import { prune, RetentionRefused, threeYearsMs } from '../../evidence/retention';
 import type { EvidenceStore } from '../../evidence/store';
 import { verifyStore } from '../../evidence/verify';
@@ -38,9 +42,38 @@ async function s3Store(options: { objectLock?: boolean; prefix?: string } = {}):
   });
 }
 
+// Azure Blob and GCS run the same contract on their emulators; what those cannot prove (WORM) is in the README.
+const azurite = useAzurite();
+const fakeGcs = useFakeGcs();
+
+async function azureStore(options: { immutabilityDays?: number } = {}): Promise<AzureStore> {
+  const container = azurite().service.getContainerClient(`contract-${process.pid}-${++bucketCount}`);
+  await container.create();
+  return new AzureStore({
+    container,
+    prefix: 'evidence/',
+    singlePutMaxBytes: 1024 * 1024,
+    ...(options.immutabilityDays
+      ? { immutability: { mode: 'Unlocked' as const, days: options.immutabilityDays } }
+      : {}),
+  });
+}
+
+async function gcsStore(options: { retentionDays?: number } = {}): Promise<GcsStore> {
+  const [bucket] = await fakeGcs().storage.createBucket(`contract-${process.pid}-${++bucketCount}`);
+  return new GcsStore({
+    bucket,
+    prefix: 'evidence/',
+    singlePutMaxBytes: 1024 * 1024,
+    ...(options.retentionDays ? { retention: { mode: 'Unlocked' as const, days: options.retentionDays } } : {}),
+  });
+}
+
 const stores: [string, () => Promise<EvidenceStore>][] = [
   ['filesystem', async () => FilesystemStore.open(await tempDir())],
   ['s3 (MinIO)', () => s3Store()],
+  ['azure blob (Azurite)', () => azureStore()],
+  ['gcs (fake-gcs-server)', () => gcsStore()],
 ];
 
 describe.each(stores)('evidence store contract: %s', (_name, makeStore) => {
@@ -251,5 +284,50 @@ describe('S3 store specifics', () => {
     );
     const report = await verifyStore(store);
     expect(report.problems.map((p) => p.code)).toEqual(['blob-altered']);
+  });
+});
+
+/*
+ * What the emulators can show about WORM. fake-gcs-server keeps an object's retention as written and reports
+ * it, but does not enforce it; Azurite accepts the immutability header and neither reports nor enforces it.
+ * The README's store section says what only the real services prove.
+ */
+describe('GCS store specifics', () => {
+  it('with retention, every evidence object (the copied large blob too) carries it, and prune refuses to delete', async () => {
+    const store = await gcsStore({ retentionDays: 2 });
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
+    const key = newKey();
+    await writeBundle(store, key, mappings, 'old', { 'a.md': 'retained' }, new Date('2025-01-01T00:00:00Z'));
+    const small = sha256Hex('retained');
+    const until = await store.blobLockedUntil(small);
+    expect(until!.getTime()).toBeGreaterThan(Date.now() + 86_400_000);
+    const large = await store.putBlob(Readable.from([randomBytes(1024 * 1024), randomBytes(1024 * 1024)]));
+    expect(await store.blobLockedUntil(large.sha256)).toBeInstanceOf(Date);
+    const bucket = fakeGcs().storage.bucket(store.location.slice('gs://'.length).split('/')[0]!);
+    const [manifest] = await bucket.file('evidence/manifests/000000000001.json').getMetadata();
+    expect(manifest.retention).toMatchObject({ mode: 'Unlocked' });
+    // Mutable state is never retained, so it can be rewritten under a bucket with object retention.
+    await store.writeWitnessState(Buffer.from('{}'));
+    const [state] = await bucket.file('evidence/witness/state.json').getMetadata();
+    expect(state.retention).toBeUndefined();
+    const err = await prune(store, key, {
+      before: new Date('2026-01-01T00:00:00Z'),
+      lookBackMs: threeYearsMs,
+      now: new Date('2030-01-01T00:00:00Z'),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetentionRefused);
+    expect(await store.listBlobs()).toContain(small);
+  });
+});
+
+describe('Azure Blob store specifics', () => {
+  it('with immutability configured, Azurite accepts every write and the chain verifies (it does not report the policy)', async () => {
+    const store = await azureStore({ immutabilityDays: 1 });
+    const mappings = await loadMappings(expandMappingPaths(['default'], '/', mappingVocabulary()), mappingVocabulary());
+    await writeBundle(store, newKey(), mappings, 'imm', { 'a.md': 'immutable evidence' });
+    await store.putBlob(Readable.from([randomBytes(1024 * 1024), randomBytes(1024 * 1024)]));
+    expect((await verifyStore(store)).ok).toBe(true);
+    // Azurite ignores version-level immutability: the real service would answer a date here (README).
+    expect(await store.blobLockedUntil(sha256Hex('immutable evidence'))).toBeUndefined();
   });
 });
