@@ -1,4 +1,5 @@
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { nodeNetworkCodes } from './object/http-faults';
 import { StoreAccessError, StoreUnavailableError, type StoreFault } from '../core/errors';
 
 /**
@@ -25,19 +26,8 @@ const accessCodes = new Set([
   'CredentialsProviderError',
 ]);
 
-/** Node and SDK network failures: nothing answered, or the answer never finished. */
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'TimeoutError',
-  'RequestTimeout',
-]);
+/** Node network failures, plus the AWS SDK's names for an answer that never finished. */
+const networkCodes = new Set<string>([...nodeNetworkCodes, 'TimeoutError', 'RequestTimeout']);
 
 /** The store fault an S3 error stands for, or undefined when it is an ordinary answer. */
 export function storeFaultOf(err: unknown, where: string): StoreFault | undefined {

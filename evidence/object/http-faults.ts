@@ -1,7 +1,7 @@
 import { StoreAccessError, StoreUnavailableError, type StoreFault } from '../../core/errors';
 
-/** Node network failures: nothing answered, or the answer never finished. */
-const networkCodes = new Set([
+/** Node network failures: nothing answered, or the answer never finished (every store's SDK reports these). */
+export const nodeNetworkCodes = [
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -10,8 +10,10 @@ const networkCodes = new Set([
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'REQUEST_SEND_ERROR',
-]);
+] as const;
+
+/** Plus the Azure SDK's name for a request that never got out. */
+const networkCodes = new Set<string>([...nodeNetworkCodes, 'REQUEST_SEND_ERROR']);
 
 /**
  * The store fault an Azure or GCS SDK error stands for (the S3 store has its own, s3-faults.ts), or undefined
