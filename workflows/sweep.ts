@@ -163,7 +163,7 @@ export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
           summary: `sweep ${info.workflowId} stopped: ${fault.message}`,
           action:
             fault.type === 'StoreAccessError'
-              ? 'Fix the store credentials or permissions (store.s3 in the config) and restart the workers; nothing was sealed.'
+              ? 'Fix the store credentials or permissions (the `store:` section of the config: s3, azure or gcs) and restart the workers; nothing was sealed.'
               : 'Nothing was sealed and no source was recorded as failed; the next sweep collects again once the store is back.',
           at: new Date().toISOString(),
         }),
