@@ -1,5 +1,6 @@
 import { decidingRuleCause } from '../mappings/causes';
-import type { ControlResult } from '../mappings/evaluate';
+import type { ControlResult, RuleResult } from '../mappings/evaluate';
+import type { AlertDetails } from './details';
 import { failureOutcomeText } from '../mappings/reasons';
 import type { Route } from './routing';
 import type { ControlAlertState, ItemKind, PlannedItem, SlackThread } from './types';
@@ -37,6 +38,10 @@ export interface Entry {
   /** For recoveries: the thread of the alert they answer. */
   thread?: SlackThread;
   failing?: FailingSource;
+  /** For a rule's own due-soon notice (the control's status hides it): that rule's result. */
+  rule?: RuleResult;
+  /** Link and owner (details.ts); absent for recoveries. */
+  details?: AlertDetails;
 }
 
 /** What one message holds when not digesting. */
