@@ -36,7 +36,7 @@ import {
  *                                        the episode stays open and its thread gets the later recovery
  *   unchanged problem                    reminder every policy.reminderEveryMs after the alert or the
  *                                        last reminder; never more often
- *   a rule enters due-soon while the control reads not-configured, design-only, unverified or not-exercised
+ *   a rule that does not decide the control enters due-soon (the control reads something else)
  *                                        due-soon notice for that rule, once per warning window
  *                                        (rule-warnings.ts; when policy.dueSoonNotice)
  *   anything else                        nothing

@@ -8,7 +8,8 @@ import type { CollectionFailedCause, ControlCause, EvidenceCause, RuleCause } fr
  * is current, no change is waiting for a record, the control is out of scope).
  */
 export function nextStep(cause: ControlCause, now: Date): string | undefined {
-  if (cause.kind !== 'rule') return cause.kind === 'unmapped' ? 'map the control to evidence in a mapping file' : undefined;
+  if (cause.kind !== 'rule')
+    return cause.kind === 'unmapped' ? 'map the control to evidence in a mapping file' : undefined;
   return ruleNextStep(cause.rule, cause.cause, now);
 }
 
@@ -30,6 +31,11 @@ export function ruleNextStep(rule: string, cause: RuleCause, now: Date): string 
 }
 
 const day = (iso: string) => iso.slice(0, 10);
+
+/** "refresh ai-policy-review before 2027-02-01": the step for evidence current today that will not be later. */
+export function refreshBefore(rule: string, until: string | undefined): string {
+  return until !== undefined ? `refresh ${rule} before ${day(until)}` : `refresh ${rule}`;
+}
 
 function evidenceNextStep(rule: string, cause: EvidenceCause, now: Date): string | undefined {
   switch (cause.kind) {
@@ -58,7 +64,7 @@ function evidenceNextStep(rule: string, cause: EvidenceCause, now: Date): string
     case 'changes-recorded':
       return undefined;
     case 'due-soon':
-      return `refresh ${rule} before ${day(cause.currentUntil)}`;
+      return refreshBefore(rule, cause.currentUntil);
     case 'in-grace':
       return `refresh ${rule} by ${day(cause.graceEndsAt)} (grace ends)`;
     case 'too-old': {

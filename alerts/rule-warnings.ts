@@ -1,20 +1,18 @@
 import type { ControlResult, RuleResult } from '../mappings/evaluate';
-import { isProblem } from './types';
 
 /**
- * Warning windows a control's status hides. A control shows its most urgent rule: when a rule without grace
- * enters its warning window (`due-soon`) while another rule makes the control `not-configured`,
- * `design-only`, `unverified` or `not-exercised`, the control never reads due soon, and the evidence would go
- * from current to stale with no notice at all (with grace there is at least the overdue alert). A.3.3 had 13
- * days left this way: its concern procedure was due soon behind a Jira rule with no Jira source configured.
- * So the engine announces such a rule's window itself, once per window.
+ * Warning windows a control's status hides. A control shows its most urgent rule: when a rule enters its
+ * warning window (`due-soon`) while another rule decides the control (missing, not-configured, design-only
+ * ...), the control never reads due soon, and that rule's evidence goes from current to stale with no notice
+ * (without grace there is not even the overdue alert; under a missing control not even a stale one). A.3.3
+ * had 13 days left this way: its concern procedure was due soon behind a concern register not yet recorded.
+ * So the engine announces such a rule's window itself, once per window. The deciding rule's own window is
+ * the control's `due-soon` notice.
  */
-export function hiddenDueSoonRules(result: Pick<ControlResult, 'status' | 'rules'>): RuleResult[] {
-  if (result.status === 'due-soon' || result.status === 'current' || result.status === 'not-applicable') return [];
-  // A control that is itself a problem has an alert and reminders already; its owner is on it.
-  if (isProblem(result.status)) return [];
+export function hiddenDueSoonRules(result: Pick<ControlResult, 'status' | 'rules' | 'decidingRule'>): RuleResult[] {
+  if (result.status === 'not-applicable') return [];
   return result.rules
-    .filter((r) => r.status === 'due-soon')
+    .filter((r) => r.status === 'due-soon' && r.rule !== result.decidingRule)
     .sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
 }
 
