@@ -80,7 +80,9 @@ export function groupUnits(entries: Entry[]): Unit[] {
         source: e.failing ?? { source, sources, outcome: 'failed', at: '', error: e.result.reason },
       };
     } else {
-      key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}`;
+      // A rule's own warning is a message of its own: its heading and intro are about that rule.
+      const rule = e.item.rule !== undefined ? `\u0000rule:${e.item.rule}` : '';
+      key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}${rule}`;
       unit = { kind, channel: e.route.channel };
     }
     const u = units.get(key);

@@ -80,7 +80,7 @@ function evidenceNextStep(rule: string, cause: EvidenceCause, now: Date): string
       return operating ?? `record that ${cause.operatingRule} operates`;
     }
     case 'not-configured':
-      return `configure a ${cause.sourceTypes.join(' or ')} source for ${cause.rule}`;
+      return `configure a ${cause.sourceTypes.join(' or ')} source for ${rule}`;
     case 'changes-in-grace':
       return `record ${list(cause.inGrace)} before the grace period ends`;
     case 'changes-overdue':
