@@ -6,14 +6,17 @@ import type { EvidenceStore } from '../evidence/store';
 /**
  * The deciding records an alert links and names the owner of (alerts/details.ts), read from the store: the
  * attributes from the index (a document's front matter is there), and for structured records (a GitHub pull
- * request, a Jira issue) the `url` their stored JSON names. Documents are files: their bytes are never read.
+ * request, a Jira issue) the `url` their stored JSON names. Files (documents, bucket objects) are never read.
  */
 
 /** Record JSON larger than this is not read for its URL (records are small; a huge one is not worth a link). */
 const maxRecordBytes = 256 * 1024;
 
-/** Source types whose blobs are the documents themselves, not JSON records. */
-const documentSources = new Set(['folder', 'manual']);
+/**
+ * Source types whose blobs are files as found (documents, uploads, bucket objects), not the connector's JSON
+ * record: a `url` inside such a file is the file's content, not the address of the evidence.
+ */
+const fileSources = new Set(['folder', 'manual', 's3', 'azure-blob', 'gcs']);
 
 export async function decidingRecords(
   store: EvidenceStore,
@@ -28,7 +31,7 @@ export async function decidingRecords(
   for (const a of index.artifacts) {
     if (!wanted.has(a.id) || out.has(a.id)) continue;
     const record: DecidingRecord = { id: a.id, attributes: a.attributes };
-    if (!documentSources.has(a.sourceType)) {
+    if (!fileSources.has(a.sourceType)) {
       const url = await recordUrl(store, a.sha256).catch((err: unknown) => {
         // A link is a convenience: an unreadable record costs the link, never the alert.
         log.warn({ artifact: a.id, err: err instanceof Error ? err.message : String(err) }, 'record URL not read');
