@@ -21,4 +21,6 @@ export interface ActivityConfig {
   /** The audit calendar: the monitor's readiness digests (activities/readiness-digest.ts). */
   audits?: AuditCalendar | undefined;
   signing: { trustedKeys?: readonly string[] | undefined };
+  /** `console.publicUrl`: alerts link each control's console page (alerts/details.ts). */
+  console?: { publicUrl?: string | undefined } | undefined;
 }

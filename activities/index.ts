@@ -13,7 +13,8 @@ import { collectInto, type CollectRequest, type CollectResult } from './collect'
 import { Context } from '@temporalio/activity';
 import { evaluateStore } from '../evidence/index';
 import type { NotApplicable } from '../mappings/load';
-import { alertPolicyFromConfig } from '../alerts/config';
+import { alertPolicyWithConsole } from './alert-policy';
+import { decidingRecords } from './alert-records';
 import { countStatuses, deliverAlerts } from '../alerts/delivery';
 import { AlertDeliveryError } from '../alerts/errors';
 import type { SlackNotifier } from '../alerts/slack-notifier';
@@ -185,8 +186,15 @@ export function createActivities(deps: ActivityDeps) {
         const results = await evaluateStore(deps.store, deps.mappings, deps.notApplicable, now);
         const counts = countStatuses(results);
         if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
-        const policy = alertPolicyFromConfig(deps.config.alerts);
-        const sent = await deliverAlerts({ results, now, policy, notifier: deps.notifier, store: deps.store });
+        const policy = alertPolicyWithConsole(deps.config);
+        const sent = await deliverAlerts({
+          results,
+          now,
+          policy,
+          notifier: deps.notifier,
+          store: deps.store,
+          records: (ids) => decidingRecords(deps.store, ids, deps.log),
+        });
         deps.log.info({ ...sent, counts }, 'alerts evaluated');
         return { ...sent, counts };
       } catch (err) {

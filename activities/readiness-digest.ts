@@ -1,5 +1,7 @@
 import type { JsonValue } from '../core/json';
-import { alertPolicyFromConfig } from '../alerts/config';
+import { decidingRecordId } from '../alerts/details';
+import { alertPolicyWithConsole } from './alert-policy';
+import { decidingRecords } from './alert-records';
 import { dueDigests, readinessDigestMessage } from '../alerts/readiness-digest';
 import { parseAlertState, recordDeliveries } from '../alerts/state';
 import { loadIndex } from '../evidence/index';
@@ -14,7 +16,7 @@ import type { ActivityConfig } from './activity-config';
 
 /** What the digest needs of the activities' dependencies (ActivityDeps has them). */
 export interface DigestDeps {
-  config: Pick<ActivityConfig, 'audits' | 'alerts'>;
+  config: Pick<ActivityConfig, 'audits' | 'alerts' | 'console'>;
   store: EvidenceStore & AlertStateStore;
   mappings: MappingSet;
   notApplicable: readonly NotApplicable[];
@@ -42,7 +44,7 @@ export async function runReadinessDigest(deps: DigestDeps, req: { now: string })
   let state = parseAlertState(await deps.store.readAlertState());
   const due = dueDigests(calendar, state, now);
   if (due.length === 0) return result;
-  const policy = alertPolicyFromConfig(deps.config.alerts);
+  const policy = alertPolicyWithConsole(deps.config);
   const index = await loadIndex(deps.store);
   const artifacts = ArtifactBuckets.of(index.artifacts);
   for (const d of due) {
@@ -55,7 +57,14 @@ export async function runReadinessDigest(deps: DigestDeps, req: { now: string })
       audit: d.audit,
       window: auditWindow(calendar, d.audit),
     });
-    const message = readinessDigestMessage(d, forecast, policy, now);
+    // Owners and links of the controls listed (alerts/details.ts): only read when there is a digest to post.
+    const listed = new Set(forecast.notReady);
+    const ids = forecast.controls
+      .filter((c) => listed.has(c.control.id))
+      .map((c) => decidingRecordId(c.now))
+      .filter((id): id is string => id !== undefined);
+    const records = listed.size > 0 ? await decidingRecords(deps.store, ids, deps.log) : undefined;
+    const message = readinessDigestMessage(d, forecast, policy, now, records);
     if (!message) {
       result.allReady.push(d.key);
       continue;

@@ -1,6 +1,7 @@
 import type { ControlStatus } from '../mappings/evaluate';
 import type { DueLabel } from '../mappings/due';
 import { formatDuration } from '../core/duration';
+import type { AlertLink, AlertOwner } from './details';
 import type { Block, TextObject } from './types';
 
 /**
@@ -45,6 +46,11 @@ export interface ControlLine {
   evidenceCount: number;
   /** A short extra line, e.g. "was stale since 2026-02-01 (40d)". */
   note?: string;
+  /** What the owner should do (next-step.ts). */
+  nextStep?: string;
+  owner?: AlertOwner;
+  /** The control's console page or the deciding record (details.ts). */
+  link?: AlertLink;
 }
 
 export interface MessageSection {
@@ -97,17 +103,37 @@ function dueText(dueAt: string, label: DueLabel, now: Date): string {
   return `${label} ${slackDate(dueAt)} (${formatDuration(-delta)} ago)`;
 }
 
-/** The section text for one control: id, title, status emoji, reason, due date, evidence count. */
+/** A Slack link: `&`, `<`, `>` and `|` would end or break it, so they are encoded (the URL is http(s), details.ts). */
+function slackLink(link: AlertLink): string {
+  const url = link.url.replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C');
+  return `<${url}|${link.label === 'console' ? 'Open in the evidence console' : 'Open the record'}>`;
+}
+
+/** "*Next step:* … · *Owner:* <@U…> · <link>": what to do, whose it is, where to look. */
+function actionText(line: ControlLine): string | undefined {
+  const parts = [
+    ...(line.nextStep ? [`*Next step:* ${escapeMrkdwn(truncate(line.nextStep, 400))}`] : []),
+    // A mention is ours (config or a validated Slack id); a plain name comes from a document and is escaped.
+    ...(line.owner ? [`*Owner:* ${line.owner.mention ?? escapeMrkdwn(truncate(line.owner.name, 100))}`] : []),
+    ...(line.link ? [slackLink(line.link)] : []),
+  ];
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
+/** The section text for one control: id, title, status emoji, next step, owner, link, reason, due date, evidence count. */
 export function controlSectionText(line: ControlLine, now: Date): string {
   const facts = [
     `${statusEmoji[line.status]} *${line.status}*`,
     ...(line.dueAt ? [dueText(line.dueAt, line.dueLabel ?? 'goes stale on', now)] : []),
     `${line.evidenceCount} evidence record${line.evidenceCount === 1 ? '' : 's'}`,
   ].join(' · ');
+  const action = actionText(line);
   const parts = [
     `*${escapeMrkdwn(line.id)}* ${escapeMrkdwn(truncate(line.title, 200))}`,
     facts,
     ...(line.note ? [`_${escapeMrkdwn(truncate(line.note, 300))}_`] : []),
+    // Before the reason, so cutting a long reason never cuts the link or the next step.
+    ...(action ? [action] : []),
     // Escaping can triple a character's length: cut the raw reason well under the section limit first.
     `>${escapeMrkdwn(truncate(line.reason.replace(/\s*\n\s*/g, ' '), 1500))}`,
   ];

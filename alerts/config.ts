@@ -19,6 +19,7 @@ import type { AlertPolicy } from './types';
  *       digest: true
  *       reminderEvery: 7d
  *       dueSoonNotice: true
+ *       owners: { "jane.doe@example.com": "<@U0123ABC>" }   # a document's `owner:` -> who is mentioned
  */
 const channelSchema = z
   .string()
@@ -62,6 +63,13 @@ export const slackAlertsSchema = z
     reminderEvery: durationSchema.default('7d'),
     /** Announce when a control enters its warning window before the evidence is due (current -> due-soon). */
     dueSoonNotice: z.boolean().default(true),
+    /**
+     * Slack users of the owners documents name in their front matter (`owner: jane.doe@example.com`): an alert
+     * then mentions the owner. An owner not listed is shown by name (alerts/details.ts).
+     */
+    owners: z
+      .record(z.string().min(1).max(200), z.string().regex(/^<@[UW][A-Z0-9]+>$/, 'expected a user mention <@U0123ABC>'))
+      .default({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -90,6 +98,7 @@ export function alertPolicyFromConfig(cfg: AlertsConfig): AlertPolicy {
     digest: s.digest,
     reminderEveryMs: parseDuration(s.reminderEvery)!,
     dueSoonNotice: s.dueSoonNotice,
+    ...(Object.keys(s.owners).length > 0 ? { owners: s.owners } : {}),
   };
 }
 

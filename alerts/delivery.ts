@@ -1,6 +1,7 @@
 import type { JsonValue } from '../core/json';
 import type { AlertStateStore } from '../evidence/alert-state';
 import type { ControlResult } from '../mappings/evaluate';
+import { recordIdsFor, type DecidingRecord } from './details';
 import { planAlerts } from './engine';
 import { parseAlertState, recordDeliveries } from './state';
 import type { AlertPolicy, AlertState, Delivery, PlannedMessage } from './types';
@@ -32,10 +33,20 @@ export async function deliverAlerts(input: {
   policy: AlertPolicy;
   notifier: AlertNotifier;
   store: AlertStateStore;
+  /**
+   * Reads the deciding records (by artifact id) for the alerts' links and owners (details.ts). Asked only
+   * when there is something to post, for the controls posted about; without it alerts have neither.
+   */
+  records?: (artifactIds: string[]) => Promise<ReadonlyMap<string, DecidingRecord>>;
 }): Promise<{ posted: number; skipped: number }> {
   const { store } = input;
   const previous = parseAlertState(await store.readAlertState());
-  const plan = planAlerts(previous, input.results, input.now, input.policy);
+  let plan = planAlerts(previous, input.results, input.now, input.policy);
+  if (input.records && plan.messages.length > 0) {
+    // The plan is pure and keyed by state, not content: planned again with the records it says the same.
+    const ids = recordIdsFor(input.results, new Set(plan.messages.flatMap((m) => m.controls)));
+    plan = planAlerts(previous, input.results, input.now, input.policy, await input.records(ids));
+  }
   let progress = previous;
   const deliveries = await input.notifier.deliver(plan.messages, previous, async (d) => {
     progress = recordDeliveries(progress, [d]);

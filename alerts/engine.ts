@@ -1,8 +1,10 @@
 import type { ControlResult } from '../mappings/evaluate';
+import { alertDetails, decidingRecordId, type DecidingRecord } from './details';
 import { failingSource, groupUnits, type Entry } from './grouping';
 import { itemKey } from './keys';
 import { buildMessages } from './messages';
 import { compareControlIds, routeFor } from './routing';
+import { hiddenDueSoonRules, warningAnchor } from './rule-warnings';
 import { prunePosted, sortedRecord } from './state';
 import {
   alertStateVersion,
@@ -34,7 +36,13 @@ import {
  *                                        the episode stays open and its thread gets the later recovery
  *   unchanged problem                    reminder every policy.reminderEveryMs after the alert or the
  *                                        last reminder; never more often
+ *   a rule that does not decide the control enters due-soon (the control reads something else)
+ *                                        due-soon notice for that rule, once per warning window
+ *                                        (rule-warnings.ts; when policy.dueSoonNotice)
  *   anything else                        nothing
+ *
+ * Alerts and reminders carry the control's link and owner (details.ts) from `records`, the deciding
+ * records the caller read from the store (keyed by artifact id); without them an alert has neither.
  */
 
 export interface AlertPlan {
@@ -53,6 +61,7 @@ export function planAlerts(
   results: readonly ControlResult[],
   now: Date,
   policy: AlertPolicy,
+  records: ReadonlyMap<string, DecidingRecord> = new Map(),
 ): AlertPlan {
   const nowMs = now.getTime();
   if (Number.isNaN(nowMs)) throw new Error('planAlerts: invalid evaluation time');
@@ -76,6 +85,10 @@ export function planAlerts(
     const status = result.status;
     const route = routeFor(id, policy);
     const failing = status === 'collection-failed' ? failingSource(result) : undefined;
+    const recordOf = (r: Parameters<typeof decidingRecordId>[0]) => {
+      const recordId = decidingRecordId(r);
+      return recordId !== undefined ? records.get(recordId) : undefined;
+    };
     const entry = (item: PlannedItem, thread?: SlackThread): Entry => ({
       item,
       result,
@@ -83,7 +96,29 @@ export function planAlerts(
       ...(prev ? { prev } : {}),
       ...(thread ? { thread } : {}),
       ...(failing ? { failing } : {}),
+      ...(item.kind !== 'recovery' ? { details: alertDetails(id, recordOf(result), route, policy) } : {}),
     });
+    // After the control's own decision (below): warning windows its status hides, each announced once.
+    const warnHidden = () => {
+      const state = controls[id]!;
+      const hidden = policy.dueSoonNotice ? hiddenDueSoonRules(result) : [];
+      const keys = hidden.map((rule) => {
+        // Not anchored on the control's status: the same window is announced once whatever the control reads.
+        const key = itemKey('alert', route.channel, id, undefined, undefined, 'due-soon', warningAnchor(rule));
+        if (!prev?.warned?.includes(key))
+          entries.push({
+            ...entry({ key, kind: 'alert', control: id, from: status, to: 'due-soon', rule: rule.rule }),
+            rule,
+            details: alertDetails(id, recordOf(rule), route, policy),
+          });
+        return key;
+      });
+      if (keys.length > 0) controls[id] = { ...state, warned: keys };
+      else if (state.warned) {
+        const { warned: _gone, ...rest } = state;
+        controls[id] = rest;
+      }
+    };
 
     if (prev && prev.status === status) {
       const state: ControlAlertState = { ...prev };
@@ -105,6 +140,7 @@ export function planAlerts(
         }
       }
       controls[id] = state;
+      warnHidden();
       continue;
     }
 
@@ -132,6 +168,7 @@ export function planAlerts(
       entries.push(entry({ key, kind: 'recovery', control: id, from: prev.status, to: status }, thread));
     }
     controls[id] = entered;
+    warnHidden();
   }
 
   // Items an earlier attempt already posted are not planned again; their alert threads are known.

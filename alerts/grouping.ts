@@ -1,5 +1,6 @@
 import { decidingRuleCause } from '../mappings/causes';
-import type { ControlResult } from '../mappings/evaluate';
+import type { ControlResult, RuleResult } from '../mappings/evaluate';
+import type { AlertDetails } from './details';
 import { failureOutcomeText } from '../mappings/reasons';
 import type { Route } from './routing';
 import type { ControlAlertState, ItemKind, PlannedItem, SlackThread } from './types';
@@ -37,6 +38,10 @@ export interface Entry {
   /** For recoveries: the thread of the alert they answer. */
   thread?: SlackThread;
   failing?: FailingSource;
+  /** For a rule's own due-soon notice (the control's status hides it): that rule's result. */
+  rule?: RuleResult;
+  /** Link and owner (details.ts); absent for recoveries. */
+  details?: AlertDetails;
 }
 
 /** What one message holds when not digesting. */
@@ -75,7 +80,9 @@ export function groupUnits(entries: Entry[]): Unit[] {
         source: e.failing ?? { source, sources, outcome: 'failed', at: '', error: e.result.reason },
       };
     } else {
-      key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}`;
+      // A rule's own warning is a message of its own: its heading and intro are about that rule.
+      const rule = e.item.rule !== undefined ? `\u0000rule:${e.item.rule}` : '';
+      key = `${kind}\u0000${e.route.channel}\u0000control:${e.item.control}${rule}`;
       unit = { kind, channel: e.route.channel };
     }
     const u = units.get(key);

@@ -3,6 +3,7 @@ import { codeUnitOrder } from '../core/order';
 import { dueLabel } from '../mappings/due';
 import type { ControlStatus } from '../mappings/evaluate';
 import { statusText } from '../mappings/reasons';
+import { nextStep, ruleNextStep } from './next-step';
 import {
   buildMessage,
   escapeMrkdwn,
@@ -70,15 +71,30 @@ const alertHeading: Partial<Record<ControlStatus, string>> = {
 
 function line(e: Entry, now: Date): ControlLine {
   const r = e.result;
-  const note = noteFor(e, now);
+  // A rule's own warning: its status, reason and date, while the control reads something else.
+  const shown = e.rule ?? r;
+  const note = e.rule
+    ? `${e.rule.rule} is due soon; the control reads ${statusLabel[r.status]} because of ${r.decidingRule ?? 'another rule'}`
+    : noteFor(e, now);
+  // Recoveries need no next step; alerts and reminders say what to do, from the cause (next-step.ts).
+  const step =
+    e.item.kind === 'recovery'
+      ? undefined
+      : e.rule
+        ? ruleNextStep(e.rule.rule, e.rule.cause, now)
+        : nextStep(r.cause, now);
+  const d = e.details;
   return {
     id: r.control.id,
     title: r.control.title,
-    status: r.status,
-    reason: r.reason,
-    ...(r.dueAt ? { dueAt: r.dueAt, dueLabel: dueLabel(r) ?? 'goes stale on' } : {}),
-    evidenceCount: r.evidence.length,
+    status: shown.status,
+    reason: shown.reason,
+    ...(shown.dueAt ? { dueAt: shown.dueAt, dueLabel: dueLabel(shown) ?? 'goes stale on' } : {}),
+    evidenceCount: shown.evidence.length,
     ...(note !== undefined ? { note } : {}),
+    ...(step !== undefined ? { nextStep: step } : {}),
+    ...(d?.owner ? { owner: d.owner } : {}),
+    ...(d?.link ? { link: d.link } : {}),
   };
 }
 
@@ -90,8 +106,10 @@ function noteFor(e: Entry, now: Date): string | undefined {
   return `was ${statusLabel[prev.status]} since ${prev.since.slice(0, 10)} (${span})`;
 }
 
+/** The route's mention and the owners' (a document's `owner:` known to Slack), so the fallback text notifies them too. */
 function mentionsOf(entries: Entry[]): string[] {
-  return [...new Set(entries.map((e) => e.route.mention).filter((m): m is string => m !== undefined))].sort();
+  const all = entries.flatMap((e) => [e.route.mention, e.details?.owner?.mention]);
+  return [...new Set(all.filter((m): m is string => m !== undefined))].sort();
 }
 
 /** "6 controls will go stale in 4d (2026-03-05); 1 control already stale or missing". */
@@ -220,9 +238,12 @@ function controlAlertSpec(
   const header = reminder
     ? `:alarm_clock: Still ${statusLabel[status]}: ${title}`
     : `${statusEmoji[status]} ${alertHeading[status] ?? statusLabel[status]}: ${title}`;
-  const intro = reminder
-    ? `Reminder: *${escapeMrkdwn(first.item.control)}* has been *${statusLabel[status]}* since ${slackDate(first.prev!.since)}. Next reminder in ${formatDuration(policy.reminderEveryMs)} unless it recovers.`
-    : `*${escapeMrkdwn(first.item.control)}* ${first.prev ? `went from ${statusLabel[first.prev.status]} to` : 'is'} *${statusLabel[status]}*.`;
+  const warned = first.rule;
+  const intro = warned
+    ? `*${escapeMrkdwn(first.item.control)}* reads *${statusLabel[first.result.status]}*, and its rule *${escapeMrkdwn(warned.rule)}* is *${statusLabel['due-soon']}*: without a new record it goes stale with no other notice.`
+    : reminder
+      ? `Reminder: *${escapeMrkdwn(first.item.control)}* has been *${statusLabel[status]}* since ${slackDate(first.prev!.since)}. Next reminder in ${formatDuration(policy.reminderEveryMs)} unless it recovers.`
+      : `*${escapeMrkdwn(first.item.control)}* ${first.prev ? `went from ${statusLabel[first.prev.status]} to` : 'is'} *${statusLabel[status]}*.`;
   return {
     header,
     intro,

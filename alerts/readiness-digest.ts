@@ -7,6 +7,9 @@ import {
   type ReadinessForecast,
 } from '../mappings/readiness';
 import { buildMessage, type ControlLine } from './blocks';
+import { alertDetails, decidingRecordId, type DecidingRecord } from './details';
+import { nextStep, refreshBefore } from './next-step';
+import { routeFor } from './routing';
 import type { AlertPolicy, AlertState, PlannedMessage } from './types';
 
 /**
@@ -45,19 +48,35 @@ export function dueDigests(calendar: AuditCalendar, state: Pick<AlertState, 'pos
   return due;
 }
 
-function line(c: ControlForecast): ControlLine {
+function line(
+  c: ControlForecast,
+  policy: AlertPolicy,
+  records: ReadonlyMap<string, DecidingRecord>,
+  now: Date,
+): ControlLine {
   const r = c.refresh;
   const until = r?.currentUntil ?? r?.staleOn;
+  // Ready today: refresh before it lapses. Not ready today: what today's cause asks for (next-step.ts).
+  const step = r ? refreshBefore(r.rule, until) : nextStep(c.now.cause, now);
+  const recordId = decidingRecordId(c.now);
+  const details = alertDetails(
+    c.control.id,
+    recordId !== undefined ? records.get(recordId) : undefined,
+    routeFor(c.control.id, policy),
+    policy,
+  );
   return {
+    ...(step !== undefined ? { nextStep: step } : {}),
+    ...(details.owner ? { owner: details.owner } : {}),
+    ...(details.link ? { link: details.link } : {}),
     id: c.control.id,
     title: c.control.title,
     status: c.atAudit.status,
     reason: c.atAudit.reason,
     ...(c.atAudit.dueAt ? { dueAt: c.atAudit.dueAt } : {}),
     evidenceCount: c.now.evidence.length,
-    note: r
-      ? `${c.now.status} today; refresh ${r.rule}${until ? ` before ${until.slice(0, 10)}` : ''}`
-      : `already ${c.now.status} today`,
+    // The refresh itself is the next step, shown on its own line.
+    note: r ? `${c.now.status} today` : `already ${c.now.status} today`,
   };
 }
 
@@ -71,11 +90,13 @@ export function readinessDigestMessage(
   forecast: ReadinessForecast,
   policy: AlertPolicy,
   now: Date,
+  records: ReadonlyMap<string, DecidingRecord> = new Map(),
 ): PlannedMessage | undefined {
   if (forecast.notReady.length === 0) return undefined;
   const byId = new Map(forecast.controls.map((c) => [c.control.id, c]));
   const refresh = forecast.mustRefresh.map((id) => byId.get(id)!);
   const already = forecast.notReady.filter((id) => !forecast.mustRefresh.includes(id)).map((id) => byId.get(id)!);
+  const toLine = (c: ControlForecast) => line(c, policy, records, now);
   const a = due.audit;
   const days = Math.ceil((Date.parse(forecast.auditAt) - now.getTime()) / DAY);
   const summary = `${a.type} audit ${a.id} on ${a.date} (in ${days} days): ${forecast.notReady.length} control(s) will not be ready on the day`;
@@ -83,8 +104,8 @@ export function readinessDigestMessage(
     header: `Audit readiness: ${a.type} ${a.date} (in ${days} days)`,
     intro: `*${a.id}* by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: ${forecast.notReady.length} control(s) will be stale or missing on the day unless new evidence arrives. \`evidence-hub readiness --audit ${a.id}\` shows the forecast.`,
     sections: [
-      ...(refresh.length > 0 ? [{ heading: '*Refresh before the audit*', lines: refresh.map(line) }] : []),
-      ...(already.length > 0 ? [{ heading: '*Not ready today either*', lines: already.map(line) }] : []),
+      ...(refresh.length > 0 ? [{ heading: '*Refresh before the audit*', lines: refresh.map(toLine) }] : []),
+      ...(already.length > 0 ? [{ heading: '*Not ready today either*', lines: already.map(toLine) }] : []),
     ],
     at: now,
     summary,

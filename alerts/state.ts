@@ -36,6 +36,7 @@ const alertStateSchema = z.strictObject({
       alertedAt: isoSchema.optional(),
       thread: threadSchema.optional(),
       remindedAt: isoSchema.optional(),
+      warned: z.array(z.string()).optional(),
     }),
   ),
   posted: z.record(z.string(), z.strictObject({ at: isoSchema, channel: z.string(), ts: z.string() })),

@@ -49,6 +49,12 @@ export interface ControlAlertState {
   thread?: SlackThread;
   /** Last reminder planned for this episode (ISO). */
   remindedAt?: string;
+  /**
+   * Item keys of the due-soon notices posted for rules whose warning the control's status hides (a due-soon
+   * rule of a control that reads not-configured or design-only): kept while those rules stay due soon, so
+   * each warning window is announced once (engine.ts, hiddenWarnings).
+   */
+  warned?: string[];
 }
 
 export interface PostedRecord {
@@ -91,6 +97,10 @@ export interface AlertPolicy {
   /** Posted keys older than this are pruned (default 30 days); at most `maxPostedKeys` are kept. */
   keyRetentionMs?: number;
   maxPostedKeys?: number;
+  /** Owner names (a document's `owner:`) to Slack user mentions (alerts.slack.owners). */
+  owners?: Readonly<Record<string, string>>;
+  /** `console.publicUrl`: alerts link the control's console page (alerts/details.ts). */
+  consoleUrl?: string;
 }
 
 export type ItemKind = 'alert' | 'reminder' | 'recovery';
@@ -103,6 +113,8 @@ export interface PlannedItem {
   /** Status before (undefined: first time this control is seen). */
   from?: ControlStatus;
   to: ControlStatus;
+  /** A notice about one rule of the control (its warning window), not about the control's own status. */
+  rule?: string;
 }
 
 export type MessageKind = 'alert' | 'reminder' | 'recovery' | 'digest';

@@ -21,5 +21,10 @@ export const consoleConfigSchema = z.strictObject({
     )
     .default([]),
   sessionSecret: secretRefSchema.optional(),
+  /**
+   * Where people reach the console (https://evidence.example.com): Slack alerts link each control to its page
+   * here (alerts/details.ts). Without it alerts link the deciding record's own URL, when it has one.
+   */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;

@@ -61,7 +61,7 @@ function addManifest(
       at: finished,
       status: s.status,
       ...(s.status === 'failed'
-        ? { error: `${s.error.type}: ${s.error.message}` }
+        ? { error: `${s.error.type}: ${s.error.message}`, errorType: s.error.type }
         : s.status === 'partial'
           ? { error: s.problems.join('; ') }
           : {}),

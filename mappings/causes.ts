@@ -178,6 +178,8 @@ export interface FailedSource {
   /** When the run ended. */
   at: string;
   error?: string;
+  /** The error class of a failed run (core/errors.ts names: CredentialsError, RateLimitError ...), when recorded. */
+  errorType?: string;
 }
 
 /**
@@ -196,6 +198,8 @@ export interface CollectionFailedCause {
   at: string;
   /** The error or problems the run reported; absent when it reported none. */
   error?: string;
+  /** The first failing source's error class, when recorded (FailedSource.errorType). */
+  errorType?: string;
   consequence: FailureConsequence;
   evidence: EvidenceCause;
 }

@@ -26,6 +26,8 @@ export interface SourceRun {
   /** partial: collected, but with problems; its evidence counts, its controls are flagged. */
   status: 'ok' | 'partial' | 'failed';
   error?: string;
+  /** A failed run's error class (CredentialsError, RateLimitError ...): what to do next is decided from it. */
+  errorType?: string;
 }
 
 export interface EvaluationInput {
@@ -523,6 +525,7 @@ function failedSource(r: SourceRun): FailedSource {
     outcome: r.status === 'partial' ? 'partial' : 'failed',
     at: iso(r.at),
     ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(r.errorType !== undefined ? { errorType: r.errorType } : {}),
   };
 }
 

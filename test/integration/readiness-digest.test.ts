@@ -46,6 +46,7 @@ async function auditedHub(queue: string, t0: number) {
       '    token: { env: EH_TEST_DIGEST_TOKEN }',
       `    apiUrl: ${slack.url}`,
       '    defaultChannel: C0AUDIT01',
+      'console: { publicUrl: "https://evidence.example.com" }',
       'audits:',
       '  digestDaysBefore: [30, 14, 3]',
       '  calendar:',
@@ -86,6 +87,7 @@ describe('readiness digest on the staleness monitor', () => {
       'b0',
       { 'monitoring/drift-1.md': 'drift 1', 'policies/ai-policy.md': 'policy' },
       new Date(t0),
+      { attributes: { 'monitoring/drift-1.md': { frontMatter: { owner: 'U0DRIFT01' } } } },
     );
     const worker = await createHubWorker(hub, key, quietLog, {
       connection: env.nativeConnection,
@@ -113,6 +115,7 @@ describe('readiness digest on the staleness monitor', () => {
         'b1',
         { 'monitoring/drift-2.md': 'drift 2' },
         new Date(await env.currentTimeMs()),
+        { attributes: { 'monitoring/drift-2.md': { frontMatter: { owner: 'maria@example.com' } } } },
       );
       await handle.signal(collectedSignal);
       await env.sleep(30 * DAY); // past surv-a: its 14- and 3-day digests have nothing to say
@@ -137,6 +140,15 @@ describe('readiness digest on the staleness monitor', () => {
     expect(texts[1]).toContain('refresh drift-reports');
     expect(texts[2]).toContain('Not ready today either');
     expect(texts[3]).toContain('Not ready today either');
+    // Each line says what to do (from the forecast and the cause), whose it is (the deciding document's
+    // owner:, a mention when it is a Slack id) and where to look (the console page).
+    const link = '<https://evidence.example.com/controls/A.6.2.6|Open in the evidence console>';
+    expect(texts[0]).toContain(`*Next step:* refresh drift-reports before ${ymd(t0 + 45 * DAY)}`);
+    expect(texts[0]).toContain('*Owner:* <@U0DRIFT01>');
+    expect(texts[1]).toContain(`*Next step:* refresh drift-reports before ${ymd(t0 + 78 * DAY)}`);
+    expect(texts[1]).toContain('*Owner:* maria@example.com');
+    for (const t of texts.slice(2)) expect(t).toContain('*Next step:* refresh drift-reports now: it was due by');
+    for (const t of texts) expect(t).toContain(link);
     // Surv-a's 30-day digest by day 33, none for its 14 and 3 days (all ready), then surv-b's three.
     expect(counts).toEqual([1, 1, 4]);
     const meta = digests.map((m) => (m.metadata as { event_payload: { key: string } }).event_payload.key);

@@ -180,6 +180,53 @@ describe('SlackNotifier against a fake Slack over HTTP', () => {
     });
   });
 
+  it('what Slack receives says what to do, whose it is and where to look', async () => {
+    const stale = (id: string, rule: string, record: string): ControlResult =>
+      result(id, 'stale', {
+        cause: {
+          kind: 'rule',
+          rule,
+          rules: 1,
+          cause: {
+            kind: 'too-old',
+            deciding: { id: record, observedAt: '2025-01-01T00:00:00.000Z', count: 1, dateKind: 'effective' },
+            maxAge: { ms: 365 * DAY, text: '365d' },
+            ageMs: 397 * DAY,
+          },
+        },
+      });
+    const records = new Map([
+      [
+        'docs:policies/ai.md',
+        { id: 'docs:policies/ai.md', attributes: { frontMatter: { owner: 'jane@example.com' } } },
+      ],
+      ['gh:acme/api#7', { id: 'gh:acme/api#7', attributes: {}, url: 'https://github.com/acme/api/pull/7' }],
+    ]);
+    const pol: AlertPolicy = { ...policy, owners: { 'jane@example.com': '<@U0JANE001>' } };
+    const plan = planAlerts(
+      emptyAlertState(),
+      [stale('A.2.2', 'ai-policy-review', 'docs:policies/ai.md'), stale('A.6.2.8', 'log-reviews', 'gh:acme/api#7')],
+      new Date(t0),
+      pol,
+      records,
+    );
+    await notifier().deliver(plan.messages, emptyAlertState());
+    const [policyAlert, logAlert] = fake.postCalls().map((c) => ({
+      text: String(c.params['text']),
+      blocks: JSON.stringify(c.params['blocks']),
+    }));
+    // The document's owner, known to Slack: mentioned in the line and in the notification text.
+    expect(policyAlert!.blocks).toContain('*Next step:* refresh ai-policy-review now: it was due by 2026-01-01');
+    expect(policyAlert!.blocks).toContain('*Owner:* <@U0JANE001>');
+    expect(policyAlert!.text.startsWith('<@U0JANE001> ')).toBe(true);
+    // A document has no address of its own and no console URL is configured: no link rather than a broken one.
+    expect(policyAlert!.blocks).not.toContain('|Open');
+    // The pull request's own URL; no owner in a document, so the route's mention.
+    expect(logAlert!.blocks).toContain('<https://github.com/acme/api/pull/7|Open the record>');
+    expect(logAlert!.blocks).toContain('*Owner:* <!subteam^S0ML>');
+    expect(logAlert!.blocks).toContain('*Next step:* refresh log-reviews now: it was due by 2026-01-01');
+  });
+
   it('never posts a key twice: replaying a plan against the stored state sends nothing', async () => {
     const n = notifier();
     const plan = planAlerts(emptyAlertState(), [result('A.2.2', 'stale'), result('A.6.2.6', 'stale')], new Date(t0), {

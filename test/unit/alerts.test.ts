@@ -676,12 +676,13 @@ describe('alerts: digest and routing', () => {
     expect(text).toContain('Source *mlflow* failed');
     expect(text).toContain('*Due soon: 1 control inside the warning window*');
     expect(text).toContain(':alarm_clock: *Still open: 1 control* (reminder every 7d)');
-    // A section per control, with id, title, emoji, reason, due date and evidence count.
+    // A section per control, with id, title, emoji, due date, evidence count, the next step (from the cause)
+    // and the owner (the route's mention: no document names one), then the reason.
     const sec = digest.blocks.find((b) => b.type === 'section' && b.text.text.startsWith('*A.6.2.4*'));
     expect(sec).toMatchObject({
       text: {
         type: 'mrkdwn',
-        text: '*A.6.2.4* AI system verification and validation\n:black_circle: *missing* · 0 evidence records\n>A.6.2.4 is missing',
+        text: '*A.6.2.4* AI system verification and validation\n:black_circle: *missing* · 0 evidence records\n*Next step:* add the record for fixture-rule where the hub collects it (fixture), then sweep · *Owner:* <!subteam^S0ML>\n>A.6.2.4 is missing',
       },
     });
     expect(digest.blocks.at(-2)).toMatchObject({ type: 'context' });
