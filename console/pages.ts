@@ -49,12 +49,14 @@ ${body}
 `;
 }
 
-export function signInPage(preToken: string, problem?: string): string {
+/** The sign-in page: a link to the organisation's OpenID provider when one is configured, and the token form. */
+export function signInPage(preToken: string, problem?: string, sso = false): string {
   return layout(
     'Sign in',
     undefined,
     `<h1>Sign in</h1>
 ${problem ? `<p class="error" role="alert">${esc(problem)}</p>` : ''}
+${sso ? '<p><a id="sso" href="/login">Sign in with your organisation’s account</a></p><h2>Or with an access token</h2>' : ''}
 <form method="post" action="/signin">
 <input type="hidden" name="csrf" value="${esc(preToken)}">
 <label for="token">Access token</label>
