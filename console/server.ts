@@ -236,7 +236,9 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       // tab) must not invalidate the form already shown.
       const had = cookiesOf(req).get(preSignInCookie);
       const pre = had && /^[\w-]{24}$/.test(had) ? had : randomBytes(18).toString('base64url');
-      return html(res, 200, signInPage(pre, undefined, sso), { 'Set-Cookie': setCookie(preSignInCookie, pre, secure) });
+      return html(res, 200, signInPage(pre, undefined, sso, auth.configured), {
+        'Set-Cookie': setCookie(preSignInCookie, pre, secure),
+      });
     }
     if (req.method !== 'POST') throw new HttpError(405, 'use GET or POST');
     const form = new URLSearchParams(await readBody(req));
@@ -245,7 +247,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     const who = auth.byToken(form.get('token') ?? '');
     if (!who) {
       const pre = randomBytes(18).toString('base64url');
-      return html(res, 401, signInPage(pre, 'That token is not known.', sso), {
+      return html(res, 401, signInPage(pre, 'That token is not known.', sso, auth.configured), {
         'Set-Cookie': setCookie(preSignInCookie, pre, secure),
       });
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consoleOidcSchema } from '../../config/console-schema';
+import { OidcSignIn } from '../../console/oidc';
 import { oidcPerson } from '../../console/oidc-roles';
 import { SignedValues } from '../../console/session';
 
@@ -56,6 +57,13 @@ describe('console.oidc config', () => {
       'issuer: the issuer must be an https:// URL (http:// only on 127.0.0.1, localhost or [::1])',
     ]);
     expect(problems({ issuer: 'http://127.0.0.1:9000' })).toBeUndefined();
+  });
+
+  it('marks cookies Secure exactly when people come back over https', async () => {
+    const signer = new SignedValues(Buffer.alloc(32), () => 0);
+    expect((await OidcSignIn.fromConfig(config(), '/', signer)).secureCookies).toBe(true);
+    const local = config({ redirectUrl: 'http://127.0.0.1:8080/auth/callback' });
+    expect((await OidcSignIn.fromConfig(local, '/', signer)).secureCookies).toBe(false);
   });
 
   it('refuses a redirect URL that is not /auth/callback, scopes without openid, a secret written inline', () => {
