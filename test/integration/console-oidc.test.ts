@@ -157,6 +157,14 @@ describe('OpenID Connect sign-in to the console, at a real provider (oidc-provid
     // Another browser's flow cookie is another state: a code delivered to the wrong browser is refused.
     const other = await begin();
     expect((await deliver(callback, `eh_oidc=${other.flow}`)).body).toContain('state mismatch');
+    // The provider's own refusal (the person declined), for this browser's attempt, is shown as such.
+    const declined = await begin();
+    const state = new URL(declined.authorizationUrl).searchParams.get('state')!;
+    const answer = new URL(fx.redirectUrl);
+    answer.search = new URLSearchParams({ error: 'access_denied', error_description: '<b>no</b>', state }).toString();
+    const refused = await deliver(answer, `eh_oidc=${declined.flow}`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('The sign-in provider refused: access_denied (&lt;b&gt;no&lt;/b&gt;)');
     const none = await deliver(callback, '');
     expect(none.status).toBe(400);
     expect(none.body).toContain('This browser did not start this sign-in');
