@@ -61,8 +61,8 @@ export const consoleConfigSchema = z.strictObject({
       }),
     )
     .default([]),
-  sessionSecret: secretRefSchema.optional(),
   /** OpenID Connect sign-in for people; static tokens keep working beside it. */
   oidc: consoleOidcSchema.optional(),
+  sessionSecret: secretRefSchema.optional(),
 });
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;
