@@ -1,7 +1,8 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ConsoleConfig, ConsoleRole } from '../config/console-schema';
 import { resolveSecret } from '../core/secrets';
+import { SignedValues } from './session';
 
 /** Someone signed in: a static token's name and role (or the single local user of `--insecure-local`). */
 export interface Principal {
@@ -33,14 +34,13 @@ const digestOf = (text: string): Buffer => createHash('sha256').update(text, 'ut
 /**
  * The sign-in rules of one console process: static tokens (resolved once, kept only as digests, compared in
  * constant time) and the key that signs session cookies. A session is `payload.hmac`: the payload names the
- * person, role, expiry and CSRF token; nothing is stored server-side, and a new sign-in always issues a new
+ * person, role, expiry and CSRF token (console/session.ts); nothing is stored server-side, and a new sign-in always issues a new
  * session (no fixation: a cookie set before sign-in is never promoted).
  */
 export class ConsoleAuth {
   private constructor(
     private readonly tokens: readonly ResolvedToken[],
-    private readonly key: Buffer,
-    private readonly now: () => number,
+    private readonly signed: SignedValues,
   ) {}
 
   static async fromConfig(config: ConsoleConfig | undefined, baseDir: string, now = () => Date.now()) {
@@ -52,7 +52,7 @@ export class ConsoleAuth {
     const key = config?.sessionSecret
       ? digestOf(await resolveSecret(config.sessionSecret, baseDir, 'console.sessionSecret'))
       : randomBytes(32);
-    return new ConsoleAuth(tokens, key, now);
+    return new ConsoleAuth(tokens, new SignedValues(key, now));
   }
 
   get configured(): boolean {
@@ -67,34 +67,23 @@ export class ConsoleAuth {
     return found ? { name: found.name, role: found.role, via: 'bearer' } : undefined;
   }
 
-  /** A fresh signed session for `who`, with a new CSRF token. */
+  /** A fresh signed session for `who`, with a new CSRF token (which also makes every session value unique). */
   issueSession(who: { name: string; role: ConsoleRole }): string {
-    const payload = Buffer.from(
-      JSON.stringify({ n: who.name, r: who.role, e: this.now() + sessionMs, c: randomBytes(18).toString('base64url') }),
-    ).toString('base64url');
-    return `${payload}.${this.mac(payload)}`;
+    return this.signed.seal({ n: who.name, r: who.role, c: randomBytes(18).toString('base64url') }, sessionMs);
   }
 
   /** The session's person, or undefined when the cookie is absent, forged, or expired. */
   bySession(cookie: string | undefined): Principal | undefined {
-    if (!cookie) return undefined;
-    const [payload, mac] = cookie.split('.');
-    if (!payload || !mac) return undefined;
-    const expected = Buffer.from(this.mac(payload));
-    const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-    try {
-      const s = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-      if (typeof s['e'] !== 'number' || s['e'] < this.now()) return undefined;
-      if (typeof s['n'] !== 'string' || typeof s['c'] !== 'string' || !(String(s['r']) in rank)) return undefined;
-      return { name: s['n'], role: s['r'] as ConsoleRole, via: 'session', csrf: s['c'] };
-    } catch {
-      return undefined;
-    }
+    const opened = this.signed.open(cookie);
+    if (!opened.ok) return undefined;
+    const s = opened.claims;
+    if (typeof s['n'] !== 'string' || typeof s['c'] !== 'string' || !(String(s['r']) in rank)) return undefined;
+    return { name: s['n'], role: s['r'] as ConsoleRole, via: 'session', csrf: s['c'] };
   }
 
-  private mac(payload: string): string {
-    return createHmac('sha256', this.key).update(payload).digest('base64url');
+  /** Signed values for another purpose (the OpenID Connect flow cookie), under a key derived from the session key. */
+  signerFor(purpose: string): SignedValues {
+    return this.signed.derive(purpose);
   }
 }
 
@@ -110,13 +99,22 @@ export function cookiesOf(req: IncomingMessage): Map<string, string> {
   return out;
 }
 
-/** A cookie the browser keeps from scripts (HttpOnly) and sends only from the console's own pages (Strict). */
-export function setCookie(name: string, value: string, secure: boolean, maxAgeSeconds?: number): string {
+/**
+ * A cookie the browser keeps from scripts (HttpOnly) and sends only from the console's own pages (Strict).
+ * Lax for OpenID Connect sign-in: the provider's redirect back to /auth/callback is a cross-site navigation.
+ */
+export function setCookie(
+  name: string,
+  value: string,
+  secure: boolean,
+  maxAgeSeconds?: number,
+  sameSite: 'Strict' | 'Lax' = 'Strict',
+): string {
   return [
     `${name}=${value}`,
     'Path=/',
     'HttpOnly',
-    'SameSite=Strict',
+    `SameSite=${sameSite}`,
     ...(secure ? ['Secure'] : []),
     ...(maxAgeSeconds !== undefined ? [`Max-Age=${maxAgeSeconds}`] : []),
   ].join('; ');

@@ -49,18 +49,24 @@ ${body}
 `;
 }
 
-export function signInPage(preToken: string, problem?: string): string {
+/**
+ * The sign-in page: a link to the organisation's OpenID provider when one is configured, and the token form
+ * when static tokens are (an OpenID-only console shows no form nobody could use).
+ */
+export function signInPage(preToken: string, problem?: string, sso = false, tokens = true): string {
+  const form = `<form method="post" action="/signin">
+<input type="hidden" name="csrf" value="${esc(preToken)}">
+<label for="token">Access token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`;
   return layout(
     'Sign in',
     undefined,
     `<h1>Sign in</h1>
 ${problem ? `<p class="error" role="alert">${esc(problem)}</p>` : ''}
-<form method="post" action="/signin">
-<input type="hidden" name="csrf" value="${esc(preToken)}">
-<label for="token">Access token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>`,
+${sso ? '<p><a id="sso" href="/login">Sign in with your organisation’s account</a></p>' : ''}
+${tokens ? `${sso ? '<h2>Or with an access token</h2>\n' : ''}${form}` : ''}`,
   );
 }
 

@@ -15,6 +15,8 @@ import {
   type Principal,
 } from './auth';
 import { controlDetail, evidenceBlob, overview, type ConsoleSources } from './data';
+import type { OidcSignIn } from './oidc';
+import { oidcPaths, oidcRoute } from './oidc-routes';
 import { consoleCss, controlPage, controlsPage, errorPage, overviewPage, signInPage } from './pages';
 
 export interface ConsoleOptions {
@@ -27,6 +29,8 @@ export interface ConsoleOptions {
   log: Logger;
   /** Set Secure on cookies (behind TLS). */
   secureCookies?: boolean | undefined;
+  /** OpenID Connect sign-in at /login and /auth/callback (console/oidc.ts), beside the static tokens. */
+  oidc?: OidcSignIn | undefined;
 }
 
 /**
@@ -211,7 +215,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       res.writeHead(303, { ...baseHeaders, Location: `/?started=${encodeURIComponent(id)}` });
       return void res.end();
     }
-    if (req.method === 'POST' && p === '/signout') {
+    if (req.method === 'POST' && (p === '/signout' || p === '/logout')) {
       const form = new URLSearchParams(await readBody(req));
       checkCsrf(who, form.get('csrf') ?? undefined);
       res.writeHead(303, {
@@ -224,6 +228,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     throw new HttpError(404, 'no such page');
   };
 
+  const sso = options.oidc !== undefined;
   const signIn = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // A pre-sign-in token in a cookie and in the form (double submit): another site cannot sign you in as itself.
     if (req.method === 'GET') {
@@ -231,7 +236,9 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       // tab) must not invalidate the form already shown.
       const had = cookiesOf(req).get(preSignInCookie);
       const pre = had && /^[\w-]{24}$/.test(had) ? had : randomBytes(18).toString('base64url');
-      return html(res, 200, signInPage(pre), { 'Set-Cookie': setCookie(preSignInCookie, pre, secure) });
+      return html(res, 200, signInPage(pre, undefined, sso, auth.configured), {
+        'Set-Cookie': setCookie(preSignInCookie, pre, secure),
+      });
     }
     if (req.method !== 'POST') throw new HttpError(405, 'use GET or POST');
     const form = new URLSearchParams(await readBody(req));
@@ -240,7 +247,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     const who = auth.byToken(form.get('token') ?? '');
     if (!who) {
       const pre = randomBytes(18).toString('base64url');
-      return html(res, 401, signInPage(pre, 'That token is not known.'), {
+      return html(res, 401, signInPage(pre, 'That token is not known.', sso, auth.configured), {
         'Set-Cookie': setCookie(preSignInCookie, pre, secure),
       });
     }
@@ -264,6 +271,8 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
         return send(res, 200, 'text/css; charset=utf-8', consoleCss, { 'Cache-Control': 'max-age=300' });
       if (req.method === 'GET' && url.pathname === '/api/v1/openapi.json') return json(res, 200, openApiDocument());
       if (url.pathname === '/signin' && !options.insecureLocal) return signIn(req, res);
+      if (options.oidc && !options.insecureLocal && oidcPaths.has(url.pathname))
+        return oidcRoute(req, res, url, { oidc: options.oidc, auth, log, secure, headers: baseHeaders });
       const who = principalOf(req);
       if (!who) {
         if (isApi || req.method !== 'GET' || req.headers.authorization !== undefined)

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConsoleAuth } from '../../console/auth';
+import { OidcSignIn } from '../../console/oidc';
 import { ConsoleInputError, startConsole, type ConsoleOptions } from '../../console/server';
 import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
@@ -14,12 +15,19 @@ import { sourcesForControls, startSweep } from './sweep';
  * sweeps started exactly as `sweep` starts them. The Temporal client is made on the first sweep, so reading
  * works while Temporal is down.
  */
-export function consoleOptions(hub: Hub, auth: ConsoleAuth, log: Logger, insecureLocal = false): ConsoleOptions {
+export function consoleOptions(
+  hub: Hub,
+  auth: ConsoleAuth,
+  log: Logger,
+  insecureLocal = false,
+  oidc?: OidcSignIn,
+): ConsoleOptions {
   let client: Client | undefined;
   return {
     sources: { store: hub.store, status: (options) => controlStatus(hub, options) },
     auth,
     insecureLocal,
+    ...(oidc ? { oidc, secureCookies: oidc.secureCookies } : {}),
     log,
     startSweep: async ({ controls }) => {
       let sources: string[] | undefined;
@@ -56,14 +64,22 @@ export function registerServe(program: Command, { io, log }: CommandContext): vo
       const hub = await loadHub(o.config, storeOverrides(o));
       const auth = await ConsoleAuth.fromConfig(hub.config.console, hub.config.baseDir);
       const insecureLocal = Boolean(o.insecureLocal);
-      if (!auth.configured && !insecureLocal)
+      const oidcConfig = hub.config.console?.oidc;
+      const oidc = oidcConfig
+        ? await OidcSignIn.fromConfig(oidcConfig, hub.config.baseDir, auth.signerFor('oidc-flow'))
+        : undefined;
+      if (!auth.configured && !oidc && !insecureLocal)
         throw new UsageError(
-          `no sign-in is configured: add console.tokens to ${hub.config.file} (see docs/console.md), or pass --insecure-local to serve one local user on 127.0.0.1`,
+          `no sign-in is configured: add console.tokens or console.oidc to ${hub.config.file} (see docs/console.md), or pass --insecure-local to serve one local user on 127.0.0.1`,
+        );
+      if (!insecureLocal && !hub.config.console?.sessionSecret)
+        log.warn(
+          'console.sessionSecret is not set: sessions are signed with a key made for this process, so a restart signs everyone out and replicas refuse each other’s sessions',
         );
       if (insecureLocal && o.host && o.host !== '127.0.0.1' && o.host !== '::1')
         throw new UsageError('--insecure-local listens on loopback only; drop --host');
       const host = insecureLocal ? '127.0.0.1' : (o.host ?? '0.0.0.0');
-      const server = await startConsole(consoleOptions(hub, auth, log, insecureLocal), host, o.port);
+      const server = await startConsole(consoleOptions(hub, auth, log, insecureLocal, oidc), host, o.port);
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : o.port;
       io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);

@@ -226,11 +226,20 @@ describe('web console security rules, on a real socket', () => {
       `/api/v1/blobs/${htmlBlob}%00`,
       `/api/v1/blobs/${'0'.repeat(64)}`,
       '/blobs/..%2F..%2Fevidence-hub.yaml',
+      '/api/v1/blobs/%2e%2e/%2e%2e/evidence-hub.yaml',
+      '/api/v1/blobs/%2E%2E%5C%2E%2E%5Cevidence-hub.yaml',
+      `/api/v1/blobs/${htmlBlob.slice(0, 32)}%00${htmlBlob.slice(32)}`,
+      `/api/v1/blobs/${htmlBlob}%2f..`,
+      `/api/v1/blobs/${'a'.repeat(8000)}`,
+      `/blobs/${htmlBlob.slice(0, 63)}%C3%A9`,
     ]) {
       const res = await raw(fx.base, 'GET', path, bearer(tokens.viewer));
       expect([400, 404], path).toContain(res.status);
       expect(res.body, path).not.toContain('root:');
+      expect(res.body, path).not.toContain('version: 1');
     }
+    // An id longer than Node's header limit never reaches the console at all.
+    expect((await raw(fx.base, 'GET', `/api/v1/blobs/${'a'.repeat(20_000)}`, bearer(tokens.viewer))).status).toBe(431);
   });
 
   it('escapes HTML from evidence names and failure messages on every page, under a CSP that forbids scripts', async () => {
