@@ -7,13 +7,17 @@ import type { IndexedArtifact, SourceRun } from '../../mappings/evaluate';
  * rule filters and sorts the whole artifact list on its own, and nothing stops early.
  *
  * Covered: max-age rules on events and records (`maxAge`, `grace`, `warnBefore` and its default,
- * `minCount`), selectors as alternatives (`source`, `sourceId`, `kind`, `where` with attribute equality,
- * `ne`, `in` and a folder glob), drafts, file-time-only documents (`unverified`), records not yet observed
- * or collected at `now`, the latest source run per source (failed or partial: `collection-failed`, or named
- * beside usable evidence), several rules per control (the most severe decides; then the earliest DUE; then
- * the rule id), `evidence: design` / `operating` (`design-only`), `informational` rules, unmapped and
- * not-applicable controls. Not covered: per-change rules, configuration snapshots (state rules),
- * `sameVersion`, extend/remove across files, the file-level `warnBefore`, and the causes' wording.
+ * `minCount`); per-change rules on one key with a differently named record key (`window`, `grace`;
+ * `not-exercised`, `not-configured`, a change in its grace `due-soon`, after it `missing`); selectors as
+ * alternatives (`source`, `sourceId`, `kind`, `where` with attribute equality, `ne`, `in` and a folder glob);
+ * drafts; file-time-only documents (`unverified`); records not yet observed or collected at `now`; the latest
+ * source run per source (failed or partial: `collection-failed`, or named beside usable evidence); several
+ * rules per control (the most severe decides; then the earliest DUE; then the rule id); `evidence: design` /
+ * `operating` (`design-only`); `informational` rules; unmapped and not-applicable controls.
+ * Not covered: per-change `from` (late records), composite keys and change selectors with `where`;
+ * configuration snapshots (state rules, `exception`); `sameVersion`; extend/remove across files; the file-level
+ * `warnBefore`; manual uploads (`needs-upload`); and the causes and their wording (statuses, deciding rule,
+ * deciding records, newest record and DUE are compared).
  */
 
 export const DAY_MS = 86_400_000;
@@ -44,9 +48,25 @@ export interface RefRule {
   /** As written; absent: the default window. */
   warnBeforeMs?: number | undefined;
   minCount: number;
+  /**
+   * Instead of a max age: every MLflow model version (`changes: { source: mlflow, kind: model-version }`)
+   * observed in the window needs a record with the same model (`key: model`, `recordKey: frontMatter.system`),
+   * within `graceMs` of the version's first observation. maxAgeMs, warnBeforeMs and minCount do not apply.
+   */
+  perChange?: { windowMs: number } | undefined;
 }
 
+/** Where the per-change rules' changes come from. */
+export const changeSource = {
+  sourceType: 'mlflow',
+  kind: 'model-version',
+  key: 'model',
+  recordKey: 'frontMatter.system',
+};
+
 export type RefStatus =
+  | 'not-exercised'
+  | 'not-configured'
   | 'current'
   | 'due-soon'
   | 'overdue'
@@ -64,6 +84,8 @@ export interface RefRuleResult {
   evidence: string[];
   newest?: string | undefined;
   dueAt?: number | undefined;
+  /** A partial source run that still fed the rule is named beside its evidence (the status stands). */
+  sourceProblems?: boolean | undefined;
 }
 
 export interface RefControlResult {
@@ -106,11 +128,58 @@ export const defaultWarnBefore = (maxAgeMs: number) => Math.min(14 * DAY_MS, Mat
 const newestFirst = (x: IndexedArtifact, y: IndexedArtifact) =>
   y.observedAt - x.observedAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
 
-function judgeEvidence(rule: RefRule, artifacts: readonly IndexedArtifact[], now: number): RefRuleResult {
-  const matches = artifacts
+/** The rule's records known at `now`, newest first (drafts never count). */
+function recordsOf(rule: RefRule, artifacts: readonly IndexedArtifact[], now: number): IndexedArtifact[] {
+  return artifacts
     .filter((a) => a.observedAt <= now && a.collectedAt <= now && !isDraft(a))
     .filter((a) => rule.select.some((s) => selectorMatches(s, a)))
     .sort(newestFirst);
+}
+
+/**
+ * Per change (docs/mappings.md, "Per change"): each change in the window needs a record with its key. No
+ * change: `not-exercised`, or `not-configured` when no source of the changes' type ran and nothing was
+ * collected there. A change without a record is `due-soon` inside its grace (DUE: the earliest grace end),
+ * `missing` after it.
+ */
+function judgeChanges(
+  rule: RefRule,
+  windowMs: number,
+  artifacts: readonly IndexedArtifact[],
+  runs: readonly SourceRun[],
+  now: number,
+): RefRuleResult {
+  const records = recordsOf(rule, artifacts, now);
+  const newest = records[0]?.id;
+  const fromChanges = artifacts.filter((a) => a.sourceType === changeSource.sourceType && a.kind === changeSource.kind);
+  const firstSeen = new Map<string, number>();
+  for (const a of fromChanges) {
+    if (a.observedAt > now || a.collectedAt > now || now - a.observedAt > windowMs) continue;
+    const k = a.attributes[changeSource.key];
+    if (typeof k !== 'string') continue;
+    firstSeen.set(k, Math.min(firstSeen.get(k) ?? Infinity, a.observedAt));
+  }
+  if (firstSeen.size === 0) {
+    const ran = latestRuns(runs, now).some((r) => r.sourceType === changeSource.sourceType);
+    const collected = fromChanges.some((a) => a.collectedAt <= now);
+    return { rule: rule.id, status: ran || collected ? 'not-exercised' : 'not-configured', evidence: [], newest };
+  }
+  const recordOf = new Map<string, string>();
+  for (const r of records) {
+    const k = attr(r, changeSource.recordKey);
+    if (typeof k === 'string' && firstSeen.has(k) && !recordOf.has(k)) recordOf.set(k, r.id);
+  }
+  const evidence = [...recordOf.values()];
+  const lacking = [...firstSeen.keys()].filter((k) => !recordOf.has(k));
+  if (lacking.length === 0) return { rule: rule.id, status: 'current', evidence, newest };
+  const graceEnds = lacking.map((k) => firstSeen.get(k)! + rule.graceMs);
+  if (graceEnds.every((end) => now <= end))
+    return { rule: rule.id, status: 'due-soon', evidence, newest, dueAt: Math.min(...graceEnds) };
+  return { rule: rule.id, status: 'missing', evidence, newest };
+}
+
+function judgeEvidence(rule: RefRule, artifacts: readonly IndexedArtifact[], now: number): RefRuleResult {
+  const matches = recordsOf(rule, artifacts, now);
   if (matches.length === 0) return { rule: rule.id, status: 'missing', evidence: [] };
   const newest = matches[0]!.id;
   if (matches.length < rule.minCount)
@@ -130,6 +199,8 @@ function judgeEvidence(rule: RefRule, artifacts: readonly IndexedArtifact[], now
 }
 
 const severity: Record<RefStatus, number> = {
+  'not-configured': 4,
+  'not-exercised': 2,
   'collection-failed': 9,
   missing: 8,
   stale: 7,
@@ -166,10 +237,15 @@ export function referenceRule(
   runs: readonly SourceRun[],
   now: number,
 ): RefRuleResult {
-  const base = judgeEvidence(rule, artifacts, now);
+  const base = rule.perChange
+    ? judgeChanges(rule, rule.perChange.windowMs, artifacts, runs, now)
+    : judgeEvidence(rule, artifacts, now);
   // A source whose last run failed (or was partial) matters when it fed this rule before, or when the rule
-  // has no evidence at all. A partial run that still fed the rule leaves its evidence deciding.
-  const sourceTypes = new Set(rule.select.map((s) => s.source));
+  // has no evidence at all (a per-change rule's changes' source included). A partial run that still fed the
+  // rule leaves its evidence deciding and is named beside it.
+  const sourceTypes = new Set<string>(rule.select.map((s) => s.source));
+  if (rule.perChange) sourceTypes.add(changeSource.sourceType);
+  const noRecords = recordsOf(rule, artifacts, now).length === 0;
   const fedBy = (source: string) =>
     artifacts.some(
       (a) =>
@@ -180,11 +256,11 @@ export function referenceRule(
         rule.select.some((s) => selectorMatches(s, a)),
     );
   const broken = latestRuns(runs, now).filter(
-    (r) =>
-      r.status !== 'ok' && sourceTypes.has(r.sourceType as 'folder') && (base.status === 'missing' || fedBy(r.source)),
+    (r) => r.status !== 'ok' && sourceTypes.has(r.sourceType) && (noRecords || fedBy(r.source)),
   );
   const unusable = broken.filter((r) => !(r.status === 'partial' && fedBy(r.source)));
-  return unusable.length > 0 ? { ...base, status: 'collection-failed' } : base;
+  if (unusable.length > 0) return { ...base, status: 'collection-failed' };
+  return broken.length > 0 ? { ...base, sourceProblems: true } : base;
 }
 
 export interface RefWorld {
@@ -212,16 +288,19 @@ export function referenceEvaluate(world: RefWorld): RefControlResult[] {
     let worst = [...results].sort(decidingFirst)[0]!;
     // Design vs operating: the deciding operating rule has no record, a design rule's evidence is current
     // (or in its grace), and no other rule is stale or unverified: designed, not shown to operate.
+    // The design rule that would decide must have a record to show (a per-change rule due soon may have none),
+    // and a partial source named beside the missing operating evidence keeps it missing.
     const design = [...results]
       .filter((r) => evidenceOf(r.rule) === 'design' && ['current', 'due-soon', 'overdue'].includes(r.status))
       .sort(decidingFirst)[0];
     if (
       worst.status === 'missing' &&
+      !worst.sourceProblems &&
       evidenceOf(worst.rule) === 'operating' &&
-      design &&
+      design?.newest !== undefined &&
       !results.some((r) => r.status === 'stale' || r.status === 'unverified')
     ) {
-      const { dueAt: _unused, ...missing } = worst;
+      const { dueAt: _unused, sourceProblems: _none, ...missing } = worst;
       const designOnly: RefRuleResult = {
         ...missing,
         status: 'design-only',
