@@ -6,6 +6,7 @@ import { writeCheckpoint } from './checkpoint';
 import { merkleRoot } from './merkle';
 import { type Signer } from './signing';
 import { assertCurrentSigner } from './trust/signer-check';
+import { sealTestBarrier } from './seal-test-hook';
 import type { CommittedBundle, EvidenceStore } from './store';
 
 export interface BundleRequest {
@@ -73,6 +74,7 @@ export async function sealBundle(
   // Sealing never registers or rotates keys (`evidence-hub keys init|rotate` do): a key that is not the
   // store's current one is refused here, non-retryably, instead of writing bundles that fail verification.
   await assertCurrentSigner(store, key);
+  await sealTestBarrier('before-commit'); // a test hook, inert unless its environment variables are set
   let sealedAt = '';
   const committed = await store.commitBundle(req.bundleId, async (head) => {
     sealedAt = clock().toISOString();
@@ -98,6 +100,7 @@ export async function sealBundle(
   // activity is retried; the retry finds the committed bundle above and writes the missing checkpoint.
   // `commitBundle` may have returned a bundle another attempt committed: its manifest gives the seal time.
   const finishedAt = sealedAt || parseManifest((await store.readManifest(committed.sequence))!).finishedAt;
+  await sealTestBarrier('after-commit'); // a test hook, inert unless its environment variables are set
   await writeCheckpoint(store, key, committed, finishedAt);
   await finish(store, req.bundleId, okSources);
   return {

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumFlags, defaultChromium } from '../../evidence/export';
+import { chromiumFlags } from '../../evidence/export';
+import { chromiumPath, hasChromium } from '../support/chromium';
 import { consoleOn, tokens, type ConsoleFixture } from '../support/console-fixture';
 import { suiteDir } from '../support/tmp';
 
@@ -26,14 +26,14 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}`));
 }
 
-describe.skipIf(!existsSync(defaultChromium))('web console in a browser', () => {
+describe.skipIf(!hasChromium)('web console in a browser', () => {
   let browser: Browser;
   let fx: ConsoleFixture;
 
   beforeAll(async () => {
     fx = await consoleOn(await suiteDir());
     browser = await chromium.launch({
-      executablePath: defaultChromium,
+      executablePath: chromiumPath,
       headless: true,
       args: chromiumFlags.filter((f) => f !== '--headless'),
     });

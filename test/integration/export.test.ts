@@ -22,6 +22,7 @@ import { fingerprintOf } from '../../evidence/trust/fingerprint';
 import { runPackScript, scriptOk } from '../support/pack-script';
 import { ensureTrestle, trestleReads } from '../support/trestle';
 import { suiteDir, tempDir } from '../support/tmp';
+import { hasChromium } from '../support/chromium';
 import { mappingVocabulary } from '../../connectors';
 
 const window = { from: new Date('2026-02-01T00:00:00.000Z'), to: new Date('2026-04-30T23:59:59.999Z') };
@@ -678,7 +679,7 @@ describe('audit pack export', () => {
     );
   });
 
-  it.skipIf(!existsSync('/usr/bin/chromium'))(
+  it.skipIf(!hasChromium)(
     'prints the summary page, with every reason, to an A4 PDF with headless Chromium when asked (--paper letter for US Letter)',
     async () => {
       const pdf = path.join(dir, 'summary.pdf');
@@ -716,17 +717,41 @@ describe('audit pack export', () => {
       await expect(runExport(fixture.hub, { ...cli, paper: 'a3' }, quiet)).rejects.toThrow(
         /--paper must be one of a4, letter/,
       );
-      // A missing Chromium costs the PDF, never the archive.
-      const r2 = await exportAuditPack(fixture.hub, {
+    },
+  );
+
+  // Runs on every machine, with or without a browser: CHROMIUM_PATH points nowhere, as on a host without one.
+  it('without Chromium (CHROMIUM_PATH pointing nowhere) the PDF is reported missing and the archive is still written', async () => {
+    const saved = process.env['CHROMIUM_PATH'];
+    process.env['CHROMIUM_PATH'] = path.join(dir, 'no-such-dir', 'chromium');
+    try {
+      const r = await exportAuditPack(fixture.hub, {
         key: fixture.key,
         ...window,
         out: path.join(dir, 'no-pdf.tar.gz'),
         pdf: path.join(dir, 'no.pdf'),
+        now,
+      });
+      expect(r.pdf).toBeUndefined();
+      expect(r.pdfError).toBe(
+        `PDF output needs Chromium at ${process.env['CHROMIUM_PATH']} (Debian: apt-get install chromium, or set CHROMIUM_PATH)`,
+      );
+      expect(existsSync(path.join(dir, 'no.pdf'))).toBe(false);
+      expect((await stat(path.join(dir, 'no-pdf.tar.gz'))).size).toBeGreaterThan(0);
+      // The explicit option wins over the environment, and fails the same way.
+      const r2 = await exportAuditPack(fixture.hub, {
+        key: fixture.key,
+        ...window,
+        out: path.join(dir, 'no-pdf-2.tar.gz'),
+        pdf: path.join(dir, 'no-2.pdf'),
         chromium: '/nonexistent/chromium',
         now,
       });
-      expect(r2.pdfError).toMatch(/needs Chromium at \/nonexistent\/chromium/);
-      expect(existsSync(path.join(dir, 'no-pdf.tar.gz'))).toBe(true);
-    },
-  );
+      expect(r2.pdfError).toMatch(/needs Chromium at \/nonexistent\/chromium /);
+      expect(existsSync(path.join(dir, 'no-pdf-2.tar.gz'))).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env['CHROMIUM_PATH'];
+      else process.env['CHROMIUM_PATH'] = saved;
+    }
+  });
 });

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumFlags, defaultChromium, exportAuditPack } from '../../evidence/export';
+import { chromiumFlags, exportAuditPack } from '../../evidence/export';
+import { chromiumPath, hasChromium } from '../support/chromium';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { newKey, writeBundle } from '../support/store-fixture';
@@ -158,13 +158,13 @@ function wrappedDates(page: Page): Promise<(string | null)[]> {
   );
 }
 
-describe.skipIf(!existsSync(defaultChromium))('audit pack report in a browser', () => {
+describe.skipIf(!hasChromium)('audit pack report in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
     // Playwright adds --headless itself; every other flag is the one the PDF export uses.
     browser = await chromium.launch({
-      executablePath: defaultChromium,
+      executablePath: chromiumPath,
       headless: true,
       args: chromiumFlags.filter((f) => f !== '--headless'),
     });

@@ -36,9 +36,9 @@ import { tempDir } from '../support/tmp';
  * alive and resume from their last checkpoint. Sweeps run one after the other until 20 kills have
  * happened; every sweep must complete and match an uninterrupted run of the same sources.
  *
- * Kills are only made while collection is under way and far from finished: planning and sealing run
- * with a 15 minute start-to-close timeout and no heartbeat (workflows/activity-options.ts), so a worker
- * killed during sealing would hold the sweep for 15 minutes (see the report).
+ * Kills are only made while collection is under way and far from finished: a kill while sealing waits out
+ * sealing's 30 s heartbeat timeout (workflows/activity-options.ts), and seal-kill.test.ts kills workers at
+ * known points of sealing instead of at random.
  */
 
 const kills = 20;

@@ -16,6 +16,7 @@ import { alertOptions } from '../../workflows/activity-options';
 import { blockProblems } from '../fakes/slack-server';
 import { causeFor, sourceFailure } from '../support/causes';
 import { DAY, doc, mappingsFrom } from '../support/mapping-fixture';
+import { assertProperty } from '../support/property';
 
 const HOUR = 3_600_000;
 const t0 = Date.parse('2026-01-05T09:00:00Z');
@@ -845,7 +846,7 @@ describe('alerts: idempotency', () => {
         { nil: undefined },
       ),
     });
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(stepArb, { minLength: 1, maxLength: 25 }),
         fc.boolean(),
@@ -904,7 +905,7 @@ describe('alerts: idempotency', () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 500, minRuns: 500 },
     );
   });
 });

@@ -4,6 +4,7 @@ import { ArtifactBuckets } from '../../mappings/buckets';
 import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../../mappings/evaluate';
 import type { MappingSet } from '../../mappings/load';
 import { DAY, doc, mappingsFrom } from '../support/mapping-fixture';
+import { assertProperty } from '../support/property';
 
 const policyRule = `rules:
   - id: ai-policy
@@ -398,7 +399,7 @@ describe('evaluator: properties', () => {
       lagDays: fc.integer({ min: 0, max: 20 }),
     });
     const run = fc.record({ at: fc.integer({ min: -30, max: 5 }), failed: fc.boolean() });
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.array(artifact, { maxLength: 25 }),
         fc.array(run, { maxLength: 5 }),
@@ -437,7 +438,7 @@ describe('evaluator: properties', () => {
           ).toEqual(evaluate({ artifacts: arts, sourceRuns: runs, mappings: m, notApplicable: [], now: later }));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, minRuns: 200 },
     );
   });
 });

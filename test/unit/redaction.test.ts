@@ -18,6 +18,7 @@ import {
   type Redactor,
 } from '../../evidence/redaction';
 import { tempDir } from '../support/tmp';
+import { assertProperty } from '../support/property';
 
 // All credentials below and in test/fixtures/redaction are fake and randomly generated.
 
@@ -221,7 +222,7 @@ describe('streaming', () => {
   it('gives identical output and report for any split into 1-7 byte chunks (property)', async () => {
     const inputs = await Promise.all(corpus.map(async (f) => ({ f, input: await load(f) })));
     const expected = inputs.map(({ f, input }) => r.redactBuffer(input, f.mediaType, f.file));
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.integer({ min: 0, max: inputs.length - 1 }),
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 16 }),
@@ -232,7 +233,7 @@ describe('streaming', () => {
           expect(got.report).toEqual(expected[i]!.report);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 60, minRuns: 60 },
     );
   });
 
@@ -367,7 +368,7 @@ describe('long lines', () => {
 
   it('gives the same output for any chunking and offset (property)', async () => {
     const base = filler(4000);
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.integer({ min: 0, max: secrets.length - 1 }),
         fc.integer({ min: 0, max: 4000 }),
@@ -391,7 +392,7 @@ describe('long lines', () => {
           expect(got.report.notes.join(' ')).toMatch(/1 line\(s\) longer than maxLineBytes \(1024\)/);
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 80, minRuns: 80 },
     );
   });
 
@@ -486,13 +487,13 @@ describe('JSON paths', () => {
     const r = createRedactor({ jsonPaths: paths });
     const input = Buffer.from(JSON.stringify(doc, null, 1));
     const whole = r.redactBuffer(input, 'application/json', 'doc.json');
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 8 }), async (sizes) => {
         const got = await viaStream(r, input, sizes, 'application/json', 'doc.json');
         expect(got.output.equals(whole.output)).toBe(true);
         expect(got.report).toEqual(whole.report);
       }),
-      { numRuns: 30 },
+      { numRuns: 30, minRuns: 30 },
     );
   });
 

@@ -21,6 +21,7 @@ import type { JsonValue } from '../../core/json';
 import { mappingFileSchema } from '../../mappings/schema';
 import { createLogger } from '../../worker/logger';
 import { tempDir, writeTree } from '../support/tmp';
+import { assertProperty } from '../support/property';
 
 const log = createLogger({ level: 'silent' });
 const H = 3_600_000;
@@ -488,7 +489,7 @@ describe('siem connector: _search responses', () => {
     });
     expect(attrs(reference.steps, 'log-export')).toMatchObject({ events: 3, malformed: 0 });
     expect(attrs(reference.steps, 'log-continuity')['maxGapHours']).toBe(18);
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.integer({ min: 1, max: 40 }), async (chunk) => {
         const r = await collect(config('/unused', { format: 'elastic-search' }), {
           location: new MemoryLocation({ 'r.json': Buffer.from(doc) }, chunk),
@@ -497,7 +498,7 @@ describe('siem connector: _search responses', () => {
           reference.steps.map((s) => s.artifact.meta.attributes),
         );
       }),
-      { numRuns: 40 },
+      { numRuns: 40, minRuns: 40 },
     );
   });
 
@@ -849,7 +850,7 @@ describe('siem parsing: properties and details', () => {
   it('arbitrary lines never crash any parser: each is parsed, quarantined or skipped', async () => {
     const dir = await tempDir();
     let n = 0;
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.constantFrom(...lineFormats), fc.array(anyLine, { maxLength: 25 }), async (format, lines) => {
         const text = lines.map((l) => l.replace(/\uFEFF/g, '')).join('\n');
         const file = `f${n++}.log`;
@@ -871,13 +872,13 @@ describe('siem parsing: properties and details', () => {
         else expect(outcomes).toBe(nonBlank);
         expect(stats['lines']).toBe(text.length === 0 ? 0 : seen.length - (text.endsWith('\n') ? 1 : 0));
       }),
-      { numRuns: 150 },
+      { numRuns: 150, minRuns: 150 },
     );
   });
 
   it('arbitrary bytes never crash the _search tokenizer', () => {
     const builder = new EventBuilder(resolveFields('elastic', undefined), undefined, false);
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(
           fc.oneof(
@@ -895,7 +896,7 @@ describe('siem parsing: properties and details', () => {
           expect(count).toBeGreaterThanOrEqual(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, minRuns: 300 },
     );
   });
 
@@ -1208,7 +1209,7 @@ describe('siem connector: a bad file beside good ones', () => {
     const alone = await tempDir();
     await writeTree(alone, { 'a.jsonl': goodA.join('\n'), 'c.cef': goodC.join('\n') });
     const base = await collect(config(alone));
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 1 }),
         fc.array(badLine, { minLength: 0, maxLength: 12 }),
@@ -1234,7 +1235,7 @@ describe('siem connector: a bad file beside good ones', () => {
           expect(attrs(steps, 'event-counts')['totalEvents']).toBe(50 + 30 + bEvents);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 40, minRuns: 40 },
     );
   });
 });
@@ -1294,7 +1295,7 @@ describe('siem connector: exact gaps', () => {
   });
 
   it('property: the reported largest gap is never shorter than the real one, and exact across minutes', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 0, max: 4 * 60_000 }), { minLength: 2, maxLength: 12 }),
         async (offs) => {
@@ -1309,14 +1310,14 @@ describe('siem connector: exact gaps', () => {
           if (real >= 60_000) expect(reported).toBe(Math.ceil((real / H) * 100 - 1e-9) / 100);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 40, minRuns: 40 },
     );
   });
 });
 
 describe('siem parsing: JSON documents', () => {
   it('an array of k JSON values gives k outcomes (objects read, others not-an-object), whatever the chunking', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(
         fc.array(fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ time: T0, class_uid: 1 })), { maxLength: 15 }),
         fc.integer({ min: 1, max: 64 }),
@@ -1332,7 +1333,7 @@ describe('siem parsing: JSON documents', () => {
           expect(stats['events']! + stats['malformed']! + stats['skipped']!).toBe(values.length);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 100, minRuns: 100 },
     );
   });
 });
