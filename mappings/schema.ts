@@ -80,6 +80,12 @@ const perChangeFreshness = z.strictObject({
      * that came after the grace is late. Without it, from the first time the change was observed.
      */
     from: z.string().min(1).optional(),
+    /**
+     * The change's own due date attribute (a corrective action's `customFields.dueDate`, a document's
+     * `frontMatter.due`): where the change's newest version has one, its record is owed by that day
+     * instead of by `from` + grace.
+     */
+    due: z.string().min(1).optional(),
   }),
   grace: duration.optional(),
 });
@@ -111,6 +117,11 @@ export const ruleSchema = z.strictObject({
    * `attribute` of this rule's deciding record must equal `of` of the other `rule`'s deciding record.
    * A difference makes the rule stale, naming both versions.
    */
+  /**
+   * What every surveillance audit reviews since the previous audit: `readiness` lists the records this
+   * rule selects that are dated inside the observation window, under this heading.
+   */
+  sinceLastAudit: z.enum(['nonconformities', 'complaints', 'changes']).optional(),
   sameVersion: z
     .strictObject({
       rule: z.string().min(1),
