@@ -85,7 +85,7 @@ function keyValue(a: IndexedArtifact, key: readonly string[]): string | undefine
 }
 
 /** An attribute by name, or by dotted path into nested objects (`frontMatter.system`). */
-function attributeAt(attributes: Readonly<Record<string, unknown>>, k: string): unknown {
+export function attributeAt(attributes: Readonly<Record<string, unknown>>, k: string): unknown {
   if (Object.hasOwn(attributes, k)) return attributes[k];
   let v: unknown = attributes;
   for (const part of k.split('.'))
