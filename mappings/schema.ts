@@ -92,10 +92,20 @@ const perChangeFreshness = z.strictObject({
 
 export const freshnessSchema = z.union([duration, maxAgeFreshness, perChangeFreshness]);
 
+/** A control or clause id. YAML reads an unquoted clause id (9.2) as a number, and 10.10 as 10.1: refuse it. */
+const controlIdSchema = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `a number (${issue.input}), not an id: quote clause ids, e.g. ['9.2']`
+        : undefined,
+  })
+  .min(1);
+
 export const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids are lowercase words joined by "-"'),
   description: z.string().optional(),
-  controls: z.array(z.string().min(1)).min(1),
+  controls: z.array(controlIdSchema).min(1),
   /** design: the control exists (a policy, a configuration). operating: the control ran (records over time). */
   evidence: z.enum(['design', 'operating']).default('operating'),
   /** Several selectors are alternatives: any one of them supplies evidence. */

@@ -29,8 +29,27 @@ describe('evidence-hub command line', () => {
     );
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);
-    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 34, failedSources: [] });
+    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 45, failedSources: [] });
     expect(out.controls).toHaveLength(38);
+    // The management-system clauses (issue 17 item 2) from the demo's register of AIMS records: internal
+    // audit and management review current, each nonconformity closed by its due date or open with a reason.
+    // (Fixed 2026 dates: whether they are still current depends on the day the test runs, so the test
+    // checks the evidence that decided, not the status.)
+    type Clause = { control: { id: string }; status: string; rules: { rule: string; evidence: string[] }[] };
+    const clauses = (out as unknown as { clauses: Clause[] }).clauses;
+    expect(clauses).toHaveLength(27);
+    const clauseRule = (id: string, rule: string) =>
+      clauses.find((c) => c.control.id === id)!.rules.find((r) => r.rule === rule)!;
+    expect(clauseRule('9.2', 'internal-audit-reports').evidence).toEqual([
+      'registers:management-system/internal-audit-report-2026.md',
+    ]);
+    expect(clauseRule('9.3', 'management-review-minutes').evidence).toEqual([
+      'registers:management-system/management-review-2026.md',
+    ]);
+    expect(clauseRule('10.2', 'nonconformity-handling').evidence.sort()).toEqual([
+      'registers:management-system/nonconformities/NC-2026-01.md',
+      'registers:management-system/nonconformities/NC-2026-02.md',
+    ]);
 
     const status = await runCli(['status', '--config', config, '--json']);
     expect(status.code).toBe(0);
@@ -116,7 +135,7 @@ describe('evidence-hub command line', () => {
     }
 
     const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
-    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 34 distinct artifact\(s\)/);
+    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 45 distinct artifact\(s\)/);
     const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
     expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
     const inWindow = JSON.parse(

@@ -87,6 +87,14 @@ describe('the clause catalog', () => {
         "rules:\n  - id: audit\n    controls: ['9.33']\n    select: { source: folder, kind: document }\n    freshness: 365d\n",
     });
     const v = mappingVocabulary();
+    await writeTree(dir, {
+      'unquoted.yaml':
+        'rules:\n  - id: audit\n    controls: [9.2]\n    select: { source: folder, kind: document }\n    freshness: 365d\n',
+    });
+    const unquoted = await loadMappings([path.join(dir, 'unquoted.yaml')], v).catch((e: unknown) => e as Error);
+    expect((unquoted as Error).message).toContain(
+      "rules[0].controls[0]: a number (9.2), not an id: quote clause ids, e.g. ['9.2']",
+    );
     const ok = await loadMappings([path.join(dir, 'ok.yaml')], v);
     expect(ok.rules[0]!.controls).toEqual(['9.2', 'A.2.2']);
     const err = await loadMappings([path.join(dir, 'typo.yaml')], v).catch((e: unknown) => e as Error);
