@@ -90,10 +90,12 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       );
       if (o.json) io.out(JSON.stringify({ asOf, ...json, witnesses }, null, 2));
       else {
-        for (const [i, g] of groups.entries()) {
-          if (groups.length > 1) io.out(`${i > 0 ? '\n' : ''}${g.title}`);
+        // A --controls glob that matches nothing of one catalog ("A.6.*": no clause) leaves that table out.
+        const shown = groups.filter((g) => g.results.length > 0 || groups.length === 1);
+        for (const [i, g] of shown.entries()) {
+          if (shown.length > 1) io.out(`${i > 0 ? '\n' : ''}${g.title}`);
           io.out(renderStatusTable(g.results));
-          io.out(`\n${groups.length > 1 ? `${g.title}, ` : ''}as of ${asOf}: ${renderCounts(g.results)}`);
+          io.out(`\n${shown.length > 1 ? `${g.title}, ` : ''}as of ${asOf}: ${renderCounts(g.results)}`);
         }
         for (const line of renderPendingSummary(witnesses)) io.out(line);
       }

@@ -77,6 +77,10 @@ describe('status --catalog (issue 17 item 2)', () => {
     expect(onlyClauses).not.toContain('A.2.2');
     expect(onlyClauses.startsWith('CONTROL')).toBe(true);
 
+    const globbed = (await run(['status', '-c', configFile, '--controls', 'A.6.2.*'])).out;
+    expect(globbed.startsWith('CONTROL')).toBe(true); // no clause matches: one table, no headings
+    expect(globbed).not.toContain('clauses 4-10');
+
     const bad = await run(['status', '-c', configFile, '--catalog', 'annex']);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('expected one of annex-a, clauses, all');
