@@ -159,14 +159,14 @@ describe('evidence-hub command line', () => {
     // Without a pinned key, verify checks integrity only and says so (exit 3); pinned, it authenticates (0).
     const unpinned = await runCli(['verify', store]);
     expect(unpinned.code).toBe(3);
-    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 34 blob\(s\) checked/);
+    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 45 blob\(s\) checked/);
     expect(unpinned.stdout).toContain('AUTHENTICITY NOT CHECKED');
     const shown = JSON.parse((await runCli(['keys', 'show', '--config', config, '--json'])).stdout);
     const fingerprint = `sha256:${shown.keys[0].fingerprint}`;
     expect(demo.stderr).toContain(`created demo signing key`);
     const ok = await runCli(['verify', store, '--trust', fingerprint]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 34 blob\(s\) checked/);
+    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 45 blob\(s\) checked/);
     const one = await runCli([
       'verify',
       path.join(store, 'manifests', '000000000001.json'),
