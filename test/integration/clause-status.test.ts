@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
+import { sourcesForControls } from '../../cli/commands/sweep';
 import { hubIn, signingKey } from '../support/hub-fixture';
 import { writeBundle } from '../support/store-fixture';
 import { tempDir, writeTree } from '../support/tmp';
@@ -84,6 +85,21 @@ describe('status --catalog (issue 17 item 2)', () => {
     const bad = await run(['status', '-c', configFile, '--catalog', 'annex']);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('expected one of annex-a, clauses, all');
+  });
+
+  it('index evidence and sweep --controls take clause ids too', async () => {
+    const fixture = await hubWithAuditReport();
+    const from = new Date(Date.now() - 60 * DAY).toISOString().slice(0, 10);
+    const to = new Date().toISOString().slice(0, 10);
+    const rows = JSON.parse(
+      (await run(['index', 'evidence', '9.2', '--from', from, '--to', to, '-c', fixture.configFile, '--json'])).out,
+    );
+    expect(rows.map((r: { id: string }) => r.id).sort()).toEqual([
+      'docs:aims/audit-programme.md',
+      'docs:aims/internal-audit-2026.md',
+    ]);
+    expect(sourcesForControls(fixture.hub, '9.*')).toEqual(['docs']);
+    expect(() => sourcesForControls(fixture.hub, '11.*')).toThrow('--controls "11.*" matches no control');
   });
 
   it('mappings check gives a did-you-mean for a clause id, and counts covered clauses', async () => {
