@@ -1,5 +1,7 @@
 import { evaluate, type ControlResult, type IndexedArtifact, type SourceRun } from '../mappings/evaluate';
 import type { MappingSet, NotApplicable } from '../mappings/load';
+import { ArtifactBuckets } from '../mappings/buckets';
+import type { CatalogName } from '../mappings/catalog';
 import { sha256Hex } from '../core/digest';
 import { codeUnitOrder } from '../core/order';
 import { parseManifest, type Manifest } from './manifest';
@@ -222,4 +224,23 @@ export async function evaluateStore(
 ): Promise<ControlResult[]> {
   const index = await loadIndex(store);
   return evaluate({ artifacts: index.artifacts, sourceRuns: index.sourceRuns, mappings, notApplicable, now });
+}
+
+/**
+ * Each named catalog's results (Annex A, the management-system clauses) from one read of the index,
+ * grouped once: `status --catalog all` judges both without reading the store twice.
+ */
+export async function evaluateStoreCatalogs(
+  store: EvidenceStore,
+  mappings: MappingSet,
+  notApplicable: readonly NotApplicable[],
+  now: Date,
+  catalogs: readonly CatalogName[],
+): Promise<Partial<Record<CatalogName, ControlResult[]>>> {
+  const index = await loadIndex(store);
+  const artifacts = ArtifactBuckets.of(index.artifacts);
+  const out: Partial<Record<CatalogName, ControlResult[]>> = {};
+  for (const catalog of catalogs)
+    out[catalog] = evaluate({ artifacts, sourceRuns: index.sourceRuns, mappings, notApplicable, now, catalog });
+  return out;
 }

@@ -18,16 +18,16 @@ const crosswalkSchema = z.strictObject({
   note: z.string().min(1).optional(),
 });
 
+/** Annex A control ids (A.6.2.6), or management-system clause ids (6.1.2, 10.2). */
+const controlId = /^([A-Z]+(\.\d+)+|\d+(\.\d+)+)$/;
+
 const controlSchema = z.strictObject({
-  id: z.string().regex(/^[A-Z]+(\.\d+)+$/),
+  id: z.string().regex(controlId),
   title: z.string().min(1),
   group: z.string().min(1),
   groupTitle: z.string().min(1),
   /** The sub-group inside the group (A.6.1, A.6.2), where the catalog has one. */
-  subgroup: z
-    .string()
-    .regex(/^[A-Z]+(\.\d+)+$/)
-    .optional(),
+  subgroup: z.string().regex(controlId).optional(),
   subgroupTitle: z.string().min(1).optional(),
   crosswalk: z.array(crosswalkSchema).optional(),
 });
@@ -47,6 +47,22 @@ export type Catalog = z.infer<typeof catalogSchema>;
 export type Control = z.infer<typeof controlSchema>;
 
 export const defaultCatalogPath = dataPath('mappings', 'catalog', 'iso42001-2023.json');
+
+/**
+ * The management-system clauses (4.1 to 10.2) as a second catalog: what surveillance auditors always
+ * sample besides Annex A. Mapping rules target clause ids with the same rule language; status, the HTML
+ * report and the audit pack show them as their own group, while the SoA and OSCAL stay Annex A only
+ * (a clause cannot be excluded, and OSCAL's catalog is Annex A).
+ */
+export const defaultClauseCatalogPath = dataPath('mappings', 'catalog', 'iso42001-2023-clauses.json');
+
+/** The two catalogs a status can show: `status --catalog annex-a|clauses|all`. */
+export const catalogNames = ['annex-a', 'clauses'] as const;
+export type CatalogName = (typeof catalogNames)[number];
+
+export function loadClauseCatalog(file = defaultClauseCatalogPath): Catalog {
+  return loadCatalog(file);
+}
 
 export function loadCatalog(file = defaultCatalogPath): Catalog {
   const parsed = catalogSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));

@@ -1,4 +1,4 @@
-import type { Control } from './catalog';
+import type { CatalogName, Control } from './catalog';
 import type { ControlCause, FailedSource, FailureConsequence, RuleCause, ScopeMismatch } from './causes';
 import type { MappingSet, NotApplicable, Rule } from './load';
 import { controlReason, ruleReason } from './reasons';
@@ -37,6 +37,8 @@ export interface EvaluationInput {
   mappings: MappingSet;
   notApplicable: readonly NotApplicable[];
   now: Date;
+  /** Which catalog's controls to judge: Annex A (default) or the management-system clauses. */
+  catalog?: CatalogName | undefined;
 }
 
 export interface RuleResult {
@@ -108,15 +110,16 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
   for (const rule of input.mappings.rules) {
     for (const c of rule.controls) rulesByControl.set(c, [...(rulesByControl.get(c) ?? []), rule]);
   }
+  const controls = input.catalog === 'clauses' ? input.mappings.clauses.controls : input.mappings.catalog.controls;
   const ruleResults = evaluateRules(
-    rulesInUse(input.mappings.catalog.controls, rulesByControl, na),
+    rulesInUse(controls, rulesByControl, na),
     input.mappings.matchers,
     buckets,
     latestRun,
     now,
   );
 
-  return input.mappings.catalog.controls.map((c): ControlResult => {
+  return controls.map((c): ControlResult => {
     const control = { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle };
     const justification = na.get(c.id);
     if (justification !== undefined) {

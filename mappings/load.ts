@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { closestIds, loadCatalog, type Catalog } from './catalog';
+import { closestIds, loadCatalog, loadClauseCatalog, type Catalog } from './catalog';
 import { dataPath } from '../core/data-files';
 import { canonicalJson, sha256Hex } from '../core/digest';
 import { parseDuration } from '../core/duration';
@@ -36,6 +36,8 @@ export type Freshness =
       recordKey: string[];
       /** The change's start time attribute, when the rule names one. */
       from?: string;
+      /** The change's due date attribute, when the rule names one (schema.ts `perChange.due`). */
+      due?: string;
       windowMs: number;
       graceMs: number;
       text: string;
@@ -77,13 +79,18 @@ export interface Rule {
   minCount: number;
   /** The deciding record names a version of another rule's deciding record (schema.ts `sameVersion`). */
   sameVersion?: { rule: string; attribute: string; of: string };
+  /** The heading under which `readiness` lists this rule's records in the observation window. */
+  sinceLastAudit?: 'nonconformities' | 'complaints' | 'changes';
   /** Present when the rule reads configuration snapshots: latest per subject decides. */
   state?: StateReading;
   origin: { file: string; line: number };
 }
 
 export interface MappingSet {
+  /** The Annex A catalog: the controls of the SoA, OSCAL and the alerts. */
   catalog: Catalog;
+  /** The management-system clauses (catalog.ts): rules may target them like controls. */
+  clauses: Catalog;
   rules: Rule[];
   /** sha256 over the merged rules as written; recorded in every bundle manifest. */
   digest: string;
@@ -130,8 +137,9 @@ export async function loadMappings(
   files: string[],
   vocabulary: MappingVocabulary,
   catalog: Catalog = loadCatalog(),
+  clauses: Catalog = loadClauseCatalog(),
 ): Promise<MappingSet> {
-  const controlIds = new Set(catalog.controls.map((c) => c.id));
+  const controlIds = new Set([...catalog.controls, ...clauses.controls].map((c) => c.id));
   const merged = new Map<string, { raw: RawRule; rule: Rule }>();
   const problems: FileProblem[] = [];
   // One context for the whole set, so the rules share their literal pre-filters.
@@ -195,7 +203,9 @@ export async function loadMappings(
             src.problem(
               at('controls', j),
               `unknown control id "${c}"`,
-              near.length ? `did you mean ${near[0]}?` : `see ${catalog.framework.title} ids such as A.6.2.6`,
+              near.length
+                ? `did you mean ${near[0]}?`
+                : `see ${catalog.framework.title} ids such as A.6.2.6, or ${clauses.framework.title} ids such as 9.2`,
             ),
           );
         }
@@ -266,6 +276,7 @@ export async function loadMappings(
   const entries = [...merged.values()];
   return {
     catalog,
+    clauses,
     rules: entries.map((e) => e.rule),
     digest: sha256Hex(canonicalJson(entries.map((e) => e.raw))),
     files,
@@ -375,6 +386,7 @@ function compileRule(
       key: toArray(f.perChange.key),
       recordKey: toArray(f.perChange.recordKey ?? f.perChange.key),
       ...(f.perChange.from ? { from: f.perChange.from } : {}),
+      ...(f.perChange.due ? { due: f.perChange.due } : {}),
       windowMs: parseDuration(f.perChange.window)!,
       graceMs: f.grace ? parseDuration(f.grace)! : 0,
       text: `per change (${toArray(f.perChange.key).join(' + ')})`,
@@ -398,6 +410,7 @@ function compileRule(
     scopes: selectors.map(scopeOf),
     freshness,
     minCount: raw.minCount,
+    ...(raw.sinceLastAudit ? { sinceLastAudit: raw.sinceLastAudit } : {}),
     ...(raw.sameVersion ? { sameVersion: raw.sameVersion } : {}),
     ...stateReading(selectors, vocabulary),
     origin,

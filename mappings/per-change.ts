@@ -38,6 +38,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export interface ChangeSet {
   /** Change key → its earliest artifact in the window. */
   changes: Map<string, IndexedArtifact>;
+  /** Change key → its newest artifact (the current due date of a change whose date moved). */
+  newest: Map<string, IndexedArtifact>;
   /** Whether anything at all was collected where the changes come from (in or before the window). */
   anyCollected: boolean;
 }
@@ -55,14 +57,17 @@ export class ChangeSets {
     const known = this.sets.get(id);
     if (known) return known;
     const firstSeen = new Map<string, IndexedArtifact>();
+    const newest = new Map<string, IndexedArtifact>();
     const candidates = this.buckets.candidates(f.changeScopes);
     for (const a of candidates) {
       if (this.now - a.observedAt > f.windowMs) break; // newest first: everything after is older still
       if (a.observedAt > this.now || a.collectedAt > this.now || !f.changes(a)) continue;
       const k = keyValue(a, f.key);
-      if (k !== undefined) firstSeen.set(k, a); // newest-first order: the last write keeps the earliest record
+      if (k === undefined) continue;
+      firstSeen.set(k, a); // newest-first order: the last write keeps the earliest record
+      if (!newest.has(k)) newest.set(k, a);
     }
-    const set = { changes: firstSeen, anyCollected: candidates.some((a) => a.collectedAt <= this.now) };
+    const set = { changes: firstSeen, newest, anyCollected: candidates.some((a) => a.collectedAt <= this.now) };
     this.sets.set(id, set);
     return set;
   }
@@ -80,7 +85,7 @@ function keyValue(a: IndexedArtifact, key: readonly string[]): string | undefine
 }
 
 /** An attribute by name, or by dotted path into nested objects (`frontMatter.system`). */
-function attributeAt(attributes: Readonly<Record<string, unknown>>, k: string): unknown {
+export function attributeAt(attributes: Readonly<Record<string, unknown>>, k: string): unknown {
   if (Object.hasOwn(attributes, k)) return attributes[k];
   let v: unknown = attributes;
   for (const part of k.split('.'))
@@ -96,6 +101,15 @@ function startOf(a: IndexedArtifact, from: string | undefined): number {
   return Number.isFinite(t) ? Math.min(t, a.observedAt) : a.observedAt;
 }
 
+/** A change's due date (end of that day when only a day is given), or undefined without a readable one. */
+function dueOf(a: IndexedArtifact, due: string | undefined): number | undefined {
+  if (due === undefined) return undefined;
+  const v = attributeAt(a.attributes, due);
+  if (typeof v !== 'string') return undefined;
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
+  return Number.isFinite(t) ? t : undefined;
+}
+
 /**
  * `configured`: some source of the changes' type ran, or changes were ever collected. Without either the
  * rule is `not-configured` (never "nothing needs a record"); with no change in the window it is
@@ -109,7 +123,7 @@ export function perChangeResult(
   now: number,
 ): Judgement {
   if (rule.freshness.type !== 'perChange') throw new Error('unreachable');
-  const { recordKey, windowMs, graceMs, text, from, changeSources } = rule.freshness;
+  const { recordKey, windowMs, graceMs, text, from, due, changeSources } = rule.freshness;
   const firstSeen = set.changes;
   // The newest record of each change; only changes in the window need one, and once all have it, older
   // records cannot change the answer.
@@ -144,10 +158,13 @@ export function perChangeResult(
   }
   const keys = [...firstSeen.keys()].sort();
   const started = (k: string) => startOf(firstSeen.get(k)!, from);
-  // With a start time, a record that came after the grace is late: an incident opened years ago and
-  // closed today was not handled in time.
+  // The day a change's record is owed: its own due date where the rule names one and the change has it
+  // (a corrective action's deadline), else its start + grace.
+  const deadline = (k: string) => dueOf(set.newest.get(k) ?? firstSeen.get(k)!, due) ?? started(k) + graceMs;
+  // With a start time or a due date, a record that came after the deadline is late: an incident opened
+  // years ago and closed today was not handled in time.
   const late = (k: string) =>
-    from !== undefined && recordsByKey.has(k) && recordsByKey.get(k)!.observedAt > started(k) + graceMs;
+    (from !== undefined || due !== undefined) && recordsByKey.has(k) && recordsByKey.get(k)!.observedAt > deadline(k);
   const lacking = keys.filter((k) => !recordsByKey.has(k) || late(k));
   const evidence = keys.map((k) => recordsByKey.get(k)?.id).filter((x): x is string => x !== undefined);
   if (lacking.length === 0) {
@@ -159,20 +176,20 @@ export function perChangeResult(
       evidence,
     };
   }
-  const isInGrace = (k: string) => !late(k) && now - started(k) <= graceMs;
+  const isInGrace = (k: string) => !late(k) && now <= deadline(k);
   const inGrace = lacking.filter(isInGrace);
   const overdue = lacking.filter((k) => !isInGrace(k));
   if (overdue.length === 0) {
     // A loop, not Math.min(...spread): thousands of changes would overflow the argument list.
-    let due = Number.POSITIVE_INFINITY;
-    for (const k of inGrace) due = Math.min(due, started(k) + graceMs);
+    let dueBy = Number.POSITIVE_INFINITY;
+    for (const k of inGrace) dueBy = Math.min(dueBy, deadline(k));
     // A change's grace is the time allowed to record it, not time past a deadline: a record is due soon
     // (by `dueAt`), nothing is overdue yet.
     return {
       rule: rule.id,
       status: 'due-soon',
       cause: { kind: 'changes-in-grace', inGrace },
-      dueAt: iso(due),
+      dueAt: iso(dueBy),
       ...(newest ? { newest } : {}),
       evidence,
     };
@@ -182,7 +199,7 @@ export function perChangeResult(
   // rule stale. A missing rule has no date.
   const status = overdue.some((k) => !recordsByKey.has(k)) ? 'missing' : 'stale';
   let staleSince = Number.POSITIVE_INFINITY;
-  for (const k of overdue) staleSince = Math.min(staleSince, started(k) + graceMs);
+  for (const k of overdue) staleSince = Math.min(staleSince, deadline(k));
   return {
     rule: rule.id,
     status,

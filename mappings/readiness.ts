@@ -1,5 +1,6 @@
 import { ArtifactBuckets } from './buckets';
 import { isDraft } from './documents';
+import { sinceLastAudit, type SinceLastAudit } from './since-last-audit';
 import { evaluate, type ControlResult, type ControlStatus, type EvaluationInput, type RuleResult } from './evaluate';
 
 /**
@@ -103,6 +104,8 @@ export interface ReadinessForecast {
   noEvidenceInWindow: string[];
   /** Not ready on the day for any reason (stale, missing, exception, ...), catalog order. */
   notReady: string[];
+  /** Nonconformities, complaints and management-system changes dated inside the window (since-last-audit.ts). */
+  sinceLastAudit: SinceLastAudit;
 }
 
 export interface ReadinessInput extends Omit<EvaluationInput, 'now'> {
@@ -150,6 +153,7 @@ export function forecastReadiness(input: ReadinessInput): ReadinessForecast {
       .filter((c) => c.now.status !== 'not-applicable' && c.windowRecords === 0)
       .map((c) => c.control.id),
     notReady: controls.filter((c) => !c.ready).map((c) => c.control.id),
+    sinceLastAudit: sinceLastAudit({ ...input, artifacts: buckets }),
   };
 }
 

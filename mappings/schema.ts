@@ -80,16 +80,32 @@ const perChangeFreshness = z.strictObject({
      * that came after the grace is late. Without it, from the first time the change was observed.
      */
     from: z.string().min(1).optional(),
+    /**
+     * The change's own due date attribute (a corrective action's `customFields.dueDate`, a document's
+     * `frontMatter.due`): where the change's newest version has one, its record is owed by that day
+     * instead of by `from` + grace.
+     */
+    due: z.string().min(1).optional(),
   }),
   grace: duration.optional(),
 });
 
 export const freshnessSchema = z.union([duration, maxAgeFreshness, perChangeFreshness]);
 
+/** A control or clause id. YAML reads an unquoted clause id (9.2) as a number, and 10.10 as 10.1: refuse it. */
+const controlIdSchema = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `a number (${issue.input}), not an id: quote clause ids, e.g. ['9.2']`
+        : undefined,
+  })
+  .min(1);
+
 export const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids are lowercase words joined by "-"'),
   description: z.string().optional(),
-  controls: z.array(z.string().min(1)).min(1),
+  controls: z.array(controlIdSchema).min(1),
   /** design: the control exists (a policy, a configuration). operating: the control ran (records over time). */
   evidence: z.enum(['design', 'operating']).default('operating'),
   /** Several selectors are alternatives: any one of them supplies evidence. */
@@ -111,6 +127,11 @@ export const ruleSchema = z.strictObject({
    * `attribute` of this rule's deciding record must equal `of` of the other `rule`'s deciding record.
    * A difference makes the rule stale, naming both versions.
    */
+  /**
+   * What every surveillance audit reviews since the previous audit: `readiness` lists the records this
+   * rule selects that are dated inside the observation window, under this heading.
+   */
+  sinceLastAudit: z.enum(['nonconformities', 'complaints', 'changes']).optional(),
   sameVersion: z
     .strictObject({
       rule: z.string().min(1),

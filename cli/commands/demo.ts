@@ -11,7 +11,7 @@ import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerpri
 import { renderCounts, renderStatusTable } from '../status-table';
 import { waitForSweep } from '../sweep-progress';
 import { demoConfigOverrides, type DemoRegistryOptions } from './demo-registry';
-import { controlStatus } from './status';
+import { catalogStatus } from './status';
 import { readinessOf } from './readiness';
 import { nextAudit } from '../../mappings/readiness';
 import { startSweep } from './sweep';
@@ -69,13 +69,19 @@ export async function runDemo(
         );
       const handle = await startSweep(env.client, hub.config, { trigger: 'demo' });
       const result = await waitForSweep(handle, err);
-      const { results } = await controlStatus(hub);
+      // Annex A, then the management-system clauses (status --catalog all).
+      const [annexA, clauses] = (await catalogStatus(hub, { catalog: 'all' })).groups.map((g) => g.results);
+      const results = annexA!;
       if (options.json) {
-        out(JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results }, null, 2));
+        out(JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results, clauses }, null, 2));
       } else {
         out(renderStatusTable(results));
         out('');
         out(`controls: ${renderCounts(results)}`);
+        out('');
+        out(renderStatusTable(clauses!));
+        out('');
+        out(`clauses:  ${renderCounts(clauses!)}`);
         out(
           `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
         );

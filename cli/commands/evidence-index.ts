@@ -54,7 +54,7 @@ export function registerIndex(program: Command, { io }: CommandContext): void {
     .option('--json', 'print JSON')
     .action(async (control: string, o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
-      if (!hub.mappings.catalog.controls.some((c) => c.id === control))
+      if (![...hub.mappings.catalog.controls, ...hub.mappings.clauses.controls].some((c) => c.id === control))
         throw new UsageError(`unknown control "${control}"`);
       const rows = evidenceForControl(
         await loadIndex(hub.store),

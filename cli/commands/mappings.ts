@@ -26,10 +26,14 @@ export function registerMappings(program: Command, { io }: CommandContext): void
       const set = await loadMappings(paths, vocabulary, loadCatalog());
       // Informational rules never decide a status: a control only they name is not covered.
       const covered = new Set(set.rules.filter((r) => !r.informational).flatMap((r) => r.controls));
+      const count = (controls: readonly { id: string }[]) => controls.filter((c) => covered.has(c.id)).length;
       io.out(
-        `OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${covered.size} of ${set.catalog.controls.length} controls`,
+        `OK: ${set.rules.length} rules in ${paths.length} file(s) cover ${count(set.catalog.controls)} of ${set.catalog.controls.length} controls`,
       );
       const uncovered = set.catalog.controls.filter((c) => !covered.has(c.id)).map((c) => c.id);
       if (uncovered.length > 0) io.out(`not covered (they will show as missing): ${uncovered.join(', ')}`);
+      // The management-system clauses (status --catalog clauses), named only once some rule targets one.
+      const clauses = count(set.clauses.controls);
+      if (clauses > 0) io.out(`clauses: ${clauses} of ${set.clauses.controls.length} covered`);
     });
 }

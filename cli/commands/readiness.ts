@@ -13,6 +13,7 @@ import {
 import { loadHub, type Hub } from '../../worker/hub';
 import { statusText } from '../../mappings/reasons';
 import { withStatusText } from './status';
+import { renderSinceLastAudit } from '../since-last-audit-text';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 
 /**
@@ -95,6 +96,7 @@ export function renderReadiness(f: ReadinessForecast): string[] {
     lines.push(`  ${f.noEvidenceInWindow.join(', ')}`);
   }
   if (f.notReady.length === 0) lines.push('', 'every control will be current on the day if nothing changes');
+  lines.push('', ...renderSinceLastAudit(f.sinceLastAudit));
   return lines;
 }
 

@@ -50,7 +50,7 @@ export function sourcesForControls(hub: Hub, glob: string): string[] {
   const types = new Set(
     hub.mappings.rules.filter((r) => r.controls.some((c) => match(c))).flatMap((r) => r.sourceTypes),
   );
-  if (!hub.mappings.catalog.controls.some((c) => match(c.id)))
+  if (![...hub.mappings.catalog.controls, ...hub.mappings.clauses.controls].some((c) => match(c.id)))
     throw new UsageError(`--controls "${glob}" matches no control`);
   return hub.config.sources.filter((s) => types.has(s.type)).map((s) => s.id);
 }
@@ -62,7 +62,10 @@ export function registerSweep(program: Command, { io, log, setExitCode }: Comman
     .description('start a sweep on a running worker')
     .addOption(configOption())
     .addOption(storeOption())
-    .option('--controls <glob>', 'collect exactly the sources that feed these controls, e.g. "A.6.*"')
+    .option(
+      '--controls <glob>',
+      'collect exactly the sources that feed these controls (or clauses), e.g. "A.6.*" or "9.*"',
+    )
     .option('--sources <ids>', 'comma-separated source ids (default: all)')
     .option('--since <date>', 'collect only what changed since this date, where the source supports it')
     .option('--concurrency <n>', 'sources collected at once', (v) => Number(v))

@@ -10,5 +10,5 @@ export const folderConnector = defineConnector({
   create: (source) =>
     new FolderConnector({ sourceId: source.id, root: source.path, include: source.include, exclude: source.exclude }),
   // Policy documents are required whether or not a folder source is configured yet.
-  defaultMappings: { files: ['10-documents.yaml'], when: 'always' },
+  defaultMappings: { files: ['10-documents.yaml', '40-clauses.yaml'], when: 'always' },
 });

@@ -11,6 +11,7 @@ export const jiraIssueKinds = [
   'requirement',
   'concern',
   'vendor-review',
+  'corrective-action',
 ] as const;
 
 export const jiraKinds = [...jiraIssueKinds, 'attachment'] as const;

@@ -156,6 +156,24 @@ function segmentText(model: PackModel): string {
   return `${range} Bundle #${s.fromSequence} links to the manifest before the window, sha256 <code class="hash">${esc(s.previousDigest)}</code>, which is not in this pack; compare it with the last manifest of the previous audit pack or of the live store.`;
 }
 
+/** The management-system clauses at the evaluation end (no timeline: surveillance samples them as they stand). */
+function clauseSection(model: PackModel): string {
+  if (model.clauses.length === 0) return '';
+  const rows = model.clauses
+    .map(
+      (c) => `<tr data-clause="${esc(c.id)}" data-status="${c.result.status}">
+<td>${esc(c.id)}</td><td>${esc(c.title)}<div class="small">${esc(c.groupTitle)}</div><div class="reason small">${esc(c.result.reason)}</div></td>
+<td>${badge(c.result.status)}</td><td class="d">${c.result.dueAt ? esc(day(c.result.dueAt)) : '&ndash;'}</td><td>${c.result.decidingRule ? `<code>${esc(c.result.decidingRule)}</code>` : '&ndash;'}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>Management-system clauses</h2>
+<p>${model.clauses.length} clause(s) of ISO/IEC 42001 clauses 4 to 10, evaluated as of ${when(model.evaluatedAt)} like the controls (<code>evidence-hub status --catalog clauses</code>).</p>
+<table id="clauses"><thead><tr><th>Clause</th><th>Title</th><th>Status</th><th>${dueHeading}</th><th>Rule</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+`;
+}
+
 export function renderSummary(model: PackModel): string {
   const rows = model.controls
     .map(
@@ -205,7 +223,7 @@ ${counts(model)}
 <table id="controls"><thead><tr><th>Control</th><th>Title</th><th>Status</th><th>${dueHeading}</th><th>Rule</th><th>Evidence in pack</th><th>Over the window</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
-<h2>Statement of Applicability</h2>
+${clauseSection(model)}<h2>Statement of Applicability</h2>
 <p class="small">With implementation status and evidence rules: <a href="soa.html">soa.html</a>, <a href="soa.csv">soa.csv</a>.</p>
 <table id="soa"><thead><tr><th>Control</th><th>Title</th><th>Applicability</th><th>Justification</th><th>Decided by</th></tr></thead><tbody>
 ${soa}

@@ -74,6 +74,14 @@ export interface DecidingEvidence {
   inPack: boolean;
 }
 
+/** One management-system clause in the pack: its status at the evaluation end and the evidence that decided. */
+export interface ClauseView {
+  id: string;
+  title: string;
+  groupTitle: string;
+  result: ControlResult;
+}
+
 export interface ControlView {
   id: string;
   title: string;
@@ -153,6 +161,11 @@ export interface PackModel {
     reason: string;
     rules: ControlView['rules'];
   }[];
+  /**
+   * The management-system clauses (mappings/catalog.ts) matching the glob, as evaluated at the evaluation
+   * end: shown in the report and pack index beside the controls, never in the SoA or OSCAL (Annex A only).
+   */
+  clauses: ClauseView[];
   failures: CollectionFailure[];
   keys: KeyRecord[];
   /** Times at which every control was evaluated: window start, each month start, evaluation end. */
@@ -205,6 +218,21 @@ export async function buildPackModel(
     ),
   );
   const final = evaluations.at(-1)!;
+  const clauses = evaluate({
+    artifacts: buckets,
+    sourceRuns: index.sourceRuns,
+    mappings: hub.mappings,
+    notApplicable: hub.notApplicable,
+    now: evaluatedAt,
+    catalog: 'clauses',
+  })
+    .filter((r) => match(r.control.id))
+    .map((r): ClauseView => ({
+      id: r.control.id,
+      title: r.control.title,
+      groupTitle: r.control.groupTitle,
+      result: r,
+    }));
 
   const artifacts = packArtifacts(selection, hub.mappings.rules);
   const packKeys = new Set(artifacts.map(factKey));
@@ -325,6 +353,7 @@ export async function buildPackModel(
     bundles,
     artifacts,
     controls,
+    clauses,
     soa: catalog.controls.map((c) => {
       const j = na.get(c.id);
       const approval = soaOf.get(c.id);

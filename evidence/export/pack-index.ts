@@ -55,6 +55,17 @@ export function packIndex(model: PackModel): string {
           : {}),
         ...(c.justification !== undefined ? { justification: c.justification } : {}),
       })),
+      // The management-system clauses, as evaluated at the same time (status --catalog clauses).
+      clauses: model.clauses.map((c) => ({
+        id: c.id,
+        title: c.title,
+        status: c.result.status,
+        cause: c.result.cause,
+        reason: c.result.reason,
+        ...(c.result.decidingRule ? { decidingRule: c.result.decidingRule } : {}),
+        ...(c.result.dueAt ? { dueAt: c.result.dueAt } : {}),
+        evidence: c.result.evidence,
+      })),
     },
     timeline: {
       points: model.points,

@@ -49,6 +49,12 @@ async function auditedHub() {
         '    controls: [A.6.2.6]',
         '    select: { source: folder, where: { path: { glob: "monitoring/**" } } }',
         '    freshness: 365d',
+        // A management-system clause rule whose records `readiness` lists when dated in the window.
+        '  - id: nonconformities',
+        "    controls: ['10.2']",
+        '    sinceLastAudit: nonconformities',
+        '    select: { source: folder, where: { path: { glob: "ncs/**" } } }',
+        '    freshness: 365d',
         '',
       ].join('\n'),
     },
@@ -70,6 +76,24 @@ async function auditedHub() {
     'b2',
     { 'monitoring/d.md': 'drift' },
     new Date(now - 5 * DAY),
+  );
+  // One nonconformity before the observation window (the previous audit saw it), one inside it.
+  await writeBundle(
+    fixture.hub.store,
+    key,
+    fixture.hub.mappings,
+    'b3',
+    { 'ncs/NC-1.md': 'old nonconformity' },
+    new Date(now - 300 * DAY),
+  );
+  await writeBundle(
+    fixture.hub.store,
+    key,
+    fixture.hub.mappings,
+    'b4',
+    { 'ncs/NC-7.md': 'nonconformity' },
+    new Date(now - 10 * DAY),
+    { attributes: { 'ncs/NC-7.md': { frontMatter: { status: 'open' } } } },
   );
   return { ...fixture, next, previous };
 }
@@ -95,6 +119,21 @@ describe('readiness and export --audit', () => {
     expect(text.out).toMatch(
       /A\.2\.2\s+evidence current now, stale on the day \(current until \d{4}-\d{2}-\d{2}, \d+ days before the audit\): refresh ai-policy-review/,
     );
+  });
+
+  it('readiness lists the nonconformities, complaints and changes dated in the observation window', async () => {
+    const { configFile } = await auditedHub();
+    const r = await run(['readiness', '-c', configFile, '--json']);
+    const forecast = JSON.parse(r.out);
+    expect(forecast.sinceLastAudit.complaints).toEqual([]);
+    expect(forecast.sinceLastAudit.changes).toEqual([]);
+    expect(forecast.sinceLastAudit.nonconformities).toEqual([
+      expect.objectContaining({ id: 'docs:ncs/NC-7.md', name: 'ncs/NC-7.md', status: 'open', rule: 'nonconformities' }),
+    ]);
+    const text = await run(['readiness', '-c', configFile]);
+    expect(text.out).toMatch(/nonconformities \(1\):\n\s+\d{4}-\d{2}-\d{2}\s+ncs\/NC-7\.md\s+\(open, folder document/);
+    expect(text.out).toContain('complaints (0): none recorded');
+    expect(text.out).not.toContain('NC-1');
   });
 
   it('names the audits the calendar holds when --audit is unknown', async () => {

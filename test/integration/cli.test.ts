@@ -29,8 +29,27 @@ describe('evidence-hub command line', () => {
     );
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);
-    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 34, failedSources: [] });
+    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 45, failedSources: [] });
     expect(out.controls).toHaveLength(38);
+    // The management-system clauses (issue 17 item 2) from the demo's register of AIMS records: internal
+    // audit and management review current, each nonconformity closed by its due date or open with a reason.
+    // (Fixed 2026 dates: whether they are still current depends on the day the test runs, so the test
+    // checks the evidence that decided, not the status.)
+    type Clause = { control: { id: string }; status: string; rules: { rule: string; evidence: string[] }[] };
+    const clauses = (out as unknown as { clauses: Clause[] }).clauses;
+    expect(clauses).toHaveLength(27);
+    const clauseRule = (id: string, rule: string) =>
+      clauses.find((c) => c.control.id === id)!.rules.find((r) => r.rule === rule)!;
+    expect(clauseRule('9.2', 'internal-audit-reports').evidence).toEqual([
+      'registers:management-system/internal-audit-report-2026.md',
+    ]);
+    expect(clauseRule('9.3', 'management-review-minutes').evidence).toEqual([
+      'registers:management-system/management-review-2026.md',
+    ]);
+    expect(clauseRule('10.2', 'nonconformity-handling').evidence.sort()).toEqual([
+      'registers:management-system/nonconformities/NC-2026-01.md',
+      'registers:management-system/nonconformities/NC-2026-02.md',
+    ]);
 
     const status = await runCli(['status', '--config', config, '--json']);
     expect(status.code).toBe(0);
@@ -116,7 +135,7 @@ describe('evidence-hub command line', () => {
     }
 
     const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
-    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 34 distinct artifact\(s\)/);
+    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 45 distinct artifact\(s\)/);
     const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
     expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
     const inWindow = JSON.parse(
@@ -140,14 +159,14 @@ describe('evidence-hub command line', () => {
     // Without a pinned key, verify checks integrity only and says so (exit 3); pinned, it authenticates (0).
     const unpinned = await runCli(['verify', store]);
     expect(unpinned.code).toBe(3);
-    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 34 blob\(s\) checked/);
+    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 45 blob\(s\) checked/);
     expect(unpinned.stdout).toContain('AUTHENTICITY NOT CHECKED');
     const shown = JSON.parse((await runCli(['keys', 'show', '--config', config, '--json'])).stdout);
     const fingerprint = `sha256:${shown.keys[0].fingerprint}`;
     expect(demo.stderr).toContain(`created demo signing key`);
     const ok = await runCli(['verify', store, '--trust', fingerprint]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 34 blob\(s\) checked/);
+    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 45 blob\(s\) checked/);
     const one = await runCli([
       'verify',
       path.join(store, 'manifests', '000000000001.json'),

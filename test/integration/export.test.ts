@@ -1,3 +1,4 @@
+import { loadClauseCatalog } from '../../mappings/catalog';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -453,6 +454,11 @@ describe('audit pack export', () => {
     expect(index.bundles.map((b: { sequence: number }) => b.sequence)).toEqual([2, 3, 4]);
     expect(index.segment).toMatchObject({ fromSequence: 2, toSequence: 4, previousDigest: result.previousDigest });
     expect(index.evaluation.controls).toHaveLength(38);
+    // The management-system clauses, evaluated at the same time; never in the SoA (Annex A only).
+    expect(index.evaluation.clauses.map((c: { id: string }) => c.id)).toEqual(
+      loadClauseCatalog().controls.map((c) => c.id),
+    );
+    expect(index.statementOfApplicability.some((s: { control: string }) => !s.control.startsWith('A.'))).toBe(false);
     expect(index.evaluation.asOf).toBe(window.to.toISOString());
     expect(index.timeline.points).toEqual([
       '2026-02-01T00:00:00.000Z',
@@ -479,6 +485,8 @@ describe('audit pack export', () => {
 
     const summary = await readFile(path.join(pack, 'report', 'index.html'), 'utf8');
     expect(summary.match(/<tr data-control="/g)).toHaveLength(38);
+    expect(summary.match(/<tr data-clause="/g)).toHaveLength(27);
+    expect(summary.indexOf('<h2>Management-system clauses</h2>')).toBeGreaterThan(summary.indexOf('id="controls"'));
     expect(summary).toContain(notApplicable[0]!.justification);
     expect(summary).toContain('Statement of Applicability v2026.1, approved by J. Doe (CEO) on 2026-01-05');
     expect(summary).toContain('AuthError: HTTP 401 from the Jira API');

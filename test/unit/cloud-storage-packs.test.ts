@@ -19,9 +19,10 @@ describe('azure-blob and gcs mapping packs and kinds', () => {
     expandMappingPaths(['default'], '/', mappingVocabulary(), new Set(types)).map((p) => path.basename(p));
 
   it('default includes each pack only when its source type is configured', () => {
-    expect(names(['folder'])).toEqual(['10-documents.yaml', '90-manual.yaml']);
-    expect(names(['folder', 'azure-blob'])).toEqual(['10-documents.yaml', '52-azure-blob.yaml', '90-manual.yaml']);
-    expect(names(['folder', 'gcs'])).toEqual(['10-documents.yaml', '54-gcs.yaml', '90-manual.yaml']);
+    const always = ['10-documents.yaml', '40-clauses.yaml'];
+    expect(names(['folder'])).toEqual([...always, '90-manual.yaml']);
+    expect(names(['folder', 'azure-blob'])).toEqual([...always, '52-azure-blob.yaml', '90-manual.yaml']);
+    expect(names(['folder', 'gcs'])).toEqual([...always, '54-gcs.yaml', '90-manual.yaml']);
   });
 
   it('both packs load against the connectors vocabulary', async () => {

@@ -19,6 +19,7 @@ import { compileSelector } from '../../mappings/select';
 import { resolveSecret } from '../../core/secrets';
 import { createLogger } from '../../worker/logger';
 import { FakeJira, type FakeJiraOptions, type IssueSpec } from '../fakes/jira-server';
+import { loadCatalog, loadClauseCatalog } from '../../mappings/catalog';
 
 const log = createLogger({ level: 'silent' });
 const root = path.join(__dirname, '..', '..');
@@ -1079,10 +1080,8 @@ describe('jira connector: proposed default mappings', () => {
   it('are valid mapping rules over jira kinds and catalog controls, and extend folder rules as alternatives', async () => {
     const text = await readFile(path.join(root, 'mappings', 'default', '20-jira.yaml'), 'utf8');
     const file = mappingFileSchema.parse(parseYaml(text));
-    const catalog = JSON.parse(
-      await readFile(path.join(root, 'mappings', 'catalog', 'iso42001-2023.json'), 'utf8'),
-    ) as { controls: { id: string }[] };
-    const controls = new Set(catalog.controls.map((c) => c.id));
+    // Annex A controls and the management-system clauses (jira-corrective-actions targets 10.2).
+    const controls = new Set([...loadCatalog().controls, ...loadClauseCatalog().controls].map((c) => c.id));
     const folder = mappingFileSchema.parse(
       parseYaml(await readFile(path.join(root, 'mappings', 'default', '10-documents.yaml'), 'utf8')),
     );
@@ -1108,8 +1107,14 @@ describe('jira connector: proposed default mappings', () => {
       'concern-register',
       'incident-communication-records',
       'supplier-assessments',
+      'ai-risk-assessment',
+      'aims-impact-assessments',
     ]);
-    for (const id of extended) expect(folder.rules.map((r) => r.id)).toContain(id);
+    // The last two extend clause rules of 40-clauses.yaml (risk issues for 6.1.2/8.2, assessments for 6.1.4/8.4).
+    const clauses = mappingFileSchema.parse(
+      parseYaml(await readFile(path.join(root, 'mappings', 'default', '40-clauses.yaml'), 'utf8')),
+    );
+    for (const id of extended) expect([...folder.rules, ...clauses.rules].map((r) => r.id)).toContain(id);
     for (const e of file.extend)
       for (const s of Array.isArray(e.select) ? e.select : [e.select])
         expect(jiraKinds as readonly string[]).toContain(s.kind);
