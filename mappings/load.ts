@@ -12,6 +12,9 @@ import { compileSelectors, MatcherContext, type ArtifactTest, type SelectableArt
 import { uploadTopics } from './upload-topics';
 import type { MappingVocabulary } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
+import type { AiSystemInventory } from './ai-systems';
+import { checkPerSystem } from './per-system-check';
+import { systemNamer, type SystemNamer } from './per-system';
 
 export type Freshness =
   | {
@@ -77,6 +80,8 @@ export interface Rule {
   minCount: number;
   /** The deciding record names a version of another rule's deciding record (schema.ts `sameVersion`). */
   sameVersion?: { rule: string; attribute: string; of: string };
+  /** `per: aiSystem`: how a record names its AI system (per-system.ts); applies when an inventory is loaded. */
+  perSystem?: { nameOf: SystemNamer };
   /** Present when the rule reads configuration snapshots: latest per subject decides. */
   state?: StateReading;
   origin: { file: string; line: number };
@@ -90,6 +95,8 @@ export interface MappingSet {
   files: string[];
   /** What the rules' compiled tests share (literal pre-filters, group tests). */
   matchers: MatcherContext;
+  /** The AI system inventory (`aiSystems:`), when configured: `per: aiSystem` rules judge each system. */
+  aiSystems?: AiSystemInventory;
 }
 
 export const defaultPackDir = dataPath('mappings', 'default');
@@ -223,6 +230,7 @@ export async function loadMappings(
         );
       }
       checkWarnBefore(src, raw, parsed.warnBefore, at, problems);
+      checkPerSystem(src, raw, at, problems);
       if (problems.length > before) return;
       const line = src.locate(at()).line;
       // The file's warning window applies to its rules that set none (and stays with them when extended).
@@ -399,6 +407,7 @@ function compileRule(
     freshness,
     minCount: raw.minCount,
     ...(raw.sameVersion ? { sameVersion: raw.sameVersion } : {}),
+    ...(raw.per === 'aiSystem' && raw.systemFrom ? { perSystem: { nameOf: systemNamer(raw.systemFrom) } } : {}),
     ...stateReading(selectors, vocabulary),
     origin,
   };
