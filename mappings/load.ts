@@ -14,7 +14,7 @@ import type { MappingVocabulary } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
 import type { AiSystemInventory } from './ai-systems';
 import { checkPerSystem } from './per-system-check';
-import { systemNamer, type SystemNamer } from './per-system';
+import { systemNamer, type SystemNamer } from './system-namer';
 
 export type Freshness =
   | {

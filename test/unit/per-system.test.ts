@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, type IndexedArtifact } from '../../mappings/evaluate';
 import type { AiSystemInventory, RegisteredSystem } from '../../mappings/ai-systems';
 import type { MappingSet } from '../../mappings/load';
-import { patternRegex } from '../../mappings/per-system';
+import { patternRegex } from '../../mappings/system-namer';
 import type { SystemVerdict } from '../../mappings/causes';
 import { loadAiSystems } from '../../config/ai-systems';
 import { InputError } from '../../core/yaml-source';
