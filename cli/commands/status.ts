@@ -7,6 +7,7 @@ import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, parseAsOf, storeOption, storeOverrides, type CommandContext } from '../command-kit';
 import { statusText } from '../../mappings/reasons';
 import { renderCounts, renderStatusTable } from '../status-table';
+import { printSystems } from './status-systems';
 
 export interface StatusOptions {
   asOf?: string;
@@ -40,6 +41,8 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
     .addOption(storeOption())
     .option('--as-of <date>', 'evaluate as of a past date (YYYY-MM-DD or RFC 3339): only what was known then')
     .option('--controls <glob>', 'only controls matching this glob, e.g. "A.6.*"')
+    .option('--system <name>', 'only the per-system controls of one AI system, with its verdicts')
+    .option('--by-system', 'a matrix of AI systems × per-system controls')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
@@ -49,6 +52,7 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       });
       // Checkpoints a witness does not hold yet, as the last seal or retry run left them (evidence/witness/).
       const witnesses = hub.config.witness ? pendingSummary(await readWitnessState(hub.store)) : [];
+      if (o.system !== undefined || o.bySystem) return printSystems(hub.mappings, results, asOf, o, io);
       const controls = results.map(withStatusText);
       if (o.json) io.out(JSON.stringify({ asOf, controls, witnesses }, null, 2));
       else {
