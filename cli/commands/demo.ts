@@ -9,6 +9,8 @@ import { createHubWorker, installTemporalLogging } from '../../worker/worker';
 import { storeOption, type CommandContext } from '../command-kit';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { renderCounts, renderStatusTable } from '../status-table';
+import { renderSystemMatrix } from '../system-matrix-table';
+import { systemMatrix } from '../../mappings/system-matrix';
 import { waitForSweep } from '../sweep-progress';
 import { demoConfigOverrides, type DemoRegistryOptions } from './demo-registry';
 import { controlStatus } from './status';
@@ -76,6 +78,8 @@ export async function runDemo(
         out(renderStatusTable(results));
         out('');
         out(`controls: ${renderCounts(results)}`);
+        // Per AI system (aiSystems: in the demo config): the matrix `status --by-system` prints.
+        if (hub.mappings.aiSystems) out(`\n${renderSystemMatrix(systemMatrix(results))}\n`);
         out(
           `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
         );
