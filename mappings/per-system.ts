@@ -38,8 +38,11 @@ export function perSystemResult(
   for (const a of matched) {
     const name = nameOf(a);
     if (name === undefined) unnamed++;
-    else if (known.has(name)) bySystem.set(name, [...(bySystem.get(name) ?? []), a]);
-    else if (!unknown.has(name)) {
+    else if (known.has(name)) {
+      const list = bySystem.get(name);
+      if (list) list.push(a);
+      else bySystem.set(name, [a]);
+    } else if (!unknown.has(name)) {
       // The newest record naming it is reported; one warning per unknown name.
       const near = closestIds(name, known.keys());
       unknown.set(name, { system: name, record: a.id, ...(near[0] !== undefined ? { didYouMean: near[0] } : {}) });

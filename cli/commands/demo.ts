@@ -73,7 +73,8 @@ export async function runDemo(
       const result = await waitForSweep(handle, err);
       const { results } = await controlStatus(hub);
       if (options.json) {
-        out(JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results }, null, 2));
+        const systems = hub.mappings.aiSystems ? { systems: systemMatrix(results) } : {};
+        out(JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results, ...systems }, null, 2));
       } else {
         out(renderStatusTable(results));
         out('');
