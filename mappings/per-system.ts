@@ -88,23 +88,33 @@ export function perSystemResult(
   const newestRecord = inScope
     .flatMap((v) => ('record' in v ? [v.record] : []))
     .sort((a, b) => b.observedAt.localeCompare(a.observedAt))[0];
-  const newest = newestRecord ? { newest: { id: newestRecord.id, observedAt: newestRecord.observedAt } } : {};
+  const asNewest = (r: { id: string; observedAt: string } | undefined) =>
+    r ? { newest: { id: r.id, observedAt: r.observedAt } } : {};
   // No system in scope (all retired, none yet): nothing is owed, and nothing shows the control operating.
-  if (inScope.length === 0) return { rule: rule.id, status: 'not-exercised', cause, ...newest, evidence: [] };
+  if (inScope.length === 0)
+    return { rule: rule.id, status: 'not-exercised', cause, ...asNewest(newestRecord), evidence: [] };
   const rank = (v: SystemVerdict): Worst => (v.status === 'in-grace' ? 'due-soon' : (v.status as Worst));
   const status = order.find((o) => inScope.some((v) => rank(v) === o))!;
   // DUE: for a stale rule when the first system went stale, otherwise when the next one will (a system in
-  // grace is due at the end of its grace); a missing rule has no date.
-  const dates = inScope
-    .filter((v) => status !== 'stale' || rank(v) === 'stale')
-    .map((v) => ('dueAt' in v ? v.dueAt : v.status === 'in-grace' ? v.graceEndsAt : undefined))
-    .filter((d): d is string => d !== undefined)
-    .sort();
+  // grace is due at the end of its grace); a missing rule has no date. NEWEST is the record of the system
+  // that gives DUE, so the two never come from different systems.
+  const dueOf = (v: SystemVerdict) => ('dueAt' in v ? v.dueAt : v.status === 'in-grace' ? v.graceEndsAt : undefined);
+  const deciding = inScope
+    .filter((v) => (status !== 'stale' || rank(v) === 'stale') && dueOf(v) !== undefined)
+    .sort((a, b) => dueOf(a)!.localeCompare(dueOf(b)!) || a.system.localeCompare(b.system))[0];
+  const dueAt = status !== 'missing' && deciding ? dueOf(deciding) : undefined;
+  const newest = asNewest(
+    dueAt !== undefined && deciding && 'record' in deciding
+      ? deciding.record
+      : dueAt !== undefined
+        ? undefined
+        : newestRecord,
+  );
   return {
     rule: rule.id,
     status,
     cause,
-    ...(status !== 'missing' && dates[0] !== undefined ? { dueAt: dates[0] } : {}),
+    ...(dueAt !== undefined ? { dueAt } : {}),
     ...newest,
     evidence: [...new Set(evidence)].sort(),
   };

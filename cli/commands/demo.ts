@@ -80,7 +80,8 @@ export async function runDemo(
         out('');
         out(`controls: ${renderCounts(results)}`);
         // Per AI system (aiSystems: in the demo config): the matrix `status --by-system` prints.
-        if (hub.mappings.aiSystems) out(`\n${renderSystemMatrix(systemMatrix(results))}\n`);
+        if (hub.mappings.aiSystems)
+          out(`\nper AI system (evidence-hub status --by-system):\n${renderSystemMatrix(systemMatrix(results))}\n`);
         out(
           `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
         );

@@ -74,6 +74,7 @@ describe('per: aiSystem', () => {
     expect(c.reason).toContain('stale for route-optimizer (400d old)');
     expect(c.reason).toContain('current for chat-assistant');
     expect(c.dueAt).toBe(new Date(t0 - 400 * DAY + 395 * DAY).toISOString()); // when route-optimizer went stale
+    expect(c.newest?.id).toBe('docs:ia-r.md'); // NEWEST and DUE both from the system that decides
     expect(c.evidence).toEqual(['docs:ia-c.md', 'docs:ia-r.md']);
   });
 
