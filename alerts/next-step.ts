@@ -85,6 +85,18 @@ function evidenceNextStep(rule: string, cause: EvidenceCause, now: Date): string
       return `record ${list(cause.inGrace)} before the grace period ends`;
     case 'changes-overdue':
       return `record the overdue change${cause.overdue.length === 1 ? '' : 's'} ${list(cause.overdue)}`;
+    case 'per-system': {
+      // The systems that owe a record: stale or missing ones first, then those merely due soon or in grace.
+      const owing = cause.systems.filter(
+        (v) => v.status === 'stale' || v.status === 'missing' || v.status === 'unverified',
+      );
+      const soon = cause.systems.filter(
+        (v) => v.status === 'due-soon' || v.status === 'overdue' || v.status === 'in-grace',
+      );
+      if (owing.length > 0) return `record ${rule} for ${list(owing.map((v) => v.system))}`;
+      if (soon.length > 0) return `refresh ${rule} for ${list(soon.map((v) => v.system))} before it is due`;
+      return undefined;
+    }
   }
 }
 

@@ -16,6 +16,7 @@ import { resolveTemporalSettings, type TemporalConnectionSettings } from './temp
 import { pkcs11SigningSchema, signingKeyChoiceMessage } from '../evidence/signing-config';
 import { consoleConfigSchema } from './console-schema';
 import { auditsConfigSchema } from './audits';
+import { aiSystemsConfigSchema } from './ai-systems';
 import { cloudStoreOverride } from './cloud-store-override';
 import { azureStoreSchema, gcsStoreSchema, type AzureStoreConfig, type GcsStoreConfig } from './cloud-store-schema';
 
@@ -201,6 +202,8 @@ export const configSchema = z
     soa: z.string().min(1).optional(),
     /** The certification audit calendar (config/audits.ts): readiness forecast, export --audit, digests. */
     audits: auditsConfigSchema.optional(),
+    /** The AI system inventory (config/ai-systems.ts): `per: aiSystem` rules, `status --system`, `--by-system`. */
+    aiSystems: aiSystemsConfigSchema.optional(),
     sources: z.array(sourceSchema).min(1, 'declare at least one source'),
     schedules: z.array(scheduleSchema).default([]),
   })

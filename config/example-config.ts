@@ -44,6 +44,7 @@ const sectionNotes: Record<string, string> = {
   integrity: 'The scheduled integrity monitor (docs/deploy.md).',
   mappings: 'Mapping files in order; `default` is the shipped pack (docs/mappings.md).',
   soa: 'Statement of Applicability file: controls excluded, with justification.',
+  aiSystems: 'The AI system inventory that `per: aiSystem` rules judge one system at a time (docs/mappings.md).',
   sources: 'Where evidence comes from: one entry per source; each type is explained in its connector README.',
   schedules: 'Temporal Schedules that start sweeps (README, "For platform teams").',
 };

@@ -160,7 +160,44 @@ export type EvidenceCause =
   /** Every change lacking a record is still inside its grace period (keys sorted). */
   | { kind: 'changes-in-grace'; inGrace: string[] }
   /** Some changes are past their grace period without a record (keys sorted; `inGrace` may be empty). */
-  | { kind: 'changes-overdue'; changes: number; overdue: string[]; inGrace: string[] };
+  | { kind: 'changes-overdue'; changes: number; overdue: string[]; inGrace: string[] }
+  /**
+   * `per: aiSystem`: every AI system of the inventory in scope needs its own current evidence. `systems`
+   * holds each system's verdict (sorted by id), `unknown` the records that name a system the inventory
+   * does not know (a warning: they count for no system), `unnamed` how many matching records name none.
+   */
+  | {
+      kind: 'per-system';
+      requirement: string;
+      systems: SystemVerdict[];
+      unknown: UnknownSystemName[];
+      unnamed: number;
+    };
+
+/** One AI system's state under a per-system rule. */
+export type SystemVerdict =
+  | {
+      system: string;
+      status: 'current' | 'due-soon' | 'overdue' | 'stale' | 'unverified';
+      /** The record that decides the system (its newest, or the minCount-th newest). */
+      record: { id: string; observedAt: string; dateKind: DateKind };
+      /** The record's age at the evaluation time. */
+      ageMs: number;
+      /** When this system's evidence goes (went) stale. */
+      dueAt?: string;
+    }
+  /** A new system without evidence yet, inside the inventory's grace period. */
+  | { system: string; status: 'in-grace'; graceEndsAt: string }
+  | { system: string; status: 'missing' }
+  /** Retired in the inventory on `retiredOn`: owes no evidence from then on. */
+  | { system: string; status: 'retired'; retiredOn: string };
+
+/** A record naming an AI system the inventory does not know, with the closest known id. */
+export interface UnknownSystemName {
+  system: string;
+  record: string;
+  didYouMean?: string;
+}
 
 /** What a collection failure means for a rule's evidence. */
 export type FailureConsequence =

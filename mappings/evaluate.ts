@@ -9,6 +9,8 @@ import { unmatchedCause } from './unmatched';
 import { ChangeSets, perChangeResult, type Judgement } from './per-change';
 import { fileTimeOnly, isDraft } from './documents';
 import { dateKindOf, decidingDateKind } from './date-kind';
+import { systemsAt, type SystemAt } from './ai-systems';
+import { perSystemResult } from './per-system';
 
 export type { ControlCause, RuleCause } from './causes';
 
@@ -117,6 +119,7 @@ export function evaluate(input: EvaluationInput): ControlResult[] {
     buckets,
     latestRun,
     now,
+    input.mappings.aiSystems ? systemsAt(input.mappings.aiSystems, buckets, now) : undefined,
   );
 
   return controls.map((c): ControlResult => {
@@ -255,6 +258,7 @@ function evaluateRules(
   buckets: ArtifactBuckets,
   latestRun: Map<string, SourceRun>,
   now: number,
+  systems: readonly SystemAt[] | undefined,
 ): Map<string, RuleResult> {
   const groups = new Map<string, Rule[]>();
   for (const r of rules) {
@@ -277,14 +281,14 @@ function evaluateRules(
     }
     const group = all.filter((r) => !(r.state && r.freshness.type === 'maxAge'));
     if (group.length === 0) continue;
-    const scans = group.map((r) => newScan(r, latestRun));
+    const scans = group.map((r) => newScan(r, latestRun, systems !== undefined && r.perSystem !== undefined));
     const test = matchers.group(
       group.map((r) => r.id).join('\u0000'),
       group.map((r) => r.selectors),
     );
     scanMatches(scans, test, candidates, now);
     for (const scan of scans) {
-      results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now));
+      results.set(scan.rule.id, ruleResult(scan, candidates, changeSets, configuredTypes, now, systems));
       const decidingRecord = scan.rule.freshness.type === 'maxAge' ? scan.newest[scan.rule.minCount - 1] : undefined;
       if (decidingRecord) deciding.set(scan.rule.id, decidingRecord);
     }
@@ -344,13 +348,14 @@ interface Scan {
   suppliers: Set<string>;
 }
 
-function newScan(rule: Rule, latestRun: Map<string, SourceRun>): Scan {
+/** `everyMatch`: a per-system rule reads every match, since each system's newest records decide it. */
+function newScan(rule: Rule, latestRun: Map<string, SourceRun>, everyMatch = false): Scan {
   const failedRuns = [...latestRun.values()].filter(
     (r) => r.status !== 'ok' && rule.sourceTypes.includes(r.sourceType),
   );
   return {
     rule,
-    want: rule.freshness.type === 'maxAge' ? rule.minCount : Number.POSITIVE_INFINITY,
+    want: rule.freshness.type === 'maxAge' && !everyMatch ? rule.minCount : Number.POSITIVE_INFINITY,
     failedRuns,
     watch: new Set(failedRuns.map((r) => r.source)),
     newest: [],
@@ -396,18 +401,36 @@ function ruleResult(
   changeSets: ChangeSets,
   configuredTypes: ReadonlySet<string>,
   now: number,
+  systems: readonly SystemAt[] | undefined,
 ): RuleResult {
   const { rule } = scan;
+  const { perSystem } = rule;
   const base =
-    rule.freshness.type === 'maxAge'
-      ? maxAgeResult(rule, scan, candidates, now)
-      : perChangeResult(
-          rule,
+    rule.freshness.type === 'maxAge' && perSystem && systems
+      ? perSystemResult(
+          { id: rule.id, text: rule.freshness.text },
+          perSystem.nameOf,
           scan.newest,
-          changeSets.of(rule.freshness),
-          rule.freshness.changeSources.some((t) => configuredTypes.has(t)),
+          systems,
+          // Each system is judged like the rule without an inventory, on that system's records alone.
+          (records) =>
+            maxAgeResult(
+              rule,
+              { ...scan, newest: records.slice(0, rule.minCount), total: records.length },
+              candidates,
+              now,
+            ),
           now,
-        );
+        )
+      : rule.freshness.type === 'maxAge'
+        ? maxAgeResult(rule, scan, candidates, now)
+        : perChangeResult(
+            rule,
+            scan.newest,
+            changeSets.of(rule.freshness),
+            rule.freshness.changeSources.some((t) => configuredTypes.has(t)),
+            now,
+          );
   return withFailures(scan, base, now);
 }
 

@@ -12,6 +12,9 @@ import { compileSelectors, MatcherContext, type ArtifactTest, type SelectableArt
 import { uploadTopics } from './upload-topics';
 import type { MappingVocabulary } from './vocabulary';
 import { InputError, YamlSource, type FileProblem } from '../core/yaml-source';
+import type { AiSystemInventory } from './ai-systems';
+import { checkPerSystem } from './per-system-check';
+import { systemNamer, type SystemNamer } from './system-namer';
 
 export type Freshness =
   | {
@@ -81,6 +84,8 @@ export interface Rule {
   sameVersion?: { rule: string; attribute: string; of: string };
   /** The heading under which `readiness` lists this rule's records in the observation window. */
   sinceLastAudit?: 'nonconformities' | 'complaints' | 'changes';
+  /** `per: aiSystem`: how a record names its AI system (per-system.ts); applies when an inventory is loaded. */
+  perSystem?: { nameOf: SystemNamer };
   /** Present when the rule reads configuration snapshots: latest per subject decides. */
   state?: StateReading;
   origin: { file: string; line: number };
@@ -97,6 +102,8 @@ export interface MappingSet {
   files: string[];
   /** What the rules' compiled tests share (literal pre-filters, group tests). */
   matchers: MatcherContext;
+  /** The AI system inventory (`aiSystems:`), when configured: `per: aiSystem` rules judge each system. */
+  aiSystems?: AiSystemInventory;
 }
 
 export const defaultPackDir = dataPath('mappings', 'default');
@@ -233,6 +240,7 @@ export async function loadMappings(
         );
       }
       checkWarnBefore(src, raw, parsed.warnBefore, at, problems);
+      checkPerSystem(src, raw, at, problems);
       if (problems.length > before) return;
       const line = src.locate(at()).line;
       // The file's warning window applies to its rules that set none (and stays with them when extended).
@@ -412,6 +420,7 @@ function compileRule(
     minCount: raw.minCount,
     ...(raw.sinceLastAudit ? { sinceLastAudit: raw.sinceLastAudit } : {}),
     ...(raw.sameVersion ? { sameVersion: raw.sameVersion } : {}),
+    ...(raw.per === 'aiSystem' && raw.systemFrom ? { perSystem: { nameOf: systemNamer(raw.systemFrom) } } : {}),
     ...stateReading(selectors, vocabulary),
     origin,
   };

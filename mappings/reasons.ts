@@ -10,6 +10,8 @@ import type {
   RuleCause,
   ScopeMismatch,
   SoaApproval,
+  SystemVerdict,
+  UnknownSystemName,
 } from './causes';
 
 /**
@@ -176,6 +178,8 @@ export function ruleReason(cause: RuleCause): string {
       return `${cause.inGrace.length} change(s) without a record yet, inside grace: ${keyList(cause.inGrace)}`;
     case 'changes-overdue':
       return `${cause.overdue.length} of ${cause.changes} change(s) have no record: ${keyList(cause.overdue)}`;
+    case 'per-system':
+      return perSystemText(cause);
     case 'collection-failed':
       return `${failedSourcesText(cause)} at ${cause.at}: ${cause.error ?? 'unknown error'}${consequenceText(cause.consequence)}`;
     case 'source-problems':
@@ -183,6 +187,51 @@ export function ruleReason(cause: RuleCause): string {
         .map((s) => `source "${s.source}" collected with problems at ${s.at}: ${s.error ?? 'no detail'}`)
         .join('; ')}`;
   }
+}
+
+/** How each AI system's state is worded, worst first: the systems that need work lead the sentence. */
+const systemGroups: [SystemVerdict['status'], string, (v: SystemVerdict) => string][] = [
+  ['missing', 'missing for', (v) => v.system],
+  ['stale', 'stale for', (v) => ('ageMs' in v ? `${v.system} (${formatDuration(v.ageMs)} old)` : v.system)],
+  ['unverified', 'unverified (undated) for', (v) => v.system],
+  [
+    'overdue',
+    'overdue (grace) for',
+    (v) => ('dueAt' in v && v.dueAt ? `${v.system} (stale on ${day(v.dueAt)})` : v.system),
+  ],
+  ['due-soon', 'due soon for', (v) => ('dueAt' in v && v.dueAt ? `${v.system} (stale on ${day(v.dueAt)})` : v.system)],
+  [
+    'in-grace',
+    'new, in grace for',
+    (v) => ('graceEndsAt' in v ? `${v.system} (missing after ${day(v.graceEndsAt)})` : v.system),
+  ],
+  ['current', 'current for', (v) => v.system],
+];
+
+/** "stale for route-optimizer (400d old), missing for chat-assistant; current for fraud-scoring (per AI system, max age 365d)". */
+function perSystemText(cause: Extract<RuleCause, { kind: 'per-system' }>): string {
+  const parts = systemGroups
+    .map(([status, words, item]) => {
+      const these = cause.systems.filter((v) => v.status === status);
+      return these.length > 0 ? `${words} ${keyList(these.map(item))}` : undefined;
+    })
+    .filter((p): p is string => p !== undefined);
+  const retired = cause.systems.flatMap((v) => (v.status === 'retired' ? [`${v.system} (${day(v.retiredOn)})`] : []));
+  const head =
+    parts.length > 0
+      ? `${parts.join(', ')} (per AI system, max age ${cause.requirement})`
+      : `not exercised: no AI system in scope (per AI system, max age ${cause.requirement})`;
+  return [
+    head,
+    ...(retired.length > 0 ? [`retired: ${keyList(retired)}`] : []),
+    ...cause.unknown.map(unknownSystemText),
+    ...(cause.unnamed > 0 ? [`${cause.unnamed} matching record(s) name no AI system`] : []),
+  ].join('; ');
+}
+
+/** 'warning: ia-old.md names unknown AI system "route-optimiser" (did you mean route-optimizer?)'. */
+export function unknownSystemText(u: UnknownSystemName): string {
+  return `warning: ${u.record} names unknown AI system "${u.system}"${u.didYouMean !== undefined ? ` (did you mean ${u.didYouMean}?)` : ' (not in the inventory)'}`;
 }
 
 /** "Statement of Applicability v2026.1, approved by J. Doe on 2026-01-05"; says what the file does not state. */

@@ -101,6 +101,19 @@ const controlIdSchema = z
         : undefined,
   })
   .min(1);
+/**
+ * How a record names its AI system under `per: aiSystem`: an attribute (`frontMatter.system`), a tag of
+ * a registered model or object (`tags.<tag>`), or a path pattern whose `{system}` segment is the name.
+ */
+export const systemFromSchema = z.union([
+  z.strictObject({ attribute: z.string().min(1) }),
+  z.strictObject({ tag: z.string().min(1) }),
+  z.strictObject({
+    pathPattern: z.string().refine((p) => /(^|\/)\{system\}(\/|$)/.test(p) && p.split('{system}').length === 2, {
+      message: 'a path pattern names {system} once, as a whole path segment, e.g. "assessments/{system}/**"',
+    }),
+  }),
+]);
 
 export const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'rule ids are lowercase words joined by "-"'),
@@ -117,6 +130,13 @@ export const ruleSchema = z.strictObject({
    */
   warnBefore: duration.optional(),
   minCount: z.number().int().positive().default(1),
+  /**
+   * `aiSystem`: the max age applies to every AI system of the inventory (`aiSystems:` in the config) on
+   * its own; each record names its system as `systemFrom` says. Without an inventory the rule is an
+   * ordinary max-age rule. Only with a max-age freshness.
+   */
+  per: z.literal('aiSystem').optional(),
+  systemFrom: systemFromSchema.optional(),
   /**
    * A signal shown on the control (status --json, the audit pack's control page) that never decides its
    * status: related facts that do not show the control operates (Dependabot settings on A.4.4).

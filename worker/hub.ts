@@ -13,6 +13,7 @@ import { expandMappingPaths, loadMappings, loadSoa, type MappingSet, type NotApp
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../evidence/s3-store';
 import { openCloudStore } from './cloud-store';
+import { loadAiSystems } from '../config/ai-systems';
 import { loadConfig, type ConfigOverrides, type LoadedConfig, type StoreConfig } from '../config/config';
 import { resolveSecret } from '../core/secrets';
 
@@ -33,11 +34,15 @@ export async function loadHub(configFile: string, overrides: ConfigOverrides = {
   const catalog = loadCatalog();
   const configuredTypes = new Set(config.sources.map((s) => s.type));
   const vocabulary = mappingVocabulary();
-  const mappings = await loadMappings(
+  const loaded = await loadMappings(
     expandMappingPaths(config.mappings, config.baseDir, vocabulary, configuredTypes),
     vocabulary,
     catalog,
   );
+  // The inventory travels with the mappings, so every evaluation (status, export, readiness) judges per system.
+  const mappings = config.aiSystems
+    ? { ...loaded, aiSystems: await loadAiSystems(config.aiSystems, config.baseDir) }
+    : loaded;
   const notApplicable = config.soa ? await loadSoa(path.resolve(config.baseDir, config.soa), catalog) : [];
   const store = await openStore(config.store, config.baseDir);
   return { config, store, mappings, notApplicable };

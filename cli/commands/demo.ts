@@ -9,6 +9,8 @@ import { createHubWorker, installTemporalLogging } from '../../worker/worker';
 import { storeOption, type CommandContext } from '../command-kit';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
 import { renderCounts, renderStatusTable } from '../status-table';
+import { renderSystemMatrix } from '../system-matrix-table';
+import { systemMatrix } from '../../mappings/system-matrix';
 import { waitForSweep } from '../sweep-progress';
 import { demoConfigOverrides, type DemoRegistryOptions } from './demo-registry';
 import { catalogStatus } from './status';
@@ -73,7 +75,10 @@ export async function runDemo(
       const [annexA, clauses] = (await catalogStatus(hub, { catalog: 'all' })).groups.map((g) => g.results);
       const results = annexA!;
       if (options.json) {
-        out(JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results, clauses }, null, 2));
+        const systems = hub.mappings.aiSystems ? { systems: systemMatrix(results) } : {};
+        out(
+          JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results, clauses, ...systems }, null, 2),
+        );
       } else {
         out(renderStatusTable(results));
         out('');
@@ -82,6 +87,9 @@ export async function runDemo(
         out(renderStatusTable(clauses!));
         out('');
         out(`clauses:  ${renderCounts(clauses!)}`);
+        // Per AI system (aiSystems: in the demo config): the matrix `status --by-system` prints.
+        if (hub.mappings.aiSystems)
+          out(`\nper AI system (evidence-hub status --by-system):\n${renderSystemMatrix(systemMatrix(results))}\n`);
         out(
           `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
         );

@@ -8,6 +8,7 @@ import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, parseAsOf, storeOption, storeOverrides, type CommandContext } from '../command-kit';
 import { statusText } from '../../mappings/reasons';
 import { renderCounts, renderStatusTable } from '../status-table';
+import { printSystems } from './status-systems';
 
 export interface StatusOptions {
   asOf?: string;
@@ -74,6 +75,8 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
         .argParser(parseCatalogChoice)
         .default('all'),
     )
+    .option('--system <name>', 'only the per-system controls of one AI system, with its verdicts')
+    .option('--by-system', 'a matrix of AI systems × per-system controls')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
@@ -84,6 +87,11 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       });
       // Checkpoints a witness does not hold yet, as the last seal or retry run left them (evidence/witness/).
       const witnesses = hub.config.witness ? pendingSummary(await readWitnessState(hub.store)) : [];
+      if (o.system !== undefined || o.bySystem) {
+        // Per-system rules are Annex A controls (the impact assessments); the matrix reads that group.
+        const annexA = groups.find((g) => g.catalog === 'annex-a')?.results ?? [];
+        return printSystems(hub.mappings, annexA, asOf, o, io);
+      }
       // Annex A stays under `controls` (as before clauses existed); the clauses come under `clauses`.
       const json = Object.fromEntries(
         groups.map((g) => [g.catalog === 'annex-a' ? 'controls' : 'clauses', g.results.map(withStatusText)]),

@@ -8,7 +8,11 @@ import { runCli } from '../support/processes';
 import { tempDir, writeTree } from '../support/tmp';
 
 /** The first JSON document in a command's stdout (the embedded dev server prints a banner first). */
-function jsonOf(stdout: string): { bundle: unknown; controls: unknown[] } {
+function jsonOf(stdout: string): {
+  bundle: unknown;
+  controls: unknown[];
+  systems: { systems: string[]; rows: { control: string; systems: Record<string, { status: string }> }[] };
+} {
   return JSON.parse(stdout.slice(stdout.indexOf('\n{') + 1));
 }
 
@@ -29,7 +33,7 @@ describe('evidence-hub command line', () => {
     );
     expect(demo.code).toBe(0);
     const out = jsonOf(demo.stdout);
-    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 45, failedSources: [] });
+    expect(out.bundle).toMatchObject({ sequence: 1, artifactCount: 46, failedSources: [] });
     expect(out.controls).toHaveLength(38);
     // The management-system clauses (issue 17 item 2) from the demo's register of AIMS records: internal
     // audit and management review current, each nonconformity closed by its due date or open with a reason.
@@ -100,10 +104,29 @@ describe('evidence-hub command line', () => {
       ['A.7.4', 'data-quality-reports'],
       ['A.2.4', 'ai-policy-review-record'],
       ['A.8.2', 'user-information'],
-      ['A.5.4', 'impact-assessment-individuals'],
     ] as const) {
       expect(decided(id), id).toMatchObject({ status: 'current', decidingRule: rule });
     }
+    // Per AI system (aiSystems: in the demo config, issue 17 item 3): defect-detector's impact assessment is
+    // current, route-optimizer's (2025-10-01) is past 365 days and its grace, and the reason names it.
+    for (const id of ['A.5.3', 'A.5.4', 'A.5.5']) {
+      expect(controls.find((c) => c.control.id === id)!.status, id).toBe('stale');
+      expect(controls.find((c) => c.control.id === id)!.reason, id).toMatch(
+        /^stale for route-optimizer \(\d+d old\), current for defect-detector \(per AI system, max age 365d\)/,
+      );
+    }
+    expect(out.systems.systems).toEqual(['defect-detector', 'route-optimizer']);
+    expect(
+      out.systems.rows.map((r) => [
+        r.control,
+        r.systems['defect-detector']!.status,
+        r.systems['route-optimizer']!.status,
+      ]),
+    ).toEqual([
+      ['A.5.3', 'current', 'stale'],
+      ['A.5.4', 'current', 'stale'],
+      ['A.5.5', 'current', 'stale'],
+    ]);
     expect(ruleOf('A.4.6', 'competence-requirements').status).toBe('current');
     expect(ruleOf('A.9.2', 'responsible-use-procedure').evidence).toEqual(['policies:responsible-use-procedure.md']);
     // The RACI (design) is current, so the missing contract clauses make A.10.2 design-only.
@@ -135,7 +158,7 @@ describe('evidence-hub command line', () => {
     }
 
     const rebuilt = await runCli(['index', 'rebuild', '--config', config]);
-    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 45 distinct artifact\(s\)/);
+    expect(rebuilt.stdout).toMatch(/rebuilt index of .*: 1 bundle\(s\), 46 distinct artifact\(s\)/);
     const newest = JSON.parse((await runCli(['index', 'newest', '--config', config, '--json'])).stdout);
     expect(newest['A.9.3']).toMatchObject({ id: 'policies:responsible-use-objectives.pdf', bundle: 1 });
     const inWindow = JSON.parse(
@@ -159,14 +182,14 @@ describe('evidence-hub command line', () => {
     // Without a pinned key, verify checks integrity only and says so (exit 3); pinned, it authenticates (0).
     const unpinned = await runCli(['verify', store]);
     expect(unpinned.code).toBe(3);
-    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 45 blob\(s\) checked/);
+    expect(unpinned.stdout).toMatch(/^OK: .*1 bundle\(s\), 46 blob\(s\) checked/);
     expect(unpinned.stdout).toContain('AUTHENTICITY NOT CHECKED');
     const shown = JSON.parse((await runCli(['keys', 'show', '--config', config, '--json'])).stdout);
     const fingerprint = `sha256:${shown.keys[0].fingerprint}`;
     expect(demo.stderr).toContain(`created demo signing key`);
     const ok = await runCli(['verify', store, '--trust', fingerprint]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 45 blob\(s\) checked/);
+    expect(ok.stdout).toMatch(/^OK: .*1 bundle\(s\), 46 blob\(s\) checked/);
     const one = await runCli([
       'verify',
       path.join(store, 'manifests', '000000000001.json'),

@@ -116,6 +116,26 @@ const cases = {
     cause: { kind: 'changes-overdue', changes: 5, overdue: ['CR-1', 'CR-2', 'CR-3', 'CR-4'], inGrace: [] },
     step: 'record the overdue changes CR-1, CR-2, CR-3 and 1 more',
   },
+  'per-system': {
+    cause: {
+      kind: 'per-system',
+      requirement: 'max age 365d',
+      systems: [
+        {
+          system: 'route-optimizer',
+          status: 'stale',
+          record: { id: 'ia-1', observedAt: '2025-01-01T00:00:00Z', dateKind: 'effective' },
+          ageMs: 400 * DAY,
+        },
+        { system: 'chat-assistant', status: 'missing' },
+        { system: 'defect-detector', status: 'in-grace', graceEndsAt: '2027-01-01T00:00:00Z' },
+        { system: 'old-bot', status: 'retired', retiredOn: '2026-01-01' },
+      ],
+      unknown: [],
+      unnamed: 0,
+    },
+    step: 'record r for route-optimizer, chat-assistant',
+  },
 } satisfies { [K in EvidenceCause['kind']]: { cause: Extract<EvidenceCause, { kind: K }>; step: string | undefined } };
 
 function failed(errorType: string | undefined, outcome: FailedSource['outcome'] = 'failed'): CollectionFailedCause {

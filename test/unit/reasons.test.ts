@@ -243,6 +243,34 @@ const ruleRows: { [K in RuleCause['kind']]: [Extract<RuleCause, { kind: K }>, st
       '7 of 9 change(s) have no record: a, b, c, d, e and 2 more',
     ],
   ],
+  'per-system': [
+    [
+      {
+        kind: 'per-system',
+        requirement: '365d',
+        systems: [
+          { system: 'chat-assistant', status: 'missing' },
+          { system: 'fraud-scoring', status: 'current', record: { ...deciding, id: 'docs:ia-f.md' }, ageMs: 20 * DAY },
+          { system: 'legacy-ocr', status: 'retired', retiredOn: '2026-05-01T00:00:00.000Z' },
+          { system: 'new-bot', status: 'in-grace', graceEndsAt: '2026-12-20T00:00:00.000Z' },
+          {
+            system: 'route-optimizer',
+            status: 'stale',
+            record: { ...deciding, id: 'docs:ia-r.md' },
+            ageMs: 400 * DAY,
+            dueAt: '2026-02-09T08:00:00.000Z',
+          },
+        ],
+        unknown: [{ system: 'route-optimiser', record: 'docs:ia-x.md', didYouMean: 'route-optimizer' }],
+        unnamed: 1,
+      },
+      'missing for chat-assistant, stale for route-optimizer (400d old), new, in grace for new-bot (missing after 2026-12-20), current for fraud-scoring (per AI system, max age 365d); retired: legacy-ocr (2026-05-01); warning: docs:ia-x.md names unknown AI system "route-optimiser" (did you mean route-optimizer?); 1 matching record(s) name no AI system',
+    ],
+    [
+      { kind: 'per-system', requirement: '365d', systems: [], unknown: [], unnamed: 0 },
+      'not exercised: no AI system in scope (per AI system, max age 365d)',
+    ],
+  ],
   'collection-failed': [
     [
       {
