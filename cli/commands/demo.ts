@@ -75,7 +75,7 @@ export async function runDemo(
       const [annexA, clauses] = (await catalogStatus(hub, { catalog: 'all' })).groups.map((g) => g.results);
       const results = annexA!;
       if (options.json) {
-        const systems = hub.mappings.aiSystems ? { systems: systemMatrix(results) } : {};
+        const systems = hub.mappings.aiSystems ? { systems: systemMatrix([...results, ...clauses!]) } : {};
         out(
           JSON.stringify({ bundle: result.bundle, temporalUi: uiUrl, controls: results, clauses, ...systems }, null, 2),
         );
@@ -89,7 +89,9 @@ export async function runDemo(
         out(`clauses:  ${renderCounts(clauses!)}`);
         // Per AI system (aiSystems: in the demo config): the matrix `status --by-system` prints.
         if (hub.mappings.aiSystems)
-          out(`\nper AI system (evidence-hub status --by-system):\n${renderSystemMatrix(systemMatrix(results))}\n`);
+          out(
+            `\nper AI system (evidence-hub status --by-system):\n${renderSystemMatrix(systemMatrix([...results, ...clauses!]))}\n`,
+          );
         out(
           `bundle:   ${result.bundle.bundleId} (#${result.bundle.sequence}, ${result.bundle.artifactCount} artifacts)`,
         );

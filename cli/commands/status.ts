@@ -88,9 +88,14 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
       // Checkpoints a witness does not hold yet, as the last seal or retry run left them (evidence/witness/).
       const witnesses = hub.config.witness ? pendingSummary(await readWitnessState(hub.store)) : [];
       if (o.system !== undefined || o.bySystem) {
-        // Per-system rules are Annex A controls (the impact assessments); the matrix reads that group.
-        const annexA = groups.find((g) => g.catalog === 'annex-a')?.results ?? [];
-        return printSystems(hub.mappings, annexA, asOf, o, io);
+        // Per-system rules judge Annex A controls and clauses alike (A.5.3, 6.1.4 …): the matrix has both.
+        return printSystems(
+          hub.mappings,
+          groups.flatMap((g) => g.results),
+          asOf,
+          o,
+          io,
+        );
       }
       // Annex A stays under `controls` (as before clauses existed); the clauses come under `clauses`.
       const json = Object.fromEntries(
