@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { sourceOutcomeSchema, triggerSchema } from '../core/sweep-outcome';
-import { operatorActionSchema } from './operator-actions';
+import { operatorActionSchema } from './operator-action-schema';
 
 /**
  * Bundle format v1. One manifest per sweep, written as canonical JSON; its sha256 is the bundle's digest

@@ -266,8 +266,14 @@ describe('web console security rules, on a real socket', () => {
       '/api/v1/blobs/{sha256}',
       '/api/v1/controls',
       '/api/v1/controls/{id}',
+      '/api/v1/exports',
       '/api/v1/sweeps',
+      '/api/v1/sweeps/{id}',
+      '/api/v1/sweeps/{id}/cancel',
+      '/api/v1/uploads',
     ]);
+    // Merged per path: listing and starting sweeps share one path.
+    expect(Object.keys(doc.paths['/api/v1/sweeps'] as object).sort()).toEqual(['get', 'post']);
   });
 
   it('serve refuses to start with no sign-in configured unless --insecure-local', async () => {
