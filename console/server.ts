@@ -312,8 +312,10 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       return isApi ? api(req, res, url, who) : pages(req, res, url, who);
     };
     handle().catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      const message = err instanceof HttpError ? err.message : 'internal error (see the console log)';
+      // Bad input found by the CLI's own code behind an action (unknown topic, bad window): the caller's to fix.
+      const known = err instanceof HttpError || err instanceof ConsoleInputError;
+      const status = err instanceof HttpError ? err.status : known ? 400 : 500;
+      const message = known ? err.message : 'internal error (see the console log)';
       if (status === 500) log.error({ err, path: url.pathname }, 'console request failed');
       if (res.headersSent) return void res.destroy();
       if (isApi || req.headers.authorization !== undefined) json(res, status, { error: message });
