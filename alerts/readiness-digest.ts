@@ -28,7 +28,8 @@ export interface DueDigest {
   key: string;
 }
 
-export const digestKey = (auditId: string, daysBefore: number) => `readiness-digest:${auditId}:${daysBefore}d`;
+export const digestKeyPrefix = 'readiness-digest:';
+export const digestKey = (auditId: string, daysBefore: number) => `${digestKeyPrefix}${auditId}:${daysBefore}d`;
 
 /**
  * Audits ahead of `now` that reached a threshold and whose digest for it was not posted. Only the smallest

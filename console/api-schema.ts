@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { openApiActionPaths } from './api-schema-actions';
+
+export * from './api-schema-actions';
 
 /** The JSON API's answers as zod schemas: the responses are built from them and the OpenAPI document generated. */
 export const controlSummarySchema = z.object({
@@ -23,7 +26,11 @@ export const controlResponseSchema = z.object({
   control: controlSummarySchema,
   evidence: z.array(evidenceRowSchema),
 });
-export const sweepRequestSchema = z.strictObject({ controls: z.string().min(1).max(100).optional() });
+export const sweepRequestSchema = z.strictObject({
+  controls: z.string().min(1).max(100).optional(),
+  /** Source ids (as `sweep --sources`); with `controls`, only those of them that feed the controls. */
+  sources: z.array(z.string().min(1).max(100)).max(500).optional(),
+});
 export const sweepResponseSchema = z.object({ workflowId: z.string() });
 export const errorSchema = z.object({ error: z.string() });
 
@@ -38,6 +45,15 @@ const errors = {
 
 /** The OpenAPI 3.1 document of /api/v1/, generated from the schemas above (served at /api/v1/openapi.json). */
 export function openApiDocument(): Record<string, unknown> {
+  const doc = baseDocument();
+  // Sweeps, uploads and exports (api-schema-actions.ts), merged per path: /api/v1/sweeps has both GET and POST.
+  const paths = doc['paths'] as Record<string, Record<string, unknown>>;
+  for (const [p, ops] of Object.entries(openApiActionPaths(json, errors)))
+    paths[p] = { ...paths[p], ...(ops as Record<string, unknown>) };
+  return doc;
+}
+
+function baseDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'evidence-hub console API', version: '1' },

@@ -20,11 +20,13 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 .counts{display:flex;flex-wrap:wrap;gap:8px;padding:0;list-style:none}.counts li{border:1px solid #ccc;border-radius:6px;padding:6px 12px}
 .counts b{display:block;font-size:22px}.error{background:#fdecea;border:1px solid #c62828;padding:8px 12px;border-radius:6px}
 label{display:block;margin:8px 0 4px}input,select,button{font:inherit;padding:4px 8px}a{color:#0b4fb3}
+fieldset{border:1px solid #ccc;border-radius:6px;margin:8px 0}fieldset label{display:inline-block;margin:2px 12px 2px 4px}
+.ok{background:#e8f5e9;border:1px solid #2e7d32;padding:8px 12px;border-radius:6px}
 `;
 
-function layout(title: string, who: Principal | undefined, body: string): string {
+export function layout(title: string, who: Principal | undefined, body: string): string {
   const nav = who
-    ? `<nav aria-label="Main"><a href="/">Overview</a> · <a href="/controls">Controls</a></nav>
+    ? `<nav aria-label="Main"><a href="/">Overview</a> · <a href="/controls">Controls</a> · <a href="/sweeps">Sweeps</a> · <a href="/uploads">Uploads</a> · <a href="/exports">Export</a> · <a href="/alerts">Alerts</a></nav>
 <span class="who">${esc(who.name)} (${esc(who.role)})${
         who.via === 'session'
           ? ` <form method="post" action="/signout" class="inline"><input type="hidden" name="csrf" value="${esc(who.csrf ?? '')}"><button type="submit">Sign out</button></form>`

@@ -18,6 +18,9 @@ import { controlDetail, evidenceBlob, overview, type ConsoleSources } from './da
 import type { OidcSignIn } from './oidc';
 import { oidcPaths, oidcRoute } from './oidc-routes';
 import { consoleCss, controlPage, controlsPage, errorPage, overviewPage, signInPage } from './pages';
+import type { ConsoleActions } from './actions';
+import { recordOperatorAction } from './operator-actions';
+import { consoleRoutes } from './routes';
 
 export interface ConsoleOptions {
   sources: ConsoleSources;
@@ -25,7 +28,13 @@ export interface ConsoleOptions {
   /** `--insecure-local`: no sign-in; every request is the single local user, as admin. Loopback only. */
   insecureLocal?: boolean | undefined;
   /** Starts a sweep on the worker (the CLI passes `sweep`'s own start); returns the workflow id. */
-  startSweep?: ((input: { controls?: string | undefined }, by: string) => Promise<string>) | undefined;
+  startSweep?:
+    | ((input: { controls?: string | undefined; sources?: string[] | undefined }, by: string) => Promise<string>)
+    | undefined;
+  /** Sweep history and cancel, uploads, exports, alert state (console/actions.ts); reading only when absent. */
+  actions?: ConsoleActions | undefined;
+  /** The largest upload accepted (default 25 MiB); larger ones get 413. */
+  maxUploadBytes?: number | undefined;
   log: Logger;
   /** Set Secure on cookies (behind TLS). */
   secureCookies?: boolean | undefined;
@@ -106,6 +115,23 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     if (who.via === 'session' && !sameSecret(given, who.csrf)) throw new HttpError(403, 'missing or wrong CSRF token');
   };
 
+  // Sweeps, uploads, exports and alerts (console/routes/), lent this server's helpers and checks.
+  const routes = consoleRoutes({
+    html,
+    json,
+    redirect: (res, location) => {
+      res.writeHead(303, { ...baseHeaders, Location: location });
+      res.end();
+    },
+    fail: (status, message) => new HttpError(status, message),
+    checkCsrf,
+    headers: baseHeaders,
+    log,
+    store: sources.store,
+    actions: options.actions,
+    maxUploadBytes: options.maxUploadBytes ?? 25 * 1024 * 1024,
+  });
+
   const summary = (r: ControlResult) => ({
     id: r.control.id,
     title: r.control.title,
@@ -129,17 +155,27 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     await pipeline(blob.open(), res);
   };
 
-  const startSweep = async (who: Principal, controls: string | undefined): Promise<string> => {
+  const startSweep = async (
+    who: Principal,
+    controls: string | undefined,
+    sourceIds?: string[] | undefined,
+  ): Promise<string> => {
     if (!mayAct(who, 'operator')) throw new HttpError(403, 'starting a sweep needs the operator role');
     if (!options.startSweep) throw new HttpError(503, 'this console has no Temporal client to start sweeps with');
     let id: string;
     try {
-      id = await options.startSweep({ controls }, who.name);
+      id = await options.startSweep({ controls, ...(sourceIds?.length ? { sources: sourceIds } : {}) }, who.name);
     } catch (err) {
       if (err instanceof ConsoleInputError) throw new HttpError(400, err.message);
       throw err;
     }
     log.info({ by: who.name, workflowId: id, ...(controls ? { controls } : {}) }, 'console started a sweep');
+    await recordOperatorAction(sources.store, log, who, {
+      action: 'sweep-started',
+      workflowId: id,
+      ...(controls ? { controls } : {}),
+      ...(sourceIds?.length ? { sources: sourceIds } : {}),
+    });
     return id;
   };
 
@@ -176,8 +212,9 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       }
       const parsed = sweepRequestSchema.safeParse(body);
       if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => i.message).join('; '));
-      return json(res, 202, { workflowId: await startSweep(who, parsed.data.controls) });
+      return json(res, 202, { workflowId: await startSweep(who, parsed.data.controls, parsed.data.sources) });
     }
+    if (await routes(req, res, url, who)) return;
     throw new HttpError(404, 'no such API route');
   };
 
@@ -211,8 +248,8 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       const form = new URLSearchParams(await readBody(req));
       checkCsrf(who, form.get('csrf') ?? undefined);
       const controls = form.get('controls')?.trim() || undefined;
-      const id = await startSweep(who, controls);
-      res.writeHead(303, { ...baseHeaders, Location: `/?started=${encodeURIComponent(id)}` });
+      const id = await startSweep(who, controls, form.getAll('sources'));
+      res.writeHead(303, { ...baseHeaders, Location: `/sweeps/${encodeURIComponent(id)}` });
       return void res.end();
     }
     if (req.method === 'POST' && (p === '/signout' || p === '/logout')) {
@@ -225,6 +262,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       });
       return void res.end();
     }
+    if (await routes(req, res, url, who)) return;
     throw new HttpError(404, 'no such page');
   };
 
@@ -283,8 +321,10 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       return isApi ? api(req, res, url, who) : pages(req, res, url, who);
     };
     handle().catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      const message = err instanceof HttpError ? err.message : 'internal error (see the console log)';
+      // Bad input found by the CLI's own code behind an action (unknown topic, bad window): the caller's to fix.
+      const known = err instanceof HttpError || err instanceof ConsoleInputError;
+      const status = err instanceof HttpError ? err.status : known ? 400 : 500;
+      const message = known ? err.message : 'internal error (see the console log)';
       if (status === 500) log.error({ err, path: url.pathname }, 'console request failed');
       if (res.headersSent) return void res.destroy();
       if (isApi || req.headers.authorization !== undefined) json(res, status, { error: message });

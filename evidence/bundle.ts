@@ -4,6 +4,7 @@ import { bundleFormat, parseManifest, type ArtifactRecord, type Manifest } from 
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { writeCheckpoint } from './checkpoint';
 import { merkleRoot } from './merkle';
+import { pendingOperatorActions } from './operator-actions';
 import { type Signer } from './signing';
 import { assertCurrentSigner } from './trust/signer-check';
 import { sealTestBarrier } from './seal-test-hook';
@@ -60,7 +61,7 @@ export async function sealBundle(
     const manifest = parseManifest(bytes);
     // The crash may also have come before the checkpoint: write it now (a no-op when it exists).
     await writeCheckpoint(store, key, existing, manifest.finishedAt);
-    await finish(store, req.bundleId, okSources);
+    await finish(store, req.bundleId, okSources, manifest);
     return {
       ...existing,
       artifactCount: manifest.artifacts.length,
@@ -71,6 +72,7 @@ export async function sealBundle(
   const artifacts: ArtifactRecord[] = [];
   for (const source of [...okSources].sort()) artifacts.push(...(await store.readStaged(req.bundleId, source)));
   const controls = mapControls(artifacts, mappings);
+  const operatorActions = await pendingOperatorActions(store);
   // Sealing never registers or rotates keys (`evidence-hub keys init|rotate` do): a key that is not the
   // store's current one is refused here, non-retryably, instead of writing bundles that fail verification.
   await assertCurrentSigner(store, key);
@@ -92,6 +94,7 @@ export async function sealBundle(
       artifacts,
       controls,
       merkleRoot: merkleRoot(artifacts.map((a) => a.sha256)),
+      ...(operatorActions.length > 0 ? { operatorActions } : {}),
     };
     const bytes = Buffer.from(canonicalJson(manifest));
     return { bytes, signature: await key.sign(bytes) };
@@ -99,10 +102,10 @@ export async function sealBundle(
   // The signed checkpoint of the new head (evidence/checkpoint.ts). A failure here fails the seal, so the
   // activity is retried; the retry finds the committed bundle above and writes the missing checkpoint.
   // `commitBundle` may have returned a bundle another attempt committed: its manifest gives the seal time.
-  const finishedAt = sealedAt || parseManifest((await store.readManifest(committed.sequence))!).finishedAt;
+  const sealed = sealedAt ? undefined : parseManifest((await store.readManifest(committed.sequence))!);
   await sealTestBarrier('after-commit'); // a test hook, inert unless its environment variables are set
-  await writeCheckpoint(store, key, committed, finishedAt);
-  await finish(store, req.bundleId, okSources);
+  await writeCheckpoint(store, key, committed, sealed?.finishedAt ?? sealedAt);
+  await finish(store, req.bundleId, okSources, sealed ?? { operatorActions });
   return {
     ...committed,
     artifactCount: artifacts.length,
@@ -111,8 +114,17 @@ export async function sealBundle(
   };
 }
 
-/** After the commit: the sources' new state takes effect, and the staged records go. */
-async function finish(store: EvidenceStore, bundleId: string, okSources: string[]): Promise<void> {
+/**
+ * After the commit: the sources' new state takes effect, the staged records go, and the operator actions
+ * the committed manifest recorded leave the pending log (exactly those: one logged meanwhile waits).
+ */
+async function finish(
+  store: EvidenceStore,
+  bundleId: string,
+  okSources: string[],
+  committed: Pick<Manifest, 'operatorActions'>,
+): Promise<void> {
   for (const source of okSources) await store.promoteSourceState(bundleId, source);
+  await store.removeOperatorActions((committed.operatorActions ?? []).map((a) => a.id));
   await store.removeStaging(bundleId);
 }

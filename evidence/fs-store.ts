@@ -39,6 +39,7 @@ import type {
  *   checkpoints/<sequence>.tsr      RFC 3161 time-stamp reply over that checkpoint (evidence/witness/tsa.ts)
  *   witness/state.json              what the last witnessing run left pending (for status; not evidence)
  *   integrity/state.json            what the last integrity verification found (for monitor; not evidence)
+ *   operator-actions/pending/<id>.json  console actions the next sealed bundle records (operator-actions.ts)
  *   tmp/                            temp files; never read
  */
 const storeFormat = 'evidence-hub/store@1';
@@ -298,6 +299,30 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
 
   writeIntegrityState(bytes: Buffer): Promise<void> {
     return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.root, 'integrity', 'state.json'), bytes));
+  }
+
+  private get actionsDir(): string {
+    return path.join(this.root, 'operator-actions', 'pending');
+  }
+
+  putOperatorAction(id: string, body: Buffer): Promise<void> {
+    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.actionsDir, `${safeSegment(id)}.json`), body));
+  }
+
+  async listOperatorActions(): Promise<{ id: string; body: Buffer }[]> {
+    const names = await readdir(this.actionsDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    const ids = names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -5))
+      .sort();
+    return Promise.all(ids.map(async (id) => ({ id, body: await readFile(path.join(this.actionsDir, `${id}.json`)) })));
+  }
+
+  async removeOperatorActions(ids: readonly string[]): Promise<void> {
+    for (const id of ids) await rm(path.join(this.actionsDir, `${safeSegment(id)}.json`), { force: true });
   }
 
   /** The primitives the shared chain logic (evidence/chain.ts) runs on. */

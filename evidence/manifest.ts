@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sourceOutcomeSchema, triggerSchema } from '../core/sweep-outcome';
+import { operatorActionSchema } from './operator-action-schema';
 
 /**
  * Bundle format v1. One manifest per sweep, written as canonical JSON; its sha256 is the bundle's digest
@@ -75,6 +76,11 @@ export const manifestSchema = z.strictObject({
   controls: z.record(z.string(), z.array(z.string())),
   /** Merkle root over the artifacts' sha256 in `artifacts` order (RFC 6962 hashing). */
   merkleRoot: sha256,
+  /**
+   * What people did through the console since the previous bundle (evidence/operator-actions.ts), oldest
+   * first; covered by the manifest's signature. Absent when there was nothing (and in older manifests).
+   */
+  operatorActions: z.array(operatorActionSchema).optional(),
 });
 
 export type ArtifactRecord = z.infer<typeof artifactRecordSchema>;

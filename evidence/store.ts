@@ -134,4 +134,12 @@ export interface EvidenceStore {
   /** What the last integrity verification found (`integrity/state.json`; evidence/integrity.ts; not evidence). */
   readIntegrityState(): Promise<Buffer | undefined>;
   writeIntegrityState(bytes: Buffer): Promise<void>;
+
+  /**
+   * The operator-action log (evidence/operator-actions.ts): `operator-actions/pending/<id>.json`, each
+   * written once (never overwritten), listed oldest first, removed once a sealed bundle records them.
+   */
+  putOperatorAction(id: string, body: Buffer): Promise<void>;
+  listOperatorActions(): Promise<{ id: string; body: Buffer }[]>;
+  removeOperatorActions(ids: readonly string[]): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { sha256Hex, sha256OfStream } from '../core/digest';
 import { FilesystemStore } from './fs-store';
 import { parseManifest, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
+import { operatorActionProblems } from './operator-actions';
 import { tombstoneValid } from './retention';
 import { verifyBytes } from './signing';
 import type { EvidenceStore, KeyRecord } from './store';
@@ -37,7 +38,8 @@ export type ProblemCode =
   | 'timestamp-invalid'
   | 'unreferenced-blob'
   | 'empty-store'
-  | 'witness-missing';
+  | 'witness-missing'
+  | 'operator-actions-invalid';
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -211,6 +213,8 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
           ? untrustedReason(trust, manifest.signing.keyId, manifest.finishedAt)
           : undefined;
       if (why) problems.push({ ...where, code: 'untrusted-key', message: `bundle #${seq}: ${why}` });
+      for (const message of operatorActionProblems(manifest))
+        problems.push({ ...where, code: 'operator-actions-invalid', message });
       const root = merkleRoot(manifest.artifacts.map((a) => a.sha256));
       if (root !== manifest.merkleRoot) {
         problems.push({

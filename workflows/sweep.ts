@@ -61,6 +61,11 @@ export interface SweepProgress {
 
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
+/** The bundle id a sweep run seals under (also how the console finds a past sweep's bundle). */
+export function sweepBundleId(workflowId: string, runId: string): string {
+  return `${workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.${runId.slice(0, 8)}`;
+}
+
 export interface BatchInput {
   bundleId: string;
   sources: SourcePlan[];
@@ -93,7 +98,7 @@ function collector(retry: CollectRetry | undefined) {
 export async function sweepWorkflow(input: SweepInput): Promise<SweepResult> {
   const info = workflowInfo();
   // Deterministic and unique per run, so a retried seal finds its own bundle instead of adding another.
-  const bundleId = `${info.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.${info.runId.slice(0, 8)}`;
+  const bundleId = sweepBundleId(info.workflowId, info.runId);
   const progress: SweepProgress = { bundleId, phase: 'planning', sources: {}, batches: [] };
   setHandler(progressQuery, () => progress);
   const concurrency = Math.max(1, input.concurrency ?? 4);

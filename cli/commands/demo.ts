@@ -5,6 +5,7 @@ import { dataPath } from '../../core/data-files';
 import { initSigningKey, loadHub, localStateDir } from '../../worker/hub';
 import { syncSchedules } from '../../worker/schedules';
 import { startDevServer } from '../../worker/temporal-server';
+import { startDemoConsole } from '../demo-console';
 import { createHubWorker, installTemporalLogging } from '../../worker/worker';
 import { storeOption, type CommandContext } from '../command-kit';
 import { fingerprintOf, formatFingerprint } from '../../evidence/trust/fingerprint';
@@ -24,6 +25,8 @@ export interface DemoOptions extends DemoRegistryOptions {
   config?: string;
   /** Keep the dev server (and its web UI) and the worker running until Ctrl-C. */
   serve?: boolean;
+  /** With `serve`: the web console's port on 127.0.0.1 (default 8080; 0 picks a free one). */
+  consolePort?: number;
   /** With `serve`: where /metrics, /healthz and /readyz are served (default: the config's worker.metricsAddress). */
   metricsAddress?: string;
   json?: boolean;
@@ -110,12 +113,15 @@ export async function runDemo(
         }
       }
       if (options.serve) {
+        const web = await startDemoConsole(hub, env.address, options.consolePort ?? 8080, log);
         err(`serving: Temporal web UI at ${uiUrl}; press Ctrl-C to stop`);
         if (ops) err(`metrics:  http://${ops.server.address}/metrics   (also /healthz, /readyz)`);
+        err(`console:  ${web.url}   (one local user, no sign-in, loopback only)`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
+        await new Promise<void>((resolve) => web.server.close(() => resolve()));
       }
     });
   } finally {
@@ -142,6 +148,9 @@ export function registerDemo(program: Command, { io, log, setExitCode }: Command
     .option(
       '--metrics-address <host:port>',
       'with --serve: serve /metrics, /healthz, /readyz here (default 127.0.0.1:9464)',
+    )
+    .option('--console-port <n>', 'with --serve: the web console on 127.0.0.1 at this port (default 8080)', (v) =>
+      Number(v),
     )
     .option('--json', 'print the result as JSON')
     .option(

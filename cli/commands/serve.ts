@@ -7,6 +7,7 @@ import { ConsoleInputError, startConsole, type ConsoleOptions } from '../../cons
 import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
+import { consoleActions } from '../console-actions';
 import { controlStatus } from './status';
 import { sourcesForControls, startSweep } from './sweep';
 
@@ -23,23 +24,35 @@ export function consoleOptions(
   oidc?: OidcSignIn,
 ): ConsoleOptions {
   let client: Client | undefined;
+  const connected = async () => (client ??= await connectClient(hub.config));
   return {
+    actions: consoleActions(hub, connected),
     sources: { store: hub.store, status: (options) => controlStatus(hub, options) },
     auth,
     insecureLocal,
     ...(oidc ? { oidc, secureCookies: oidc.secureCookies } : {}),
     log,
-    startSweep: async ({ controls }) => {
-      let sources: string[] | undefined;
+    startSweep: async ({ controls, sources: chosen }) => {
+      // The same scoping as `sweep --controls/--sources`: with both, the chosen sources that feed the controls.
+      const known = new Set(hub.config.sources.map((s) => s.id));
+      const unknown = (chosen ?? []).filter((s) => !known.has(s));
+      if (unknown.length > 0)
+        throw new ConsoleInputError(`no configured source ${unknown.map((s) => `"${s}"`).join(', ')}`);
+      let sources: string[] | undefined = chosen?.length ? chosen : undefined;
       try {
-        sources = controls ? sourcesForControls(hub, controls) : undefined;
+        if (controls) {
+          const feeding = sourcesForControls(hub, controls);
+          sources = sources ? sources.filter((s) => feeding.includes(s)) : feeding;
+        }
       } catch (err) {
         if (err instanceof UsageError) throw new ConsoleInputError(err.message);
         throw err;
       }
       if (sources?.length === 0) throw new ConsoleInputError(`no configured source feeds controls "${controls}"`);
-      client ??= await connectClient(hub.config);
-      const handle = await startSweep(client, hub.config, { trigger: 'manual', ...(sources ? { sources } : {}) });
+      const handle = await startSweep(await connected(), hub.config, {
+        trigger: 'manual',
+        ...(sources ? { sources } : {}),
+      });
       return handle.workflowId;
     },
   };

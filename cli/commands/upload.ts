@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { mappingVocabulary } from '../../connectors';
-import { fileRecord, RecordError } from '../../connectors/manual/layout';
+import { fileRecord, RecordError, type FileRecordResult } from '../../connectors/manual/layout';
 import { closestIds, loadCatalog } from '../../mappings/catalog';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
 import { loadConfig, type SourceConfig } from '../../config/config';
@@ -26,7 +26,12 @@ export interface UploadOptions {
  * `evidence-hub upload`: files records only people can supply into the configured manual source, by
  * topic, with who filed them and when they took effect. The next sweep seals them like any evidence.
  */
-export async function runUpload(files: string[], o: UploadOptions, now: Date, out: (s: string) => void): Promise<void> {
+export async function runUpload(
+  files: string[],
+  o: UploadOptions,
+  now: Date,
+  out: (s: string) => void,
+): Promise<UploadResult> {
   const config = await loadConfig(o.config);
   const manual = config.sources.filter((s): s is Extract<SourceConfig, { type: 'manual' }> => s.type === 'manual');
   if (manual.length === 0) {
@@ -70,6 +75,7 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
   }
 
   const uploadedBy = o.by ?? os.userInfo().username;
+  const records: FileRecordResult[] = [];
   for (const file of files) {
     try {
       const r = await fileRecord({
@@ -82,6 +88,7 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
         ...(o.note ? { note: o.note } : {}),
         ...(o.policyVersion ? { policyVersion: o.policyVersion } : {}),
       });
+      records.push(r);
       const where = path.relative(process.cwd(), r.path) || r.path;
       out(
         `${r.kind === 'filed' ? 'filed' : 'already filed'}: ${where} (topic ${o.topic}, effective ${effective}, sha256 ${r.sha256.slice(0, 12)}…)`,
@@ -94,6 +101,14 @@ export async function runUpload(files: string[], o: UploadOptions, now: Date, ou
   out(
     `the next sweep of "${source.id}" seals ${files.length === 1 ? 'it' : 'them'}; to seal now: evidence-hub sweep --sources ${source.id} --wait`,
   );
+  return { source: source.id, effective, records };
+}
+
+/** What runUpload filed: the manual source, the effective date, and each record (filed or already there). */
+export interface UploadResult {
+  source: string;
+  effective: string;
+  records: FileRecordResult[];
 }
 
 /** `evidence-hub upload`: see runUpload. */

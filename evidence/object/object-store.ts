@@ -265,6 +265,24 @@ export class ObjectEvidenceStore implements EvidenceStore, AlertStateStore {
     await this.put('integrity/state.json', bytes);
   }
 
+  async putOperatorAction(id: string, body: Buffer): Promise<void> {
+    await this.put(`operator-actions/pending/${safeSegment(id)}.json`, body, { ifAbsent: true });
+  }
+
+  async listOperatorActions(): Promise<{ id: string; body: Buffer }[]> {
+    const keys = (await this.list('operator-actions/pending/')).filter((k) => k.endsWith('.json'));
+    const out: { id: string; body: Buffer }[] = [];
+    for (const k of keys) {
+      const body = await this.get(k);
+      if (body) out.push({ id: k.slice(k.lastIndexOf('/') + 1, -5), body });
+    }
+    return out;
+  }
+
+  async removeOperatorActions(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.deleteKeys(ids.map((id) => `operator-actions/pending/${safeSegment(id)}.json`));
+  }
+
   private readonly ops: ChainOps = {
     sequences: () => this.sequences(),
     readManifest: (seq) => this.readManifest(seq),

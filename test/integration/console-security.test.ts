@@ -265,6 +265,38 @@ describe('web console security rules, on a real socket', () => {
     expect(list.body).not.toMatch(/<script|<img/i);
   });
 
+  it('every new state-changing form (cancel, upload, export) refuses a session request without its CSRF token', async () => {
+    const a = await signIn(fx.base, tokens.operator);
+    const cancel = await raw(fx.base, 'POST', '/sweeps/sweep-x/cancel', { ...form, Cookie: a.cookie }, '');
+    expect(cancel.status).toBe(403);
+    const exported = await raw(
+      fx.base,
+      'POST',
+      '/exports',
+      { ...form, Cookie: a.cookie },
+      new URLSearchParams({ from: '2026-01-01', to: '2026-12-31' }).toString(),
+    );
+    expect(exported.status).toBe(403);
+    const boundary = 'b0undary';
+    const multipart = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="topic"\r\n\r\ntraining\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\nx\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const upload = await raw(
+      fx.base,
+      'POST',
+      '/uploads',
+      { 'Content-Type': `multipart/form-data; boundary=${boundary}`, Cookie: a.cookie },
+      multipart,
+    );
+    expect(upload.status).toBe(403);
+    expect(upload.body).toContain('CSRF');
+    // The API from a cookie session needs X-CSRF-Token too.
+    const api = await raw(fx.base, 'POST', '/api/v1/sweeps/sweep-x/cancel', { Cookie: a.cookie }, '');
+    expect(api.status).toBe(403);
+  });
+
   it('serves an OpenAPI document generated from the schemas', async () => {
     const doc = JSON.parse((await raw(fx.base, 'GET', '/api/v1/openapi.json')).body) as {
       openapi: string;
@@ -275,8 +307,14 @@ describe('web console security rules, on a real socket', () => {
       '/api/v1/blobs/{sha256}',
       '/api/v1/controls',
       '/api/v1/controls/{id}',
+      '/api/v1/exports',
       '/api/v1/sweeps',
+      '/api/v1/sweeps/{id}',
+      '/api/v1/sweeps/{id}/cancel',
+      '/api/v1/uploads',
     ]);
+    // Merged per path: listing and starting sweeps share one path.
+    expect(Object.keys(doc.paths['/api/v1/sweeps'] as object).sort()).toEqual(['get', 'post']);
   });
 
   it('serve refuses to start with no sign-in configured unless --insecure-local', async () => {

@@ -28,6 +28,8 @@ describe('demo --serve', () => {
       '--serve',
       '--metrics-address',
       address,
+      '--console-port',
+      '0',
     ]);
     const printed = await waitFor(
       'the demo to print its metrics address',
@@ -49,6 +51,15 @@ describe('demo --serve', () => {
     expect((await fetch(`http://${address}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://${address}/readyz`);
     expect(await ready.text()).toBe('ready\ntemporal: ok\nstore: ok\nsigning-key: ok\n');
+
+    // The web console beside it, for the one local user: the overview of the demo's store, and its sweep.
+    const consoleUrl = /^console: +(http:\/\/127\.0\.0\.1:\d+\/)/m.exec(demo.output())?.[1];
+    expect(consoleUrl).toBeDefined();
+    const overview = await fetch(consoleUrl!);
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain('Readiness overview');
+    const sweeps = (await (await fetch(`${consoleUrl}api/v1/sweeps`)).json()) as { sweeps: { status: string }[] };
+    expect(sweeps.sweeps.map((s) => s.status)).toContain('completed');
 
     demo.child.kill('SIGTERM');
     expect(await demo.exited).toBe(0);

@@ -23,7 +23,11 @@ export interface ConsoleFixture extends HubFixture {
  * failed source), with three static tokens, served by the console on a free loopback port exactly as
  * `evidence-hub serve` wires it.
  */
-export async function consoleOn(dir: string, temporal = ''): Promise<ConsoleFixture> {
+export async function consoleOn(
+  dir: string,
+  temporal = '',
+  options: { manualSource?: boolean; maxUploadBytes?: number } = {},
+): Promise<ConsoleFixture> {
   process.env['EH_TEST_OPERATOR_TOKEN'] = tokens.operator;
   const fx = await hubIn(
     dir,
@@ -34,6 +38,7 @@ export async function consoleOn(dir: string, temporal = ''): Promise<ConsoleFixt
       ...(temporal ? [temporal] : []),
       'sources:',
       '  - { id: docs, type: folder, path: ./org }',
+      ...(options.manualSource ? ['  - { id: records, type: manual, path: ./records }'] : []),
       'console:',
       '  tokens:',
       '    - { name: olivia, role: operator, token: { env: EH_TEST_OPERATOR_TOKEN } }',
@@ -64,7 +69,12 @@ export async function consoleOn(dir: string, temporal = ''): Promise<ConsoleFixt
     },
   );
   const auth = await ConsoleAuth.fromConfig(fx.hub.config.console, fx.hub.config.baseDir);
-  const server = await startConsole(consoleOptions(fx.hub, auth, quietLog), '127.0.0.1', 0);
+  const served = consoleOptions(fx.hub, auth, quietLog);
+  const server = await startConsole(
+    { ...served, ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}) },
+    '127.0.0.1',
+    0,
+  );
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     ...fx,
