@@ -151,6 +151,13 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   let previousDigest: string | undefined;
   let previousSeq: number | undefined;
   for (const seq of all) {
+    // An incremental run (`sequences`) reads only the bundles it checks and the one before each (for the
+    // link): reading and parsing the whole chain every time made the integrity monitor grow with the store.
+    if (wanted && !wanted.has(seq) && !wanted.has(seq + 1) && !options.from && !options.to) {
+      previousDigest = undefined;
+      previousSeq = undefined;
+      continue;
+    }
     const bytes = await store.readManifest(seq);
     const digest = bytes ? sha256Hex(bytes) : undefined;
     let manifest: Manifest | undefined;
