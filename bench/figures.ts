@@ -96,13 +96,22 @@ export function committedSourcesDigest(rev: string, paths: readonly string[]): s
   return digestOf(rows);
 }
 
-/** Stamps a part's figures with now, HEAD, the dirty flag for its sources and this machine. */
-export function stamp(drafts: readonly FigureDraft[], sources: readonly string[], at = new Date()): Figure[] {
-  const commit = git(['rev-parse', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--', ...sources]).length > 0;
-  const sourcesDigest = workingSourcesDigest(sources);
-  const where = machine();
-  return drafts.map((d) => ({ ...d, date: at.toISOString(), commit, dirty, sourcesDigest, machine: where }));
+/**
+ * The stamp of a benchmark, taken when its part starts: HEAD, whether its sources differ from HEAD, and
+ * their digest then (files edited while a long part runs must not be credited to it).
+ */
+export function takeStamp(sources: readonly string[], at = new Date()): Stamp {
+  return {
+    date: at.toISOString(),
+    commit: git(['rev-parse', 'HEAD']),
+    dirty: git(['status', '--porcelain', '--', ...sources]).length > 0,
+    sourcesDigest: workingSourcesDigest(sources),
+    machine: machine(),
+  };
+}
+
+export function applyStamp(drafts: readonly FigureDraft[], s: Stamp): Figure[] {
+  return drafts.map((d) => ({ ...d, ...s }));
 }
 
 /**

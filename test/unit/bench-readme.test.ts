@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mergeResults, type Figure, type Results } from '../../bench/figures';
+import { committedSourcesDigest, git, mergeResults, type Figure, type Results } from '../../bench/figures';
 import { readmePath, readResults, renderTable, tableEnd, tableStart, withTable } from '../../bench/readme-table';
 import { benchmarkSources } from '../../bench/sources';
+import { staleFigures } from '../../bench/stale';
 
 const figure = (over: Partial<Figure>): Figure => ({
   benchmark: 'cycle',
@@ -61,5 +62,23 @@ describe('benchmark table in the README', () => {
     };
     expect(renderTable(results)).toContain('≤ 1.5 x: **not met**. because \\| next');
     expect(() => withTable('# no markers\n', results)).toThrow(/markers/);
+  });
+
+  it('--check: a figure is stale when its sources changed after its commit, unless they are the ones it measured', () => {
+    const head = git(['rev-parse', 'HEAD']);
+    // The oldest commit that holds the evaluation benchmark; its sources changed many times since.
+    const old = git(['log', '--reverse', '--format=%H', '--', 'bench/evaluate.ts']).split('\n')[0]!;
+    const current = figure({ benchmark: 'evaluation', commit: head });
+    const outdated = figure({ benchmark: 'evaluation', commit: old });
+    const measuredAsCommitted = figure({
+      benchmark: 'evaluation',
+      commit: old,
+      sourcesDigest: committedSourcesDigest('HEAD', benchmarkSources['evaluation']!),
+    });
+    const unknown = figure({ benchmark: 'evaluation', commit: 'f'.repeat(40) });
+    const stale = staleFigures([current, outdated, measuredAsCommitted, unknown]);
+    expect(stale.map((s) => s.figure)).toEqual([outdated, unknown]);
+    expect(stale[0]!.commits.length).toBeGreaterThan(0);
+    expect(stale[1]!.reason).toMatch(/not in this repository/);
   });
 });
