@@ -351,7 +351,7 @@ async function main(): Promise<void> {
       note:
         `median of ${r['rounds']} runs each: ours ${round(o.medianSeconds, 2)} s (collectInto of a github source with only branchProtection, classic only, 8 requests at once, the ${r['repos']} repositories listed, into a fresh filesystem store), ` +
         `Auditree ${round(a.medianSeconds, 2)} s (${r['mode'] === 'runner' ? `fetch phase as its runner reports it; the whole \`compliance --fetch\` process took ${round(a.medianProcessSeconds, 2)} s` : `the client calls; the python process took ${round(a.medianProcessSeconds, 2)} s`}). ${how}. ${a.versions}. ` +
-        `With \`orgs: [acme]\` instead of the list, ours took ${round(o.viaOrg.seconds, 2)} s. Ours stores one normalized branch-protection record per repository (classic protection and rulesets combined); Auditree stores the raw repository and protection JSON.`,
+        `With \`orgs: [acme]\` instead of the list, ours took ${round(o.viaOrg.seconds, 2)} s. Ours stores one normalized branch-protection record per repository (here from classic protection only, as Auditree reads; with branchRulesets on, rulesets are combined into it); Auditree stores the raw repository and protection JSON.`,
     });
     figures.push({
       benchmark: 'auditree',
