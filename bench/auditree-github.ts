@@ -4,7 +4,7 @@
  * repositories, collected by Auditree's GitHub fetchers and by our GitHub connector from the same fake
  * GitHub (test/fakes/github-server.ts, 20 ms added to every answer). Prints one JSON line.
  *
- *   npx tsx bench/auditree-github.ts [repos=50] [rounds=3]
+ *   npx tsx bench/auditree-github.ts [repos=50] [rounds=5]
  *
  * Auditree side ("runner" mode): its own runner, `compliance --fetch --evidence local`, in a throwaway
  * Auditree project (controls.json, a fetchers/fetch_github.py importing arboretum's
@@ -17,6 +17,9 @@
  * ("client" mode, bench/auditree-client.py) drives Auditree's `Github` client with the same calls.
  * Our side goes through the same forwarder (in runner mode): collectInto (the activity body) of a github
  * source with only `branchProtection` on and the same repositories listed, into a fresh filesystem store.
+ * Like Auditree's fetcher it reads classic protection only (`branchRulesets: false`: no rulesets request),
+ * and it reads 8 repositories at once (`requests.concurrency: 8`, the configured ceiling: GitHub's
+ * secondary-rate-limit guidance asks for few concurrent requests, and the client backs off on 403/429).
  *
  * Wall time, both sides: the collection itself, without process start-up. Auditree: the fetch phase as its
  * runner reports it ("Ran 2 tests in X s": the fetchers' HTTP calls and evidence files written into the
@@ -86,7 +89,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const repoCount = Number(process.argv[2] ?? 50);
-  const rounds = Number(process.argv[3] ?? 3);
+  const rounds = Number(process.argv[3] ?? 5);
   const latencyMs = Number(process.env['BENCH_SWEEP_LATENCY_MS'] ?? 20);
   const python = execFileSync('bash', [path.join(root, 'scripts', 'ensure-auditree.sh')], {
     encoding: 'utf8',
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
     // ---- our side ---------------------------------------------------------------------------------
     process.env['BENCH_GITHUB_TOKEN'] = 'ghp_test';
     const sourceYaml = (scope: string) =>
-      `  - { id: github, type: github, baseUrl: "${origin}/api/v3", auth: { token: { env: BENCH_GITHUB_TOKEN } }, ${scope}, collect: { branchProtection: true, pullRequests: false, codeowners: false, releases: false, tags: false, dependabotAlerts: false, environments: false } }`;
+      `  - { id: github, type: github, baseUrl: "${origin}/api/v3", auth: { token: { env: BENCH_GITHUB_TOKEN } }, ${scope}, collect: { branchProtection: true, branchRulesets: false, pullRequests: false, codeowners: false, releases: false, tags: false, dependabotAlerts: false, environments: false }, requests: { concurrency: 8 } }`;
     const oursRun = async (round: number, scope = `repositories: [${repos.join(', ')}]`) => {
       const hubDir = path.join(dir, `ours-${round}`);
       await mkdir(hubDir, { recursive: true });

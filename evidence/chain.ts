@@ -72,6 +72,10 @@ export async function findBundle(ops: ChainOps, bundleId: string): Promise<Commi
   for (const seq of seqs.slice(-findScanDepth).reverse()) {
     const bytes = await ops.readManifest(seq);
     if (!bytes) continue;
+    // A new bundle has no pointer, so every seal scans here: a byte search for the id as a JSON string
+    // skips parsing manifests that cannot be it (a deep sweep's manifest is megabytes; parsing 256 of
+    // them made each seal grow with the chain). A manifest holding the string is parsed and checked.
+    if (bytes.indexOf(JSON.stringify(bundleId)) < 0) continue;
     let parsed: Manifest;
     try {
       parsed = parseManifest(bytes);

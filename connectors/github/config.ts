@@ -47,6 +47,11 @@ const authSchema = z
 const collectSchema = z.strictObject({
   /** Default-branch protection (classic) and the rulesets that apply to the default branch. */
   branchProtection: z.boolean().default(true),
+  /**
+   * With branchProtection: also read the rulesets that apply to the default branch (`GET …/rules/branches/{b}`,
+   * one more request per repository) and combine them into the record. false: classic protection only.
+   */
+  branchRulesets: z.boolean().default(true),
   /** Merged pull requests with their reviews, and a per-repository summary over `window`. */
   pullRequests: z
     .union([z.literal(false), z.strictObject({ window: duration.default('90d') })])

@@ -77,7 +77,10 @@ export interface FakeJiraOptions {
   customFields?: CustomFieldSpec[];
   /** Context path the site lives under (`/jira`); default none. */
   basePath?: string;
-  /** Most issues a search page returns, whatever maxResults asked. */
+  /**
+   * Most issues a search page returns, whatever maxResults asked; by default the real limits
+   * (see searchPageCap): lower it in tests to force paging over a few issues.
+   */
   serverMaxResults?: number;
   /** Most histories a search expands per issue; `total` still counts them all. Default 100. */
   changelogInSearch?: number;
@@ -393,8 +396,8 @@ export class FakeJira {
     if ('error' in sel) return { status: 400, body: { errorMessages: [sel.error], errors: {} } };
     const startAt = typeof b['startAt'] === 'number' ? b['startAt'] : 0;
     const asked = typeof b['maxResults'] === 'number' ? b['maxResults'] : 50;
-    const maxResults = Math.min(asked, this.opts.serverMaxResults ?? 1000);
     const fields = Array.isArray(b['fields']) ? (b['fields'] as string[]) : ['*navigable'];
+    const maxResults = Math.min(asked, this.opts.serverMaxResults ?? searchPageCap(this.opts.deployment, fields));
     const expand = Array.isArray(b['expand']) ? (b['expand'] as string[]) : [];
     const page = sel.issues.slice(startAt, startAt + maxResults);
     return {
@@ -437,8 +440,8 @@ export class FakeJira {
       offset = decoded.o;
     }
     const asked = typeof b['maxResults'] === 'number' ? b['maxResults'] : 50;
-    const maxResults = Math.min(asked, this.opts.serverMaxResults ?? 5000);
     const fields = Array.isArray(b['fields']) ? (b['fields'] as string[]) : ['id'];
+    const maxResults = Math.min(asked, this.opts.serverMaxResults ?? searchPageCap(this.opts.deployment, fields));
     const expand = typeof b['expand'] === 'string' ? b['expand'].split(',').map((s) => s.trim()) : [];
     const page = sel.issues.slice(offset, offset + maxResults);
     const next = offset + page.length;
@@ -611,4 +614,24 @@ function keyOrder(a: string, b: string): number {
   const [pa, na] = [a.replace(/-\d+$/, ''), Number(a.replace(/^.*-/, ''))];
   const [pb, nb] = [b.replace(/-\d+$/, ''), Number(b.replace(/^.*-/, ''))];
   return pa === pb ? na - nb : pa < pb ? -1 : 1;
+}
+
+/**
+ * The page size a real server answers with when a search asks for more, so that the connector and the
+ * benchmark page the way they would against production:
+ * - Jira Cloud caps a search page at 100 issues when fields beyond `id`/`key` are requested; only a
+ *   search for `id` and/or `key` alone gets large pages (up to 5,000 on the enhanced search
+ *   POST /rest/api/{2,3}/search/jql, "It returns max 5000 issues"; 1,000 on the old GET /search).
+ *   Atlassian: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/
+ *   (parameter maxResults of "Search for issues using JQL enhanced search"),
+ *   https://developer.atlassian.com/cloud/jira/platform/change-notice-for-get-search-max-results/ and
+ *   https://confluence.atlassian.com/jirakb/changing-maxresults-parameter-for-jira-rest-api-779160706.html
+ *   ("the maxResults in the request is overridden if it is above the limit defined for given REST API
+ *   endpoint"; clients must read the answered size and page on).
+ * - Jira Data Center caps at the `jira.search.views.default.max` property, 1,000 by default.
+ */
+export function searchPageCap(deployment: 'cloud' | 'datacenter', fields: readonly string[]): number {
+  if (deployment === 'datacenter') return 1000;
+  const idOrKeyOnly = fields.length > 0 && fields.every((f) => f === 'id' || f === 'key');
+  return idOrKeyOnly ? 5000 : 100;
 }

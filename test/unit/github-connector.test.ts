@@ -614,6 +614,22 @@ describe('GitHub connector', () => {
     expect(byId(steps).get('acme/old/codeowners')!.artifact.meta.attributes).toMatchObject({ present: false });
   });
 
+  it('collect.branchRulesets false reads classic protection only: no rulesets request, on the first run or a rerun', async () => {
+    const fake = await startFake();
+    standardRepo(fake, 'acme', 'svc', 2);
+    const store = await FilesystemStore.open(await tempDir());
+    const overrides = { collect: { pullRequests: false, branchRulesets: false } } as const;
+    const first = await collect(await makeConnector(fake, overrides), { store });
+    const second = await collect(await makeConnector(fake, overrides), { store, previousState: first.state });
+    expect(fake.http.requestsTo(/\/rules\/branches\//)).toHaveLength(0);
+    expect(fake.http.requestsTo(/^\/repos\/acme\/svc\/branches\/main\/protection$/)).toHaveLength(2);
+    expect(byId(first.steps).get('acme/svc/branch-protection')!.artifact.meta.attributes).toMatchObject({
+      classicProtection: true,
+      rulesetIds: [],
+    });
+    expect(byId(second.steps).has('acme/svc/branch-protection')).toBe(true); // re-emitted on the 304
+  });
+
   it('logs 304s and expected 404s at debug: a healthy incremental run writes no error line, a real failure one', async () => {
     const fake = await startFake();
     standardRepo(fake, 'acme', 'svc', 2);

@@ -163,6 +163,17 @@ describe('jira connector: search and pagination', () => {
     expect(connector.stats()).toMatchObject({ requests: 7, pages: 6, issues: 23, retries: 0 });
   });
 
+  it("Cloud: a search that requests fields is capped at Jira Cloud's 100 a page, and the connector pages on", async () => {
+    const fake = await startJira({ deployment: 'cloud', issues: risks(250) }); // the fake's real default limits
+    const { connector } = await connect(sourceFor(fake, { pageSize: 1000 }));
+    const steps = await collect(connector);
+
+    expect(keys(steps)).toEqual(Array.from({ length: 250 }, (_, i) => `risk/RISK-${i + 1}`));
+    const bodies = fake.searches().map((s) => s.body as Record<string, unknown>);
+    expect(bodies.map((b) => b['maxResults'])).toEqual([1000, 1000, 1000]); // asked 1,000, got 100, 100, 50
+    expect(connector.stats()).toMatchObject({ pages: 3, issues: 250 });
+  });
+
   it('Data Center: pages with startAt by what the server returned, bearer token, context path', async () => {
     const fake = await startJira({
       deployment: 'datacenter',

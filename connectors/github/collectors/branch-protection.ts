@@ -26,12 +26,16 @@ export async function* collectProtection(
     allow,
     ...(prev?.classicEtag ? { etag: prev.classicEtag } : {}),
   });
-  // 404: an Enterprise Server without rulesets (before 3.9): no rules apply.
-  let rules = await snapshot(cx, rulesUrl, branchRulesSchema, (d) => d, prev?.rules, { ...spec, allow: [404] });
+  // 404: an Enterprise Server without rulesets (before 3.9): no rules apply. Not read at all when the
+  // source collects classic protection only (collect.branchRulesets: false): one request less per repository.
+  const readRules = (etags: RepoState['protection'] | undefined) =>
+    snapshot(cx, rulesUrl, branchRulesSchema, (d) => d, etags?.rules, { ...spec, allow: [404] });
+  const wantRules = cx.cfg.collect.branchRulesets;
+  let rules = wantRules ? await readRules(prev) : undefined;
   const classicSame =
     classic.kind === 'not-modified' ||
     (classic.kind !== 'ok' && prev?.classicAbsent === true && prev.classicEtag === undefined);
-  if (prev && classicSame && rules.kind === 'not-modified') {
+  if (prev && classicSame && (rules === undefined || rules.kind === 'not-modified')) {
     const e = cx.reemit(prev.item, {
       observedAt: cx.dateOf(classic.date, run),
       ...(classic.kind === 'not-modified' && classic.etag ? { etag: classic.etag } : {}),
@@ -42,9 +46,8 @@ export async function* collectProtection(
   // Something changed: the part that answered 304 is read again, so the record is built whole.
   if (classic.kind === 'not-modified')
     classic = await cx.client.get(classicUrl, branchProtectionSchema, { ...spec, allow });
-  if (rules.kind === 'not-modified')
-    rules = await snapshot(cx, rulesUrl, branchRulesSchema, (d) => d, undefined, { ...spec, allow: [404] });
-  const ruleItems = rules.kind === 'fresh' ? rules.items : [];
+  if (rules?.kind === 'not-modified') rules = await readRules(undefined);
+  const ruleItems = rules?.kind === 'fresh' ? rules.items : [];
   const classicData = classic.kind === 'ok' ? ok(classic).data : undefined;
   const n = normalizeBranchProtection(ctx.repo.fullName, branch, classicData, ruleItems);
   const classicEtag = classic.kind === 'ok' ? ok(classic).etag : undefined;
@@ -60,7 +63,7 @@ export async function* collectProtection(
   return {
     ...(classicEtag ? { classicEtag } : {}),
     classicAbsent: classic.kind !== 'ok',
-    ...(rules.kind === 'fresh' ? { rules: rules.pages } : {}),
+    ...(rules?.kind === 'fresh' ? { rules: rules.pages } : {}),
     item: e.stored,
   };
 }

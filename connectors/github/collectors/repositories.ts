@@ -5,7 +5,7 @@ import { codeUnitOrder } from '../../../core/order';
 import { fullRepoSchema, repoListSchema, type MinimalRepo } from '../api-schemas';
 import type { CompactRepo, GithubState, PageEtag } from '../state';
 import type { CollectContext, RepoCtx } from './context';
-import { enc, ok, snapshot } from './requests';
+import { enc, mapLimit, ok, snapshot } from './requests';
 
 /**
  * The repositories in scope: each configured organisation's listing filtered by the entry's names,
@@ -62,19 +62,26 @@ export async function resolveRepos(
       cx.log.warn({ source: cx.cfg.id, entry }, 'no repository of the organisation matches the configured scope');
     for (const r of repos) add(r, `${entry} → ${r.fullName}`);
   }
-  for (const [i, full] of cx.cfg.repositories.entries()) {
-    const entry = `repositories[${i}] "${full}"`;
-    const key = `repo:${full.toLowerCase()}`;
+  // Listed repositories are read `requests.concurrency` at a time (the client bounds requests in flight
+  // anyway), then taken in the configured order, so the outcome does not depend on answer order.
+  const listed = cx.cfg.repositories.map((full, i) => {
     const [owner, name] = full.split('/') as [string, string];
+    const key = `repo:${full.toLowerCase()}`;
     const prevListing = prev.listings[key];
     const url = cx.client.url(`/repos/${enc(owner)}/${enc(name)}`);
     const etag = prevListing?.pages[0]?.url === url ? prevListing.pages[0].etag : undefined;
-    const res = await cx.client.get(url, fullRepoSchema, {
-      entry,
+    return { full, entry: `repositories[${i}] "${full}"`, key, prevListing, url, etag };
+  });
+  const answers = await mapLimit(listed, cx.cfg.requests.concurrency, (l) =>
+    cx.client.get(l.url, fullRepoSchema, {
+      entry: l.entry,
       notFoundIsConfig: true,
       ...signal,
-      ...(etag ? { etag } : {}),
-    });
+      ...(l.etag ? { etag: l.etag } : {}),
+    }),
+  );
+  for (const [i, { full, entry, key, prevListing, url }] of listed.entries()) {
+    const res = answers[i]!;
     let repo: CompactRepo;
     let pages: PageEtag[];
     if (res.kind === 'not-modified') {

@@ -140,19 +140,8 @@ export function ok<T>(r: GetResult<T>): OkResult<T> {
   return r;
 }
 
-/** `fn` over `items`, at most `limit` at a time, results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < items.length) {
-      const i = nextIndex++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+// Shared with evidence/verify.ts; re-exported for the collectors that import it from here.
+export { mapLimit } from '../../../core/map-limit';
 
 /** One URL path segment. */
 export function enc(segment: string): string {
