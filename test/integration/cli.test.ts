@@ -126,6 +126,9 @@ describe('evidence-hub command line', () => {
       ['A.5.3', 'current', 'stale'],
       ['A.5.4', 'current', 'stale'],
       ['A.5.5', 'current', 'stale'],
+      // The clauses' impact assessments are per AI system too.
+      ['6.1.4', 'current', 'stale'],
+      ['8.4', 'current', 'stale'],
     ]);
     expect(ruleOf('A.4.6', 'competence-requirements').status).toBe('current');
     expect(ruleOf('A.9.2', 'responsible-use-procedure').evidence).toEqual(['policies:responsible-use-procedure.md']);
