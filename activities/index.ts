@@ -15,7 +15,7 @@ import { evaluateStoreCatalogs } from '../evidence/index';
 import { clausesMapped } from '../mappings/readiness';
 import type { CatalogName } from '../mappings/catalog';
 import type { NotApplicable } from '../mappings/load';
-import { alertPolicyWithConsole } from './alert-policy';
+import { alertPolicyWithConsole, annexAIds } from './alert-policy';
 import { decidingRecords } from './alert-records';
 import { countStatuses, deliverAlerts } from '../alerts/delivery';
 import { AlertDeliveryError } from '../alerts/errors';
@@ -192,7 +192,7 @@ export function createActivities(deps: ActivityDeps) {
         const results = catalogs.flatMap((c) => byCatalog[c] ?? []);
         const counts = countStatuses(results);
         if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
-        const policy = alertPolicyWithConsole(deps.config);
+        const policy = alertPolicyWithConsole(deps.config, annexAIds(deps.mappings));
         const sent = await deliverAlerts({
           results,
           now,

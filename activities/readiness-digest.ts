@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/json';
 import { decidingRecordId } from '../alerts/details';
-import { alertPolicyWithConsole } from './alert-policy';
+import { alertPolicyWithConsole, annexAIds } from './alert-policy';
 import { decidingRecords } from './alert-records';
 import { dueDigests, readinessDigestMessage } from '../alerts/readiness-digest';
 import { parseAlertState, recordDeliveries } from '../alerts/state';
@@ -44,7 +44,7 @@ export async function runReadinessDigest(deps: DigestDeps, req: { now: string })
   let state = parseAlertState(await deps.store.readAlertState());
   const due = dueDigests(calendar, state, now);
   if (due.length === 0) return result;
-  const policy = alertPolicyWithConsole(deps.config);
+  const policy = alertPolicyWithConsole(deps.config, annexAIds(deps.mappings));
   const index = await loadIndex(deps.store);
   const artifacts = ArtifactBuckets.of(index.artifacts);
   const withClauses = clausesMapped(deps.mappings);
