@@ -11,9 +11,11 @@ import { InputError } from '../core/yaml-source';
 import type { ActivityConfig } from './activity-config';
 import { collectInto, type CollectRequest, type CollectResult } from './collect';
 import { Context } from '@temporalio/activity';
-import { evaluateStore } from '../evidence/index';
+import { evaluateStoreCatalogs } from '../evidence/index';
+import { clausesMapped } from '../mappings/readiness';
+import type { CatalogName } from '../mappings/catalog';
 import type { NotApplicable } from '../mappings/load';
-import { alertPolicyWithConsole } from './alert-policy';
+import { alertPolicyWithConsole, annexAIds } from './alert-policy';
 import { decidingRecords } from './alert-records';
 import { countStatuses, deliverAlerts } from '../alerts/delivery';
 import { AlertDeliveryError } from '../alerts/errors';
@@ -183,10 +185,14 @@ export function createActivities(deps: ActivityDeps) {
           deps.log.info('no bundle sealed yet: alerts wait for the first sweep');
           return { posted: 0, skipped: 0, counts: {} };
         }
-        const results = await evaluateStore(deps.store, deps.mappings, deps.notApplicable, now);
+        // The management-system clauses alert like controls when the pack maps them (clausesMapped); their
+        // ids (9.3) never collide with Annex A's, so the alert state keys of existing controls stay the same.
+        const catalogs: CatalogName[] = clausesMapped(deps.mappings) ? ['annex-a', 'clauses'] : ['annex-a'];
+        const byCatalog = await evaluateStoreCatalogs(deps.store, deps.mappings, deps.notApplicable, now, catalogs);
+        const results = catalogs.flatMap((c) => byCatalog[c] ?? []);
         const counts = countStatuses(results);
         if (!deps.config.alerts || !deps.notifier) return { posted: 0, skipped: 0, counts };
-        const policy = alertPolicyWithConsole(deps.config);
+        const policy = alertPolicyWithConsole(deps.config, annexAIds(deps.mappings));
         const sent = await deliverAlerts({
           results,
           now,

@@ -1,12 +1,12 @@
 import type { JsonValue } from '../core/json';
 import { decidingRecordId } from '../alerts/details';
-import { alertPolicyWithConsole } from './alert-policy';
+import { alertPolicyWithConsole, annexAIds } from './alert-policy';
 import { decidingRecords } from './alert-records';
 import { dueDigests, readinessDigestMessage } from '../alerts/readiness-digest';
 import { parseAlertState, recordDeliveries } from '../alerts/state';
 import { loadIndex } from '../evidence/index';
 import { ArtifactBuckets } from '../mappings/buckets';
-import { auditWindow, forecastReadiness } from '../mappings/readiness';
+import { auditWindow, clausesMapped, forecastReadiness } from '../mappings/readiness';
 import type { Logger } from 'pino';
 import type { SlackNotifier } from '../alerts/slack-notifier';
 import type { AlertStateStore } from '../evidence/alert-state';
@@ -44,9 +44,10 @@ export async function runReadinessDigest(deps: DigestDeps, req: { now: string })
   let state = parseAlertState(await deps.store.readAlertState());
   const due = dueDigests(calendar, state, now);
   if (due.length === 0) return result;
-  const policy = alertPolicyWithConsole(deps.config);
+  const policy = alertPolicyWithConsole(deps.config, annexAIds(deps.mappings));
   const index = await loadIndex(deps.store);
   const artifacts = ArtifactBuckets.of(index.artifacts);
+  const withClauses = clausesMapped(deps.mappings);
   for (const d of due) {
     const forecast = forecastReadiness({
       artifacts,
@@ -58,13 +59,13 @@ export async function runReadinessDigest(deps: DigestDeps, req: { now: string })
       window: auditWindow(calendar, d.audit),
     });
     // Owners and links of the controls listed (alerts/details.ts): only read when there is a digest to post.
-    const listed = new Set(forecast.notReady);
-    const ids = forecast.controls
+    const listed = new Set([...forecast.notReady, ...(withClauses ? forecast.clauses.notReady : [])]);
+    const ids = [...forecast.controls, ...forecast.clauses.controls]
       .filter((c) => listed.has(c.control.id))
       .map((c) => decidingRecordId(c.now))
       .filter((id): id is string => id !== undefined);
     const records = listed.size > 0 ? await decidingRecords(deps.store, ids, deps.log) : undefined;
-    const message = readinessDigestMessage(d, forecast, policy, now, records);
+    const message = readinessDigestMessage(d, forecast, policy, now, records, withClauses);
     if (!message) {
       result.allReady.push(d.key);
       continue;

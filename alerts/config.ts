@@ -35,7 +35,10 @@ const mentionSchema = z
     'expected a user mention <@U0123ABC> or a user group <!subteam^S0123ABC>',
   );
 
-const matchSchema = z.string().regex(/^[A-Z]+(\.\d+)+$/, 'expected a control group (A.6) or a control id (A.6.2.8)');
+const matchSchema = z
+  .string()
+  // Annex A groups and controls (A.6, A.6.2.8) or management-system clauses (9, 9.3, 6.1.2).
+  .regex(/^([A-Z]+(\.\d+)+|\d+(\.\d+)*)$/, 'expected a control group (A.6), a control id (A.6.2.8) or a clause (9.3)');
 
 const durationSchema = z
   .string()

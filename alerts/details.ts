@@ -155,9 +155,11 @@ export function alertDetails(
   controlId: string,
   record: DecidingRecord | undefined,
   route: Route,
-  policy: Pick<AlertPolicy, 'consoleUrl' | 'owners'>,
+  policy: Pick<AlertPolicy, 'consoleUrl' | 'owners' | 'consolePages'>,
 ): AlertDetails {
-  const consoleUrl = policy.consoleUrl !== undefined ? consoleControlUrl(policy.consoleUrl, controlId) : undefined;
+  const hasPage = policy.consolePages === undefined || policy.consolePages.has(controlId);
+  const consoleUrl =
+    policy.consoleUrl !== undefined && hasPage ? consoleControlUrl(policy.consoleUrl, controlId) : undefined;
   const ownUrl = record ? recordUrl(record) : undefined;
   const link: AlertLink | undefined = consoleUrl
     ? { url: consoleUrl, label: 'console' }

@@ -14,7 +14,7 @@ import type { AlertPolicy, AlertState, PlannedMessage } from './types';
 
 /**
  * The readiness digest: some days before each audit (audits.digestDaysBefore, default 30, 14 and 3) one
- * Slack message lists the controls that will not be ready on the audit day if nothing new arrives. Pure;
+ * Slack message lists the controls (and the management-system clauses, when the pack maps them) that will not be ready on the audit day if nothing new arrives. Pure;
  * activities/readiness-digest.ts evaluates and posts. Once per audit per threshold: the key is recorded in
  * the alert state like every other message's, so a retry or a second run never posts it again.
  */
@@ -82,7 +82,8 @@ function line(
 }
 
 /**
- * The digest message, or undefined when every control will be ready on the day (nothing is posted then).
+ * The digest message, or undefined when every control (and clause, when `withClauses`) will be ready on the
+ * day (nothing is posted then). Annex A first, then the management-system clauses, in each section.
  * Its `at` is the audit instant: the alert state keeps posted keys for a retention after their `at`, so
  * the key outlives every threshold of its audit.
  */
@@ -92,18 +93,24 @@ export function readinessDigestMessage(
   policy: AlertPolicy,
   now: Date,
   records: ReadonlyMap<string, DecidingRecord> = new Map(),
+  withClauses = false,
 ): PlannedMessage | undefined {
-  if (forecast.notReady.length === 0) return undefined;
-  const byId = new Map(forecast.controls.map((c) => [c.control.id, c]));
-  const refresh = forecast.mustRefresh.map((id) => byId.get(id)!);
-  const already = forecast.notReady.filter((id) => !forecast.mustRefresh.includes(id)).map((id) => byId.get(id)!);
+  const parts = withClauses ? [forecast, forecast.clauses] : [forecast];
+  const notReady = parts.flatMap((p) => p.notReady);
+  if (notReady.length === 0) return undefined;
+  const byId = new Map(parts.flatMap((p) => p.controls).map((c) => [c.control.id, c]));
+  const refresh = parts.flatMap((p) => p.mustRefresh).map((id) => byId.get(id)!);
+  const already = parts
+    .flatMap((p) => p.notReady.filter((id) => !p.mustRefresh.includes(id)))
+    .map((id) => byId.get(id)!);
   const toLine = (c: ControlForecast) => line(c, policy, records, now);
   const a = due.audit;
   const days = Math.ceil((Date.parse(forecast.auditAt) - now.getTime()) / DAY);
-  const summary = `${a.type} audit ${a.id} on ${a.date} (in ${days} days): ${forecast.notReady.length} control(s) will not be ready on the day`;
+  const what = withClauses ? 'control(s) and clause(s)' : 'control(s)';
+  const summary = `${a.type} audit ${a.id} on ${a.date} (in ${days} days): ${notReady.length} ${what} will not be ready on the day`;
   const { text, blocks } = buildMessage({
     header: `Audit readiness: ${a.type} ${a.date} (in ${days} days)`,
-    intro: `*${a.id}* by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: ${forecast.notReady.length} control(s) will be stale or missing on the day unless new evidence arrives. \`evidence-hub readiness --audit ${a.id}\` shows the forecast.`,
+    intro: `*${a.id}* by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: ${notReady.length} ${what} will be stale or missing on the day unless new evidence arrives. \`evidence-hub readiness --audit ${a.id}\` shows the forecast.`,
     sections: [
       ...(refresh.length > 0 ? [{ heading: '*Refresh before the audit*', lines: refresh.map(toLine) }] : []),
       ...(already.length > 0 ? [{ heading: '*Not ready today either*', lines: already.map(toLine) }] : []),
@@ -116,7 +123,7 @@ export function readinessDigestMessage(
     key: due.key,
     kind: 'digest',
     channel: policy.defaultChannel,
-    controls: forecast.notReady,
+    controls: notReady,
     items: [],
     text,
     blocks,

@@ -101,6 +101,11 @@ export interface AlertPolicy {
   owners?: Readonly<Record<string, string>>;
   /** `console.publicUrl`: alerts link the control's console page (alerts/details.ts). */
   consoleUrl?: string;
+  /**
+   * Ids the console has a page for (the Annex A catalog); absent: every id. A management-system clause has
+   * no console page yet, so its alerts link the deciding record instead of a page that would answer 404.
+   */
+  consolePages?: ReadonlySet<string>;
 }
 
 export type ItemKind = 'alert' | 'reminder' | 'recovery';

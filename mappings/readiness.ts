@@ -1,4 +1,6 @@
 import { ArtifactBuckets } from './buckets';
+import type { CatalogName } from './catalog';
+import type { MappingSet } from './load';
 import { isDraft } from './documents';
 import { sinceLastAudit, type SinceLastAudit } from './since-last-audit';
 import { evaluate, type ControlResult, type ControlStatus, type EvaluationInput, type RuleResult } from './evaluate';
@@ -91,12 +93,8 @@ export interface ControlForecast {
   windowRecords: number;
 }
 
-export interface ReadinessForecast {
-  audit: AuditEntry;
-  today: string;
-  auditAt: string;
-  window: { from: string; to: string };
-  daysToAudit: number;
+/** One catalog's forecast: its controls (Annex A controls, or management-system clauses) and the lists. */
+export interface CatalogForecast {
   controls: ControlForecast[];
   /** Ready now, not on the day: ordered by the date they stop being current. */
   mustRefresh: string[];
@@ -104,6 +102,19 @@ export interface ReadinessForecast {
   noEvidenceInWindow: string[];
   /** Not ready on the day for any reason (stale, missing, exception, ...), catalog order. */
   notReady: string[];
+}
+
+/**
+ * Annex A at the top level (as before clauses existed), the management-system clauses (4.1 .. 10.2) under
+ * `clauses` in the same shape: surveillance auditors always sample the clauses, so they are forecast too.
+ */
+export interface ReadinessForecast extends CatalogForecast {
+  audit: AuditEntry;
+  today: string;
+  auditAt: string;
+  window: { from: string; to: string };
+  daysToAudit: number;
+  clauses: CatalogForecast;
   /** Nonconformities, complaints and management-system changes dated inside the window (since-last-audit.ts). */
   sinceLastAudit: SinceLastAudit;
 }
@@ -122,9 +133,30 @@ export function forecastReadiness(input: ReadinessInput): ReadinessForecast {
   const auditAt = auditInstant(input.audit.date);
   const buckets = input.artifacts instanceof ArtifactBuckets ? input.artifacts : ArtifactBuckets.of(input.artifacts);
   const base = { ...input, artifacts: buckets };
-  const now = evaluate({ ...base, now: input.today });
-  const atAudit = evaluate({ ...base, now: auditAt });
+  // Rule ids are unique across catalogs, control ids too: one count serves Annex A and the clauses.
   const inWindow = windowRecordCounts(input, buckets);
+  const forecastOf = (catalog: CatalogName) => catalogForecast(base, catalog, auditAt, inWindow);
+  return {
+    audit: input.audit,
+    today: input.today.toISOString(),
+    auditAt: auditAt.toISOString(),
+    window: { from: input.window.from.toISOString(), to: input.window.to.toISOString() },
+    daysToAudit: Math.ceil((auditAt.getTime() - input.today.getTime()) / DAY),
+    ...forecastOf('annex-a'),
+    clauses: forecastOf('clauses'),
+    sinceLastAudit: sinceLastAudit({ ...input, artifacts: buckets }),
+  };
+}
+
+/** Every applicable and excluded control of one catalog, evaluated today and at the audit instant. */
+function catalogForecast(
+  input: ReadinessInput & { artifacts: ArtifactBuckets },
+  catalog: CatalogName,
+  auditAt: Date,
+  inWindow: ReadonlyMap<string, number>,
+): CatalogForecast {
+  const now = evaluate({ ...input, now: input.today, catalog });
+  const atAudit = evaluate({ ...input, now: auditAt, catalog });
   const controls = now.map((n, i): ControlForecast => {
     const a = atAudit[i]!;
     const refresh = readyStatus(n.status) && !readyStatus(a.status) ? refreshOf(n, a, auditAt) : undefined;
@@ -139,11 +171,6 @@ export function forecastReadiness(input: ReadinessInput): ReadinessForecast {
   });
   const refreshDate = (c: ControlForecast) => c.refresh?.currentUntil ?? c.refresh?.staleOn ?? '\uffff';
   return {
-    audit: input.audit,
-    today: input.today.toISOString(),
-    auditAt: auditAt.toISOString(),
-    window: { from: input.window.from.toISOString(), to: input.window.to.toISOString() },
-    daysToAudit: Math.ceil((auditAt.getTime() - input.today.getTime()) / DAY),
     controls,
     mustRefresh: controls
       .filter((c) => c.refresh)
@@ -153,8 +180,22 @@ export function forecastReadiness(input: ReadinessInput): ReadinessForecast {
       .filter((c) => c.now.status !== 'not-applicable' && c.windowRecords === 0)
       .map((c) => c.control.id),
     notReady: controls.filter((c) => !c.ready).map((c) => c.control.id),
-    sinceLastAudit: sinceLastAudit({ ...input, artifacts: buckets }),
   };
+}
+
+/**
+ * Whether the mapping set judges the management-system clauses: some deciding rule targets a clause id.
+ * The monitor's alerts and readiness digests cover the clauses only then, so a pack written before the
+ * clause catalog existed is not flooded with every clause as missing; the default pack maps them all.
+ */
+export function clausesMapped(mappings: Pick<MappingSet, 'rules' | 'clauses'>): boolean {
+  const ids = new Set(mappings.clauses.controls.map((c) => c.id));
+  return mappings.rules.some((r) => !r.informational && r.controls.some((c) => ids.has(c)));
+}
+
+/** Every Annex A control and clause the forecast says will not be ready on the audit day (Annex A first). */
+export function notReadyAnywhere(f: ReadinessForecast): string[] {
+  return [...f.notReady, ...f.clauses.notReady];
 }
 
 function refreshOf(now: ControlResult, atAudit: ControlResult, auditAt: Date): RefreshNeeded | undefined {

@@ -108,7 +108,7 @@ export async function runDemo(
         if (hub.config.audits && nextAudit(hub.config.audits, new Date())) {
           const f = await readinessOf(hub);
           out(
-            `audit:    ${f.audit.type} ${f.audit.id} on ${f.audit.date} (in ${f.daysToAudit} days): ${f.controls.length - f.notReady.length} of ${f.controls.length} controls ready on the day, ${f.mustRefresh.length} to refresh before it (evidence-hub readiness -c ${hub.config.file})`,
+            `audit:    ${f.audit.type} ${f.audit.id} on ${f.audit.date} (in ${f.daysToAudit} days): ${f.controls.length - f.notReady.length} of ${f.controls.length} controls and ${f.clauses.controls.length - f.clauses.notReady.length} of ${f.clauses.controls.length} clauses ready on the day, ${f.mustRefresh.length + f.clauses.mustRefresh.length} to refresh before it (evidence-hub readiness -c ${hub.config.file})`,
           );
         }
       }

@@ -5,8 +5,10 @@ import {
   auditWindow,
   forecastReadiness,
   nextAudit,
+  notReadyAnywhere,
   type AuditCalendar,
   type AuditEntry,
+  type CatalogForecast,
   type ControlForecast,
   type ReadinessForecast,
 } from '../../mappings/readiness';
@@ -62,6 +64,8 @@ export async function readinessOf(
 
 const day = (iso: string) => iso.slice(0, 10);
 
+const withTexts = (c: ControlForecast) => ({ ...c, now: withStatusText(c.now), atAudit: withStatusText(c.atAudit) });
+
 function refreshLine(c: ControlForecast): string {
   const r = c.refresh!;
   const when = r.currentUntil ?? r.staleOn;
@@ -69,16 +73,12 @@ function refreshLine(c: ControlForecast): string {
   return `  ${c.control.id.padEnd(10)} ${statusText[c.now.status]} now, ${statusText[r.statusAtAudit]} on the day${when ? ` (current until ${day(when)}${gap})` : ''}: refresh ${r.rule}`;
 }
 
-/** The forecast as text for people: window, what to refresh by when, what has no evidence, the rest. */
-export function renderReadiness(f: ReadinessForecast): string[] {
-  const a = f.audit;
-  const lines = [
-    `${a.type} audit ${a.id} on ${a.date} by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: in ${f.daysToAudit} days`,
-    `observation window ${day(f.window.from)} .. ${day(f.window.to)}; forecast from the evidence known at ${f.today}`,
-  ];
+/** One catalog's part of the forecast: what to refresh by when, what is not ready, what has no evidence. */
+function renderCatalog(f: CatalogForecast, noun: string): string[] {
+  const lines: string[] = [];
   const byId = new Map(f.controls.map((c) => [c.control.id, c]));
   const ready = f.controls.filter((c) => c.ready).length;
-  lines.push(`${ready} of ${f.controls.length} controls ready on the day, ${f.notReady.length} not`);
+  lines.push(`${ready} of ${f.controls.length} ${noun} ready on the day, ${f.notReady.length} not`);
   if (f.mustRefresh.length > 0) {
     lines.push('', 'refresh before the audit (ready now, not on the day):');
     for (const id of f.mustRefresh) lines.push(refreshLine(byId.get(id)!));
@@ -95,20 +95,38 @@ export function renderReadiness(f: ReadinessForecast): string[] {
     lines.push('', `no evidence in the observation window at all (${f.noEvidenceInWindow.length}):`);
     lines.push(`  ${f.noEvidenceInWindow.join(', ')}`);
   }
-  if (f.notReady.length === 0) lines.push('', 'every control will be current on the day if nothing changes');
-  lines.push('', ...renderSinceLastAudit(f.sinceLastAudit));
+  if (f.notReady.length === 0) lines.push('', `every one of the ${noun} will be current on the day if nothing changes`);
   return lines;
+}
+
+/** The forecast as text for people: window, then Annex A and the management-system clauses, each on its own. */
+export function renderReadiness(f: ReadinessForecast): string[] {
+  const a = f.audit;
+  return [
+    `${a.type} audit ${a.id} on ${a.date} by ${a.certificationBody}${a.scope ? ` (${a.scope})` : ''}: in ${f.daysToAudit} days`,
+    `observation window ${day(f.window.from)} .. ${day(f.window.to)}; forecast from the evidence known at ${f.today}`,
+    '',
+    'Annex A controls:',
+    ...renderCatalog(f, 'controls'),
+    '',
+    'management-system clauses (4-10):',
+    ...renderCatalog(f.clauses, 'clauses'),
+    '',
+    ...renderSinceLastAudit(f.sinceLastAudit),
+  ];
 }
 
 /**
  * `evidence-hub readiness [--audit ID] [--json]`: the forecast for the next audit of the calendar (or the
- * one named). Each control's status on the audit day is `status --as-of <audit date>` over today's evidence.
- * Exit code 1 when some control will not be ready on the day, so a pipeline can gate on it.
+ * one named), Annex A and the management-system clauses. Each control's status on the audit day is `status --as-of <audit date>` over today's evidence.
+ * Exit code 1 when some control or clause will not be ready on the day, so a pipeline can gate on it.
  */
 export function registerReadiness(program: Command, { io, setExitCode }: CommandContext): void {
   program
     .command('readiness')
-    .description('forecast every control at the next audit of the calendar: what to refresh by when, what is missing')
+    .description(
+      'forecast every control and clause at the next audit of the calendar: what to refresh by when, what is missing',
+    )
     .option('--audit <id>', 'the audit (an id from audits.calendar); default the next one')
     .option('--json', 'print JSON')
     .addOption(configOption())
@@ -119,10 +137,11 @@ export function registerReadiness(program: Command, { io, setExitCode }: Command
       // The same control JSON as `status --json` (the forecast at the audit equals `status --as-of`).
       const json = {
         ...f,
-        controls: f.controls.map((c) => ({ ...c, now: withStatusText(c.now), atAudit: withStatusText(c.atAudit) })),
+        controls: f.controls.map(withTexts),
+        clauses: { ...f.clauses, controls: f.clauses.controls.map(withTexts) },
       };
       if (o.json) io.out(JSON.stringify(json, null, 2));
       else for (const line of renderReadiness(f)) io.out(line);
-      if (f.notReady.length > 0) setExitCode(1);
+      if (notReadyAnywhere(f).length > 0) setExitCode(1);
     });
 }

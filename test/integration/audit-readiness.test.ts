@@ -113,8 +113,14 @@ describe('readiness and export --audit', () => {
     const policy = forecast.controls.find((c: { control: { id: string } }) => c.control.id === 'A.2.2');
     expect(policy.refresh).toMatchObject({ rule: 'ai-policy-review', statusNow: 'current', statusAtAudit: 'stale' });
     expect(forecast.noEvidenceInWindow).not.toContain('A.6.2.6');
+    // The clauses beside the controls: exactly `status --as-of` for them too (10.2 from the nonconformities).
+    expect(forecast.clauses.controls.map((c: { atAudit: unknown }) => c.atAudit)).toEqual(status.clauses);
+    expect(forecast.clauses.notReady).toContain('9.3'); // unmapped here: missing
+    expect(forecast.clauses.notReady).not.toContain('10.2');
+    expect(forecast.clauses.noEvidenceInWindow).not.toContain('10.2');
 
     const text = await run(['readiness', '-c', configFile]);
+    expect(text.out).toMatch(/management-system clauses \(4-10\):\n1 of 27 clauses ready on the day, 26 not/);
     expect(text.out).toContain(`surveillance audit surv-1 on ${next} by Example Cert (all AI systems)`);
     expect(text.out).toMatch(
       /A\.2\.2\s+evidence current now, stale on the day \(current until \d{4}-\d{2}-\d{2}, \d+ days before the audit\): refresh ai-policy-review/,

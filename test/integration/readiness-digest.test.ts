@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../mappings/catalog';
+import { loadCatalog, loadClauseCatalog } from '../../mappings/catalog';
 import { createHubWorker } from '../../worker/worker';
 import { collectedSignal, monitorWorkflowId, stalenessMonitorWorkflow } from '../../workflows/monitor';
 import { FakeSlack, type FakeSlackMessage } from '../fakes/slack-server';
@@ -25,10 +25,16 @@ afterAll(async () => {
   await slack?.close();
 });
 
-/** In scope: A.6.2.6 (drift reports, 45 days) and A.2.2 (policy, a year); two audits 60 and 100 days ahead. */
+/**
+ * In scope: A.6.2.6 (drift reports, 45 days) and A.2.2 (policy, a year); the clauses from the policy too,
+ * except 9.3 (management review minutes, 45 days like the drift reports); two audits 60 and 100 days ahead.
+ */
 async function auditedHub(queue: string, t0: number) {
   const inScope = new Set(['A.6.2.6', 'A.2.2']);
   const others = loadCatalog().controls.filter((c) => !inScope.has(c.id));
+  const clauses = loadClauseCatalog()
+    .controls.map((c) => c.id)
+    .filter((id) => id !== '9.3');
   process.env['EH_TEST_DIGEST_TOKEN'] = 'xoxb-digest-token';
   return hubIn(
     await tempDir(),
@@ -65,6 +71,14 @@ async function auditedHub(queue: string, t0: number) {
         '    controls: [A.2.2]',
         '    select: { source: folder, where: { path: { glob: "policies/**" } } }',
         '    freshness: 365d',
+        '  - id: ms-documents',
+        `    controls: ${JSON.stringify(clauses)}`,
+        '    select: { source: folder, where: { path: { glob: "policies/**" } } }',
+        '    freshness: 365d',
+        '  - id: management-review',
+        '    controls: ["9.3"]',
+        '    select: { source: folder, where: { path: { glob: "reviews/**" } } }',
+        '    freshness: 45d',
         '',
       ].join('\n'),
       'soa.yaml': `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this digest test case" }`).join('\n')}\n`,
@@ -75,7 +89,7 @@ async function auditedHub(queue: string, t0: number) {
 const isDigest = (m: FakeSlackMessage) => JSON.stringify(m.blocks ?? m.text).includes('Audit readiness');
 
 describe('readiness digest on the staleness monitor', () => {
-  it('posts at 30, 14 and 3 days before each audit exactly the controls not ready on the day, nothing when all are', async () => {
+  it('posts at 30, 14 and 3 days before each audit exactly the controls and clauses not ready on the day, nothing when all are', async () => {
     const queue = `digest-${randomBytes(4).toString('hex')}`;
     const t0 = await env.currentTimeMs();
     const { hub } = await auditedHub(queue, t0);
@@ -85,7 +99,7 @@ describe('readiness digest on the staleness monitor', () => {
       key,
       hub.mappings,
       'b0',
-      { 'monitoring/drift-1.md': 'drift 1', 'policies/ai-policy.md': 'policy' },
+      { 'monitoring/drift-1.md': 'drift 1', 'policies/ai-policy.md': 'policy', 'reviews/mr-1.md': 'minutes 1' },
       new Date(t0),
       { attributes: { 'monitoring/drift-1.md': { frontMatter: { owner: 'U0DRIFT01' } } } },
     );
@@ -113,7 +127,7 @@ describe('readiness digest on the staleness monitor', () => {
         key,
         hub.mappings,
         'b1',
-        { 'monitoring/drift-2.md': 'drift 2' },
+        { 'monitoring/drift-2.md': 'drift 2', 'reviews/mr-2.md': 'minutes 2' },
         new Date(await env.currentTimeMs()),
         { attributes: { 'monitoring/drift-2.md': { frontMatter: { owner: 'maria@example.com' } } } },
       );
@@ -132,10 +146,15 @@ describe('readiness digest on the staleness monitor', () => {
     expect(texts[0]).toContain('surv-a');
     for (const t of texts.slice(1)) expect(t).toContain('surv-b');
     // Exactly the control that will not be ready: never the policy, current through both audits.
+    // The management review (clause 9.3) likewise, never the clauses the policy keeps current.
     for (const t of texts) {
       expect(t).toContain('A.6.2.6');
       expect(t).not.toContain('A.2.2');
+      expect(t).toContain('*9.3*');
+      expect(t).not.toContain('*9.2*');
+      expect(t).toContain('2 control(s) and clause(s) will be stale or missing');
     }
+    expect(texts[0]).toContain('refresh management-review');
     expect(texts[0]).toContain('refresh drift-reports');
     expect(texts[1]).toContain('refresh drift-reports');
     expect(texts[2]).toContain('Not ready today either');

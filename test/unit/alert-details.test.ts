@@ -33,6 +33,16 @@ describe('alert link', () => {
     );
   });
 
+  it('a clause the console has no page for links its record, never a console page that answers 404', () => {
+    const policy = { consoleUrl: 'https://evidence.example.com', consolePages: new Set(['A.6.2.8']) };
+    expect(alertDetails('9.3', doc({}, 'https://wiki.example.com/mr-1'), route, policy).link).toEqual({
+      url: 'https://wiki.example.com/mr-1',
+      label: 'record',
+    });
+    expect(alertDetails('9.3', doc({}), route, policy).link).toBeUndefined();
+    expect(alertDetails('A.6.2.8', doc({}), route, policy).link?.label).toBe('console');
+  });
+
   it("else the record's own URL (attribute or record JSON), else no link at all", () => {
     expect(alertDetails('A.6.2.8', doc({}, 'https://github.com/acme/api/pull/7'), route, {}).link).toEqual({
       url: 'https://github.com/acme/api/pull/7',

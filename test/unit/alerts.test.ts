@@ -955,6 +955,25 @@ describe('alerts: config', () => {
       'expected a user mention',
     );
     expect(bad({ routes: [{ match: 'A6', channel: '#x' }] })[0]).toContain('expected a control group');
+    expect(bad({ routes: [{ match: '9.', channel: '#x' }] })[0]).toContain('or a clause (9.3)');
+    // Management-system clauses route like controls: a clause group (9) or a clause (9.3).
+    expect(
+      bad({
+        routes: [
+          { match: '9', channel: '#x' },
+          { match: '9.3', channel: '#y' },
+        ],
+      }),
+    ).toEqual([]);
+    const pol = policy({
+      routes: [
+        { match: '9', channel: '#mgmt' },
+        { match: '9.3', channel: '#review' },
+      ],
+    });
+    expect(routeFor('9.2', pol).channel).toBe('#mgmt');
+    expect(routeFor('9.3', pol).channel).toBe('#review');
+    expect(routeFor('10.2', pol).channel).toBe('#compliance');
     expect(bad({ reminderEvery: '1 week' })[0]).toContain('not a positive duration');
     expect(bad({ reminderEvery: '0d' })[0]).toContain('not a positive duration');
     expect(bad({ apiUrl: 'not a url' })[0]).toMatch(/^slack\.apiUrl/);

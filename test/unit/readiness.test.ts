@@ -27,6 +27,14 @@ const rules = `rules:
     controls: [A.6.2.6, A.2.4]
     select: { source: folder, where: { path: { glob: "monitoring/**" } } }
     freshness: { maxAge: 30d, grace: 7d }
+  - id: management-review
+    controls: ["9.3"]
+    select: { source: folder, where: { path: { glob: "reviews/**" } } }
+    freshness: { maxAge: 365d, grace: 30d }
+  - id: internal-audit
+    controls: ["9.2", "9.3"]
+    select: { source: folder, where: { path: { glob: "audits/**" } } }
+    freshness: 180d
 `;
 
 const calendar: AuditCalendar = {
@@ -98,12 +106,49 @@ describe('readiness forecast', () => {
     expect(f.noEvidenceInWindow).not.toContain('A.6.2.6');
     expect(f.noEvidenceInWindow).not.toContain('A.2.4');
     expect(f.daysToAudit).toBe(73);
+    // Management review (9.3) from the same reviews: current until 2027-12-01, ready on the day; no internal
+    // audit report anywhere, so 9.2 is missing already, and unmapped clauses (4.1) are missing too.
+    const review = f.clauses.controls.find((c) => c.control.id === '9.3')!;
+    expect(review.now.status).toBe('missing'); // internal-audit, its second rule, has nothing
+    expect(f.clauses.notReady).toContain('9.2');
+    expect(f.clauses.notReady).toContain('4.1');
+    expect(f.clauses.mustRefresh).toEqual([]);
+    expect(f.clauses.noEvidenceInWindow).not.toContain('9.3');
+    expect(f.clauses.noEvidenceInWindow).toContain('9.2');
+    expect(f.notReady.every((id) => id.startsWith('A.'))).toBe(true);
+  });
+
+  it('forecasts a clause going stale before the audit like a control', async () => {
+    const mappings = await mappingsFrom(rules);
+    const audit = calendar.calendar[0]!;
+    const f = forecastReadiness({
+      artifacts: [
+        doc('reviews/r1.md', '2026-01-10T00:00:00Z'), // management review current until 2027-01-10
+        doc('audits/ia-2026.md', '2026-12-01T00:00:00Z'), // internal audit current until 2027-05-30
+      ],
+      sourceRuns: [],
+      mappings,
+      notApplicable: [],
+      today: new Date('2027-01-01T00:00:00Z'),
+      audit,
+      window: auditWindow(calendar, audit),
+    });
+    expect(f.clauses.mustRefresh).toEqual(['9.3']);
+    expect(f.clauses.controls.find((c) => c.control.id === '9.3')!.refresh).toMatchObject({
+      rule: 'management-review',
+      statusNow: 'due-soon', // inside its warning window on 2027-01-01, still ready today
+      currentUntil: '2027-01-10T00:00:00.000Z',
+    });
+    expect(f.clauses.controls.find((c) => c.control.id === '9.2')!.ready).toBe(true);
+    // The clause never leaks into the Annex A lists.
+    expect(f.mustRefresh).not.toContain('9.3');
+    expect(f.controls.some((c) => c.control.id === '9.3')).toBe(false);
   });
 
   it('for any evidence and audit date, the forecast equals the evaluation as of the audit date', async () => {
     const mappings = await mappingsFrom(rules);
     const t0 = Date.parse('2026-01-01T00:00:00Z');
-    const paths = ['policies/p.md', 'reviews/a.md', 'reviews/b.md', 'monitoring/d.md', 'other/x.md'];
+    const paths = ['policies/p.md', 'reviews/a.md', 'reviews/b.md', 'monitoring/d.md', 'audits/i.md', 'other/x.md'];
     const artifact = fc
       .record({
         p: fc.constantFrom(...paths),
@@ -153,6 +198,34 @@ describe('readiness forecast', () => {
             .sort();
           expect([...f.mustRefresh].sort()).toEqual(expected);
           expect(f.notReady).toEqual(asOf.filter((r) => !readyStatus(r.status)).map((r) => r.control.id));
+          // The clauses likewise: the forecast is `status --catalog clauses --as-of <audit date>`.
+          const clausesAsOf = evaluate({
+            artifacts,
+            sourceRuns,
+            mappings,
+            notApplicable,
+            now: parseAsOf(date),
+            catalog: 'clauses',
+          });
+          expect(f.clauses.controls.map((c) => c.atAudit)).toEqual(clausesAsOf);
+          expect(f.clauses.controls.find((c) => c.control.id === '9.3')!.atAudit.rules.map((r) => r.rule)).toEqual([
+            'management-review',
+            'internal-audit',
+          ]);
+          const clausesToday = evaluate({
+            ...{ artifacts, sourceRuns, mappings, notApplicable },
+            now: new Date(today),
+            catalog: 'clauses',
+          });
+          expect([...f.clauses.mustRefresh].sort()).toEqual(
+            clausesAsOf
+              .filter((r, i) => readyStatus(clausesToday[i]!.status) && !readyStatus(r.status))
+              .map((r) => r.control.id)
+              .sort(),
+          );
+          expect(f.clauses.notReady).toEqual(
+            clausesAsOf.filter((r) => !readyStatus(r.status)).map((r) => r.control.id),
+          );
         },
       ),
       { numRuns: 150, minRuns: 150 },
