@@ -265,8 +265,12 @@ export class ObjectEvidenceStore implements EvidenceStore, AlertStateStore {
     await this.put('integrity/state.json', bytes);
   }
 
-  async putOperatorAction(id: string, body: Buffer): Promise<void> {
-    await this.put(`operator-actions/pending/${safeSegment(id)}.json`, body, { ifAbsent: true });
+  /**
+   * Never `locked`: the pending log is removed once sealed, so it must stay deletable on a WORM store (the
+   * retention goes on the manifest that records the actions). See docs/deploy.md, "Operator actions".
+   */
+  putOperatorAction(id: string, body: Buffer): Promise<boolean> {
+    return this.put(`operator-actions/pending/${safeSegment(id)}.json`, body, { ifAbsent: true });
   }
 
   async listOperatorActions(): Promise<{ id: string; body: Buffer }[]> {
