@@ -83,6 +83,12 @@ export function operatorActionProblems(
  */
 const clockSkewMarginMs = 60 * 60 * 1000;
 
+/** What a seal may record, and the head it checked them against (see `notRecordedSince`). */
+export interface UnsealedActions {
+  actions: OperatorAction[];
+  checkedThrough: number;
+}
+
 /**
  * The pending actions no committed manifest records yet, oldest first: what the next seal may record.
  *
@@ -92,12 +98,13 @@ const clockSkewMarginMs = 60 * 60 * 1000;
  * logged are read back (newest first, usually none or one), and an action one of them records is dropped
  * from the pending log here instead of being sealed again.
  */
-export async function unsealedOperatorActions(store: EvidenceStore): Promise<OperatorAction[]> {
+export async function unsealedOperatorActions(store: EvidenceStore): Promise<UnsealedActions> {
+  const checkedThrough = (await store.head())?.sequence ?? 0;
   const pending = await pendingOperatorActions(store);
-  if (pending.length === 0) return [];
+  if (pending.length === 0) return { actions: [], checkedThrough };
   const since = Math.min(...pending.map((a) => Date.parse(a.at))) - clockSkewMarginMs;
   const recorded = new Set<string>();
-  for (let seq = (await store.head())?.sequence ?? 0; seq > 0; seq--) {
+  for (let seq = checkedThrough; seq > 0; seq--) {
     const bytes = await store.readManifest(seq);
     if (!bytes) break; // before a pruned segment's anchor: nothing older can record a pending action
     const manifest = parseManifest(bytes);
@@ -106,5 +113,24 @@ export async function unsealedOperatorActions(store: EvidenceStore): Promise<Ope
   }
   const sealed = pending.filter((a) => recorded.has(a.id)).map((a) => a.id);
   await store.removeOperatorActions(sealed);
-  return pending.filter((a) => !recorded.has(a.id));
+  return { actions: pending.filter((a) => !recorded.has(a.id)), checkedThrough };
+}
+
+/**
+ * The actions no manifest after `checkedThrough` (up to `head`) records. Another worker's seal may commit
+ * between reading the log and this seal's commit, recording the same pending actions; the commit then
+ * rebuilds on the new head, and these are dropped from the rebuilt manifest.
+ */
+export async function notRecordedSince(
+  store: EvidenceStore,
+  unsealed: UnsealedActions,
+  head: number,
+): Promise<OperatorAction[]> {
+  if (unsealed.actions.length === 0 || head <= unsealed.checkedThrough) return unsealed.actions;
+  const recorded = new Set<string>();
+  for (let seq = unsealed.checkedThrough + 1; seq <= head; seq++) {
+    const bytes = await store.readManifest(seq);
+    for (const a of bytes ? (parseManifest(bytes).operatorActions ?? []) : []) recorded.add(a.id);
+  }
+  return unsealed.actions.filter((a) => !recorded.has(a.id));
 }

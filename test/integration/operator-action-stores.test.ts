@@ -88,6 +88,24 @@ describe.each(stores)('operator actions on the %s store', (_name, makeStore) => 
     expect(await store.listOperatorActions()).toEqual([]);
     expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 3 });
   });
+
+  it('two seals racing for the head record a pending action in one bundle only', async () => {
+    const store = await makeStore();
+    const key = newKey();
+    const mappings = await defaults();
+    await writeBundle(store, key, mappings, 'b0', { 'a.md': 'a' }, at(0));
+    const a = await logOperatorAction(store, started('sweep-a'), at(1));
+    await Promise.all([
+      writeBundle(store, key, mappings, 'b1', { 'b.md': 'b' }, at(2)),
+      writeBundle(store, key, mappings, 'b2', { 'c.md': 'c' }, at(2)),
+    ]);
+    const recordedIn = [];
+    for (const seq of [2, 3]) if ((await readManifest(store, seq))?.operatorActions) recordedIn.push(seq);
+    expect(recordedIn).toHaveLength(1);
+    expect((await readManifest(store, recordedIn[0]!))?.operatorActions).toEqual([a]);
+    expect(await store.listOperatorActions()).toEqual([]);
+    expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 3 });
+  });
 });
 
 describe('operator actions on S3 with Object Lock', () => {
