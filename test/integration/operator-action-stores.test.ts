@@ -131,3 +131,20 @@ describe('operator actions on S3 with Object Lock', () => {
     expect(versions.DeleteMarkers?.map((m) => m.Key)).toEqual([pendingKey]);
   });
 });
+
+describe('operator actions beyond one listing page', () => {
+  it('a log longer than one S3 listing page (1,000 keys) is read whole, in order, and emptied', async () => {
+    const store = await objects.s3();
+    const logged: OperatorAction[] = [];
+    for (let i = 0; i < 1001; i += 50) {
+      const batch = Array.from({ length: Math.min(50, 1001 - i) }, (_, j) => at(1, 0 + ((i + j) % 60)));
+      logged.push(...(await Promise.all(batch.map((t) => logOperatorAction(store, started('sweep-p'), t)))));
+    }
+    const ids = logged.map((a) => a.id).sort();
+    expect((await pendingOperatorActions(store)).map((a) => a.id)).toEqual(ids);
+    await writeBundle(store, newKey(), await defaults(), 'b1', { 'a.md': 'a' }, at(2));
+    expect((await readManifest(store, 1))?.operatorActions?.map((a) => a.id)).toEqual(ids);
+    expect(await store.listOperatorActions()).toEqual([]);
+    expect((await verifyStore(store)).ok).toBe(true);
+  });
+});
