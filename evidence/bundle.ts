@@ -4,7 +4,7 @@ import { bundleFormat, parseManifest, type ArtifactRecord, type Manifest } from 
 import type { SourceOutcome, Trigger } from '../core/sweep-outcome';
 import { writeCheckpoint } from './checkpoint';
 import { merkleRoot } from './merkle';
-import { pendingOperatorActions } from './operator-actions';
+import { notRecordedSince, unsealedOperatorActions } from './operator-actions';
 import { type Signer } from './signing';
 import { assertCurrentSigner } from './trust/signer-check';
 import { sealTestBarrier } from './seal-test-hook';
@@ -72,7 +72,8 @@ export async function sealBundle(
   const artifacts: ArtifactRecord[] = [];
   for (const source of [...okSources].sort()) artifacts.push(...(await store.readStaged(req.bundleId, source)));
   const controls = mapControls(artifacts, mappings);
-  const operatorActions = await pendingOperatorActions(store);
+  const unsealed = await unsealedOperatorActions(store);
+  let operatorActions = unsealed.actions;
   // Sealing never registers or rotates keys (`evidence-hub keys init|rotate` do): a key that is not the
   // store's current one is refused here, non-retryably, instead of writing bundles that fail verification.
   await assertCurrentSigner(store, key);
@@ -80,6 +81,7 @@ export async function sealBundle(
   let sealedAt = '';
   const committed = await store.commitBundle(req.bundleId, async (head) => {
     sealedAt = clock().toISOString();
+    operatorActions = await notRecordedSince(store, unsealed, head?.sequence ?? 0);
     const manifest: Manifest = {
       format: bundleFormat,
       bundleId: req.bundleId,

@@ -305,8 +305,10 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     return path.join(this.root, 'operator-actions', 'pending');
   }
 
-  putOperatorAction(id: string, body: Buffer): Promise<void> {
-    return this.guard(() => writeFileAtomic(this.tmpDir, path.join(this.actionsDir, `${safeSegment(id)}.json`), body));
+  putOperatorAction(id: string, body: Buffer): Promise<boolean> {
+    // Exclusive like a manifest: a logged action is never replaced.
+    const target = path.join(this.actionsDir, `${safeSegment(id)}.json`);
+    return this.guard(async () => publishExclusive(await writeTemp(this.tmpDir, body), target));
   }
 
   async listOperatorActions(): Promise<{ id: string; body: Buffer }[]> {

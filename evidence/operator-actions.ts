@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { operatorActionSchema, type OperatorAction, type OperatorActionInput } from './operator-action-schema';
+import { parseManifest } from './manifest';
 import type { EvidenceStore } from './store';
 
 export { operatorActionSchema, type OperatorAction, type OperatorActionInput } from './operator-action-schema';
@@ -24,7 +25,10 @@ export async function logOperatorAction(
   at = new Date(),
 ): Promise<OperatorAction> {
   const action = operatorActionSchema.parse({ ...input, id: newOperatorActionId(at), at: at.toISOString() });
-  await store.putOperatorAction(action.id, Buffer.from(JSON.stringify(action)));
+  if (!(await store.putOperatorAction(action.id, Buffer.from(JSON.stringify(action)))))
+    throw new Error(
+      `operator action ${action.id} already exists in the operator-action log of ${store.location}: the log is append-only, an action is never replaced; log it again (a new id is drawn each time)`,
+    );
   return action;
 }
 
@@ -47,23 +51,86 @@ export async function pendingOperatorActions(store: EvidenceStore): Promise<Oper
 
 /**
  * What `verify` checks of a manifest's operator actions beyond the signature (which covers their bytes):
- * unique ids, in time order, none after the bundle was sealed. Messages name the bundle and the action.
+ * unique ids (also across the bundles verified so far: `earlier` maps an id to the bundle that recorded it,
+ * and is filled in here), in time order, none after the bundle was sealed. Messages name the bundle and
+ * the action.
  */
-export function operatorActionProblems(m: {
-  sequence: number;
-  finishedAt: string;
-  operatorActions?: OperatorAction[] | undefined;
-}): string[] {
+export function operatorActionProblems(
+  m: { sequence: number; finishedAt: string; operatorActions?: OperatorAction[] | undefined },
+  earlier: Map<string, number> = new Map(),
+): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   let previous = '';
   for (const a of m.operatorActions ?? []) {
     if (seen.has(a.id)) problems.push(`bundle #${m.sequence}: operator action ${a.id} is recorded twice`);
+    const before = earlier.get(a.id);
+    if (before !== undefined && before !== m.sequence)
+      problems.push(`bundle #${m.sequence}: operator action ${a.id} was already recorded in bundle #${before}`);
     seen.add(a.id);
+    if (before === undefined) earlier.set(a.id, m.sequence);
     if (a.id < previous) problems.push(`bundle #${m.sequence}: operator action ${a.id} is out of order`);
     previous = a.id;
     if (Date.parse(a.at) > Date.parse(m.finishedAt))
       problems.push(`bundle #${m.sequence}: operator action ${a.id} is dated ${a.at}, after the bundle was sealed`);
   }
   return problems;
+}
+
+/**
+ * How far before the oldest pending action `unsealedOperatorActions` still looks for a manifest recording
+ * it: the console and the worker may run on hosts whose clocks differ a little.
+ */
+const clockSkewMarginMs = 60 * 60 * 1000;
+
+/** What a seal may record, and the head it checked them against (see `notRecordedSince`). */
+export interface UnsealedActions {
+  actions: OperatorAction[];
+  checkedThrough: number;
+}
+
+/**
+ * The pending actions no committed manifest records yet, oldest first: what the next seal may record.
+ *
+ * A seal removes the actions it recorded only after its commit, so a crash in between leaves them pending
+ * although a manifest holds them; if the bundle is never retried (the next sweep has a new bundle id), the
+ * next seal would record them a second time. So the manifests sealed since the oldest pending action was
+ * logged are read back (newest first, usually none or one), and an action one of them records is dropped
+ * from the pending log here instead of being sealed again.
+ */
+export async function unsealedOperatorActions(store: EvidenceStore): Promise<UnsealedActions> {
+  const checkedThrough = (await store.head())?.sequence ?? 0;
+  const pending = await pendingOperatorActions(store);
+  if (pending.length === 0) return { actions: [], checkedThrough };
+  const since = Math.min(...pending.map((a) => Date.parse(a.at))) - clockSkewMarginMs;
+  const recorded = new Set<string>();
+  for (let seq = checkedThrough; seq > 0; seq--) {
+    const bytes = await store.readManifest(seq);
+    if (!bytes) break; // before a pruned segment's anchor: nothing older can record a pending action
+    const manifest = parseManifest(bytes);
+    for (const a of manifest.operatorActions ?? []) recorded.add(a.id);
+    if (Date.parse(manifest.finishedAt) < since) break;
+  }
+  const sealed = pending.filter((a) => recorded.has(a.id)).map((a) => a.id);
+  await store.removeOperatorActions(sealed);
+  return { actions: pending.filter((a) => !recorded.has(a.id)), checkedThrough };
+}
+
+/**
+ * The actions no manifest after `checkedThrough` (up to `head`) records. Another worker's seal may commit
+ * between reading the log and this seal's commit, recording the same pending actions; the commit then
+ * rebuilds on the new head, and these are dropped from the rebuilt manifest.
+ */
+export async function notRecordedSince(
+  store: EvidenceStore,
+  unsealed: UnsealedActions,
+  head: number,
+): Promise<OperatorAction[]> {
+  if (unsealed.actions.length === 0 || head <= unsealed.checkedThrough) return unsealed.actions;
+  const recorded = new Set<string>();
+  for (let seq = unsealed.checkedThrough + 1; seq <= head; seq++) {
+    const bytes = await store.readManifest(seq);
+    for (const a of bytes ? (parseManifest(bytes).operatorActions ?? []) : []) recorded.add(a.id);
+  }
+  return unsealed.actions.filter((a) => !recorded.has(a.id));
 }

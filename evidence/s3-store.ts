@@ -111,12 +111,21 @@ class S3Objects implements ObjectStorage {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       if (batch.length === 0) continue;
-      await this.client.send(
+      const res = await this.client.send(
         new DeleteObjectsCommand({
           Bucket: this.bucket,
           Delete: { Objects: batch.map((k) => ({ Key: k })), Quiet: true },
         }),
       );
+      // A batch delete answers 200 even when keys were refused (access, Object Lock): they come back in
+      // Errors, and a refused delete must not pass for a done one (pruning, the operator-action log).
+      const refused = res.Errors ?? [];
+      if (refused.length > 0) {
+        const first = refused[0]!;
+        throw new Error(
+          `s3://${this.bucket}/${first.Key ?? '?'}: delete refused (${first.Code ?? 'error'}: ${first.Message ?? ''})${refused.length > 1 ? ` and ${refused.length - 1} more` : ''}; check the bucket policy and its Object Lock default retention`,
+        );
+      }
     }
   }
 

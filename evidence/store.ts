@@ -138,8 +138,9 @@ export interface EvidenceStore {
   /**
    * The operator-action log (evidence/operator-actions.ts): `operator-actions/pending/<id>.json`, each
    * written once (never overwritten), listed oldest first, removed once a sealed bundle records them.
+   * `putOperatorAction` is an exclusive create: it returns false, writing nothing, when the id exists.
    */
-  putOperatorAction(id: string, body: Buffer): Promise<void>;
+  putOperatorAction(id: string, body: Buffer): Promise<boolean>;
   listOperatorActions(): Promise<{ id: string; body: Buffer }[]>;
   removeOperatorActions(ids: readonly string[]): Promise<void>;
 }

@@ -136,6 +136,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
   }
   const wanted = options.sequences ? new Set(options.sequences) : undefined;
   const blobResults = new Map<string, BlobCheck>();
+  const actionsRecorded = new Map<string, number>(); // operator action id -> the bundle that recorded it
   let bundlesChecked = 0;
 
   // Gaps in the numbering mean a bundle file was removed.
@@ -221,7 +222,7 @@ export async function verifyStore(store: EvidenceStore, options: VerifyOptions =
           ? untrustedReason(trust, manifest.signing.keyId, manifest.finishedAt)
           : undefined;
       if (why) problems.push({ ...where, code: 'untrusted-key', message: `bundle #${seq}: ${why}` });
-      for (const message of operatorActionProblems(manifest))
+      for (const message of operatorActionProblems(manifest, actionsRecorded))
         problems.push({ ...where, code: 'operator-actions-invalid', message });
       const root = merkleRoot(manifest.artifacts.map((a) => a.sha256));
       if (root !== manifest.merkleRoot) {

@@ -265,16 +265,25 @@ export class ObjectEvidenceStore implements EvidenceStore, AlertStateStore {
     await this.put('integrity/state.json', bytes);
   }
 
-  async putOperatorAction(id: string, body: Buffer): Promise<void> {
-    await this.put(`operator-actions/pending/${safeSegment(id)}.json`, body, { ifAbsent: true });
+  /**
+   * Never `locked`: the pending log is removed once sealed, so it must stay deletable on a WORM store (the
+   * retention goes on the manifest that records the actions). See docs/deploy.md, "Operator actions".
+   */
+  putOperatorAction(id: string, body: Buffer): Promise<boolean> {
+    return this.put(`operator-actions/pending/${safeSegment(id)}.json`, body, { ifAbsent: true });
   }
 
   async listOperatorActions(): Promise<{ id: string; body: Buffer }[]> {
     const keys = (await this.list('operator-actions/pending/')).filter((k) => k.endsWith('.json'));
     const out: { id: string; body: Buffer }[] = [];
-    for (const k of keys) {
-      const body = await this.get(k);
-      if (body) out.push({ id: k.slice(k.lastIndexOf('/') + 1, -5), body });
+    // A few dozen reads at a time: a log a long pause left behind is read in round trips / 32.
+    for (let i = 0; i < keys.length; i += 32) {
+      const batch = keys.slice(i, i + 32);
+      const bodies = await Promise.all(batch.map((k) => this.get(k)));
+      batch.forEach((k, j) => {
+        const body = bodies[j];
+        if (body) out.push({ id: k.slice(k.lastIndexOf('/') + 1, -5), body });
+      });
     }
     return out;
   }

@@ -5,7 +5,7 @@ import { canonicalJson } from '../../core/digest';
 import { FilesystemStore } from '../../evidence/fs-store';
 import { readManifest } from '../../evidence/index';
 import { parseManifest } from '../../evidence/manifest';
-import { logOperatorAction, pendingOperatorActions } from '../../evidence/operator-actions';
+import { logOperatorAction, operatorActionProblems, pendingOperatorActions } from '../../evidence/operator-actions';
 import { verifyStore } from '../../evidence/verify';
 import { mappingVocabulary } from '../../connectors';
 import { expandMappingPaths, loadMappings } from '../../mappings/load';
@@ -94,6 +94,23 @@ describe('operator actions in sealed manifests', () => {
         code: 'operator-actions-invalid',
         message: expect.stringMatching(/operator action .* is dated 2026-07-01T00:00:00.000Z, after the bundle/),
       }),
+    ]);
+  });
+
+  it('verify names an action a later bundle records again (the same id in two bundles)', () => {
+    const action = {
+      id: '20260601T010000000Z-000000000001',
+      at: '2026-06-01T01:00:00.000Z',
+      action: 'sweep-cancelled' as const,
+      by: 'olivia',
+      role: 'operator' as const,
+      workflowId: 'sweep-9',
+    };
+    const recorded = new Map<string, number>();
+    const finishedAt = '2026-06-01T02:00:00.000Z';
+    expect(operatorActionProblems({ sequence: 1, finishedAt, operatorActions: [action] }, recorded)).toEqual([]);
+    expect(operatorActionProblems({ sequence: 2, finishedAt, operatorActions: [action] }, recorded)).toEqual([
+      `bundle #2: operator action ${action.id} was already recorded in bundle #1`,
     ]);
   });
 });
