@@ -9,7 +9,7 @@ import type { ControlResult, SourceRun } from '../mappings/evaluate';
  */
 export interface ConsoleSources {
   store: EvidenceStore;
-  status(options?: { controls?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
+  status(options?: { controls?: string; asOf?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
 }
 
 export interface Overview {

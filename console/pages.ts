@@ -1,5 +1,4 @@
 import { badge, esc } from '../evidence/export/html';
-import type { EvidenceRow } from '../evidence/index';
 import type { ControlResult } from '../mappings/evaluate';
 import type { Principal } from './auth';
 import type { Overview } from './data';
@@ -135,34 +134,6 @@ export function controlsPage(
 <tbody>
 ${rows}
 </tbody></table>`,
-  );
-}
-
-export function controlPage(asOf: string, r: ControlResult, evidence: readonly EvidenceRow[], who: Principal): string {
-  const rows = evidence
-    .map(
-      (e) =>
-        `<tr data-artifact="${esc(e.id)}"><td>${esc(e.id)}</td><td>${esc(e.observedAt)}</td><td>#${e.bundle}</td><td><a class="blob" href="/blobs/${e.sha256}">download</a></td></tr>`,
-    )
-    .join('\n');
-  return layout(
-    r.control.id,
-    who,
-    `<h1>${esc(r.control.id)} ${esc(r.control.title)}</h1>
-<p>${badge(r.status)} as of ${esc(asOf)}</p>
-<dl>
-<dt>Reason</dt><dd id="reason">${esc(r.reason)}</dd>
-<dt>Deciding rule</dt><dd id="deciding-rule">${r.decidingRule ? esc(r.decidingRule) : 'none'}</dd>
-${r.dueAt ? `<dt>Stale on</dt><dd>${esc(r.dueAt)}</dd>` : ''}
-</dl>
-<h2>Evidence</h2>
-${
-  evidence.length
-    ? `<table id="evidence"><thead><tr><th scope="col">Record</th><th scope="col">Observed</th><th scope="col">Bundle</th><th scope="col">Blob</th></tr></thead><tbody>
-${rows}
-</tbody></table>`
-    : '<p>No evidence is mapped to this control.</p>'
-}`,
   );
 }
 

@@ -17,7 +17,9 @@ import {
 import { controlDetail, evidenceBlob, overview, type ConsoleSources } from './data';
 import type { OidcSignIn } from './oidc';
 import { oidcPaths, oidcRoute } from './oidc-routes';
-import { consoleCss, controlPage, controlsPage, errorPage, overviewPage, signInPage } from './pages';
+import { consoleCss, controlsPage, errorPage, overviewPage, signInPage } from './pages';
+import { controlHistory } from './control-history';
+import { controlPage } from './pages/control';
 import type { ConsoleActions } from './actions';
 import { recordOperatorAction } from './operator-actions';
 import { consoleRoutes } from './routes';
@@ -238,9 +240,9 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     }
     let m = /^\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {
-      const detail = await controlDetail(sources, decodeURIComponent(m[1]!));
-      if (!detail) throw new HttpError(404, 'no such control');
-      return html(res, 200, controlPage(detail.asOf, detail.result, detail.evidence, who));
+      const history = await controlHistory(sources, decodeURIComponent(m[1]!));
+      if (!history) throw new HttpError(404, 'no such control');
+      return html(res, 200, controlPage(history, who));
     }
     m = /^\/blobs\/(.+)$/.exec(p);
     if (req.method === 'GET' && m) return sendBlob(res, m[1]!);

@@ -1,0 +1,99 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleOptions } from '../../cli/commands/serve';
+import { controlStatus } from '../../cli/commands/status';
+import { ConsoleAuth } from '../../console/auth';
+import { startConsole } from '../../console/server';
+import { hubIn, quietLog, signingKey, type HubFixture } from '../support/hub-fixture';
+import { writeBundle } from '../support/store-fixture';
+import { suiteDir } from '../support/tmp';
+
+const DAY = 86_400_000;
+
+/** The rows of the table with `id` as [data-* attribute values, cell texts] (the page has no script to ask). */
+function tableRows(html: string, id: string): string[] {
+  const table = new RegExp(`<table id="${id}">([\\s\\S]*?)</table>`).exec(html);
+  if (!table) throw new Error(`no table #${id}`);
+  return [...table[1]!.matchAll(/<tr data-[\s\S]*?<\/tr>/g)].map((m) => m[0]);
+}
+
+describe('console control page: timeline and every bundle holding a record, on a real socket', () => {
+  let fx: HubFixture;
+  let server: Server;
+  let base: string;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    fx = await hubIn(
+      await suiteDir(),
+      [
+        'version: 1',
+        'store: { path: ./store }',
+        'signing: { key: { file: ./keys/signing.pem } }',
+        'sources:',
+        '  - { id: docs, type: folder, path: ./org }',
+        '',
+      ].join('\n'),
+      { 'org/readme.md': 'x' },
+    );
+    const key = await signingKey(fx.hub);
+    // The RACI (365-day freshness) observed 400 days ago, recorded by two sweeps: it went stale 35 days ago.
+    const old = new Date(now - 400 * DAY);
+    await writeBundle(fx.hub.store, key, fx.hub.mappings, 'b1', { 'raci.csv': 'system,owner\nbot,alice\n' }, old);
+    await writeBundle(fx.hub.store, key, fx.hub.mappings, 'b2', { 'raci.csv': 'system,owner\nbot,alice\n' }, old);
+    // A new version yesterday: current again. Between the two lies at least one month start (a stale point).
+    await writeBundle(
+      fx.hub.store,
+      key,
+      fx.hub.mappings,
+      'b3',
+      { 'raci.csv': 'system,owner\nbot,bob\n' },
+      new Date(now - DAY),
+    );
+    const auth = await ConsoleAuth.fromConfig(fx.hub.config.console, fx.hub.config.baseDir);
+    server = await startConsole(consoleOptions(fx.hub, auth, quietLog, true), '127.0.0.1', 0);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (fx) await rm(fx.dir, { recursive: true, force: true });
+  });
+
+  it('draws the status at every month start of the last year, each equal to status --as-of that point', async () => {
+    const res = await fetch(`${base}/controls/A.3.2`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<svg');
+    expect(html).not.toContain('<script');
+    const points = tableRows(html, 'timeline').map((r) => ({
+      at: /data-at="([^"]+)"/.exec(r)![1]!,
+      status: /data-status="([^"]+)"/.exec(r)![1]!,
+    }));
+    // A year back (the first bundle is older): the start, 12 or 13 month starts, and now.
+    expect(points.length).toBeGreaterThanOrEqual(13);
+    expect(Date.parse(points[0]!.at)).toBeGreaterThanOrEqual(now - 366 * DAY);
+    const statuses = points.map((p) => p.status);
+    expect(statuses[0]).not.toBe('stale');
+    expect(statuses).toContain('stale');
+    expect(statuses.at(-1)).not.toBe('stale');
+    // The bar carries one segment per point, coloured by the same status.
+    const segments = [...html.matchAll(/<rect(?: class="end")? data-status="([^"]+)"/g)].map((m) => m[1]);
+    expect(segments).toEqual(statuses);
+    for (const p of points.slice(0, -1)) {
+      const { results } = await controlStatus(fx.hub, { asOf: p.at, controls: 'A.3.2' });
+      expect(results[0]!.status, p.at).toBe(p.status);
+    }
+  });
+
+  it('lists every bundle that recorded each evidence record, not only the first', async () => {
+    const html = await (await fetch(`${base}/controls/A.3.2`)).text();
+    const bundlesOf = (r: string) => [...r.matchAll(/data-bundle="(\d+)"/g)].map((m) => Number(m[1]));
+    const rows = tableRows(html, 'evidence');
+    expect(rows).toHaveLength(2);
+    // Newest first: yesterday's version only in bundle 3; the old one in bundles 1 and 2.
+    expect(bundlesOf(rows[0]!)).toEqual([3]);
+    expect(bundlesOf(rows[1]!)).toEqual([1, 2]);
+  });
+});
