@@ -71,7 +71,12 @@ ${tokens ? `${sso ? '<h2>Or with an access token</h2>\n' : ''}${form}` : ''}`,
   );
 }
 
-export function overviewPage(o: Overview, who: Principal, sweep: { allowed: boolean; started?: string }): string {
+export function overviewPage(
+  o: Overview,
+  who: Principal,
+  sweep: { allowed: boolean; started?: string },
+  extra = '',
+): string {
   const counts = Object.entries(o.counts)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([s, n]) => `<li><b>${n}</b><a href="/controls?status=${encodeURIComponent(s)}">${esc(s)}</a></li>`)
@@ -86,7 +91,7 @@ export function overviewPage(o: Overview, who: Principal, sweep: { allowed: bool
     : '<p>No source failed in its last run.</p>';
   const last = o.lastSweep
     ? `<p id="last-sweep">Bundle #${o.lastSweep.sequence} (${esc(o.lastSweep.bundleId)}), finished ${esc(o.lastSweep.finishedAt)}, ${o.lastSweep.artifactCount} artifact(s).</p>`
-    : '<p id="last-sweep">No sweep has sealed a bundle yet.</p>';
+    : '<p id="last-sweep">Never: no sweep has sealed a bundle yet.</p>';
   const sweepForm = sweep.allowed
     ? `<form method="post" action="/sweeps"><input type="hidden" name="csrf" value="${esc(who.csrf ?? '')}">
 <label for="controls">Controls (glob, optional)</label><input id="controls" name="controls" placeholder="A.6.*">
@@ -98,6 +103,7 @@ export function overviewPage(o: Overview, who: Principal, sweep: { allowed: bool
     `<h1>Readiness overview</h1>
 <p>As of ${esc(o.asOf)}.</p>
 <h2>Controls by status</h2><ul class="counts" id="counts">${counts}</ul>
+${extra}
 <h2>Failed sources</h2>${failed}
 <h2>Last sweep</h2>${last}
 ${sweep.started ? `<p role="status">Started sweep ${esc(sweep.started)}.</p>` : ''}

@@ -20,6 +20,8 @@ import { oidcPaths, oidcRoute } from './oidc-routes';
 import { consoleCss, controlsPage, errorPage, overviewPage, signInPage } from './pages';
 import { controlHistory } from './control-history';
 import { controlPage } from './pages/control';
+import { overviewExtras } from './overview-extras';
+import { overviewExtrasHtml } from './pages/overview-extras';
 import type { ConsoleActions } from './actions';
 import { recordOperatorAction } from './operator-actions';
 import { consoleRoutes } from './routes';
@@ -224,11 +226,12 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     const p = url.pathname;
     if (req.method === 'GET' && p === '/') {
       const o = await overview(sources);
+      const extra = overviewExtrasHtml(await overviewExtras(sources, sources.readiness, o.asOf, o.results));
       const started = url.searchParams.get('started') ?? undefined;
       return html(
         res,
         200,
-        overviewPage(o, who, { allowed: mayAct(who, 'operator'), ...(started ? { started } : {}) }),
+        overviewPage(o, who, { allowed: mayAct(who, 'operator'), ...(started ? { started } : {}) }, extra),
       );
     }
     if (req.method === 'GET' && p === '/controls') {

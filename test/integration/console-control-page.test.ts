@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleOptions } from '../../cli/commands/serve';
 import { controlStatus } from '../../cli/commands/status';
 import { ConsoleAuth } from '../../console/auth';
+import { verifyIntegrity } from '../../evidence/integrity';
 import { startConsole } from '../../console/server';
 import { hubIn, quietLog, signingKey, type HubFixture } from '../support/hub-fixture';
 import { writeBundle } from '../support/store-fixture';
 import { suiteDir } from '../support/tmp';
 
 const DAY = 86_400_000;
+const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** The rows of the table with `id` as [data-* attribute values, cell texts] (the page has no script to ask). */
 function tableRows(html: string, id: string): string[] {
@@ -19,7 +21,7 @@ function tableRows(html: string, id: string): string[] {
   return [...table[1]!.matchAll(/<tr data-[\s\S]*?<\/tr>/g)].map((m) => m[0]);
 }
 
-describe('console control page: timeline and every bundle holding a record, on a real socket', () => {
+describe('console overview and control page: forecast, integrity, timeline and every bundle holding a record, on a real socket', () => {
   let fx: HubFixture;
   let server: Server;
   let base: string;
@@ -34,6 +36,9 @@ describe('console control page: timeline and every bundle holding a record, on a
         'signing: { key: { file: ./keys/signing.pem } }',
         'sources:',
         '  - { id: docs, type: folder, path: ./org }',
+        'audits:',
+        '  calendar:',
+        `    - { id: surv-1, type: surveillance, date: "${day(now + 60 * DAY)}", certificationBody: Example Cert }`,
         '',
       ].join('\n'),
       { 'org/readme.md': 'x' },
@@ -95,5 +100,31 @@ describe('console control page: timeline and every bundle holding a record, on a
     // Newest first: yesterday's version only in bundle 3; the old one in bundles 1 and 2.
     expect(bundlesOf(rows[0]!)).toEqual([3]);
     expect(bundlesOf(rows[1]!)).toEqual([1, 2]);
+  });
+
+  it('the overview shows the next audit with its forecast, the soonest stale controls and integrity', async () => {
+    const page = async () => {
+      const res = await fetch(`${base}/`);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    let html = await page();
+    expect(html).toMatch(/<div id="next-audit" data-audit="surv-1">/);
+    // Only the RACI's two controls have current evidence; the rest are missing today and on the day.
+    const { results } = await controlStatus(fx.hub, {});
+    expect(html).toContain(`of ${results.length} controls ready on the day`);
+    expect(html).toMatch(/<p id="not-ready">[\s\S]*A\.2\.2/);
+    expect(/<table id="soonest">[\s\S]*?<\/table>/.exec(html)![0]).toContain('data-control="A.3.2"');
+    expect(html).toContain('<p id="last-sweep">Bundle #3');
+    expect(html).toMatch(/<p id="integrity">Integrity verification: never/);
+
+    // This back-dated fixture store does not pass verification: the overview shows the failure as recorded.
+    const run = await verifyIntegrity(fx.hub.store, { full: true, now: new Date() });
+    expect(run.ok).toBe(false);
+    html = await page();
+    expect(html).toContain(
+      `<p id="integrity" data-ok="false">Last full verification ${run.at} (bundles #1 to #3): <b>FAILED</b>`,
+    );
+    for (const problem of Object.keys(run.problems)) expect(html).toContain(`${problem} ×${run.problems[problem]}`);
   });
 });
