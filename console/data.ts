@@ -13,6 +13,8 @@ export interface ConsoleSources {
   status(options?: { controls?: string; asOf?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
   /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
   readiness?: (() => Promise<ReadinessForecast | undefined>) | undefined;
+  /** The management-system clauses' results (`status --catalog clauses`), shown beside the controls. */
+  clauses?: (() => Promise<ControlResult[]>) | undefined;
 }
 
 export interface Overview {

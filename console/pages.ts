@@ -1,5 +1,4 @@
-import { badge, esc } from '../evidence/export/html';
-import type { ControlResult } from '../mappings/evaluate';
+import { esc } from '../evidence/export/html';
 import type { Principal } from './auth';
 import type { Overview } from './data';
 
@@ -108,38 +107,6 @@ ${extra}
 <h2>Last sweep</h2>${last}
 ${sweep.started ? `<p role="status">Started sweep ${esc(sweep.started)}.</p>` : ''}
 ${sweepForm}`,
-  );
-}
-
-export function controlsPage(
-  asOf: string,
-  results: readonly ControlResult[],
-  statuses: readonly string[],
-  filter: string | undefined,
-  who: Principal,
-): string {
-  const options = ['', ...statuses]
-    .map(
-      (s) =>
-        `<option value="${esc(s)}"${s === (filter ?? '') ? ' selected' : ''}>${s ? esc(s) : 'any status'}</option>`,
-    )
-    .join('');
-  const rows = results
-    .map(
-      (r) =>
-        `<tr data-control="${esc(r.control.id)}"><td><a href="/controls/${encodeURIComponent(r.control.id)}">${esc(r.control.id)}</a></td><td>${esc(r.control.title)}</td><td>${badge(r.status)}</td><td>${esc(r.reason)}</td></tr>`,
-    )
-    .join('\n');
-  return layout(
-    'Controls',
-    who,
-    `<h1>Controls</h1>
-<form method="get" action="/controls"><label for="status">Status</label><select id="status" name="status">${options}</select> <button type="submit">Filter</button></form>
-<p>${results.length} control(s) as of ${esc(asOf)}.</p>
-<table id="controls"><thead><tr><th scope="col">Control</th><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Reason</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table>`,
   );
 }
 

@@ -17,7 +17,8 @@ import {
 import { controlDetail, evidenceBlob, overview, type ConsoleSources } from './data';
 import type { OidcSignIn } from './oidc';
 import { oidcPaths, oidcRoute } from './oidc-routes';
-import { consoleCss, controlsPage, errorPage, overviewPage, signInPage } from './pages';
+import { consoleCss, errorPage, overviewPage, signInPage } from './pages';
+import { controlsFilterOf, controlsPage } from './pages/controls';
 import { controlHistory } from './control-history';
 import { controlPage } from './pages/control';
 import { overviewExtras } from './overview-extras';
@@ -235,11 +236,8 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       );
     }
     if (req.method === 'GET' && p === '/controls') {
-      const { asOf, results } = await sources.status();
-      const status = url.searchParams.get('status') || undefined;
-      const statuses = [...new Set(results.map((r) => r.status))].sort();
-      const shown = results.filter((r) => !status || r.status === status);
-      return html(res, 200, controlsPage(asOf, shown, statuses, status, who));
+      const [{ asOf, results }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
+      return html(res, 200, controlsPage(asOf, results, clauses, controlsFilterOf(url), who));
     }
     let m = /^\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {

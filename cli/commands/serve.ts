@@ -10,7 +10,7 @@ import { connectClient } from '../connect';
 import { consoleActions } from '../console-actions';
 import { nextAudit } from '../../mappings/readiness';
 import { readinessOf } from './readiness';
-import { controlStatus } from './status';
+import { catalogStatus, controlStatus } from './status';
 import { sourcesForControls, startSweep } from './sweep';
 
 /**
@@ -32,6 +32,7 @@ export function consoleOptions(
     sources: {
       store: hub.store,
       status: (options) => controlStatus(hub, options),
+      clauses: async () => (await catalogStatus(hub, { catalog: 'clauses' })).groups[0]?.results ?? [],
       // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
       ...(hub.config.audits
         ? { readiness: async () => (nextAudit(hub.config.audits!, new Date()) ? readinessOf(hub) : undefined) }

@@ -127,4 +127,26 @@ describe('console overview and control page: forecast, integrity, timeline and e
     );
     for (const problem of Object.keys(run.problems)) expect(html).toContain(`${problem} ×${run.problems[problem]}`);
   });
+
+  it('filters controls by status and group with a plain GET form, and lists the clauses as a second table', async () => {
+    const ids = (html: string, attr: string, table: string) =>
+      tableRows(html, table).map((r) => new RegExp(`data-${attr}="([^"]+)"`).exec(r)![1]!);
+    const all = await (await fetch(`${base}/controls`)).text();
+    expect(all).toMatch(/<form method="get" action="\/controls">/);
+    expect(ids(all, 'control', 'controls')).toHaveLength(38);
+    const { results } = await controlStatus(fx.hub, {});
+    const a3 = await (await fetch(`${base}/controls?group=A.3`)).text();
+    expect(ids(a3, 'control', 'controls')).toEqual(
+      results.filter((r) => r.control.group === 'A.3').map((r) => r.control.id),
+    );
+    expect(a3).toContain('<option value="A.3" selected>');
+    const both = await (await fetch(`${base}/controls?group=A.3&status=missing`)).text();
+    expect(ids(both, 'control', 'controls')).toEqual(['A.3.3']);
+    const clauses = ids(all, 'clause', 'clauses');
+    expect(clauses.length).toBeGreaterThan(0);
+    expect(clauses.every((id) => /^\d/.test(id))).toBe(true);
+    // The status filter narrows the clauses too.
+    const missing = await (await fetch(`${base}/controls?status=current`)).text();
+    expect(ids(missing, 'clause', 'clauses').length).toBeLessThan(clauses.length);
+  });
 });
