@@ -237,7 +237,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     }
     if (req.method === 'GET' && p === '/controls') {
       const [{ asOf, results }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
-      return html(res, 200, controlsPage(asOf, results, clauses, controlsFilterOf(url), who));
+      return html(res, 200, controlsPage(asOf, results, clauses, controlsFilterOf(url), who, sources.sourcesFeeding));
     }
     let m = /^\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {

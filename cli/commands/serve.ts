@@ -32,6 +32,8 @@ export function consoleOptions(
     sources: {
       store: hub.store,
       status: (options) => controlStatus(hub, options),
+      // A control id is its own glob: ids hold letters, digits and dots only.
+      sourcesFeeding: (control) => sourcesForControls(hub, control),
       clauses: async () => (await catalogStatus(hub, { catalog: 'clauses' })).groups[0]?.results ?? [],
       // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
       ...(hub.config.audits

@@ -7,17 +7,28 @@ import { layout } from '../pages';
 export interface ControlsFilter {
   status?: string | undefined;
   group?: string | undefined;
+  source?: string | undefined;
 }
 
 export function controlsFilterOf(url: URL): ControlsFilter {
   return {
     status: url.searchParams.get('status') || undefined,
     group: url.searchParams.get('group') || undefined,
+    source: url.searchParams.get('source') || undefined,
   };
 }
 
-export function applyControlsFilter(results: readonly ControlResult[], f: ControlsFilter): ControlResult[] {
-  return results.filter((r) => (!f.status || r.status === f.status) && (!f.group || r.control.group === f.group));
+export function applyControlsFilter(
+  results: readonly ControlResult[],
+  f: ControlsFilter,
+  feeding?: (control: string) => readonly string[],
+): ControlResult[] {
+  return results.filter(
+    (r) =>
+      (!f.status || r.status === f.status) &&
+      (!f.group || r.control.group === f.group) &&
+      (!f.source || !feeding || feeding(r.control.id).includes(f.source)),
+  );
 }
 
 const select = (id: string, label: string, any: string, values: [string, string][], chosen: string | undefined) =>
@@ -37,7 +48,7 @@ const head =
   '<thead><tr><th scope="col">Id</th><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Reason</th></tr></thead>';
 
 /**
- * The Annex A controls, filtered by status and group, and the management-system clauses as a second table
+ * The Annex A controls, filtered by status, group and feeding source, and the management-system clauses as a second table
  * (filtered by status; their groups are clause numbers, not Annex A groups).
  */
 export function controlsPage(
@@ -46,10 +57,12 @@ export function controlsPage(
   clauses: readonly ControlResult[] | undefined,
   f: ControlsFilter,
   who: Principal,
+  feeding?: (control: string) => readonly string[],
 ): string {
   const statuses = [...new Set([...all, ...(clauses ?? [])].map((r) => r.status))].sort();
   const groups = [...new Map(all.map((r) => [r.control.group, r.control.groupTitle])).entries()];
-  const shown = applyControlsFilter(all, f);
+  const sources = feeding ? [...new Set(all.flatMap((r) => feeding(r.control.id)))].sort() : [];
+  const shown = applyControlsFilter(all, f, feeding);
   const shownClauses = clauses ? applyControlsFilter(clauses, { status: f.status }) : undefined;
   return layout(
     'Controls',
@@ -67,7 +80,17 @@ export function controlsPage(
       'any group',
       groups.map(([g, t]) => [g, `${g} ${t}`]),
       f.group,
-    )} <button type="submit">Filter</button></form>
+    )}${
+      sources.length
+        ? ` ${select(
+            'source',
+            'Source',
+            'any source',
+            sources.map((x) => [x, x]),
+            f.source,
+          )}`
+        : ''
+    } <button type="submit">Filter</button></form>
 <p>${shown.length} control(s) as of ${esc(asOf)}.</p>
 <table id="controls">${head}
 <tbody>

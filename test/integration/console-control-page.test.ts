@@ -142,6 +142,14 @@ describe('console overview and control page: forecast, integrity, timeline and e
     expect(a3).toContain('<option value="A.3" selected>');
     const both = await (await fetch(`${base}/controls?group=A.3&status=missing`)).text();
     expect(ids(both, 'control', 'controls')).toEqual(['A.3.3']);
+    // The folder source "docs" feeds exactly the controls of the rules that select folder records.
+    const docs = ids(await (await fetch(`${base}/controls?source=docs`)).text(), 'control', 'controls');
+    const folderFed = new Set(
+      fx.hub.mappings.rules.filter((r) => r.sourceTypes.includes('folder')).flatMap((r) => r.controls),
+    );
+    expect(docs).toContain('A.3.2');
+    expect(docs).toEqual(results.map((r) => r.control.id).filter((id) => folderFed.has(id)));
+    expect(ids(await (await fetch(`${base}/controls?source=nope`)).text(), 'control', 'controls')).toEqual([]);
     const clauses = ids(all, 'clause', 'clauses');
     expect(clauses.length).toBeGreaterThan(0);
     expect(clauses.every((id) => /^\d/.test(id))).toBe(true);
