@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { evidenceForControl, loadIndex, readManifest, type EvidenceIndex, type EvidenceRow } from '../evidence/index';
 import type { EvidenceStore } from '../evidence/store';
 import type { ControlResult, SourceRun } from '../mappings/evaluate';
+import type { ReadinessForecast } from '../mappings/readiness';
 
 /**
  * What the console reads. `status` is injected by the CLI (`controlStatus` of cli/commands/status.ts), so
@@ -9,7 +10,13 @@ import type { ControlResult, SourceRun } from '../mappings/evaluate';
  */
 export interface ConsoleSources {
   store: EvidenceStore;
-  status(options?: { controls?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
+  status(options?: { controls?: string; asOf?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
+  /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
+  readiness?: (() => Promise<ReadinessForecast | undefined>) | undefined;
+  /** The management-system clauses' results (`status --catalog clauses`), shown beside the controls. */
+  clauses?: (() => Promise<ControlResult[]>) | undefined;
+  /** The configured sources whose type feeds a control (as `sweep --controls <id>` picks them). */
+  sourcesFeeding?: ((control: string) => string[]) | undefined;
 }
 
 export interface Overview {
@@ -18,6 +25,8 @@ export interface Overview {
   /** Each source whose latest run failed, with the error it recorded. */
   failedSources: SourceRun[];
   lastSweep?: { sequence: number; bundleId: string; finishedAt: string; artifactCount: number } | undefined;
+  /** Every control's result, for the sections that rank them (console/overview-extras.ts). */
+  results: ControlResult[];
 }
 
 export async function overview(src: ConsoleSources): Promise<Overview> {
@@ -34,6 +43,7 @@ export async function overview(src: ConsoleSources): Promise<Overview> {
   return {
     asOf,
     counts,
+    results,
     failedSources: [...latest.values()]
       .filter((r) => r.status === 'failed')
       .sort((a, b) => (a.source < b.source ? -1 : 1)),

@@ -1,6 +1,4 @@
-import { badge, esc } from '../evidence/export/html';
-import type { EvidenceRow } from '../evidence/index';
-import type { ControlResult } from '../mappings/evaluate';
+import { esc } from '../evidence/export/html';
 import type { Principal } from './auth';
 import type { Overview } from './data';
 
@@ -72,7 +70,12 @@ ${tokens ? `${sso ? '<h2>Or with an access token</h2>\n' : ''}${form}` : ''}`,
   );
 }
 
-export function overviewPage(o: Overview, who: Principal, sweep: { allowed: boolean; started?: string }): string {
+export function overviewPage(
+  o: Overview,
+  who: Principal,
+  sweep: { allowed: boolean; started?: string },
+  extra = '',
+): string {
   const counts = Object.entries(o.counts)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([s, n]) => `<li><b>${n}</b><a href="/controls?status=${encodeURIComponent(s)}">${esc(s)}</a></li>`)
@@ -87,7 +90,7 @@ export function overviewPage(o: Overview, who: Principal, sweep: { allowed: bool
     : '<p>No source failed in its last run.</p>';
   const last = o.lastSweep
     ? `<p id="last-sweep">Bundle #${o.lastSweep.sequence} (${esc(o.lastSweep.bundleId)}), finished ${esc(o.lastSweep.finishedAt)}, ${o.lastSweep.artifactCount} artifact(s).</p>`
-    : '<p id="last-sweep">No sweep has sealed a bundle yet.</p>';
+    : '<p id="last-sweep">Never: no sweep has sealed a bundle yet.</p>';
   const sweepForm = sweep.allowed
     ? `<form method="post" action="/sweeps"><input type="hidden" name="csrf" value="${esc(who.csrf ?? '')}">
 <label for="controls">Controls (glob, optional)</label><input id="controls" name="controls" placeholder="A.6.*">
@@ -99,70 +102,11 @@ export function overviewPage(o: Overview, who: Principal, sweep: { allowed: bool
     `<h1>Readiness overview</h1>
 <p>As of ${esc(o.asOf)}.</p>
 <h2>Controls by status</h2><ul class="counts" id="counts">${counts}</ul>
+${extra}
 <h2>Failed sources</h2>${failed}
 <h2>Last sweep</h2>${last}
 ${sweep.started ? `<p role="status">Started sweep ${esc(sweep.started)}.</p>` : ''}
 ${sweepForm}`,
-  );
-}
-
-export function controlsPage(
-  asOf: string,
-  results: readonly ControlResult[],
-  statuses: readonly string[],
-  filter: string | undefined,
-  who: Principal,
-): string {
-  const options = ['', ...statuses]
-    .map(
-      (s) =>
-        `<option value="${esc(s)}"${s === (filter ?? '') ? ' selected' : ''}>${s ? esc(s) : 'any status'}</option>`,
-    )
-    .join('');
-  const rows = results
-    .map(
-      (r) =>
-        `<tr data-control="${esc(r.control.id)}"><td><a href="/controls/${encodeURIComponent(r.control.id)}">${esc(r.control.id)}</a></td><td>${esc(r.control.title)}</td><td>${badge(r.status)}</td><td>${esc(r.reason)}</td></tr>`,
-    )
-    .join('\n');
-  return layout(
-    'Controls',
-    who,
-    `<h1>Controls</h1>
-<form method="get" action="/controls"><label for="status">Status</label><select id="status" name="status">${options}</select> <button type="submit">Filter</button></form>
-<p>${results.length} control(s) as of ${esc(asOf)}.</p>
-<table id="controls"><thead><tr><th scope="col">Control</th><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Reason</th></tr></thead>
-<tbody>
-${rows}
-</tbody></table>`,
-  );
-}
-
-export function controlPage(asOf: string, r: ControlResult, evidence: readonly EvidenceRow[], who: Principal): string {
-  const rows = evidence
-    .map(
-      (e) =>
-        `<tr data-artifact="${esc(e.id)}"><td>${esc(e.id)}</td><td>${esc(e.observedAt)}</td><td>#${e.bundle}</td><td><a class="blob" href="/blobs/${e.sha256}">download</a></td></tr>`,
-    )
-    .join('\n');
-  return layout(
-    r.control.id,
-    who,
-    `<h1>${esc(r.control.id)} ${esc(r.control.title)}</h1>
-<p>${badge(r.status)} as of ${esc(asOf)}</p>
-<dl>
-<dt>Reason</dt><dd id="reason">${esc(r.reason)}</dd>
-<dt>Deciding rule</dt><dd id="deciding-rule">${r.decidingRule ? esc(r.decidingRule) : 'none'}</dd>
-${r.dueAt ? `<dt>Stale on</dt><dd>${esc(r.dueAt)}</dd>` : ''}
-</dl>
-<h2>Evidence</h2>
-${
-  evidence.length
-    ? `<table id="evidence"><thead><tr><th scope="col">Record</th><th scope="col">Observed</th><th scope="col">Bundle</th><th scope="col">Blob</th></tr></thead><tbody>
-${rows}
-</tbody></table>`
-    : '<p>No evidence is mapped to this control.</p>'
-}`,
   );
 }
 

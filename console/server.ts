@@ -17,7 +17,12 @@ import {
 import { controlDetail, evidenceBlob, overview, type ConsoleSources } from './data';
 import type { OidcSignIn } from './oidc';
 import { oidcPaths, oidcRoute } from './oidc-routes';
-import { consoleCss, controlPage, controlsPage, errorPage, overviewPage, signInPage } from './pages';
+import { consoleCss, errorPage, overviewPage, signInPage } from './pages';
+import { controlsFilterOf, controlsPage } from './pages/controls';
+import { controlHistory } from './control-history';
+import { controlPage } from './pages/control';
+import { overviewExtras } from './overview-extras';
+import { overviewExtrasHtml } from './pages/overview-extras';
 import type { ConsoleActions } from './actions';
 import { recordOperatorAction } from './operator-actions';
 import { consoleRoutes } from './routes';
@@ -222,25 +227,23 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     const p = url.pathname;
     if (req.method === 'GET' && p === '/') {
       const o = await overview(sources);
+      const extra = overviewExtrasHtml(await overviewExtras(sources, sources.readiness, o.asOf, o.results));
       const started = url.searchParams.get('started') ?? undefined;
       return html(
         res,
         200,
-        overviewPage(o, who, { allowed: mayAct(who, 'operator'), ...(started ? { started } : {}) }),
+        overviewPage(o, who, { allowed: mayAct(who, 'operator'), ...(started ? { started } : {}) }, extra),
       );
     }
     if (req.method === 'GET' && p === '/controls') {
-      const { asOf, results } = await sources.status();
-      const status = url.searchParams.get('status') || undefined;
-      const statuses = [...new Set(results.map((r) => r.status))].sort();
-      const shown = results.filter((r) => !status || r.status === status);
-      return html(res, 200, controlsPage(asOf, shown, statuses, status, who));
+      const [{ asOf, results }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
+      return html(res, 200, controlsPage(asOf, results, clauses, controlsFilterOf(url), who, sources.sourcesFeeding));
     }
     let m = /^\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {
-      const detail = await controlDetail(sources, decodeURIComponent(m[1]!));
-      if (!detail) throw new HttpError(404, 'no such control');
-      return html(res, 200, controlPage(detail.asOf, detail.result, detail.evidence, who));
+      const history = await controlHistory(sources, decodeURIComponent(m[1]!));
+      if (!history) throw new HttpError(404, 'no such control');
+      return html(res, 200, controlPage(history, who));
     }
     m = /^\/blobs\/(.+)$/.exec(p);
     if (req.method === 'GET' && m) return sendBlob(res, m[1]!);

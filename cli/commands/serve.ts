@@ -8,7 +8,9 @@ import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
 import { consoleActions } from '../console-actions';
-import { controlStatus } from './status';
+import { nextAudit } from '../../mappings/readiness';
+import { readinessOf } from './readiness';
+import { catalogStatus, controlStatus } from './status';
 import { sourcesForControls, startSweep } from './sweep';
 
 /**
@@ -27,7 +29,17 @@ export function consoleOptions(
   const connected = async () => (client ??= await connectClient(hub.config));
   return {
     actions: consoleActions(hub, connected),
-    sources: { store: hub.store, status: (options) => controlStatus(hub, options) },
+    sources: {
+      store: hub.store,
+      status: (options) => controlStatus(hub, options),
+      // A control id is its own glob: ids hold letters, digits and dots only.
+      sourcesFeeding: (control) => sourcesForControls(hub, control),
+      clauses: async () => (await catalogStatus(hub, { catalog: 'clauses' })).groups[0]?.results ?? [],
+      // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
+      ...(hub.config.audits
+        ? { readiness: async () => (nextAudit(hub.config.audits!, new Date()) ? readinessOf(hub) : undefined) }
+        : {}),
+    },
     auth,
     insecureLocal,
     ...(oidc ? { oidc, secureCookies: oidc.secureCookies } : {}),

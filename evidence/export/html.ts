@@ -89,7 +89,7 @@ export function badge(status: ControlStatus): string {
  * time. Every segment carries its status as a tooltip and `data-status`; the end one is `class="end"`.
  */
 export function timelineSvg(
-  model: PackModel,
+  model: Pick<PackModel, 'window' | 'evaluatedAt'>,
   points: TimelinePoint[],
   width: number,
   height: number,

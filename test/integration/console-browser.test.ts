@@ -55,6 +55,8 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     await signIn(page, fx.base, tokens.operator);
     expect(await page.locator('h1').innerText()).toBe('Readiness overview');
     expect(await page.locator('#start-sweep').count()).toBe(1);
+    expect(await page.locator('#next-audit').innerText()).toContain('No audit calendar');
+    expect(await page.locator('#integrity').innerText()).toContain('never');
     await page.screenshot({ path: path.join(artifacts, 'console-overview.png'), fullPage: true });
 
     await Promise.all([page.waitForURL(`${fx.base}/controls`), page.getByRole('link', { name: 'Controls' }).click()]);
@@ -67,6 +69,8 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     ]);
     expect(await page.locator('h1').innerText()).toContain('A.3.2');
     expect(await page.locator('#reason').innerText()).toMatch(/\S/);
+    // The status timeline is the audit pack's server-drawn SVG: there without scripts.
+    expect(await page.locator('#timeline-bar svg rect[data-status]').count()).toBeGreaterThan(0);
     expect(await page.locator('#evidence tr[data-artifact="docs:raci.csv"] a.blob').getAttribute('href')).toMatch(
       /^\/blobs\/[0-9a-f]{64}$/,
     );
