@@ -4,7 +4,7 @@ import { parseManifest, type Manifest } from './manifest';
 import type { Signer } from './signing';
 import type { ChainHead, CommittedBundle, KeyRecord, StoredTransition } from './store';
 import { SigningKeyError } from '../core/errors';
-import { readIntentsSince, readSealIntent, writeSealIntent } from './seal-intent';
+import { readIntentsSince, readSealIntent, writeSealIntent, type SealIntentOps } from './seal-intent';
 
 /**
  * The chain, key and pointer logic shared by every store. A backend supplies a handful of primitive
@@ -12,7 +12,8 @@ import { readIntentsSince, readSealIntent, writeSealIntent } from './seal-intent
  * `putManifestIfAbsent`, an atomic create-if-absent (link(2) on a filesystem, `If-None-Match: *` on S3),
  * which lets concurrent writers race for a sequence number without forking the chain.
  */
-export interface ChainOps {
+/** Includes the seal-intent primitives (evidence/seal-intent.ts): durable before the manifest they announce. */
+export interface ChainOps extends SealIntentOps {
   sequences(): Promise<number[]>;
   readManifest(sequence: number): Promise<Buffer | undefined>;
   /** Atomically creates the manifest for `sequence`; false when that sequence is already taken. */
@@ -20,11 +21,6 @@ export interface ChainOps {
   putSignature(digest: string, signature: Buffer): Promise<void>;
   readPointer(bundleId: string): Promise<Buffer | undefined>;
   writePointer(bundleId: string, bytes: Buffer): Promise<void>;
-  /** Seal intents (evidence/seal-intent.ts): durable before the manifest they announce. */
-  readSealIntent(bundleId: string): Promise<Buffer | undefined>;
-  writeSealIntent(bundleId: string, bytes: Buffer): Promise<void>;
-  readIntentsSince(): Promise<Buffer | undefined>;
-  writeIntentsSince(bytes: Buffer): Promise<void>;
   readKeyRecords(): Promise<Buffer[]>;
   writeKeyRecord(record: KeyRecord): Promise<void>;
   readKeyTransitions(): Promise<StoredTransition[]>;

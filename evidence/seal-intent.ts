@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { canonicalJson } from '../core/digest';
-import type { ChainOps } from './chain';
 
 /**
  * Seal intents: what lets a first seal skip the scan for its own bundle.
@@ -26,11 +25,19 @@ import type { ChainOps } from './chain';
  * still scans the old window (the newest 256 manifests) but only the part below that sequence; once the
  * chain has grown 256 bundles past the upgrade, that part is empty.
  */
+/** The store primitives intents need; part of the chain's `ChainOps`. Intents must be durable when written. */
+export interface SealIntentOps {
+  readSealIntent(bundleId: string): Promise<Buffer | undefined>;
+  writeSealIntent(bundleId: string, bytes: Buffer): Promise<void>;
+  readIntentsSince(): Promise<Buffer | undefined>;
+  writeIntentsSince(bytes: Buffer): Promise<void>;
+}
+
 const intentSchema = z.strictObject({ bundleId: z.string(), fromSequence: z.number().int().positive() });
 const sinceSchema = z.strictObject({ intentsFromSequence: z.number().int().positive() });
 
 /** The earliest sequence a committed manifest of `bundleId` can have, or undefined when none was attempted. */
-export async function readSealIntent(ops: ChainOps, bundleId: string): Promise<number | undefined> {
+export async function readSealIntent(ops: SealIntentOps, bundleId: string): Promise<number | undefined> {
   const raw = await ops.readSealIntent(bundleId);
   if (!raw) return undefined;
   const intent = intentSchema.parse(JSON.parse(raw.toString('utf8')));
@@ -39,7 +46,7 @@ export async function readSealIntent(ops: ChainOps, bundleId: string): Promise<n
 }
 
 /** From which sequence every commit wrote an intent; undefined for a store that never wrote one. */
-export async function readIntentsSince(ops: ChainOps): Promise<number | undefined> {
+export async function readIntentsSince(ops: SealIntentOps): Promise<number | undefined> {
   const raw = await ops.readIntentsSince();
   return raw ? sinceSchema.parse(JSON.parse(raw.toString('utf8'))).intentsFromSequence : undefined;
 }
@@ -49,7 +56,7 @@ export async function readIntentsSince(ops: ChainOps): Promise<number | undefine
  * marker goes first (once), so no bundle at or above its sequence lacks an intent. An existing intent is
  * kept: its earlier sequence still bounds every manifest any attempt of this bundle could have written.
  */
-export async function writeSealIntent(ops: ChainOps, bundleId: string, head: number): Promise<void> {
+export async function writeSealIntent(ops: SealIntentOps, bundleId: string, head: number): Promise<void> {
   if ((await readIntentsSince(ops)) === undefined)
     await ops.writeIntentsSince(Buffer.from(canonicalJson({ intentsFromSequence: head + 1 })));
   if ((await ops.readSealIntent(bundleId)) !== undefined) return;
