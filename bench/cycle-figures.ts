@@ -1,26 +1,7 @@
 // Figures of bench/cycle.ts (issue 21, scale goals 2 and 3), with each goal judged and, when missed, the
 // reason and the next step written next to it.
+import type { DayFigures as Day } from './cycle';
 import type { FigureDraft } from './figures';
-
-interface Day {
-  day: number;
-  sealDailySeconds: number;
-  dailyArtifacts: number;
-  sealDeepSeconds: number;
-  deepDay: number;
-  verifySeconds: number;
-  verifyBundles: number;
-  verifyBlobs: number;
-  statusSeconds: number;
-  statusWorkSeconds: number;
-  statusPeakRssMb: number;
-  indexArtifacts: number;
-  storeBytes: number;
-  blobBytes: number;
-  manifestBytes: number;
-  changedBytes: number;
-  bundles: number;
-}
 
 interface CycleRun {
   days: number;

@@ -48,7 +48,8 @@ const checkpoints = [
   ),
 ];
 
-interface DayFigures {
+/** One simulated day's figures, as bench/cycle-figures.ts judges them. */
+export interface DayFigures {
   day: number;
   sealDailySeconds: number;
   dailyArtifacts: number;
