@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   type Client,
   type ScheduleDescription,
@@ -149,9 +150,18 @@ export async function syncSchedules(client: Client, config: LoadedConfig): Promi
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
     if (!current) {
-      await client.schedule.create(want);
-      report.created.push(s.id);
-    } else if (current.state.note !== want.state!.note) {
+      try {
+        await client.schedule.create(want);
+        report.created.push(s.id);
+        continue;
+      } catch (err) {
+        // Another worker (or one killed a moment ago) created it between our describe and create: sync is
+        // idempotent, so reconcile against what it created instead of failing the worker's start.
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        current = await describeJustCreated(handle);
+      }
+    }
+    if (current.state.note !== want.state!.note) {
       await handle.update(() => ({
         spec: want.spec,
         action: want.action,
@@ -239,6 +249,21 @@ export async function describeSchedule(handle: Pick<ScheduleHandle, 'describe'>)
       const code = (err as { cause?: { code?: number } }).cause?.code;
       if (attempt >= 3 || (code !== grpcStatus.DEADLINE_EXCEEDED && code !== grpcStatus.UNAVAILABLE)) throw err;
       await new Promise((r) => setTimeout(r, 1_000 * attempt));
+    }
+  }
+}
+
+/**
+ * A schedule whose create raced ours exists ("already running") yet can answer describe with "not found"
+ * for a moment while its scheduler workflow takes its first task; wait for it rather than fail.
+ */
+async function describeJustCreated(handle: Pick<ScheduleHandle, 'describe'>): Promise<ScheduleDescription> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await describeSchedule(handle);
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError) || attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
     }
   }
 }

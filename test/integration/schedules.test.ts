@@ -90,6 +90,23 @@ describe('schedule sync on a real Temporal dev server', () => {
     expect(await syncSchedules(env.client, config)).toMatchObject({ created: [], updated: [], deleted: [] });
   });
 
+  it('workers starting together all sync: each schedule is created once, nobody fails on "already exists"', async () => {
+    const dir = await tempDir();
+    const queue = `race-${randomBytes(4).toString('hex')}`;
+    await writeTree(dir, {
+      'evidence-hub.yaml': `${base(queue)}schedules:\n  - { id: nightly, cron: "0 2 * * *" }\n  - { id: hourly, every: 1h }\n`,
+    });
+    const config = await loadConfig(`${dir}/evidence-hub.yaml`);
+    const reports = await Promise.all([1, 2, 3, 4].map(() => syncSchedules(env.client, config)));
+    const ids = ['nightly', 'hourly', 'integrity', 'integrity-full'];
+    for (const id of ids) {
+      // Created by exactly one sync; the others found it (during or after the create) and left it as it is.
+      expect(reports.filter((r) => r.created.includes(id))).toHaveLength(1);
+      expect(reports.filter((r) => r.unchanged.includes(id))).toHaveLength(3);
+    }
+    expect(reports.flatMap((r) => [...r.updated, ...r.deleted])).toEqual([]);
+  });
+
   it('the integrity monitor: daily incremental and weekly full by default, configurable, removed when disabled', async () => {
     const dir = await tempDir();
     const queue = `integrity-${randomBytes(4).toString('hex')}`;
