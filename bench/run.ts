@@ -14,6 +14,7 @@ import { readResults, resultsPath, writeReadmeTable } from './readme-table';
 import { sourcesOf } from './sources';
 import { staleFigures } from './stale';
 import { cycleFigures } from './cycle-figures';
+import { statusFigures } from './status-figures';
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -374,6 +375,15 @@ async function main(): Promise<void> {
     const r = tsx('cycle.ts', ['--days', days]);
     raw['cycle'] = r;
     figures.push(...cycleFigures(r, process.env['BENCH_LOAD_NOTE'] ?? `run with --days ${days}`));
+  }
+
+  if (want('status-1m')) {
+    // Issue 21 goal 1 and issue 20's page goal: `evidence-hub status` on a real store of 1,000,000 artifacts,
+    // cold, end to end, with peak RSS, and the console's /controls page on it (bench/status-1m.ts). The store
+    // is built once and cached under the OS temp folder; BENCH_STATUS_ARTIFACTS=100000 makes a smoke run.
+    const r = tsx('status-1m.ts', [process.env['BENCH_STATUS_ARTIFACTS'] ?? '1000000']);
+    raw['status-1m'] = r;
+    figures.push(...statusFigures(r));
   }
 
   want('');

@@ -66,6 +66,26 @@ export const benchmarkSources: Record<string, readonly string[]> = {
   // bench/cycle.ts: three years of sweeps written through the store's write and seal path.
   cycle: ['bench/cycle.ts', 'bench/cycle-org.ts', 'evidence', 'mappings', 'core', 'cli/commands/status.ts'],
   throughput: ['bench/cycle.ts', 'bench/cycle-org.ts', 'bench/throughput.ts', 'evidence', 'mappings', 'core'],
+  // bench/status-1m.ts: a cold `evidence-hub status` process (everything the CLI loads on the way) and the
+  // console's /controls page over a store built through the commit path.
+  'status-1m': [
+    'bench/status-1m.ts',
+    'bench/status-store.ts',
+    'bench/status-figures.ts',
+    'bin',
+    'cli',
+    'console',
+    'evidence',
+    'mappings',
+    'core',
+    'worker',
+    'config',
+    'connectors',
+    'alerts',
+    'activities',
+    'workflows',
+    'tsconfig.build.json',
+  ],
 };
 
 export function sourcesOf(benchmark: string): readonly string[] {

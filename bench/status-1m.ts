@@ -1,0 +1,165 @@
+// Benchmark (issue 21 goal 1, issue 20 performance): what a user waits for. `evidence-hub status` on a real
+// store of N artifacts (default 1,000,000; BENCH_STATUS_ARTIFACTS or the first argument for a smaller smoke
+// run), built by bench/status-store.ts through the real commit and checkpoint path and cached under
+// os.tmpdir() by size, so a re-run skips the build. `status` runs as a user runs it: a cold
+// `node bin/evidence-hub.js status` child (the compiled CLI in dist/, rebuilt first), timed end to end, with
+// its peak RSS from /usr/bin/time -v. Also the console's /controls page on the same store, served exactly as
+// `evidence-hub serve` wires it: the first request after start, then warm requests (loopback round trip:
+// server time plus a local socket, nothing else).
+// Usage: npx tsx bench/status-1m.ts [count] [dir]  → prints one JSON line.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { consoleOptions } from '../cli/commands/serve';
+import { ConsoleAuth } from '../console/auth';
+import { startConsole } from '../console/server';
+import { loadHub } from '../worker/hub';
+import { buildStatusStore, storeVersion } from './status-store';
+
+const root = path.join(__dirname, '..');
+const cli = path.join(root, 'bin', 'evidence-hub.js');
+
+export interface StatusFigures {
+  artifacts: number;
+  bundles: number;
+  storeBuildSeconds: number | undefined;
+  verifySampleOk: boolean;
+  indexRebuildSeconds: number;
+  indexRebuildPeakRssMb: number;
+  indexFileMb: number;
+  /** Each cold `status` run: wall seconds (spawn to exit) and peak RSS. */
+  statusRuns: { seconds: number; cpuSeconds: number; peakRssMb: number }[];
+  /** The same CLI loading its modules only (`--help`): the floor under any command. */
+  helpSeconds: number;
+  helpCpuSeconds: number;
+  statusMedianSeconds: number;
+  statusPeakRssMb: number;
+  statuses: Record<string, number>;
+  /** /controls: the first request after start (evaluates the store), then the median of the next five. */
+  consoleFirstMs: number;
+  consoleWarmMs: number;
+  consoleWarmRunsMs: number[];
+  loadAverage: number[];
+}
+
+/** A child run under /usr/bin/time -v: wall seconds, peak RSS in MB, stdout. */
+function timedChild(args: string[], env: Record<string, string> = {}) {
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, LOG_LEVEL: 'warn', BENCH_UNUSED_TOKEN: 'unused', ...env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (res.status !== 0) throw new Error(`evidence-hub ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr);
+  if (!rss) throw new Error(`no peak RSS from /usr/bin/time: ${res.stderr}`);
+  // CPU time too: on a machine shared with other work, wall time measures the queue as much as the code.
+  const cpu = (name: string) =>
+    Number(new RegExp(`${name} time \\(seconds\\): ([\\d.]+)`).exec(res.stderr)?.[1] ?? NaN);
+  return {
+    seconds,
+    cpuSeconds: cpu('User') + cpu('System'),
+    peakRssMb: Number(rss[1]) / 1024,
+    stdout: res.stdout,
+    stderr: res.stderr,
+  };
+}
+
+function get(port: number, p: string): Promise<{ status: number; ms: number }> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: p }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function benchStatus(count = 1_000_000, dir?: string): Promise<StatusFigures> {
+  // The CLI runs from dist/: build it, so the figures are of the code in this checkout.
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const now = Date.parse('2026-11-23T00:00:00Z');
+  // Keyed by size and by the builder's version: a changed builder never reuses an old store.
+  const storeDir = dir ?? path.join(os.tmpdir(), 'evidence-hub-bench', `status-${storeVersion}-${count}`);
+  const built = await buildStatusStore(storeDir, count, now);
+  const asOf = new Date(now).toISOString();
+  // The store is real: a sample of it (the last 30 days of bundles) verifies with the real verifier.
+  const verify = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'verify',
+      path.join(storeDir, 'store'),
+      '--trust',
+      path.join(storeDir, 'public-key.pem'),
+      '--from',
+      new Date(now - 30 * 86_400_000).toISOString().slice(0, 10),
+    ],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  // The rebuild holds every manifest's artifacts at once (a one-off after a lost cache): give it the heap.
+  const rebuild = timedChild(['index', 'rebuild', '--config', built.config], {
+    NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --max-old-space-size=8192`.trim(),
+  });
+  const runs = [0, 1, 2].map(() => timedChild(['status', '--config', built.config, '--as-of', asOf, '--json']));
+  const help = timedChild(['--help']);
+  const last = JSON.parse(runs.at(-1)!.stdout) as { controls: { status: string }[] };
+  const statuses: Record<string, number> = {};
+  for (const c of last.controls) statuses[c.status] = (statuses[c.status] ?? 0) + 1;
+  const { size } = await import('node:fs/promises').then((fs) =>
+    fs.stat(path.join(storeDir, 'store', 'index', 'evidence-index.v1.ndjson')),
+  );
+
+  const log = pino({ level: 'warn' });
+  const hub = await loadHub(built.config);
+  const auth = await ConsoleAuth.fromConfig(hub.config.console, hub.config.baseDir);
+  const server = await startConsole(consoleOptions(hub, auth, log, true), '127.0.0.1', 0);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const pages: number[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const r = await get(port, '/controls');
+      if (r.status !== 200) throw new Error(`/controls answered ${r.status}`);
+      pages.push(r.ms);
+    }
+  } finally {
+    server.close();
+  }
+  return {
+    artifacts: built.artifacts,
+    bundles: built.bundles,
+    storeBuildSeconds: built.reused ? undefined : built.buildSeconds,
+    verifySampleOk: verify.status === 0,
+    indexRebuildSeconds: rebuild.seconds,
+    indexRebuildPeakRssMb: rebuild.peakRssMb,
+    indexFileMb: size / 1048576,
+    statusRuns: runs.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb })),
+    helpSeconds: help.seconds,
+    helpCpuSeconds: help.cpuSeconds,
+    statusMedianSeconds: median(runs.map((r) => r.seconds)),
+    statusPeakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    statuses,
+    consoleFirstMs: pages[0]!,
+    consoleWarmMs: median(pages.slice(1)),
+    consoleWarmRunsMs: pages.slice(1),
+    loadAverage: os.loadavg(),
+  };
+}
+
+if (require.main === module) {
+  benchStatus(Number(process.argv[2] ?? process.env['BENCH_STATUS_ARTIFACTS'] ?? 1_000_000), process.argv[3])
+    .then((f) => console.log(JSON.stringify(f)))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
