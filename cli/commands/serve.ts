@@ -8,9 +8,9 @@ import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
 import { consoleActions } from '../console-actions';
+import { consoleEvaluations } from '../console-evaluations';
 import { nextAudit } from '../../mappings/readiness';
 import { readinessOf } from './readiness';
-import { catalogStatus, controlStatus } from './status';
 import { sourcesForControls, startSweep } from './sweep';
 
 /**
@@ -27,14 +27,16 @@ export function consoleOptions(
 ): ConsoleOptions {
   let client: Client | undefined;
   const connected = async () => (client ??= await connectClient(hub.config));
+  // `status` and the clauses from one evaluation, cached per store head and day (cli/console-evaluations.ts).
+  const evaluations = consoleEvaluations(hub, log);
   return {
     actions: consoleActions(hub, connected),
     sources: {
       store: hub.store,
-      status: (options) => controlStatus(hub, options),
+      status: evaluations.status,
       // A control id is its own glob: ids hold letters, digits and dots only.
       sourcesFeeding: (control) => sourcesForControls(hub, control),
-      clauses: async () => (await catalogStatus(hub, { catalog: 'clauses' })).groups[0]?.results ?? [],
+      clauses: evaluations.clauses,
       // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
       ...(hub.config.audits
         ? { readiness: async () => (nextAudit(hub.config.audits!, new Date()) ? readinessOf(hub) : undefined) }

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import picomatch from 'picomatch';
+import { EvaluationCache } from '../console/evaluation-cache';
+import type { ConsoleSources } from '../console/data';
+import type { ControlResult } from '../mappings/evaluate';
+import type { Hub } from '../worker/hub';
+import { parseAsOf } from './command-kit';
+import { catalogStatus } from './commands/status';
+
+type Catalogs = Awaited<ReturnType<typeof catalogStatus>>;
+
+/**
+ * The store's head as the console's cache key: the number of manifests and the newest sequence. Manifests
+ * are written once under a new sequence number and never rewritten (`putManifestIfAbsent`), so every seal
+ * changes the newest sequence and every prune the count; listing them costs far less than hashing the
+ * newest manifest (megabytes after a deep sweep) on every request.
+ */
+async function storeHead(hub: Pick<Hub, 'store'>): Promise<string> {
+  const sequences = await hub.store.sequences();
+  return `${sequences.length}:${sequences.at(-1) ?? 0}`;
+}
+
+/** The soonest date after `asOf` at which a control's deciding evidence goes stale: a status changes then. */
+function soonestDue(value: Catalogs, asOf: Date): number | undefined {
+  let soonest: number | undefined;
+  for (const g of value.groups)
+    for (const r of g.results) {
+      const due = r.dueAt !== undefined ? Date.parse(r.dueAt) : NaN;
+      if (due > asOf.getTime() && (soonest === undefined || due < soonest)) soonest = due;
+    }
+  return soonest;
+}
+
+/**
+ * The console's `status` and `clauses`, from one cached evaluation of every catalog (what `evidence-hub
+ * status` prints), recomputed when the store's head moves or the day changes (console/evaluation-cache.ts).
+ */
+export function consoleEvaluations(
+  hub: Pick<Hub, 'store' | 'mappings' | 'notApplicable'>,
+  log?: Logger,
+): Pick<ConsoleSources, 'status' | 'clauses'> {
+  const cache = new EvaluationCache<Catalogs>({
+    head: () => storeHead(hub),
+    compute: (asOf) => catalogStatus(hub, { asOf: asOf.toISOString(), catalog: 'all' }),
+    validUntil: soonestDue,
+    log,
+  });
+  const resultsOf = (value: Catalogs, catalog: 'annex-a' | 'clauses'): ControlResult[] =>
+    value.groups.find((g) => g.catalog === catalog)?.results ?? [];
+  return {
+    status: async (options = {}) => {
+      const { value } = await cache.get(options.asOf ? parseAsOf(options.asOf) : undefined);
+      const match = options.controls ? picomatch(options.controls) : () => true;
+      return { asOf: value.asOf, results: resultsOf(value, 'annex-a').filter((r) => match(r.control.id)) };
+    },
+    clauses: async () => resultsOf((await cache.get()).value, 'clauses'),
+  };
+}
