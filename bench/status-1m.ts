@@ -31,6 +31,8 @@ export interface StatusFigures {
   indexFileMb: number;
   /** Each cold `status` run: wall seconds (spawn to exit) and peak RSS. */
   statusRuns: { seconds: number; cpuSeconds: number; peakRssMb: number }[];
+  /** Why `status` failed (e.g. out of memory), when it did: the figures record the failure, not a time. */
+  statusFailure?: string | undefined;
   /** The same CLI loading its modules only (`--help`): the floor under any command. */
   helpSeconds: number;
   helpCpuSeconds: number;
@@ -45,7 +47,7 @@ export interface StatusFigures {
 }
 
 /** A child run under /usr/bin/time -v: wall seconds, peak RSS in MB, stdout. */
-function timedChild(args: string[], env: Record<string, string> = {}) {
+function timedChild(args: string[], env: Record<string, string> = {}, mayFail = false) {
   const t0 = process.hrtime.bigint();
   const res = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, ...args], {
     cwd: root,
@@ -54,7 +56,21 @@ function timedChild(args: string[], env: Record<string, string> = {}) {
     maxBuffer: 256 * 1024 * 1024,
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (res.status !== 0) throw new Error(`evidence-hub ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
+  // A failed `status` (out of memory on a big store) is a result to record; the other parts of the bench
+  // must still run and be written.
+  const failure =
+    res.status === 0
+      ? undefined
+      : `exit ${res.status ?? res.signal}: ${
+          res.stderr
+            .split('\n')
+            // /usr/bin/time -v's own lines: its report (tab-indented) and the exit status line.
+            .filter((l) => l.trim() && !l.startsWith('\t') && !l.startsWith('Command exited'))
+            .slice(-3)
+            .join(' ')
+            .slice(0, 300) || 'no message'
+        }`;
+  if (failure && !mayFail) throw new Error(`evidence-hub ${args.join(' ')} failed (${failure}): ${res.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr);
   if (!rss) throw new Error(`no peak RSS from /usr/bin/time: ${res.stderr}`);
   // CPU time too: on a machine shared with other work, wall time measures the queue as much as the code.
@@ -66,6 +82,7 @@ function timedChild(args: string[], env: Record<string, string> = {}) {
     peakRssMb: Number(rss[1]) / 1024,
     stdout: res.stdout,
     stderr: res.stderr,
+    failure,
   };
 }
 
@@ -109,10 +126,14 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
   const rebuild = timedChild(['index', 'rebuild', '--config', built.config], {
     NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --max-old-space-size=8192`.trim(),
   });
-  const runs = [0, 1, 2].map(() => timedChild(['status', '--config', built.config, '--as-of', asOf, '--json']));
+  const runs = [0, 1, 2].map(() =>
+    timedChild(['status', '--config', built.config, '--as-of', asOf, '--json'], {}, true),
+  );
+  const statusFailure = runs.find((r) => r.failure)?.failure;
   const help = timedChild(['--help']);
-  const last = JSON.parse(runs.at(-1)!.stdout) as { controls: { status: string }[] };
   const statuses: Record<string, number> = {};
+  const ran = runs.filter((r) => !r.failure).at(-1);
+  const last = ran ? (JSON.parse(ran.stdout) as { controls: { status: string }[] }) : { controls: [] };
   for (const c of last.controls) statuses[c.status] = (statuses[c.status] ?? 0) + 1;
   const { size } = await import('node:fs/promises').then((fs) =>
     fs.stat(path.join(storeDir, 'store', 'index', 'evidence-index.v1.ndjson')),
@@ -142,6 +163,7 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
     indexRebuildSeconds: rebuild.seconds,
     indexRebuildPeakRssMb: rebuild.peakRssMb,
     indexFileMb: size / 1048576,
+    ...(statusFailure ? { statusFailure } : {}),
     statusRuns: runs.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMb: r.peakRssMb })),
     helpSeconds: help.seconds,
     helpCpuSeconds: help.cpuSeconds,
