@@ -35,6 +35,7 @@ export function consoleOptions(
       // A control id is its own glob: ids hold letters, digits and dots only.
       sourcesFeeding: (control) => sourcesForControls(hub, control),
       clauses: async () => (await catalogStatus(hub, { catalog: 'clauses' })).groups[0]?.results ?? [],
+      aiSystems: hub.mappings.aiSystems !== undefined,
       // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
       ...(hub.config.audits
         ? { readiness: async () => (nextAudit(hub.config.audits!, new Date()) ? readinessOf(hub) : undefined) }
