@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { ControlResult } from '../mappings/evaluate';
 import { openApiActionPaths } from './api-schema-actions';
+import { openApiCatalogPaths, systemViewSchema } from './api-schema-catalog';
 
 export * from './api-schema-actions';
+export * from './api-schema-catalog';
 
 /** The JSON API's answers as zod schemas: the responses are built from them and the OpenAPI document generated. */
 export const controlSummarySchema = z.object({
@@ -12,7 +15,23 @@ export const controlSummarySchema = z.object({
   decidingRule: z.string().optional(),
   dueAt: z.string().optional(),
 });
-export const controlsResponseSchema = z.object({ asOf: z.string(), controls: z.array(controlSummarySchema) });
+/** A control or clause as the list answers show it. */
+export const controlSummaryOf = (r: ControlResult): z.output<typeof controlSummarySchema> => ({
+  id: r.control.id,
+  title: r.control.title,
+  status: r.status,
+  reason: r.reason,
+  ...(r.decidingRule !== undefined ? { decidingRule: r.decidingRule } : {}),
+  ...(r.dueAt !== undefined ? { dueAt: r.dueAt } : {}),
+});
+/** As `status --json --catalog`: Annex A under `controls`, the clauses under `clauses` (each only when chosen). */
+export const controlsResponseSchema = z.object({
+  asOf: z.string(),
+  controls: z.array(controlSummarySchema).optional(),
+  clauses: z.array(controlSummarySchema).optional(),
+  /** With `system=`: that system's per-system rules and verdicts; the lists hold only the controls they judge. */
+  system: systemViewSchema.optional(),
+});
 export const evidenceRowSchema = z.object({
   id: z.string(),
   observedAt: z.string(),
@@ -48,7 +67,7 @@ export function openApiDocument(): Record<string, unknown> {
   const doc = baseDocument();
   // Sweeps, uploads and exports (api-schema-actions.ts), merged per path: /api/v1/sweeps has both GET and POST.
   const paths = doc['paths'] as Record<string, Record<string, unknown>>;
-  for (const [p, ops] of Object.entries(openApiActionPaths(json, errors)))
+  for (const [p, ops] of Object.entries({ ...openApiActionPaths(json, errors), ...openApiCatalogPaths(json, errors) }))
     paths[p] = { ...paths[p], ...(ops as Record<string, unknown>) };
   return doc;
 }
@@ -62,9 +81,22 @@ function baseDocument(): Record<string, unknown> {
     paths: {
       '/api/v1/controls': {
         get: {
-          summary: 'every control with its status and reason',
-          parameters: [{ name: 'status', in: 'query', required: false, schema: { type: 'string' } }],
-          responses: { '200': json(controlsResponseSchema, 'the controls'), ...errors },
+          summary: 'every control (and clause) with its status and reason; filtered by status or AI system',
+          parameters: [
+            { name: 'status', in: 'query', required: false, schema: { type: 'string' } },
+            {
+              name: 'catalog',
+              in: 'query',
+              required: false,
+              schema: { type: 'string', enum: ['annex-a', 'clauses', 'all'], default: 'annex-a' },
+            },
+            { name: 'system', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': json(controlsResponseSchema, 'the controls'),
+            '400': json(errorSchema, 'an unknown catalog or AI system (the message names the known ones)'),
+            ...errors,
+          },
         },
       },
       '/api/v1/controls/{id}': {

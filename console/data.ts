@@ -15,6 +15,8 @@ export interface ConsoleSources {
   readiness?: (() => Promise<ReadinessForecast | undefined>) | undefined;
   /** The management-system clauses' results (`status --catalog clauses`), shown beside the controls. */
   clauses?: (() => Promise<ControlResult[]>) | undefined;
+  /** The config declares an AI system inventory (`aiSystems:`): controls filter by system (console/systems.ts). */
+  aiSystems?: boolean | undefined;
   /** The configured sources whose type feeds a control (as `sweep --controls <id>` picks them). */
   sourcesFeeding?: ((control: string) => string[]) | undefined;
 }

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import type { ControlResult } from '../mappings/evaluate';
-import { controlResponseSchema, controlsResponseSchema, openApiDocument, sweepRequestSchema } from './api-schema';
+import { controlResponseSchema, controlSummaryOf, openApiDocument, sweepRequestSchema } from './api-schema';
 import {
   ConsoleAuth,
   cookiesOf,
@@ -25,7 +24,9 @@ import { overviewExtras } from './overview-extras';
 import { overviewExtrasHtml } from './pages/overview-extras';
 import type { ConsoleActions } from './actions';
 import { recordOperatorAction } from './operator-actions';
-import { consoleRoutes } from './routes';
+import { consoleRoutes, type RouteKit } from './routes';
+import { catalogApiRoutes } from './routes/catalog-api';
+import { systemFilter } from './systems';
 
 export interface ConsoleOptions {
   sources: ConsoleSources;
@@ -121,7 +122,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
   };
 
   // Sweeps, uploads, exports and alerts (console/routes/), lent this server's helpers and checks.
-  const routes = consoleRoutes({
+  const routeKit: RouteKit = {
     html,
     json,
     redirect: (res, location) => {
@@ -135,16 +136,11 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     store: sources.store,
     actions: options.actions,
     maxUploadBytes: options.maxUploadBytes ?? 25 * 1024 * 1024,
-  });
+  };
+  const routes = consoleRoutes(routeKit);
 
-  const summary = (r: ControlResult) => ({
-    id: r.control.id,
-    title: r.control.title,
-    status: r.status,
-    reason: r.reason,
-    ...(r.decidingRule !== undefined ? { decidingRule: r.decidingRule } : {}),
-    ...(r.dueAt !== undefined ? { dueAt: r.dueAt } : {}),
-  });
+  // Controls (with clauses and AI systems), systems and readiness as JSON (console/routes/catalog-api.ts).
+  const catalogApi = catalogApiRoutes(routeKit, sources);
 
   const sendBlob = async (res: ServerResponse, sha256: string): Promise<void> => {
     const blob = await evidenceBlob(sources, sha256);
@@ -186,12 +182,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL, who: Principal): Promise<void> => {
     const p = url.pathname;
-    if (req.method === 'GET' && p === '/api/v1/controls') {
-      const { asOf, results } = await sources.status();
-      const status = url.searchParams.get('status');
-      const controls = results.filter((r) => !status || r.status === status).map(summary);
-      return json(res, 200, controlsResponseSchema.parse({ asOf, controls }));
-    }
+    if (await catalogApi(req, res, url, who)) return;
     let m = /^\/api\/v1\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {
       const detail = await controlDetail(sources, decodeURIComponent(m[1]!));
@@ -200,7 +191,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       return json(
         res,
         200,
-        controlResponseSchema.parse({ asOf: detail.asOf, control: summary(detail.result), evidence }),
+        controlResponseSchema.parse({ asOf: detail.asOf, control: controlSummaryOf(detail.result), evidence }),
       );
     }
     m = /^\/api\/v1\/blobs\/(.+)$/.exec(p);
@@ -237,7 +228,11 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     }
     if (req.method === 'GET' && p === '/controls') {
       const [{ asOf, results }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
-      return html(res, 200, controlsPage(asOf, results, clauses, controlsFilterOf(url), who, sources.sourcesFeeding));
+      const f = controlsFilterOf(url);
+      const systems = systemFilter(sources.aiSystems ?? false, [...results, ...(clauses ?? [])], f.system);
+      if ('problem' in systems) throw new HttpError(400, systems.problem);
+      const withSystems = sources.aiSystems ? systems : undefined;
+      return html(res, 200, controlsPage(asOf, results, clauses, f, who, sources.sourcesFeeding, withSystems));
     }
     let m = /^\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {

@@ -1,3 +1,4 @@
+import { closestIds } from './catalog';
 import type { RuleCause, SystemVerdict, UnknownSystemName } from './causes';
 import type { ControlResult } from './evaluate';
 
@@ -57,4 +58,39 @@ export function systemMatrix(results: readonly ControlResult[]): SystemMatrix {
     }
   }
   return { systems: [...systems].sort(), rows, unknown: [...unknown.values()] };
+}
+
+/** What a per-system view says without an inventory (`status --by-system`, the console's system filter). */
+export const noInventoryText =
+  'no AI system inventory: add aiSystems: to the config (a register file, the model registry, or both; docs/mappings.md)';
+
+/**
+ * Why `name` is no system of the matrix, with the closest known id and every known one; undefined when it
+ * is one. `status --system NAME` and the console's `system=` filter refuse with these words.
+ */
+export function unknownSystemProblem(m: Pick<SystemMatrix, 'systems'>, name: string): string | undefined {
+  if (m.systems.includes(name)) return undefined;
+  const near = closestIds(name, m.systems);
+  return `no AI system "${name}" in the inventory${near[0] !== undefined ? `; did you mean ${near[0]}?` : ''} (known: ${m.systems.join(', ') || 'none'})`;
+}
+
+/** One system's rows (`status --system NAME --json`): each per-system rule with that system's verdict. */
+export interface SystemView {
+  system: string;
+  controls: { control: string; title: string; rule: string; verdict?: SystemVerdict | undefined }[];
+  /** Records naming an unknown system whose closest known id is this one. */
+  unknown: SystemMatrix['unknown'];
+}
+
+export function systemView(m: SystemMatrix, name: string): SystemView {
+  return {
+    system: name,
+    controls: m.rows.map((r) => ({
+      control: r.control,
+      title: r.title,
+      rule: r.rule,
+      ...(r.systems[name] !== undefined ? { verdict: r.systems[name] } : {}),
+    })),
+    unknown: m.unknown.filter((u) => u.didYouMean === name),
+  };
 }

@@ -14,7 +14,7 @@ import {
 } from '../../mappings/readiness';
 import { loadHub, type Hub } from '../../worker/hub';
 import { statusText } from '../../mappings/reasons';
-import { withStatusText } from './status';
+import { readinessJson } from '../../mappings/readiness-json';
 import { renderSinceLastAudit } from '../since-last-audit-text';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 
@@ -63,8 +63,6 @@ export async function readinessOf(
 }
 
 const day = (iso: string) => iso.slice(0, 10);
-
-const withTexts = (c: ControlForecast) => ({ ...c, now: withStatusText(c.now), atAudit: withStatusText(c.atAudit) });
 
 function refreshLine(c: ControlForecast): string {
   const r = c.refresh!;
@@ -134,13 +132,7 @@ export function registerReadiness(program: Command, { io, setExitCode }: Command
     .action(async (o) => {
       const hub = await loadHub(o.config, storeOverrides(o));
       const f = await readinessOf(hub, { audit: o.audit });
-      // The same control JSON as `status --json` (the forecast at the audit equals `status --as-of`).
-      const json = {
-        ...f,
-        controls: f.controls.map(withTexts),
-        clauses: { ...f.clauses, controls: f.clauses.controls.map(withTexts) },
-      };
-      if (o.json) io.out(JSON.stringify(json, null, 2));
+      if (o.json) io.out(JSON.stringify(readinessJson(f), null, 2));
       else for (const line of renderReadiness(f)) io.out(line);
       if (notReadyAnywhere(f).length > 0) setExitCode(1);
     });

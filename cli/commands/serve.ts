@@ -37,6 +37,7 @@ export function consoleOptions(
       // A control id is its own glob: ids hold letters, digits and dots only.
       sourcesFeeding: (control) => sourcesForControls(hub, control),
       clauses: evaluations.clauses,
+      aiSystems: hub.mappings.aiSystems !== undefined,
       // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
       ...(hub.config.audits
         ? { readiness: async () => (nextAudit(hub.config.audits!, new Date()) ? readinessOf(hub) : undefined) }

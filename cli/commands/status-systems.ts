@@ -1,7 +1,6 @@
-import { closestIds } from '../../mappings/catalog';
 import type { ControlResult } from '../../mappings/evaluate';
 import type { MappingSet } from '../../mappings/load';
-import { systemMatrix } from '../../mappings/system-matrix';
+import { noInventoryText, systemMatrix, systemView, unknownSystemProblem } from '../../mappings/system-matrix';
 import { UsageError, type Io } from '../command-kit';
 import { renderSystem, renderSystemMatrix } from '../system-matrix-table';
 
@@ -16,10 +15,7 @@ export function printSystems(
   options: { system?: string; json?: boolean },
   io: Io,
 ): void {
-  if (!mappings.aiSystems)
-    throw new UsageError(
-      'no AI system inventory: add aiSystems: to the config (a register file, the model registry, or both; docs/mappings.md)',
-    );
+  if (!mappings.aiSystems) throw new UsageError(noInventoryText);
   const m = systemMatrix(results);
   if (options.system === undefined) {
     if (options.json) io.out(JSON.stringify({ asOf, ...m }, null, 2));
@@ -30,24 +26,8 @@ export function printSystems(
     return;
   }
   const name = options.system;
-  if (!m.systems.includes(name)) {
-    const near = closestIds(name, m.systems);
-    throw new UsageError(
-      `no AI system "${name}" in the inventory${near[0] !== undefined ? `; did you mean ${near[0]}?` : ''} (known: ${m.systems.join(', ') || 'none'})`,
-    );
-  }
-  if (options.json)
-    io.out(
-      JSON.stringify(
-        {
-          asOf,
-          system: name,
-          controls: m.rows.map((r) => ({ control: r.control, title: r.title, rule: r.rule, verdict: r.systems[name] })),
-          unknown: m.unknown.filter((u) => u.didYouMean === name),
-        },
-        null,
-        2,
-      ),
-    );
+  const problem = unknownSystemProblem(m, name);
+  if (problem !== undefined) throw new UsageError(problem);
+  if (options.json) io.out(JSON.stringify({ asOf, ...systemView(m, name) }, null, 2));
   else io.out(`${renderSystem(m, name)}\n\nas of ${asOf}`);
 }

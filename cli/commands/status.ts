@@ -6,7 +6,7 @@ import { pendingSummary, readWitnessState, renderPendingSummary } from '../../ev
 import type { ControlResult } from '../../mappings/evaluate';
 import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, parseAsOf, storeOption, storeOverrides, type CommandContext } from '../command-kit';
-import { statusText } from '../../mappings/reasons';
+import { withStatusText } from '../../mappings/readiness-json';
 import { renderCounts, renderStatusTable } from '../status-table';
 import { printSystems } from './status-systems';
 
@@ -113,9 +113,4 @@ export function registerStatus(program: Command, { io }: CommandContext): void {
         for (const line of renderPendingSummary(witnesses)) io.out(line);
       }
     });
-}
-
-/** A control result as `--json` prints it: with `statusText`, the words every renderer shows for the status. */
-export function withStatusText<R extends { status: keyof typeof statusText }>(r: R): R & { statusText: string } {
-  return { ...r, statusText: statusText[r.status] };
 }

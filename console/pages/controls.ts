@@ -1,13 +1,17 @@
 import { badge, esc } from '../../evidence/export/html';
 import type { ControlResult } from '../../mappings/evaluate';
+import type { SystemView } from '../../mappings/system-matrix';
 import type { Principal } from '../auth';
 import { layout } from '../pages';
+import { judgedBy } from '../systems';
 
 /** The filters the controls page reads from its query string (a GET form: works with JavaScript off). */
 export interface ControlsFilter {
   status?: string | undefined;
   group?: string | undefined;
   source?: string | undefined;
+  /** An AI system of the inventory: only the controls its per-system rules judge, with its verdicts. */
+  system?: string | undefined;
 }
 
 export function controlsFilterOf(url: URL): ControlsFilter {
@@ -15,6 +19,7 @@ export function controlsFilterOf(url: URL): ControlsFilter {
     status: url.searchParams.get('status') || undefined,
     group: url.searchParams.get('group') || undefined,
     source: url.searchParams.get('source') || undefined,
+    system: url.searchParams.get('system') || undefined,
   };
 }
 
@@ -58,12 +63,15 @@ export function controlsPage(
   f: ControlsFilter,
   who: Principal,
   feeding?: (control: string) => readonly string[],
+  systems?: { known: readonly string[]; view?: SystemView | undefined },
 ): string {
   const statuses = [...new Set([...all, ...(clauses ?? [])].map((r) => r.status))].sort();
   const groups = [...new Map(all.map((r) => [r.control.group, r.control.groupTitle])).entries()];
   const sources = feeding ? [...new Set(all.flatMap((r) => feeding(r.control.id)))].sort() : [];
-  const shown = applyControlsFilter(all, f, feeding);
-  const shownClauses = clauses ? applyControlsFilter(clauses, { status: f.status }) : undefined;
+  const shown = applyControlsFilter(judgedBy(systems?.view, all), f, feeding);
+  const shownClauses = clauses
+    ? applyControlsFilter(judgedBy(systems?.view, clauses), { status: f.status })
+    : undefined;
   return layout(
     'Controls',
     who,
@@ -90,7 +98,18 @@ export function controlsPage(
             f.source,
           )}`
         : ''
+    }${
+      systems
+        ? ` ${select(
+            'system',
+            'AI system',
+            'any AI system',
+            systems.known.map((x) => [x, x]),
+            f.system,
+          )}`
+        : ''
     } <button type="submit">Filter</button></form>
+${systems?.view ? systemTable(systems.view) : ''}
 <p>${shown.length} control(s) as of ${esc(asOf)}.</p>
 <table id="controls">${head}
 <tbody>
@@ -107,4 +126,28 @@ ${rowsOf(shownClauses, 'clause', false)}
     : ''
 }`,
   );
+}
+
+/** One AI system's verdict under each per-system rule (`status --system NAME`), above the filtered controls. */
+function systemTable(view: SystemView): string {
+  const rows = view.controls
+    .map((c) => {
+      const v = c.verdict;
+      const detail = !v
+        ? ''
+        : 'record' in v
+          ? `${esc(v.record.id)} (${esc(v.record.observedAt.slice(0, 10))})`
+          : v.status === 'in-grace'
+            ? `grace ends ${esc(v.graceEndsAt.slice(0, 10))}`
+            : v.status === 'retired'
+              ? `retired ${esc(v.retiredOn.slice(0, 10))}`
+              : '';
+      return `<tr data-system-control="${esc(c.control)}"><td>${esc(c.control)}</td><td>${esc(c.rule)}</td><td>${v ? esc(v.status) : '-'}</td><td>${detail}</td></tr>`;
+    })
+    .join('\n');
+  return `<h2>AI system ${esc(view.system)}</h2>
+<table id="system"><thead><tr><th scope="col">Control</th><th scope="col">Rule</th><th scope="col">Verdict</th><th scope="col">Deciding record</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
 }

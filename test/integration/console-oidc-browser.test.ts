@@ -5,35 +5,16 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, defaultChromium } from '../../evidence/export';
+import { browserArtifacts as artifacts, signInAtProvider } from '../support/console-browser';
 import { consoleWithOidc, type OidcConsoleFixture } from '../support/console-oidc-fixture';
+import type { OidcAccount } from '../support/oidc-provider';
 import { suiteDir } from '../support/tmp';
-
-const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
 
 describe.skipIf(!existsSync(defaultChromium))('web console sign-in through a real OpenID provider, in Chromium', () => {
   let browser: Browser;
   let fx: OidcConsoleFixture;
 
-  /**
-   * Signs `account` in as a person does: the console sends an unknown visitor to its sign-in page, the
-   * single sign-on link leads to the provider's own login page and consent page, and the provider sends the
-   * browser back to the console's overview. Screenshots of each step go to test-artifacts/.
-   */
-  async function signIn(page: Page, account: string): Promise<void> {
-    await page.goto(`${fx.base}/`);
-    await expect.poll(() => page.url()).toBe(`${fx.base}/signin`);
-    await Promise.all([
-      page.waitForURL((u) => u.href.startsWith(`${fx.idp.issuer}/interaction/`)),
-      page.getByRole('link', { name: 'Sign in with your organisation’s account' }).click(),
-    ]);
-    await page.locator('input[name="login"]').fill(account);
-    await page.locator('input[name="password"]').fill('correct horse battery staple');
-    await page.screenshot({ path: path.join(artifacts, `console-oidc-${account}-provider-login.png`) });
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    await expect.poll(() => page.locator('input[name="prompt"][value="consent"]').count()).toBe(1);
-    await page.screenshot({ path: path.join(artifacts, `console-oidc-${account}-provider-consent.png`) });
-    await Promise.all([page.waitForURL(`${fx.base}/`), page.getByRole('button', { name: 'Continue' }).click()]);
-  }
+  const signIn = (page: Page, account: OidcAccount) => signInAtProvider(page, fx, account);
 
   beforeAll(async () => {
     fx = await consoleWithOidc(await suiteDir());

@@ -11,14 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags, defaultChromium } from '../../evidence/export';
 import { readManifest } from '../../evidence/index';
 import { fingerprintOf } from '../../evidence/trust/fingerprint';
+import { initSigningKey } from '../../worker/hub';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
-import { consoleOn, tokens, type ConsoleFixture } from '../support/console-fixture';
+import { browserArtifacts as artifacts, signInAtProvider } from '../support/console-browser';
+import { consoleWithOidc, oidcViewerToken, type OidcConsoleFixture } from '../support/console-oidc-fixture';
 import { quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
 import { runCli } from '../support/processes';
+import { writeBundle } from '../support/store-fixture';
 import { suiteDir } from '../support/tmp';
 
-const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
+const DAY = 86_400_000;
 
 async function signIn(page: Page, base: string, token: string): Promise<void> {
   await page.goto(`${base}/signin`);
@@ -40,20 +43,32 @@ const textOf = (page: Page, selector: string) =>
     .innerText({ timeout: 1000 })
     .catch(() => undefined);
 
-describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium, on Temporal', () => {
+/**
+ * The console's journey in real Chromium (issue 20): sign-in at a real OpenID provider on loopback, the
+ * controls, a stale control, a sweep scoped to one source on a real Temporal dev server and worker, an
+ * upload, an audit pack downloaded and verified; a screenshot of each step in test-artifacts/.
+ */
+describe.skipIf(!existsSync(defaultChromium))('console operator journey in Chromium, on Temporal', () => {
   let env: TestWorkflowEnvironment;
-  let fx: ConsoleFixture;
+  let fx: OidcConsoleFixture;
   let worker: Worker;
   let running: Promise<void>;
   let browser: Browser;
 
   beforeAll(async () => {
     env = await startDevServer();
-    fx = await consoleOn(
-      await suiteDir(),
-      `temporal: { address: "${env.address}", taskQueue: console-flow-${randomBytes(4).toString('hex')} }`,
-      { manualSource: true },
-    );
+    fx = await consoleWithOidc(await suiteDir(), {
+      config: [
+        `temporal: { address: "${env.address}", taskQueue: console-flow-${randomBytes(4).toString('hex')} }`,
+        'signing: { key: { file: ./keys/signing.pem } }',
+      ],
+      sources: ['  - { id: records, type: manual, path: ./records }'],
+    });
+    // The RACI (365-day freshness) observed and sealed 400 days ago: A.3.2 is stale. The key was made before
+    // (`keys init` then): a pack verifies only when each bundle's key was valid when it signed.
+    const { key } = await initSigningKey(fx.hub.config, fx.hub.store, new Date(Date.now() - 401 * DAY));
+    const raci = { 'raci.csv': 'system,owner\nchatbot,alice\n' };
+    await writeBundle(fx.hub.store, key, fx.hub.mappings, 'b1', raci, new Date(Date.now() - 400 * DAY));
     worker = await createHubWorker(fx.hub, await signingKey(fx.hub), quietLog, {
       connection: env.nativeConnection,
       workflowBundle: await workflowBundle(),
@@ -75,26 +90,37 @@ describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium
     await env?.teardown();
   });
 
-  it('an operator opens a control that lacks evidence, sweeps A.3.* and watches it finish, files a record, downloads a pack that verifies', async () => {
+  it('an operator signs in at the provider, sees 38 controls, opens a stale one, sweeps one source and watches it finish, files a record, downloads a pack that verifies', async () => {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await signIn(page, fx.base, tokens.operator);
+    await signInAtProvider(page, fx, 'olga');
+    expect(await page.locator('header .who').innerText()).toContain('olga@example.test (operator)');
     await page.screenshot({ path: path.join(artifacts, 'console-flow-overview.png'), fullPage: true });
 
-    // A control without current evidence, from the filtered list.
-    await page.goto(`${fx.base}/controls?status=missing`);
-    const first = page.locator('#controls tbody tr[data-control] a').first();
-    const id = await first.innerText();
-    await Promise.all([page.waitForURL(`${fx.base}/controls/${id}`), first.click()]);
+    await Promise.all([page.waitForURL(`${fx.base}/controls`), page.getByRole('link', { name: 'Controls' }).click()]);
+    await expect.poll(() => page.locator('#controls tbody tr[data-control]').count()).toBe(38);
+    await page.screenshot({ path: path.join(artifacts, 'console-flow-controls.png'), fullPage: true });
+
+    // The stale control, from the list filtered by status (a GET form: no script).
+    await page.getByLabel('Status', { exact: true }).selectOption('stale');
+    await Promise.all([
+      page.waitForURL(/\/controls\?status=stale/),
+      page.getByRole('button', { name: 'Filter' }).click(),
+    ]);
+    const stale = page.locator('#controls tbody tr[data-control="A.3.2"] a');
+    await Promise.all([page.waitForURL(`${fx.base}/controls/A.3.2`), stale.click()]);
+    expect(await page.locator('h1 + p .badge.s-stale').count()).toBe(1);
     expect(await page.locator('#reason').innerText()).toMatch(/\S/);
     await page.screenshot({ path: path.join(artifacts, 'console-flow-control.png'), fullPage: true });
 
-    // A scoped sweep, started from the sweeps page; its page reloads itself until the sweep is done.
+    // A sweep scoped to one source, started from the sweeps page; its page reloads itself until it is done.
     await page.getByRole('link', { name: 'Sweeps' }).click();
-    await page.getByLabel('Controls (glob, optional, as sweep --controls)').fill('A.3.*');
+    await page.getByLabel('docs', { exact: true }).check();
     await Promise.all([page.waitForURL(/\/sweeps\/sweep-[\w.-]+$/), page.locator('#start-scoped-sweep').click()]);
     await expect.poll(() => textOf(page, '#sweep-status'), { timeout: 60_000, interval: 500 }).toBe('completed');
     expect(await page.locator('#sweep-sources tr[data-source="docs"] .state').innerText()).toBe('done');
+    // Scoped: the other configured source was not collected.
+    expect(await page.locator('#sweep-sources tr[data-source="records"]').count()).toBe(0);
     expect(await page.locator('#sweep-bundle').innerText()).toMatch(/^#2 /);
     await page.screenshot({ path: path.join(artifacts, 'console-flow-sweep.png'), fullPage: true });
 
@@ -114,6 +140,7 @@ describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium
     await page.locator('#export-from').fill('2020-01-01');
     await page.locator('#export-to').fill('2099-12-31');
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-submit').click()]);
+    await page.screenshot({ path: path.join(artifacts, 'console-flow-export.png'), fullPage: true });
     const out = path.join(fx.dir, 'downloaded');
     await mkdir(out, { recursive: true });
     await download.saveAs(path.join(out, download.suggestedFilename()));
@@ -121,7 +148,7 @@ describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium
     const [root] = (await readdir(out, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
     const fingerprint = fingerprintOf((await signingKey(fx.hub)).publicKeyPem);
     const verified = await runCli(['verify', path.join(out, root!), '--trust', `sha256:${fingerprint}`]);
-    expect(verified.code).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 
     // Every action above is in the next sealed bundle, signed, with who did it.
     await page.getByRole('link', { name: 'Sweeps' }).click();
@@ -131,8 +158,8 @@ describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium
     const sealed = await readManifest(fx.hub.store, 3);
     expect(sealed?.operatorActions?.map((a) => [a.action, a.by])).toEqual(
       expect.arrayContaining([
-        ['record-uploaded', 'olivia'],
-        ['pack-exported', 'olivia'],
+        ['record-uploaded', 'olga@example.test'],
+        ['pack-exported', 'olga@example.test'],
       ]),
     );
     await context.close();
@@ -141,7 +168,7 @@ describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium
   it('a viewer gets no action forms, and axe finds no serious or critical violation on the new pages', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, fx.base, tokens.viewer);
+    await signIn(page, fx.base, oidcViewerToken);
     for (const p of ['/sweeps', '/uploads', '/exports', '/alerts']) {
       await page.goto(`${fx.base}${p}`);
       expect(await seriousViolations(page), p).toEqual([]);
@@ -161,7 +188,7 @@ describe.skipIf(!existsSync(defaultChromium))('console operator flow in Chromium
     // The operator's forms pass axe too.
     const operator = await browser.newContext();
     const op = await operator.newPage();
-    await signIn(op, fx.base, tokens.operator);
+    await signInAtProvider(op, fx, 'olga');
     for (const p of ['/sweeps', '/uploads', '/exports']) {
       await op.goto(`${fx.base}${p}`);
       expect(await seriousViolations(op), p).toEqual([]);

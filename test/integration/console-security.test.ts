@@ -308,9 +308,11 @@ describe('web console security rules, on a real socket', () => {
       '/api/v1/controls',
       '/api/v1/controls/{id}',
       '/api/v1/exports',
+      '/api/v1/readiness',
       '/api/v1/sweeps',
       '/api/v1/sweeps/{id}',
       '/api/v1/sweeps/{id}/cancel',
+      '/api/v1/systems',
       '/api/v1/uploads',
     ]);
     // Merged per path: listing and starting sweeps share one path.

@@ -25,7 +25,11 @@ export interface OidcConsoleFixture extends HubFixture {
  * `auditors` viewers; anyone else is refused (no defaultRole). A static viewer token stays configured beside
  * it, and the session secret is a file, so a test can sign values with the console's own key.
  */
-export async function consoleWithOidc(dir: string): Promise<OidcConsoleFixture> {
+export async function consoleWithOidc(
+  dir: string,
+  /** Extra top-level config lines (temporal:, signing:) and extra sources (list items), for the journey test. */
+  extra: { config?: string[]; sources?: string[] } = {},
+): Promise<OidcConsoleFixture> {
   const idp = await oidcProviderOnLoopback();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -38,8 +42,10 @@ export async function consoleWithOidc(dir: string): Promise<OidcConsoleFixture> 
     [
       'version: 1',
       'store: { path: ./store }',
+      ...(extra.config ?? []),
       'sources:',
       '  - { id: docs, type: folder, path: ./org }',
+      ...(extra.sources ?? []),
       'console:',
       '  tokens:',
       '    - { name: robot, role: viewer, token: { file: ./viewer.token } }',
