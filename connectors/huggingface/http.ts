@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { abortableSleep } from '../../core/abortable-sleep';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import {
   isRedirect,
@@ -56,13 +57,7 @@ export class HubHttp {
   constructor(private readonly opts: HubHttpOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     this.fetchImpl = sameOriginFetch(opts.fetch ?? fetch);
-    this.sleep =
-      opts.sleep ??
-      ((ms, signal) =>
-        new Promise((r, j) => {
-          const t = setTimeout(r, ms);
-          signal?.addEventListener('abort', () => (clearTimeout(t), j(signal.reason)), { once: true });
-        }));
+    this.sleep = opts.sleep ?? abortableSleep;
   }
 
   /** A URL below the base; each path segment is encoded, so hostile repo names stay inside their segment. */

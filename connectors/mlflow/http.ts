@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { abortableSleep } from '../../core/abortable-sleep';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { DownloadResult } from '../model-registry/types';
 import {
@@ -253,19 +254,4 @@ export function retryAfterMs(header: string | null, capMs: number): number | und
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
   if (!Number.isFinite(ms)) return undefined;
   return Math.min(capMs, Math.max(0, ms));
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
