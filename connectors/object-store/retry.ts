@@ -1,5 +1,5 @@
 import { abortableSleep } from '../../core/abortable-sleep';
-import { retryAfterMs } from '../mlflow/http';
+import { retryAfterMs } from '../json-http';
 
 /**
  * Retries of throttled and briefly unavailable object-store calls (429, 503, and other 5xx), with
