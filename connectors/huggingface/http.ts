@@ -48,19 +48,9 @@ export class HubHttp {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+    // The connector's options carry the shared ones (sourceId, timeoutMs, maxAttempts, retries, fetch, sleep).
     this.http = new JsonHttp(
-      {
-        sourceId: opts.sourceId,
-        base: this.base,
-        headers,
-        timeoutMs: opts.timeoutMs,
-        maxAttempts: opts.maxAttempts,
-        retryBaseMs: opts.retryBaseMs,
-        maxRetryAfterMs: opts.maxWaitMs,
-        counters: this.counters,
-        fetch: opts.fetch,
-        sleep: opts.sleep,
-      },
+      { ...opts, base: this.base, headers, maxRetryAfterMs: opts.maxWaitMs, counters: this.counters },
       {
         quoteExhaustedBody: false,
         credentialsError: (status, endpoint) => {

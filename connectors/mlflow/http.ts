@@ -43,20 +43,9 @@ export class MlflowHttp {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.authorization) headers['authorization'] = opts.authorization;
+    // The connector's options carry the shared ones (sourceId, timeoutMs, maxAttempts, retries, fetch, sleep).
     this.http = new JsonHttp(
-      {
-        sourceId: opts.sourceId,
-        base: this.base,
-        headers,
-        timeoutMs: opts.timeoutMs,
-        maxAttempts: opts.maxAttempts,
-        retryBaseMs: opts.retryBaseMs,
-        retryMaxMs: opts.retryMaxMs,
-        maxRetryAfterMs: opts.retryMaxMs ?? 30_000,
-        counters: this.counters,
-        fetch: opts.fetch,
-        sleep: opts.sleep,
-      },
+      { ...opts, base: this.base, headers, maxRetryAfterMs: opts.retryMaxMs ?? 30_000, counters: this.counters },
       {
         quoteExhaustedBody: true,
         credentialsError: (status, endpoint) => {
