@@ -1,4 +1,5 @@
 import { SourceConfigError } from '../core/errors';
+import { withRequestSignal } from './request-signal';
 
 /**
  * HTTP hygiene shared by the fetch-based connectors (GitHub through Octokit, MLflow). Jira's transport
@@ -13,15 +14,17 @@ export const maxJsonBytes = 64 * 1024 * 1024;
  * one server and must never reach another (fetch drops Authorization on a cross-origin redirect, but
  * still sends the request and reads the other server's answer as if it were the source's). A redirect
  * elsewhere is returned as its 3xx response, for the caller to report with `redirectError`.
+ * A caller's signal is followed per request, never handed to fetch itself (see `withRequestSignal`).
  */
 export function sameOriginFetch(fetchImpl: typeof fetch = fetch, maxRedirects = 5): typeof fetch {
+  const send = withRequestSignal(fetchImpl);
   return async (input, init) => {
-    if (input instanceof Request) return fetchImpl(input, init);
+    if (input instanceof Request) return send(input, init);
     let url = new URL(input);
     let method = (init?.method ?? 'GET').toUpperCase();
     let body = init?.body ?? null;
     for (let hop = 0; ; hop++) {
-      const res = await fetchImpl(url, { ...init, method, body: body ?? null, redirect: 'manual' });
+      const res = await send(url, { ...init, method, body: body ?? null, redirect: 'manual' });
       const location = isRedirect(res.status) ? res.headers.get('location') : null;
       if (!location) return res;
       const next = new URL(location, url);

@@ -1,15 +1,7 @@
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
-import {
-  isRedirect,
-  jitteredBackoffMs,
-  maxJsonBytes,
-  readUpTo,
-  redirectError,
-  sameOriginFetch,
-  tooLargeError,
-} from '../http-limits';
-import { RegistryUnavailableError, retryAfterMs } from '../mlflow/http';
+import { maxJsonBytes, readUpTo, tooLargeError } from '../http-limits';
+import { JsonHttp } from '../json-http';
 
 export interface HubHttpOptions {
   sourceId: string;
@@ -48,21 +40,43 @@ export type HubResult<T> = { kind: 'ok'; value: T; link?: string } | { kind: 'no
 export class HubHttp {
   readonly counters = { requests: 0, retries: 0, throttled: 0, rateLimitWaits: 0, bytesDownloaded: 0 };
   readonly base: URL;
-  private readonly fetchImpl: typeof fetch;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly http: JsonHttp;
   /** Wait before the next request: the window was reported used up. */
   private pendingWaitMs = 0;
 
   constructor(private readonly opts: HubHttpOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
-    this.fetchImpl = sameOriginFetch(opts.fetch ?? fetch);
-    this.sleep =
-      opts.sleep ??
-      ((ms, signal) =>
-        new Promise((r, j) => {
-          const t = setTimeout(r, ms);
-          signal?.addEventListener('abort', () => (clearTimeout(t), j(signal.reason)), { once: true });
-        }));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+    // The connector's options carry the shared ones (sourceId, timeoutMs, maxAttempts, retries, fetch, sleep).
+    this.http = new JsonHttp(
+      { ...opts, base: this.base, headers, maxRetryAfterMs: opts.maxWaitMs, counters: this.counters },
+      {
+        quoteExhaustedBody: false,
+        credentialsError: (status, endpoint) => {
+          const sent = opts.token
+            ? "the configured token was sent: it needs read access to this repository (a gated repo also needs its access request accepted for the token's user)"
+            : 'no token was configured: a private or gated repository needs token: { env: HF_TOKEN } with read access';
+          return new CredentialsError(
+            `source "${opts.sourceId}": the Hub at ${this.base.origin} answered ${status} to ${endpoint}; ${sent}`,
+          );
+        },
+        // A 429 without Retry-After waits until the window resets.
+        retryWaitMs: (res) => (res.status === 429 ? this.resetMs(res) : undefined),
+        // An answer saying the window is used up makes the next request wait for the reset.
+        onAnswer: (res) => {
+          const resetMs = this.resetMs(res);
+          if (parseRateLimit(res.headers.get('ratelimit'))?.remaining === 0 && resetMs !== undefined)
+            this.pendingWaitMs = resetMs;
+        },
+        takePendingWaitMs: () => {
+          const wait = this.pendingWaitMs;
+          this.pendingWaitMs = 0;
+          if (wait > 0) this.counters.rateLimitWaits++;
+          return wait;
+        },
+      },
+    );
   }
 
   /** A URL below the base; each path segment is encoded, so hostile repo names stay inside their segment. */
@@ -77,7 +91,7 @@ export class HubHttp {
   }
 
   endpoint(url: URL): string {
-    return `GET ${url.pathname}${url.search}`;
+    return this.http.endpoint(url);
   }
 
   /** GETs and validates JSON; a 404 is `not-found`; the `Link: <...>; rel="next"` URL is returned for paging. */
@@ -137,79 +151,14 @@ export class HubHttp {
     return { kind: 'ok', bytes, ...(etag ? { etag } : {}) };
   }
 
-  private async send(url: URL, signal: AbortSignal | undefined): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.opts.token) headers['authorization'] = `Bearer ${this.opts.token}`;
-    for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted();
-      if (this.pendingWaitMs > 0) {
-        const wait = this.pendingWaitMs;
-        this.pendingWaitMs = 0;
-        this.counters.rateLimitWaits++;
-        await this.sleep(wait, signal);
-      }
-      const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-      this.counters.requests++;
-      let res: Response;
-      try {
-        res = await this.fetchImpl(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      } catch (err) {
-        if (signal?.aborted) throw signal.reason;
-        const e = err as { message?: string; cause?: { code?: string } };
-        const why = timeout.aborted ? `no answer within ${this.opts.timeoutMs} ms` : (e.cause?.code ?? e.message);
-        if (attempt >= this.opts.maxAttempts)
-          throw new RegistryUnavailableError(
-            `source "${this.opts.sourceId}": ${this.endpoint(url)} at ${this.base.origin} failed after ${attempt} attempts: ${why}`,
-          );
-        this.counters.retries++;
-        await this.sleep(this.backoff(attempt), signal);
-        continue;
-      }
-      const limit = parseRateLimit(res.headers.get('ratelimit'));
-      const resetMs =
-        limit?.resetSeconds !== undefined ? Math.min(this.opts.maxWaitMs, limit.resetSeconds * 1000) : undefined;
-      if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
-        const sent = this.opts.token
-          ? "the configured token was sent: it needs read access to this repository (a gated repo also needs its access request accepted for the token's user)"
-          : 'no token was configured: a private or gated repository needs token: { env: HF_TOKEN } with read access';
-        throw new CredentialsError(
-          `source "${this.opts.sourceId}": the Hub at ${this.base.origin} answered ${res.status} to ${this.endpoint(url)}; ${sent}`,
-        );
-      }
-      if (res.status === 429 || res.status >= 500) {
-        if (res.status === 429) this.counters.throttled++;
-        if (attempt >= this.opts.maxAttempts) {
-          await res.body?.cancel();
-          throw new RegistryUnavailableError(
-            `source "${this.opts.sourceId}": ${this.endpoint(url)} answered ${res.status} after ${attempt} attempts`,
-          );
-        }
-        const wait =
-          retryAfterMs(res.headers.get('retry-after'), this.opts.maxWaitMs) ??
-          (res.status === 429 ? resetMs : undefined) ??
-          this.backoff(attempt);
-        await res.body?.cancel();
-        this.counters.retries++;
-        await this.sleep(wait, signal);
-        continue;
-      }
-      if (limit?.remaining === 0 && resetMs !== undefined) this.pendingWaitMs = resetMs;
-      if (isRedirect(res.status)) {
-        await res.body?.cancel();
-        throw redirectError(
-          `source "${this.opts.sourceId}": ${this.endpoint(url)}`,
-          res.status,
-          res.headers.get('location'),
-          url,
-        );
-      }
-      return res;
-    }
+  private send(url: URL, signal: AbortSignal | undefined): Promise<Response> {
+    return this.http.send(url, signal);
   }
 
-  private backoff(attempt: number): number {
-    return jitteredBackoffMs(attempt, this.opts.retryBaseMs);
+  /** Seconds until the window resets (capped), from an answer's RateLimit header. */
+  private resetMs(res: Response): number | undefined {
+    const limit = parseRateLimit(res.headers.get('ratelimit'));
+    return limit?.resetSeconds !== undefined ? Math.min(this.opts.maxWaitMs, limit.resetSeconds * 1000) : undefined;
   }
 
   private failure(url: URL, status: number, text: string): Error {

@@ -1,6 +1,7 @@
 import type JiraApi from 'jira-client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { abortableSleep } from '../../core/abortable-sleep';
 import { CredentialsError, SourceConfigError, SourceResponseError, type ConnectorError } from '../../core/errors';
 import { errorBodySchema } from './schemas';
 import { isHttpOutcome, type HttpOutcome, type JiraTransport } from './transport';
@@ -19,19 +20,7 @@ export interface ClientDeps {
 }
 
 export const defaultClientDeps: ClientDeps = {
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep: abortableSleep,
   random: Math.random,
   now: () => new Date(),
 };

@@ -1,23 +1,10 @@
 import type { z } from 'zod';
 import { CredentialsError, SourceConfigError, SourceResponseError } from '../../core/errors';
 import type { DownloadResult } from '../model-registry/types';
-import {
-  isRedirect,
-  jitteredBackoffMs,
-  maxJsonBytes,
-  readUpTo,
-  redirectError,
-  sameOriginFetch,
-  tooLargeError,
-} from '../http-limits';
+import { maxJsonBytes, readUpTo, tooLargeError } from '../http-limits';
+import { JsonHttp, snippet } from '../json-http';
 
-/**
- * The registry kept answering 429 or 5xx (or the network failed) through every attempt. Not one of the
- * non-retryable connector errors, so Temporal's retry policy tries the whole collection again later.
- */
-export class RegistryUnavailableError extends Error {
-  override readonly name = 'RegistryUnavailableError';
-}
+export { RegistryUnavailableError, retryAfterMs } from '../json-http';
 
 export interface MlflowHttpOptions {
   /** Config id of the source, for messages. */
@@ -50,13 +37,28 @@ interface MlflowErrorBody {
 export class MlflowHttp {
   readonly counters = { requests: 0, retries: 0, throttled: 0, serverErrors: 0, bytesDownloaded: 0 };
   readonly base: URL;
-  private readonly fetchImpl: typeof fetch;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly http: JsonHttp;
 
   constructor(private readonly opts: MlflowHttpOptions) {
     this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
-    this.fetchImpl = sameOriginFetch(opts.fetch ?? fetch);
-    this.sleep = opts.sleep ?? abortableSleep;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.authorization) headers['authorization'] = opts.authorization;
+    // The connector's options carry the shared ones (sourceId, timeoutMs, maxAttempts, retries, fetch, sleep).
+    this.http = new JsonHttp(
+      { ...opts, base: this.base, headers, maxRetryAfterMs: opts.retryMaxMs ?? 30_000, counters: this.counters },
+      {
+        quoteExhaustedBody: true,
+        credentialsError: (status, endpoint) => {
+          const sent =
+            opts.authKind === 'none'
+              ? 'no credentials were configured (set auth in the source)'
+              : `${opts.authKind} credentials were sent`;
+          return new CredentialsError(
+            `source "${opts.sourceId}": MLflow at ${this.base.origin} answered ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'} to ${endpoint}; ${sent}: check them and their permissions`,
+          );
+        },
+      },
+    );
   }
 
   url(path: string, query: Query = {}): URL {
@@ -67,7 +69,7 @@ export class MlflowHttp {
 
   /** `GET /api/...?...` as messages show it: relative to the configured base, without the host. */
   endpoint(url: URL): string {
-    return `GET ${url.pathname}${url.search}`;
+    return this.http.endpoint(url);
   }
 
   /**
@@ -143,69 +145,8 @@ export class MlflowHttp {
     };
   }
 
-  private async send(url: URL, signal: AbortSignal | undefined): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.opts.authorization) headers['authorization'] = this.opts.authorization;
-    for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-      this.counters.requests++;
-      let res: Response;
-      try {
-        res = await this.fetchImpl(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      } catch (err) {
-        if (signal?.aborted) throw signal.reason;
-        const why = timeout.aborted ? `no answer within ${this.opts.timeoutMs} ms` : describeNetworkError(err);
-        if (attempt >= this.opts.maxAttempts) {
-          throw new RegistryUnavailableError(
-            `source "${this.opts.sourceId}": ${this.endpoint(url)} at ${this.base.origin} failed after ${attempt} attempts: ${why}`,
-          );
-        }
-        this.counters.retries++;
-        await this.sleep(this.backoff(attempt), signal);
-        continue;
-      }
-      if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
-        const sent =
-          this.opts.authKind === 'none'
-            ? 'no credentials were configured (set auth in the source)'
-            : `${this.opts.authKind} credentials were sent`;
-        throw new CredentialsError(
-          `source "${this.opts.sourceId}": MLflow at ${this.base.origin} answered ${res.status} ${res.status === 401 ? 'Unauthorized' : 'Forbidden'} to ${this.endpoint(url)}; ${sent}: check them and their permissions`,
-        );
-      }
-      if (res.status === 429 || res.status >= 500) {
-        if (res.status === 429) this.counters.throttled++;
-        else this.counters.serverErrors++;
-        if (attempt >= this.opts.maxAttempts) {
-          const text = await res.text().catch(() => '');
-          throw new RegistryUnavailableError(
-            `source "${this.opts.sourceId}": ${this.endpoint(url)} answered ${res.status} after ${attempt} attempts: ${snippet(text)}`,
-          );
-        }
-        const wait =
-          retryAfterMs(res.headers.get('retry-after'), this.opts.retryMaxMs ?? 30_000) ?? this.backoff(attempt);
-        await res.body?.cancel();
-        this.counters.retries++;
-        await this.sleep(wait, signal);
-        continue;
-      }
-      if (isRedirect(res.status)) {
-        await res.body?.cancel();
-        throw redirectError(
-          `source "${this.opts.sourceId}": ${this.endpoint(url)}`,
-          res.status,
-          res.headers.get('location'),
-          url,
-        );
-      }
-      return res;
-    }
-  }
-
-  private backoff(attempt: number): number {
-    return jitteredBackoffMs(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs);
+  private send(url: URL, signal: AbortSignal | undefined): Promise<Response> {
+    return this.http.send(url, signal);
   }
 
   private failure(url: URL, status: number, body: MlflowErrorBody | undefined, text: string): Error {
@@ -234,38 +175,4 @@ function parseErrorBody(text: string): MlflowErrorBody | undefined {
     // not JSON: an HTML error page from a proxy, for instance
   }
   return undefined;
-}
-
-function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}...` : oneLine || '(empty body)';
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
-}
-
-/** Retry-After in seconds or as an HTTP date, capped; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, capMs: number): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-  if (!Number.isFinite(ms)) return undefined;
-  return Math.min(capMs, Math.max(0, ms));
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

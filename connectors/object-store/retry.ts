@@ -1,4 +1,5 @@
-import { retryAfterMs } from '../mlflow/http';
+import { abortableSleep } from '../../core/abortable-sleep';
+import { retryAfterMs } from '../json-http';
 
 /**
  * Retries of throttled and briefly unavailable object-store calls (429, 503, and other 5xx), with
@@ -41,22 +42,7 @@ export async function withRetries<T>(
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delay = retryAfterMs(retryAfter ?? null, policy.maxDelayMs) ?? backoff;
       onRetry?.(attempt, delay, status);
-      await sleep(delay, signal);
+      await abortableSleep(delay, signal);
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { JsonValue } from '../../core/json';
 import * as chain from '../chain';
 import { seqName, seqPattern, type ChainOps } from '../chain';
@@ -16,6 +15,7 @@ import type {
   StagingWriter,
   StoredTransition,
 } from '../store';
+import { blobRel, uploadBlob } from './blob-upload';
 import type { ObjectStorage } from './storage';
 
 export interface ObjectStoreOptions {
@@ -66,72 +66,17 @@ export class ObjectEvidenceStore implements EvidenceStore, AlertStateStore {
     return this.storage.delete(rels.map((r) => this.key(r)));
   }
 
-  private blobRel(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return `blobs/sha256/${sha256.slice(0, 2)}/${sha256}`;
-  }
-
-  async putBlob(content: Readable): Promise<BlobRef> {
-    const limit = this.options.singlePutMaxBytes ?? defaultSinglePut;
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let size = 0;
-    const iterator = content[Symbol.asyncIterator]();
-    // Read up to the single-put limit; a small artifact is written once under its final name.
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) {
-        const sha256 = hash.digest('hex');
-        const created = await this.put(this.blobRel(sha256), Buffer.concat(head), { ifAbsent: true, locked: true });
-        return { sha256, size, created };
-      }
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
-      hash.update(chunk);
-      size += chunk.length;
-      head.push(chunk);
-      if (size > limit) break;
-    }
-    // Large: stream the rest to a temporary key while hashing (the name is known only at the end), then copy
-    // it under its content address. The adapter's upload holds at most a part or two in memory.
-    const tmpRel = `tmp/${randomUUID()}`;
-    const body = new PassThrough();
-    const uploaded = this.storage.upload(this.key(tmpRel), body);
-    const feed = (async () => {
-      for (const c of head) if (!body.write(c)) await new Promise((r) => body.once('drain', r));
-      head.length = 0;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : (next.value as Buffer);
-        hash.update(chunk);
-        size += chunk.length;
-        if (!body.write(chunk)) await new Promise((r) => body.once('drain', r));
-      }
-      body.end();
-    })();
-    try {
-      await Promise.all([feed, uploaded]);
-    } catch (err) {
-      body.destroy();
-      await this.deleteKeys([tmpRel]).catch(() => undefined);
-      throw err;
-    }
-    const sha256 = hash.digest('hex');
-    let created = false;
-    if ((await this.blobSize(sha256)) === undefined) {
-      await this.storage.copy(this.key(tmpRel), this.key(this.blobRel(sha256)), { locked: true });
-      created = true;
-    }
-    await this.deleteKeys([tmpRel]);
-    return { sha256, size, created };
+  putBlob(content: Readable): Promise<BlobRef> {
+    const target = { storage: this.storage, key: (rel: string) => this.key(rel) };
+    return uploadBlob(target, content, this.options.singlePutMaxBytes ?? defaultSinglePut);
   }
 
   openBlob(sha256: string): Readable {
-    return this.storage.openRead(this.key(this.blobRel(sha256)));
+    return this.storage.openRead(this.key(blobRel(sha256)));
   }
 
   async blobSize(sha256: string): Promise<number | undefined> {
-    return (await this.storage.head(this.key(this.blobRel(sha256))))?.size;
+    return (await this.storage.head(this.key(blobRel(sha256))))?.size;
   }
 
   async listBlobs(): Promise<string[]> {
@@ -205,11 +150,11 @@ export class ObjectEvidenceStore implements EvidenceStore, AlertStateStore {
   }
 
   async deleteBlob(sha256: string): Promise<void> {
-    await this.deleteKeys([this.blobRel(sha256)]);
+    await this.deleteKeys([blobRel(sha256)]);
   }
 
   async blobLockedUntil(sha256: string): Promise<Date | undefined> {
-    const until = (await this.storage.head(this.key(this.blobRel(sha256))))?.lockedUntil;
+    const until = (await this.storage.head(this.key(blobRel(sha256))))?.lockedUntil;
     return until && until.getTime() > Date.now() ? until : undefined;
   }
 

@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { loadCatalog } from '../../mappings/catalog';
-import { createHubWorker } from '../../worker/worker';
-import { monitorWorkflowId, stalenessMonitorWorkflow } from '../../workflows/monitor';
 import { FakeGithub } from '../fakes/github-server';
-import { FakeSlack, type FakeSlackMessage } from '../fakes/slack-server';
-import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import type { FakeSlackMessage } from '../fakes/slack-server';
+import { hubIn, quietLog, signingKey } from '../support/hub-fixture';
+import { monitoredHubYaml, monitorSuite, runMonitor, soaOnly } from '../support/monitor-fixture';
 import { writeBundle } from '../support/store-fixture';
-import { startTimeSkipping } from '../support/time-skipping';
 import { tempDir } from '../support/tmp';
 
 /**
@@ -23,19 +19,15 @@ const DAY = 86_400_000;
 const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** The GitHub token of the failing source: wrong, so the fake answers 401; it must never reach Slack. */
 const GH_SECRET = 'ghp_WRONGsecretVALUE0123456789abcdef';
-let slack: FakeSlack;
+const suite = monitorSuite({ token: 'xoxb-act-token', channels: [{ id: 'C0OWNERS1', name: 'owners' }] });
 let github: FakeGithub;
-let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  slack = await FakeSlack.start({ token: 'xoxb-act-token', channels: [{ id: 'C0OWNERS1', name: 'owners' }] });
   github = await FakeGithub.start();
-  env = await startTimeSkipping();
 });
 
 afterAll(async () => {
-  await env?.teardown();
-  await Promise.all([slack?.close(), github?.close()]);
+  await github?.close();
 });
 
 /**
@@ -45,32 +37,25 @@ afterAll(async () => {
  */
 async function ownedHub(queue: string) {
   const inScope = new Set(['A.6.2.6', 'A.3.3', 'A.6.2.8']);
-  const others = loadCatalog().controls.filter((c) => !inScope.has(c.id));
   process.env['EH_ACT_SLACK_TOKEN'] = 'xoxb-act-token';
   process.env['EH_ACT_GH_TOKEN'] = GH_SECRET;
   return hubIn(
     await tempDir(),
-    [
-      'version: 1',
-      'store: { path: ./store }',
-      'signing: { key: { file: ./k.pem } }',
-      `temporal: { taskQueue: ${queue} }`,
-      'mappings: [./m.yaml]',
-      'soa: ./soa.yaml',
-      'console: { publicUrl: "https://evidence.example.com/hub/" }',
-      'sources:',
-      '  - { id: docs, type: folder, path: ./org }',
-      `  - { id: gh, type: github, baseUrl: "${github.baseUrl}", auth: { token: { env: EH_ACT_GH_TOKEN } }, orgs: [{ name: acme }] }`,
-      'alerts:',
-      '  slack:',
-      '    token: { env: EH_ACT_SLACK_TOKEN }',
-      `    apiUrl: ${slack.url}`,
-      '    defaultChannel: C0OWNERS1',
-      '    defaultMention: "<!subteam^S0COMPL>"',
-      '    digest: false',
-      '    owners: { "jane.doe@example.com": "<@U0JANE001>" }',
-      '',
-    ].join('\n'),
+    monitoredHubYaml(
+      queue,
+      { url: suite.slack.url, tokenEnv: 'EH_ACT_SLACK_TOKEN', defaultChannel: 'C0OWNERS1' },
+      {
+        sources: [
+          `  - { id: gh, type: github, baseUrl: "${github.baseUrl}", auth: { token: { env: EH_ACT_GH_TOKEN } }, orgs: [{ name: acme }] }`,
+        ],
+        slack: [
+          '    defaultMention: "<!subteam^S0COMPL>"',
+          '    digest: false',
+          '    owners: { "jane.doe@example.com": "<@U0JANE001>" }',
+        ],
+        rest: ['console: { publicUrl: "https://evidence.example.com/hub/" }'],
+      },
+    ),
     {
       'm.yaml': [
         'rules:',
@@ -92,7 +77,7 @@ async function ownedHub(queue: string) {
         '    freshness: 30d',
         '',
       ].join('\n'),
-      'soa.yaml': `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this alert test case" }`).join('\n')}\n`,
+      'soa.yaml': soaOnly(inScope, 'out of scope for this alert test case'),
     },
   );
 }
@@ -104,6 +89,7 @@ describe('alerts a control owner can act on', () => {
     const queue = `act-${randomBytes(4).toString('hex')}`;
     const { hub } = await ownedHub(queue);
     const key = await signingKey(hub);
+    const env = suite.env;
     const t0 = await env.currentTimeMs();
 
     // The GitHub source's real failure: its collector against the fake with the wrong token.
@@ -136,27 +122,15 @@ describe('alerts a control owner can act on', () => {
         ],
       },
     );
-    const worker = await createHubWorker(hub, key, quietLog, {
-      connection: env.nativeConnection,
-      workflowBundle: await workflowBundle(),
-    });
-    const before = slack.messages.length;
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, {
-        workflowId: monitorWorkflowId(queue),
-        taskQueue: queue,
-        args: [{}],
-      });
-      await env.sleep(45 * DAY);
-      await handle.terminate('test done');
-    });
-    const sent = slack.messages.slice(before).filter((m) => !m.thread_ts);
+    const before = suite.slack.messages.length;
+    await runMonitor(env, hub, key, queue, () => env.sleep(45 * DAY));
+    const sent = suite.slack.messages.slice(before).filter((m) => !m.thread_ts);
     const texts = sent.map(text);
     const consoleLink = (id: string) =>
       `<https://evidence.example.com/hub/controls/${id}|Open in the evidence console>`;
 
     // Nothing posted carries the failing source's token.
-    for (const m of slack.messages.slice(before)) expect(JSON.stringify(m)).not.toContain(GH_SECRET);
+    for (const m of suite.slack.messages.slice(before)) expect(JSON.stringify(m)).not.toContain(GH_SECRET);
 
     // The collection failure: what to do is decided by the error class, not read out of its message.
     const failed = texts.find((t) => t.includes('Collection failed') && t.includes('A.6.2.8'));

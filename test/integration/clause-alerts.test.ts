@@ -1,33 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog, loadClauseCatalog } from '../../mappings/catalog';
-import { createHubWorker } from '../../worker/worker';
-import { monitorWorkflowId, stalenessMonitorWorkflow } from '../../workflows/monitor';
-import { FakeSlack } from '../fakes/slack-server';
-import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { describe, expect, it } from 'vitest';
+import { loadClauseCatalog } from '../../mappings/catalog';
+import { hubIn, signingKey } from '../support/hub-fixture';
+import { monitoredHubYaml, monitorSuite, runMonitor, soaOnly } from '../support/monitor-fixture';
 import { writeBundle } from '../support/store-fixture';
-import { startTimeSkipping } from '../support/time-skipping';
 import { tempDir } from '../support/tmp';
 
 const DAY = 86_400_000;
-let slack: FakeSlack;
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  slack = await FakeSlack.start({
-    token: 'xoxb-clause-token',
-    channels: [
-      { id: 'C0AIOPS02', name: 'ai-ops' },
-      { id: 'C0MGMT001', name: 'management' },
-    ],
-  });
-  env = await startTimeSkipping();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await slack?.close();
+const suite = monitorSuite({
+  token: 'xoxb-clause-token',
+  channels: [
+    { id: 'C0AIOPS02', name: 'ai-ops' },
+    { id: 'C0MGMT001', name: 'management' },
+  ],
 });
 
 /**
@@ -36,32 +21,20 @@ afterAll(async () => {
  * to its own channel, as a control group would.
  */
 async function clauseHub(queue: string) {
-  const others = loadCatalog().controls.filter((c) => c.id !== 'A.6.2.6');
   const clauses = loadClauseCatalog()
     .controls.map((c) => c.id)
     .filter((id) => id !== '9.3');
   process.env['EH_TEST_CLAUSE_TOKEN'] = 'xoxb-clause-token';
   return hubIn(
     await tempDir(),
-    [
-      'version: 1',
-      'store: { path: ./store }',
-      'signing: { key: { file: ./k.pem } }',
-      `temporal: { taskQueue: ${queue} }`,
-      'mappings: [./m.yaml]',
-      'soa: ./soa.yaml',
-      'sources:',
-      '  - { id: docs, type: folder, path: ./org }',
-      'alerts:',
-      '  slack:',
-      '    token: { env: EH_TEST_CLAUSE_TOKEN }',
-      `    apiUrl: ${slack.url}`,
-      '    defaultChannel: C0AIOPS02',
-      '    routes:',
-      '      - { match: "9", channel: C0MGMT001, mention: "<!subteam^S0MGMT01>" }',
-      'console: { publicUrl: "https://evidence.example.com" }',
-      '',
-    ].join('\n'),
+    monitoredHubYaml(
+      queue,
+      { url: suite.slack.url, tokenEnv: 'EH_TEST_CLAUSE_TOKEN', defaultChannel: 'C0AIOPS02' },
+      {
+        slack: ['    routes:', '      - { match: "9", channel: C0MGMT001, mention: "<!subteam^S0MGMT01>" }'],
+        rest: ['console: { publicUrl: "https://evidence.example.com" }'],
+      },
+    ),
     {
       'm.yaml': [
         'rules:',
@@ -79,7 +52,7 @@ async function clauseHub(queue: string) {
         '    freshness: { maxAge: 30d, grace: 5d }',
         '',
       ].join('\n'),
-      'soa.yaml': `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this clause alert test case" }`).join('\n')}\n`,
+      'soa.yaml': soaOnly(['A.6.2.6'], 'out of scope for this clause alert test case'),
     },
   );
 }
@@ -88,6 +61,7 @@ describe('staleness monitor on management-system clauses', () => {
   it('alerts a clause going stale like a control, routed by its clause group, linking no console page', async () => {
     const queue = `clauses-${randomBytes(4).toString('hex')}`;
     const { hub } = await clauseHub(queue);
+    const env = suite.env;
     const t0 = await env.currentTimeMs();
     const key = await signingKey(hub);
     await writeBundle(
@@ -99,22 +73,10 @@ describe('staleness monitor on management-system clauses', () => {
       new Date(t0),
       { attributes: { 'reviews/mr-1.md': { url: 'https://wiki.example.com/mr-1' } } },
     );
-    const worker = await createHubWorker(hub, key, quietLog, {
-      connection: env.nativeConnection,
-      workflowBundle: await workflowBundle(),
-    });
-    const before = slack.messages.length;
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, {
-        workflowId: monitorWorkflowId(queue),
-        taskQueue: queue,
-        args: [{}],
-      });
-      await env.sleep(45 * DAY);
-      await handle.terminate('test done');
-    });
+    const before = suite.slack.messages.length;
+    await runMonitor(env, hub, key, queue, () => env.sleep(45 * DAY));
 
-    const sent = slack.messages.slice(before);
+    const sent = suite.slack.messages.slice(before);
     const text = (m: (typeof sent)[number]) => JSON.stringify(m.blocks ?? m.text);
     expect(sent.length).toBeGreaterThan(0);
     // Only the management review alerts: the control and the other clauses stay current all along.

@@ -1,29 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog, loadClauseCatalog } from '../../mappings/catalog';
-import { createHubWorker } from '../../worker/worker';
-import { collectedSignal, monitorWorkflowId, stalenessMonitorWorkflow } from '../../workflows/monitor';
-import { FakeSlack, type FakeSlackMessage } from '../fakes/slack-server';
-import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { describe, expect, it } from 'vitest';
+import { loadClauseCatalog } from '../../mappings/catalog';
+import { collectedSignal } from '../../workflows/monitor';
+import type { FakeSlackMessage } from '../fakes/slack-server';
+import { hubIn, signingKey } from '../support/hub-fixture';
+import { monitoredHubYaml, monitorSuite, runMonitor, soaOnly } from '../support/monitor-fixture';
 import { writeBundle } from '../support/store-fixture';
-import { startTimeSkipping } from '../support/time-skipping';
 import { tempDir } from '../support/tmp';
 
 const DAY = 86_400_000;
 const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-let slack: FakeSlack;
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  slack = await FakeSlack.start({ token: 'xoxb-digest-token', channels: [{ id: 'C0AUDIT01', name: 'audit' }] });
-  env = await startTimeSkipping();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await slack?.close();
-});
+const suite = monitorSuite({ token: 'xoxb-digest-token', channels: [{ id: 'C0AUDIT01', name: 'audit' }] });
 
 /**
  * In scope: A.6.2.6 (drift reports, 45 days) and A.2.2 (policy, a year); the clauses from the policy too,
@@ -31,35 +18,26 @@ afterAll(async () => {
  */
 async function auditedHub(queue: string, t0: number) {
   const inScope = new Set(['A.6.2.6', 'A.2.2']);
-  const others = loadCatalog().controls.filter((c) => !inScope.has(c.id));
   const clauses = loadClauseCatalog()
     .controls.map((c) => c.id)
     .filter((id) => id !== '9.3');
   process.env['EH_TEST_DIGEST_TOKEN'] = 'xoxb-digest-token';
   return hubIn(
     await tempDir(),
-    [
-      'version: 1',
-      'store: { path: ./store }',
-      'signing: { key: { file: ./k.pem } }',
-      `temporal: { taskQueue: ${queue} }`,
-      'mappings: [./m.yaml]',
-      'soa: ./soa.yaml',
-      'sources:',
-      '  - { id: docs, type: folder, path: ./org }',
-      'alerts:',
-      '  slack:',
-      '    token: { env: EH_TEST_DIGEST_TOKEN }',
-      `    apiUrl: ${slack.url}`,
-      '    defaultChannel: C0AUDIT01',
-      'console: { publicUrl: "https://evidence.example.com" }',
-      'audits:',
-      '  digestDaysBefore: [30, 14, 3]',
-      '  calendar:',
-      `    - { id: surv-a, type: surveillance, date: "${ymd(t0 + 60 * DAY)}", certificationBody: Example Cert }`,
-      `    - { id: surv-b, type: surveillance, date: "${ymd(t0 + 100 * DAY)}", certificationBody: Example Cert }`,
-      '',
-    ].join('\n'),
+    monitoredHubYaml(
+      queue,
+      { url: suite.slack.url, tokenEnv: 'EH_TEST_DIGEST_TOKEN', defaultChannel: 'C0AUDIT01' },
+      {
+        rest: [
+          'console: { publicUrl: "https://evidence.example.com" }',
+          'audits:',
+          '  digestDaysBefore: [30, 14, 3]',
+          '  calendar:',
+          `    - { id: surv-a, type: surveillance, date: "${ymd(t0 + 60 * DAY)}", certificationBody: Example Cert }`,
+          `    - { id: surv-b, type: surveillance, date: "${ymd(t0 + 100 * DAY)}", certificationBody: Example Cert }`,
+        ],
+      },
+    ),
     {
       'm.yaml': [
         'rules:',
@@ -81,7 +59,7 @@ async function auditedHub(queue: string, t0: number) {
         '    freshness: 45d',
         '',
       ].join('\n'),
-      'soa.yaml': `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this digest test case" }`).join('\n')}\n`,
+      'soa.yaml': soaOnly(inScope, 'out of scope for this digest test case'),
     },
   );
 }
@@ -91,6 +69,7 @@ const isDigest = (m: FakeSlackMessage) => JSON.stringify(m.blocks ?? m.text).inc
 describe('readiness digest on the staleness monitor', () => {
   it('posts at 30, 14 and 3 days before each audit exactly the controls and clauses not ready on the day, nothing when all are', async () => {
     const queue = `digest-${randomBytes(4).toString('hex')}`;
+    const env = suite.env;
     const t0 = await env.currentTimeMs();
     const { hub } = await auditedHub(queue, t0);
     const key = await signingKey(hub);
@@ -103,21 +82,12 @@ describe('readiness digest on the staleness monitor', () => {
       new Date(t0),
       { attributes: { 'monitoring/drift-1.md': { frontMatter: { owner: 'U0DRIFT01' } } } },
     );
-    const worker = await createHubWorker(hub, key, quietLog, {
-      connection: env.nativeConnection,
-      workflowBundle: await workflowBundle(),
-    });
-    const before = slack.messages.length;
+    const before = suite.slack.messages.length;
     /** Digests posted so far, after each stretch of skipped time. */
     const counts: number[] = [];
-    const collect = () => counts.push(slack.messages.slice(before).filter(isDigest).length);
+    const collect = () => counts.push(suite.slack.messages.slice(before).filter(isDigest).length);
 
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, {
-        workflowId: monitorWorkflowId(queue),
-        taskQueue: queue,
-        args: [{}],
-      });
+    await runMonitor(env, hub, key, queue, async (handle) => {
       // Surv-a's 30-day digest (day 30-31): the drift report is current now and goes stale on day 45.
       await env.sleep(33 * DAY);
       collect();
@@ -136,10 +106,9 @@ describe('readiness digest on the staleness monitor', () => {
       collect();
       await env.sleep(40 * DAY); // surv-b: 30 (refresh), 14 and 3 days (stale already)
       collect();
-      await handle.terminate('test done');
     });
 
-    const digests = slack.messages.slice(before).filter(isDigest);
+    const digests = suite.slack.messages.slice(before).filter(isDigest);
     expect(digests).toHaveLength(4);
     expect(digests.every((m) => m.channel === 'C0AUDIT01')).toBe(true);
     const texts = digests.map((m) => JSON.stringify(m.blocks));

@@ -1,97 +1,48 @@
 import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../mappings/catalog';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker, ensureMonitor } from '../../worker/worker';
-import {
-  collectedSignal,
-  monitorStatusQuery,
-  monitorWorkflowId,
-  stalenessMonitorWorkflow,
-  type MonitorStatus,
-} from '../../workflows/monitor';
-import { FakeSlack } from '../fakes/slack-server';
+import { collectedSignal, monitorStatusQuery, monitorWorkflowId, type MonitorStatus } from '../../workflows/monitor';
 import { hubIn, quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { monitoredHubYaml, monitorSuite, runMonitor, soaOnly } from '../support/monitor-fixture';
 import { waitFor } from '../support/processes';
 import { writeBundle } from '../support/store-fixture';
-import { startTimeSkipping } from '../support/time-skipping';
 import { tempDir } from '../support/tmp';
 
 const DAY = 86_400_000;
-let slack: FakeSlack;
-
-beforeAll(async () => {
-  slack = await FakeSlack.start({ token: 'xoxb-test-token', channels: [{ id: 'C0AIOPS01', name: 'ai-ops' }] });
-});
-
-afterAll(async () => {
-  await slack?.close();
-});
+const suite = monitorSuite({ token: 'xoxb-test-token', channels: [{ id: 'C0AIOPS01', name: 'ai-ops' }] });
 
 /** Only A.6.2.6 is in scope (the SoA excludes the rest), with evidence that must be at most 30 days old. */
 async function monitoredHub(queue: string, token = 'xoxb-test-token') {
-  const others = loadCatalog().controls.filter((c) => c.id !== 'A.6.2.6');
-  const soa = `notApplicable:\n${others.map((c) => `  - { control: ${c.id}, justification: "out of scope for this monitoring test case" }`).join('\n')}\n`;
   process.env['EH_TEST_SLACK_TOKEN'] = token;
   return hubIn(
     await tempDir(),
-    [
-      'version: 1',
-      'store: { path: ./store }',
-      'signing: { key: { file: ./k.pem } }',
-      `temporal: { taskQueue: ${queue} }`,
-      'mappings: [./m.yaml]',
-      'soa: ./soa.yaml',
-      'sources:',
-      '  - { id: docs, type: folder, path: ./org }',
-      'alerts:',
-      '  slack:',
-      '    token: { env: EH_TEST_SLACK_TOKEN }',
-      `    apiUrl: ${slack.url}`,
-      '    defaultChannel: C0AIOPS01',
-      '    defaultMention: "<!subteam^S0MLOPS>"',
-      '    reminderEvery: 7d',
-      '',
-    ].join('\n'),
+    monitoredHubYaml(
+      queue,
+      { url: suite.slack.url, tokenEnv: 'EH_TEST_SLACK_TOKEN', defaultChannel: 'C0AIOPS01' },
+      { slack: ['    defaultMention: "<!subteam^S0MLOPS>"', '    reminderEvery: 7d'] },
+    ),
     {
       'm.yaml':
         'rules:\n  - id: drift-reports\n    controls: [A.6.2.6]\n    select: { source: folder }\n    freshness: { maxAge: 30d, grace: 10d }\n',
-      'soa.yaml': soa,
+      'soa.yaml': soaOnly(['A.6.2.6'], 'out of scope for this monitoring test case'),
     },
   );
 }
 
 describe('staleness monitor', () => {
-  let env: TestWorkflowEnvironment;
-
-  beforeAll(async () => {
-    env = await startTimeSkipping();
-  });
-
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
   it('over 90 skipped days: a due-soon notice, an overdue alert, a stale alert, weekly reminders, and a recovery threaded under the stale alert', async () => {
     const queue = `monitor-${randomBytes(4).toString('hex')}`;
     const { hub } = await monitoredHub(queue);
+    const env = suite.env;
     const t0 = await env.currentTimeMs();
     // The operator's `keys init`: the worker and the bundles written beside it share the store's one key.
     const key = await signingKey(hub);
     await writeBundle(hub.store, key, hub.mappings, 'b0', { 'monitoring/drift.md': 'drift report 1' }, new Date(t0));
-    const worker = await createHubWorker(hub, key, quietLog, {
-      connection: env.nativeConnection,
-      workflowBundle: await workflowBundle(),
-    });
-    const before = slack.messages.length;
+    const before = suite.slack.messages.length;
 
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(stalenessMonitorWorkflow, {
-        workflowId: monitorWorkflowId(queue),
-        taskQueue: queue,
-        args: [{}],
-      });
+    await runMonitor(env, hub, key, queue, async (handle) => {
       await env.sleep(60 * DAY);
       // New evidence arrives on day 60: a sweep seals it and signals the monitor.
       await writeBundle(
@@ -107,10 +58,9 @@ describe('staleness monitor', () => {
       const status: MonitorStatus = await handle.query(monitorStatusQuery);
       expect(status.state).toBe('ok');
       expect(status.runs).toBeGreaterThanOrEqual(85); // daily, plus the one the signal triggered
-      await handle.terminate('test done');
     });
 
-    const sent = slack.messages.slice(before);
+    const sent = suite.slack.messages.slice(before);
     const text = (m: (typeof sent)[number]) => JSON.stringify(m.blocks ?? m.text);
     expect(sent.every((m) => m.channel === 'C0AIOPS01')).toBe(true);
     // Each message names the control; the alert mentions the owners.
@@ -161,7 +111,7 @@ describe('staleness monitor: Slack problems', () => {
       connection: env.nativeConnection,
       workflowBundle: await workflowBundle(),
     });
-    const before = slack.messages.length;
+    const before = suite.slack.messages.length;
     await worker.runUntil(async () => {
       const handle = env.client.workflow.getHandle((await ensureMonitor(env.client, hub))!);
       const status = await waitFor(
@@ -177,7 +127,7 @@ describe('staleness monitor: Slack problems', () => {
       await handle.terminate('test done');
     });
     expect(await hub.store.head()).toBeUndefined();
-    expect(slack.messages.slice(before)).toEqual([]);
+    expect(suite.slack.messages.slice(before)).toEqual([]);
   });
 
   it('an invalid Slack token shows as collection-failed on the monitor, with a clear message', async () => {
