@@ -141,8 +141,13 @@ export async function commitBundle(
     // complete and verifiable. A writer that loses the race leaves only an unreferenced signature.
     await ops.putSignature(digest, signature);
     if (await ops.putManifestIfAbsent(sequence, bytes)) {
+      // The commit point: from here the bundle IS committed, so no later failure may report otherwise
+      // (a caller told "failed" would think nothing was sealed, and a non-retried failure such as a full
+      // disk never finds out). The pointer is only a cache: without it `findBundle` still finds this
+      // manifest through the intent written above, scanning only from the intent's sequence. So a failed
+      // pointer write is left for the next lookup to live without, never reported as a failed commit.
       const pointer = { bundleId, sequence, digest };
-      await ops.writePointer(bundleId, Buffer.from(canonicalJson(pointer)));
+      await ops.writePointer(bundleId, Buffer.from(canonicalJson(pointer))).catch(() => undefined);
       return { ...pointer, location: ops.manifestLocation(sequence) };
     }
     // Another writer took this sequence number: rebuild on top of its manifest.
