@@ -293,7 +293,11 @@ export function createActivities(deps: ActivityDeps) {
         const pins = deps.config.signing.trustedKeys ?? [];
         if (pins.length > 0) await assertCurrentSigner(deps.store, deps.key, pins);
         const sealStarted = performance.now();
-        const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock);
+        // Bookkeeping after the commit point that failed is logged and left for later, never reported as a
+        // failed seal (evidence/bundle.ts afterCommit): the bundle is committed.
+        const summary = await sealBundle(deps.store, deps.key, deps.mappings, req, clock, (step, err) =>
+          deps.log.warn({ err: describe(err), bundleId: req.bundleId, step }, 'sealed; bookkeeping left for later'),
+        );
         metrics.bundleSealed({
           sealSeconds: (performance.now() - sealStarted) / 1000,
           sweepSeconds: Math.max(0, (clock().getTime() - Date.parse(req.startedAt)) / 1000),

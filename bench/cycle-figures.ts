@@ -39,7 +39,7 @@ export function cycleFigures(raw: Record<string, unknown>, loadNote: string): Fi
     ...(sealRatio > 1.5
       ? {
           shortfall:
-            'Sealing still reads the newest manifests to look for its bundle id when no pointer exists (evidence/chain.ts findBundle, now a byte search before any parse). Next: give commitBundle a hint that the bundle is new (first attempt) so the scan only runs on a retry.',
+            'A first seal no longer scans old manifests for its bundle id (seal intents, evidence/seal-intent.ts); what still grows with the chain is elsewhere in the seal path. Next: profile sealBundle on the day-1 and last-day stores.',
         }
       : {}),
     note: `${series((d) => `${r3(d.sealDailySeconds)} s`)}; the deep seal (${r.size.toLocaleString('en-US')} records) of the nearest deep day before: ${series((d) => `${r2(d.sealDeepSeconds)} s (day ${d.deepDay})`)}. ${scope}.`,

@@ -242,15 +242,44 @@ async function main(): Promise<void> {
           .join(', ') +
         ' (github: one reviews request per merged PR; s3: HeadObject per object plus GetObject of the policy documents; siem reads files, no requests).',
     });
+    // Issue 21: median of the per-pair shares (each pair: a full sweep through Temporal on a fresh store,
+    // then the same work direct), with the range; older raw results have only the one pair.
+    const pairs = (r['overheadPairs'] as { temporal: number; direct: number }[] | undefined) ?? [
+      { temporal: s1.seconds, direct: direct.seconds },
+    ];
+    const shares = pairs.map((p) => 100 * (1 - p.direct / p.temporal)).sort((a, b) => a - b);
+    const mid = (xs: number[]) => {
+      const ys = [...xs].sort((a, b) => a - b);
+      const m = Math.floor(ys.length / 2);
+      return ys.length % 2 === 1 ? ys[m]! : (ys[m - 1]! + ys[m]!) / 2;
+    };
+    const share = mid(shares);
+    const span = (xs: number[], digits: number) =>
+      `${round(Math.min(...xs), digits)}–${round(Math.max(...xs), digits)}`;
     figures.push({
       benchmark: 'sweep',
-      metric: 'same sweep: share of its wall time that is Temporal overhead',
-      value: round(100 * (r['temporalOverheadShare'] as number), 1),
+      metric: `same sweep: share of its wall time that is Temporal overhead, median of ${pairs.length} pairs`,
+      value: round(share, 1),
       unit: '%',
+      target: '≤ 5 %',
+      met: share <= 5,
+      ...(share > 5
+        ? {
+            shortfall:
+              'The direct run is the second of each pair and profits from warm caches at the sources, and the worker shares 2 cores with the fakes, MinIO, MLflow and Temporal. Next: alternate the order within pairs and profile the activity path (heartbeats, payload sizes).',
+          }
+        : {}),
       note:
-        `1 − direct/sweep = 1 − ${round(direct.seconds, 1)} s / ${round(s1.seconds, 1)} s. Direct: the same 5 sources collected with collectInto (the activity body) into a fresh filesystem store, all at once, ` +
-        `then sealBundle, in the same process right after the sweep (no Temporal). Runs second, so warm caches favour it: an upper bound. ` +
-        `Direct per-source times: ${Object.entries(direct.perSourceSeconds)
+        `1 − direct/temporal per pair; range ${span(shares, 1)} %. Through Temporal: median ${round(mid(pairs.map((p) => p.temporal)), 1)} s (${span(
+          pairs.map((p) => p.temporal),
+          1,
+        )} s); direct: median ${round(mid(pairs.map((p) => p.direct)), 1)} s (${span(
+          pairs.map((p) => p.direct),
+          1,
+        )} s); ${fmt(s1.artifacts)} artifacts, sweep scale ${String(r['scale'] ?? 1)}. ` +
+        `Each pair: a full sweep from startSweep to the workflow result on a fresh store (its own hub and worker), then the same 5 sources collected with collectInto (the activity body) into a fresh filesystem store, all at once, ` +
+        `then sealBundle, in the same process (no Temporal). Direct runs second, so warm caches favour it: an upper bound. ` +
+        `Direct per-source times (pair 1): ${Object.entries(direct.perSourceSeconds)
           .map(([id, t]) => `${id} ${round(t, 0)} s`)
           .join(', ')} (2 cores shared by worker, fakes, MinIO, MLflow, Temporal).`,
     });

@@ -3,6 +3,7 @@
  * overhead, and the cost of an incremental sweep. Prints one JSON line (bench/run.ts turns it into figures).
  *
  *   npx tsx bench/sweep.ts            # sizes below; BENCH_SWEEP_SCALE=0.1 for a quick try
+ *   BENCH_SWEEP_OVERHEAD_PAIRS=5      # (Temporal, direct) pairs for the overhead figure; ~2.5 min each at scale 1
  *
  * Sources (about 20,000 artifacts at scale 1):
  *   github  fake GitHub over HTTP (test/fakes/github-server.ts), 20 ms added to every answer
@@ -17,6 +18,7 @@
  *      startSweep to the workflow result (planning, collection, sealing);
  *   2. direct: the same sources collected with collectInto (the activity body) into a fresh filesystem
  *      store, all at once (same concurrency), then sealed with sealBundle: no Temporal at all;
+ *   2b. pairs 2..N of the overhead figure: a full sweep through Temporal on a fresh store, then step 2 again;
  *   3. 1% of the artifacts changed at the sources (new merged PRs, updated Jira issues, overwritten S3
  *      objects, a retagged MLflow version, rewritten SIEM files), then sweep 2 into the sweep-1 store.
  */
@@ -47,6 +49,8 @@ installTemporalLogging(log);
 
 const scale = Number(process.env['BENCH_SWEEP_SCALE'] ?? 1);
 const latencyMs = Number(process.env['BENCH_SWEEP_LATENCY_MS'] ?? 20);
+/** Pairs (through Temporal, direct) timed for the overhead figure; each pair is about 2.5 min at scale 1. */
+const overheadPairs = Math.max(1, Number(process.env['BENCH_SWEEP_OVERHEAD_PAIRS'] ?? 5));
 const n = (x: number) => Math.max(1, Math.round(x * scale));
 const sizes = {
   githubRepos: n(40),
@@ -343,40 +347,47 @@ async function main(): Promise<void> {
     process.env['BENCH_S3_SECRET'] = minio.secretAccessKey;
     process.env['BENCH_MLFLOW_PASSWORD'] = mlflow.password;
     const sourceCount = 5;
-    const yaml = [
-      'version: 1',
-      'store: { path: ./store }',
-      'signing: { key: { file: ./keys/signing.pem } }',
-      `temporal: { taskQueue: bench-${randomBytes(4).toString('hex')}, concurrency: ${sourceCount} }`,
-      'sources:',
-      `  - { id: github, type: github, baseUrl: "${gh.baseUrl}", auth: { token: { env: BENCH_GITHUB_TOKEN } }, orgs: [{ name: acme }] }`,
-      `  - id: jira`,
-      `    type: jira`,
-      `    url: "${jira.url}"`,
-      `    deployment: cloud`,
-      `    auth: { email: "${jiraAuth.user}", apiToken: { env: BENCH_JIRA_TOKEN } }`,
-      `    timeZone: UTC`,
-      `    pageSize: 100`, // Jira Cloud answers at most 100 issues a page when fields are requested (test/fakes/jira-server.ts)
-      `    queries: [{ name: risks, kind: risk, jql: "project = RISK" }, { name: incidents, kind: incident, jql: "project = INC" }]`,
-      `  - id: s3`,
-      `    type: s3`,
-      `    endpoint: "${minio.endpoint}"`,
-      `    forcePathStyle: true`,
-      `    credentials: { accessKeyId: { env: BENCH_S3_KEY }, secretAccessKey: { env: BENCH_S3_SECRET } }`,
-      `    scopes: [{ bucket: ${bucket}, content: ["policies/**"] }]`,
-      `  - id: mlflow`,
-      `    type: mlflow`,
-      `    url: "${mlflow.url}"`,
-      `    auth: { type: basic, username: ${mlflow.username}, password: { env: BENCH_MLFLOW_PASSWORD } }`,
-      `    metrics: { validation: [accuracy, f1], fairness: [demographic_parity_difference] }`,
-      `  - { id: siem, type: siem, path: ./siem }`,
-      '',
-    ].join('\n');
-    await writeFile(path.join(dir, 'hub', 'evidence-hub.yaml'), yaml);
-    const hub = await loadHub(path.join(dir, 'hub', 'evidence-hub.yaml'));
-    const key = (await initSigningKey(hub.config, hub.store)).key;
+    const yamlFor = (store: string) =>
+      [
+        'version: 1',
+        `store: { path: ./${store} }`,
+        'signing: { key: { file: ./keys/signing.pem } }',
+        `temporal: { taskQueue: bench-${randomBytes(4).toString('hex')}, concurrency: ${sourceCount} }`,
+        'sources:',
+        `  - { id: github, type: github, baseUrl: "${gh.baseUrl}", auth: { token: { env: BENCH_GITHUB_TOKEN } }, orgs: [{ name: acme }] }`,
+        `  - id: jira`,
+        `    type: jira`,
+        `    url: "${jira.url}"`,
+        `    deployment: cloud`,
+        `    auth: { email: "${jiraAuth.user}", apiToken: { env: BENCH_JIRA_TOKEN } }`,
+        `    timeZone: UTC`,
+        `    pageSize: 100`, // Jira Cloud answers at most 100 issues a page when fields are requested (test/fakes/jira-server.ts)
+        `    queries: [{ name: risks, kind: risk, jql: "project = RISK" }, { name: incidents, kind: incident, jql: "project = INC" }]`,
+        `  - id: s3`,
+        `    type: s3`,
+        `    endpoint: "${minio.endpoint}"`,
+        `    forcePathStyle: true`,
+        `    credentials: { accessKeyId: { env: BENCH_S3_KEY }, secretAccessKey: { env: BENCH_S3_SECRET } }`,
+        `    scopes: [{ bucket: ${bucket}, content: ["policies/**"] }]`,
+        `  - id: mlflow`,
+        `    type: mlflow`,
+        `    url: "${mlflow.url}"`,
+        `    auth: { type: basic, username: ${mlflow.username}, password: { env: BENCH_MLFLOW_PASSWORD } }`,
+        `    metrics: { validation: [accuracy, f1], fairness: [demographic_parity_difference] }`,
+        `  - { id: siem, type: siem, path: ./siem }`,
+        '',
+      ].join('\n');
+    /** A hub on a fresh store of its own (and its own task queue), so every timed sweep is a full one. */
+    const openHub = async (store: string) => {
+      const file = path.join(dir, 'hub', `evidence-hub-${store}.yaml`);
+      await writeFile(file, yamlFor(store));
+      const hub = await loadHub(file);
+      const key = (await initSigningKey(hub.config, hub.store)).key;
+      const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection, workflowBundle: bundle });
+      return { hub, key, worker };
+    };
+    const { hub, key, worker } = await openHub('store');
     const blobsDir = path.join(hub.store.location, 'blobs');
-    const worker = await createHubWorker(hub, key, log, { connection: env.nativeConnection, workflowBundle: bundle });
     const setupSeconds = secs(tSetup);
     progress(`setup done in ${setupSeconds.toFixed(1)} s`);
 
@@ -385,60 +396,85 @@ async function main(): Promise<void> {
       gh.rateLimitRemaining = 5000;
       const gh0 = gh.http.requests.length;
       const jira0 = jira.requests.length;
-      let t0 = process.hrtime.bigint();
+      const t1 = process.hrtime.bigint();
       const first = (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult;
-      const sweep1 = summarize(first.sources, secs(t0), await dirBytes(blobsDir));
+      const sweep1 = summarize(first.sources, secs(t1), await dirBytes(blobsDir));
       const fakeRequests1 = { github: gh.http.requests.length - gh0, jira: jira.requests.length - jira0 };
       progress(`sweep 1: ${sweep1.artifacts} artifacts in ${sweep1.seconds.toFixed(1)} s`);
 
       // ---- 2. the same collection without Temporal ----------------------------------------------
-      gh.rateLimitRemaining = 5000;
-      const direct = await FilesystemStore.open(path.join(dir, 'direct-store'));
-      await direct.registerKey(key, new Date()); // `keys init`: sealing never registers a key
-      const bundleId = `direct-${randomBytes(4).toString('hex')}`;
-      const clock = () => new Date();
-      t0 = process.hrtime.bigint();
-      const startedAt = new Date().toISOString();
-      const perSourceSeconds: Record<string, number> = {};
-      const results: CollectResult[] = await Promise.all(
-        hub.config.sources.map(async (s) => {
-          const ts = process.hrtime.bigint();
-          const r = await collectInto(direct, hub.config, s, { bundleId, source: s.id }, log, clock);
-          perSourceSeconds[s.id] = secs(ts);
-          return r;
-        }),
-      );
-      const outcomes: SourceOutcome[] = results.map((r) =>
-        r.problems.length > 0
-          ? {
-              source: r.source,
-              sourceType: r.sourceType,
-              status: 'partial',
-              artifactCount: r.artifactCount,
-              stats: r.stats,
-              problems: r.problems,
-            }
-          : {
-              source: r.source,
-              sourceType: r.sourceType,
-              status: 'ok',
-              artifactCount: r.artifactCount,
-              stats: r.stats,
-            },
-      );
-      await sealBundle(
-        direct,
-        key,
-        hub.mappings,
-        { bundleId, startedAt, trigger: { type: 'manual', workflowId: 'direct', runId: 'direct' }, outcomes },
-        clock,
-      );
-      const directRun = {
-        ...summarize(outcomes, secs(t0), await dirBytes(path.join(direct.location, 'blobs'))),
-        perSourceSeconds,
+      /** The same sources collected and sealed without Temporal, into a fresh store. */
+      const runDirect = async () => {
+        gh.rateLimitRemaining = 5000;
+        const direct = await FilesystemStore.open(path.join(dir, 'direct-store'));
+        await direct.registerKey(key, new Date()); // `keys init`: sealing never registers a key
+        const bundleId = `direct-${randomBytes(4).toString('hex')}`;
+        const clock = () => new Date();
+        const t0 = process.hrtime.bigint();
+        const startedAt = new Date().toISOString();
+        const perSourceSeconds: Record<string, number> = {};
+        const results: CollectResult[] = await Promise.all(
+          hub.config.sources.map(async (s) => {
+            const ts = process.hrtime.bigint();
+            const r = await collectInto(direct, hub.config, s, { bundleId, source: s.id }, log, clock);
+            perSourceSeconds[s.id] = secs(ts);
+            return r;
+          }),
+        );
+        const outcomes: SourceOutcome[] = results.map((r) =>
+          r.problems.length > 0
+            ? {
+                source: r.source,
+                sourceType: r.sourceType,
+                status: 'partial',
+                artifactCount: r.artifactCount,
+                stats: r.stats,
+                problems: r.problems,
+              }
+            : {
+                source: r.source,
+                sourceType: r.sourceType,
+                status: 'ok',
+                artifactCount: r.artifactCount,
+                stats: r.stats,
+              },
+        );
+        await sealBundle(
+          direct,
+          key,
+          hub.mappings,
+          { bundleId, startedAt, trigger: { type: 'manual', workflowId: 'direct', runId: 'direct' }, outcomes },
+          clock,
+        );
+        const directRun = {
+          ...summarize(outcomes, secs(t0), await dirBytes(path.join(direct.location, 'blobs'))),
+          perSourceSeconds,
+        };
+        progress(`direct: ${directRun.artifacts} artifacts in ${directRun.seconds.toFixed(1)} s`);
+        await rm(direct.location, { recursive: true, force: true });
+        return directRun;
       };
-      progress(`direct: ${directRun.artifacts} artifacts in ${directRun.seconds.toFixed(1)} s`);
-      await rm(direct.location, { recursive: true, force: true });
+      const directRun = await runDirect();
+
+      // ---- 2b. more pairs for the overhead figure (issue 21: median of 5 with the range) ----------
+      // Each pair: a full sweep through Temporal on a fresh store (its own hub and worker), then the
+      // direct run, in the same order as the first pair. Pair 1 is the sweep and direct run above.
+      const pairs = [{ temporal: sweep1.seconds, direct: directRun.seconds }];
+      for (let k = 2; k <= overheadPairs; k++) {
+        const extra = await openHub(`store-${k}`);
+        const temporal = await extra.worker.runUntil(async () => {
+          gh.rateLimitRemaining = 5000;
+          const t = process.hrtime.bigint();
+          await (await startSweep(env.client, extra.hub.config, { trigger: 'manual' })).result();
+          return secs(t);
+        });
+        await rm(extra.hub.store.location, { recursive: true, force: true });
+        const directK = await runDirect();
+        pairs.push({ temporal, direct: directK.seconds });
+        progress(
+          `overhead pair ${k}/${overheadPairs}: temporal ${temporal.toFixed(1)} s, direct ${directK.seconds.toFixed(1)} s`,
+        );
+      }
 
       // ---- 3. change 1% at the sources, sweep again ---------------------------------------------
       const changed: Record<string, number> = {};
@@ -500,7 +536,7 @@ async function main(): Promise<void> {
         await writeFile(path.join(siemDir, `export-${String(f).padStart(5, '0')}.ndjson`), siemFile(f, 1));
       }
       gh.rateLimitRemaining = 5000;
-      t0 = process.hrtime.bigint();
+      const t0 = process.hrtime.bigint();
       const second = (await (await startSweep(env.client, hub.config, { trigger: 'manual' })).result()) as SweepResult;
       const sweep2 = summarize(second.sources, secs(t0), await dirBytes(blobsDir));
       progress(`sweep 2: ${sweep2.artifacts} artifacts in ${sweep2.seconds.toFixed(1)} s`);
@@ -508,6 +544,7 @@ async function main(): Promise<void> {
         sweep1,
         fakeRequests1,
         direct: directRun,
+        overheadPairs: pairs,
         changed,
         sweep2,
         bundles: [first.bundle.sequence, second.bundle.sequence],
@@ -517,6 +554,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         sizes,
+        scale,
         latencyMs,
         setupSeconds,
         mlflowSeed: seeded,
@@ -525,6 +563,7 @@ async function main(): Promise<void> {
         artifactsPerSecond: out.sweep1.artifacts / out.sweep1.seconds,
         requestsPerArtifact: out.sweep1.requests / out.sweep1.artifacts,
         temporalOverheadShare: 1 - out.direct.seconds / out.sweep1.seconds,
+        temporalOverheadShares: out.overheadPairs.map((p) => 1 - p.direct / p.temporal),
         incrementalRequestsRatio: out.sweep2.requests / out.sweep1.requests,
         incrementalBytesRatio: (out.sweep2.blobBytes - out.sweep1.blobBytes) / out.sweep1.blobBytes,
         incrementalTimeRatio: out.sweep2.seconds / out.sweep1.seconds,

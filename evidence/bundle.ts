@@ -39,9 +39,13 @@ export function mapControls(artifacts: readonly ArtifactRecord[], mappings: Mapp
   );
 }
 
+/** Told about bookkeeping after the commit point that failed and was left for later (see `afterCommit`). */
+export type DeferredBookkeeping = (step: 'checkpoint' | 'finish', err: unknown) => void;
+
 /**
  * Seals a sweep: reads the staged records of every source that succeeded, maps them to controls, and
  * appends a signed manifest to the store's chain. Safe to retry: a bundle id is committed at most once.
+ * All or nothing from the caller's view: it throws only when no manifest of this bundle was committed.
  */
 export async function sealBundle(
   store: EvidenceStore,
@@ -49,6 +53,7 @@ export async function sealBundle(
   mappings: MappingSet,
   req: BundleRequest,
   clock: () => Date = () => new Date(),
+  deferred: DeferredBookkeeping = () => undefined,
 ): Promise<BundleSummary> {
   // Sources collected with problems ('partial') keep their evidence: only failed ones have none.
   const okSources = req.outcomes.filter((o) => o.status !== 'failed').map((o) => o.source);
@@ -60,8 +65,9 @@ export async function sealBundle(
     const bytes = (await store.readManifest(existing.sequence))!;
     const manifest = parseManifest(bytes);
     // The crash may also have come before the checkpoint: write it now (a no-op when it exists).
-    await writeCheckpoint(store, key, existing, manifest.finishedAt);
-    await finish(store, req.bundleId, okSources, manifest);
+    await afterCommit(store, key, existing, manifest.finishedAt, deferred, () =>
+      finish(store, req.bundleId, okSources, manifest),
+    );
     return {
       ...existing,
       artifactCount: manifest.artifacts.length,
@@ -101,13 +107,14 @@ export async function sealBundle(
     const bytes = Buffer.from(canonicalJson(manifest));
     return { bytes, signature: await key.sign(bytes) };
   });
-  // The signed checkpoint of the new head (evidence/checkpoint.ts). A failure here fails the seal, so the
-  // activity is retried; the retry finds the committed bundle above and writes the missing checkpoint.
   // `commitBundle` may have returned a bundle another attempt committed: its manifest gives the seal time.
+  // (Only when a concurrent attempt committed it: a failed read then fails this attempt, still before any
+  // bookkeeping, and a retry answers from the `existing` path above.)
   const sealed = sealedAt ? undefined : parseManifest((await store.readManifest(committed.sequence))!);
   await sealTestBarrier('after-commit'); // a test hook, inert unless its environment variables are set
-  await writeCheckpoint(store, key, committed, sealed?.finishedAt ?? sealedAt);
-  await finish(store, req.bundleId, okSources, sealed ?? { operatorActions });
+  await afterCommit(store, key, committed, sealed?.finishedAt ?? sealedAt, deferred, () =>
+    finish(store, req.bundleId, okSources, sealed ?? { operatorActions }),
+  );
   return {
     ...committed,
     artifactCount: artifacts.length,
@@ -117,16 +124,47 @@ export async function sealBundle(
 }
 
 /**
+ * The bookkeeping after the commit point (the manifest's create-if-absent in evidence/chain.ts). Once
+ * that manifest exists the bundle is committed, so a failure here must not make the seal report failure:
+ * a caller told "failed" believes nothing was sealed, and a non-retried failure (a full disk's
+ * StoreFullError) would never learn otherwise. Each step is recoverable instead, so each is tried, and
+ * a failed one is reported to `deferred` (logged by the activity) and left for later:
+ * - the signed checkpoint of this head: verify accepts a head without one (it checks the checkpoints that
+ *   exist), the next seal's checkpoint attests this bundle too (it chains through it), and a retry of this
+ *   seal writes it (the `existing` path above). A half-written one is not visible: `.sig` goes first and
+ *   only a `.txt` makes a checkpoint.
+ * - `finish`: source state not promoted means the next sweep collects from the previous sealed state
+ *   (more work, same evidence); an operator action this manifest records but still pending is dropped by
+ *   the next seal, never sealed twice (`unsealedOperatorActions`); staging left behind belongs to a sealed
+ *   id, which no seal reads again (a retry of this seal answers from the manifest, above).
+ */
+async function afterCommit(
+  store: EvidenceStore,
+  key: Signer,
+  committed: CommittedBundle,
+  sealedAt: string,
+  deferred: DeferredBookkeeping,
+  finishing: () => Array<() => Promise<void>>,
+): Promise<void> {
+  await writeCheckpoint(store, key, committed, sealedAt).catch((err: unknown) => deferred('checkpoint', err));
+  for (const step of finishing()) await step().catch((err: unknown) => deferred('finish', err));
+}
+
+/**
  * After the commit: the sources' new state takes effect, the staged records go, and the operator actions
  * the committed manifest recorded leave the pending log (exactly those: one logged meanwhile waits).
+ * Independent steps, in this order (state before staging: promoting reads the staged state), each tried
+ * even when an earlier one failed (`afterCommit`).
  */
-async function finish(
+function finish(
   store: EvidenceStore,
   bundleId: string,
   okSources: string[],
   committed: Pick<Manifest, 'operatorActions'>,
-): Promise<void> {
-  for (const source of okSources) await store.promoteSourceState(bundleId, source);
-  await store.removeOperatorActions((committed.operatorActions ?? []).map((a) => a.id));
-  await store.removeStaging(bundleId);
+): Array<() => Promise<void>> {
+  return [
+    ...okSources.map((source) => () => store.promoteSourceState(bundleId, source)),
+    () => store.removeOperatorActions((committed.operatorActions ?? []).map((a) => a.id)),
+    () => store.removeStaging(bundleId),
+  ];
 }

@@ -4,6 +4,7 @@ import { parseManifest, type Manifest } from './manifest';
 import type { Signer } from './signing';
 import type { ChainHead, CommittedBundle, KeyRecord, StoredTransition } from './store';
 import { SigningKeyError } from '../core/errors';
+import { readIntentsSince, readSealIntent, writeSealIntent, type SealIntentOps } from './seal-intent';
 
 /**
  * The chain, key and pointer logic shared by every store. A backend supplies a handful of primitive
@@ -11,7 +12,8 @@ import { SigningKeyError } from '../core/errors';
  * `putManifestIfAbsent`, an atomic create-if-absent (link(2) on a filesystem, `If-None-Match: *` on S3),
  * which lets concurrent writers race for a sequence number without forking the chain.
  */
-export interface ChainOps {
+/** Includes the seal-intent primitives (evidence/seal-intent.ts): durable before the manifest they announce. */
+export interface ChainOps extends SealIntentOps {
   sequences(): Promise<number[]>;
   readManifest(sequence: number): Promise<Buffer | undefined>;
   /** Atomically creates the manifest for `sequence`; false when that sequence is already taken. */
@@ -32,7 +34,10 @@ export const seqWidth = 12;
 export const seqName = (sequence: number) => String(sequence).padStart(seqWidth, '0');
 export const seqPattern = new RegExp(`^\\d{${seqWidth}}\\.json$`);
 
-/** How far back from the head a retried commit looks for its own bundle when the pointer is missing. */
+/**
+ * How far back from the head a commit looks for its own bundle when the pointer is missing and the
+ * bundle may predate seal intents (a store written before them; evidence/seal-intent.ts).
+ */
 const findScanDepth = 256;
 
 const keyRecordSchema = z.strictObject({
@@ -66,15 +71,42 @@ export async function findBundle(ops: ChainOps, bundleId: string): Promise<Commi
         return { ...pointer, location: ops.manifestLocation(pointer.sequence) };
     }
   } catch {
-    // Corrupt or stale pointer: fall back to scanning the newest manifests.
+    // Corrupt or stale pointer: fall back to the intent and the manifests.
   }
+  return scanForBundle(ops, bundleId, await sequencesToScan(ops, bundleId));
+}
+
+/** Which manifests can hold `bundleId` when its pointer is missing; [] in the common case of a new bundle. */
+async function sequencesToScan(ops: ChainOps, bundleId: string): Promise<number[]> {
+  let from: number | undefined;
+  let since: number | undefined;
+  try {
+    from = await readSealIntent(ops, bundleId);
+    since = await readIntentsSince(ops);
+  } catch {
+    from = undefined; // an unreadable intent proves nothing: scan as a store without intents would
+    since = undefined;
+  }
+  // An intent bounds every manifest of this bundle from below; without a marker, the store predates
+  // intents and only the old bounded scan is possible.
   const seqs = await ops.sequences();
-  for (const seq of seqs.slice(-findScanDepth).reverse()) {
+  if (from !== undefined) {
+    const earliest = from;
+    return seqs.filter((s) => s >= earliest);
+  }
+  if (since === undefined) return seqs.slice(-findScanDepth);
+  // No intent in a store that writes them: never attempted, except a bundle committed before the
+  // upgrade, which only the part of the old window below the marker can hold.
+  const before = since;
+  return seqs.slice(-findScanDepth).filter((s) => s < before);
+}
+
+async function scanForBundle(ops: ChainOps, bundleId: string, seqs: number[]): Promise<CommittedBundle | undefined> {
+  for (const seq of [...seqs].reverse()) {
     const bytes = await ops.readManifest(seq);
     if (!bytes) continue;
-    // A new bundle has no pointer, so every seal scans here: a byte search for the id as a JSON string
-    // skips parsing manifests that cannot be it (a deep sweep's manifest is megabytes; parsing 256 of
-    // them made each seal grow with the chain). A manifest holding the string is parsed and checked.
+    // A byte search for the id as a JSON string skips parsing manifests that cannot be it (a deep
+    // sweep's manifest is megabytes). A manifest holding the string is parsed and checked.
     if (bytes.indexOf(JSON.stringify(bundleId)) < 0) continue;
     let parsed: Manifest;
     try {
@@ -98,6 +130,8 @@ export async function commitBundle(
 ): Promise<CommittedBundle> {
   const existing = await findBundle(ops, bundleId);
   if (existing) return existing;
+  // Durable before any manifest of this bundle can exist, so the next lookup knows whether to scan.
+  await writeSealIntent(ops, bundleId, (await ops.sequences()).at(-1) ?? 0);
   for (let attempt = 0; attempt < 1000; attempt++) {
     const head = await chainHead(ops);
     const { bytes, signature } = await build(head);
@@ -107,8 +141,13 @@ export async function commitBundle(
     // complete and verifiable. A writer that loses the race leaves only an unreferenced signature.
     await ops.putSignature(digest, signature);
     if (await ops.putManifestIfAbsent(sequence, bytes)) {
+      // The commit point: from here the bundle IS committed, so no later failure may report otherwise
+      // (a caller told "failed" would think nothing was sealed, and a non-retried failure such as a full
+      // disk never finds out). The pointer is only a cache: without it `findBundle` still finds this
+      // manifest through the intent written above, scanning only from the intent's sequence. So a failed
+      // pointer write is left for the next lookup to live without, never reported as a failed commit.
       const pointer = { bundleId, sequence, digest };
-      await ops.writePointer(bundleId, Buffer.from(canonicalJson(pointer)));
+      await ops.writePointer(bundleId, Buffer.from(canonicalJson(pointer))).catch(() => undefined);
       return { ...pointer, location: ops.manifestLocation(sequence) };
     }
     // Another writer took this sequence number: rebuild on top of its manifest.

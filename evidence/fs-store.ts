@@ -30,6 +30,8 @@ import type {
  *   keys/<keyId>.json, .pem         public keys and their validity periods (candidates; trust is pinned outside)
  *   keys/transitions/<keyId>.json, .sig, .countersig  signed key transition statements (keys rotate)
  *   bundles/<bundleId>.json         pointer from bundle id to its sequence (a cache; rebuilt by scanning)
+ *   seal-intents/<bundleId>.json    written before a bundle's manifest: where a scan for it starts (seal-intent.ts)
+ *   seal-intents.json               first sequence sealed with intents (older bundles may lack one)
  *   staging/<bundleId>/<source>.jsonl  artifact records of a sweep still in progress
  *   state/<source>.json             connector state (ETags, cursors) of the source's last sealed run
  *   index/                          derived index cache (rebuildable from manifests; not evidence)
@@ -337,6 +339,11 @@ export class FilesystemStore implements EvidenceStore, AlertStateStore {
     readPointer: (id) => readOptional(path.join(this.root, 'bundles', `${safeSegment(id)}.json`)),
     writePointer: (id, bytes) =>
       writeFileAtomic(this.tmpDir, path.join(this.root, 'bundles', `${safeSegment(id)}.json`), bytes),
+    readSealIntent: (id) => readOptional(path.join(this.root, 'seal-intents', `${safeSegment(id)}.json`)),
+    writeSealIntent: (id, bytes) =>
+      writeFileAtomic(this.tmpDir, path.join(this.root, 'seal-intents', `${safeSegment(id)}.json`), bytes),
+    readIntentsSince: () => readOptional(path.join(this.root, 'seal-intents.json')),
+    writeIntentsSince: (bytes) => writeFileAtomic(this.tmpDir, path.join(this.root, 'seal-intents.json'), bytes),
     readKeyRecords: async () => {
       const dir = path.join(this.root, 'keys');
       const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();

@@ -249,6 +249,14 @@ export class ObjectEvidenceStore implements EvidenceStore, AlertStateStore {
     writePointer: async (id, bytes) => {
       await this.put(`bundles/${safeSegment(id)}.json`, bytes);
     },
+    readSealIntent: (id) => this.get(`seal-intents/${safeSegment(id)}.json`),
+    writeSealIntent: async (id, bytes) => {
+      await this.put(`seal-intents/${safeSegment(id)}.json`, bytes);
+    },
+    readIntentsSince: () => this.get('seal-intents.json'),
+    writeIntentsSince: async (bytes) => {
+      await this.put('seal-intents.json', bytes);
+    },
     readKeyRecords: async () => {
       // Only keys/<keyId>.json: the transition statements under keys/transitions/ are not key records.
       const rels = (await this.list('keys/')).filter((k) => /^keys\/[^/]+\.json$/.test(k));

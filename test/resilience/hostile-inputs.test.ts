@@ -821,9 +821,11 @@ describe('odd S3 object keys', () => {
     expect(manifest.artifacts.map((a) => a.externalId).sort()).toEqual(accepted.map((k) => `${bucket}/${k}`).sort());
     expect(manifest.artifacts.every((a) => a.attributes['key'] === a.externalId.slice(bucket.length + 1))).toBe(true);
     expect(await verifyStore(store)).toMatchObject({ ok: true, bundlesChecked: 1, blobsChecked: accepted.length });
-    // Nothing was written under a name derived from a key: only the store's own layout exists.
+    // Nothing was written under a name derived from a key: only the store's own layout exists. The bundle
+    // id of this test is "keys", so its pointer is bundles/keys.json and its seal intent (written before
+    // the manifest, evidence/seal-intent.ts) seal-intents/keys.json, beside the store-wide intent marker.
     const layout =
-      /^(store\.json|blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|manifests\/\d{12}\.json|signatures\/[0-9a-f]{64}\.sig|keys\/[0-9a-f]{16}\.(json|pem)|bundles\/keys\.json|state\/bucket\.json|checkpoints\/\d{12}\.(txt|sig))$/;
+      /^(store\.json|blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{64}|manifests\/\d{12}\.json|signatures\/[0-9a-f]{64}\.sig|keys\/[0-9a-f]{16}\.(json|pem)|bundles\/keys\.json|seal-intents\/keys\.json|seal-intents\.json|state\/bucket\.json|checkpoints\/\d{12}\.(txt|sig))$/;
     expect((await filesUnder(storeRoot)).filter((f) => !layout.test(f))).toEqual([]);
     expect(await filesUnder(dir).then((all) => all.filter((f) => !f.startsWith('store/')))).toEqual([]);
   });
