@@ -405,6 +405,21 @@ const factKey = (a: { id: string; observedAt: string; sha256: string }) =>
 
 function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifact[] {
   const facts = new Map<string, PackArtifact>();
+  // A rule's selectors only match records of its scopes' source types and kinds (mappings/select.ts), so
+  // each new fact is tested against those rules only: every rule for every fact dominated a year's export.
+  const maxAgeRules = rules.filter((r) => r.freshness.type === 'maxAge');
+  const rulesByScope = new Map<string, Rule[]>();
+  const maxAgeRulesFor = (a: { sourceType: string; kind: string }): Rule[] => {
+    const key = `${a.sourceType}\u0000${a.kind}`;
+    let list = rulesByScope.get(key);
+    if (!list) {
+      list = maxAgeRules.filter((r) =>
+        r.scopes.some((s) => s.sourceType === a.sourceType && (s.kind === undefined || s.kind === a.kind)),
+      );
+      rulesByScope.set(key, list);
+    }
+    return list;
+  };
   for (const b of selection.bundles) {
     const controlsOf = new Map<string, string[]>();
     for (const [control, ids] of Object.entries(b.manifest.controls))
@@ -428,7 +443,7 @@ function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifa
         continue;
       }
       const blob = selection.blobs.get(a.sha256);
-      const maxAges = rules.flatMap((r) =>
+      const maxAges = maxAgeRulesFor(a).flatMap((r) =>
         r.freshness.type === 'maxAge' && r.matches(a) ? [r.freshness.maxAgeMs] : [],
       );
       facts.set(key, {
