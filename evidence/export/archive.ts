@@ -58,8 +58,8 @@ export async function writeArchive(
       await pipeline(Readable.from(zipStream(rooted(), record, mtime), { objectMode: false }), file);
     else
       await pipeline(
-        Readable.from(tarStream(rooted(), record, mtime), { objectMode: false }),
-        createGzip({ level: 6 }),
+        Readable.from(coalesce(tarStream(rooted(), record, mtime)), { objectMode: false }),
+        createGzip({ level: gzipLevel }),
         file,
       );
     await rename(tmp, abs);
@@ -67,4 +67,35 @@ export async function writeArchive(
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * gzip's fast level. A pack is mostly small JSON records, each padded to 512-byte tar blocks: measured on a
+ * pack of 22,800 such blobs (120 MB of tar), level 6 took 1.2 s and gave 8.7 MB, level 3 0.39 s and 9.6 MB
+ * (+11%), level 1 0.35 s and 10.1 MB. Compression was the largest single cost of the export after the
+ * per-blob reads; the archive stays deterministic (same inputs, same bytes) at any fixed level.
+ */
+const gzipLevel = 3;
+
+/** What the compressor is handed at a time (the last piece may be shorter). */
+const compressChunk = 256 * 1024;
+
+/**
+ * Joins the tar writer's pieces (a 512-byte header, the content, its padding: three per entry) into chunks
+ * of `compressChunk` bytes. Each chunk written to gzip is a trip through libuv's thread pool; for a pack of
+ * small blobs those trips, not the compression, took most of the time. The compressed bytes do not depend
+ * on how the input is cut (deflate without flushes), so the archive is the same.
+ */
+async function* coalesce(pieces: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let length = 0;
+  for await (const piece of pieces) {
+    held.push(piece);
+    length += piece.length;
+    if (length < compressChunk) continue;
+    yield Buffer.concat(held, length);
+    held = [];
+    length = 0;
+  }
+  if (length > 0) yield Buffer.concat(held, length);
 }

@@ -1,6 +1,7 @@
 import { statuses, type ControlStatus } from '../../mappings/evaluate';
 import { canonicalJson, sha256Hex } from '../../core/digest';
 import { checkpointBodyPath, checkpointSigPath } from '../checkpoint';
+import { fastBlobReads } from '../blob-reads';
 import type { Signer } from '../signing';
 import { fingerprintOf } from '../trust/fingerprint';
 import { ExportError, archiveFormat, archiveRoot, writeArchive, type ArchiveFormat } from './archive';
@@ -234,11 +235,20 @@ async function* packEntries(
   yield { path: soaHtmlFile, data: soaHtml(model) };
   for (const c of model.controls) yield { path: controlPage(c.id), data: renderControlPage(model, c) };
   const copied: string[] = [];
+  const fast = fastBlobReads(hub.store);
   for (const blob of selection.blobs.values()) {
     if (blob.tombstone || blob.missing) continue;
     const p = blobPath(blob.sha256);
     copied.push(p);
-    yield { path: p, size: blob.size, open: () => hub.store.openBlob(blob.sha256) };
+    // A small blob of a filesystem store is read whole (evidence/blob-reads.ts); the rest is streamed.
+    const whole = await fast?.read(blob.sha256);
+    if (whole?.kind === 'whole') {
+      if (whole.bytes.length !== blob.size)
+        throw new Error(
+          `${p}: ${whole.bytes.length} bytes read, ${blob.size} announced (the file changed while it was archived)`,
+        );
+      yield { path: p, data: whole.bytes };
+    } else yield { path: p, size: blob.size, open: () => hub.store.openBlob(blob.sha256) };
   }
   // Every blob was hashed on its way into the archive; a mismatch means the store's copy was altered.
   for (const p of copied) {

@@ -405,10 +405,29 @@ const factKey = (a: { id: string; observedAt: string; sha256: string }) =>
 
 function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifact[] {
   const facts = new Map<string, PackArtifact>();
+  // A rule's selectors only match records of its scopes' source types and kinds (mappings/select.ts), so
+  // each new fact is tested against those rules only: every rule for every fact dominated a year's export.
+  const maxAgeRules = rules.filter((r) => r.freshness.type === 'maxAge');
+  const rulesByScope = new Map<string, Rule[]>();
+  const maxAgeRulesFor = (a: { sourceType: string; kind: string }): Rule[] => {
+    const key = `${a.sourceType}\u0000${a.kind}`;
+    let list = rulesByScope.get(key);
+    if (!list) {
+      list = maxAgeRules.filter((r) =>
+        r.scopes.some((s) => s.sourceType === a.sourceType && (s.kind === undefined || s.kind === a.kind)),
+      );
+      rulesByScope.set(key, list);
+    }
+    return list;
+  };
   for (const b of selection.bundles) {
     const controlsOf = new Map<string, string[]>();
     for (const [control, ids] of Object.entries(b.manifest.controls))
-      for (const id of ids) controlsOf.set(id, [...(controlsOf.get(id) ?? []), control]);
+      for (const id of ids) {
+        const list = controlsOf.get(id);
+        if (list) list.push(control);
+        else controlsOf.set(id, [control]);
+      }
     for (const a of b.manifest.artifacts) {
       const observedAt = new Date(a.observedAt).toISOString();
       const collectedAt = new Date(a.collectedAt).toISOString();
@@ -417,12 +436,14 @@ function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifa
       const prev = facts.get(key);
       if (prev) {
         if (!prev.bundles.includes(b.sequence)) prev.bundles.push(b.sequence);
-        prev.controls = [...new Set([...prev.controls, ...controls])].sort();
+        // A deep sweep records every artifact again, mostly under the same controls: merge only what changes.
+        if (!sortedUnique(prev.controls) || controls.some((c) => !prev.controls.includes(c)))
+          prev.controls = [...new Set([...prev.controls, ...controls])].sort();
         if (collectedAt < prev.collectedAt) prev.collectedAt = collectedAt;
         continue;
       }
       const blob = selection.blobs.get(a.sha256);
-      const maxAges = rules.flatMap((r) =>
+      const maxAges = maxAgeRulesFor(a).flatMap((r) =>
         r.freshness.type === 'maxAge' && r.matches(a) ? [r.freshness.maxAgeMs] : [],
       );
       facts.set(key, {
@@ -448,6 +469,12 @@ function packArtifacts(selection: Selection, rules: readonly Rule[]): PackArtifa
   return [...facts.values()].sort(
     (a, b) => b.observedAt.localeCompare(a.observedAt) || a.id.localeCompare(b.id) || a.sha256.localeCompare(b.sha256),
   );
+}
+
+/** Whether a sorted list holds no value twice (then merging in values it already has leaves it as is). */
+function sortedUnique(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i] === list[i - 1]) return false;
+  return true;
 }
 
 /** For each artifact id the final evaluation relied on: the newest record of it known at `end`. */

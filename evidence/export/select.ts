@@ -1,4 +1,5 @@
 import { sha256Hex } from '../../core/digest';
+import { fastBlobReads } from '../blob-reads';
 import type { EvidenceIndex } from '../index';
 import { parseManifest, type Manifest } from '../manifest';
 import type { EvidenceStore, KeyRecord } from '../store';
@@ -82,10 +83,13 @@ export async function selectWindow(
   }
 
   const blobs = new Map<string, SelectedBlob>();
+  // A filesystem store's sizes come from synchronous stats (evidence/blob-reads.ts): one blob at a time
+  // through the thread pool took seconds on a year of small blobs.
+  const sizeOf = fastBlobReads(store)?.size ?? ((h: string) => store.blobSize(h));
   for (const b of bundles) {
     for (const a of b.manifest.artifacts) {
       if (blobs.has(a.sha256)) continue;
-      const size = await store.blobSize(a.sha256);
+      const size = await sizeOf(a.sha256);
       if (size !== undefined) {
         blobs.set(a.sha256, { sha256: a.sha256, size, mediaType: a.mediaType });
         continue;
