@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import picomatch from 'picomatch';
-import { EvaluationCache } from '../console/evaluation-cache';
-import type { ConsoleSources } from '../console/data';
+import { EvaluationCache, type Evaluated } from '../console/evaluation-cache';
+import type { ConsoleSources, Reevaluation } from '../console/data';
 import type { ControlResult } from '../mappings/evaluate';
 import type { Hub } from '../worker/hub';
 import { parseAsOf } from './command-kit';
@@ -20,6 +20,19 @@ async function storeHead(hub: Pick<Hub, 'store'>): Promise<string> {
   return `${sequences.length}:${sequences.at(-1) ?? 0}`;
 }
 
+/** The newest bundle sequence a `storeHead` key names. */
+const newestOf = (head: string): number => Number(head.split(':')[1] ?? 0);
+
+/** What a page and the API say about results served from an earlier evaluation while a newer one runs. */
+function reevaluationOf(evaluated: Evaluated<Catalogs>): Reevaluation | undefined {
+  if (!evaluated.revalidating) return undefined;
+  return {
+    evaluating: true,
+    evaluatedBundle: newestOf(evaluated.head),
+    newestBundle: newestOf(evaluated.revalidating.head),
+  };
+}
+
 /** The soonest date after `asOf` at which a control's deciding evidence goes stale: a status changes then. */
 function soonestDue(value: Catalogs, asOf: Date): number | undefined {
   let soonest: number | undefined;
@@ -33,7 +46,8 @@ function soonestDue(value: Catalogs, asOf: Date): number | undefined {
 
 /**
  * The console's `status` and `clauses`, from one cached evaluation of every catalog (what `evidence-hub
- * status` prints), recomputed when the store's head moves or the day changes (console/evaluation-cache.ts).
+ * status` prints), recomputed when the store's head moves or the day changes (console/evaluation-cache.ts);
+ * meanwhile the previous evaluation is served, with `reevaluation` saying so.
  */
 export function consoleEvaluations(
   hub: Pick<Hub, 'store' | 'mappings' | 'notApplicable'>,
@@ -49,9 +63,15 @@ export function consoleEvaluations(
     value.groups.find((g) => g.catalog === catalog)?.results ?? [];
   return {
     status: async (options = {}) => {
-      const { value } = await cache.get(options.asOf ? parseAsOf(options.asOf) : undefined);
+      const evaluated = await cache.get(options.asOf ? parseAsOf(options.asOf) : undefined);
+      const { value } = evaluated;
       const match = options.controls ? picomatch(options.controls) : () => true;
-      return { asOf: value.asOf, results: resultsOf(value, 'annex-a').filter((r) => match(r.control.id)) };
+      const reevaluation = reevaluationOf(evaluated);
+      return {
+        asOf: value.asOf,
+        results: resultsOf(value, 'annex-a').filter((r) => match(r.control.id)),
+        ...(reevaluation ? { reevaluation } : {}),
+      };
     },
     clauses: async () => resultsOf((await cache.get()).value, 'clauses'),
   };

@@ -10,7 +10,9 @@ import type { ReadinessForecast } from '../mappings/readiness';
  */
 export interface ConsoleSources {
   store: EvidenceStore;
-  status(options?: { controls?: string; asOf?: string }): Promise<{ asOf: string; results: ControlResult[] }>;
+  status(
+    options?: { controls?: string; asOf?: string },
+  ): Promise<{ asOf: string; results: ControlResult[]; reevaluation?: Reevaluation | undefined }>;
   /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
   readiness?: (() => Promise<ReadinessForecast | undefined>) | undefined;
   /** The management-system clauses' results (`status --catalog clauses`), shown beside the controls. */
@@ -21,8 +23,22 @@ export interface ConsoleSources {
   sourcesFeeding?: ((control: string) => string[]) | undefined;
 }
 
+/**
+ * Set while the results shown are an earlier evaluation, served at once while the store's current head is
+ * evaluated in the background (console/evaluation-cache.ts): pages say so, the API carries it, so nobody
+ * takes older results for current ones.
+ */
+export interface Reevaluation {
+  evaluating: true;
+  /** The newest bundle sequence the shown results include (0: none). */
+  evaluatedBundle: number;
+  /** The newest bundle sequence in the store now (the same when only the day or a due date moved on). */
+  newestBundle: number;
+}
+
 export interface Overview {
   asOf: string;
+  reevaluation?: Reevaluation | undefined;
   counts: Record<string, number>;
   /** Each source whose latest run failed, with the error it recorded. */
   failedSources: SourceRun[];
@@ -32,7 +48,7 @@ export interface Overview {
 }
 
 export async function overview(src: ConsoleSources): Promise<Overview> {
-  const [{ asOf, results }, index] = await Promise.all([src.status(), loadIndex(src.store)]);
+  const [{ asOf, results, reevaluation }, index] = await Promise.all([src.status(), loadIndex(src.store)]);
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const latest = new Map<string, SourceRun>();
@@ -44,6 +60,7 @@ export async function overview(src: ConsoleSources): Promise<Overview> {
   );
   return {
     asOf,
+    ...(reevaluation ? { reevaluation } : {}),
     counts,
     results,
     failedSources: [...latest.values()]

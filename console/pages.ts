@@ -1,6 +1,7 @@
 import { esc } from '../evidence/export/html';
 import type { Principal } from './auth';
 import type { Overview } from './data';
+import { reevaluationNotice } from './pages/reevaluation-notice';
 
 /**
  * The console's HTML, rendered on the server: no script at all, so every page reads the same with JavaScript
@@ -16,7 +17,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 .s-fresh{background:#2e7d32}.s-stale{background:#c62828}.s-missing{background:#5f5f5f}.s-due-soon{background:#8a5a00}
 .s-collection-failed{background:#b71c1c}.s-exception{background:#6a1b9a}.s-not-applicable{background:#455a64}
 .counts{display:flex;flex-wrap:wrap;gap:8px;padding:0;list-style:none}.counts li{border:1px solid #ccc;border-radius:6px;padding:6px 12px}
-.counts b{display:block;font-size:22px}.error{background:#fdecea;border:1px solid #c62828;padding:8px 12px;border-radius:6px}
+.counts b{display:block;font-size:22px}.error{background:#fdecea;border:1px solid #c62828;padding:8px 12px;border-radius:6px}.notice{background:#fff8e1;border:1px solid #8a5a00;padding:8px 12px;border-radius:6px}
 label{display:block;margin:8px 0 4px}input,select,button{font:inherit;padding:4px 8px}a{color:#0b4fb3}
 fieldset{border:1px solid #ccc;border-radius:6px;margin:8px 0}fieldset label{display:inline-block;margin:2px 12px 2px 4px}
 .ok{background:#e8f5e9;border:1px solid #2e7d32;padding:8px 12px;border-radius:6px}
@@ -100,7 +101,7 @@ export function overviewPage(
     'Overview',
     who,
     `<h1>Readiness overview</h1>
-<p>As of ${esc(o.asOf)}.</p>
+${reevaluationNotice(o.asOf, o.reevaluation)}<p>As of ${esc(o.asOf)}.</p>
 <h2>Controls by status</h2><ul class="counts" id="counts">${counts}</ul>
 ${extra}
 <h2>Failed sources</h2>${failed}

@@ -22,6 +22,7 @@ import { controlHistory } from './control-history';
 import { controlPage } from './pages/control';
 import { overviewExtras } from './overview-extras';
 import { overviewExtrasHtml } from './pages/overview-extras';
+import { reevaluationNotice } from './pages/reevaluation-notice';
 import type { ConsoleActions } from './actions';
 import { recordOperatorAction } from './operator-actions';
 import { consoleRoutes, type RouteKit } from './routes';
@@ -227,12 +228,13 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       );
     }
     if (req.method === 'GET' && p === '/controls') {
-      const [{ asOf, results }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
+      const [{ asOf, results, reevaluation }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
       const f = controlsFilterOf(url);
       const systems = systemFilter(sources.aiSystems ?? false, [...results, ...(clauses ?? [])], f.system);
       if ('problem' in systems) throw new HttpError(400, systems.problem);
       const withSystems = sources.aiSystems ? systems : undefined;
-      return html(res, 200, controlsPage(asOf, results, clauses, f, who, sources.sourcesFeeding, withSystems));
+      const notice = reevaluationNotice(asOf, reevaluation);
+      return html(res, 200, controlsPage(asOf, results, clauses, f, who, sources.sourcesFeeding, withSystems, notice));
     }
     let m = /^\/controls\/([^/]+)$/.exec(p);
     if (req.method === 'GET' && m) {

@@ -107,7 +107,11 @@ export function registerServe(program: Command, { io, log }: CommandContext): vo
       if (insecureLocal && o.host && o.host !== '127.0.0.1' && o.host !== '::1')
         throw new UsageError('--insecure-local listens on loopback only; drop --host');
       const host = insecureLocal ? '127.0.0.1' : (o.host ?? '0.0.0.0');
-      const server = await startConsole(consoleOptions(hub, auth, log, insecureLocal, oidc), host, o.port);
+      const options = consoleOptions(hub, auth, log, insecureLocal, oidc);
+      const server = await startConsole(options, host, o.port);
+      // Warm the evaluation cache in the background (a minute at a million artifacts): the server already
+      // listens; the first requests share this evaluation instead of each waiting for their own.
+      options.sources.status().catch((err: unknown) => log.warn({ err }, 'warming the console evaluation failed'));
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : o.port;
       io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);

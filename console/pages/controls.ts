@@ -64,6 +64,8 @@ export function controlsPage(
   who: Principal,
   feeding?: (control: string) => readonly string[],
   systems?: { known: readonly string[]; view?: SystemView | undefined },
+  /** Says when the results are an earlier evaluation (pages/reevaluation-notice.ts). */
+  notice = '',
 ): string {
   const statuses = [...new Set([...all, ...(clauses ?? [])].map((r) => r.status))].sort();
   const groups = [...new Map(all.map((r) => [r.control.group, r.control.groupTitle])).entries()];
@@ -76,7 +78,7 @@ export function controlsPage(
     'Controls',
     who,
     `<h1>Controls</h1>
-<form method="get" action="/controls">${select(
+${notice}<form method="get" action="/controls">${select(
       'status',
       'Status',
       'any status',

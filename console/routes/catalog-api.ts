@@ -28,7 +28,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
       const system = url.searchParams.get('system') || undefined;
       const status = url.searchParams.get('status') || undefined;
       const needClauses = catalog !== 'annex-a' || system !== undefined;
-      const [{ asOf, results }, clauses] = await Promise.all([
+      const [{ asOf, results, reevaluation }, clauses] = await Promise.all([
         sources.status(),
         needClauses ? sources.clauses?.() : undefined,
       ]);
@@ -43,6 +43,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
         res,
         controlsResponseSchema.parse({
           asOf,
+          ...reevaluation,
           ...(catalog !== 'clauses' ? { controls: list(results) } : {}),
           ...(catalog !== 'annex-a' ? { clauses: list(clauses ?? []) } : {}),
           ...(chosen.view ? { system: chosen.view } : {}),
