@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ConsoleAuth } from '../console/auth';
 import { startConsole } from '../console/server';
 import type { Hub } from '../worker/hub';
-import { consoleOptions } from './commands/serve';
+import { consoleOptions, warmConsole } from './commands/serve';
 
 /**
  * The web console beside `demo --serve`: one local user without sign-in (as `serve --insecure-local`), on
@@ -26,6 +26,8 @@ export async function startDemoConsole(
     },
   };
   const auth = await ConsoleAuth.fromConfig(undefined, hub.config.baseDir);
-  const server = await startConsole(consoleOptions(demoHub, auth, log, true), '127.0.0.1', port);
+  const options = consoleOptions(demoHub, auth, log, true);
+  const server = await startConsole(options, '127.0.0.1', port);
+  warmConsole(options, log);
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }

@@ -10,9 +10,10 @@ import type { ReadinessForecast } from '../mappings/readiness';
  */
 export interface ConsoleSources {
   store: EvidenceStore;
-  status(
-    options?: { controls?: string; asOf?: string },
-  ): Promise<{ asOf: string; results: ControlResult[]; reevaluation?: Reevaluation | undefined }>;
+  status(options?: {
+    controls?: string;
+    asOf?: string;
+  }): Promise<{ asOf: string; results: ControlResult[]; reevaluation?: Reevaluation | undefined }>;
   /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
   readiness?: (() => Promise<ReadinessForecast | undefined>) | undefined;
   /** The management-system clauses' results (`status --catalog clauses`), shown beside the controls. */

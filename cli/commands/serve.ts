@@ -74,6 +74,15 @@ export function consoleOptions(
 }
 
 /**
+ * Starts the console's first evaluation in the background (a minute at a million artifacts) once the server
+ * listens: the first requests share it instead of the first visitor starting it; later ones are answered from
+ * it while newer heads are evaluated (console/evaluation-cache.ts).
+ */
+export function warmConsole(options: ConsoleOptions, log: Logger): void {
+  options.sources.status().catch((err: unknown) => log.warn({ err }, 'warming the console evaluation failed'));
+}
+
+/**
  * `evidence-hub serve`: the web console and its JSON API (console/). It reads the store exactly as `status`
  * does (the same `controlStatus`) and starts sweeps exactly as `sweep` does; it needs no worker of its own.
  */
@@ -109,9 +118,7 @@ export function registerServe(program: Command, { io, log }: CommandContext): vo
       const host = insecureLocal ? '127.0.0.1' : (o.host ?? '0.0.0.0');
       const options = consoleOptions(hub, auth, log, insecureLocal, oidc);
       const server = await startConsole(options, host, o.port);
-      // Warm the evaluation cache in the background (a minute at a million artifacts): the server already
-      // listens; the first requests share this evaluation instead of each waiting for their own.
-      options.sources.status().catch((err: unknown) => log.warn({ err }, 'warming the console evaluation failed'));
+      warmConsole(options, log);
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : o.port;
       io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
