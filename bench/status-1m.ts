@@ -4,10 +4,14 @@
 // os.tmpdir() by size, so a re-run skips the build. `status` runs as a user runs it: a cold
 // `node bin/evidence-hub.js status` child (the compiled CLI in dist/, rebuilt first), timed end to end, with
 // its peak RSS from /usr/bin/time -v. Also the console's /controls page on the same store, served exactly as
-// `evidence-hub serve` wires it: the first request after start, then warm requests (loopback round trip:
-// server time plus a local socket, nothing else).
+// `evidence-hub serve` wires it: the first request after start (no warm-up: it waits for the whole
+// evaluation), then warm requests, then the first request after a new bundle is sealed (answered at once from
+// the previous evaluation, with the "being evaluated" notice) and how long until a request gets the new
+// bundle's evaluation (loopback round trips: server time plus a local socket, nothing else). The console part
+// runs on a copy of the cached store, so sealing that bundle never changes the cached store.
 // Usage: npx tsx bench/status-1m.ts [count] [dir]  → prints one JSON line.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { cp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +20,8 @@ import { consoleOptions } from '../cli/commands/serve';
 import { ConsoleAuth } from '../console/auth';
 import { startConsole } from '../console/server';
 import { loadHub } from '../worker/hub';
+import { signingKey } from '../test/support/hub-fixture';
+import { writeBundle } from '../test/support/store-fixture';
 import { buildStatusStore, storeVersion } from './status-store';
 
 const root = path.join(__dirname, '..');
@@ -43,6 +49,14 @@ export interface StatusFigures {
   consoleFirstMs: number;
   consoleWarmMs: number;
   consoleWarmRunsMs: number[];
+  /**
+   * /controls: the first request after a new bundle is sealed, answered from the previous evaluation;
+   * `consoleAfterSealNotice` says whether that page carried the "bundle #M is being evaluated" notice.
+   */
+  consoleAfterSealMs: number;
+  consoleAfterSealNotice: boolean;
+  /** From that request until a /controls request (polled every 250 ms) is answered from the new bundle's evaluation. */
+  consoleRevalidatedMs: number;
   loadAverage: number[];
 }
 
@@ -86,12 +100,19 @@ function timedChild(args: string[], env: Record<string, string> = {}, mayFail = 
   };
 }
 
-function get(port: number, p: string): Promise<{ status: number; ms: number }> {
+function get(port: number, p: string): Promise<{ status: number; ms: number; body: string }> {
   const t0 = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path: p }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          ms: Number(process.hrtime.bigint() - t0) / 1e6,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     })
       .on('error', reject)
       .end();
@@ -139,21 +160,48 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
     fs.stat(path.join(storeDir, 'store', 'index', 'evidence-index.v1.ndjson')),
   );
 
+  // The console on a copy of the store: a bundle is sealed into it below.
+  const copyDir = `${storeDir}-console-copy`;
+  await rm(copyDir, { recursive: true, force: true });
+  await cp(storeDir, copyDir, { recursive: true });
   const log = pino({ level: 'warn' });
-  const hub = await loadHub(built.config);
+  const hub = await loadHub(path.join(copyDir, 'evidence-hub.yaml'));
   const auth = await ConsoleAuth.fromConfig(hub.config.console, hub.config.baseDir);
   const server = await startConsole(consoleOptions(hub, auth, log, true), '127.0.0.1', 0);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const pages: number[] = [];
+  const notice = 'id="reevaluating"';
+  let afterSeal: { ms: number; notice: boolean };
+  let revalidatedMs = 0;
   try {
     for (let i = 0; i < 6; i++) {
       const r = await get(port, '/controls');
       if (r.status !== 200) throw new Error(`/controls answered ${r.status}`);
       pages.push(r.ms);
     }
+    await writeBundle(
+      hub.store,
+      await signingKey(hub),
+      hub.mappings,
+      'bench-console-new-bundle',
+      { 'raci.csv': 'system,owner\nbench,ops\n' },
+      new Date(),
+    );
+    const t0 = process.hrtime.bigint();
+    const first = await get(port, '/controls');
+    if (first.status !== 200) throw new Error(`/controls answered ${first.status}`);
+    afterSeal = { ms: first.ms, notice: first.body.includes(notice) };
+    for (;;) {
+      const r = await get(port, '/controls');
+      if (r.status !== 200) throw new Error(`/controls answered ${r.status}`);
+      if (!r.body.includes(notice)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    revalidatedMs = Number(process.hrtime.bigint() - t0) / 1e6;
   } finally {
     server.close();
+    await rm(copyDir, { recursive: true, force: true });
   }
   return {
     artifacts: built.artifacts,
@@ -173,6 +221,9 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
     consoleFirstMs: pages[0]!,
     consoleWarmMs: median(pages.slice(1)),
     consoleWarmRunsMs: pages.slice(1),
+    consoleAfterSealMs: afterSeal.ms,
+    consoleAfterSealNotice: afterSeal.notice,
+    consoleRevalidatedMs: revalidatedMs,
     loadAverage: os.loadavg(),
   };
 }
