@@ -27,15 +27,15 @@ export const controlSummaryOf = (r: ControlResult): z.output<typeof controlSumma
 /** As `status --json --catalog`: Annex A under `controls`, the clauses under `clauses` (each only when chosen). */
 export const controlsResponseSchema = z.object({
   asOf: z.string(),
+  controls: z.array(controlSummarySchema).optional(),
+  clauses: z.array(controlSummarySchema).optional(),
+  /** With `system=`: that system's per-system rules and verdicts; the lists hold only the controls they judge. */
+  system: systemViewSchema.optional(),
   /** Only while these are an earlier evaluation's results and the store's current head is being evaluated. */
   evaluating: z.literal(true).optional(),
   /** With `evaluating`: the newest bundle these results include, and the newest bundle in the store now. */
   evaluatedBundle: z.number().int().optional(),
   newestBundle: z.number().int().optional(),
-  controls: z.array(controlSummarySchema).optional(),
-  clauses: z.array(controlSummarySchema).optional(),
-  /** With `system=`: that system's per-system rules and verdicts; the lists hold only the controls they judge. */
-  system: systemViewSchema.optional(),
 });
 export const evidenceRowSchema = z.object({
   id: z.string(),

@@ -186,7 +186,15 @@ describe('console: controls by AI system, clauses, systems and readiness as JSON
     const params = doc.paths['/api/v1/controls'].get.parameters.map((p: { name: string }) => p.name);
     expect(params).toEqual(['status', 'catalog', 'system']);
     const controls = doc.paths['/api/v1/controls'].get.responses['200'].content['application/json'].schema;
-    expect(Object.keys(controls.properties)).toEqual(['asOf', 'controls', 'clauses', 'system']);
+    expect(Object.keys(controls.properties)).toEqual([
+      'asOf',
+      'controls',
+      'clauses',
+      'system',
+      'evaluating',
+      'evaluatedBundle',
+      'newestBundle',
+    ]);
     const systems = doc.paths['/api/v1/systems'].get.responses['200'].content['application/json'].schema;
     expect(systems.required).toEqual(['asOf', 'systems', 'rows', 'unknown']);
     const readiness = doc.paths['/api/v1/readiness'].get.responses['200'].content['application/json'].schema;
