@@ -19,8 +19,7 @@ import { pino } from 'pino';
 import { consoleOptions } from '../cli/commands/serve';
 import { ConsoleAuth } from '../console/auth';
 import { startConsole } from '../console/server';
-import { loadHub } from '../worker/hub';
-import { signingKey } from '../test/support/hub-fixture';
+import { initSigningKey, loadHub } from '../worker/hub';
 import { writeBundle } from '../test/support/store-fixture';
 import { buildStatusStore, storeVersion } from './status-store';
 
@@ -182,7 +181,7 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
     }
     await writeBundle(
       hub.store,
-      await signingKey(hub),
+      (await initSigningKey(hub.config, hub.store)).key,
       hub.mappings,
       'bench-console-new-bundle',
       { 'raci.csv': 'system,owner\nbench,ops\n' },

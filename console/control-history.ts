@@ -1,7 +1,7 @@
 import { loadIndex, readManifest, type EvidenceRow } from '../evidence/index';
 import { timelinePoints, type TimelinePoint } from '../evidence/export/model';
 import type { ControlResult } from '../mappings/evaluate';
-import { controlDetail, type ConsoleSources } from './data';
+import { controlDetail, type ConsoleSources, type Reevaluation } from './data';
 
 /** An evidence row with every bundle that recorded the same fact (id, observedAt, sha256), oldest first. */
 export interface HeldEvidenceRow extends EvidenceRow {
@@ -10,6 +10,8 @@ export interface HeldEvidenceRow extends EvidenceRow {
 
 export interface ControlHistory {
   asOf: string;
+  /** Set while `result` is an earlier evaluation's (console/evaluation-cache.ts). */
+  reevaluation?: Reevaluation | undefined;
   result: ControlResult;
   /** The timeline's window: since the first sealed bundle, at most a year back. */
   window: { from: string; to: string };
@@ -54,6 +56,7 @@ export async function controlHistory(src: ConsoleSources, id: string): Promise<C
   const holders = await bundlesHolding(src, detail.evidence);
   return {
     asOf: detail.asOf,
+    ...(detail.reevaluation ? { reevaluation: detail.reevaluation } : {}),
     result: detail.result,
     window: { from: new Date(from).toISOString(), to: detail.asOf },
     timeline,

@@ -82,12 +82,15 @@ export async function overview(src: ConsoleSources): Promise<Overview> {
 export async function controlDetail(
   src: ConsoleSources,
   id: string,
-): Promise<{ asOf: string; result: ControlResult; evidence: EvidenceRow[] } | undefined> {
-  const { asOf, results } = await src.status();
+): Promise<
+  { asOf: string; result: ControlResult; evidence: EvidenceRow[]; reevaluation?: Reevaluation | undefined } | undefined
+> {
+  const { asOf, results, reevaluation } = await src.status();
   const result = results.find((r) => r.control.id === id);
   if (!result) return undefined;
   const index = await loadIndex(src.store);
-  return { asOf, result, evidence: evidenceForControl(index, id, new Date(0), new Date(asOf)) };
+  const evidence = evidenceForControl(index, id, new Date(0), new Date(asOf));
+  return { asOf, result, evidence, ...(reevaluation ? { reevaluation } : {}) };
 }
 
 /** A blob id the console accepts: a lowercase SHA-256. Anything else (paths, dots, slashes) never reaches the store. */

@@ -2,6 +2,7 @@ import { badge, esc, timelineSvg } from '../../evidence/export/html';
 import type { Principal } from '../auth';
 import type { ControlHistory } from '../control-history';
 import { layout } from '../pages';
+import { reevaluationNotice } from './reevaluation-notice';
 
 /**
  * One control: the evaluation, its status over the window (the audit pack report's SVG bar, no script, with
@@ -28,7 +29,7 @@ export function controlPage(h: ControlHistory, who: Principal): string {
     r.control.id,
     who,
     `<h1>${esc(r.control.id)} ${esc(r.control.title)}</h1>
-<p>${badge(r.status)} as of ${esc(h.asOf)}</p>
+${reevaluationNotice(h.asOf, h.reevaluation)}<p>${badge(r.status)} as of ${esc(h.asOf)}</p>
 <dl>
 <dt>Reason</dt><dd id="reason">${esc(r.reason)}</dd>
 <dt>Deciding rule</dt><dd id="deciding-rule">${r.decidingRule ? esc(r.decidingRule) : 'none'}</dd>
