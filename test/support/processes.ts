@@ -46,7 +46,8 @@ export function runCli(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': the process can end before its pipes have been read to the end.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
