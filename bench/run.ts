@@ -94,12 +94,17 @@ async function main(): Promise<void> {
       `grouping ${round(r['groupSeconds'] as number, 3)} s + rules ${round(r['evaluateSeconds'] as number, 3)} s`;
     const range = (rs: Record<string, unknown>[]) =>
       `range of 5 runs ${round(rs[0]!['seconds'] as number, 3)}–${round(rs[4]!['seconds'] as number, 3)} s`;
+    // Rules that match nothing are explained by a second look at their bucket (mappings/unmatched.ts).
+    const evaluationShortfall =
+      'A rule that matches nothing is explained by a second scan of its bucket for the newest record in each selector scope (mappings/unmatched.ts), so the cost is rules x bucket when most rules match nothing, as in this synthetic index (no document carries a type a rule asks for; a failed drive makes most controls collection-failed). Next: one pass per bucket for all of its unmatched rules, with the documents indexed by type.';
+    const judged = (seconds: number) => (seconds < 1 ? { met: true } : { met: false, shortfall: evaluationShortfall });
     figures.push({
       benchmark: 'evaluation',
       metric: '38 controls over 1,000,000 artifacts (mixed sources), median of 5',
       value: round(mixed['seconds'] as number, 3),
       unit: 's',
       target: '< 1 s',
+      ...judged(mixed['seconds'] as number),
       note: `${split(mixed)}; ${range(mixedRuns)}`,
     });
     figures.push({
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
       value: round(documents['seconds'] as number, 3),
       unit: 's',
       target: '< 1 s',
+      ...judged(documents['seconds'] as number),
       note: `${split(documents)}; ${range(documentRuns)}`,
     });
     figures.push({

@@ -66,9 +66,15 @@ function documentType(s: Selector): { path: string; values: string[] } | undefin
 
 const typeAttributes = ['frontMatter.type', 'metadata.type'] as const;
 
-function hasType(a: IndexedArtifact, typed: { path: string; values: string[] }): boolean {
+/** A document type test with its attribute path split once, not once per artifact (the scan is per artifact). */
+interface TypeTest {
+  segments: readonly string[];
+  values: readonly string[];
+}
+
+function hasType(a: IndexedArtifact, typed: TypeTest): boolean {
   let v: unknown = a.attributes;
-  for (const k of typed.path.split('.'))
+  for (const k of typed.segments)
     v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   return typeof v === 'string' && typed.values.includes(v);
 }
@@ -80,19 +86,24 @@ function newestPerSelector(
   now: number,
 ): (IndexedArtifact | undefined)[] {
   const found: (IndexedArtifact | undefined)[] = selectors.map(() => undefined);
-  const types = selectors.map(documentType);
+  const types: (TypeTest | undefined)[] = selectors.map((s) => {
+    const t = documentType(s);
+    return t ? { segments: t.path.split('.'), values: t.values } : undefined;
+  });
   let open = selectors.length;
   for (let i = 0; i < candidates.length && open > 0; i++) {
     const a = candidates[i]!;
     if (a.observedAt > now || a.collectedAt > now) continue;
-    selectors.forEach((s, j) => {
-      if (found[j] || a.sourceType !== s.source) return;
-      if ((s.sourceId !== undefined && a.source !== s.sourceId) || (s.kind !== undefined && a.kind !== s.kind)) return;
+    for (let j = 0; j < selectors.length; j++) {
+      const s = selectors[j]!;
+      if (found[j] || a.sourceType !== s.source) continue;
+      if ((s.sourceId !== undefined && a.source !== s.sourceId) || (s.kind !== undefined && a.kind !== s.kind))
+        continue;
       const typed = types[j];
-      if (typed && !hasType(a, typed)) return;
+      if (typed && !hasType(a, typed)) continue;
       found[j] = a;
       open--;
-    });
+    }
   }
   return found;
 }
