@@ -176,6 +176,8 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
   let afterSeal = { ms: NaN, notice: false };
   let revalidatedMs = NaN;
   let consoleFailure: string | undefined;
+  /** Where the console part was when it failed: the figures keep what was measured before it. */
+  let stage = 'the first page and the warm pages';
   try {
     for (let i = 0; i < 6; i++) {
       const r = await get(port, '/controls');
@@ -190,10 +192,12 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
       { 'raci.csv': 'system,owner\nbench,ops\n' },
       new Date(),
     );
+    stage = 'the first request after the new bundle';
     const t0 = process.hrtime.bigint();
     const first = await get(port, '/controls');
     if (first.status !== 200) throw new Error(`/controls answered ${first.status}`);
     afterSeal = { ms: first.ms, notice: first.body.includes(notice) };
+    stage = 'the requests polling for the new evaluation';
     for (;;) {
       const r = await get(port, '/controls');
       if (r.status !== 200) throw new Error(`/controls answered ${r.status}`);
@@ -203,7 +207,7 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
     revalidatedMs = Number(process.hrtime.bigint() - t0) / 1e6;
   } catch (err) {
     // Recorded, not thrown: a console that fails at this size is a figure, and must not lose status's.
-    consoleFailure = `${err instanceof Error ? err.message : String(err)} after ${pages.length} page(s)`;
+    consoleFailure = `${err instanceof Error ? err.message : String(err)} in ${stage}`;
   } finally {
     server.close();
     await rm(copyDir, { recursive: true, force: true });
