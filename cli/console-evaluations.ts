@@ -45,14 +45,14 @@ function soonestDue(value: Catalogs, asOf: Date): number | undefined {
 }
 
 /**
- * The console's `status` and `clauses`, from one cached evaluation of every catalog (what `evidence-hub
+ * The console's `status` (controls and clauses), from one cached evaluation of every catalog (what `evidence-hub
  * status` prints), recomputed when the store's head moves or the day changes (console/evaluation-cache.ts);
  * meanwhile the previous evaluation is served, with `reevaluation` saying so.
  */
 export function consoleEvaluations(
   hub: Pick<Hub, 'store' | 'mappings' | 'notApplicable'>,
   log?: Logger,
-): Pick<ConsoleSources, 'status' | 'clauses'> {
+): Pick<ConsoleSources, 'status'> {
   const cache = new EvaluationCache<Catalogs>({
     head: () => storeHead(hub),
     compute: (asOf) => catalogStatus(hub, { asOf: asOf.toISOString(), catalog: 'all' }),
@@ -70,9 +70,9 @@ export function consoleEvaluations(
       return {
         asOf: value.asOf,
         results: resultsOf(value, 'annex-a').filter((r) => match(r.control.id)),
+        clauses: resultsOf(value, 'clauses'),
         ...(reevaluation ? { reevaluation } : {}),
       };
     },
-    clauses: async () => resultsOf((await cache.get()).value, 'clauses'),
   };
 }

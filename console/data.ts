@@ -10,14 +10,18 @@ import type { ReadinessForecast } from '../mappings/readiness';
  */
 export interface ConsoleSources {
   store: EvidenceStore;
-  status(options?: {
-    controls?: string;
-    asOf?: string;
-  }): Promise<{ asOf: string; results: ControlResult[]; reevaluation?: Reevaluation | undefined }>;
+  status(options?: { controls?: string; asOf?: string }): Promise<{
+    asOf: string;
+    results: ControlResult[];
+    /**
+     * The management-system clauses' results (`status --catalog clauses`), shown beside the controls; from the
+     * same evaluation as `results`, so a page never shows controls and clauses of two different store heads.
+     */
+    clauses?: ControlResult[] | undefined;
+    reevaluation?: Reevaluation | undefined;
+  }>;
   /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
   readiness?: (() => Promise<ReadinessForecast | undefined>) | undefined;
-  /** The management-system clauses' results (`status --catalog clauses`), shown beside the controls. */
-  clauses?: (() => Promise<ControlResult[]>) | undefined;
   /** The config declares an AI system inventory (`aiSystems:`): controls filter by system (console/systems.ts). */
   aiSystems?: boolean | undefined;
   /** The configured sources whose type feeds a control (as `sweep --controls <id>` picks them). */

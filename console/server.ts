@@ -228,7 +228,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       );
     }
     if (req.method === 'GET' && p === '/controls') {
-      const [{ asOf, results, reevaluation }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
+      const { asOf, results, clauses, reevaluation } = await sources.status();
       const f = controlsFilterOf(url);
       const systems = systemFilter(sources.aiSystems ?? false, [...results, ...(clauses ?? [])], f.system);
       if ('problem' in systems) throw new HttpError(400, systems.problem);

@@ -36,7 +36,6 @@ export function consoleOptions(
       status: evaluations.status,
       // A control id is its own glob: ids hold letters, digits and dots only.
       sourcesFeeding: (control) => sourcesForControls(hub, control),
-      clauses: evaluations.clauses,
       aiSystems: hub.mappings.aiSystems !== undefined,
       // The `readiness` command's forecast for the next audit; none once the calendar's last audit has passed.
       ...(hub.config.audits

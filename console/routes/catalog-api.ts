@@ -27,11 +27,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
         throw kit.fail(400, `catalog: expected one of ${catalogs.join(', ')}, got "${catalog}"`);
       const system = url.searchParams.get('system') || undefined;
       const status = url.searchParams.get('status') || undefined;
-      const needClauses = catalog !== 'annex-a' || system !== undefined;
-      const [{ asOf, results, reevaluation }, clauses] = await Promise.all([
-        sources.status(),
-        needClauses ? sources.clauses?.() : undefined,
-      ]);
+      const { asOf, results, clauses, reevaluation } = await sources.status();
       const chosen = systemFilter(sources.aiSystems ?? false, [...results, ...(clauses ?? [])], system);
       if ('problem' in chosen) throw kit.fail(400, chosen.problem);
       const list = (rs: typeof results) =>
@@ -52,7 +48,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
     }
     if (p === '/api/v1/systems') {
       if (!sources.aiSystems) throw kit.fail(400, noInventoryText);
-      const [{ asOf, results }, clauses] = await Promise.all([sources.status(), sources.clauses?.()]);
+      const { asOf, results, clauses } = await sources.status();
       return send(kit, res, systemsResponseSchema.parse({ asOf, ...systemMatrix([...results, ...(clauses ?? [])]) }));
     }
     if (p === '/api/v1/readiness') {
