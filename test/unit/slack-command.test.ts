@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { dataPath } from '../../core/data-files';
 import { parseEvidenceCommand } from '../../console/slack-app/command';
 
 describe('the /evidence command parser', () => {
@@ -43,5 +46,25 @@ describe('the /evidence command parser', () => {
     const parsed = parseEvidenceCommand(text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problem).toContain(problem);
+  });
+});
+
+describe('the Slack app manifest of examples/slack/app-manifest.yaml', () => {
+  const manifest = parse(readFileSync(dataPath('examples', 'slack', 'app-manifest.yaml'), 'utf8')) as {
+    features: { slash_commands: { command: string; usage_hint: string }[] };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { socket_mode_enabled: boolean; interactivity: { is_enabled: boolean } };
+  };
+
+  it('declares /evidence with Socket Mode, interactivity (the button) and only the scopes the app uses', () => {
+    expect(manifest.features.slash_commands.map((c) => c.command)).toEqual(['/evidence']);
+    expect(manifest.settings).toMatchObject({ socket_mode_enabled: true, interactivity: { is_enabled: true } });
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
+  });
+
+  it("its usage hint's examples are commands the parser accepts", () => {
+    const hints = manifest.features.slash_commands[0]!.usage_hint.split('|').map((h) => h.trim());
+    expect(hints.length).toBe(3);
+    for (const h of hints) expect(parseEvidenceCommand(h)).toMatchObject({ ok: true });
   });
 });
