@@ -123,10 +123,21 @@ export function registerServe(program: Command, { io, log }: CommandContext): vo
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : o.port;
       io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
-      // The Slack app (console.slack): /evidence and the Re-collect button, stopped with the console.
+      // The Slack app (console.slack): /evidence and the Re-collect button, stopped with the console. A Slack
+      // that refuses the app token is logged and the console keeps serving: the web console needs no Slack.
       const slackConfig = hub.config.console?.slack;
       const slack = slackConfig
-        ? await startSlackApp(slackConfig, { ...options, publicUrl: hub.config.console?.publicUrl }, hub.config.baseDir)
+        ? await startSlackApp(
+            slackConfig,
+            { ...options, publicUrl: hub.config.console?.publicUrl },
+            hub.config.baseDir,
+          ).catch((err: unknown) => {
+            log.error(
+              { err },
+              'the Slack app did not start (check console.slack.appToken); the console runs without it',
+            );
+            return undefined;
+          })
         : undefined;
       await new Promise<void>((resolve) => {
         const stop = () =>

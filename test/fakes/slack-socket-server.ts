@@ -47,6 +47,8 @@ export class FakeSlackSocketServer {
   readonly ephemerals: Record<string, unknown>[] = [];
   /** Bearer tokens apps.connections.open was called with (to check the app token went there and only there). */
   readonly openTokens: string[] = [];
+  /** WebSocket connections accepted so far (a new app process, a reconnect). */
+  connections = 0;
   private readonly events = new EventEmitter();
   private readonly tickets = new Set<string>();
   private socket: WebSocket | undefined;
@@ -123,6 +125,7 @@ export class FakeSlackSocketServer {
 
   private connect(ws: WebSocket): void {
     this.socket = ws;
+    this.connections++;
     ws.on('message', (data) => {
       const ack = JSON.parse(String(data)) as RecordedAck;
       this.acks.push(ack);
@@ -141,7 +144,7 @@ export class FakeSlackSocketServer {
     this.events.emit('connected');
   }
 
-  /** Resolves once an app holds the connection (start() of the app already waited for hello). */
+  /** An app holds the newest connection, open. */
   get connected(): boolean {
     return this.socket !== undefined && this.socket.readyState === this.socket.OPEN;
   }
@@ -204,6 +207,13 @@ export class FakeSlackSocketServer {
       },
       false,
     );
+  }
+
+  /** Resolves when the newest connection closes (the app disconnected). */
+  async disconnected(): Promise<void> {
+    const ws = this.socket;
+    if (!ws || ws.readyState === ws.CLOSED) return;
+    await new Promise<void>((resolve) => ws.once('close', () => resolve()));
   }
 
   /** The messages sent to an envelope's response_url, waiting for the first one. */

@@ -12,8 +12,9 @@ import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
 import type { SweepResult } from '../../workflows';
 import { FakeSlackSocketServer, type SlackMessage } from '../fakes/slack-socket-server';
-import { consoleOn, type ConsoleFixture } from '../support/console-fixture';
+import { consoleOn, tokens, type ConsoleFixture } from '../support/console-fixture';
 import { quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
+import { spawnCli, waitFor, type CliProcess } from '../support/processes';
 import { suiteDir } from '../support/tmp';
 
 const appToken = 'xapp-1-A0FAKEAPP-1-c0ffee';
@@ -27,6 +28,7 @@ let fx: ConsoleFixture;
 let worker: Worker;
 let running: Promise<void>;
 let slack: SlackApp;
+let serve: CliProcess | undefined;
 
 beforeAll(async () => {
   env = await startDevServer();
@@ -60,7 +62,8 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await slack?.stop();
+  serve?.child.kill('SIGKILL');
+  await slack?.stop().catch(() => undefined);
   await fake?.close();
   worker?.shutdown();
   await running;
@@ -167,5 +170,31 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
       by: 'slack:U0OPERATOR',
       controls: 'A.6.2.4',
     });
+  });
+});
+
+describe('evidence-hub serve with console.slack', () => {
+  it('serve connects the Slack app, answers /evidence, and closes the connection on SIGTERM (exit 0)', async () => {
+    // The in-process app steps aside: from here the serve process holds the connection.
+    await slack.stop();
+    const before = fake.connections;
+    serve = spawnCli(['serve', '--config', fx.hub.config.file, '--port', '0', '--host', '127.0.0.1'], {
+      EH_TEST_SLACK_APP_TOKEN: appToken,
+      EH_TEST_OPERATOR_TOKEN: tokens.operator,
+    });
+    await waitFor(
+      'serve to connect its Slack app',
+      async () => (fake.connections > before && fake.connected ? true : undefined),
+      120_000,
+      100,
+    );
+    const { envelopeId } = await fake.slashCommand(viewer, 'status A.3.*');
+    const reply = await fake.responseTo(envelopeId);
+    expect(reply.text).toMatch(/^\d+ controls? matching A\.3\.\*: /);
+    expect(allText(reply)).toContain(`${publicUrl}/controls/A.3.2|`);
+    serve.child.kill('SIGTERM');
+    await fake.disconnected();
+    expect(await serve.exited).toBe(0);
+    expect(serve.output()).not.toContain(appToken);
   });
 });
