@@ -41,7 +41,7 @@ function slackLogger(log: Logger): SlackLogger {
  * Where a reply may go: Slack's own hooks, or the origin of the configured `apiUrl` (a proxy, a test fake).
  * A response_url elsewhere is not from Slack and gets no message (and no token: response_urls need none).
  */
-function replyTarget(responseUrl: string | undefined, apiUrl: string): string | undefined {
+export function replyTarget(responseUrl: string | undefined, apiUrl: string): string | undefined {
   if (responseUrl === undefined) return undefined;
   const u = new URL(responseUrl);
   const allowed = (u.protocol === 'https:' && u.hostname === 'hooks.slack.com') || u.origin === new URL(apiUrl).origin;

@@ -87,6 +87,18 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
     expect(fake.connected).toBe(true);
   });
 
+  it('a wrong app token fails the start with invalid_auth, and the token is not in the error', async () => {
+    const config = { ...fx.hub.config.console!.slack!, appToken: { env: 'EH_TEST_SLACK_WRONG_TOKEN' } };
+    process.env['EH_TEST_SLACK_WRONG_TOKEN'] = 'xapp-1-wrong-token';
+    const failed = await startSlackApp(config, { ...fx.options }, fx.hub.config.baseDir).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(failed?.message).toContain('invalid_auth');
+    expect(failed?.message).not.toContain('xapp-1-wrong-token');
+    expect(fake.openTokens.at(-1)).toBe('xapp-1-wrong-token');
+  });
+
   it('/evidence status A.6.* answers the A.6 controls of the catalog, with their console pages', async () => {
     const { envelopeId, ack } = await fake.slashCommand(viewer, 'status A.6.*');
     expect(ack.payload ?? {}).toEqual({});

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dataPath } from '../../core/data-files';
 import { parseEvidenceCommand } from '../../console/slack-app/command';
+import { replyTarget } from '../../console/slack-app/socket';
 
 describe('the /evidence command parser', () => {
   it('reads status with and without a control glob', () => {
@@ -66,5 +67,22 @@ describe('the Slack app manifest of examples/slack/app-manifest.yaml', () => {
     const hints = manifest.features.slash_commands[0]!.usage_hint.split('|').map((h) => h.trim());
     expect(hints.length).toBe(3);
     for (const h of hints) expect(parseEvidenceCommand(h)).toMatchObject({ ok: true });
+  });
+});
+
+describe('where a Slack reply may go', () => {
+  it("only to Slack's hooks or the configured API origin: a response_url elsewhere gets nothing", () => {
+    const slack = 'https://slack.com/api/';
+    expect(replyTarget('https://hooks.slack.com/commands/T1/2/abc', slack)).toBe(
+      'https://hooks.slack.com/commands/T1/2/abc',
+    );
+    expect(replyTarget('http://hooks.slack.com/commands/T1/2/abc', slack)).toBeUndefined();
+    expect(replyTarget('https://hooks.slack.com.evil.example/x', slack)).toBeUndefined();
+    expect(replyTarget('https://evil.example/commands', slack)).toBeUndefined();
+    expect(replyTarget('http://127.0.0.1:4000/response/e1', 'http://127.0.0.1:4000/api/')).toBe(
+      'http://127.0.0.1:4000/response/e1',
+    );
+    expect(replyTarget('http://127.0.0.1:4001/response/e1', 'http://127.0.0.1:4000/api/')).toBeUndefined();
+    expect(replyTarget(undefined, slack)).toBeUndefined();
   });
 });
