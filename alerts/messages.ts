@@ -298,7 +298,7 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
   ];
   const header = `:rotating_light: Evidence alerts: ${parts.join(', ')}`;
   const ids = entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`);
-  return finish(
+  const message = finish(
     'digest',
     channel,
     undefined,
@@ -311,4 +311,7 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
     },
     now,
   );
+  // Stale controls that failed no source of their own: a failing source is fixed first, not re-collected.
+  const plain = units.filter((u) => !u.source).flatMap((u) => u.entries);
+  return policy.recollectButton ? withRecollectButtons(message, plain) : message;
 }

@@ -3,14 +3,17 @@ import { rm } from 'node:fs/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withRecollectButtons } from '../../alerts/recollect-button';
-import type { Block } from '../../alerts/types';
+import { alertsConfigSchema } from '../../alerts/config';
+import { planAlerts } from '../../alerts/engine';
+import { emptyAlertState } from '../../alerts/state';
+import { alertPolicyWithConsole } from '../../activities/alert-policy';
 import { startSlackApp, type SlackApp } from '../../console/slack-app/socket';
 import { readManifest } from '../../evidence/index';
 import { pendingOperatorActions } from '../../evidence/operator-actions';
 import { startDevServer } from '../../worker/temporal-server';
 import { createHubWorker } from '../../worker/worker';
 import type { SweepResult } from '../../workflows';
+import { blockProblems } from '../fakes/slack-server';
 import { FakeSlackSocketServer, type SlackMessage } from '../fakes/slack-socket-server';
 import { consoleOn, tokens, type ConsoleFixture } from '../support/console-fixture';
 import { quietLog, signingKey, workflowBundle } from '../support/hub-fixture';
@@ -157,13 +160,18 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
   });
 
   it("the stale alert's Re-collect button starts a sweep scoped to that control for an operator", async () => {
-    const alert = withRecollectButtons(
-      { blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'evaluated' }] }] as Block[] },
-      [{ item: { control: 'A.6.2.4', to: 'stale' } }],
-    );
-    const actions = alert.blocks.find((b) => b.type === 'actions');
+    // A real stale alert: the hub's own evaluation a little over a year on, when A.6.2.6's evidence has
+    // gone stale, planned by the alert engine under the policy serve's config gives (console.slack is set).
+    const later = new Date(Date.now() + 400 * 86_400_000);
+    const { results } = await fx.options.sources.status({ controls: 'A.6.*', asOf: later.toISOString() });
+    const alerts = alertsConfigSchema.parse({ slack: { token: { env: 'UNUSED' }, defaultChannel: '#compliance' } });
+    const policy = alertPolicyWithConsole({ alerts, console: fx.hub.config.console });
+    const { messages } = planAlerts(emptyAlertState(), results, later, policy);
+    const stale = messages.find((m) => m.items.some((i) => i.control === 'A.6.2.6' && i.to === 'stale'));
+    expect(blockProblems(stale!.blocks)).toEqual([]);
+    const actions = stale!.blocks.find((b) => b.type === 'actions');
     const button = actions?.type === 'actions' ? actions.elements[0]! : undefined;
-    expect(button?.value).toBe('A.6.2.4');
+    expect(button?.value).toBe('A.6.2.6');
 
     const refused = await fake.pressButton(viewer, button!.action_id, button!.value);
     expect((await fake.responseTo(refused.envelopeId)).text).toContain('starting a sweep needs operator or admin');
@@ -172,7 +180,7 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
     expect(pressed.ack.payload ?? {}).toEqual({});
     const reply = await fake.responseTo(pressed.envelopeId);
     expect(reply.replace_original).toBe(false);
-    expect(reply.text).toContain('started for controls `A.6.2.4`');
+    expect(reply.text).toContain('started for controls `A.6.2.6`');
     const result = (await env.client.workflow.getHandle(sweepIdIn(reply)).result()) as SweepResult;
     const manifest = await readManifest(fx.hub.store, result.bundle.sequence);
     expect(
@@ -180,7 +188,7 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
     ).toMatchObject({
       action: 'sweep-started',
       by: 'slack:U0OPERATOR',
-      controls: 'A.6.2.4',
+      controls: 'A.6.2.6',
     });
   });
 });

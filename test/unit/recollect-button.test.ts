@@ -52,6 +52,17 @@ describe('the "Re-collect now" button on stale-evidence alerts', () => {
     expect(buttonsOf(messages.find((m) => m.controls.includes('A.2.4'))!.blocks)).toEqual([]);
   });
 
+  it('a digest carries a button per stale control', () => {
+    const three = [...results, result('A.3.2', 'stale')];
+    const { messages } = planAlerts(emptyAlertState(), three, now, policy({ recollectButton: true, digest: true }));
+    expect(messages).toHaveLength(1);
+    expect(buttonsOf(messages[0]!.blocks)).toEqual([
+      [recollectActionId, 'A.2.2'],
+      [recollectActionId, 'A.3.2'],
+    ]);
+    expect(blockProblems(messages[0]!.blocks)).toEqual([]);
+  });
+
   it('without the Slack app there is no button (nobody would answer it)', () => {
     const { messages } = planAlerts(emptyAlertState(), results, now, policy());
     expect(messages.flatMap((m) => buttonsOf(m.blocks))).toEqual([]);
