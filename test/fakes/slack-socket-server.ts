@@ -149,7 +149,8 @@ export class FakeSlackSocketServer {
     return this.socket !== undefined && this.socket.readyState === this.socket.OPEN;
   }
 
-  private async envelope(type: string, payload: Record<string, unknown>, acceptsResponse: boolean) {
+  /** Sends any envelope (a malformed one, a type the app does not handle) and waits for its ack. */
+  async envelope(type: string, payload: Record<string, unknown>, acceptsResponse: boolean) {
     if (!this.socket) throw new Error('no Socket Mode app is connected');
     const envelopeId = randomBytes(8).toString('hex');
     const acked = new Promise<RecordedAck>((resolve) => this.events.once(`ack:${envelopeId}`, resolve));

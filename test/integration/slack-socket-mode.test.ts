@@ -119,6 +119,23 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
     expect(reply.text).toContain(`${ids.length} controls matching A.6.*`);
   });
 
+  it('/evidence status of every control stays within the Block Kit limits', async () => {
+    const { envelopeId } = await fake.slashCommand(viewer, 'status');
+    const reply = await fake.responseTo(envelopeId);
+    const ids = fx.hub.mappings.catalog.controls.map((c) => c.id);
+    expect(reply.text).toContain(`${ids.length} controls in Annex A`);
+    expect(blockProblems(reply.blocks!)).toEqual([]);
+  });
+
+  it('a malformed envelope is acked and ignored; the app keeps answering', async () => {
+    const bad = await fake.envelope('slash_commands', { command: '/evidence', text: 'status' }, true);
+    expect(bad.ack.payload ?? {}).toEqual({});
+    const other = await fake.envelope('interactive', { type: 'view_submission', user: { id: operator } }, false);
+    expect(other.ack.payload ?? {}).toEqual({});
+    const { ack } = await fake.slashCommand(operator, 'help');
+    expect(String(ack.payload?.['text'])).toContain('/evidence status [<controls>]');
+  });
+
   it('a bad command gets a usage reply in the ack, naming what was wrong', async () => {
     const { envelopeId, ack } = await fake.slashCommand(operator, 'sweep --sources docs');
     expect(ack.payload?.['response_type']).toBe('ephemeral');
