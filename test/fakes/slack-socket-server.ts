@@ -150,11 +150,12 @@ export class FakeSlackSocketServer {
   }
 
   /** Sends any envelope (a malformed one, a type the app does not handle) and waits for its ack. */
-  async envelope(type: string, payload: Record<string, unknown>, acceptsResponse: boolean) {
+  async envelope(type: string, payload: Record<string, unknown>, acceptsResponse: boolean, responseUrl = true) {
     if (!this.socket) throw new Error('no Socket Mode app is connected');
     const envelopeId = randomBytes(8).toString('hex');
     const acked = new Promise<RecordedAck>((resolve) => this.events.once(`ack:${envelopeId}`, resolve));
-    const withUrl = { ...payload, response_url: `${this.origin}/response/${envelopeId}` };
+    // Slack gives no response_url for some interactions (a button in a modal or App Home): the app must use the bot token.
+    const withUrl = responseUrl ? { ...payload, response_url: `${this.origin}/response/${envelopeId}` } : payload;
     this.socket.send(
       JSON.stringify({ envelope_id: envelopeId, type, accepts_response_payload: acceptsResponse, payload: withUrl }),
     );
@@ -184,7 +185,7 @@ export class FakeSlackSocketServer {
   }
 
   /** Sends an `interactive` envelope: a block_actions press of one button, and waits for its ack. */
-  pressButton(userId: string, actionId: string, value: string) {
+  pressButton(userId: string, actionId: string, value: string, responseUrl = true) {
     return this.envelope(
       'interactive',
       {
@@ -207,7 +208,15 @@ export class FakeSlackSocketServer {
         ],
       },
       false,
+      responseUrl,
     );
+  }
+
+  /** The first chat.postEphemeral call, waiting for it. */
+  async ephemeral(): Promise<Record<string, unknown>> {
+    if (this.ephemerals.length === 0)
+      await new Promise<void>((resolve) => this.events.once('ephemeral', () => resolve()));
+    return this.ephemerals[0]!;
   }
 
   /** Resolves when the newest connection closes (the app disconnected). */

@@ -21,6 +21,7 @@ import { spawnCli, waitFor, type CliProcess } from '../support/processes';
 import { suiteDir } from '../support/tmp';
 
 const appToken = 'xapp-1-A0FAKEAPP-1-c0ffee';
+const botToken = 'xoxb-1-fake-bot';
 const publicUrl = 'https://evidence.example.com';
 const operator = 'U0OPERATOR';
 const viewer = 'U0VIEWER';
@@ -35,7 +36,7 @@ let serve: CliProcess | undefined;
 
 beforeAll(async () => {
   env = await startDevServer();
-  fake = await FakeSlackSocketServer.start({ appToken });
+  fake = await FakeSlackSocketServer.start({ appToken, botToken });
   process.env['EH_TEST_SLACK_APP_TOKEN'] = appToken;
   fx = await consoleOn(
     await suiteDir(),
@@ -207,6 +208,25 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
       by: 'slack:U0OPERATOR',
       controls: 'A.6.2.6',
     });
+  });
+});
+
+describe('a reply without a response_url', () => {
+  it('goes out as chat.postEphemeral with the bot token, to the person who pressed', async () => {
+    process.env['EH_TEST_SLACK_BOT_TOKEN'] = botToken;
+    const withBot = await startSlackApp(
+      { ...fx.hub.config.console!.slack!, botToken: { env: 'EH_TEST_SLACK_BOT_TOKEN' } },
+      { ...fx.options },
+      fx.hub.config.baseDir,
+    );
+    try {
+      await fake.pressButton(viewer, 'evidence_recollect', 'A.6.2.6', false);
+      const sent = await fake.ephemeral();
+      expect(sent).toMatchObject({ channel: 'C0FAKE', user: viewer });
+      expect(String(sent['text'])).toContain('starting a sweep needs operator or admin');
+    } finally {
+      await withBot.stop();
+    }
   });
 });
 
