@@ -87,8 +87,10 @@ export function answerSlashCommand(deps: SlackAppDeps, body: SlashCommand): Answ
     case 'status':
       return {
         later: async () => {
-          const { asOf, results } = await deps.status(command.controls ? { controls: command.controls } : {});
-          return statusReply(asOf, results, command.controls, deps.publicUrl);
+          const { asOf, results, reevaluation } = await deps.status(
+            command.controls ? { controls: command.controls } : {},
+          );
+          return statusReply(asOf, results, command.controls, deps.publicUrl, reevaluation);
         },
       };
     case 'sweep':

@@ -4,6 +4,7 @@ import { nextStep } from '../../alerts/next-step';
 import type { Block } from '../../alerts/types';
 import { dueLabel } from '../../mappings/due';
 import type { ControlResult } from '../../mappings/evaluate';
+import type { Reevaluation } from '../data';
 import { commandUsage } from './command';
 
 /** A message to the one person who asked (response_url or chat.postEphemeral): nobody else sees it. */
@@ -45,6 +46,7 @@ export function statusReply(
   results: ControlResult[],
   glob: string | undefined,
   publicUrl: string | undefined,
+  reevaluation?: Reevaluation | undefined,
 ): SlackReply {
   const scope = glob ? `matching \`${escapeMrkdwn(glob)}\`` : 'in Annex A';
   if (results.length === 0)
@@ -59,7 +61,15 @@ export function statusReply(
     .join(', ')}`;
   const message = buildMessage({
     header: `Evidence status ${glob ? glob : 'Annex A'}`,
-    intro: escapeMrkdwn(summary),
+    // As the console's pages do: results served while a newer bundle is evaluated say so.
+    intro: [
+      escapeMrkdwn(summary),
+      ...(reevaluation
+        ? [
+            `_As of bundle ${reevaluation.evaluatedBundle}; bundle ${reevaluation.newestBundle} is being evaluated: ask again shortly._`,
+          ]
+        : []),
+    ].join('\n'),
     sections: [{ lines: results.map((r) => lineOf(r, now, publicUrl)) }],
     at: now,
     summary,

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dataPath } from '../../core/data-files';
 import { parseEvidenceCommand } from '../../console/slack-app/command';
+import { statusReply } from '../../console/slack-app/replies';
 import { replyTarget } from '../../console/slack-app/socket';
+import { loadCatalog } from '../../mappings/catalog';
+import type { ControlResult } from '../../mappings/evaluate';
+import { causeFor } from '../support/causes';
 
 describe('the /evidence command parser', () => {
   it('reads status with and without a control glob', () => {
@@ -84,5 +88,34 @@ describe('where a Slack reply may go', () => {
     );
     expect(replyTarget('http://127.0.0.1:4001/response/e1', 'http://127.0.0.1:4000/api/')).toBeUndefined();
     expect(replyTarget(undefined, slack)).toBeUndefined();
+  });
+});
+
+describe('the status reply', () => {
+  const c = loadCatalog().controls.find((x) => x.id === 'A.6.2.6')!;
+  const current: ControlResult = {
+    control: { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle },
+    status: 'current',
+    cause: causeFor('current'),
+    reason: 'A.6.2.6 is current',
+    evidence: ['ev:1'],
+    rules: [],
+  };
+  const texts = (r: ReturnType<typeof statusReply>) => (r.blocks ?? []).map((b) => ('text' in b ? b.text.text : ''));
+
+  it('says when it answers from an earlier bundle while a newer one is evaluated, as the console does', () => {
+    const served = statusReply('2026-12-07T00:00:00Z', [current], 'A.6.*', undefined, {
+      evaluating: true,
+      evaluatedBundle: 3,
+      newestBundle: 4,
+    });
+    expect(texts(served).join('\n')).toContain('As of bundle 3; bundle 4 is being evaluated');
+    expect(texts(statusReply('2026-12-07T00:00:00Z', [current], 'A.6.*', undefined)).join('\n')).not.toContain(
+      'being evaluated',
+    );
+  });
+
+  it('names the glob when nothing matches', () => {
+    expect(statusReply('2026-12-07T00:00:00Z', [], 'B.*', undefined).text).toContain('No control matching `B.*`');
   });
 });
