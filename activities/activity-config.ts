@@ -21,6 +21,9 @@ export interface ActivityConfig {
   /** The audit calendar: the monitor's readiness digests (activities/readiness-digest.ts). */
   audits?: AuditCalendar | undefined;
   signing: { trustedKeys?: readonly string[] | undefined };
-  /** `console.publicUrl`: alerts link each control's console page (alerts/details.ts). */
-  console?: { publicUrl?: string | undefined } | undefined;
+  /**
+   * `console.publicUrl`: alerts link each control's console page (alerts/details.ts); `console.slack`: the
+   * Slack app answers the stale alerts' "Re-collect now" button (alerts/recollect-button.ts).
+   */
+  console?: { publicUrl?: string | undefined; slack?: object | undefined } | undefined;
 }

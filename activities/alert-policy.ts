@@ -12,7 +12,9 @@ export function alertPolicyWithConsole(
   consolePages?: ReadonlySet<string>,
 ): AlertPolicy {
   if (!config.alerts) throw new Error('alertPolicyWithConsole: no alerts configured');
-  const policy = alertPolicyFromConfig(config.alerts);
+  const configured = alertPolicyFromConfig(config.alerts);
+  // Only with the Slack app configured is there anyone to answer a "Re-collect now" press.
+  const policy = config.console?.slack !== undefined ? { ...configured, recollectButton: true } : configured;
   const url = config.console?.publicUrl;
   if (url === undefined) return policy;
   return { ...policy, consoleUrl: url, ...(consolePages !== undefined ? { consolePages } : {}) };

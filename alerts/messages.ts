@@ -16,6 +16,7 @@ import {
 } from './blocks';
 import { failingSourcesLabel, type Entry, type FailingSource, type Unit } from './grouping';
 import { messageKey } from './keys';
+import { withRecollectButtons } from './recollect-button';
 import { compareControlIds } from './routing';
 import type { AlertPolicy, ItemKind, MessageKind, PlannedMessage } from './types';
 
@@ -209,7 +210,8 @@ function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
   const spec = u.source
     ? sourceFailureSpec(u.source, entries, reminder, now)
     : controlAlertSpec(first, title, entries, reminder, policy, now);
-  return finish(u.kind, u.channel, undefined, entries, { ...spec, mentions: mentionsOf(entries) }, now);
+  const message = finish(u.kind, u.channel, undefined, entries, { ...spec, mentions: mentionsOf(entries) }, now);
+  return policy.recollectButton && !u.source ? withRecollectButtons(message, entries) : message;
 }
 
 type UnitSpec = Omit<MessageSpec, 'at' | 'mentions'>;
@@ -296,7 +298,7 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
   ];
   const header = `:rotating_light: Evidence alerts: ${parts.join(', ')}`;
   const ids = entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`);
-  return finish(
+  const message = finish(
     'digest',
     channel,
     undefined,
@@ -309,4 +311,7 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
     },
     now,
   );
+  // Stale controls that failed no source of their own: a failing source is fixed first, not re-collected.
+  const plain = units.filter((u) => !u.source).flatMap((u) => u.entries);
+  return policy.recollectButton ? withRecollectButtons(message, plain) : message;
 }

@@ -106,6 +106,8 @@ export interface AlertPolicy {
    * no console page yet, so its alerts link the deciding record instead of a page that would answer 404.
    */
   consolePages?: ReadonlySet<string>;
+  /** Stale-control alerts carry a "Re-collect now" button (alerts/recollect-button.ts): `console.slack` is set. */
+  recollectButton?: boolean;
 }
 
 export type ItemKind = 'alert' | 'reminder' | 'recovery';
@@ -134,7 +136,16 @@ export type Block =
   | { type: 'header'; text: TextObject & { type: 'plain_text' } }
   | { type: 'section'; text: TextObject }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | { type: 'actions'; block_id: string; elements: ButtonElement[] };
+
+/** A Block Kit button (alerts/recollect-button.ts). */
+export interface ButtonElement {
+  type: 'button';
+  action_id: string;
+  text: TextObject & { type: 'plain_text' };
+  value: string;
+}
 
 export interface PlannedMessage {
   /** Deterministic: sha256 over channel, thread, kind and the item keys. Never posted twice. */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { secretRefSchema } from '../core/secrets';
+import { consoleRoles } from './console-roles';
+import { consoleSlackSchema } from './slack-app-schema';
 
-/** What a signed-in person may do in the web console (console/): read, run sweeps, or administer. */
-export const consoleRoles = ['viewer', 'operator', 'admin'] as const;
-export type ConsoleRole = (typeof consoleRoles)[number];
+// The roles live in their own module so the Slack app's schema can use them without an import cycle.
+export { consoleRoles, type ConsoleRole } from './console-roles';
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const isLoopbackHttp = (u: URL) => u.protocol === 'http:' && loopbackHosts.has(u.hostname);
@@ -69,5 +70,7 @@ export const consoleConfigSchema = z.strictObject({
    * here (alerts/details.ts). Without it alerts link the deciding record's own URL, when it has one.
    */
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Slack app (config/slack-app-schema.ts): `/evidence` commands and the alerts' Re-collect button. */
+  slack: consoleSlackSchema.optional(),
 });
 export type ConsoleConfig = z.infer<typeof consoleConfigSchema>;

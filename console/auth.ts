@@ -8,8 +8,11 @@ import { SignedValues } from './session';
 export interface Principal {
   name: string;
   role: ConsoleRole;
-  /** How they came: a bearer token (API, no CSRF needed: browsers never send it by themselves) or a cookie. */
-  via: 'bearer' | 'session' | 'local';
+  /**
+   * How they came: a bearer token (API, no CSRF needed: browsers never send it by themselves), a cookie, or
+   * the Slack app (a mapped Slack user, console/slack-app/).
+   */
+  via: 'bearer' | 'session' | 'local' | 'slack';
   /** The session's CSRF token: every state-changing form sends it back (absent for bearer requests). */
   csrf?: string | undefined;
 }

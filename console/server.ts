@@ -24,10 +24,10 @@ import { overviewExtras } from './overview-extras';
 import { overviewExtrasHtml } from './pages/overview-extras';
 import { reevaluationNotice } from './pages/reevaluation-notice';
 import type { ConsoleActions } from './actions';
-import { recordOperatorAction } from './operator-actions';
 import { consoleRoutes, type RouteKit } from './routes';
 import { catalogApiRoutes } from './routes/catalog-api';
 import { systemFilter } from './systems';
+import { startConsoleSweep, SweepRefused, type StartSweep } from './sweep-start';
 
 export interface ConsoleOptions {
   sources: ConsoleSources;
@@ -35,9 +35,7 @@ export interface ConsoleOptions {
   /** `--insecure-local`: no sign-in; every request is the single local user, as admin. Loopback only. */
   insecureLocal?: boolean | undefined;
   /** Starts a sweep on the worker (the CLI passes `sweep`'s own start); returns the workflow id. */
-  startSweep?:
-    | ((input: { controls?: string | undefined; sources?: string[] | undefined }, by: string) => Promise<string>)
-    | undefined;
+  startSweep?: StartSweep | undefined;
   /** Sweep history and cancel, uploads, exports, alert state (console/actions.ts); reading only when absent. */
   actions?: ConsoleActions | undefined;
   /** The largest upload accepted (default 25 MiB); larger ones get 413. */
@@ -162,23 +160,13 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     controls: string | undefined,
     sourceIds?: string[] | undefined,
   ): Promise<string> => {
-    if (!mayAct(who, 'operator')) throw new HttpError(403, 'starting a sweep needs the operator role');
-    if (!options.startSweep) throw new HttpError(503, 'this console has no Temporal client to start sweeps with');
-    let id: string;
     try {
-      id = await options.startSweep({ controls, ...(sourceIds?.length ? { sources: sourceIds } : {}) }, who.name);
+      return await startConsoleSweep(options, who, controls, sourceIds);
     } catch (err) {
+      if (err instanceof SweepRefused) throw new HttpError(err.status, err.message);
       if (err instanceof ConsoleInputError) throw new HttpError(400, err.message);
       throw err;
     }
-    log.info({ by: who.name, workflowId: id, ...(controls ? { controls } : {}) }, 'console started a sweep');
-    await recordOperatorAction(sources.store, log, who, {
-      action: 'sweep-started',
-      workflowId: id,
-      ...(controls ? { controls } : {}),
-      ...(sourceIds?.length ? { sources: sourceIds } : {}),
-    });
-    return id;
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL, who: Principal): Promise<void> => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ConsoleAuth } from '../../console/auth';
 import { OidcSignIn } from '../../console/oidc';
 import { ConsoleInputError, startConsole, type ConsoleOptions } from '../../console/server';
+import { startSlackApp } from '../../console/slack-app/socket';
 import { loadHub, type Hub } from '../../worker/hub';
 import { configOption, storeOption, storeOverrides, UsageError, type CommandContext } from '../command-kit';
 import { connectClient } from '../connect';
@@ -121,8 +122,27 @@ export function registerServe(program: Command, { io, log }: CommandContext): vo
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : o.port;
       io.out(`evidence-hub console on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`);
+      // The Slack app (console.slack): /evidence and the Re-collect button, stopped with the console. A Slack
+      // that refuses the app token is logged and the console keeps serving: the web console needs no Slack.
+      const slackConfig = hub.config.console?.slack;
+      const slack = slackConfig
+        ? await startSlackApp(
+            slackConfig,
+            { ...options, publicUrl: hub.config.console?.publicUrl },
+            hub.config.baseDir,
+          ).catch((err: unknown) => {
+            log.error(
+              { err },
+              'the Slack app did not start (check console.slack.appToken); the console runs without it',
+            );
+            return undefined;
+          })
+        : undefined;
       await new Promise<void>((resolve) => {
-        const stop = () => server.close(() => resolve());
+        const stop = () =>
+          void (slack?.stop() ?? Promise.resolve())
+            .catch((err: unknown) => log.warn({ err }, 'closing the Slack connection failed'))
+            .finally(() => server.close(() => resolve()));
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });

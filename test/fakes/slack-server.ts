@@ -326,6 +326,21 @@ export function blockProblems(blocks: unknown[]): string[] {
         break;
       case 'divider':
         break;
+      case 'actions':
+        // Buttons only (what alerts/recollect-button.ts sends): 1 to 25 elements, plain_text of at most 75.
+        if (!Array.isArray(block.elements) || block.elements.length === 0 || block.elements.length > 25)
+          problems.push(`must have 1 to 25 elements [json-pointer:${at}/elements]`);
+        else
+          block.elements.forEach((e, j) => {
+            const el = e as { type?: unknown; text?: unknown; action_id?: unknown; value?: unknown };
+            if (el.type !== 'button') problems.push(`unsupported element type [json-pointer:${at}/elements/${j}/type]`);
+            text(el.text, 75, `${at}/elements/${j}/text`, true);
+            if (typeof el.action_id !== 'string' || el.action_id.length > 255)
+              problems.push(`invalid action_id [json-pointer:${at}/elements/${j}/action_id]`);
+            if (typeof el.value !== 'string' || el.value.length > 2000)
+              problems.push(`invalid value [json-pointer:${at}/elements/${j}/value]`);
+          });
+        break;
       default:
         problems.push(`unsupported block type ${JSON.stringify(block.type)} [json-pointer:${at}/type]`);
     }

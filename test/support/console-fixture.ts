@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { consoleOptions } from '../../cli/commands/serve';
 import { ConsoleAuth } from '../../console/auth';
-import { startConsole } from '../../console/server';
+import { startConsole, type ConsoleOptions } from '../../console/server';
 import { hubIn, quietLog, signingKey, type HubFixture } from './hub-fixture';
 import { writeBundle } from './store-fixture';
 
@@ -15,6 +15,8 @@ export const tokens = { operator: 'op-token-5b1e', viewer: 'viewer-token-77c2', 
 export interface ConsoleFixture extends HubFixture {
   server: Server;
   base: string;
+  /** The console's options as serve wires them (the Slack app is started on the same ones). */
+  options: ConsoleOptions;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export interface ConsoleFixture extends HubFixture {
 export async function consoleOn(
   dir: string,
   temporal = '',
-  options: { manualSource?: boolean; maxUploadBytes?: number } = {},
+  options: { manualSource?: boolean; maxUploadBytes?: number; consoleLines?: string[] } = {},
 ): Promise<ConsoleFixture> {
   process.env['EH_TEST_OPERATOR_TOKEN'] = tokens.operator;
   const fx = await hubIn(
@@ -44,6 +46,7 @@ export async function consoleOn(
       '    - { name: olivia, role: operator, token: { env: EH_TEST_OPERATOR_TOKEN } }',
       '    - { name: victor, role: viewer, token: { file: ./viewer.token } }',
       '    - { name: ada, role: admin, token: { file: ./admin.token } }',
+      ...(options.consoleLines ?? []).map((l) => `  ${l}`),
       '',
     ].join('\n'),
     { 'viewer.token': `${tokens.viewer}\n`, 'admin.token': tokens.admin, 'org/readme.md': 'x' },
@@ -80,6 +83,7 @@ export async function consoleOn(
     ...fx,
     server,
     base,
+    options: served,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
