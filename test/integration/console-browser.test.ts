@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumFlags } from '../../evidence/export';
 import { chromiumPath, hasChromium } from '../support/chromium';
 import { consoleOn, tokens, type ConsoleFixture } from '../support/console-fixture';
-import { signingKey } from '../support/hub-fixture';
-import { writeBundle } from '../support/store-fixture';
+import { sealNow } from '../support/hub-fixture';
 import { suiteDir } from '../support/tmp';
 
 const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
@@ -99,14 +98,7 @@ describe.skipIf(!hasChromium)('web console in a browser', () => {
     }
     // A newly sealed bundle: the next page is the earlier evaluation with its notice (while the new head is
     // evaluated in the background), and the notice passes axe too.
-    await writeBundle(
-      fx.hub.store,
-      await signingKey(fx.hub),
-      fx.hub.mappings,
-      'b2',
-      { 'raci.csv': 'a,b\n' },
-      new Date(),
-    );
+    await sealNow(fx, 'b2', { 'raci.csv': 'a,b\n' });
     await page.goto(`${fx.base}/controls`);
     expect(await page.locator('#reevaluating').innerText()).toMatch(/^Showing earlier results of bundle #1 /);
     expect(await seriousViolations(page), '/controls with the re-evaluation notice').toEqual([]);

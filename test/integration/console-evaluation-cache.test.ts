@@ -7,8 +7,7 @@ import { consoleOptions, warmConsole } from '../../cli/commands/serve';
 import { ConsoleAuth } from '../../console/auth';
 import { startConsole } from '../../console/server';
 import { createLogger } from '../../worker/logger';
-import { hubIn, signingKey, type HubFixture } from '../support/hub-fixture';
-import { writeBundle } from '../support/store-fixture';
+import { hubIn, sealNow, type HubFixture } from '../support/hub-fixture';
 import { suiteDir } from '../support/tmp';
 
 /** Asks `probe` again (a few ms apart) until it returns true: a background evaluation finishes when it does. */
@@ -64,7 +63,7 @@ describe('console evaluation cache: one evaluation per store head, shared by req
       ].join('\n'),
       { 'org/readme.md': 'x' },
     );
-    await writeBundle(fx.hub.store, await signingKey(fx.hub), fx.hub.mappings, 'b1', { 'readme.md': 'x' }, new Date());
+    await sealNow(fx, 'b1', { 'readme.md': 'x' });
     const sink = new Writable({
       write(chunk, _enc, done) {
         logged += chunk.toString();
@@ -100,14 +99,7 @@ describe('console evaluation cache: one evaluation per store head, shared by req
     expect(before.evaluating).toBeUndefined();
 
     // A RACI in a new bundle: the next request is answered from the previous evaluation, saying so.
-    await writeBundle(
-      fx.hub.store,
-      await signingKey(fx.hub),
-      fx.hub.mappings,
-      'b2',
-      { 'raci.csv': 'system,owner\nbot,al\n' },
-      new Date(),
-    );
+    await sealNow(fx, 'b2', { 'raci.csv': 'system,owner\nbot,al\n' });
     const stalePage = await (await fetch(`${base}/controls`)).text();
     expect(stalePage).toMatch(
       /id="reevaluating"[^>]*>Showing earlier results of bundle #\d+ as of [^;]+; bundle #\d+ is being evaluated/,
@@ -135,25 +127,11 @@ describe('console evaluation cache: one evaluation per store head, shared by req
   });
 
   it('the overview and the API say so too while a new head is evaluated', async () => {
-    await writeBundle(
-      fx.hub.store,
-      await signingKey(fx.hub),
-      fx.hub.mappings,
-      'b2b',
-      { 'raci.csv': 'system,owner\nbot,cy\n' },
-      new Date(),
-    );
+    await sealNow(fx, 'b2b', { 'raci.csv': 'system,owner\nbot,cy\n' });
     const overview = await (await fetch(`${base}/`)).text();
     expect(overview).toMatch(/id="reevaluating"[^>]*>Showing earlier results of bundle #\d+/);
     await eventually(async () => (await controls()).evaluating === undefined, 'the new bundle evaluated');
-    await writeBundle(
-      fx.hub.store,
-      await signingKey(fx.hub),
-      fx.hub.mappings,
-      'b2c',
-      { 'raci.csv': 'system,owner\nbot,di\n' },
-      new Date(),
-    );
+    await sealNow(fx, 'b2c', { 'raci.csv': 'system,owner\nbot,di\n' });
     const flagged = await controls();
     expect(flagged.evaluating).toBe(true);
     expect(flagged.newestBundle).toBeGreaterThan(flagged.evaluatedBundle!);
@@ -161,14 +139,7 @@ describe('console evaluation cache: one evaluation per store head, shared by req
   });
 
   it('requests that arrive together share one evaluation of a new head', async () => {
-    await writeBundle(
-      fx.hub.store,
-      await signingKey(fx.hub),
-      fx.hub.mappings,
-      'b3',
-      { 'raci.csv': 'system,owner\nbot,bo\n' },
-      new Date(),
-    );
+    await sealNow(fx, 'b3', { 'raci.csv': 'system,owner\nbot,bo\n' });
     const n = evaluations().length;
     const bodies = await Promise.all([
       controls(),

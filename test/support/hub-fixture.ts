@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { initSigningKey, loadHub, type Hub } from '../../worker/hub';
 import { createLogger } from '../../worker/logger';
 import { installTemporalLogging, workflowsPath } from '../../worker/worker';
+import { writeBundle } from './store-fixture';
 import { writeTree } from './tmp';
 
 export const quietLog = createLogger({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
@@ -43,6 +44,11 @@ export async function hubIn(
  */
 export async function signingKey(hub: Hub) {
   return (await initSigningKey(hub.config, hub.store)).key;
+}
+
+/** Seals one more bundle of `files` into the hub's store, now, with the hub's own key and mappings. */
+export async function sealNow(fx: HubFixture, bundleId: string, files: Record<string, string>): Promise<void> {
+  await writeBundle(fx.hub.store, await signingKey(fx.hub), fx.hub.mappings, bundleId, files, new Date());
 }
 
 /** `evidence-hub keys init` for a config file, for tests that start workers as separate processes. */

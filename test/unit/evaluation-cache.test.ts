@@ -43,7 +43,14 @@ function cacheWith(options: { validUntil?: (asOf: Date) => number | undefined } 
     held.shift()!.done.reject(new Error('store unreadable'));
     await new Promise((r) => setImmediate(r));
   };
-  return { cache, state, held, finish, fail, warnings };
+  /** The cold start done: one "now" evaluation finished and cached. */
+  const warm = async () => {
+    const cold = cache.get();
+    await new Promise((r) => setImmediate(r));
+    await finish();
+    await cold;
+  };
+  return { cache, state, held, finish, fail, warm, warnings };
 }
 
 describe('EvaluationCache', () => {
@@ -66,11 +73,8 @@ describe('EvaluationCache', () => {
   });
 
   it('answers a request during a re-evaluation from the old head, flagged, runs one evaluation, then serves the new', async () => {
-    const { cache, state, held, finish } = cacheWith();
-    const cold = cache.get();
-    await new Promise((r) => setImmediate(r));
-    await finish();
-    await cold;
+    const { cache, state, held, finish, warm } = cacheWith();
+    await warm();
 
     state.head = 'h2';
     const during = await Promise.all([cache.get(), cache.get(), cache.get()]);
@@ -103,11 +107,8 @@ describe('EvaluationCache', () => {
   });
 
   it('keeps one value through the day, and re-evaluates (serving the old one, flagged) on a new day or a due date', async () => {
-    const { cache, state, held, finish } = cacheWith({ validUntil: () => Date.parse('2026-11-24T12:00:00Z') });
-    const cold = cache.get();
-    await new Promise((r) => setImmediate(r));
-    await finish();
-    await cold;
+    const { cache, state, held, finish, warm } = cacheWith({ validUntil: () => Date.parse('2026-11-24T12:00:00Z') });
+    await warm();
     state.now = new Date('2026-11-23T23:59:00Z');
     expect((await cache.get()).revalidating).toBeUndefined();
     expect(held).toHaveLength(0);
@@ -125,11 +126,8 @@ describe('EvaluationCache', () => {
   });
 
   it('keeps serving the old results, flagged, after a failed re-evaluation, logs it, and retries on the next request', async () => {
-    const { cache, state, held, finish, fail, warnings } = cacheWith();
-    const cold = cache.get();
-    await new Promise((r) => setImmediate(r));
-    await finish();
-    await cold;
+    const { cache, state, held, finish, fail, warnings, warm } = cacheWith();
+    await warm();
     state.head = 'h2';
     await cache.get();
     await fail();
@@ -157,11 +155,8 @@ describe('EvaluationCache', () => {
   });
 
   it('never answers an explicit as-of from another time or head: it waits for its own evaluation', async () => {
-    const { cache, state, held, finish } = cacheWith();
-    const cold = cache.get();
-    await new Promise((r) => setImmediate(r));
-    await finish();
-    await cold;
+    const { cache, state, held, finish, warm } = cacheWith();
+    await warm();
     const past = new Date('2026-01-01T00:00:00Z');
     const pinned = cache.get(past);
     const shared = cache.get(past);
