@@ -9,7 +9,7 @@ import { initSigningKey, openStore } from '../../worker/hub';
 import { useAzurite } from '../support/azurite';
 import { useFakeGcs } from '../support/fake-gcs';
 import { hubIn } from '../support/hub-fixture';
-import { freePort } from '../support/minio';
+import { freePort } from '../support/ports';
 import { runCli } from '../support/processes';
 import { writeBundle } from '../support/store-fixture';
 import { tempDir, writeTree } from '../support/tmp';

@@ -2,7 +2,7 @@ import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../core/data-files';
-import { freePort } from '../support/minio';
+import { freePort } from '../support/ports';
 import { spawnCli, waitFor, type CliProcess } from '../support/processes';
 import { promtoolCheckMetrics, samples } from '../support/promtool';
 import { tempDir } from '../support/tmp';

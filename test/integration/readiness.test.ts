@@ -9,7 +9,7 @@ import { Readiness, signingKeyCheck, storeCheck, temporalCheck } from '../../wor
 import { HubMetrics } from '../../worker/metrics';
 import { startDevServer } from '../../worker/temporal-server';
 import { hubIn, quietLog, signingKey } from '../support/hub-fixture';
-import { freePort } from '../support/minio';
+import { freePort } from '../support/ports';
 import { tempDir } from '../support/tmp';
 
 // Each readiness failure against the real thing failing: a Temporal server that was stopped, an S3 endpoint

@@ -9,7 +9,7 @@ import { verifyStore } from '../../evidence/verify';
 import { startDevServer } from '../../worker/temporal-server';
 import type { SweepResult } from '../../workflows';
 import { activityResults, hubIn, signingKey } from '../support/hub-fixture';
-import { freePort } from '../support/minio';
+import { freePort } from '../support/ports';
 import { runCli, spawnCli, waitFor, type CliProcess } from '../support/processes';
 import { promtoolBinary, promtoolCheckMetrics, samples } from '../support/promtool';
 import { tempDir } from '../support/tmp';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../fakes/slack-server';
 import { hubIn, initKeys } from '../support/hub-fixture';
-import { freePort } from '../support/minio';
+import { freePort } from '../support/ports';
 import { runCli, spawnCli, waitFor } from '../support/processes';
 import {
   killHard,

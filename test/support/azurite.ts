@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll } from 'vitest';
-import { freePort } from './minio';
+import { freePort } from './ports';
 import { suiteDir } from './tmp';
 
 /** A real Azurite blob service on loopback (npm, installed by scripts/ensure-azurite.sh), with the dev account. */

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll } from 'vitest';
-import { freePort } from './minio';
+import { freePort } from './ports';
 
 /** A real fake-gcs-server on loopback (built from its Go module by scripts/ensure-fake-gcs.sh), in memory. */
 export interface FakeGcsServer {

@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort, retryOnPortClash } from './ports';
 
 /** A real MinIO server on loopback, built from its Go module by scripts/ensure-minio.sh. */
 export interface MinioServer {
@@ -31,26 +31,15 @@ export function minioBinary(): string {
     .at(-1)!;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 export async function startMinio(dataDir: string): Promise<MinioServer> {
   const binary = minioBinary();
   await mkdir(dataDir, { recursive: true });
-  const port = await freePort();
-  const consolePort = await freePort();
+  let port = 0;
+  let consolePort = 0;
   const accessKeyId = 'evidencehubtest';
   const secretAccessKey = 'evidencehubtest-secret';
   let child: ChildProcess | undefined;
-  const endpoint = `http://127.0.0.1:${port}`;
+  let endpoint = '';
 
   const start = async () => {
     child = spawn(
@@ -89,7 +78,12 @@ export async function startMinio(dataDir: string): Promise<MinioServer> {
     await exited;
   };
 
-  await start();
+  await retryOnPortClash(async (picked) => {
+    port = picked;
+    consolePort = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    await start();
+  });
   const client = new S3Client({
     endpoint,
     region: 'us-east-1',

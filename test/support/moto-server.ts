@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { waitFor } from './processes';
+import { freePort } from './ports';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -21,17 +22,6 @@ export interface MotoServer {
   url: string;
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `moto_server` (every AWS service moto emulates, in memory) on a free loopback port. */

@@ -8,7 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Connection, type WorkflowHandle } from '@temporalio/client';
 import { checkpointFromHeartbeat } from '../../activities/collect-checkpoint';
 import { findTemporalCli } from '../../worker/temporal-server';
-import { freePort, minioBinary, startMinio, type MinioServer } from './minio';
+import { minioBinary, startMinio, type MinioServer } from './minio';
+import { freePort } from './ports';
 import { waitFor } from './processes';
 
 /** Helpers of the resilience suite (test/resilience): servers it restarts, processes it kills, stores it audits. */

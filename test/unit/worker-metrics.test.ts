@@ -9,7 +9,7 @@ import { HubMetrics, secondsUntilNextStale } from '../../worker/metrics';
 import { startOperations } from '../../worker/operations';
 import { durationMs, gracefulShutdownOptions } from '../../worker/shutdown';
 import { hubIn, quietLog } from '../support/hub-fixture';
-import { freePort } from '../support/minio';
+import { freePort } from '../support/ports';
 import { promtoolCheckMetrics, samples } from '../support/promtool';
 import { tempDir, writeTree } from '../support/tmp';
 
