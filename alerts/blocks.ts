@@ -2,7 +2,7 @@ import type { ControlStatus } from '../mappings/evaluate';
 import type { DueLabel } from '../mappings/due';
 import { formatDuration } from '../core/duration';
 import type { AlertLink, AlertOwner } from './details';
-import type { Block, TextObject } from './types';
+import type { ActionsBlock, Block, TextObject } from './types';
 
 /**
  * Slack Block Kit builders. Pure: the same input gives the same blocks, so a message's idempotency key
@@ -68,6 +68,8 @@ export interface MessageSpec {
   /** Plain (unescaped) summary for notifications and clients without blocks; mentions are prepended. */
   summary: string;
   mentions?: string[];
+  /** Buttons shown after the controls, above the closing contexts; their block is budgeted like the rest. */
+  actions?: ActionsBlock;
 }
 
 const footer = 'evidence-hub · ISO/IEC 42001 Annex A · `evidence-hub status` shows every control';
@@ -161,8 +163,10 @@ export function buildMessage(spec: MessageSpec): { text: string; blocks: Block[]
     },
     { type: 'context', elements: [mrkdwn(footer)] },
   ];
-  // Reserve the tail and one block for "and N more".
-  const budget = slackLimits.blocks - tail.length - 1;
+  const actions: Block[] = spec.actions ? [spec.actions] : [];
+  // Reserve the tail, the buttons and one block for "and N more": a long message lists its last controls by
+  // id rather than losing the buttons.
+  const budget = slackLimits.blocks - tail.length - actions.length - 1;
   const left: string[] = [];
   for (const section of spec.sections) {
     if (section.heading !== undefined) {
@@ -185,7 +189,7 @@ export function buildMessage(spec: MessageSpec): { text: string; blocks: Block[]
       ),
     });
   }
-  blocks.push(...tail);
+  blocks.push(...actions, ...tail);
   const text = truncate(
     [mentionText, escapeMrkdwn(spec.summary)].filter((s) => s !== '').join(' '),
     slackLimits.fallbackText,

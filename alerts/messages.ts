@@ -16,7 +16,7 @@ import {
 } from './blocks';
 import { failingSourcesLabel, type Entry, type FailingSource, type Unit } from './grouping';
 import { messageKey } from './keys';
-import { withRecollectButtons } from './recollect-button';
+import { recollectActions } from './recollect-button';
 import { compareControlIds } from './routing';
 import type { AlertPolicy, ItemKind, MessageKind, PlannedMessage } from './types';
 
@@ -210,8 +210,15 @@ function unitMessage(u: Unit, policy: AlertPolicy, now: Date): PlannedMessage {
   const spec = u.source
     ? sourceFailureSpec(u.source, entries, reminder, now)
     : controlAlertSpec(first, title, entries, reminder, policy, now);
-  const message = finish(u.kind, u.channel, undefined, entries, { ...spec, mentions: mentionsOf(entries) }, now);
-  return policy.recollectButton && !u.source ? withRecollectButtons(message, entries) : message;
+  const actions = policy.recollectButton && !u.source ? recollectActions(entries) : undefined;
+  return finish(
+    u.kind,
+    u.channel,
+    undefined,
+    entries,
+    { ...spec, mentions: mentionsOf(entries), ...(actions ? { actions } : {}) },
+    now,
+  );
 }
 
 type UnitSpec = Omit<MessageSpec, 'at' | 'mentions'>;
@@ -298,7 +305,10 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
   ];
   const header = `:rotating_light: Evidence alerts: ${parts.join(', ')}`;
   const ids = entries.map((e) => `${e.item.control} ${statusLabel[e.item.to]}`);
-  const message = finish(
+  // Stale controls that failed no source of their own: a failing source is fixed first, not re-collected.
+  const plain = units.filter((u) => !u.source).flatMap((u) => u.entries);
+  const actions = policy.recollectButton ? recollectActions(plain) : undefined;
+  return finish(
     'digest',
     channel,
     undefined,
@@ -308,10 +318,8 @@ function digestMessage(channel: string, units: Unit[], policy: AlertPolicy, now:
       sections,
       mentions: mentionsOf(entries),
       summary: `Evidence alerts (${parts.join(', ')}): ${ids.join(', ')}`,
+      ...(actions ? { actions } : {}),
     },
     now,
   );
-  // Stale controls that failed no source of their own: a failing source is fixed first, not re-collected.
-  const plain = units.filter((u) => !u.source).flatMap((u) => u.entries);
-  return policy.recollectButton ? withRecollectButtons(message, plain) : message;
 }

@@ -1,5 +1,4 @@
-import { slackLimits } from './blocks';
-import type { Block, ButtonElement, PlannedItem } from './types';
+import type { ActionsBlock, ButtonElement, PlannedItem } from './types';
 
 /** The action id of the "Re-collect now" button; the console's Slack app (console/slack-app/) answers it. */
 export const recollectActionId = 'evidence_recollect';
@@ -18,24 +17,15 @@ function button(controlId: string): ButtonElement {
 }
 
 /**
- * Adds one actions block with a "Re-collect <id> now" button per stale control of an alert, above its
- * closing context blocks (the evaluation time and footer buildMessage ends with). Used only when
- * `console.slack` is configured (AlertPolicy.recollectButton): without the app nobody would answer a press.
- * A message already at the 50-block limit stays as it is.
+ * One actions block with a "Re-collect <id> now" button per stale control of an alert, for its
+ * MessageSpec.actions (buildMessage places and budgets it). Used only when `console.slack` is configured
+ * (AlertPolicy.recollectButton): without the app nobody would answer a press. A control that is stale
+ * because one of its rules only warns (`rule`) has nothing to re-collect yet: no button.
  */
-export function withRecollectButtons<M extends { blocks: Block[] }>(
-  message: M,
+export function recollectActions(
   entries: readonly { item: Pick<PlannedItem, 'control' | 'to' | 'rule'> }[],
-): M {
+): ActionsBlock | undefined {
   const stale = [...new Set(entries.filter((e) => e.item.to === 'stale' && !e.item.rule).map((e) => e.item.control))];
-  if (stale.length === 0 || message.blocks.length >= slackLimits.blocks) return message;
-  const actions: Block = {
-    type: 'actions',
-    block_id: 'evidence_recollect',
-    elements: stale.slice(0, maxButtons).map(button),
-  };
-  const tail = message.blocks.slice(-2);
-  const closing = tail.every((b) => b.type === 'context') ? 2 : 0;
-  const body = message.blocks.slice(0, message.blocks.length - closing);
-  return { ...message, blocks: [...body, actions, ...message.blocks.slice(body.length)] };
+  if (stale.length === 0) return undefined;
+  return { type: 'actions', block_id: 'evidence_recollect', elements: stale.slice(0, maxButtons).map(button) };
 }

@@ -137,7 +137,14 @@ export type Block =
   | { type: 'section'; text: TextObject }
   | { type: 'context'; elements: TextObject[] }
   | { type: 'divider' }
-  | { type: 'actions'; block_id: string; elements: ButtonElement[] };
+  | ActionsBlock;
+
+/** A row of buttons (alerts/recollect-button.ts); Block Kit allows 25 elements in one. */
+export interface ActionsBlock {
+  type: 'actions';
+  block_id: string;
+  elements: ButtonElement[];
+}
 
 /** A Block Kit button (alerts/recollect-button.ts). */
 export interface ButtonElement {

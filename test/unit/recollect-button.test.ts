@@ -63,6 +63,22 @@ describe('the "Re-collect now" button on stale-evidence alerts', () => {
     expect(blockProblems(messages[0]!.blocks)).toEqual([]);
   });
 
+  it('a digest longer than Slack allows keeps its buttons: the last controls are listed by id instead', () => {
+    const many: ControlResult[] = Array.from({ length: 60 }, (_, i) => ({
+      ...result('A.2.2', 'stale'),
+      control: { id: `A.9.${i + 10}`, title: `Synthetic control ${i}`, group: 'A.9', groupTitle: 'Synthetic' },
+    }));
+    const { messages } = planAlerts(emptyAlertState(), many, now, policy({ recollectButton: true, digest: true }));
+    const blocks = messages[0]!.blocks;
+    expect(blockProblems(blocks)).toEqual([]);
+    expect(blocks).toHaveLength(50);
+    // Block Kit's 25 buttons per actions block, above the two closing contexts.
+    expect(buttonsOf(blocks)).toHaveLength(25);
+    expect(blocks.slice(-3).map((b) => b.type)).toEqual(['actions', 'context', 'context']);
+    const more = blocks.at(-4)!;
+    expect(more.type === 'section' && more.text.text).toMatch(/^…and \d+ more controls: /);
+  });
+
   it('without the Slack app there is no button (nobody would answer it)', () => {
     const { messages } = planAlerts(emptyAlertState(), results, now, policy());
     expect(messages.flatMap((m) => buttonsOf(m.blocks))).toEqual([]);
