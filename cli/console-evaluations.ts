@@ -70,7 +70,7 @@ export function consoleEvaluations(
       return {
         asOf: value.asOf,
         results: resultsOf(value, 'annex-a').filter((r) => match(r.control.id)),
-        clauses: resultsOf(value, 'clauses'),
+        clauses: resultsOf(value, 'clauses').filter((r) => match(r.control.id)),
         ...(reevaluation ? { reevaluation } : {}),
       };
     },

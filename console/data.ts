@@ -16,6 +16,7 @@ export interface ConsoleSources {
     /**
      * The management-system clauses' results (`status --catalog clauses`), shown beside the controls; from the
      * same evaluation as `results`, so a page never shows controls and clauses of two different store heads.
+     * `controls` filters both, as `status --controls "9.*"` does.
      */
     clauses?: ControlResult[] | undefined;
     reevaluation?: Reevaluation | undefined;

@@ -9,7 +9,7 @@ export type EvidenceCommand =
 export type ParsedCommand = { ok: true; command: EvidenceCommand } | { ok: false; problem: string };
 
 export const commandUsage = [
-  '`/evidence status [<controls>]`: the status of the matching controls, e.g. `/evidence status A.6.*`',
+  '`/evidence status [<controls>]`: the status of the matching controls and clauses, e.g. `/evidence status A.6.*` or `9.*`',
   '`/evidence sweep --controls <controls>`: collect the sources feeding those controls now (operators)',
   '`/evidence help`: this text',
 ].join('\n');

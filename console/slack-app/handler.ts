@@ -87,10 +87,17 @@ export function answerSlashCommand(deps: SlackAppDeps, body: SlashCommand): Answ
     case 'status':
       return {
         later: async () => {
-          const { asOf, results, reevaluation } = await deps.status(
+          const { asOf, results, clauses, reevaluation } = await deps.status(
             command.controls ? { controls: command.controls } : {},
           );
-          return statusReply(asOf, results, command.controls, deps.publicUrl, reevaluation);
+          return statusReply({
+            asOf,
+            controls: results,
+            clauses: clauses ?? [],
+            glob: command.controls,
+            publicUrl: deps.publicUrl,
+            reevaluation,
+          });
         },
       };
     case 'sweep':

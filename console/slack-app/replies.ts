@@ -37,40 +37,82 @@ function lineOf(r: ControlResult, now: Date, publicUrl: string | undefined): Con
   };
 }
 
-/**
- * `/evidence status <glob>`: the matching controls, worst first as `status` orders them, through the alerts'
- * own message builder, so the 50-block and 3000-character limits hold and the rest is "and N more".
- */
-export function statusReply(
-  asOf: string,
-  results: ControlResult[],
-  glob: string | undefined,
-  publicUrl: string | undefined,
-  reevaluation?: Reevaluation | undefined,
-): SlackReply {
-  const scope = glob ? `matching \`${escapeMrkdwn(glob)}\`` : 'in Annex A';
-  if (results.length === 0)
-    return plainReply(`No control ${scope}. \`/evidence status A.6.*\` lists the A.6 controls.`);
-  const now = new Date(asOf);
+export interface StatusReplyInput {
+  asOf: string;
+  /** Annex A results matching the glob (all without one). */
+  controls: ControlResult[];
+  /** Management-system clause results matching the glob (all without one), from the same evaluation. */
+  clauses: ControlResult[];
+  glob: string | undefined;
+  publicUrl: string | undefined;
+  reevaluation?: Reevaluation | undefined;
+}
+
+function countsText(results: ControlResult[]): string {
   const counts = new Map<string, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const summary = `${results.length} control${results.length === 1 ? '' : 's'} ${glob ? `matching ${glob}` : 'in Annex A'}: ${[
-    ...counts,
-  ]
-    .map(([s, n]) => `${n} ${s}`)
-    .join(', ')}`;
+  return [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * `/evidence status [<glob>]`: the matching controls and clauses in catalog order, through the alerts' own
+ * message builder, so the 50-block and 3000-character limits hold and the rest is "and N more". Without a
+ * glob the Annex A controls are listed and the clauses only counted (all 65 would not fit one message);
+ * `/evidence status 9.*` lists clause 9, as `status --controls "9.*"` does.
+ */
+export function statusReply(input: StatusReplyInput): SlackReply {
+  const { asOf, glob, publicUrl, reevaluation } = input;
+  const listed = glob ? input.clauses : [];
+  if (input.controls.length === 0 && listed.length === 0)
+    return plainReply(
+      glob
+        ? `No control or clause matching \`${escapeMrkdwn(glob)}\`. \`/evidence status A.6.*\` lists the A.6 controls, \`/evidence status 9.*\` clause 9.`
+        : 'No control in Annex A: is the catalog loaded?',
+    );
+  const now = new Date(asOf);
+  const parts = [
+    ...(input.controls.length > 0
+      ? [`${plural(input.controls.length, 'Annex A control')}: ${countsText(input.controls)}`]
+      : []),
+    ...(input.clauses.length > 0 && (glob === undefined || listed.length > 0)
+      ? [`${plural(input.clauses.length, 'clause')}: ${countsText(input.clauses)}`]
+      : []),
+  ];
+  const summary = `${glob ? `Matching ${glob}: ` : ''}${parts.join('; ')}`;
+  const headed = input.controls.length > 0 && listed.length > 0;
+  const sections = [
+    ...(input.controls.length > 0
+      ? [
+          {
+            ...(headed ? { heading: '*Annex A controls*' } : {}),
+            lines: input.controls.map((r) => lineOf(r, now, publicUrl)),
+          },
+        ]
+      : []),
+    ...(listed.length > 0
+      ? [
+          {
+            ...(headed ? { heading: '*Management-system clauses*' } : {}),
+            lines: listed.map((r) => lineOf(r, now, publicUrl)),
+          },
+        ]
+      : []),
+  ];
   const message = buildMessage({
     header: `Evidence status ${glob ? glob : 'Annex A'}`,
     // As the console's pages do: results served while a newer bundle is evaluated say so.
     intro: [
       escapeMrkdwn(summary),
+      ...(glob === undefined && input.clauses.length > 0 ? ['`/evidence status 9.*` lists clause 9.'] : []),
       ...(reevaluation
         ? [
             `_As of bundle ${reevaluation.evaluatedBundle}; bundle ${reevaluation.newestBundle} is being evaluated: ask again shortly._`,
           ]
         : []),
     ].join('\n'),
-    sections: [{ lines: results.map((r) => lineOf(r, now, publicUrl)) }],
+    sections,
     at: now,
     summary,
   });

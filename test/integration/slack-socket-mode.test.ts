@@ -117,14 +117,30 @@ describe('the Slack app over Socket Mode, against a fake Slack and a real Tempor
     }
     expect(text).not.toContain('*A.7.');
     expect(reply.blocks!.length).toBeLessThanOrEqual(50);
-    expect(reply.text).toContain(`${ids.length} controls matching A.6.*`);
+    expect(reply.text).toContain(`Matching A.6.*: ${ids.length} Annex A controls: `);
+    // No clause id starts with A.6: no clause section.
+    expect(reply.text).not.toContain('clause');
+  });
+
+  it('/evidence status 9.* answers the clauses of clause 9 from the same evaluation', async () => {
+    const { envelopeId } = await fake.slashCommand(viewer, 'status 9.*');
+    const reply = await fake.responseTo(envelopeId);
+    const ids = fx.hub.mappings.clauses.controls.map((c) => c.id).filter((id) => id.startsWith('9.'));
+    expect(ids.length).toBeGreaterThan(2);
+    const text = allText(reply);
+    for (const id of ids) expect(text).toContain(`*${id}*`);
+    expect(text).not.toContain('*A.');
+    expect(reply.text).toContain(`Matching 9.*: ${ids.length} clauses: `);
+    expect(blockProblems(reply.blocks!)).toEqual([]);
   });
 
   it('/evidence status of every control stays within the Block Kit limits', async () => {
     const { envelopeId } = await fake.slashCommand(viewer, 'status');
     const reply = await fake.responseTo(envelopeId);
     const ids = fx.hub.mappings.catalog.controls.map((c) => c.id);
-    expect(reply.text).toContain(`${ids.length} controls in Annex A`);
+    expect(reply.text).toContain(`${ids.length} Annex A controls: `);
+    // The clauses are counted, not listed: all of them would not fit one message.
+    expect(reply.text).toContain(`; ${fx.hub.mappings.clauses.controls.length} clauses: `);
     expect(blockProblems(reply.blocks!)).toEqual([]);
   });
 
@@ -247,7 +263,7 @@ describe('evidence-hub serve with console.slack', () => {
     );
     const { envelopeId } = await fake.slashCommand(viewer, 'status A.3.*');
     const reply = await fake.responseTo(envelopeId);
-    expect(reply.text).toMatch(/^\d+ controls? matching A\.3\.\*: /);
+    expect(reply.text).toMatch(/^Matching A\.3\.\*: \d+ Annex A controls?: /);
     expect(allText(reply)).toContain(`${publicUrl}/controls/A.3.2|`);
     serve.child.kill('SIGTERM');
     await fake.disconnected();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dataPath } from '../../core/data-files';
 import { parseEvidenceCommand } from '../../console/slack-app/command';
+import type { Reevaluation } from '../../console/data';
 import { statusReply } from '../../console/slack-app/replies';
 import { replyTarget } from '../../console/slack-app/socket';
 import { loadCatalog } from '../../mappings/catalog';
@@ -92,30 +93,51 @@ describe('where a Slack reply may go', () => {
 });
 
 describe('the status reply', () => {
-  const c = loadCatalog().controls.find((x) => x.id === 'A.6.2.6')!;
-  const current: ControlResult = {
-    control: { id: c.id, title: c.title, group: c.group, groupTitle: c.groupTitle },
-    status: 'current',
-    cause: causeFor('current'),
-    reason: 'A.6.2.6 is current',
+  const resultOf = (id: string, title: string, group: string, status: ControlResult['status']): ControlResult => ({
+    control: { id, title, group, groupTitle: group },
+    status,
+    cause: causeFor(status),
+    reason: `${id} is ${status}`,
     evidence: ['ev:1'],
     rules: [],
-  };
+  });
+  const c = loadCatalog().controls.find((x) => x.id === 'A.6.2.6')!;
+  const current = resultOf(c.id, c.title, c.group, 'current');
+  const clause = resultOf('9.2', 'Internal audit', '9', 'stale');
+  const at = '2026-12-07T00:00:00Z';
+  const reply = (
+    controls: ControlResult[],
+    clauses: ControlResult[],
+    glob: string | undefined,
+    reevaluation?: Reevaluation,
+  ) => statusReply({ asOf: at, controls, clauses, glob, publicUrl: undefined, reevaluation });
   const texts = (r: ReturnType<typeof statusReply>) => (r.blocks ?? []).map((b) => ('text' in b ? b.text.text : ''));
 
   it('says when it answers from an earlier bundle while a newer one is evaluated, as the console does', () => {
-    const served = statusReply('2026-12-07T00:00:00Z', [current], 'A.6.*', undefined, {
-      evaluating: true,
-      evaluatedBundle: 3,
-      newestBundle: 4,
-    });
+    const served = reply([current], [], 'A.6.*', { evaluating: true, evaluatedBundle: 3, newestBundle: 4 });
     expect(texts(served).join('\n')).toContain('As of bundle 3; bundle 4 is being evaluated');
-    expect(texts(statusReply('2026-12-07T00:00:00Z', [current], 'A.6.*', undefined)).join('\n')).not.toContain(
-      'being evaluated',
-    );
+    expect(texts(reply([current], [], 'A.6.*')).join('\n')).not.toContain('being evaluated');
   });
 
   it('names the glob when nothing matches', () => {
-    expect(statusReply('2026-12-07T00:00:00Z', [], 'B.*', undefined).text).toContain('No control matching `B.*`');
+    expect(reply([], [], 'B.*').text).toContain('No control or clause matching `B.*`');
+  });
+
+  it('lists the clauses a glob matches, under their own heading when controls match too', () => {
+    const only = texts(reply([], [clause], '9.*'));
+    expect(only.some((t) => t.startsWith('*9.2* Internal audit'))).toBe(true);
+    expect(only.join('\n')).toContain('1 clause: 1 stale');
+    const both = texts(reply([current], [clause], '*'));
+    expect(both).toContain('*Annex A controls*');
+    expect(both).toContain('*Management-system clauses*');
+    expect(both.findIndex((t) => t.startsWith('*A.6.2.6*'))).toBeLessThan(both.findIndex((t) => t.startsWith('*9.2*')));
+  });
+
+  it('without a glob lists Annex A and counts the clauses, saying how to list them', () => {
+    const all = reply([current], [clause], undefined);
+    const body = texts(all).join('\n');
+    expect(body).toContain('1 Annex A control: 1 current; 1 clause: 1 stale');
+    expect(body).toContain('`/evidence status 9.*` lists clause 9.');
+    expect(texts(all).some((t) => t.startsWith('*9.2*'))).toBe(false);
   });
 });
