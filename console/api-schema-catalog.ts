@@ -37,6 +37,16 @@ export const systemViewSchema = z.object({
   unknown: z.array(unknownSystemSchema),
 });
 
+/**
+ * On every answer read from the evaluation (console/data.ts `Reevaluation`): present only while the results
+ * are an earlier evaluation's and the store's current head is being evaluated, as the pages' notice says.
+ */
+export const reevaluationFields = {
+  evaluating: z.literal(true).optional(),
+  /** With `evaluating`: the newest bundle these results include, and the newest bundle in the store now. */
+  evaluatedBundle: z.number().int().optional(),
+  newestBundle: z.number().int().optional(),
+};
 /** Systems × per-system rules (`status --by-system --json`). */
 export const systemsResponseSchema = z.object({
   asOf: z.string(),
@@ -51,6 +61,7 @@ export const systemsResponseSchema = z.object({
     }),
   ),
   unknown: z.array(unknownSystemSchema),
+  ...reevaluationFields,
 });
 
 /**

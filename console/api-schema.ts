@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ControlResult } from '../mappings/evaluate';
 import { openApiActionPaths } from './api-schema-actions';
-import { openApiCatalogPaths, systemViewSchema } from './api-schema-catalog';
+import { openApiCatalogPaths, reevaluationFields, systemViewSchema } from './api-schema-catalog';
 
 export * from './api-schema-actions';
 export * from './api-schema-catalog';
@@ -31,11 +31,7 @@ export const controlsResponseSchema = z.object({
   clauses: z.array(controlSummarySchema).optional(),
   /** With `system=`: that system's per-system rules and verdicts; the lists hold only the controls they judge. */
   system: systemViewSchema.optional(),
-  /** Only while these are an earlier evaluation's results and the store's current head is being evaluated. */
-  evaluating: z.literal(true).optional(),
-  /** With `evaluating`: the newest bundle these results include, and the newest bundle in the store now. */
-  evaluatedBundle: z.number().int().optional(),
-  newestBundle: z.number().int().optional(),
+  ...reevaluationFields,
 });
 export const evidenceRowSchema = z.object({
   id: z.string(),
@@ -49,6 +45,7 @@ export const controlResponseSchema = z.object({
   asOf: z.string(),
   control: controlSummarySchema,
   evidence: z.array(evidenceRowSchema),
+  ...reevaluationFields,
 });
 export const sweepRequestSchema = z.strictObject({
   controls: z.string().min(1).max(100).optional(),

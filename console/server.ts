@@ -180,7 +180,12 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       return json(
         res,
         200,
-        controlResponseSchema.parse({ asOf: detail.asOf, control: controlSummaryOf(detail.result), evidence }),
+        controlResponseSchema.parse({
+          asOf: detail.asOf,
+          control: controlSummaryOf(detail.result),
+          evidence,
+          ...detail.reevaluation,
+        }),
       );
     }
     m = /^\/api\/v1\/blobs\/(.+)$/.exec(p);

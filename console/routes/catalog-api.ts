@@ -48,8 +48,12 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
     }
     if (p === '/api/v1/systems') {
       if (!sources.aiSystems) throw kit.fail(400, noInventoryText);
-      const { asOf, results, clauses } = await sources.status();
-      return send(kit, res, systemsResponseSchema.parse({ asOf, ...systemMatrix([...results, ...(clauses ?? [])]) }));
+      const { asOf, results, clauses, reevaluation } = await sources.status();
+      return send(
+        kit,
+        res,
+        systemsResponseSchema.parse({ asOf, ...reevaluation, ...systemMatrix([...results, ...(clauses ?? [])]) }),
+      );
     }
     if (p === '/api/v1/readiness') {
       if (!sources.readiness) throw kit.fail(404, 'no audit calendar: add "audits: { calendar: [...] }" to the config');

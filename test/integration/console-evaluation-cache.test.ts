@@ -135,6 +135,13 @@ describe('console evaluation cache: one evaluation per store head, shared by req
     const flagged = await controls();
     expect(flagged.evaluating).toBe(true);
     expect(flagged.newestBundle).toBeGreaterThan(flagged.evaluatedBundle!);
+    // One control's answer says the same, from the same evaluation.
+    const one = (await (await fetch(`${base}/api/v1/controls/A.3.2`)).json()) as typeof flagged;
+    expect([one.evaluating, one.evaluatedBundle, one.newestBundle]).toEqual([
+      true,
+      flagged.evaluatedBundle,
+      flagged.newestBundle,
+    ]);
     await eventually(async () => (await controls()).evaluating === undefined, 'the new bundle evaluated');
   });
 

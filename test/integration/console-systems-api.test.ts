@@ -197,6 +197,17 @@ describe('console: controls by AI system, clauses, systems and readiness as JSON
     ]);
     const systems = doc.paths['/api/v1/systems'].get.responses['200'].content['application/json'].schema;
     expect(systems.required).toEqual(['asOf', 'systems', 'rows', 'unknown']);
+    // Every answer read from the evaluation says when it is an earlier one (console/api-schema-catalog.ts).
+    expect(Object.keys(systems.properties)).toContain('evaluating');
+    const one = doc.paths['/api/v1/controls/{id}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(one.properties)).toEqual([
+      'asOf',
+      'control',
+      'evidence',
+      'evaluating',
+      'evaluatedBundle',
+      'newestBundle',
+    ]);
     const readiness = doc.paths['/api/v1/readiness'].get.responses['200'].content['application/json'].schema;
     expect(readiness.properties.audit.properties.type.enum).toEqual([
       'stage1',
