@@ -1,13 +1,46 @@
 import type { Logger } from 'pino';
 import picomatch from 'picomatch';
 import { EvaluationCache, type Evaluated } from '../console/evaluation-cache';
-import type { ConsoleSources, Reevaluation } from '../console/data';
-import type { ControlResult } from '../mappings/evaluate';
+import type { ConsoleSources, IndexRuns, Reevaluation } from '../console/data';
+import { loadIndex } from '../evidence/index';
+import { ArtifactBuckets } from '../mappings/buckets';
+import { catalogNames } from '../mappings/catalog';
+import { evaluate, type ControlResult } from '../mappings/evaluate';
 import type { Hub } from '../worker/hub';
 import { parseAsOf } from './command-kit';
-import { catalogStatus } from './commands/status';
+import type { catalogStatus } from './commands/status';
 
-type Catalogs = Awaited<ReturnType<typeof catalogStatus>>;
+/** What `status --catalog all` returns, and the index's run and bundle tables it was evaluated from. */
+type Catalogs = Awaited<ReturnType<typeof catalogStatus>> & { runs: IndexRuns };
+
+/**
+ * Both catalogs evaluated as `status` evaluates them (evidence/index.ts `evaluateStoreCatalogs`: the index
+ * cache brought up to the store's head, bucketed once, `evaluate` per catalog), keeping the index's source
+ * runs and bundle rows beside the results. The overview shows those (failed sources, the last sweep): taken
+ * from the evaluation it serves, it never re-reads an index of a million lines per request, and never pairs
+ * the results of one store head with the runs of another. The artifacts themselves are not kept.
+ */
+async function evaluateCatalogs(hub: Pick<Hub, 'store' | 'mappings' | 'notApplicable'>, asOf: Date): Promise<Catalogs> {
+  const index = await loadIndex(hub.store);
+  const artifacts = ArtifactBuckets.of(index.artifacts);
+  const titles = { 'annex-a': hub.mappings.catalog.framework.title, clauses: hub.mappings.clauses.framework.title };
+  return {
+    asOf: asOf.toISOString(),
+    groups: catalogNames.map((catalog) => ({
+      catalog,
+      title: titles[catalog],
+      results: evaluate({
+        artifacts,
+        sourceRuns: index.sourceRuns,
+        mappings: hub.mappings,
+        notApplicable: hub.notApplicable,
+        now: asOf,
+        catalog,
+      }),
+    })),
+    runs: { sourceRuns: index.sourceRuns, bundles: index.bundles },
+  };
+}
 
 /**
  * The store's head as the console's cache key: the number of manifests and the newest sequence. Manifests
@@ -55,7 +88,7 @@ export function consoleEvaluations(
 ): Pick<ConsoleSources, 'status'> {
   const cache = new EvaluationCache<Catalogs>({
     head: () => storeHead(hub),
-    compute: (asOf) => catalogStatus(hub, { asOf: asOf.toISOString(), catalog: 'all' }),
+    compute: (asOf) => evaluateCatalogs(hub, asOf),
     validUntil: soonestDue,
     log,
   });
@@ -71,6 +104,7 @@ export function consoleEvaluations(
         asOf: value.asOf,
         results: resultsOf(value, 'annex-a').filter((r) => match(r.control.id)),
         clauses: resultsOf(value, 'clauses').filter((r) => match(r.control.id)),
+        runs: value.runs,
         ...(reevaluation ? { reevaluation } : {}),
       };
     },

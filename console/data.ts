@@ -5,8 +5,9 @@ import type { ControlResult, SourceRun } from '../mappings/evaluate';
 import type { ReadinessForecast } from '../mappings/readiness';
 
 /**
- * What the console reads. `status` is injected by the CLI (`controlStatus` of cli/commands/status.ts), so
- * the console shows exactly what `evidence-hub status` prints; the rest comes from the store's index.
+ * What the console reads. `status` is injected by the CLI (cli/console-evaluations.ts, evaluating as
+ * `evidence-hub status` does), so the console shows exactly what `status` prints; the rest comes from the
+ * store's index.
  */
 export interface ConsoleSources {
   store: EvidenceStore;
@@ -19,6 +20,8 @@ export interface ConsoleSources {
      * `controls` filters both, as `status --controls "9.*"` does.
      */
     clauses?: ControlResult[] | undefined;
+    /** The source runs and bundle rows of the index these results were evaluated from (the overview's facts). */
+    runs?: IndexRuns | undefined;
     reevaluation?: Reevaluation | undefined;
   }>;
   /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
@@ -34,6 +37,9 @@ export interface ConsoleSources {
  * evaluated in the background (console/evaluation-cache.ts): pages say so, the API carries it, so nobody
  * takes older results for current ones.
  */
+/** The small tables of the evidence index: every source run and every bundle (no artifacts). */
+export type IndexRuns = Pick<EvidenceIndex, 'sourceRuns' | 'bundles'>;
+
 export interface Reevaluation {
   evaluating: true;
   /** The newest bundle sequence the shown results include (0: none). */
@@ -54,7 +60,9 @@ export interface Overview {
 }
 
 export async function overview(src: ConsoleSources): Promise<Overview> {
-  const [{ asOf, results, reevaluation }, index] = await Promise.all([src.status(), loadIndex(src.store)]);
+  const { asOf, results, runs, reevaluation } = await src.status();
+  // From the same evaluation when the sources keep it; otherwise read from the index cache.
+  const index = runs ?? (await loadIndex(src.store));
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const latest = new Map<string, SourceRun>();

@@ -145,6 +145,34 @@ describe('console evaluation cache: one evaluation per store head, shared by req
     await eventually(async () => (await controls()).evaluating === undefined, 'the new bundle evaluated');
   });
 
+  it('the overview takes its last sweep and failed sources from the evaluation it serves, reading no index per request', async () => {
+    await eventually(async () => (await controls()).evaluating === undefined, 'the head evaluated');
+    const store = fx.hub.store;
+    const original = store.readIndexCache.bind(store);
+    let reads = 0;
+    store.readIndexCache = async () => {
+      reads++;
+      return original();
+    };
+    try {
+      const lastSweep = async () => /id="last-sweep">Bundle #(\d+)/.exec(await (await fetch(`${base}/`)).text())?.[1];
+      const shown = await lastSweep();
+      expect(Number(shown)).toBe((await store.sequences()).at(-1));
+      for (let i = 0; i < 3; i++) expect(await lastSweep()).toBe(shown);
+      expect(reads).toBe(0);
+      // A new bundle: the overview keeps the evaluated bundle (with the notice) until the new head is evaluated,
+      // then names the new bundle; the results and the last sweep never come from two different heads.
+      await sealNow(fx, 'b2d', { 'raci.csv': 'system,owner\nbot,ed\n' });
+      const head = (await store.sequences()).at(-1)!;
+      const during = await (await fetch(`${base}/`)).text();
+      if (during.includes('id="reevaluating"')) expect(during).toContain(`id="last-sweep">Bundle #${shown} `);
+      await eventually(async () => (await lastSweep()) === String(head), 'the overview names the new bundle');
+      expect(reads).toBe(1); // the one evaluation of the new head
+    } finally {
+      store.readIndexCache = original;
+    }
+  });
+
   it('requests that arrive together share one evaluation of a new head', async () => {
     await sealNow(fx, 'b3', { 'raci.csv': 'system,owner\nbot,bo\n' });
     const n = evaluations().length;
