@@ -48,6 +48,8 @@ export interface StatusFigures {
   consoleFirstMs: number;
   consoleWarmMs: number;
   consoleWarmRunsMs: number[];
+  /** The overview (/), warm: median of five after the /controls pages (its facts come with the evaluation). */
+  consoleOverviewWarmMs: number;
   /**
    * /controls: the first request after a new bundle is sealed, answered from the previous evaluation;
    * `consoleAfterSealNotice` says whether that page carried the "bundle #M is being evaluated" notice.
@@ -172,6 +174,7 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const pages: number[] = [];
+  const overviewPages: number[] = [];
   const notice = 'id="reevaluating"';
   let afterSeal = { ms: NaN, notice: false };
   let revalidatedMs = NaN;
@@ -184,6 +187,13 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
       if (r.status !== 200) throw new Error(`/controls answered ${r.status}`);
       pages.push(r.ms);
     }
+    stage = 'the overview';
+    for (let i = 0; i < 5; i++) {
+      const r = await get(port, '/');
+      if (r.status !== 200) throw new Error(`/ answered ${r.status}`);
+      overviewPages.push(r.ms);
+    }
+    stage = 'sealing a new bundle';
     await writeBundle(
       hub.store,
       (await initSigningKey(hub.config, hub.store)).key,
@@ -231,6 +241,7 @@ export async function benchStatus(count = 1_000_000, dir?: string): Promise<Stat
     consoleFirstMs: pages[0] ?? NaN,
     consoleWarmMs: median(pages.slice(1)),
     consoleWarmRunsMs: pages.slice(1),
+    consoleOverviewWarmMs: overviewPages.length === 5 ? median(overviewPages) : NaN,
     consoleAfterSealMs: afterSeal.ms,
     consoleAfterSealNotice: afterSeal.notice,
     consoleRevalidatedMs: revalidatedMs,
