@@ -19,9 +19,9 @@ export interface ConsoleSources {
      * same evaluation as `results`, so a page never shows controls and clauses of two different store heads.
      * `controls` filters both, as `status --controls "9.*"` does.
      */
-    clauses?: ControlResult[] | undefined;
+    clauses: ControlResult[];
     /** The source runs and bundle rows of the index these results were evaluated from (the overview's facts). */
-    runs?: IndexRuns | undefined;
+    runs: IndexRuns;
     reevaluation?: Reevaluation | undefined;
   }>;
   /** The next audit's readiness forecast (`readiness`'s data function); absent without an `audits:` calendar. */
@@ -32,14 +32,14 @@ export interface ConsoleSources {
   sourcesFeeding?: ((control: string) => string[]) | undefined;
 }
 
+/** The small tables of the evidence index: every source run and every bundle (no artifacts). */
+export type IndexRuns = Pick<EvidenceIndex, 'sourceRuns' | 'bundles'>;
+
 /**
  * Set while the results shown are an earlier evaluation, served at once while the store's current head is
  * evaluated in the background (console/evaluation-cache.ts): pages say so, the API carries it, so nobody
  * takes older results for current ones.
  */
-/** The small tables of the evidence index: every source run and every bundle (no artifacts). */
-export type IndexRuns = Pick<EvidenceIndex, 'sourceRuns' | 'bundles'>;
-
 export interface Reevaluation {
   evaluating: true;
   /** The newest bundle sequence the shown results include (0: none). */
@@ -60,9 +60,8 @@ export interface Overview {
 }
 
 export async function overview(src: ConsoleSources): Promise<Overview> {
-  const { asOf, results, runs, reevaluation } = await src.status();
-  // From the same evaluation when the sources keep it; otherwise read from the index cache.
-  const index = runs ?? (await loadIndex(src.store));
+  // The last sweep and failed sources from the index tables of the same evaluation as the counts.
+  const { asOf, results, runs: index, reevaluation } = await src.status();
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const latest = new Map<string, SourceRun>();

@@ -223,7 +223,7 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
     if (req.method === 'GET' && p === '/controls') {
       const { asOf, results, clauses, reevaluation } = await sources.status();
       const f = controlsFilterOf(url);
-      const systems = systemFilter(sources.aiSystems ?? false, [...results, ...(clauses ?? [])], f.system);
+      const systems = systemFilter(sources.aiSystems ?? false, [...results, ...clauses], f.system);
       if ('problem' in systems) throw new HttpError(400, systems.problem);
       const withSystems = sources.aiSystems ? systems : undefined;
       const notice = reevaluationNotice(asOf, reevaluation);

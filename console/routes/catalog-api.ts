@@ -28,7 +28,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
       const system = url.searchParams.get('system') || undefined;
       const status = url.searchParams.get('status') || undefined;
       const { asOf, results, clauses, reevaluation } = await sources.status();
-      const chosen = systemFilter(sources.aiSystems ?? false, [...results, ...(clauses ?? [])], system);
+      const chosen = systemFilter(sources.aiSystems ?? false, [...results, ...clauses], system);
       if ('problem' in chosen) throw kit.fail(400, chosen.problem);
       const list = (rs: typeof results) =>
         judgedBy(chosen.view, rs)
@@ -41,7 +41,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
           asOf,
           ...reevaluation,
           ...(catalog !== 'clauses' ? { controls: list(results) } : {}),
-          ...(catalog !== 'annex-a' ? { clauses: list(clauses ?? []) } : {}),
+          ...(catalog !== 'annex-a' ? { clauses: list(clauses) } : {}),
           ...(chosen.view ? { system: chosen.view } : {}),
         }),
       );
@@ -52,7 +52,7 @@ export function catalogApiRoutes(kit: RouteKit, sources: ConsoleSources): Route 
       return send(
         kit,
         res,
-        systemsResponseSchema.parse({ asOf, ...reevaluation, ...systemMatrix([...results, ...(clauses ?? [])]) }),
+        systemsResponseSchema.parse({ asOf, ...reevaluation, ...systemMatrix([...results, ...clauses]) }),
       );
     }
     if (p === '/api/v1/readiness') {

@@ -93,7 +93,7 @@ export function answerSlashCommand(deps: SlackAppDeps, body: SlashCommand): Answ
           return statusReply({
             asOf,
             controls: results,
-            clauses: clauses ?? [],
+            clauses,
             glob: command.controls,
             publicUrl: deps.publicUrl,
             reevaluation,

@@ -64,48 +64,31 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  */
 export function statusReply(input: StatusReplyInput): SlackReply {
   const { asOf, glob, publicUrl, reevaluation } = input;
-  const listed = glob ? input.clauses : [];
-  if (input.controls.length === 0 && listed.length === 0)
+  // Each catalog with results is counted; the clauses are listed only when a glob chose them.
+  const catalogs = [
+    { noun: 'Annex A control', heading: '*Annex A controls*', results: input.controls, listed: true },
+    { noun: 'clause', heading: '*Management-system clauses*', results: input.clauses, listed: glob !== undefined },
+  ].filter((c) => c.results.length > 0);
+  const listed = catalogs.filter((c) => c.listed);
+  if (listed.length === 0)
     return plainReply(
       glob
         ? `No control or clause matching \`${escapeMrkdwn(glob)}\`. \`/evidence status A.6.*\` lists the A.6 controls, \`/evidence status 9.*\` clause 9.`
         : 'No control in Annex A: is the catalog loaded?',
     );
   const now = new Date(asOf);
-  const parts = [
-    ...(input.controls.length > 0
-      ? [`${plural(input.controls.length, 'Annex A control')}: ${countsText(input.controls)}`]
-      : []),
-    ...(input.clauses.length > 0 && (glob === undefined || listed.length > 0)
-      ? [`${plural(input.clauses.length, 'clause')}: ${countsText(input.clauses)}`]
-      : []),
-  ];
-  const summary = `${glob ? `Matching ${glob}: ` : ''}${parts.join('; ')}`;
-  const headed = input.controls.length > 0 && listed.length > 0;
-  const sections = [
-    ...(input.controls.length > 0
-      ? [
-          {
-            ...(headed ? { heading: '*Annex A controls*' } : {}),
-            lines: input.controls.map((r) => lineOf(r, now, publicUrl)),
-          },
-        ]
-      : []),
-    ...(listed.length > 0
-      ? [
-          {
-            ...(headed ? { heading: '*Management-system clauses*' } : {}),
-            lines: listed.map((r) => lineOf(r, now, publicUrl)),
-          },
-        ]
-      : []),
-  ];
+  const counted = catalogs.map((c) => `${plural(c.results.length, c.noun)}: ${countsText(c.results)}`);
+  const summary = `${glob ? `Matching ${glob}: ` : ''}${counted.join('; ')}`;
+  const sections = listed.map((c) => ({
+    ...(listed.length > 1 ? { heading: c.heading } : {}),
+    lines: c.results.map((r) => lineOf(r, now, publicUrl)),
+  }));
   const message = buildMessage({
     header: `Evidence status ${glob ? glob : 'Annex A'}`,
     // As the console's pages do: results served while a newer bundle is evaluated say so.
     intro: [
       escapeMrkdwn(summary),
-      ...(glob === undefined && input.clauses.length > 0 ? ['`/evidence status 9.*` lists clause 9.'] : []),
+      ...(listed.length < catalogs.length ? ['`/evidence status 9.*` lists clause 9.'] : []),
       ...(reevaluation
         ? [
             `_As of bundle ${reevaluation.evaluatedBundle}; bundle ${reevaluation.newestBundle} is being evaluated: ask again shortly._`,
